@@ -1,0 +1,86 @@
+//! The bytes an extractor reads: a file on disk (streamed where the format
+//! allows) or a part already in memory (an attachment, an archive member).
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use super::{ExtractError, Result};
+
+pub enum Input<'a> {
+    File { path: &'a Path, size: u64 },
+    Bytes(&'a [u8]),
+}
+
+/// Open a file read-only without updating its access time where the OS allows.
+pub fn open_readonly(path: &Path) -> io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let noatime = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOATIME)
+            .open(path);
+        match noatime {
+            Ok(f) => return Ok(f),
+            // O_NOATIME is only allowed to the file's owner: fall back.
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    File::open(path)
+}
+
+impl<'a> Input<'a> {
+    pub fn size(&self) -> u64 {
+        match self {
+            Input::File { size, .. } => *size,
+            Input::Bytes(b) => b.len() as u64,
+        }
+    }
+
+    /// The first `n` bytes (fewer if the input is shorter), for sniffing.
+    pub fn head(&self, n: usize) -> Result<Vec<u8>> {
+        match self {
+            Input::Bytes(b) => Ok(b[..n.min(b.len())].to_vec()),
+            Input::File { path, .. } => {
+                let mut buf = Vec::with_capacity(n);
+                open_readonly(path)?.take(n as u64).read_to_end(&mut buf)?;
+                Ok(buf)
+            }
+        }
+    }
+
+    /// A buffered stream over the whole input, for formats read line by line.
+    pub fn reader(&self) -> Result<Box<dyn BufRead + 'a>> {
+        match self {
+            Input::Bytes(b) => Ok(Box::new(*b)),
+            Input::File { path, .. } => Ok(Box::new(BufReader::with_capacity(256 << 10, open_readonly(path)?))),
+        }
+    }
+
+    /// The whole input in memory, for formats that need random access. Refuses
+    /// inputs larger than `limit` so that memory stays bounded.
+    pub fn bytes(&self, limit: u64) -> Result<Cow<'a, [u8]>> {
+        if self.size() > limit {
+            return Err(ExtractError::Skipped(format!(
+                "too large to open in memory ({} MB, limit {} MB)",
+                self.size() >> 20,
+                limit >> 20
+            )));
+        }
+        match self {
+            Input::Bytes(b) => Ok(Cow::Borrowed(b)),
+            Input::File { path, .. } => {
+                let mut buf = Vec::new();
+                // Read at most limit+1 so that a file that grew while being read is still bounded.
+                open_readonly(path)?.take(limit + 1).read_to_end(&mut buf)?;
+                if buf.len() as u64 > limit {
+                    return Err(ExtractError::Skipped("file grew past the in-memory limit while being read".into()));
+                }
+                Ok(Cow::Owned(buf))
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Extraction: turn a file (or a part of one) into text segments with locations.
+//!
+//! One module per format. Each extractor reads an [`Input`] and hands what it
+//! finds to an [`Emit`]: text [`Segment`]s for detection, and nested files
+//! (attachments, archive members, mbox messages) as parts, which the caller
+//! sends back through [`extract`] with `!name` added to the path.
+//! Extraction never decides what is personal data.
+
+pub mod archive;
+pub mod csv;
+pub mod docx;
+pub mod input;
+pub mod mail;
+pub mod pdf;
+pub mod sheet;
+pub mod sniff;
+pub mod text;
+
+pub use input::Input;
+pub use sniff::Kind;
+
+use std::fmt;
+
+/// Where a segment's text came from inside its file.
+#[derive(Debug, Clone, Copy)]
+pub enum Loc<'a> {
+    /// One fixed location for the whole segment: `Sheet1!C7`, `page 3`, `header From`.
+    Fixed(&'a str),
+    /// The segment is several lines joined by `\n`; a finding's location is
+    /// `"{prefix} {first + lines before it}"`: `line 12`, `body line 4`, `paragraph 9`.
+    Lines { prefix: &'a str, first: u64 },
+}
+
+impl Loc<'_> {
+    /// The location of the byte `offset` within the segment's text.
+    pub fn at(&self, text: &str, offset: usize) -> String {
+        match *self {
+            Loc::Fixed(s) => s.to_string(),
+            Loc::Lines { prefix, first } => {
+                let line = first + text.as_bytes()[..offset.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count() as u64;
+                format!("{prefix} {line}")
+            }
+        }
+    }
+}
+
+/// A piece of text and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment<'a> {
+    pub loc: Loc<'a>,
+    pub text: &'a str,
+    /// A label describing the text, used by detection as context: a spreadsheet
+    /// or CSV column header (`Surname`, `DOB`), a mail header name (`From`), a
+    /// form field label. `None` for running text.
+    pub context: Option<&'a str>,
+}
+
+impl<'a> Segment<'a> {
+    pub fn fixed(location: &'a str, text: &'a str, context: Option<&'a str>) -> Self {
+        Segment { loc: Loc::Fixed(location), text, context }
+    }
+    pub fn lines(prefix: &'a str, first: u64, text: &'a str) -> Self {
+        Segment { loc: Loc::Lines { prefix, first }, text, context: None }
+    }
+}
+
+/// Receives what an extractor finds.
+pub trait Emit {
+    /// A piece of text to run detection on.
+    fn segment(&mut self, seg: Segment<'_>);
+    /// A file inside this one (`attachments/cv.docx`, `HR/list.xlsx`, `3` for the
+    /// third mbox message). It is extracted recursively by the caller; `name`
+    /// becomes the part of the path after `!`.
+    fn part(&mut self, name: &str, data: &[u8]);
+    /// Something the user must hear about that did not stop the file being read
+    /// (a limit hit, one attachment unreadable).
+    fn warn(&mut self, message: String);
+    /// How deep in containers this input sits (0 = a file on disk).
+    fn depth(&self) -> u32 {
+        0
+    }
+}
+
+/// Why a file (or part) was not fully read.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// Not scanned on purpose: unknown binary, unsupported legacy format, too large.
+    #[error("{0}")]
+    Skipped(String),
+    /// Password-protected or encrypted.
+    #[error("encrypted (password-protected): remove the password or export an unprotected copy to scan it")]
+    Encrypted,
+    /// A PDF or image with no text to read.
+    #[error("no text layer: needs OCR")]
+    NoText,
+    /// Damaged or not what its name says.
+    #[error("corrupt or unreadable {kind}: {detail}")]
+    Corrupt { kind: &'static str, detail: String },
+    /// A safety limit stopped reading part-way (zip bomb, nesting depth).
+    #[error("limit hit: {0}")]
+    Limit(String),
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ExtractError {
+    pub fn corrupt(kind: &'static str, detail: impl fmt::Display) -> Self {
+        ExtractError::Corrupt { kind, detail: detail.to_string() }
+    }
+    /// Skipped files are counted apart from failed ones.
+    pub fn is_skip(&self) -> bool {
+        matches!(self, ExtractError::Skipped(_))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ExtractError>;
+
+/// Safety limits shared by all extractors.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+    /// Formats that must be read whole (office files, PDF, zip, mail) larger
+    /// than this are skipped rather than loaded into memory.
+    pub max_in_memory: u64,
+    /// Total uncompressed bytes read out of one archive (all levels).
+    pub max_archive_total: u64,
+    /// Largest compression ratio accepted for one archive member.
+    pub max_ratio: u64,
+    /// Deepest nesting of containers (zip in mail in mbox ...).
+    pub max_depth: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: 1 << 30,
+            max_in_memory: 256 << 20,
+            max_archive_total: 1 << 30,
+            max_ratio: 200,
+            max_depth: 8,
+        }
+    }
+}
+
+/// Extract one input of the given kind.
+pub fn extract_kind(kind: Kind, input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
+    match kind {
+        Kind::Text => text::extract(input, emit, limits),
+        Kind::Html => text::extract_html(input, emit, limits),
+        Kind::Csv(delim) => csv::extract(input, delim, emit, limits),
+        Kind::Xlsx | Kind::Xls | Kind::Ods => sheet::extract(input, kind, emit, limits),
+        Kind::Pdf => pdf::extract(input, emit, limits),
+        Kind::Docx => docx::extract(input, emit, limits),
+        Kind::Odt => docx::extract_odt(input, emit, limits),
+        Kind::Rtf => docx::extract_rtf(input, emit, limits),
+        Kind::Eml => mail::extract_eml(input, emit, limits),
+        Kind::Mbox => mail::extract_mbox(input, emit, limits),
+        Kind::Msg => mail::extract_msg(input, emit, limits),
+        Kind::Zip => archive::extract_zip(input, emit, limits),
+        Kind::Skip(reason) => Err(ExtractError::Skipped(reason.to_string())),
+        Kind::Encrypted => Err(ExtractError::Encrypted),
+    }
+}
+
+/// Sniff the input's type from its name and first bytes, then extract it.
+pub fn extract(name: &str, input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<Kind> {
+    let head = input.head(sniff::HEAD_LEN)?;
+    let kind = sniff::sniff(name, &head);
+    extract_kind(kind, input, emit, limits).map(|()| kind)
+}
+
+/// An [`Emit`] that keeps everything, for tests and tools: segments as
+/// `(location, text, context)`, parts as `(name, bytes)`, warnings.
+#[derive(Debug, Default)]
+pub struct Collect {
+    pub segments: Vec<(String, String, Option<String>)>,
+    pub parts: Vec<(String, Vec<u8>)>,
+    pub warnings: Vec<String>,
+}
+
+impl Emit for Collect {
+    fn segment(&mut self, seg: Segment<'_>) {
+        let location = match seg.loc {
+            Loc::Fixed(s) => s.to_string(),
+            Loc::Lines { .. } => seg.loc.at(seg.text, 0),
+        };
+        self.segments.push((location, seg.text.to_string(), seg.context.map(str::to_string)));
+    }
+    fn part(&mut self, name: &str, data: &[u8]) {
+        self.parts.push((name.to_string(), data.to_vec()));
+    }
+    fn warn(&mut self, message: String) {
+        self.warnings.push(message);
+    }
+}
+
+impl Collect {
+    /// All segment text joined, for quick assertions.
+    pub fn all_text(&self) -> String {
+        self.segments.iter().map(|s| s.1.as_str()).collect::<Vec<_>>().join("\n")
+    }
+}

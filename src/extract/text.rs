@@ -1,0 +1,201 @@
+//! Plain text (UTF-8, UTF-16 with BOM, Windows-1252 fallback) and HTML.
+//!
+//! Text is streamed: lines are gathered into blocks of at most [`BLOCK_LINES`]
+//! lines (or [`BLOCK_BYTES`]), cut early at blank lines, so memory stays
+//! bounded whatever the file size while detection still sees neighbouring
+//! lines ("Date of birth:" on one line, the date on the next).
+
+use std::io::{BufRead, BufReader, Read};
+
+use encoding_rs::WINDOWS_1252;
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use super::{Emit, Input, Limits, Result, Segment};
+
+pub const BLOCK_LINES: usize = 64;
+pub const BLOCK_BYTES: usize = 64 << 10;
+/// A longer line (minified data, a file with no newlines) is cut into pieces.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Decode one line's bytes: UTF-8 where valid, else Windows-1252.
+pub fn decode_line(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => WINDOWS_1252.decode_without_bom_handling(bytes).0,
+    }
+}
+
+/// Wrap a byte stream so UTF-16 (with BOM) arrives as UTF-8; other bytes pass through.
+pub fn utf8_stream<'a>(reader: impl Read + 'a) -> impl BufRead + 'a {
+    BufReader::with_capacity(
+        256 << 10,
+        DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).build(reader),
+    )
+}
+
+/// Calls `f(line_number, line)` for each line (1-based), with `\r\n` stripped,
+/// lines longer than [`MAX_LINE`] split into pieces carrying the same number.
+pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u64, &str)) -> Result<()> {
+    let mut line_no = 0u64;
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    // True when the previous piece was cut at MAX_LINE, not at a newline.
+    let mut continued = false;
+    loop {
+        buf.clear();
+        let mut ended = false;
+        let mut newline = false;
+        // Read up to a newline or MAX_LINE bytes, whichever first.
+        while buf.len() < MAX_LINE {
+            let chunk = reader.fill_buf()?;
+            if chunk.is_empty() {
+                ended = true;
+                break;
+            }
+            let room = MAX_LINE - buf.len();
+            let take = chunk.len().min(room);
+            match memchr_nl(&chunk[..take]) {
+                Some(i) => {
+                    buf.extend_from_slice(&chunk[..i]);
+                    reader.consume(i + 1);
+                    newline = true;
+                    break;
+                }
+                None => {
+                    buf.extend_from_slice(&chunk[..take]);
+                    reader.consume(take);
+                }
+            }
+        }
+        if ended && buf.is_empty() {
+            return Ok(());
+        }
+        if !continued {
+            line_no += 1;
+        }
+        continued = !newline && !ended;
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        f(line_no, &decode_line(&buf));
+        if ended {
+            return Ok(());
+        }
+    }
+}
+
+fn memchr_nl(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
+/// Gathers lines into blocks and emits each as one segment.
+pub struct Blocks<'e> {
+    prefix: &'static str,
+    emit: &'e mut dyn Emit,
+    block: String,
+    first: u64,
+    lines: usize,
+}
+
+impl<'e> Blocks<'e> {
+    pub fn new(prefix: &'static str, emit: &'e mut dyn Emit) -> Self {
+        Blocks { prefix, emit, block: String::new(), first: 0, lines: 0 }
+    }
+
+    pub fn push(&mut self, line_no: u64, line: &str) {
+        if line.trim().is_empty() {
+            self.flush();
+            return;
+        }
+        if self.lines > 0 && self.first + self.lines as u64 != line_no {
+            // Not contiguous (a split long line keeps its number): start afresh.
+            self.flush();
+        }
+        if self.lines == 0 {
+            self.first = line_no;
+        } else {
+            self.block.push('\n');
+        }
+        self.block.push_str(line);
+        self.lines += 1;
+        if self.lines >= BLOCK_LINES || self.block.len() >= BLOCK_BYTES {
+            self.flush();
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if self.lines > 0 {
+            self.emit.segment(Segment::lines(self.prefix, self.first, &self.block));
+        }
+        self.block.clear();
+        self.lines = 0;
+    }
+}
+
+/// Emit text already in memory as line blocks with locations `{prefix} N`.
+pub fn emit_text(prefix: &'static str, text: &str, emit: &mut dyn Emit) {
+    let mut blocks = Blocks::new(prefix, emit);
+    for (i, line) in text.lines().enumerate() {
+        blocks.push(i as u64 + 1, line);
+    }
+    blocks.flush();
+}
+
+pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, _limits: &Limits) -> Result<()> {
+    let mut reader = utf8_stream(input.reader()?);
+    let mut blocks = Blocks::new("line", emit);
+    for_each_line(&mut reader, |n, line| blocks.push(n, line))?;
+    blocks.flush();
+    Ok(())
+}
+
+/// HTML: rendered to plain text first; locations count lines of that text.
+pub fn extract_html(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
+    let bytes = input.bytes(limits.max_in_memory)?;
+    let text = html_to_text(&bytes);
+    emit_text("text line", &text, emit);
+    Ok(())
+}
+
+/// Render HTML (any charset the bytes decode as) to plain text.
+pub fn html_to_text(bytes: &[u8]) -> String {
+    html2text::config::plain_no_decorate()
+        .string_from_read(bytes, 10_000)
+        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Collect;
+
+    fn run(bytes: &[u8]) -> Collect {
+        let mut c = Collect::default();
+        extract(&Input::Bytes(bytes), &mut c, &Limits::default()).unwrap();
+        c
+    }
+
+    #[test]
+    fn blocks_keep_line_numbers() {
+        let c = run(b"first\nsecond\n\n\nfifth\r\nsixth");
+        assert_eq!(c.segments.len(), 2);
+        assert_eq!(c.segments[0].0, "line 1");
+        assert_eq!(c.segments[0].1, "first\nsecond");
+        assert_eq!(c.segments[1].0, "line 5");
+        assert_eq!(c.segments[1].1, "fifth\nsixth");
+    }
+
+    #[test]
+    fn decodes_utf16_and_cp1252() {
+        let utf16: Vec<u8> = b"\xFF\xFE".iter().copied().chain("Zoë Smith".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        assert_eq!(run(&utf16).all_text(), "Zoë Smith");
+        assert_eq!(run(b"Zo\xEB Smith \x80 5").all_text(), "Zoë Smith € 5");
+    }
+
+    #[test]
+    fn long_lines_are_cut_not_loaded_whole() {
+        let long = vec![b'a'; MAX_LINE * 2 + 10];
+        let c = run(&long);
+        assert_eq!(c.segments.len(), 3);
+        assert!(c.segments.iter().all(|s| s.0 == "line 1" && s.1.len() <= MAX_LINE));
+    }
+}
