@@ -2,6 +2,15 @@
 //!
 //! Data flows one way: [`walk`] → [`extract`] (one module per format, yielding
 //! text segments with locations) → [`detect`] (the rules engine) → sinks
-//! (JSONL findings, the data map, anonymised copies).
+//! ([`sink`] for JSON Lines findings, the data map, anonymised copies).
+//! [`scan`] runs the sweep in parallel.
 
+pub mod commands;
+pub mod detect;
 pub mod extract;
+pub mod finding;
+pub mod keys;
+pub mod report;
+pub mod scan;
+pub mod sink;
+pub mod walk;

@@ -1,1 +1,122 @@
-fn main() {}
+//! The `piisweep` command line: parsing only; the work is in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use piisweep::commands::{self, EXIT_USAGE, ScanConfig, SweepConfig, UsageError};
+
+#[derive(Parser)]
+#[command(name = "piisweep", version, about = "Find, map and remove personal data in a charity's files", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sweep folders and files for personal data.
+    Scan {
+        #[command(flatten)]
+        sweep: SweepArgs,
+        /// Write findings as JSON Lines to FILE (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        jsonl: Option<PathBuf>,
+        /// Include the values found in the output (masked otherwise).
+        #[arg(long)]
+        reveal: bool,
+    },
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// Folders or files to sweep.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Use the rules in DIR instead of the built-in ones (see the rules/ folder).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Worker threads (default: one per CPU core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
+    /// Leave out paths matching GLOB (repeatable), e.g. --exclude '*.tmp' --exclude 'Archive/**'.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Skip files larger than SIZE (e.g. 500MB, 2GB).
+    #[arg(long, value_name = "SIZE", default_value = "1GB", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    follow_links: bool,
+    /// No progress bar, and no summary unless something could not be read.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Key for the keyed hashes (created on first use, owner-only). Default: piisweep.key.
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Leave out findings less certain than this (0.0 to 1.0).
+    #[arg(long, value_name = "X", default_value_t = 0.5)]
+    min_confidence: f32,
+}
+
+impl SweepArgs {
+    fn config(self) -> SweepConfig {
+        SweepConfig {
+            paths: self.paths,
+            rules: self.rules,
+            threads: self.threads,
+            exclude: self.exclude,
+            max_file_size: self.max_file_size,
+            follow_links: self.follow_links,
+            quiet: self.quiet,
+            key: self.key,
+            min_confidence: self.min_confidence,
+        }
+    }
+}
+
+/// `500MB`, `2GB`, `100k`, `1048576` → bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size: use e.g. 500MB or 2GB"))?;
+    let mult: u64 = match unit.trim() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        u => return Err(format!("unknown size unit {u:?}: use KB, MB or GB")),
+    };
+    Ok((n * mult as f64) as u64)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan {
+            sweep,
+            jsonl,
+            reveal,
+        } => commands::scan(&ScanConfig {
+            sweep: sweep.config(),
+            jsonl,
+            reveal,
+        }),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let usage = e.downcast_ref::<UsageError>().is_some()
+                || e.downcast_ref::<piisweep::keys::KeyError>().is_some();
+            ExitCode::from(if usage { EXIT_USAGE as u8 } else { 1 })
+        }
+    }
+}

@@ -5,7 +5,12 @@
 use super::text::{decode_line, utf8_stream};
 use super::{Emit, ExtractError, Input, Limits, Result, Segment};
 
-pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &Limits) -> Result<()> {
+pub fn extract(
+    input: &Input<'_>,
+    delimiter: u8,
+    emit: &mut dyn Emit,
+    _limits: &Limits,
+) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -23,7 +28,7 @@ pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &
                 return Err(match e.into_kind() {
                     csv::ErrorKind::Io(io) => ExtractError::Io(io),
                     other => ExtractError::corrupt("csv", format!("{other:?}")),
-                })
+                });
             }
             Err(e) => return Err(ExtractError::corrupt("csv", e)),
         }
@@ -36,7 +41,10 @@ pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &
             if value.trim().is_empty() {
                 continue;
             }
-            let header = headers.get(i).map(String::as_str).filter(|h| !h.is_empty() && row > 1);
+            let header = headers
+                .get(i)
+                .map(String::as_str)
+                .filter(|h| !h.is_empty() && row > 1);
             location.clear();
             match header {
                 Some(h) => location.push_str(&format!("row {row}, col {h}")),

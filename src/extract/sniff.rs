@@ -65,7 +65,12 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     let ext = ext_of(name);
     let ext = ext.as_str();
 
-    if head.starts_with(b"%PDF-") || (head.len() > 4 && head[..head.len().min(1024)].windows(5).any(|w| w == b"%PDF-")) {
+    if head.starts_with(b"%PDF-")
+        || (head.len() > 4
+            && head[..head.len().min(1024)]
+                .windows(5)
+                .any(|w| w == b"%PDF-"))
+    {
         return Kind::Pdf;
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
@@ -86,7 +91,12 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     // Text of some kind: decide by content, then by name.
     let text_head = String::from_utf8_lossy(&head[..head.len().min(8192)]);
     let trimmed = text_head.trim_start_matches('\u{feff}');
-    if trimmed.starts_with("From ") && (ext == "mbox" || ext == "mbx" || ext.is_empty() || looks_like_headers(trimmed.split_once('\n').map_or("", |x| x.1))) {
+    if trimmed.starts_with("From ")
+        && (ext == "mbox"
+            || ext == "mbx"
+            || ext.is_empty()
+            || looks_like_headers(trimmed.split_once('\n').map_or("", |x| x.1)))
+    {
         return Kind::Mbox;
     }
     if ext == "eml" || (ext != "txt" && ext != "csv" && looks_like_headers(trimmed)) {
@@ -98,7 +108,11 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
         "htm" | "html" | "xhtml" => return Kind::Html,
         _ => {}
     }
-    let lower = trimmed.trim_start().get(..15).unwrap_or("").to_ascii_lowercase();
+    let lower = trimmed
+        .trim_start()
+        .get(..15)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Kind::Html;
     }
@@ -136,7 +150,9 @@ fn sniff_ole(ext: &str, head: &[u8]) -> Kind {
     match ext {
         "xls" | "xlt" => Kind::Xls,
         "msg" => Kind::Msg,
-        "doc" | "dot" => Kind::Skip("legacy Word 97-2003 .doc: not supported, save it as .docx to scan it"),
+        "doc" | "dot" => {
+            Kind::Skip("legacy Word 97-2003 .doc: not supported, save it as .docx to scan it")
+        }
         "ppt" => Kind::Skip("PowerPoint 97-2003 .ppt: not supported"),
         _ => {
             if contains(&utf16("Workbook")) || contains(&utf16("Book")) {
@@ -151,19 +167,36 @@ fn sniff_ole(ext: &str, head: &[u8]) -> Kind {
 }
 
 fn known_binary(head: &[u8]) -> Option<&'static str> {
-    const IMAGES: &[&[u8]] = &[b"\x89PNG", b"\xFF\xD8\xFF", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM"];
+    const IMAGES: &[&[u8]] = &[
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"GIF87a",
+        b"GIF89a",
+        b"II*\x00",
+        b"MM\x00*",
+        b"BM",
+    ];
     if IMAGES.iter().any(|m| head.starts_with(m)) && !head.starts_with(b"BM ") {
         return Some("image: no text to read (needs OCR)");
     }
     const OTHER: &[(&[u8], &str)] = &[
         (b"\x7FELF", "executable"),
         (b"MZ", "executable"),
-        (b"\x1F\x8B", "gzip archive: not supported, unpack it to scan it"),
-        (b"7z\xBC\xAF\x27\x1C", "7-Zip archive: not supported, unpack it to scan it"),
+        (
+            b"\x1F\x8B",
+            "gzip archive: not supported, unpack it to scan it",
+        ),
+        (
+            b"7z\xBC\xAF\x27\x1C",
+            "7-Zip archive: not supported, unpack it to scan it",
+        ),
         (b"Rar!", "RAR archive: not supported, unpack it to scan it"),
         (b"SQLite format 3\0", "SQLite database: not supported"),
     ];
-    OTHER.iter().find(|(m, _)| head.starts_with(m)).map(|(_, r)| *r)
+    OTHER
+        .iter()
+        .find(|(m, _)| head.starts_with(m))
+        .map(|(_, r)| *r)
 }
 
 /// Text if it has a UTF-16 BOM, or no NUL bytes and few control characters.
@@ -187,8 +220,19 @@ fn looks_textual(head: &[u8]) -> bool {
 /// Do the first lines look like RFC 5322 mail headers?
 fn looks_like_headers(text: &str) -> bool {
     const NAMES: &[&str] = &[
-        "from", "to", "subject", "date", "received", "return-path", "message-id", "mime-version",
-        "delivered-to", "x-", "cc", "reply-to", "content-type",
+        "from",
+        "to",
+        "subject",
+        "date",
+        "received",
+        "return-path",
+        "message-id",
+        "mime-version",
+        "delivered-to",
+        "x-",
+        "cc",
+        "reply-to",
+        "content-type",
     ];
     let mut seen = 0;
     for line in text.lines().take(12) {
@@ -198,12 +242,17 @@ fn looks_like_headers(text: &str) -> bool {
         if line.starts_with([' ', '\t']) {
             continue;
         }
-        let Some((name, _)) = line.split_once(':') else { return false };
+        let Some((name, _)) = line.split_once(':') else {
+            return false;
+        };
         let name = name.to_ascii_lowercase();
         if name.contains(' ') {
             return false;
         }
-        if NAMES.iter().any(|n| name == *n || (n.ends_with('-') && name.starts_with(n))) {
+        if NAMES
+            .iter()
+            .any(|n| name == *n || (n.ends_with('-') && name.starts_with(n)))
+        {
             seen += 1;
         }
     }
@@ -215,7 +264,10 @@ fn sniff_delimiter(text: &str, default: u8) -> u8 {
     let lines: Vec<&str> = text.lines().take(5).collect();
     let mut best = (default, 0usize);
     for d in [b',', b';', b'\t', b'|'] {
-        let counts: Vec<usize> = lines.iter().map(|l| l.bytes().filter(|&b| b == d).count()).collect();
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|l| l.bytes().filter(|&b| b == d).count())
+            .collect();
         let min = counts.iter().copied().min().unwrap_or(0);
         if min > best.1 {
             best = (d, min);
@@ -231,8 +283,14 @@ mod tests {
     #[test]
     fn content_beats_extension() {
         assert_eq!(sniff("report.txt", b"%PDF-1.4\n..."), Kind::Pdf);
-        assert_eq!(sniff("photo.txt", b"\x89PNG\r\n\x1a\n\0\0"), Kind::Skip("image: no text to read (needs OCR)"));
-        assert_eq!(sniff("notes.txt", b"ab\0\0cd\0"), Kind::Skip("binary file of unknown type"));
+        assert_eq!(
+            sniff("photo.txt", b"\x89PNG\r\n\x1a\n\0\0"),
+            Kind::Skip("image: no text to read (needs OCR)")
+        );
+        assert_eq!(
+            sniff("notes.txt", b"ab\0\0cd\0"),
+            Kind::Skip("binary file of unknown type")
+        );
         assert_eq!(sniff("list.xlsx", b"PK\x03\x04rest"), Kind::Xlsx);
         assert_eq!(sniff("list.bin", b"PK\x03\x04rest"), Kind::Zip);
     }
@@ -241,10 +299,25 @@ mod tests {
     fn mail_and_text() {
         let eml = b"From: Jane <j@x.org>\nTo: a@b.org\nSubject: hi\n\nbody";
         assert_eq!(sniff("message", eml), Kind::Eml);
-        assert_eq!(sniff("export.mbox", b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nFrom: a@b\n"), Kind::Mbox);
-        assert_eq!(sniff("notes.txt", b"From the meeting we learned\nthings"), Kind::Text);
-        assert_eq!(sniff("a.csv", b"Name;DOB\nJane;1/2/1980\n"), Kind::Csv(b';'));
-        assert_eq!(sniff("a.csv", b"Name,DOB\nJane,1/2/1980\n"), Kind::Csv(b','));
+        assert_eq!(
+            sniff(
+                "export.mbox",
+                b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nFrom: a@b\n"
+            ),
+            Kind::Mbox
+        );
+        assert_eq!(
+            sniff("notes.txt", b"From the meeting we learned\nthings"),
+            Kind::Text
+        );
+        assert_eq!(
+            sniff("a.csv", b"Name;DOB\nJane;1/2/1980\n"),
+            Kind::Csv(b';')
+        );
+        assert_eq!(
+            sniff("a.csv", b"Name,DOB\nJane,1/2/1980\n"),
+            Kind::Csv(b',')
+        );
         assert_eq!(sniff("u16.txt", b"\xFF\xFEa\0b\0"), Kind::Text);
     }
 

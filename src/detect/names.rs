@@ -1,0 +1,546 @@
+//! People's names: word lists (rules/names/) combined with evidence.
+//!
+//! A word in a name list is not enough; each rule needs evidence: a title
+//! before it (`name_title`), a cue word or label (`name_cue`), a first name
+//! followed by a surname (`name_full`), a first name that is not also a
+//! common word (`name_single`), a column or field headed as a name
+//! (`name_column`), or a mail header's display name (`name_mail_header`).
+//! Evidence against: all-capitals text, stop words (places, organisations,
+//! months, document words), words that are part of an email or web address.
+
+use super::context::Terms;
+use super::{Engine, Hit, Rule, Segment};
+
+/// Which rule index implements each name detector (absent if not configured).
+#[derive(Debug, Default)]
+pub struct NameRules {
+    title: Option<usize>,
+    cue: Option<usize>,
+    full: Option<usize>,
+    single: Option<usize>,
+    column: Option<usize>,
+    mail: Option<usize>,
+}
+
+impl NameRules {
+    pub fn from_rules(rules: &[Rule]) -> NameRules {
+        let find = |d: &str| {
+            rules
+                .iter()
+                .position(|r| r.spec.detector.as_deref() == Some(d))
+        };
+        NameRules {
+            title: find("name_title"),
+            cue: find("name_cue"),
+            full: find("name_full"),
+            single: find("name_single"),
+            column: find("name_column"),
+            mail: find("name_mail_header"),
+        }
+    }
+
+    pub fn detect(&self, engine: &Engine, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
+        let mut found = Finder {
+            engine,
+            text: seg.text,
+            hits,
+            tokens: Vec::new(),
+        };
+        // A mail address header: only its display names.
+        if let Some(i) = self.mail
+            && engine.rules[i].header_ok(seg)
+        {
+            found.mail_header(i);
+            return;
+        }
+        // A name column or field: the whole value.
+        if let Some(i) = self.column
+            && engine.rules[i].header_ok(seg)
+        {
+            found.column(i);
+            return;
+        }
+        if !seg.text.chars().any(char::is_uppercase) {
+            return;
+        }
+        found.tokens = tokenize(seg.text, &engine.lists);
+        let upper_text = mostly_upper(seg.text);
+        let mut used = vec![false; found.tokens.len()];
+        if let Some(i) = self.title {
+            found.titled(i, upper_text, &mut used);
+        }
+        if upper_text {
+            return;
+        }
+        if let Some(i) = self.cue {
+            found.cued(i, &engine.rules[i].context, &mut used);
+        }
+        if let Some(i) = self.full {
+            found.full(i, &mut used);
+        }
+        if let Some(i) = self.single {
+            found.single(i, &mut used);
+        }
+    }
+}
+
+/// A word of the text with what the lists say about it.
+#[derive(Debug, Clone)]
+struct Token {
+    start: usize,
+    /// End of the name part (a possessive 's is left out).
+    end: usize,
+    /// Capitalised: `Jane`, `McDonald`, `O'Brien`.
+    cap: bool,
+    /// All capitals, two letters or more: `JANE`.
+    upper: bool,
+    /// A single capital letter: `J` (as in `J. Roberts`).
+    initial: bool,
+    first: bool,
+    sur: bool,
+    ambiguous: bool,
+    stop: bool,
+    title: bool,
+    /// Part of an email address, web address or file name.
+    technical: bool,
+}
+
+impl Token {
+    fn known(&self) -> bool {
+        self.first || self.sur
+    }
+}
+
+fn mostly_upper(text: &str) -> bool {
+    let (mut up, mut low) = (0, 0);
+    for c in text.chars() {
+        if c.is_uppercase() {
+            up += 1;
+        } else if c.is_lowercase() {
+            low += 1;
+        }
+    }
+    up >= 4 && up > low * 4
+}
+
+fn tokenize(text: &str, lists: &super::Lists) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].1.is_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = chars[i].0;
+        let mut j = i + 1;
+        while j < chars.len() {
+            let c = chars[j].1;
+            let joiner = matches!(c, '\'' | '’' | '-')
+                && chars.get(j + 1).is_some_and(|n| n.1.is_alphabetic());
+            if c.is_alphabetic() || joiner {
+                j += if joiner { 2 } else { 1 };
+            } else {
+                break;
+            }
+        }
+        let end = chars.get(j).map_or(text.len(), |c| c.0);
+        tokens.push(make_token(text, start, end, lists));
+        i = j;
+    }
+    tokens
+}
+
+fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists) -> Token {
+    let mut word = &text[start..end];
+    for suffix in ["'s", "’s", "'S"] {
+        if word.len() > 3 && word.ends_with(suffix) {
+            word = &word[..word.len() - suffix.len()];
+        }
+    }
+    let end = start + word.len();
+    let lower = word.to_lowercase().replace('’', "'");
+    let mut chars = word.chars();
+    let first_char = chars.next().unwrap_or(' ');
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    let cap = first_char.is_uppercase() && word.chars().skip(1).any(char::is_lowercase);
+    let upper = letters >= 2 && word.chars().all(|c| !c.is_lowercase());
+    let initial = letters == 1 && first_char.is_uppercase();
+    let in_list = |set: &std::collections::HashSet<String>| {
+        set.contains(&lower) || (lower.contains('-') && lower.split('-').all(|p| set.contains(p)))
+    };
+    let sur = lists.surnames.contains(&lower)
+        || (lower.contains('-')
+            && lower
+                .split('-')
+                .any(|p| p.len() > 2 && lists.surnames.contains(p)));
+    let bytes = text.as_bytes();
+    let before = start.checked_sub(1).map(|i| bytes[i]);
+    let after = bytes.get(end).copied();
+    let after2 = bytes.get(end + 1).copied();
+    let technical = matches!(
+        before,
+        Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#')
+    ) || before.is_some_and(|c| c.is_ascii_digit())
+        || matches!(after, Some(b'@' | b'_' | b'/' | b'\\'))
+        || after.is_some_and(|c| c.is_ascii_digit())
+        || (after == Some(b'.') && after2.is_some_and(|c| c.is_ascii_alphanumeric()));
+    Token {
+        start,
+        end,
+        cap,
+        upper,
+        initial,
+        first: in_list(&lists.first_names),
+        sur,
+        ambiguous: lists.ambiguous.contains(&lower),
+        stop: lists.stop_words.contains(&lower),
+        title: lists.titles.contains(&lower),
+        technical,
+    }
+}
+
+struct Finder<'a, 'h> {
+    engine: &'a Engine,
+    text: &'a str,
+    hits: &'h mut Vec<Hit>,
+    tokens: Vec<Token>,
+}
+
+impl Finder<'_, '_> {
+    fn push(&mut self, rule: usize, start: usize, end: usize, factor: f32) {
+        let spec = &self.engine.rules[rule].spec;
+        self.hits.push(Hit {
+            category: spec.category,
+            start,
+            end,
+            confidence: (spec.confidence * factor).min(1.0),
+            rule,
+        });
+    }
+
+    /// Text between token `a` and the next token `b` joins them into one name:
+    /// a single space, or `. ` / `.` after an initial.
+    fn joined(&self, a: usize, b: usize) -> bool {
+        let gap = &self.text[self.tokens[a].end..self.tokens[b].start];
+        // A possessive ends the name: "Jane's Mum".
+        if self.tokens[a].end != self.raw_end(a) {
+            return false;
+        }
+        match gap {
+            " " => true,
+            ". " | "." => self.tokens[a].initial,
+            _ => false,
+        }
+    }
+
+    /// End of the token's word including any possessive.
+    fn raw_end(&self, a: usize) -> usize {
+        let t = &self.tokens[a];
+        let rest = &self.text[t.end..];
+        if rest.starts_with("'s") || rest.starts_with("’s") || rest.starts_with("'S") {
+            t.end + if rest.starts_with('’') { 4 } else { 2 }
+        } else {
+            t.end
+        }
+    }
+
+    /// Usable as part of a name in running text.
+    fn namelike(&self, i: usize, allow_upper: bool) -> bool {
+        let t = &self.tokens[i];
+        !t.technical && (t.cap || t.initial || (allow_upper && t.upper))
+    }
+
+    /// The longest run of up to `max` name-like tokens from `i`, joined by
+    /// single spaces; stops before stop words that are not also names and
+    /// before street words. Returns the index after the last token.
+    fn run_from(&self, i: usize, max: usize, allow_upper: bool) -> usize {
+        let mut j = i;
+        while j < self.tokens.len() && j - i < max {
+            let t = &self.tokens[j];
+            if !self.namelike(j, allow_upper) || t.title && j > i || (t.stop && !t.known()) {
+                break;
+            }
+            if j > i && !self.joined(j - 1, j) {
+                break;
+            }
+            j += 1;
+        }
+        // A name does not end with an initial.
+        while j > i && self.tokens[j - 1].initial {
+            j -= 1;
+        }
+        j
+    }
+
+    fn is_street_word(&self, i: usize) -> bool {
+        let t = &self.tokens[i];
+        self.engine
+            .lists
+            .street_types
+            .contains(&self.text[t.start..t.end].to_lowercase())
+    }
+
+    fn mark(used: &mut [bool], from: usize, to: usize) {
+        used[from..to].iter_mut().for_each(|u| *u = true);
+    }
+
+    /// `Mrs Jane Roberts`, `Mr J. Roberts`, `DR PATEL`.
+    fn titled(&mut self, rule: usize, upper_text: bool, used: &mut [bool]) {
+        for i in 0..self.tokens.len().saturating_sub(1) {
+            let t = &self.tokens[i];
+            if !t.title || !(t.cap || t.upper) || t.technical || used[i] {
+                continue;
+            }
+            let gap = &self.text[t.end..self.tokens[i + 1].start];
+            if !matches!(gap, " " | ". " | "  ") {
+                continue;
+            }
+            let allow_upper = t.upper || upper_text;
+            let end = self.run_from(i + 1, 3, allow_upper);
+            if end == i + 1 {
+                continue;
+            }
+            // In capitals, only words the lists know.
+            if allow_upper
+                && !self.tokens[i + 1..end]
+                    .iter()
+                    .any(|t| t.known() && !t.ambiguous)
+            {
+                continue;
+            }
+            if self.is_street_word(end - 1) && end - i - 1 > 1 {
+                continue;
+            }
+            let (s, e) = (self.tokens[i + 1].start, self.tokens[end - 1].end);
+            self.push(rule, s, e, 1.0);
+            Self::mark(used, i, end);
+        }
+    }
+
+    /// `Dear Jane,`, `Name: Zhang Wei`, `Kind regards,\nTom Ode`.
+    fn cued(&mut self, rule: usize, cues: &Terms, used: &mut [bool]) {
+        for i in 0..self.tokens.len() {
+            if used[i] || !self.namelike(i, false) || self.tokens[i].initial {
+                continue;
+            }
+            let t = &self.tokens[i];
+            if (t.stop && !t.known()) || t.title {
+                continue;
+            }
+            // The cue must come right before: only separators in between.
+            let line_start = self.text[..t.start].rfind('\n').map_or(0, |p| p + 1);
+            let prev_line_start = self.text[..line_start.saturating_sub(1)]
+                .rfind('\n')
+                .map_or(0, |p| p + 1);
+            let before = &self.text[prev_line_start..t.start];
+            let trimmed =
+                before.trim_end_matches(|c: char| c.is_whitespace() || ":,;-–".contains(c));
+            if before[trimmed.len()..].matches('\n').count() > 1 {
+                continue;
+            }
+            let ws = super::context::words(trimmed);
+            let tail: Vec<&str> = ws.iter().map(|w| w.2.as_str()).collect();
+            if !cues.is_suffix_of(&tail) {
+                continue;
+            }
+            let end = self.run_from(i, 3, false);
+            if end == i || self.is_street_word(end - 1) {
+                continue;
+            }
+            let all_ambiguous_unknown = self.tokens[i..end]
+                .iter()
+                .all(|t| !t.known() && (t.ambiguous || t.stop));
+            if all_ambiguous_unknown {
+                continue;
+            }
+            let (s, e) = (self.tokens[i].start, self.tokens[end - 1].end);
+            self.push(rule, s, e, 1.0);
+            Self::mark(used, i, end);
+        }
+    }
+
+    /// `Jane Roberts`, `Priya K. Chowdhury`, `J. Roberts`.
+    fn full(&mut self, rule: usize, used: &mut [bool]) {
+        let mut i = 0;
+        while i < self.tokens.len() {
+            if used[i] || !self.namelike(i, false) {
+                i += 1;
+                continue;
+            }
+            let end = self.run_from(i, 4, false);
+            if end < i + 2 {
+                i += 1;
+                continue;
+            }
+            // Shrink from the right until the run reads as a name.
+            let mut best = None;
+            for e in (i + 2..=end).rev() {
+                if let Some(f) = self.full_name_factor(i, e) {
+                    best = Some((e, f));
+                    break;
+                }
+            }
+            match best {
+                Some((e, f)) if !used[i..e].iter().any(|&u| u) => {
+                    let (s, en) = (self.tokens[i].start, self.tokens[e - 1].end);
+                    self.push(rule, s, en, f);
+                    Self::mark(used, i, e);
+                    i = e;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// How much a run of tokens `i..e` looks like "first [middle] surname".
+    fn full_name_factor(&self, i: usize, e: usize) -> Option<f32> {
+        let toks = &self.tokens[i..e];
+        let (first, last) = (&toks[0], &toks[toks.len() - 1]);
+        if last.initial || self.is_street_word(e - 1) {
+            return None;
+        }
+        let middle_ok = toks[1..toks.len() - 1]
+            .iter()
+            .all(|t| t.known() || t.initial);
+        if !middle_ok || toks.iter().any(|t| t.stop && !t.known()) {
+            return None;
+        }
+        if first.initial {
+            // `J. Roberts`: the surname carries it.
+            return (last.sur && !last.ambiguous && !last.stop).then_some(0.8);
+        }
+        if !first.first || first.stop {
+            return None;
+        }
+        let strong_first = !first.ambiguous;
+        let strong_last = last.sur && !last.ambiguous && !last.stop;
+        match (strong_first, strong_last) {
+            (true, true) => Some(1.0),
+            (true, false) if last.sur || !last.stop => Some(0.85),
+            (false, true) => Some(0.85),
+            _ => None,
+        }
+    }
+
+    /// `Siobhan` on its own.
+    fn single(&mut self, rule: usize, used: &mut [bool]) {
+        for i in 0..self.tokens.len() {
+            let t = &self.tokens[i];
+            if used[i] || !t.cap || t.technical || !t.first || t.ambiguous || t.stop || t.title {
+                continue;
+            }
+            // Not glued to other capitalised words (those were for name_full).
+            let joined_prev = i > 0 && self.namelike(i - 1, false) && self.joined(i - 1, i);
+            let joined_next =
+                i + 1 < self.tokens.len() && self.namelike(i + 1, false) && self.joined(i, i + 1);
+            if joined_prev || joined_next {
+                continue;
+            }
+            let (s, e) = (t.start, t.end);
+            self.push(rule, s, e, 1.0);
+            used[i] = true;
+        }
+    }
+
+    /// A cell or field headed as a name: the whole value, if it reads as one.
+    fn column(&mut self, rule: usize) {
+        if let Some((s, e)) = name_value_span(self.text, &self.engine.lists) {
+            self.push(rule, s, e, 1.0);
+        }
+    }
+
+    /// `From: Jane Roberts <jane@x.org>, "Patel, Priya" <p@y.org>`.
+    fn mail_header(&mut self, rule: usize) {
+        let text = self.text;
+        let mut spans = Vec::new();
+        let (mut start, mut quoted, mut angle) = (0, false, false);
+        for (i, c) in text.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '<' if !quoted => angle = true,
+                '>' if !quoted => angle = false,
+                ',' | ';' if !quoted && !angle => {
+                    spans.push((start, i));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        spans.push((start, text.len()));
+        for (s, e) in spans {
+            let item = &text[s..e];
+            let Some(lt) = item.find('<') else { continue };
+            let display = &item[..lt];
+            let trimmed = display
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\'')
+                .trim();
+            if trimmed.is_empty() || trimmed.contains('@') {
+                continue;
+            }
+            let offset = s + display.find(trimmed).unwrap_or(0);
+            if let Some((vs, ve)) = name_value_span(trimmed, &self.engine.lists) {
+                self.push(rule, offset + vs, offset + ve, 1.0);
+            }
+        }
+    }
+}
+
+/// The span of a whole field value that reads as a person's name: one to
+/// five words of letters (`Roberts, Jane`, `o'neill`, `J. Roberts`), no
+/// digits, not a placeholder (`n/a`, `Self`) or an organisation. A leading
+/// title is left out of the span.
+pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usize)> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() || trimmed.len() > 70 {
+        return None;
+    }
+    let offset = value.len() - value.trim_start().len();
+    if lists.placeholders.contains(&trimmed.to_lowercase()) {
+        return None;
+    }
+    if !trimmed
+        .chars()
+        .all(|c| c.is_alphabetic() || " .,'’-".contains(c))
+    {
+        return None;
+    }
+    let words: Vec<(usize, &str)> = trimmed
+        .split(|c: char| c == ' ' || c == ',')
+        .scan(0usize, |pos, w| {
+            let start = trimmed[*pos..].find(w).map_or(*pos, |p| *pos + p);
+            *pos = start + w.len();
+            Some((start, w))
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    if words.is_empty()
+        || words.len() > 5
+        || !words
+            .iter()
+            .any(|(_, w)| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+    {
+        return None;
+    }
+    let lower = |w: &str| w.trim_end_matches('.').to_lowercase();
+    // Organisations and places: a word that is a stop word and not a name.
+    if words.iter().any(|(_, w)| {
+        let l = lower(w);
+        lists.stop_words.contains(&l)
+            && !lists.first_names.contains(&l)
+            && !lists.surnames.contains(&l)
+    }) {
+        return None;
+    }
+    if lists.stop_words.contains(&trimmed.to_lowercase()) {
+        return None;
+    }
+    let mut first = 0;
+    while first + 1 < words.len() && lists.titles.contains(&lower(words[first].1)) {
+        first += 1;
+    }
+    let start = words[first].0;
+    let end = trimmed.trim_end_matches([',', ' ']).len();
+    (start < end).then_some((offset + start, offset + end))
+}

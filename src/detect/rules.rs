@@ -1,0 +1,355 @@
+//! Loading detection rules and word lists from `rules/`.
+//!
+//! The default rules are compiled into the binary (so it works from any
+//! directory); `--rules DIR` loads `DIR/*.toml` instead, with word lists from
+//! `DIR/lists/` and `DIR/names/` (a list missing there falls back to the
+//! built-in one).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::category::Category;
+
+/// One detection rule, as written in `rules/*.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Unique id, reported as `rule` in findings (`nino.hmrc`).
+    pub id: String,
+    pub category: Category,
+    #[serde(default)]
+    pub description: String,
+    /// A regular expression for candidates. If it has a group named `v`,
+    /// that group is the value; otherwise the whole match.
+    pub pattern: Option<String>,
+    /// A built-in detector instead of a pattern (`name_title`, `address`...).
+    pub detector: Option<String>,
+    /// A validator from `detect::validate` run on each candidate.
+    pub validator: Option<String>,
+    /// Base confidence, 0.0 to 1.0.
+    pub confidence: f32,
+    /// Words or phrases near the candidate that make it more likely.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// How many characters before and after the candidate to look for context.
+    #[serde(default = "default_window")]
+    pub context_window: usize,
+    /// Added to confidence when context is present.
+    #[serde(default = "default_boost")]
+    pub context_boost: f32,
+    /// Report only when context (words or headers) is present.
+    #[serde(default)]
+    pub require_context: bool,
+    /// Context must be the nearest label: no other digits between the
+    /// context word and the candidate ("DOB: x" but not "DOB: x Seen: y").
+    #[serde(default)]
+    pub context_adjacent: bool,
+    /// Column headers / field labels that count as context (matched as words).
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Headers that rule a column out even if a `headers` word matches
+    /// ("Client ID" for a rule keyed on "client").
+    #[serde(default)]
+    pub exclude_headers: Vec<String>,
+    /// Cheap pre-checks: skip segments without a digit / an `@`.
+    #[serde(default)]
+    pub needs: Vec<Needs>,
+    /// Texts this rule must find (a leading `[Header] ` sets the segment's header).
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts in which this rule's category must not be found.
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Needs {
+    Digit,
+    At,
+}
+
+fn default_window() -> usize {
+    40
+}
+fn default_boost() -> f32 {
+    0.1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+/// Word lists used by validators and detectors. All lower case, except the
+/// postcode areas which are upper case.
+#[derive(Debug, Default, Clone)]
+pub struct Lists {
+    pub postcode_areas: HashSet<String>,
+    pub role_mailboxes: HashSet<String>,
+    pub street_types: HashSet<String>,
+    pub placeholders: HashSet<String>,
+    pub first_names: HashSet<String>,
+    pub surnames: HashSet<String>,
+    pub ambiguous: HashSet<String>,
+    pub stop_words: HashSet<String>,
+    pub titles: HashSet<String>,
+}
+
+macro_rules! builtin_file {
+    ($path:literal) => {
+        (
+            $path,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $path)),
+        )
+    };
+}
+
+/// The rule files compiled into the binary.
+const BUILTIN_RULES: &[(&str, &str)] = &[
+    builtin_file!("identifiers.toml"),
+    builtin_file!("dates.toml"),
+    builtin_file!("names.toml"),
+    builtin_file!("address.toml"),
+];
+
+/// The word lists compiled into the binary.
+const BUILTIN_LISTS: &[(&str, &str)] = &[
+    builtin_file!("lists/postcode_areas.txt"),
+    builtin_file!("lists/role_mailboxes.txt"),
+    builtin_file!("lists/street_types.txt"),
+    builtin_file!("lists/placeholders.txt"),
+    builtin_file!("names/first_names.txt"),
+    builtin_file!("names/surnames.txt"),
+    builtin_file!("names/ambiguous.txt"),
+    builtin_file!("names/stop_words.txt"),
+    builtin_file!("names/titles.txt"),
+];
+
+/// Why rules could not be loaded; the message says which file and where.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("cannot read rules file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("rules file {path} is not valid: {message}")]
+    Parse { path: String, message: String },
+    #[error("rule {id} in {path}: {message}")]
+    Rule {
+        id: String,
+        path: String,
+        message: String,
+    },
+    #[error("no rules found in {0}: expected *.toml files like the ones in the rules/ folder")]
+    Empty(PathBuf),
+}
+
+/// One list file's entries: one per line (or several separated by spaces for
+/// the lists of single words), `#` starts a comment line.
+fn parse_list(text: &str, words_per_line: bool) -> impl Iterator<Item = String> + '_ {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .flat_map(move |l| -> Vec<String> {
+            if words_per_line {
+                l.split_whitespace().map(str::to_string).collect()
+            } else {
+                vec![l.to_string()]
+            }
+        })
+}
+
+impl Lists {
+    fn add(&mut self, file: &str, text: &str) {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let (set, upper, words) = match name {
+            "postcode_areas.txt" => (&mut self.postcode_areas, true, true),
+            "role_mailboxes.txt" => (&mut self.role_mailboxes, false, true),
+            "street_types.txt" => (&mut self.street_types, false, true),
+            "placeholders.txt" => (&mut self.placeholders, false, false),
+            "first_names.txt" => (&mut self.first_names, false, false),
+            "surnames.txt" => (&mut self.surnames, false, false),
+            "ambiguous.txt" => (&mut self.ambiguous, false, false),
+            "stop_words.txt" => (&mut self.stop_words, false, false),
+            "titles.txt" => (&mut self.titles, false, false),
+            _ => return,
+        };
+        set.extend(parse_list(text, words).map(|w| {
+            if upper {
+                w.to_uppercase()
+            } else {
+                w.to_lowercase()
+            }
+        }));
+    }
+
+    /// The lists compiled into the binary.
+    pub fn builtin() -> Lists {
+        let mut lists = Lists::default();
+        for (file, text) in BUILTIN_LISTS {
+            lists.add(file, text);
+        }
+        lists
+    }
+
+    /// Lists from `dir/lists` and `dir/names`, built-in ones where a file is missing.
+    fn from_dir(dir: &Path) -> Result<Lists, RulesError> {
+        let mut lists = Lists::default();
+        for (file, builtin) in BUILTIN_LISTS {
+            let path = dir.join(file);
+            if path.exists() {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| RulesError::Read { path, source })?;
+                lists.add(file, &text);
+            } else {
+                lists.add(file, builtin);
+            }
+        }
+        Ok(lists)
+    }
+}
+
+/// All rules and lists, checked and ready to compile into an engine.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<RuleSpec>,
+    pub lists: Lists,
+}
+
+fn parse_file(path: &str, text: &str) -> Result<Vec<RuleSpec>, RulesError> {
+    let file: RuleFile = toml::from_str(text).map_err(|e| RulesError::Parse {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
+    for rule in &file.rule {
+        check_rule(path, rule)?;
+    }
+    Ok(file.rule)
+}
+
+fn check_rule(path: &str, rule: &RuleSpec) -> Result<(), RulesError> {
+    let err = |message: String| RulesError::Rule {
+        id: rule.id.clone(),
+        path: path.to_string(),
+        message,
+    };
+    match (&rule.pattern, &rule.detector) {
+        (Some(p), None) => {
+            regex::Regex::new(p).map_err(|e| err(format!("bad pattern: {e}")))?;
+        }
+        (None, Some(d)) if super::DETECTORS.contains(&d.as_str()) => {}
+        (None, Some(d)) => {
+            return Err(err(format!(
+                "unknown detector {d:?}; known: {}",
+                super::DETECTORS.join(", ")
+            )));
+        }
+        _ => return Err(err("give exactly one of `pattern` or `detector`".into())),
+    }
+    if let Some(v) = &rule.validator
+        && !super::validate::NAMES.contains(&v.as_str())
+    {
+        return Err(err(format!(
+            "unknown validator {v:?}; known: {}",
+            super::validate::NAMES.join(", ")
+        )));
+    }
+    if !(0.0..=1.0).contains(&rule.confidence) {
+        return Err(err("confidence must be between 0.0 and 1.0".into()));
+    }
+    Ok(())
+}
+
+impl RuleSet {
+    /// The rules compiled into the binary.
+    pub fn builtin() -> RuleSet {
+        let mut rules = Vec::new();
+        for (file, text) in BUILTIN_RULES {
+            rules.extend(
+                parse_file(&format!("rules/{file}"), text)
+                    .expect("built-in rules are checked by tests"),
+            );
+        }
+        RuleSet {
+            rules,
+            lists: Lists::builtin(),
+        }
+    }
+
+    /// Rules from `dir/*.toml`, lists from `dir/lists` and `dir/names`.
+    pub fn from_dir(dir: &Path) -> Result<RuleSet, RulesError> {
+        let entries = std::fs::read_dir(dir).map_err(|source| RulesError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        let mut rules = Vec::new();
+        for path in &files {
+            let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            rules.extend(parse_file(&path.display().to_string(), &text)?);
+        }
+        if rules.is_empty() {
+            return Err(RulesError::Empty(dir.to_path_buf()));
+        }
+        let mut seen = HashSet::new();
+        for r in &rules {
+            if !seen.insert(r.id.as_str()) {
+                return Err(RulesError::Rule {
+                    id: r.id.clone(),
+                    path: dir.display().to_string(),
+                    message: "the same rule id is used twice".into(),
+                });
+            }
+        }
+        Ok(RuleSet {
+            rules,
+            lists: Lists::from_dir(dir)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_toml_names_line_and_column() {
+        let err = parse_file(
+            "x.toml",
+            "[[rule]]\nid = \"a\"\ncategory = \"nino\nconfidence = 1",
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("x.toml") && msg.contains("line 3"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_validator_is_refused() {
+        let err = parse_file(
+            "x.toml",
+            "[[rule]]\nid = \"a\"\ncategory = \"nino\"\npattern = \"x\"\nvalidator = \"nope\"\nconfidence = 1.0",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown validator"), "{err}");
+    }
+
+    #[test]
+    fn builtin_lists_load() {
+        let l = Lists::builtin();
+        assert_eq!(l.postcode_areas.len(), 124);
+        assert!(l.postcode_areas.contains("ME") && l.role_mailboxes.contains("info"));
+    }
+}

@@ -1,0 +1,635 @@
+//! Validators: the checks a candidate must pass beyond its pattern. Each
+//! knows its identifier's real rules (HMRC NINO letters, NHS mod-11, the
+//! postcode grammar and area list, the Ofcom numbering plan, Luhn, calendar
+//! dates) so that look-alike numbers are not reported.
+
+use chrono::Datelike;
+
+use super::rules::Lists;
+
+/// What a validator says about a candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Check {
+    /// Multiplies the rule's confidence (1.0 = a textbook value).
+    pub factor: f32,
+    /// Only report it if the rule's context words or headers are present.
+    pub needs_context: bool,
+}
+
+impl Check {
+    pub const OK: Check = Check {
+        factor: 1.0,
+        needs_context: false,
+    };
+    fn weak(factor: f32) -> Check {
+        Check {
+            factor,
+            needs_context: false,
+        }
+    }
+    fn contextual(factor: f32) -> Check {
+        Check {
+            factor,
+            needs_context: true,
+        }
+    }
+}
+
+/// The validators a rule may name in `validator = "..."`.
+pub const NAMES: &[&str] = &[
+    "nino",
+    "nhs",
+    "postcode",
+    "phone",
+    "phone_no_zero",
+    "card",
+    "sort_code",
+    "bank_account",
+    "iban",
+    "date",
+    "email",
+];
+
+/// Run the validator called `name` on the candidate `value`.
+pub fn run(name: &str, value: &str, lists: &Lists) -> Option<Check> {
+    match name {
+        "nino" => nino(value),
+        "nhs" => nhs(value),
+        "postcode" => postcode(value, lists),
+        "phone" => phone(value),
+        "phone_no_zero" => phone(&format!("0{}", value.trim())),
+        "card" => card(value),
+        "sort_code" => sort_code(value),
+        "bank_account" => bank_account(value),
+        "iban" => iban(value),
+        "date" => dob_date(value),
+        "email" => email(value, lists),
+        _ => None,
+    }
+}
+
+fn digits(value: &str) -> Vec<u8> {
+    value
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// The separators between digit groups are all the same (or there are none).
+fn consistent_separators(value: &str) -> bool {
+    let mut seps = value.chars().filter(|c| !c.is_ascii_alphanumeric());
+    match seps.next() {
+        None => true,
+        Some(first) => seps.all(|c| c == first),
+    }
+}
+
+/// HMRC National Insurance number (NIM39110).
+pub fn nino(value: &str) -> Option<Check> {
+    let compact: String = value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let upper = compact.to_ascii_uppercase();
+    let b = upper.as_bytes();
+    if !(b.len() == 8 || b.len() == 9) || !b[2..8].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let (p1, p2) = (b[0], b[1]);
+    if b"DFIQUV".contains(&p1)
+        || b"DFIOQUV".contains(&p2)
+        || !p1.is_ascii_alphabetic()
+        || !p2.is_ascii_alphabetic()
+    {
+        return None;
+    }
+    let prefix = &upper[..2];
+    if ["BG", "GB", "KN", "NK", "NT", "TN", "ZZ"].contains(&prefix) {
+        return None;
+    }
+    let suffix = b.get(8).copied();
+    if let Some(s) = suffix
+        && !(b'A'..=b'D').contains(&s)
+    {
+        return None;
+    }
+    if !consistent_separators(value) {
+        return None;
+    }
+    let mut factor = 1.0;
+    if ["OO", "CR", "FY", "MW", "NC", "PP", "PY", "PZ"].contains(&prefix) {
+        factor *= 0.7; // administrative prefixes: still a personal reference
+    }
+    if compact.bytes().any(|c| c.is_ascii_lowercase()) {
+        factor *= 0.9;
+    }
+    Some(Check {
+        factor,
+        needs_context: suffix.is_none(),
+    })
+}
+
+/// NHS number: 10 digits, mod-11 check digit.
+pub fn nhs(value: &str) -> Option<Check> {
+    let d = digits(value);
+    if d.len() != 10 || !consistent_separators(value) || d.iter().all(|&x| x == d[0]) {
+        return None;
+    }
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| x as u32 * (10 - i as u32))
+        .sum();
+    let check = match 11 - (sum % 11) {
+        11 => 0,
+        10 => return None,
+        c => c,
+    };
+    if check != d[9] as u32 {
+        return None;
+    }
+    let n: u64 = d.iter().fold(0, |acc, &x| acc * 10 + x as u64);
+    // Issued ranges: England/Wales/IoM 400-499m and 600-799m, NI 320-399m,
+    // Scottish CHI from 010 100 0000 (a date of birth + 4: needs context as it
+    // looks like other numbers), 999 test range.
+    Some(match n {
+        4_000_000_000..=4_999_999_999
+        | 6_000_000_000..=7_999_999_999
+        | 3_200_000_001..=3_999_999_999 => Check::OK,
+        101_000_000..=3_112_999_999 if d[0] == 0 => Check::contextual(0.9),
+        9_990_000_000..=9_999_999_999 => Check::weak(0.8),
+        _ => Check::weak(0.75),
+    })
+}
+
+/// UK postcode: full grammar and the real list of postcode areas.
+pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
+    let compact: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if compact == "GIR0AA" {
+        return Some(Check::OK);
+    }
+    let b = compact.as_bytes();
+    if !(5..=7).contains(&b.len()) {
+        return None;
+    }
+    let (outward, inward) = compact.split_at(b.len() - 3);
+    let i = inward.as_bytes();
+    if !i[0].is_ascii_digit()
+        || !i[1..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() && !b"CIKMOV".contains(c))
+    {
+        return None;
+    }
+    let o = outward.as_bytes();
+    let area_len = o.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if !(1..=2).contains(&area_len) || !lists.postcode_areas.contains(&outward[..area_len]) {
+        return None;
+    }
+    if b"QVX".contains(&o[0]) || (area_len == 2 && b"IJZ".contains(&o[1])) {
+        return None;
+    }
+    let district = &o[area_len..];
+    let ok = match district {
+        [d] => d.is_ascii_digit(),
+        [d1, d2] if area_len == 1 && d2.is_ascii_alphabetic() => {
+            d1.is_ascii_digit() && b"ABCDEFGHJKPSTUW".contains(d2)
+        }
+        [d1, d2] if area_len == 2 && d2.is_ascii_alphabetic() => {
+            d1.is_ascii_digit() && b"ABEHMNPRVWXY".contains(d2)
+        }
+        [d1, d2] => d1.is_ascii_digit() && d2.is_ascii_digit(),
+        _ => false,
+    };
+    if !ok {
+        return None;
+    }
+    let lowercase = value.bytes().any(|c| c.is_ascii_lowercase());
+    let spaced = value.trim().contains(' ');
+    Some(match (lowercase, spaced) {
+        (false, true) => Check::OK,
+        (false, false) => Check::weak(0.9),
+        (true, true) => Check::weak(0.85),
+        (true, false) => Check::contextual(0.8),
+    })
+}
+
+/// UK telephone number (Ofcom numbering plan), national or international form.
+pub fn phone(value: &str) -> Option<Check> {
+    let national = crate::detect::category::normalise_phone(value);
+    let d = national.as_bytes();
+    if d.first() != Some(&b'0') || d.len() < 10 || d.len() > 11 {
+        return None;
+    }
+    // A bracket must close what it opened: "(01622) 123456".
+    if value.matches('(').count() != value.matches(')').count() {
+        return None;
+    }
+    let len = d.len();
+    let factor = match (d[1], d[2]) {
+        (b'1', _) | (b'2', _) if len == 11 => 1.0,
+        // A few 01 areas have 9-digit subscriber numbers (016977 xxxx).
+        (b'1', _) if len == 10 && national.starts_with("016977") => 1.0,
+        (b'1', _) if len == 10 => 0.7,
+        (b'3', _) if len == 11 => 0.7,
+        (b'5', _) if len == 11 => 0.8,
+        (b'7', b'0') if len == 11 => 0.9, // personal numbering
+        (b'7', b'6') if len == 11 => {
+            if national.starts_with("07624") {
+                1.0 // Isle of Man mobiles
+            } else {
+                0.6 // pagers
+            }
+        }
+        (b'7', b'1'..=b'9') if len == 11 => 1.0,
+        (b'8', _) if national.starts_with("0800") && (len == 10 || len == 11) => 0.5,
+        (b'8', b'0' | b'4' | b'7') if len == 11 => 0.5,
+        _ => return None,
+    };
+    // Digits written in one unbroken run of 11 are often other references.
+    let grouped = value.chars().any(|c| !c.is_ascii_digit());
+    Some(if grouped || value.starts_with('0') {
+        Check::weak(factor)
+    } else {
+        Check::contextual(factor)
+    })
+}
+
+fn luhn(d: &[u8]) -> bool {
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            let x = x as u32;
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 { y - 9 } else { y }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Payment card: 13-19 digits, Luhn, a real issuer prefix.
+pub fn card(value: &str) -> Option<Check> {
+    let d = digits(value);
+    if !(13..=19).contains(&d.len()) || !consistent_separators(value) || !luhn(&d) {
+        return None;
+    }
+    let prefix = |n: usize| d[..n].iter().fold(0u32, |a, &x| a * 10 + x as u32);
+    let issuer = match d[0] {
+        4 => matches!(d.len(), 13 | 16 | 19), // Visa
+        5 => {
+            (51..=55).contains(&prefix(2)) && d.len() == 16
+                || d.len() >= 12 && prefix(2) == 50
+                || (56..=59).contains(&prefix(2))
+        } // Mastercard, Maestro
+        2 => (2221..=2720).contains(&prefix(4)) && d.len() == 16, // Mastercard 2-series
+        3 => (matches!(prefix(2), 34 | 37) && d.len() == 15) || (3528..=3589).contains(&prefix(4)), // Amex, JCB
+        6 => {
+            prefix(4) == 6011
+                || prefix(2) == 65
+                || (644..=649).contains(&prefix(3))
+                || prefix(2) == 62
+                || prefix(2) == 67
+        }
+        _ => false,
+    };
+    if !issuer || d.iter().all(|&x| x == d[0]) {
+        return None;
+    }
+    Some(Check::OK)
+}
+
+pub fn sort_code(value: &str) -> Option<Check> {
+    let d = digits(value);
+    (d.len() == 6 && consistent_separators(value) && !d.iter().all(|&x| x == 0))
+        .then_some(Check::OK)
+}
+
+pub fn bank_account(value: &str) -> Option<Check> {
+    let d = digits(value);
+    if !(6..=10).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
+        return None;
+    }
+    Some(if d.len() == 8 {
+        Check::OK
+    } else {
+        Check::weak(0.8)
+    })
+}
+
+/// GB IBAN: GB + 2 check digits + 4-letter bank code + 14 digits, mod 97.
+pub fn iban(value: &str) -> Option<Check> {
+    let compact: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if compact.len() != 22 || !compact.starts_with("GB") {
+        return None;
+    }
+    let rearranged = format!("{}{}", &compact[4..], &compact[..4]);
+    let mut rem: u32 = 0;
+    for c in rearranged.chars() {
+        let v = c.to_digit(36)?;
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    (rem == 1).then_some(Check::OK)
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+fn month_number(word: &str) -> Option<u32> {
+    let w = word.trim_end_matches('.').to_ascii_lowercase();
+    if w.len() < 3 {
+        return None;
+    }
+    if w == "sept" {
+        return Some(9);
+    }
+    MONTHS
+        .iter()
+        .position(|m| m.starts_with(&w) && (w.len() == 3 || *m == w))
+        .map(|i| i as u32 + 1)
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Parse a date written the UK way (day first), ISO, or with a month name.
+/// Two-digit years are read as the most recent past year. Returns (y, m, d).
+pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
+    let v = value.trim();
+    let parts: Vec<&str> = v
+        .split(|c: char| c == '/' || c == '.' || c == '-' || c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("of"))
+        .collect();
+    if parts.len() < 3 {
+        return None;
+    }
+    let num = |s: &str| -> Option<u32> {
+        let s = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            None
+        } else {
+            s.parse().ok()
+        }
+    };
+    let (y, m, d, year_len);
+    if parts[0].len() == 4 && parts[0].bytes().all(|b| b.is_ascii_digit()) {
+        // ISO: 1985-03-12 (anything after the date, such as a time, is ignored)
+        y = parts[0].parse::<i32>().ok()?;
+        m = num(parts[1])?;
+        d = num(parts[2])?;
+        year_len = 4;
+    } else if let Some(mo) = month_number(parts[1]) {
+        // 12 March 1985, 12th Mar 85, 12-Mar-1985
+        d = num(parts[0])?;
+        m = mo;
+        y = parts[2].parse::<i32>().ok()?;
+        year_len = parts[2].len();
+    } else if let Some(mo) = month_number(parts[0]) {
+        // March 12, 1985
+        m = mo;
+        d = num(parts[1])?;
+        y = parts[2].parse::<i32>().ok()?;
+        year_len = parts[2].len();
+    } else {
+        d = num(parts[0])?;
+        m = num(parts[1])?;
+        y = parts[2].parse::<i32>().ok()?;
+        year_len = parts[2].len();
+    }
+    let y = match year_len {
+        4 => y,
+        2 => {
+            let now = chrono::Local::now().year();
+            let century = now - now % 100;
+            if century + y > now {
+                century - 100 + y
+            } else {
+                century + y
+            }
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some((y, m, d))
+}
+
+/// A date that could be a living person's date of birth.
+pub fn dob_date(value: &str) -> Option<Check> {
+    let (y, m, d) = parse_date(value)?;
+    let today = chrono::Local::now().date_naive();
+    let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
+    if y < 1900 || date > today {
+        return None;
+    }
+    Some(Check::OK)
+}
+
+/// An email address belonging to a person: well formed, and not a role
+/// mailbox (info@, enquiries@...) or a placeholder domain from the allow list.
+pub fn email(value: &str, lists: &Lists) -> Option<Check> {
+    let (local, domain) = value.rsplit_once('@')?;
+    if local.is_empty()
+        || local.len() > 64
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
+        return None;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2
+        || labels
+            .iter()
+            .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
+    {
+        return None;
+    }
+    let tld = labels[labels.len() - 1];
+    if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let local_lower = local.to_ascii_lowercase();
+    let base = local_lower.split(['+']).next().unwrap_or("");
+    if lists.role_mailboxes.contains(base) {
+        return None;
+    }
+    Some(Check::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lists() -> Lists {
+        Lists::builtin()
+    }
+
+    #[test]
+    fn nino_rules() {
+        assert_eq!(nino("AB 12 34 56 C"), Some(Check::OK));
+        assert_eq!(nino("AB123456C"), Some(Check::OK));
+        assert!(nino("AB123456").unwrap().needs_context);
+        for bad in [
+            "DA123456A",
+            "FA123456A",
+            "AO123456A",
+            "GB123456A",
+            "NK123456A",
+            "TN123456A",
+            "ZZ123456A",
+            "AB123456E",
+            "QQ123456C",
+            "AB 12-34 56 C",
+            "AB12345C",
+        ] {
+            assert_eq!(nino(bad), None, "{bad}");
+        }
+        assert!(nino("PP123456A").unwrap().factor < 1.0);
+    }
+
+    #[test]
+    fn nhs_rules() {
+        for good in ["943 476 5919", "943-476-5919", "9434765919", "4505577104"] {
+            assert!(nhs(good).is_some(), "{good}");
+        }
+        assert_eq!(nhs("450 557 7104"), Some(Check::OK));
+        for bad in [
+            "943 476 5918",
+            "943-476 5919",
+            "1234567890",
+            "0000000000",
+            "94347659190",
+        ] {
+            assert_eq!(nhs(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn postcode_rules() {
+        let l = lists();
+        for good in [
+            "ME14 5PP", "me14 5pp", "ME145PP", "SW1A 1AA", "EC1A 1BB", "W1A 0AX", "CT1 2EH",
+            "GIR 0AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT",
+        ] {
+            assert!(postcode(good, &l).is_some(), "{good}");
+        }
+        for bad in [
+            "QE14 5PP", "XX1 1AA", "ME14 5CP", "AZ1 1AA", "ME14 PP5", "ME1", "ZZ9 9ZZ", "AB1 1AI",
+        ] {
+            assert_eq!(postcode(bad, &l), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn phone_rules() {
+        for good in [
+            "07700 900123",
+            "+44 7700 900123",
+            "+44 (0)7700 900123",
+            "0044 7700 900123",
+            "(01622) 123456",
+            "07700-900-123",
+            "020 7946 0018",
+            "01632 960123",
+            "016977 1234",
+            "07624 123456",
+        ] {
+            assert!(phone(good).is_some(), "{good}");
+        }
+        for bad in [
+            "07700 90012",
+            "0770090012345",
+            "04123 456789",
+            "06123 456789",
+            "09012 345678",
+            "+33 1 23 45 67 89",
+            "(01622 123456",
+        ] {
+            assert_eq!(phone(bad), None, "{bad}");
+        }
+        assert!(phone("+447700900123").is_some());
+    }
+
+    #[test]
+    fn card_and_bank_rules() {
+        assert!(card("4111 1111 1111 1111").is_some());
+        assert!(card("5555-5555-5555-4444").is_some());
+        assert!(card("378282246310005").is_some());
+        assert_eq!(card("4111 1111 1111 1112"), None);
+        assert_eq!(card("1234 5678 9012 3452"), None);
+        assert_eq!(card("4111-1111 1111 1111"), None);
+        assert!(sort_code("20-00-00").is_some());
+        assert_eq!(sort_code("00-00-00"), None);
+        assert!(bank_account("31926819").is_some());
+        assert_eq!(bank_account("11111111"), None);
+        assert!(iban("GB29 NWBK 6016 1331 9268 19").is_some());
+        assert_eq!(iban("GB28 NWBK 6016 1331 9268 19"), None);
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("12/03/1985"), Some((1985, 3, 12)));
+        assert_eq!(parse_date("12.03.85"), Some((1985, 3, 12)));
+        assert_eq!(parse_date("1985-03-12"), Some((1985, 3, 12)));
+        assert_eq!(parse_date("3rd March 1985"), Some((1985, 3, 3)));
+        assert_eq!(parse_date("3 of Sept 1985"), Some((1985, 9, 3)));
+        assert_eq!(parse_date("March 3, 1985"), Some((1985, 3, 3)));
+        assert_eq!(parse_date("12-Mar-1985"), Some((1985, 3, 12)));
+        assert_eq!(parse_date("1/2/05"), Some((2005, 2, 1)));
+        assert_eq!(parse_date("31/02/1985"), None);
+        assert_eq!(parse_date("29/02/2001"), None);
+        assert_eq!(parse_date("29/02/2000"), Some((2000, 2, 29)));
+        assert_eq!(parse_date("13/13/1985"), None);
+        assert!(dob_date("01/01/1850").is_none());
+        assert!(dob_date("01/01/2999").is_none());
+    }
+
+    #[test]
+    fn emails() {
+        let l = lists();
+        assert!(email("jane.roberts@gmail.com", &l).is_some());
+        assert!(email("J.O'Neill+care@nhs.net", &l).is_some());
+        assert_eq!(email("info@carers-kent.org.uk", &l), None);
+        assert_eq!(email("jane..r@x.com", &l), None);
+        assert_eq!(email("jane@x.c0m", &l), None);
+    }
+}

@@ -1,0 +1,124 @@
+//! The secret key for keyed hashes (HMAC-SHA256) of normalised values.
+//!
+//! Hashes let the data map and subject access searches match values without
+//! storing them. The key is created on first use with owner-only permissions
+//! and is never printed; without it the hashes cannot be recomputed.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+pub const DEFAULT_KEY_FILE: &str = "piisweep.key";
+
+#[derive(Clone)]
+pub struct Key([u8; 32]);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(****)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read the key file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("cannot create the key file {0}: {1} (choose another place with --key FILE)")]
+    Create(PathBuf, std::io::Error),
+    #[error(
+        "the key file {0} is damaged: it should hold 64 hexadecimal characters. Restore it from a backup: a new key would make earlier hashes unmatchable"
+    )]
+    Damaged(PathBuf),
+}
+
+impl Key {
+    /// A key from fixed bytes (tests, benches).
+    pub fn from_bytes(bytes: [u8; 32]) -> Key {
+        Key(bytes)
+    }
+
+    /// Load the key at `path`, creating it (0600) if it does not exist yet.
+    pub fn load_or_create(path: &Path) -> Result<Key, KeyError> {
+        match fs::read_to_string(path) {
+            Ok(text) => {
+                let bytes =
+                    hex::decode(text.trim()).map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
+                let arr: [u8; 32] = bytes
+                    .try_into()
+                    .map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
+                Ok(Key(arr))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::create(path),
+            Err(e) => Err(KeyError::Read(path.to_path_buf(), e)),
+        }
+    }
+
+    fn create(path: &Path) -> Result<Key, KeyError> {
+        let err = |e| KeyError::Create(path.to_path_buf(), e);
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| err(std::io::Error::other(e.to_string())))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(err)?;
+        }
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path).map_err(err)?;
+        writeln!(file, "{}", hex::encode(bytes)).map_err(err)?;
+        Ok(Key(bytes))
+    }
+
+    /// HMAC-SHA256 of `normalised`, as lower-case hex.
+    pub fn hash(&self, normalised: &str) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes keys of any length");
+        mac.update(normalised.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_once_private_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/piisweep.key");
+        let k1 = Key::load_or_create(&path).unwrap();
+        let k2 = Key::load_or_create(&path).unwrap();
+        assert_eq!(k1.hash("AB123456C"), k2.hash("AB123456C"));
+        assert_ne!(k1.hash("AB123456C"), k1.hash("AB123456D"));
+        assert_eq!(k1.hash("x").len(), 64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        fs::write(&path, "nonsense").unwrap();
+        assert!(matches!(
+            Key::load_or_create(&path),
+            Err(KeyError::Damaged(_))
+        ));
+    }
+
+    #[test]
+    fn matches_an_independent_hmac() {
+        // python3: hmac.new(bytes(range(32)), b"abc", hashlib.sha256).hexdigest()
+        let key = Key::from_bytes(core::array::from_fn(|i| i as u8));
+        assert_eq!(
+            key.hash("abc"),
+            "f0133729c4163dede81e21cd47839256da58171238c8a0d874397c73b14e1e47"
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! A sweep: walk the roots, extract every file in parallel, detect personal
+//! data in each segment, and hand each file's report to the sinks.
+//!
+//! Every file ends up scanned, skipped (with the reason) or failed (with the
+//! reason); parts inside containers are accounted for the same way. A panic
+//! while reading one file is caught and reported for that file.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::detect::Engine;
+use crate::extract::{self, Emit, ExtractError, Input, Limits, Segment};
+use crate::finding::Finding;
+use crate::keys::Key;
+use crate::walk::{self, FileEntry, WalkOptions};
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub roots: Vec<PathBuf>,
+    pub walk: WalkOptions,
+    pub limits: Limits,
+    /// Findings below this confidence are dropped.
+    pub min_confidence: f32,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Scanned,
+    Skipped(String),
+    Failed(String),
+}
+
+impl Status {
+    fn from_error(e: &ExtractError) -> Status {
+        match e {
+            ExtractError::Io(io) => Status::Failed(walk::describe_io(io)),
+            e if e.is_skip() => Status::Skipped(e.to_string()),
+            e => Status::Failed(e.to_string()),
+        }
+    }
+}
+
+/// What happened to one file on disk (and the parts inside it).
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: String,
+    pub abs: Option<PathBuf>,
+    pub size: u64,
+    pub modified: Option<std::time::SystemTime>,
+    /// The sniffed type (`xlsx`, `pdf`...), empty if never opened.
+    pub kind: &'static str,
+    pub status: Status,
+    pub findings: Vec<Finding>,
+    /// Parts inside this file that were skipped or failed, with their `!` paths.
+    pub parts: Vec<(String, Status)>,
+    /// Things the user should know that did not stop the file being read.
+    pub warnings: Vec<String>,
+}
+
+impl FileReport {
+    /// Did anything in this file fail to be read?
+    pub fn any_failed(&self) -> bool {
+        matches!(self.status, Status::Failed(_))
+            || self.parts.iter().any(|p| matches!(p.1, Status::Failed(_)))
+    }
+}
+
+/// Receives file reports one at a time, on one thread, in completion order.
+pub trait Sink {
+    fn file(&mut self, report: &FileReport) -> std::io::Result<()>;
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The Emit that detects as segments arrive and recurses into parts.
+struct FileScan<'a> {
+    engine: &'a Engine,
+    key: &'a Key,
+    limits: &'a Limits,
+    min_confidence: f32,
+    path: String,
+    depth: u32,
+    findings: Vec<Finding>,
+    parts: Vec<(String, Status)>,
+    warnings: Vec<String>,
+    hits: Vec<crate::detect::Hit>,
+}
+
+impl Emit for FileScan<'_> {
+    fn segment(&mut self, seg: Segment<'_>) {
+        let mut hits = std::mem::take(&mut self.hits);
+        self.engine.detect_into(&seg, &mut hits);
+        for h in &hits {
+            if h.confidence < self.min_confidence {
+                continue;
+            }
+            let value = &seg.text[h.start..h.end];
+            self.findings.push(Finding {
+                path: self.path.clone(),
+                location: seg.loc.at(seg.text, h.start),
+                category: h.category,
+                value: value.to_string(),
+                masked: h.category.mask(value),
+                hash: self.key.hash(&h.category.normalise(value)),
+                confidence: h.confidence,
+                rule: self.engine.rule_id(h).to_string(),
+            });
+        }
+        self.hits = hits;
+    }
+
+    fn part(&mut self, name: &str, data: &[u8]) {
+        let inner = format!("{}!{}", self.path, name);
+        if self.depth >= self.limits.max_depth {
+            self.parts.push((
+                inner,
+                Status::Failed(format!(
+                    "limit hit: nested more than {} deep",
+                    self.limits.max_depth
+                )),
+            ));
+            return;
+        }
+        let outer = std::mem::replace(&mut self.path, inner);
+        self.depth += 1;
+        let limits = self.limits;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            extract::extract(name, &Input::Bytes(data), self, limits)
+        }));
+        self.depth -= 1;
+        let inner = std::mem::replace(&mut self.path, outer);
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => self.parts.push((inner, Status::from_error(&e))),
+            Err(panic) => self
+                .parts
+                .push((inner, Status::Failed(panic_reason(panic)))),
+        }
+    }
+
+    fn warn(&mut self, message: String) {
+        self.warnings.push(format!("{}: {message}", self.path));
+    }
+
+    fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
+fn panic_reason(panic: Box<dyn std::any::Any + Send>) -> String {
+    let msg = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into());
+    format!("internal error while reading this file (please report it): {msg}")
+}
+
+/// Extract and detect one file.
+pub fn scan_file(
+    entry: &FileEntry,
+    engine: &Engine,
+    key: &Key,
+    limits: &Limits,
+    min_confidence: f32,
+) -> FileReport {
+    let mut report = FileReport {
+        path: entry.rel.clone(),
+        abs: Some(entry.abs.clone()),
+        size: entry.size,
+        modified: entry.modified,
+        kind: "",
+        status: Status::Scanned,
+        findings: Vec::new(),
+        parts: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if entry.size > limits.max_file_size {
+        report.status = Status::Skipped(format!(
+            "larger than --max-file-size ({} MB > {} MB)",
+            entry.size >> 20,
+            limits.max_file_size >> 20
+        ));
+        return report;
+    }
+    let mut fs = FileScan {
+        engine,
+        key,
+        limits,
+        min_confidence,
+        path: entry.rel.clone(),
+        depth: 0,
+        findings: Vec::new(),
+        parts: Vec::new(),
+        warnings: Vec::new(),
+        hits: Vec::new(),
+    };
+    let input = Input::File {
+        path: &entry.abs,
+        size: entry.size,
+    };
+    let kind = match input.head(extract::sniff::HEAD_LEN) {
+        Ok(head) => extract::sniff::sniff(&entry.rel, &head),
+        Err(e) => {
+            report.status = Status::from_error(&e);
+            return report;
+        }
+    };
+    report.kind = kind.name();
+    report.status = match catch_unwind(AssertUnwindSafe(|| {
+        extract::extract_kind(kind, &input, &mut fs, limits)
+    })) {
+        Ok(Ok(())) => Status::Scanned,
+        Ok(Err(e)) => Status::from_error(&e),
+        Err(panic) => Status::Failed(panic_reason(panic)),
+    };
+    report.findings = fs.findings;
+    report.parts = fs.parts;
+    report.warnings = fs.warnings;
+    report
+}
+
+/// Totals for the end-of-sweep summary.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub skipped: Vec<(String, String)>,
+    pub failed: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+    pub findings: std::collections::BTreeMap<crate::detect::Category, u64>,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    fn add(&mut self, r: &FileReport) {
+        match &r.status {
+            Status::Scanned => {
+                self.files_scanned += 1;
+                self.bytes_scanned += r.size;
+            }
+            Status::Skipped(why) => self.skipped.push((r.path.clone(), why.clone())),
+            Status::Failed(why) => self.failed.push((r.path.clone(), why.clone())),
+        }
+        for (p, s) in &r.parts {
+            match s {
+                Status::Failed(why) => self.failed.push((p.clone(), why.clone())),
+                Status::Skipped(why) => self.skipped.push((p.clone(), why.clone())),
+                Status::Scanned => {}
+            }
+        }
+        self.warnings.extend(r.warnings.iter().cloned());
+        for f in &r.findings {
+            *self.findings.entry(f.category).or_default() += 1;
+        }
+    }
+
+    pub fn total_findings(&self) -> u64 {
+        self.findings.values().sum()
+    }
+
+    pub fn any_failed(&self) -> bool {
+        !self.failed.is_empty()
+    }
+}
+
+/// Which files to read: all of them, or only those a sink says changed.
+pub type FileFilter<'a> = dyn Fn(&FileEntry) -> Option<FileReport> + Sync + 'a;
+
+/// Run a sweep. `reuse` may return a ready report for a file that need not
+/// be read again (an unchanged file in an incremental rescan).
+pub fn run(
+    opts: &ScanOptions,
+    engine: &Engine,
+    key: &Key,
+    sinks: &mut [&mut (dyn Sink + Send)],
+    reuse: Option<&FileFilter<'_>>,
+) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let walked = walk::walk(&opts.roots, &opts.walk)?;
+    let mut summary = Summary::default();
+    for p in &walked.passed {
+        let list = if p.failed {
+            &mut summary.failed
+        } else {
+            &mut summary.skipped
+        };
+        list.push((p.rel.clone(), p.reason.clone()));
+    }
+    let total: u64 = walked.files.iter().map(|f| f.size).sum();
+    let bar = progress_bar(opts.progress, total, walked.files.len());
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()?;
+    let (tx, rx) = crossbeam_channel::bounded::<FileReport>(64);
+    let sink_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        let summary = &mut summary;
+        let sink_error = &sink_error;
+        let bar2 = bar.clone();
+        let writer = scope.spawn(move || {
+            for report in rx {
+                summary.add(&report);
+                bar2.set_message(format!("{} files", summary.files_scanned));
+                for sink in sinks.iter_mut() {
+                    if let Err(e) = sink.file(&report) {
+                        sink_error.lock().expect("sink error lock").get_or_insert(e);
+                    }
+                }
+            }
+            for sink in sinks.iter_mut() {
+                if let Err(e) = sink.finish() {
+                    sink_error.lock().expect("sink error lock").get_or_insert(e);
+                }
+            }
+        });
+        pool.install(|| {
+            walked.files.par_iter().for_each_with(tx, |tx, entry| {
+                let report = reuse.and_then(|f| f(entry)).unwrap_or_else(|| {
+                    scan_file(entry, engine, key, &opts.limits, opts.min_confidence)
+                });
+                bar.inc(entry.size);
+                let _ = tx.send(report);
+            });
+        });
+        writer.join().expect("the writer thread does not panic");
+    });
+    bar.finish_and_clear();
+    if let Some(e) = sink_error.into_inner().expect("sink error lock") {
+        return Err(anyhow::anyhow!("could not write the results: {e}"));
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn progress_bar(show: bool, bytes: u64, files: usize) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{bytes}}/{{total_bytes}} ({{bytes_per_sec}}, {{eta}} left) {{msg}} of {files}"
+        ))
+        .expect("valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

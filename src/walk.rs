@@ -1,0 +1,234 @@
+//! Crawling the roots: every regular file is listed with its size; every
+//! entry that is not scanned (a symlink not followed, a loop, a special file,
+//! an unreadable folder, an excluded path) is accounted for with the reason.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use walkdir::WalkDir;
+
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub follow_links: bool,
+    /// Glob patterns matched against the path relative to its root and
+    /// against the bare file or folder name (`*.tmp`, `Archive/**`, `~$*`).
+    pub exclude: Vec<String>,
+}
+
+/// A file to scan.
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    pub abs: PathBuf,
+    /// Relative to its root, `/`-separated (the root's own name if the root is a file).
+    pub rel: String,
+    pub size: u64,
+    pub modified: Option<std::time::SystemTime>,
+}
+
+/// Something found while walking that is not scanned.
+#[derive(Debug, Clone)]
+pub struct Passed {
+    pub rel: String,
+    pub reason: String,
+    /// True if it could not be read (counts as failed), false if skipped on purpose.
+    pub failed: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<FileEntry>,
+    pub passed: Vec<Passed>,
+}
+
+pub fn build_globs(patterns: &[String]) -> Result<GlobSet, globset::Error> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p)?);
+    }
+    b.build()
+}
+
+/// `/`-separated path of `path` relative to `root` (lossy for non-UTF-8 names).
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() {
+        root.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| root.display().to_string())
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Walk all roots. Missing roots are reported as failed entries.
+pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Error> {
+    let globs = build_globs(&opts.exclude)?;
+    let excluded =
+        |rel: &str, name: &str| !globs.is_empty() && (globs.is_match(rel) || globs.is_match(name));
+    let mut out = Walked::default();
+    for root in roots {
+        let root_is_file = root.is_file();
+        let walker = WalkDir::new(root)
+            .follow_links(opts.follow_links)
+            .follow_root_links(true)
+            .sort_by_file_name();
+        let mut it = walker.into_iter();
+        while let Some(entry) = it.next() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let rel = err
+                        .path()
+                        .map(|p| relative(root, p))
+                        .unwrap_or_else(|| root.display().to_string());
+                    let (reason, failed) = if err.loop_ancestor().is_some() {
+                        ("symbolic link loop: not followed".to_string(), false)
+                    } else if let Some(io) = err.io_error() {
+                        (describe_io(io), true)
+                    } else {
+                        (err.to_string(), true)
+                    };
+                    out.passed.push(Passed {
+                        rel,
+                        reason,
+                        failed,
+                    });
+                    continue;
+                }
+            };
+            let rel = if root_is_file {
+                relative(root.parent().unwrap_or(root), entry.path())
+            } else {
+                relative(root, entry.path())
+            };
+            let name = entry.file_name().to_string_lossy();
+            if entry.depth() > 0 && excluded(&rel, &name) {
+                if entry.file_type().is_dir() {
+                    it.skip_current_dir();
+                }
+                out.passed.push(Passed {
+                    rel,
+                    reason: "excluded by --exclude".into(),
+                    failed: false,
+                });
+                continue;
+            }
+            let ft = entry.file_type();
+            if ft.is_dir() {
+                continue;
+            }
+            if ft.is_symlink() {
+                out.passed.push(Passed {
+                    rel,
+                    reason: "symbolic link: not followed (use --follow-links)".into(),
+                    failed: false,
+                });
+                continue;
+            }
+            if !ft.is_file() {
+                out.passed.push(Passed {
+                    rel,
+                    reason: "not a regular file (device, pipe or socket)".into(),
+                    failed: false,
+                });
+                continue;
+            }
+            match entry.metadata() {
+                Ok(md) => out.files.push(FileEntry {
+                    abs: entry.path().to_path_buf(),
+                    rel,
+                    size: md.len(),
+                    modified: md.modified().ok(),
+                }),
+                Err(e) => out.passed.push(Passed {
+                    rel,
+                    reason: e
+                        .io_error()
+                        .map(describe_io)
+                        .unwrap_or_else(|| e.to_string()),
+                    failed: true,
+                }),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A plain-words reason for an I/O error.
+pub fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied: run as a user who can read it, or exclude it".into()
+        }
+        std::io::ErrorKind::NotFound => "not found (moved or deleted during the sweep?)".into(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_excludes_and_reports_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a/skip")).unwrap();
+        std::fs::write(root.join("a/one.txt"), "x").unwrap();
+        std::fs::write(root.join("a/skip/two.txt"), "y").unwrap();
+        std::fs::write(root.join("three.tmp"), "z").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("a"), root.join("a/loop")).unwrap();
+        let opts = WalkOptions {
+            follow_links: false,
+            exclude: vec!["skip".into(), "*.tmp".into()],
+        };
+        let w = walk(&[root.to_path_buf()], &opts).unwrap();
+        let files: Vec<&str> = w.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(files, ["a/one.txt"]);
+        assert!(
+            w.passed
+                .iter()
+                .any(|p| p.rel == "a/skip" && p.reason.contains("excluded"))
+        );
+        assert!(w.passed.iter().any(|p| p.rel == "three.tmp"));
+        #[cfg(unix)]
+        {
+            assert!(
+                w.passed
+                    .iter()
+                    .any(|p| p.rel == "a/loop" && p.reason.contains("symbolic link"))
+            );
+            let follow = WalkOptions {
+                follow_links: true,
+                exclude: vec![],
+            };
+            let w = walk(&[root.to_path_buf()], &follow).unwrap();
+            assert!(
+                w.passed.iter().any(|p| p.reason.contains("loop")),
+                "{:?}",
+                w.passed
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_root_is_named_by_its_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("notes.txt");
+        std::fs::write(&f, "x").unwrap();
+        let w = walk(
+            &[f],
+            &WalkOptions {
+                follow_links: false,
+                exclude: vec![],
+            },
+        )
+        .unwrap();
+        assert_eq!(w.files[0].rel, "notes.txt");
+    }
+}
