@@ -55,23 +55,15 @@ impl SweepConfig {
             return Err(UsageError(format!("bad --exclude pattern: {e}")).into());
         }
         let engine = Engine::new(load_rules(self.rules.as_deref())?);
-        let key_path = self.key.clone().unwrap_or_else(|| {
-            key_dir.map_or_else(
-                || PathBuf::from(DEFAULT_KEY_FILE),
-                |d| d.join(DEFAULT_KEY_FILE),
-            )
-        });
+        let key_path = self
+            .key
+            .clone()
+            .unwrap_or_else(|| key_dir.map_or_else(|| PathBuf::from(DEFAULT_KEY_FILE), |d| d.join(DEFAULT_KEY_FILE)));
         let key = Key::load_or_create(&key_path)?;
-        let limits = Limits {
-            max_file_size: self.max_file_size,
-            ..Limits::default()
-        };
+        let limits = Limits { max_file_size: self.max_file_size, ..Limits::default() };
         let opts = ScanOptions {
             roots: self.paths.clone(),
-            walk: WalkOptions {
-                follow_links: self.follow_links,
-                exclude: self.exclude.clone(),
-            },
+            walk: WalkOptions { follow_links: self.follow_links, exclude: self.exclude.clone() },
             limits,
             min_confidence: self.min_confidence,
             threads: self.threads,
@@ -93,8 +85,7 @@ pub fn open_output(path: &Path) -> anyhow::Result<Box<dyn std::io::Write + Send>
     if path == Path::new("-") {
         return Ok(Box::new(std::io::stdout()));
     }
-    let f =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let f = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(Box::new(f))
 }
 
@@ -132,11 +123,7 @@ fn finish(summary: &Summary, quiet: bool, hint_jsonl: bool) -> anyhow::Result<i3
             eprintln!("(add --jsonl FILE to write each finding with its file and location)");
         }
     }
-    Ok(if summary.any_failed() {
-        EXIT_UNREADABLE
-    } else {
-        EXIT_OK
-    })
+    Ok(if summary.any_failed() { EXIT_UNREADABLE } else { EXIT_OK })
 }
 
 /// Refuse an output path inside a scanned root: it would be swept next time,
@@ -171,11 +158,38 @@ pub fn absolute(p: &Path) -> PathBuf {
             _ => break,
         }
     }
-    let mut out = existing
-        .canonicalize()
-        .unwrap_or_else(|_| existing.to_path_buf());
+    let mut out = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
     for part in rest.iter().rev() {
         out.push(part);
     }
     out
+}
+
+pub struct EvalConfig {
+    pub sweep: SweepConfig,
+    pub truth: PathBuf,
+    pub examples: usize,
+    pub json: bool,
+}
+
+/// `piisweep eval`: scan, compare with the labels, print the table.
+pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
+    let labels = crate::eval::read_labels(&cfg.truth).map_err(|e| UsageError(e.to_string()))?;
+    let (engine, key, opts) = cfg.sweep.prepare(None)?;
+    let mut collector = crate::eval::Collector::default();
+    let summary = scan::run(&opts, &engine, &key, &mut [&mut collector], None)?;
+    let scores = crate::eval::evaluate(&labels, &collector.found).map_err(|e| UsageError(e.to_string()))?;
+    if cfg.json {
+        let rows: serde_json::Map<String, serde_json::Value> = scores
+            .iter()
+            .map(|(c, s)| {
+                let v = serde_json::json!({"tp": s.tp, "fp": s.fp, "fn": s.fn_, "precision": s.precision(), "recall": s.recall(), "f1": s.f1()});
+                (c.as_str().to_string(), v)
+            })
+            .collect();
+        println!("{}", serde_json::Value::Object(rows));
+    } else {
+        print!("{}", crate::eval::table(&scores, cfg.examples));
+    }
+    finish(&summary, true, false)
 }

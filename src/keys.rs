@@ -44,11 +44,8 @@ impl Key {
     pub fn load_or_create(path: &Path) -> Result<Key, KeyError> {
         match fs::read_to_string(path) {
             Ok(text) => {
-                let bytes =
-                    hex::decode(text.trim()).map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
-                let arr: [u8; 32] = bytes
-                    .try_into()
-                    .map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
+                let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
+                let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
                 Ok(Key(arr))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::create(path),
@@ -77,8 +74,7 @@ impl Key {
 
     /// HMAC-SHA256 of `normalised`, as lower-case hex.
     pub fn hash(&self, normalised: &str) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
-            .expect("HMAC takes keys of any length");
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(normalised.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -100,25 +96,16 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         fs::write(&path, "nonsense").unwrap();
-        assert!(matches!(
-            Key::load_or_create(&path),
-            Err(KeyError::Damaged(_))
-        ));
+        assert!(matches!(Key::load_or_create(&path), Err(KeyError::Damaged(_))));
     }
 
     #[test]
     fn matches_an_independent_hmac() {
         // python3: hmac.new(bytes(range(32)), b"abc", hashlib.sha256).hexdigest()
         let key = Key::from_bytes(core::array::from_fn(|i| i as u8));
-        assert_eq!(
-            key.hash("abc"),
-            "f0133729c4163dede81e21cd47839256da58171238c8a0d874397c73b14e1e47"
-        );
+        assert_eq!(key.hash("abc"), "f0133729c4163dede81e21cd47839256da58171238c8a0d874397c73b14e1e47");
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod detect;
+pub mod eval;
 pub mod extract;
 pub mod finding;
 pub mod keys;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use piisweep::commands::{self, EXIT_USAGE, ScanConfig, SweepConfig, UsageError};
+use piisweep::commands::{self, EXIT_USAGE, EvalConfig, ScanConfig, SweepConfig, UsageError};
 
 #[derive(Parser)]
 #[command(name = "piisweep", version, about = "Find, map and remove personal data in a charity's files", long_about = None)]
@@ -26,6 +26,20 @@ enum Command {
         /// Include the values found in the output (masked otherwise).
         #[arg(long)]
         reveal: bool,
+    },
+    /// Measure accuracy: scan, then compare with labelled truth (precision, recall, F1 per category).
+    Eval {
+        /// Labels as JSON Lines: {"path": ..., "category": ..., "value": ...} per planted item.
+        #[arg(long, value_name = "LABELS.jsonl")]
+        truth: PathBuf,
+        #[command(flatten)]
+        sweep: SweepArgs,
+        /// How many misses and false alarms to list per category.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        examples: usize,
+        /// Print the scores as one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -79,13 +93,9 @@ impl SweepArgs {
 /// `500MB`, `2GB`, `100k`, `1048576` → bytes.
 fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim().to_ascii_lowercase();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size: use e.g. 500MB or 2GB"))?;
+    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a size: use e.g. 500MB or 2GB"))?;
     let mult: u64 = match unit.trim() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -100,22 +110,17 @@ fn parse_size(s: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan {
-            sweep,
-            jsonl,
-            reveal,
-        } => commands::scan(&ScanConfig {
-            sweep: sweep.config(),
-            jsonl,
-            reveal,
-        }),
+        Command::Scan { sweep, jsonl, reveal } => commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal }),
+        Command::Eval { truth, sweep, examples, json } => {
+            commands::eval(&EvalConfig { sweep: sweep.config(), truth, examples, json })
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             eprintln!("error: {e:#}");
-            let usage = e.downcast_ref::<UsageError>().is_some()
-                || e.downcast_ref::<piisweep::keys::KeyError>().is_some();
+            let usage =
+                e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<piisweep::keys::KeyError>().is_some();
             ExitCode::from(if usage { EXIT_USAGE as u8 } else { 1 })
         }
     }

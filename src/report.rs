@@ -29,25 +29,12 @@ pub fn summary_text(s: &Summary) -> String {
         }
         for (why, paths) in reasons {
             let shown: Vec<&str> = paths.iter().take(3).copied().collect();
-            let more = if paths.len() > 3 {
-                format!(" and {} more", paths.len() - 3)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "  {:>5}  {why}: {}{more}",
-                paths.len(),
-                shown.join(", ")
-            );
+            let more = if paths.len() > 3 { format!(" and {} more", paths.len() - 3) } else { String::new() };
+            let _ = writeln!(out, "  {:>5}  {why}: {}{more}", paths.len(), shown.join(", "));
         }
     }
     if !s.failed.is_empty() {
-        let _ = writeln!(
-            out,
-            "FAILED {} (could not be read; nothing from them is in the results):",
-            s.failed.len()
-        );
+        let _ = writeln!(out, "FAILED {} (could not be read; nothing from them is in the results):", s.failed.len());
         for (p, why) in s.failed.iter().take(LIST_MAX) {
             let _ = writeln!(out, "  {p}: {why}");
         }

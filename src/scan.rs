@@ -67,8 +67,7 @@ pub struct FileReport {
 impl FileReport {
     /// Did anything in this file fail to be read?
     pub fn any_failed(&self) -> bool {
-        matches!(self.status, Status::Failed(_))
-            || self.parts.iter().any(|p| matches!(p.1, Status::Failed(_)))
+        matches!(self.status, Status::Failed(_)) || self.parts.iter().any(|p| matches!(p.1, Status::Failed(_)))
     }
 }
 
@@ -120,29 +119,20 @@ impl Emit for FileScan<'_> {
     fn part(&mut self, name: &str, data: &[u8]) {
         let inner = format!("{}!{}", self.path, name);
         if self.depth >= self.limits.max_depth {
-            self.parts.push((
-                inner,
-                Status::Failed(format!(
-                    "limit hit: nested more than {} deep",
-                    self.limits.max_depth
-                )),
-            ));
+            self.parts
+                .push((inner, Status::Failed(format!("limit hit: nested more than {} deep", self.limits.max_depth))));
             return;
         }
         let outer = std::mem::replace(&mut self.path, inner);
         self.depth += 1;
         let limits = self.limits;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            extract::extract(name, &Input::Bytes(data), self, limits)
-        }));
+        let result = catch_unwind(AssertUnwindSafe(|| extract::extract(name, &Input::Bytes(data), self, limits)));
         self.depth -= 1;
         let inner = std::mem::replace(&mut self.path, outer);
         match result {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => self.parts.push((inner, Status::from_error(&e))),
-            Err(panic) => self
-                .parts
-                .push((inner, Status::Failed(panic_reason(panic)))),
+            Err(panic) => self.parts.push((inner, Status::Failed(panic_reason(panic)))),
         }
     }
 
@@ -165,13 +155,7 @@ fn panic_reason(panic: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Extract and detect one file.
-pub fn scan_file(
-    entry: &FileEntry,
-    engine: &Engine,
-    key: &Key,
-    limits: &Limits,
-    min_confidence: f32,
-) -> FileReport {
+pub fn scan_file(entry: &FileEntry, engine: &Engine, key: &Key, limits: &Limits, min_confidence: f32) -> FileReport {
     let mut report = FileReport {
         path: entry.rel.clone(),
         abs: Some(entry.abs.clone()),
@@ -203,10 +187,7 @@ pub fn scan_file(
         warnings: Vec::new(),
         hits: Vec::new(),
     };
-    let input = Input::File {
-        path: &entry.abs,
-        size: entry.size,
-    };
+    let input = Input::File { path: &entry.abs, size: entry.size };
     let kind = match input.head(extract::sniff::HEAD_LEN) {
         Ok(head) => extract::sniff::sniff(&entry.rel, &head),
         Err(e) => {
@@ -215,9 +196,7 @@ pub fn scan_file(
         }
     };
     report.kind = kind.name();
-    report.status = match catch_unwind(AssertUnwindSafe(|| {
-        extract::extract_kind(kind, &input, &mut fs, limits)
-    })) {
+    report.status = match catch_unwind(AssertUnwindSafe(|| extract::extract_kind(kind, &input, &mut fs, limits))) {
         Ok(Ok(())) => Status::Scanned,
         Ok(Err(e)) => Status::from_error(&e),
         Err(panic) => Status::Failed(panic_reason(panic)),
@@ -288,19 +267,13 @@ pub fn run(
     let walked = walk::walk(&opts.roots, &opts.walk)?;
     let mut summary = Summary::default();
     for p in &walked.passed {
-        let list = if p.failed {
-            &mut summary.failed
-        } else {
-            &mut summary.skipped
-        };
+        let list = if p.failed { &mut summary.failed } else { &mut summary.skipped };
         list.push((p.rel.clone(), p.reason.clone()));
     }
     let total: u64 = walked.files.iter().map(|f| f.size).sum();
     let bar = progress_bar(opts.progress, total, walked.files.len());
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
     let (tx, rx) = crossbeam_channel::bounded::<FileReport>(64);
     let sink_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
     std::thread::scope(|scope| {
@@ -325,9 +298,9 @@ pub fn run(
         });
         pool.install(|| {
             walked.files.par_iter().for_each_with(tx, |tx, entry| {
-                let report = reuse.and_then(|f| f(entry)).unwrap_or_else(|| {
-                    scan_file(entry, engine, key, &opts.limits, opts.min_confidence)
-                });
+                let report = reuse
+                    .and_then(|f| f(entry))
+                    .unwrap_or_else(|| scan_file(entry, engine, key, &opts.limits, opts.min_confidence));
                 bar.inc(entry.size);
                 let _ = tx.send(report);
             });

@@ -12,10 +12,7 @@ pub struct JsonlSink {
 
 impl JsonlSink {
     pub fn new(out: Box<dyn Write + Send>, reveal: bool) -> JsonlSink {
-        JsonlSink {
-            out: BufWriter::with_capacity(1 << 16, out),
-            reveal,
-        }
+        JsonlSink { out: BufWriter::with_capacity(1 << 16, out), reveal }
     }
 }
 

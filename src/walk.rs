@@ -51,14 +51,9 @@ pub fn build_globs(patterns: &[String]) -> Result<GlobSet, globset::Error> {
 /// `/`-separated path of `path` relative to `root` (lossy for non-UTF-8 names).
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     if parts.is_empty() {
-        root.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| root.display().to_string())
+        root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| root.display().to_string())
     } else {
         parts.join("/")
     }
@@ -67,24 +62,17 @@ pub fn relative(root: &Path, path: &Path) -> String {
 /// Walk all roots. Missing roots are reported as failed entries.
 pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Error> {
     let globs = build_globs(&opts.exclude)?;
-    let excluded =
-        |rel: &str, name: &str| !globs.is_empty() && (globs.is_match(rel) || globs.is_match(name));
+    let excluded = |rel: &str, name: &str| !globs.is_empty() && (globs.is_match(rel) || globs.is_match(name));
     let mut out = Walked::default();
     for root in roots {
         let root_is_file = root.is_file();
-        let walker = WalkDir::new(root)
-            .follow_links(opts.follow_links)
-            .follow_root_links(true)
-            .sort_by_file_name();
+        let walker = WalkDir::new(root).follow_links(opts.follow_links).follow_root_links(true).sort_by_file_name();
         let mut it = walker.into_iter();
         while let Some(entry) = it.next() {
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
-                    let rel = err
-                        .path()
-                        .map(|p| relative(root, p))
-                        .unwrap_or_else(|| root.display().to_string());
+                    let rel = err.path().map(|p| relative(root, p)).unwrap_or_else(|| root.display().to_string());
                     let (reason, failed) = if err.loop_ancestor().is_some() {
                         ("symbolic link loop: not followed".to_string(), false)
                     } else if let Some(io) = err.io_error() {
@@ -92,11 +80,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Er
                     } else {
                         (err.to_string(), true)
                     };
-                    out.passed.push(Passed {
-                        rel,
-                        reason,
-                        failed,
-                    });
+                    out.passed.push(Passed { rel, reason, failed });
                     continue;
                 }
             };
@@ -110,11 +94,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Er
                 if entry.file_type().is_dir() {
                     it.skip_current_dir();
                 }
-                out.passed.push(Passed {
-                    rel,
-                    reason: "excluded by --exclude".into(),
-                    failed: false,
-                });
+                out.passed.push(Passed { rel, reason: "excluded by --exclude".into(), failed: false });
                 continue;
             }
             let ft = entry.file_type();
@@ -146,10 +126,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Er
                 }),
                 Err(e) => out.passed.push(Passed {
                     rel,
-                    reason: e
-                        .io_error()
-                        .map(describe_io)
-                        .unwrap_or_else(|| e.to_string()),
+                    reason: e.io_error().map(describe_io).unwrap_or_else(|| e.to_string()),
                     failed: true,
                 }),
             }
@@ -183,36 +160,18 @@ mod tests {
         std::fs::write(root.join("three.tmp"), "z").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(root.join("a"), root.join("a/loop")).unwrap();
-        let opts = WalkOptions {
-            follow_links: false,
-            exclude: vec!["skip".into(), "*.tmp".into()],
-        };
+        let opts = WalkOptions { follow_links: false, exclude: vec!["skip".into(), "*.tmp".into()] };
         let w = walk(&[root.to_path_buf()], &opts).unwrap();
         let files: Vec<&str> = w.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(files, ["a/one.txt"]);
-        assert!(
-            w.passed
-                .iter()
-                .any(|p| p.rel == "a/skip" && p.reason.contains("excluded"))
-        );
+        assert!(w.passed.iter().any(|p| p.rel == "a/skip" && p.reason.contains("excluded")));
         assert!(w.passed.iter().any(|p| p.rel == "three.tmp"));
         #[cfg(unix)]
         {
-            assert!(
-                w.passed
-                    .iter()
-                    .any(|p| p.rel == "a/loop" && p.reason.contains("symbolic link"))
-            );
-            let follow = WalkOptions {
-                follow_links: true,
-                exclude: vec![],
-            };
+            assert!(w.passed.iter().any(|p| p.rel == "a/loop" && p.reason.contains("symbolic link")));
+            let follow = WalkOptions { follow_links: true, exclude: vec![] };
             let w = walk(&[root.to_path_buf()], &follow).unwrap();
-            assert!(
-                w.passed.iter().any(|p| p.reason.contains("loop")),
-                "{:?}",
-                w.passed
-            );
+            assert!(w.passed.iter().any(|p| p.reason.contains("loop")), "{:?}", w.passed);
         }
     }
 
@@ -221,14 +180,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("notes.txt");
         std::fs::write(&f, "x").unwrap();
-        let w = walk(
-            &[f],
-            &WalkOptions {
-                follow_links: false,
-                exclude: vec![],
-            },
-        )
-        .unwrap();
+        let w = walk(&[f], &WalkOptions { follow_links: false, exclude: vec![] }).unwrap();
         assert_eq!(w.files[0].rel, "notes.txt");
     }
 }

@@ -19,10 +19,7 @@ impl AddressDetector {
             .iter()
             .map(|t| {
                 let mut c = t.chars();
-                let first = c
-                    .next()
-                    .map(|f| f.to_uppercase().collect::<String>())
-                    .unwrap_or_default();
+                let first = c.next().map(|f| f.to_uppercase().collect::<String>()).unwrap_or_default();
                 regex::escape(&(first + c.as_str()))
             })
             .collect();
@@ -31,10 +28,7 @@ impl AddressDetector {
             r"(?-u:\b)(?P<v>[0-9]{{1,4}}[A-Za-z]?,? (?:(?:St\.?|[A-Z][a-z]+(?:['’-][A-Za-z]+)*) ){{1,4}}(?:{})\.?)(?:[^A-Za-z]|$)",
             types.join("|")
         );
-        AddressDetector {
-            rule,
-            street: Regex::new(&pattern).expect("street pattern is built from a word list"),
-        }
+        AddressDetector { rule, street: Regex::new(&pattern).expect("street pattern is built from a word list") }
     }
 
     pub fn detect(&self, engine: &Engine, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
@@ -46,8 +40,7 @@ impl AddressDetector {
             let (start, end) = (m.start(), m.end());
             let postcode_near = hits.iter().any(|h| {
                 h.category == Category::Postcode
-                    && ((h.start >= end && h.start - end <= window)
-                        || (h.end <= start && start - h.end <= window))
+                    && ((h.start >= end && h.start - end <= window) || (h.end <= start && start - h.end <= window))
             });
             if postcode_near || rule.context_ok(seg, start, end) {
                 found.push(Hit {

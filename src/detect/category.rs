@@ -59,22 +59,16 @@ impl Category {
     /// normalise to the same string (`ab 12 34 56 c` and `AB123456C`).
     pub fn normalise(&self, value: &str) -> String {
         match self {
-            Category::Nino => value
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .collect::<String>()
-                .to_ascii_uppercase(),
-            Category::NhsNumber
-            | Category::BankCard
-            | Category::SortCode
-            | Category::BankAccount => value.chars().filter(|c| c.is_ascii_digit()).collect(),
+            Category::Nino => {
+                value.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase()
+            }
+            Category::NhsNumber | Category::BankCard | Category::SortCode | Category::BankAccount => {
+                value.chars().filter(|c| c.is_ascii_digit()).collect()
+            }
             Category::Phone => normalise_phone(value),
             Category::Postcode => {
-                let compact: String = value
-                    .chars()
-                    .filter(|c| c.is_ascii_alphanumeric())
-                    .collect::<String>()
-                    .to_ascii_uppercase();
+                let compact: String =
+                    value.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
                 if compact.len() > 3 {
                     let (out, inw) = compact.split_at(compact.len() - 3);
                     format!("{out} {inw}")
@@ -105,10 +99,7 @@ impl Category {
             Category::Email => match value.split_once('@') {
                 Some((local, domain)) => {
                     let first: String = local.chars().take(1).collect();
-                    format!(
-                        "{first}{}@{domain}",
-                        "*".repeat(local.chars().count().saturating_sub(1))
-                    )
+                    format!("{first}{}@{domain}", "*".repeat(local.chars().count().saturating_sub(1)))
                 }
                 None => mask_middle(value, 1, 0),
             },
@@ -119,21 +110,20 @@ impl Category {
                     None => mask_middle(value, value.chars().count().saturating_sub(3), 0),
                 }
             }
-            Category::Dob => value
-                .chars()
-                .map(|c| if c.is_ascii_digit() { '*' } else { c })
-                .collect(),
-            Category::Address => value
-                .split_whitespace()
-                .map(|w| {
-                    if w.chars().any(|c| c.is_ascii_digit()) {
-                        "*".repeat(w.chars().count())
-                    } else {
-                        w.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" "),
+            Category::Dob => value.chars().map(|c| if c.is_ascii_digit() { '*' } else { c }).collect(),
+            Category::Address => {
+                value
+                    .split_whitespace()
+                    .map(|w| {
+                        if w.chars().any(|c| c.is_ascii_digit()) {
+                            "*".repeat(w.chars().count())
+                        } else {
+                            w.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
             _ => mask_middle(value, 2, 3),
         }
     }
@@ -150,10 +140,7 @@ impl std::fmt::Display for Category {
 pub fn mask_middle(value: &str, keep_start: usize, keep_end: usize) -> String {
     let total = value.chars().filter(|c| c.is_alphanumeric()).count();
     if total <= keep_start + keep_end {
-        return value
-            .chars()
-            .map(|c| if c.is_alphanumeric() { '*' } else { c })
-            .collect();
+        return value.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }).collect();
     }
     let mut seen = 0;
     value
@@ -163,11 +150,7 @@ pub fn mask_middle(value: &str, keep_start: usize, keep_end: usize) -> String {
                 return c;
             }
             seen += 1;
-            if seen <= keep_start || seen > total - keep_end {
-                c
-            } else {
-                '*'
-            }
+            if seen <= keep_start || seen > total - keep_end { c } else { '*' }
         })
         .collect()
 }
@@ -177,10 +160,7 @@ pub fn mask_middle(value: &str, keep_start: usize, keep_end: usize) -> String {
 pub fn normalise_words(value: &str) -> String {
     value
         .split(|c: char| c.is_whitespace() || c == ',' || c == '.')
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .replace('’', "'")
-        })
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).replace('’', "'"))
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
@@ -190,13 +170,9 @@ pub fn normalise_words(value: &str) -> String {
 /// A UK phone number in national digits: `+44 (0)7700 900123` → `07700900123`.
 pub fn normalise_phone(value: &str) -> String {
     let digits: String = value.chars().filter(|c| c.is_ascii_digit()).collect();
-    let rest = digits.strip_prefix("0044").or_else(|| {
-        if value.trim_start().starts_with('+') {
-            digits.strip_prefix("44")
-        } else {
-            None
-        }
-    });
+    let rest = digits
+        .strip_prefix("0044")
+        .or_else(|| if value.trim_start().starts_with('+') { digits.strip_prefix("44") } else { None });
     match rest {
         Some(r) if r.starts_with('0') => r.to_string(),
         Some(r) => format!("0{r}"),
@@ -213,17 +189,11 @@ mod tests {
         assert_eq!(Category::Nino.normalise("ab 12 34 56 c"), "AB123456C");
         assert_eq!(Category::Postcode.normalise("me145pp"), "ME14 5PP");
         assert_eq!(Category::Postcode.normalise("ME14  5PP"), "ME14 5PP");
-        assert_eq!(
-            Category::Phone.normalise("+44 (0)7700 900123"),
-            "07700900123"
-        );
+        assert_eq!(Category::Phone.normalise("+44 (0)7700 900123"), "07700900123");
         assert_eq!(Category::Phone.normalise("+44 7700 900123"), "07700900123");
         assert_eq!(Category::Phone.normalise("0044 1622 123456"), "01622123456");
         assert_eq!(Category::Phone.normalise("(01622) 123456"), "01622123456");
-        assert_eq!(
-            Category::Name.normalise("  O’Brien,  Siobhan "),
-            "o'brien siobhan"
-        );
+        assert_eq!(Category::Name.normalise("  O’Brien,  Siobhan "), "o'brien siobhan");
         assert_eq!(Category::Dob.normalise("3 March 1985"), "1985-03-03");
         assert_eq!(Category::Dob.normalise("03/03/85"), "1985-03-03");
     }

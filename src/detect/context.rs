@@ -43,10 +43,7 @@ impl Terms {
     }
 
     /// Every place a term occurs in `ws`, as (first word index, last word index).
-    fn occurrences<'a>(
-        &'a self,
-        ws: &'a [(usize, usize, String)],
-    ) -> impl Iterator<Item = (usize, usize)> + 'a {
+    fn occurrences<'a>(&'a self, ws: &'a [(usize, usize, String)]) -> impl Iterator<Item = (usize, usize)> + 'a {
         (0..ws.len()).flat_map(move |i| {
             self.0.iter().filter_map(move |t| {
                 (i + t.len() <= ws.len() && t.iter().zip(&ws[i..]).all(|(a, b)| *a == b.2))
@@ -57,12 +54,9 @@ impl Terms {
 
     /// Is some term the last words of `words`?
     pub fn is_suffix_of(&self, words: &[&str]) -> bool {
-        self.0.iter().any(|t| {
-            t.len() <= words.len()
-                && t.iter()
-                    .zip(&words[words.len() - t.len()..])
-                    .all(|(a, b)| a == b)
-        })
+        self.0
+            .iter()
+            .any(|t| t.len() <= words.len() && t.iter().zip(&words[words.len() - t.len()..]).all(|(a, b)| a == b))
     }
 
     /// Does any term occur in `text`?
@@ -108,14 +102,7 @@ const MAX_GAP_LETTERS: usize = 12;
 /// With `adjacent`, the term must be the value's own label: before it, nothing
 /// but a few letters and no digits in between; after it, only spaces and
 /// brackets ("12/03/1985 (DOB)").
-pub fn near(
-    terms: &Terms,
-    text: &str,
-    start: usize,
-    end: usize,
-    window: usize,
-    adjacent: bool,
-) -> bool {
+pub fn near(terms: &Terms, text: &str, start: usize, end: usize, window: usize, adjacent: bool) -> bool {
     if terms.is_empty() {
         return false;
     }
@@ -136,11 +123,7 @@ pub fn near(
     let to = ceil_char(text, end + window);
     let after = &text[end..to];
     if adjacent {
-        terms.first_start(after).is_some_and(|s| {
-            after[..s]
-                .chars()
-                .all(|c| c.is_whitespace() || "()[]-–:".contains(c))
-        })
+        terms.first_start(after).is_some_and(|s| after[..s].chars().all(|c| c.is_whitespace() || "()[]-–:".contains(c)))
     } else {
         terms.found_in(after)
     }
@@ -179,14 +162,7 @@ mod tests {
         assert!(!near(&dob, text, 28, 38, 40, true));
         let text = "12/03/1985 (DOB)";
         assert!(near(&dob, text, 0, 10, 40, true));
-        assert!(near(
-            &dob,
-            "born in Ashford on 3 May 1980",
-            19,
-            29,
-            40,
-            true
-        ));
+        assert!(near(&dob, "born in Ashford on 3 May 1980", 19, 29, 40, true));
     }
 
     #[test]

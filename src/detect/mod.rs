@@ -25,6 +25,7 @@ use crate::extract::Segment;
 pub const DETECTORS: &[&str] = &[
     "name_title",
     "name_cue",
+    "name_signoff",
     "name_full",
     "name_single",
     "name_column",
@@ -47,13 +48,8 @@ pub struct Rule {
 
 impl Rule {
     fn compile(spec: RuleSpec) -> Rule {
-        let regex = spec
-            .pattern
-            .as_deref()
-            .map(|p| Regex::new(p).expect("patterns are checked when rules load"));
-        let value_group = regex
-            .as_ref()
-            .and_then(|r| r.capture_names().position(|n| n == Some("v")));
+        let regex = spec.pattern.as_deref().map(|p| Regex::new(p).expect("patterns are checked when rules load"));
+        let value_group = regex.as_ref().and_then(|r| r.capture_names().position(|n| n == Some("v")));
         Rule {
             context: Terms::new(&spec.context),
             headers: Terms::new(&spec.headers),
@@ -68,22 +64,14 @@ impl Rule {
 
     /// Does the segment's header make this rule's context?
     pub fn header_ok(&self, seg: &Segment<'_>) -> bool {
-        seg.context
-            .is_some_and(|h| header_matches(h, &self.headers, &self.exclude_headers))
+        seg.context.is_some_and(|h| header_matches(h, &self.headers, &self.exclude_headers))
     }
 
     /// Is there context for a candidate at `start..end`: the header, or a
     /// context word within the window?
     pub fn context_ok(&self, seg: &Segment<'_>, start: usize, end: usize) -> bool {
         self.header_ok(seg)
-            || near(
-                &self.context,
-                seg.text,
-                start,
-                end,
-                self.spec.context_window,
-                self.spec.context_adjacent,
-            )
+            || near(&self.context, seg.text, start, end, self.spec.context_window, self.spec.context_adjacent)
     }
 }
 
@@ -115,12 +103,7 @@ impl Engine {
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
-        Engine {
-            rules,
-            lists: set.lists,
-            names,
-            address,
-        }
+        Engine { rules, lists: set.lists, names, address }
     }
 
     /// The engine with the built-in rules.
@@ -160,14 +143,7 @@ impl Engine {
         resolve_overlaps(hits);
     }
 
-    fn run_pattern(
-        &self,
-        index: usize,
-        rule: &Rule,
-        re: &Regex,
-        seg: &Segment<'_>,
-        hits: &mut Vec<Hit>,
-    ) {
+    fn run_pattern(&self, index: usize, rule: &Rule, re: &Regex, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
         let text = seg.text;
         let mut push = |start: usize, end: usize| {
             if !digits_isolated(text, start, end) {
@@ -185,19 +161,9 @@ impl Engine {
             if (rule.spec.require_context || check.needs_context) && !has_context {
                 return;
             }
-            let boost = if has_context {
-                rule.spec.context_boost
-            } else {
-                0.0
-            };
+            let boost = if has_context { rule.spec.context_boost } else { 0.0 };
             let confidence = (rule.spec.confidence * check.factor + boost).min(1.0);
-            hits.push(Hit {
-                category: rule.spec.category,
-                start,
-                end,
-                confidence,
-                rule: index,
-            });
+            hits.push(Hit { category: rule.spec.category, start, end, confidence, rule: index });
         };
         match rule.value_group {
             Some(g) => {
@@ -224,8 +190,7 @@ fn digits_isolated(text: &str, start: usize, end: usize) -> bool {
     let digit_before = before.is_some_and(|c| c.is_ascii_digit())
         || (before == Some(b'.') && start >= 2 && b[start - 2].is_ascii_digit());
     let digit_after = after.is_some_and(|c| c.is_ascii_digit())
-        || (matches!(after, Some(b'.') | Some(b','))
-            && b.get(end + 1).is_some_and(u8::is_ascii_digit));
+        || (matches!(after, Some(b'.') | Some(b',')) && b.get(end + 1).is_some_and(u8::is_ascii_digit));
     let value_starts_digit = b.get(start).is_some_and(u8::is_ascii_digit);
     let value_ends_digit = end > 0 && b[end - 1].is_ascii_digit();
     !(value_starts_digit && digit_before) && !(value_ends_digit && digit_after)

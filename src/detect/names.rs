@@ -16,6 +16,7 @@ use super::{Engine, Hit, Rule, Segment};
 pub struct NameRules {
     title: Option<usize>,
     cue: Option<usize>,
+    signoff: Option<usize>,
     full: Option<usize>,
     single: Option<usize>,
     column: Option<usize>,
@@ -24,14 +25,11 @@ pub struct NameRules {
 
 impl NameRules {
     pub fn from_rules(rules: &[Rule]) -> NameRules {
-        let find = |d: &str| {
-            rules
-                .iter()
-                .position(|r| r.spec.detector.as_deref() == Some(d))
-        };
+        let find = |d: &str| rules.iter().position(|r| r.spec.detector.as_deref() == Some(d));
         NameRules {
             title: find("name_title"),
             cue: find("name_cue"),
+            signoff: find("name_signoff"),
             full: find("name_full"),
             single: find("name_single"),
             column: find("name_column"),
@@ -40,12 +38,7 @@ impl NameRules {
     }
 
     pub fn detect(&self, engine: &Engine, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
-        let mut found = Finder {
-            engine,
-            text: seg.text,
-            hits,
-            tokens: Vec::new(),
-        };
+        let mut found = Finder { engine, text: seg.text, hits, tokens: Vec::new() };
         // A mail address header: only its display names.
         if let Some(i) = self.mail
             && engine.rules[i].header_ok(seg)
@@ -73,7 +66,10 @@ impl NameRules {
             return;
         }
         if let Some(i) = self.cue {
-            found.cued(i, &engine.rules[i].context, &mut used);
+            found.cued(i, &engine.rules[i].context, false, &mut used);
+        }
+        if let Some(i) = self.signoff {
+            found.cued(i, &engine.rules[i].context, true, &mut used);
         }
         if let Some(i) = self.full {
             found.full(i, &mut used);
@@ -136,8 +132,7 @@ fn tokenize(text: &str, lists: &super::Lists) -> Vec<Token> {
         let mut j = i + 1;
         while j < chars.len() {
             let c = chars[j].1;
-            let joiner = matches!(c, '\'' | '’' | '-')
-                && chars.get(j + 1).is_some_and(|n| n.1.is_alphabetic());
+            let joiner = matches!(c, '\'' | '’' | '-') && chars.get(j + 1).is_some_and(|n| n.1.is_alphabetic());
             if c.is_alphabetic() || joiner {
                 j += if joiner { 2 } else { 1 };
             } else {
@@ -170,18 +165,13 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists) -> Tok
         set.contains(&lower) || (lower.contains('-') && lower.split('-').all(|p| set.contains(p)))
     };
     let sur = lists.surnames.contains(&lower)
-        || (lower.contains('-')
-            && lower
-                .split('-')
-                .any(|p| p.len() > 2 && lists.surnames.contains(p)));
+        || (lower.contains('-') && lower.split('-').any(|p| p.len() > 2 && lists.surnames.contains(p)));
     let bytes = text.as_bytes();
     let before = start.checked_sub(1).map(|i| bytes[i]);
     let after = bytes.get(end).copied();
     let after2 = bytes.get(end + 1).copied();
-    let technical = matches!(
-        before,
-        Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#')
-    ) || before.is_some_and(|c| c.is_ascii_digit())
+    let technical = matches!(before, Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#'))
+        || before.is_some_and(|c| c.is_ascii_digit())
         || matches!(after, Some(b'@' | b'_' | b'/' | b'\\'))
         || after.is_some_and(|c| c.is_ascii_digit())
         || (after == Some(b'.') && after2.is_some_and(|c| c.is_ascii_alphanumeric()));
@@ -273,12 +263,24 @@ impl Finder<'_, '_> {
         j
     }
 
+    /// Is token `i` part of a capitalised phrase holding a stop word that is
+    /// not also a name (`Kent County Council`, `Age UK Maidstone`)? Such a
+    /// phrase names a place or an organisation, not a person.
+    fn in_stop_phrase(&self, i: usize) -> bool {
+        let mut a = i;
+        while a > 0 && self.namelike(a - 1, false) && self.joined(a - 1, a) {
+            a -= 1;
+        }
+        let mut b = i;
+        while b + 1 < self.tokens.len() && self.namelike(b + 1, false) && self.joined(b, b + 1) {
+            b += 1;
+        }
+        self.tokens[a..=b].iter().any(|t| t.stop && !t.known())
+    }
+
     fn is_street_word(&self, i: usize) -> bool {
         let t = &self.tokens[i];
-        self.engine
-            .lists
-            .street_types
-            .contains(&self.text[t.start..t.end].to_lowercase())
+        self.engine.lists.street_types.contains(&self.text[t.start..t.end].to_lowercase())
     }
 
     fn mark(used: &mut [bool], from: usize, to: usize) {
@@ -302,11 +304,7 @@ impl Finder<'_, '_> {
                 continue;
             }
             // In capitals, only words the lists know.
-            if allow_upper
-                && !self.tokens[i + 1..end]
-                    .iter()
-                    .any(|t| t.known() && !t.ambiguous)
-            {
+            if allow_upper && !self.tokens[i + 1..end].iter().any(|t| t.known() && !t.ambiguous) {
                 continue;
             }
             if self.is_street_word(end - 1) && end - i - 1 > 1 {
@@ -318,8 +316,9 @@ impl Finder<'_, '_> {
         }
     }
 
-    /// `Dear Jane,`, `Name: Zhang Wei`, `Kind regards,\nTom Ode`.
-    fn cued(&mut self, rule: usize, cues: &Terms, used: &mut [bool]) {
+    /// `Dear Jane,`, `Name: Zhang Wei` on one line; with `next_line`, a
+    /// sign-off on the line before: `Kind regards,\nTom Ode`.
+    fn cued(&mut self, rule: usize, cues: &Terms, next_line: bool, used: &mut [bool]) {
         for i in 0..self.tokens.len() {
             if used[i] || !self.namelike(i, false) || self.tokens[i].initial {
                 continue;
@@ -330,13 +329,10 @@ impl Finder<'_, '_> {
             }
             // The cue must come right before: only separators in between.
             let line_start = self.text[..t.start].rfind('\n').map_or(0, |p| p + 1);
-            let prev_line_start = self.text[..line_start.saturating_sub(1)]
-                .rfind('\n')
-                .map_or(0, |p| p + 1);
+            let prev_line_start = self.text[..line_start.saturating_sub(1)].rfind('\n').map_or(0, |p| p + 1);
             let before = &self.text[prev_line_start..t.start];
-            let trimmed =
-                before.trim_end_matches(|c: char| c.is_whitespace() || ":,;-–".contains(c));
-            if before[trimmed.len()..].matches('\n').count() > 1 {
+            let trimmed = before.trim_end_matches(|c: char| c.is_whitespace() || ":,;-–".contains(c));
+            if before[trimmed.len()..].matches('\n').count() != usize::from(next_line) {
                 continue;
             }
             let ws = super::context::words(trimmed);
@@ -345,12 +341,10 @@ impl Finder<'_, '_> {
                 continue;
             }
             let end = self.run_from(i, 3, false);
-            if end == i || self.is_street_word(end - 1) {
+            if end == i || self.is_street_word(end - 1) || self.in_stop_phrase(i) {
                 continue;
             }
-            let all_ambiguous_unknown = self.tokens[i..end]
-                .iter()
-                .all(|t| !t.known() && (t.ambiguous || t.stop));
+            let all_ambiguous_unknown = self.tokens[i..end].iter().all(|t| !t.known() && (t.ambiguous || t.stop));
             if all_ambiguous_unknown {
                 continue;
             }
@@ -369,7 +363,7 @@ impl Finder<'_, '_> {
                 continue;
             }
             let end = self.run_from(i, 4, false);
-            if end < i + 2 {
+            if end < i + 2 || self.in_stop_phrase(i) {
                 i += 1;
                 continue;
             }
@@ -400,9 +394,7 @@ impl Finder<'_, '_> {
         if last.initial || self.is_street_word(e - 1) {
             return None;
         }
-        let middle_ok = toks[1..toks.len() - 1]
-            .iter()
-            .all(|t| t.known() || t.initial);
+        let middle_ok = toks[1..toks.len() - 1].iter().all(|t| t.known() || t.initial);
         if !middle_ok || toks.iter().any(|t| t.stop && !t.known()) {
             return None;
         }
@@ -432,8 +424,7 @@ impl Finder<'_, '_> {
             }
             // Not glued to other capitalised words (those were for name_full).
             let joined_prev = i > 0 && self.namelike(i - 1, false) && self.joined(i - 1, i);
-            let joined_next =
-                i + 1 < self.tokens.len() && self.namelike(i + 1, false) && self.joined(i, i + 1);
+            let joined_next = i + 1 < self.tokens.len() && self.namelike(i + 1, false) && self.joined(i, i + 1);
             if joined_prev || joined_next {
                 continue;
             }
@@ -472,10 +463,7 @@ impl Finder<'_, '_> {
             let item = &text[s..e];
             let Some(lt) = item.find('<') else { continue };
             let display = &item[..lt];
-            let trimmed = display
-                .trim()
-                .trim_matches(|c| c == '"' || c == '\'')
-                .trim();
+            let trimmed = display.trim().trim_matches(|c| c == '"' || c == '\'').trim();
             if trimmed.is_empty() || trimmed.contains('@') {
                 continue;
             }
@@ -500,10 +488,7 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     if lists.placeholders.contains(&trimmed.to_lowercase()) {
         return None;
     }
-    if !trimmed
-        .chars()
-        .all(|c| c.is_alphabetic() || " .,'’-".contains(c))
-    {
+    if !trimmed.chars().all(|c| c.is_alphabetic() || " .,'’-".contains(c)) {
         return None;
     }
     let words: Vec<(usize, &str)> = trimmed
@@ -517,9 +502,7 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
         .collect();
     if words.is_empty()
         || words.len() > 5
-        || !words
-            .iter()
-            .any(|(_, w)| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+        || !words.iter().any(|(_, w)| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
     {
         return None;
     }
@@ -527,9 +510,7 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     // Organisations and places: a word that is a stop word and not a name.
     if words.iter().any(|(_, w)| {
         let l = lower(w);
-        lists.stop_words.contains(&l)
-            && !lists.first_names.contains(&l)
-            && !lists.surnames.contains(&l)
+        lists.stop_words.contains(&l) && !lists.first_names.contains(&l) && !lists.surnames.contains(&l)
     }) {
         return None;
     }

@@ -102,10 +102,7 @@ pub struct Lists {
 
 macro_rules! builtin_file {
     ($path:literal) => {
-        (
-            $path,
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $path)),
-        )
+        ($path, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $path)))
     };
 }
 
@@ -134,18 +131,11 @@ const BUILTIN_LISTS: &[(&str, &str)] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
     #[error("cannot read rules file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("rules file {path} is not valid: {message}")]
     Parse { path: String, message: String },
     #[error("rule {id} in {path}: {message}")]
-    Rule {
-        id: String,
-        path: String,
-        message: String,
-    },
+    Rule { id: String, path: String, message: String },
     #[error("no rules found in {0}: expected *.toml files like the ones in the rules/ folder")]
     Empty(PathBuf),
 }
@@ -153,16 +143,9 @@ pub enum RulesError {
 /// One list file's entries: one per line (or several separated by spaces for
 /// the lists of single words), `#` starts a comment line.
 fn parse_list(text: &str, words_per_line: bool) -> impl Iterator<Item = String> + '_ {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .flat_map(move |l| -> Vec<String> {
-            if words_per_line {
-                l.split_whitespace().map(str::to_string).collect()
-            } else {
-                vec![l.to_string()]
-            }
-        })
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).flat_map(move |l| -> Vec<String> {
+        if words_per_line { l.split_whitespace().map(str::to_string).collect() } else { vec![l.to_string()] }
+    })
 }
 
 impl Lists {
@@ -180,13 +163,7 @@ impl Lists {
             "titles.txt" => (&mut self.titles, false, false),
             _ => return,
         };
-        set.extend(parse_list(text, words).map(|w| {
-            if upper {
-                w.to_uppercase()
-            } else {
-                w.to_lowercase()
-            }
-        }));
+        set.extend(parse_list(text, words).map(|w| if upper { w.to_uppercase() } else { w.to_lowercase() }));
     }
 
     /// The lists compiled into the binary.
@@ -204,8 +181,7 @@ impl Lists {
         for (file, builtin) in BUILTIN_LISTS {
             let path = dir.join(file);
             if path.exists() {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|source| RulesError::Read { path, source })?;
+                let text = std::fs::read_to_string(&path).map_err(|source| RulesError::Read { path, source })?;
                 lists.add(file, &text);
             } else {
                 lists.add(file, builtin);
@@ -223,10 +199,8 @@ pub struct RuleSet {
 }
 
 fn parse_file(path: &str, text: &str) -> Result<Vec<RuleSpec>, RulesError> {
-    let file: RuleFile = toml::from_str(text).map_err(|e| RulesError::Parse {
-        path: path.to_string(),
-        message: e.to_string(),
-    })?;
+    let file: RuleFile =
+        toml::from_str(text).map_err(|e| RulesError::Parse { path: path.to_string(), message: e.to_string() })?;
     for rule in &file.rule {
         check_rule(path, rule)?;
     }
@@ -234,31 +208,21 @@ fn parse_file(path: &str, text: &str) -> Result<Vec<RuleSpec>, RulesError> {
 }
 
 fn check_rule(path: &str, rule: &RuleSpec) -> Result<(), RulesError> {
-    let err = |message: String| RulesError::Rule {
-        id: rule.id.clone(),
-        path: path.to_string(),
-        message,
-    };
+    let err = |message: String| RulesError::Rule { id: rule.id.clone(), path: path.to_string(), message };
     match (&rule.pattern, &rule.detector) {
         (Some(p), None) => {
             regex::Regex::new(p).map_err(|e| err(format!("bad pattern: {e}")))?;
         }
         (None, Some(d)) if super::DETECTORS.contains(&d.as_str()) => {}
         (None, Some(d)) => {
-            return Err(err(format!(
-                "unknown detector {d:?}; known: {}",
-                super::DETECTORS.join(", ")
-            )));
+            return Err(err(format!("unknown detector {d:?}; known: {}", super::DETECTORS.join(", "))));
         }
         _ => return Err(err("give exactly one of `pattern` or `detector`".into())),
     }
     if let Some(v) = &rule.validator
         && !super::validate::NAMES.contains(&v.as_str())
     {
-        return Err(err(format!(
-            "unknown validator {v:?}; known: {}",
-            super::validate::NAMES.join(", ")
-        )));
+        return Err(err(format!("unknown validator {v:?}; known: {}", super::validate::NAMES.join(", "))));
     }
     if !(0.0..=1.0).contains(&rule.confidence) {
         return Err(err("confidence must be between 0.0 and 1.0".into()));
@@ -271,23 +235,14 @@ impl RuleSet {
     pub fn builtin() -> RuleSet {
         let mut rules = Vec::new();
         for (file, text) in BUILTIN_RULES {
-            rules.extend(
-                parse_file(&format!("rules/{file}"), text)
-                    .expect("built-in rules are checked by tests"),
-            );
+            rules.extend(parse_file(&format!("rules/{file}"), text).expect("built-in rules are checked by tests"));
         }
-        RuleSet {
-            rules,
-            lists: Lists::builtin(),
-        }
+        RuleSet { rules, lists: Lists::builtin() }
     }
 
     /// Rules from `dir/*.toml`, lists from `dir/lists` and `dir/names`.
     pub fn from_dir(dir: &Path) -> Result<RuleSet, RulesError> {
-        let entries = std::fs::read_dir(dir).map_err(|source| RulesError::Read {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        let entries = std::fs::read_dir(dir).map_err(|source| RulesError::Read { path: dir.to_path_buf(), source })?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -295,10 +250,8 @@ impl RuleSet {
         files.sort();
         let mut rules = Vec::new();
         for path in &files {
-            let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text =
+                std::fs::read_to_string(path).map_err(|source| RulesError::Read { path: path.clone(), source })?;
             rules.extend(parse_file(&path.display().to_string(), &text)?);
         }
         if rules.is_empty() {
@@ -314,10 +267,7 @@ impl RuleSet {
                 });
             }
         }
-        Ok(RuleSet {
-            rules,
-            lists: Lists::from_dir(dir)?,
-        })
+        Ok(RuleSet { rules, lists: Lists::from_dir(dir)? })
     }
 }
 
@@ -327,11 +277,7 @@ mod tests {
 
     #[test]
     fn bad_toml_names_line_and_column() {
-        let err = parse_file(
-            "x.toml",
-            "[[rule]]\nid = \"a\"\ncategory = \"nino\nconfidence = 1",
-        )
-        .unwrap_err();
+        let err = parse_file("x.toml", "[[rule]]\nid = \"a\"\ncategory = \"nino\nconfidence = 1").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("x.toml") && msg.contains("line 3"), "{msg}");
     }

@@ -17,17 +17,7 @@ fn split_example(example: &str) -> (Option<&str>, &str) {
 fn run<'e>(engine: &'e Engine, example: &str) -> Vec<(Category, String, &'e str)> {
     let (header, text) = split_example(example);
     let seg = Segment::fixed("test", text, header);
-    engine
-        .detect(&seg)
-        .iter()
-        .map(|h| {
-            (
-                h.category,
-                text[h.start..h.end].to_string(),
-                engine.rule_id(h),
-            )
-        })
-        .collect()
+    engine.detect(&seg).iter().map(|h| (h.category, text[h.start..h.end].to_string(), engine.rule_id(h))).collect()
 }
 
 #[test]
@@ -39,44 +29,25 @@ fn every_rule_finds_its_examples_and_not_its_counter_examples() {
         for ex in &spec.examples {
             let found = run(&engine, ex);
             if !found.iter().any(|f| f.2 == spec.id) {
-                failures.push(format!(
-                    "{}: example {ex:?} not found (got {found:?})",
-                    spec.id
-                ));
+                failures.push(format!("{}: example {ex:?} not found (got {found:?})", spec.id));
             }
         }
         for ex in &spec.counter_examples {
             let found = run(&engine, ex);
             if found.iter().any(|f| f.0 == spec.category) {
-                failures.push(format!(
-                    "{}: counter-example {ex:?} gave {found:?}",
-                    spec.id
-                ));
+                failures.push(format!("{}: counter-example {ex:?} gave {found:?}", spec.id));
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} rule example failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} rule example failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
 fn every_rule_has_examples_and_counter_examples() {
     let engine = Engine::builtin();
     for rule in &engine.rules {
-        assert!(
-            !rule.spec.examples.is_empty(),
-            "{} has no examples",
-            rule.spec.id
-        );
-        assert!(
-            !rule.spec.counter_examples.is_empty(),
-            "{} has no counter_examples",
-            rule.spec.id
-        );
+        assert!(!rule.spec.examples.is_empty(), "{} has no examples", rule.spec.id);
+        assert!(!rule.spec.counter_examples.is_empty(), "{} has no counter_examples", rule.spec.id);
     }
 }
 
@@ -97,31 +68,16 @@ fn values_are_exact_spans() {
         (Category::Email, "jane.roberts@gmail.com"),
     ];
     for (c, v) in want {
-        assert!(
-            found.iter().any(|f| f.0 == c && f.1 == v),
-            "missing {c} {v:?} in {found:?}"
-        );
+        assert!(found.iter().any(|f| f.0 == c && f.1 == v), "missing {c} {v:?} in {found:?}");
     }
-    assert!(
-        !found
-            .iter()
-            .any(|f| f.0 == Category::Name && f.1.contains("Maidstone")),
-        "{found:?}"
-    );
+    assert!(!found.iter().any(|f| f.0 == Category::Name && f.1.contains("Maidstone")), "{found:?}");
 }
 
 #[test]
 fn only_the_labelled_date_is_a_dob() {
     let engine = Engine::builtin();
-    let found = run(
-        &engine,
-        "DOB: 12/03/1985 Seen: 01/04/2024 Next review 02/05/2024",
-    );
-    let dobs: Vec<_> = found
-        .iter()
-        .filter(|f| f.0 == Category::Dob)
-        .map(|f| f.1.as_str())
-        .collect();
+    let found = run(&engine, "DOB: 12/03/1985 Seen: 01/04/2024 Next review 02/05/2024");
+    let dobs: Vec<_> = found.iter().filter(|f| f.0 == Category::Dob).map(|f| f.1.as_str()).collect();
     assert_eq!(dobs, ["12/03/1985"]);
 }
 
@@ -129,20 +85,13 @@ fn only_the_labelled_date_is_a_dob() {
 fn numbers_inside_longer_numbers_are_not_found() {
     let engine = Engine::builtin();
     for text in ["ref 94347659190", "1.9434765919", "tracking 0770090012345"] {
-        assert!(
-            run(&engine, text).is_empty(),
-            "{text}: {:?}",
-            run(&engine, text)
-        );
+        assert!(run(&engine, text).is_empty(), "{text}: {:?}", run(&engine, text));
     }
 }
 
 #[test]
 fn uppercase_text_is_not_all_names() {
     let engine = Engine::builtin();
-    let found = run(
-        &engine,
-        "ANNUAL REPORT OF THE TRUSTEES FOR THE YEAR ENDED MARCH",
-    );
+    let found = run(&engine, "ANNUAL REPORT OF THE TRUSTEES FOR THE YEAR ENDED MARCH");
     assert!(found.is_empty(), "{found:?}");
 }

@@ -17,21 +17,12 @@ pub struct Check {
 }
 
 impl Check {
-    pub const OK: Check = Check {
-        factor: 1.0,
-        needs_context: false,
-    };
+    pub const OK: Check = Check { factor: 1.0, needs_context: false };
     fn weak(factor: f32) -> Check {
-        Check {
-            factor,
-            needs_context: false,
-        }
+        Check { factor, needs_context: false }
     }
     fn contextual(factor: f32) -> Check {
-        Check {
-            factor,
-            needs_context: true,
-        }
+        Check { factor, needs_context: true }
     }
 }
 
@@ -69,11 +60,7 @@ pub fn run(name: &str, value: &str, lists: &Lists) -> Option<Check> {
 }
 
 fn digits(value: &str) -> Vec<u8> {
-    value
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| b - b'0')
-        .collect()
+    value.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
 }
 
 /// The separators between digit groups are all the same (or there are none).
@@ -87,21 +74,14 @@ fn consistent_separators(value: &str) -> bool {
 
 /// HMRC National Insurance number (NIM39110).
 pub fn nino(value: &str) -> Option<Check> {
-    let compact: String = value
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
+    let compact: String = value.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let upper = compact.to_ascii_uppercase();
     let b = upper.as_bytes();
     if !(b.len() == 8 || b.len() == 9) || !b[2..8].iter().all(u8::is_ascii_digit) {
         return None;
     }
     let (p1, p2) = (b[0], b[1]);
-    if b"DFIQUV".contains(&p1)
-        || b"DFIOQUV".contains(&p2)
-        || !p1.is_ascii_alphabetic()
-        || !p2.is_ascii_alphabetic()
-    {
+    if b"DFIQUV".contains(&p1) || b"DFIOQUV".contains(&p2) || !p1.is_ascii_alphabetic() || !p2.is_ascii_alphabetic() {
         return None;
     }
     let prefix = &upper[..2];
@@ -124,10 +104,7 @@ pub fn nino(value: &str) -> Option<Check> {
     if compact.bytes().any(|c| c.is_ascii_lowercase()) {
         factor *= 0.9;
     }
-    Some(Check {
-        factor,
-        needs_context: suffix.is_none(),
-    })
+    Some(Check { factor, needs_context: suffix.is_none() })
 }
 
 /// NHS number: 10 digits, mod-11 check digit.
@@ -136,11 +113,7 @@ pub fn nhs(value: &str) -> Option<Check> {
     if d.len() != 10 || !consistent_separators(value) || d.iter().all(|&x| x == d[0]) {
         return None;
     }
-    let sum: u32 = d[..9]
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| x as u32 * (10 - i as u32))
-        .sum();
+    let sum: u32 = d[..9].iter().enumerate().map(|(i, &x)| x as u32 * (10 - i as u32)).sum();
     let check = match 11 - (sum % 11) {
         11 => 0,
         10 => return None,
@@ -154,9 +127,7 @@ pub fn nhs(value: &str) -> Option<Check> {
     // Scottish CHI from 010 100 0000 (a date of birth + 4: needs context as it
     // looks like other numbers), 999 test range.
     Some(match n {
-        4_000_000_000..=4_999_999_999
-        | 6_000_000_000..=7_999_999_999
-        | 3_200_000_001..=3_999_999_999 => Check::OK,
+        4_000_000_000..=4_999_999_999 | 6_000_000_000..=7_999_999_999 | 3_200_000_001..=3_999_999_999 => Check::OK,
         101_000_000..=3_112_999_999 if d[0] == 0 => Check::contextual(0.9),
         9_990_000_000..=9_999_999_999 => Check::weak(0.8),
         _ => Check::weak(0.75),
@@ -165,11 +136,7 @@ pub fn nhs(value: &str) -> Option<Check> {
 
 /// UK postcode: full grammar and the real list of postcode areas.
 pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
-    let compact: String = value
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
     if compact == "GIR0AA" {
         return Some(Check::OK);
     }
@@ -179,11 +146,7 @@ pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
     }
     let (outward, inward) = compact.split_at(b.len() - 3);
     let i = inward.as_bytes();
-    if !i[0].is_ascii_digit()
-        || !i[1..]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() && !b"CIKMOV".contains(c))
-    {
+    if !i[0].is_ascii_digit() || !i[1..].iter().all(|c| c.is_ascii_uppercase() && !b"CIKMOV".contains(c)) {
         return None;
     }
     let o = outward.as_bytes();
@@ -197,12 +160,8 @@ pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
     let district = &o[area_len..];
     let ok = match district {
         [d] => d.is_ascii_digit(),
-        [d1, d2] if area_len == 1 && d2.is_ascii_alphabetic() => {
-            d1.is_ascii_digit() && b"ABCDEFGHJKPSTUW".contains(d2)
-        }
-        [d1, d2] if area_len == 2 && d2.is_ascii_alphabetic() => {
-            d1.is_ascii_digit() && b"ABEHMNPRVWXY".contains(d2)
-        }
+        [d1, d2] if area_len == 1 && d2.is_ascii_alphabetic() => d1.is_ascii_digit() && b"ABCDEFGHJKPSTUW".contains(d2),
+        [d1, d2] if area_len == 2 && d2.is_ascii_alphabetic() => d1.is_ascii_digit() && b"ABEHMNPRVWXY".contains(d2),
         [d1, d2] => d1.is_ascii_digit() && d2.is_ascii_digit(),
         _ => false,
     };
@@ -236,7 +195,9 @@ pub fn phone(value: &str) -> Option<Check> {
         // A few 01 areas have 9-digit subscriber numbers (016977 xxxx).
         (b'1', _) if len == 10 && national.starts_with("016977") => 1.0,
         (b'1', _) if len == 10 => 0.7,
-        (b'3', _) if len == 11 => 0.7,
+        // 03 and 08 numbers belong to organisations: low confidence, below the
+        // default --min-confidence unless asked for.
+        (b'3', _) if len == 11 => 0.4,
         (b'5', _) if len == 11 => 0.8,
         (b'7', b'0') if len == 11 => 0.9, // personal numbering
         (b'7', b'6') if len == 11 => {
@@ -247,17 +208,13 @@ pub fn phone(value: &str) -> Option<Check> {
             }
         }
         (b'7', b'1'..=b'9') if len == 11 => 1.0,
-        (b'8', _) if national.starts_with("0800") && (len == 10 || len == 11) => 0.5,
-        (b'8', b'0' | b'4' | b'7') if len == 11 => 0.5,
+        (b'8', _) if national.starts_with("0800") && (len == 10 || len == 11) => 0.4,
+        (b'8', b'0' | b'4' | b'7') if len == 11 => 0.4,
         _ => return None,
     };
     // Digits written in one unbroken run of 11 are often other references.
     let grouped = value.chars().any(|c| !c.is_ascii_digit());
-    Some(if grouped || value.starts_with('0') {
-        Check::weak(factor)
-    } else {
-        Check::contextual(factor)
-    })
+    Some(if grouped || value.starts_with('0') { Check::weak(factor) } else { Check::contextual(factor) })
 }
 
 fn luhn(d: &[u8]) -> bool {
@@ -311,8 +268,7 @@ pub fn card(value: &str) -> Option<Check> {
 
 pub fn sort_code(value: &str) -> Option<Check> {
     let d = digits(value);
-    (d.len() == 6 && consistent_separators(value) && !d.iter().all(|&x| x == 0))
-        .then_some(Check::OK)
+    (d.len() == 6 && consistent_separators(value) && !d.iter().all(|&x| x == 0)).then_some(Check::OK)
 }
 
 pub fn bank_account(value: &str) -> Option<Check> {
@@ -320,20 +276,12 @@ pub fn bank_account(value: &str) -> Option<Check> {
     if !(6..=10).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
         return None;
     }
-    Some(if d.len() == 8 {
-        Check::OK
-    } else {
-        Check::weak(0.8)
-    })
+    Some(if d.len() == 8 { Check::OK } else { Check::weak(0.8) })
 }
 
 /// GB IBAN: GB + 2 check digits + 4-letter bank code + 14 digits, mod 97.
 pub fn iban(value: &str) -> Option<Check> {
-    let compact: String = value
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
     if compact.len() != 22 || !compact.starts_with("GB") {
         return None;
     }
@@ -341,11 +289,7 @@ pub fn iban(value: &str) -> Option<Check> {
     let mut rem: u32 = 0;
     for c in rearranged.chars() {
         let v = c.to_digit(36)?;
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
-        };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
     (rem == 1).then_some(Check::OK)
 }
@@ -373,10 +317,7 @@ fn month_number(word: &str) -> Option<u32> {
     if w == "sept" {
         return Some(9);
     }
-    MONTHS
-        .iter()
-        .position(|m| m.starts_with(&w) && (w.len() == 3 || *m == w))
-        .map(|i| i as u32 + 1)
+    MONTHS.iter().position(|m| m.starts_with(&w) && (w.len() == 3 || *m == w)).map(|i| i as u32 + 1)
 }
 
 fn days_in_month(y: i32, m: u32) -> u32 {
@@ -402,11 +343,7 @@ pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
     }
     let num = |s: &str| -> Option<u32> {
         let s = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            None
-        } else {
-            s.parse().ok()
-        }
+        if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) { None } else { s.parse().ok() }
     };
     let (y, m, d, year_len);
     if parts[0].len() == 4 && parts[0].bytes().all(|b| b.is_ascii_digit()) {
@@ -438,11 +375,7 @@ pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
         2 => {
             let now = chrono::Local::now().year();
             let century = now - now % 100;
-            if century + y > now {
-                century - 100 + y
-            } else {
-                century + y
-            }
+            if century + y > now { century - 100 + y } else { century + y }
         }
         _ => return None,
     };
@@ -467,20 +400,11 @@ pub fn dob_date(value: &str) -> Option<Check> {
 /// mailbox (info@, enquiries@...) or a placeholder domain from the allow list.
 pub fn email(value: &str, lists: &Lists) -> Option<Check> {
     let (local, domain) = value.rsplit_once('@')?;
-    if local.is_empty()
-        || local.len() > 64
-        || local.starts_with('.')
-        || local.ends_with('.')
-        || local.contains("..")
-    {
+    if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return None;
     }
     let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2
-        || labels
-            .iter()
-            .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
-    {
+    if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-')) {
         return None;
     }
     let tld = labels[labels.len() - 1];
@@ -532,13 +456,7 @@ mod tests {
             assert!(nhs(good).is_some(), "{good}");
         }
         assert_eq!(nhs("450 557 7104"), Some(Check::OK));
-        for bad in [
-            "943 476 5918",
-            "943-476 5919",
-            "1234567890",
-            "0000000000",
-            "94347659190",
-        ] {
+        for bad in ["943 476 5918", "943-476 5919", "1234567890", "0000000000", "94347659190"] {
             assert_eq!(nhs(bad), None, "{bad}");
         }
     }
@@ -547,14 +465,12 @@ mod tests {
     fn postcode_rules() {
         let l = lists();
         for good in [
-            "ME14 5PP", "me14 5pp", "ME145PP", "SW1A 1AA", "EC1A 1BB", "W1A 0AX", "CT1 2EH",
-            "GIR 0AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT",
+            "ME14 5PP", "me14 5pp", "ME145PP", "SW1A 1AA", "EC1A 1BB", "W1A 0AX", "CT1 2EH", "GIR 0AA", "M1 1AE",
+            "B33 8TH", "CR2 6XH", "DN55 1PT",
         ] {
             assert!(postcode(good, &l).is_some(), "{good}");
         }
-        for bad in [
-            "QE14 5PP", "XX1 1AA", "ME14 5CP", "AZ1 1AA", "ME14 PP5", "ME1", "ZZ9 9ZZ", "AB1 1AI",
-        ] {
+        for bad in ["QE14 5PP", "XX1 1AA", "ME14 5CP", "AZ1 1AA", "ME14 PP5", "ME1", "ZZ9 9ZZ", "AB1 1AI"] {
             assert_eq!(postcode(bad, &l), None, "{bad}");
         }
     }

@@ -5,12 +5,7 @@
 use super::text::{decode_line, utf8_stream};
 use super::{Emit, ExtractError, Input, Limits, Result, Segment};
 
-pub fn extract(
-    input: &Input<'_>,
-    delimiter: u8,
-    emit: &mut dyn Emit,
-    _limits: &Limits,
-) -> Result<()> {
+pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &Limits) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -41,10 +36,7 @@ pub fn extract(
             if value.trim().is_empty() {
                 continue;
             }
-            let header = headers
-                .get(i)
-                .map(String::as_str)
-                .filter(|h| !h.is_empty() && row > 1);
+            let header = headers.get(i).map(String::as_str).filter(|h| !h.is_empty() && row > 1);
             location.clear();
             match header {
                 Some(h) => location.push_str(&format!("row {row}, col {h}")),

@@ -18,10 +18,7 @@ pub fn open_readonly(path: &Path) -> io::Result<File> {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        let noatime = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOATIME)
-            .open(path);
+        let noatime = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOATIME).open(path);
         match noatime {
             Ok(f) => return Ok(f),
             // O_NOATIME is only allowed to the file's owner: fall back.
@@ -56,10 +53,7 @@ impl<'a> Input<'a> {
     pub fn reader(&self) -> Result<Box<dyn BufRead + 'a>> {
         match self {
             Input::Bytes(b) => Ok(Box::new(*b)),
-            Input::File { path, .. } => Ok(Box::new(BufReader::with_capacity(
-                256 << 10,
-                open_readonly(path)?,
-            ))),
+            Input::File { path, .. } => Ok(Box::new(BufReader::with_capacity(256 << 10, open_readonly(path)?))),
         }
     }
 
@@ -80,9 +74,7 @@ impl<'a> Input<'a> {
                 // Read at most limit+1 so that a file that grew while being read is still bounded.
                 open_readonly(path)?.take(limit + 1).read_to_end(&mut buf)?;
                 if buf.len() as u64 > limit {
-                    return Err(ExtractError::Skipped(
-                        "file grew past the in-memory limit while being read".into(),
-                    ));
+                    return Err(ExtractError::Skipped("file grew past the in-memory limit while being read".into()));
                 }
                 Ok(Cow::Owned(buf))
             }

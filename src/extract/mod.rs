@@ -37,11 +37,8 @@ impl Loc<'_> {
         match *self {
             Loc::Fixed(s) => s.to_string(),
             Loc::Lines { prefix, first } => {
-                let line = first
-                    + text.as_bytes()[..offset.min(text.len())]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count() as u64;
+                let line =
+                    first + text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64;
                 format!("{prefix} {line}")
             }
         }
@@ -61,18 +58,10 @@ pub struct Segment<'a> {
 
 impl<'a> Segment<'a> {
     pub fn fixed(location: &'a str, text: &'a str, context: Option<&'a str>) -> Self {
-        Segment {
-            loc: Loc::Fixed(location),
-            text,
-            context,
-        }
+        Segment { loc: Loc::Fixed(location), text, context }
     }
     pub fn lines(prefix: &'a str, first: u64, text: &'a str) -> Self {
-        Segment {
-            loc: Loc::Lines { prefix, first },
-            text,
-            context: None,
-        }
+        Segment { loc: Loc::Lines { prefix, first }, text, context: None }
     }
 }
 
@@ -100,9 +89,7 @@ pub enum ExtractError {
     #[error("{0}")]
     Skipped(String),
     /// Password-protected or encrypted.
-    #[error(
-        "encrypted (password-protected): remove the password or export an unprotected copy to scan it"
-    )]
+    #[error("encrypted (password-protected): remove the password or export an unprotected copy to scan it")]
     Encrypted,
     /// A PDF or image with no text to read.
     #[error("no text layer: needs OCR")]
@@ -119,10 +106,7 @@ pub enum ExtractError {
 
 impl ExtractError {
     pub fn corrupt(kind: &'static str, detail: impl fmt::Display) -> Self {
-        ExtractError::Corrupt {
-            kind,
-            detail: detail.to_string(),
-        }
+        ExtractError::Corrupt { kind, detail: detail.to_string() }
     }
     /// Skipped files are counted apart from failed ones.
     pub fn is_skip(&self) -> bool {
@@ -161,12 +145,7 @@ impl Default for Limits {
 }
 
 /// Extract one input of the given kind.
-pub fn extract_kind(
-    kind: Kind,
-    input: &Input<'_>,
-    emit: &mut dyn Emit,
-    limits: &Limits,
-) -> Result<()> {
+pub fn extract_kind(kind: Kind, input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     match kind {
         Kind::Text => text::extract(input, emit, limits),
         Kind::Html => text::extract_html(input, emit, limits),
@@ -186,12 +165,7 @@ pub fn extract_kind(
 }
 
 /// Sniff the input's type from its name and first bytes, then extract it.
-pub fn extract(
-    name: &str,
-    input: &Input<'_>,
-    emit: &mut dyn Emit,
-    limits: &Limits,
-) -> Result<Kind> {
+pub fn extract(name: &str, input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<Kind> {
     let head = input.head(sniff::HEAD_LEN)?;
     let kind = sniff::sniff(name, &head);
     extract_kind(kind, input, emit, limits).map(|()| kind)
@@ -212,11 +186,7 @@ impl Emit for Collect {
             Loc::Fixed(s) => s.to_string(),
             Loc::Lines { .. } => seg.loc.at(seg.text, 0),
         };
-        self.segments.push((
-            location,
-            seg.text.to_string(),
-            seg.context.map(str::to_string),
-        ));
+        self.segments.push((location, seg.text.to_string(), seg.context.map(str::to_string)));
     }
     fn part(&mut self, name: &str, data: &[u8]) {
         self.parts.push((name.to_string(), data.to_vec()));
@@ -229,10 +199,6 @@ impl Emit for Collect {
 impl Collect {
     /// All segment text joined, for quick assertions.
     pub fn all_text(&self) -> String {
-        self.segments
-            .iter()
-            .map(|s| s.1.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.segments.iter().map(|s| s.1.as_str()).collect::<Vec<_>>().join("\n")
     }
 }

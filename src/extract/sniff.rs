@@ -65,11 +65,7 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     let ext = ext_of(name);
     let ext = ext.as_str();
 
-    if head.starts_with(b"%PDF-")
-        || (head.len() > 4
-            && head[..head.len().min(1024)]
-                .windows(5)
-                .any(|w| w == b"%PDF-"))
+    if head.starts_with(b"%PDF-") || (head.len() > 4 && head[..head.len().min(1024)].windows(5).any(|w| w == b"%PDF-"))
     {
         return Kind::Pdf;
     }
@@ -108,11 +104,7 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
         "htm" | "html" | "xhtml" => return Kind::Html,
         _ => {}
     }
-    let lower = trimmed
-        .trim_start()
-        .get(..15)
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let lower = trimmed.trim_start().get(..15).unwrap_or("").to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Kind::Html;
     }
@@ -150,9 +142,7 @@ fn sniff_ole(ext: &str, head: &[u8]) -> Kind {
     match ext {
         "xls" | "xlt" => Kind::Xls,
         "msg" => Kind::Msg,
-        "doc" | "dot" => {
-            Kind::Skip("legacy Word 97-2003 .doc: not supported, save it as .docx to scan it")
-        }
+        "doc" | "dot" => Kind::Skip("legacy Word 97-2003 .doc: not supported, save it as .docx to scan it"),
         "ppt" => Kind::Skip("PowerPoint 97-2003 .ppt: not supported"),
         _ => {
             if contains(&utf16("Workbook")) || contains(&utf16("Book")) {
@@ -167,36 +157,19 @@ fn sniff_ole(ext: &str, head: &[u8]) -> Kind {
 }
 
 fn known_binary(head: &[u8]) -> Option<&'static str> {
-    const IMAGES: &[&[u8]] = &[
-        b"\x89PNG",
-        b"\xFF\xD8\xFF",
-        b"GIF87a",
-        b"GIF89a",
-        b"II*\x00",
-        b"MM\x00*",
-        b"BM",
-    ];
+    const IMAGES: &[&[u8]] = &[b"\x89PNG", b"\xFF\xD8\xFF", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM"];
     if IMAGES.iter().any(|m| head.starts_with(m)) && !head.starts_with(b"BM ") {
         return Some("image: no text to read (needs OCR)");
     }
     const OTHER: &[(&[u8], &str)] = &[
         (b"\x7FELF", "executable"),
         (b"MZ", "executable"),
-        (
-            b"\x1F\x8B",
-            "gzip archive: not supported, unpack it to scan it",
-        ),
-        (
-            b"7z\xBC\xAF\x27\x1C",
-            "7-Zip archive: not supported, unpack it to scan it",
-        ),
+        (b"\x1F\x8B", "gzip archive: not supported, unpack it to scan it"),
+        (b"7z\xBC\xAF\x27\x1C", "7-Zip archive: not supported, unpack it to scan it"),
         (b"Rar!", "RAR archive: not supported, unpack it to scan it"),
         (b"SQLite format 3\0", "SQLite database: not supported"),
     ];
-    OTHER
-        .iter()
-        .find(|(m, _)| head.starts_with(m))
-        .map(|(_, r)| *r)
+    OTHER.iter().find(|(m, _)| head.starts_with(m)).map(|(_, r)| *r)
 }
 
 /// Text if it has a UTF-16 BOM, or no NUL bytes and few control characters.
@@ -210,10 +183,7 @@ fn looks_textual(head: &[u8]) -> bool {
     if head.contains(&0) {
         return false;
     }
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C | 0x1A))
-        .count();
+    let controls = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C | 0x1A)).count();
     controls * 100 < head.len()
 }
 
@@ -249,10 +219,7 @@ fn looks_like_headers(text: &str) -> bool {
         if name.contains(' ') {
             return false;
         }
-        if NAMES
-            .iter()
-            .any(|n| name == *n || (n.ends_with('-') && name.starts_with(n)))
-        {
+        if NAMES.iter().any(|n| name == *n || (n.ends_with('-') && name.starts_with(n))) {
             seen += 1;
         }
     }
@@ -264,10 +231,7 @@ fn sniff_delimiter(text: &str, default: u8) -> u8 {
     let lines: Vec<&str> = text.lines().take(5).collect();
     let mut best = (default, 0usize);
     for d in [b',', b';', b'\t', b'|'] {
-        let counts: Vec<usize> = lines
-            .iter()
-            .map(|l| l.bytes().filter(|&b| b == d).count())
-            .collect();
+        let counts: Vec<usize> = lines.iter().map(|l| l.bytes().filter(|&b| b == d).count()).collect();
         let min = counts.iter().copied().min().unwrap_or(0);
         if min > best.1 {
             best = (d, min);
@@ -283,14 +247,8 @@ mod tests {
     #[test]
     fn content_beats_extension() {
         assert_eq!(sniff("report.txt", b"%PDF-1.4\n..."), Kind::Pdf);
-        assert_eq!(
-            sniff("photo.txt", b"\x89PNG\r\n\x1a\n\0\0"),
-            Kind::Skip("image: no text to read (needs OCR)")
-        );
-        assert_eq!(
-            sniff("notes.txt", b"ab\0\0cd\0"),
-            Kind::Skip("binary file of unknown type")
-        );
+        assert_eq!(sniff("photo.txt", b"\x89PNG\r\n\x1a\n\0\0"), Kind::Skip("image: no text to read (needs OCR)"));
+        assert_eq!(sniff("notes.txt", b"ab\0\0cd\0"), Kind::Skip("binary file of unknown type"));
         assert_eq!(sniff("list.xlsx", b"PK\x03\x04rest"), Kind::Xlsx);
         assert_eq!(sniff("list.bin", b"PK\x03\x04rest"), Kind::Zip);
     }
@@ -299,25 +257,10 @@ mod tests {
     fn mail_and_text() {
         let eml = b"From: Jane <j@x.org>\nTo: a@b.org\nSubject: hi\n\nbody";
         assert_eq!(sniff("message", eml), Kind::Eml);
-        assert_eq!(
-            sniff(
-                "export.mbox",
-                b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nFrom: a@b\n"
-            ),
-            Kind::Mbox
-        );
-        assert_eq!(
-            sniff("notes.txt", b"From the meeting we learned\nthings"),
-            Kind::Text
-        );
-        assert_eq!(
-            sniff("a.csv", b"Name;DOB\nJane;1/2/1980\n"),
-            Kind::Csv(b';')
-        );
-        assert_eq!(
-            sniff("a.csv", b"Name,DOB\nJane,1/2/1980\n"),
-            Kind::Csv(b',')
-        );
+        assert_eq!(sniff("export.mbox", b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nFrom: a@b\n"), Kind::Mbox);
+        assert_eq!(sniff("notes.txt", b"From the meeting we learned\nthings"), Kind::Text);
+        assert_eq!(sniff("a.csv", b"Name;DOB\nJane;1/2/1980\n"), Kind::Csv(b';'));
+        assert_eq!(sniff("a.csv", b"Name,DOB\nJane,1/2/1980\n"), Kind::Csv(b','));
         assert_eq!(sniff("u16.txt", b"\xFF\xFEa\0b\0"), Kind::Text);
     }
 

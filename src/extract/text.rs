@@ -29,10 +29,7 @@ pub fn decode_line(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 pub fn utf8_stream<'a>(reader: impl Read + 'a) -> impl BufRead + 'a {
     BufReader::with_capacity(
         256 << 10,
-        DecodeReaderBytesBuilder::new()
-            .bom_sniffing(true)
-            .strip_bom(true)
-            .build(reader),
+        DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).build(reader),
     )
 }
 
@@ -101,13 +98,7 @@ pub struct Blocks<'e> {
 
 impl<'e> Blocks<'e> {
     pub fn new(prefix: &'static str, emit: &'e mut dyn Emit) -> Self {
-        Blocks {
-            prefix,
-            emit,
-            block: String::new(),
-            first: 0,
-            lines: 0,
-        }
+        Blocks { prefix, emit, block: String::new(), first: 0, lines: 0 }
     }
 
     pub fn push(&mut self, line_no: u64, line: &str) {
@@ -133,8 +124,7 @@ impl<'e> Blocks<'e> {
 
     pub fn flush(&mut self) {
         if self.lines > 0 {
-            self.emit
-                .segment(Segment::lines(self.prefix, self.first, &self.block));
+            self.emit.segment(Segment::lines(self.prefix, self.first, &self.block));
         }
         self.block.clear();
         self.lines = 0;
@@ -196,11 +186,8 @@ mod tests {
 
     #[test]
     fn decodes_utf16_and_cp1252() {
-        let utf16: Vec<u8> = b"\xFF\xFE"
-            .iter()
-            .copied()
-            .chain("Zoë Smith".encode_utf16().flat_map(|u| u.to_le_bytes()))
-            .collect();
+        let utf16: Vec<u8> =
+            b"\xFF\xFE".iter().copied().chain("Zoë Smith".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
         assert_eq!(run(&utf16).all_text(), "Zoë Smith");
         assert_eq!(run(b"Zo\xEB Smith \x80 5").all_text(), "Zoë Smith € 5");
     }
@@ -210,10 +197,6 @@ mod tests {
         let long = vec![b'a'; MAX_LINE * 2 + 10];
         let c = run(&long);
         assert_eq!(c.segments.len(), 3);
-        assert!(
-            c.segments
-                .iter()
-                .all(|s| s.0 == "line 1" && s.1.len() <= MAX_LINE)
-        );
+        assert!(c.segments.iter().all(|s| s.0 == "line 1" && s.1.len() <= MAX_LINE));
     }
 }
