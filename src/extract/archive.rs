@@ -483,4 +483,26 @@ mod tests {
             crate::extract::docx::extract(&Input::Bytes(&z), &mut direct, &Limits::default());
         assert_eq!(format!("{r:?}"), format!("{expected:?}"));
     }
+
+    #[test]
+    fn damaged_zips_do_not_panic() {
+        let inner = make_zip(&[("a.txt", b"Jane Roberts")]);
+        let good = make_zip(&[
+            ("HR/", b""),
+            ("HR/list.csv", b"Name,DOB\nJane,1/2/1980\n"),
+            ("x.zip", &inner),
+        ]);
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for round in 0..2000 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + round % 6 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let at = (x % bytes.len() as u64) as usize;
+                bytes[at] = (x >> 40) as u8;
+            }
+            let _ = run(&bytes, &Limits::default());
+        }
+    }
 }

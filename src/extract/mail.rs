@@ -6,7 +6,7 @@
 //! message, each handed on as a part named by its number (`3`).
 
 use std::collections::HashSet;
-use std::io::{BufRead, Read};
+use std::io::{BufRead, Cursor, Read};
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
@@ -394,8 +394,270 @@ fn is_escaped_from(line: &[u8]) -> bool {
     quotes > 0 && line[quotes..].starts_with(b"From ")
 }
 
-pub fn extract_msg(_input: &Input<'_>, _emit: &mut dyn Emit, _limits: &Limits) -> Result<()> {
-    Err(ExtractError::Skipped("Outlook .msg: not supported".into()))
+pub fn extract_msg(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
+    let bytes = input.bytes(limits.max_in_memory)?;
+    let cfb = cfb::CompoundFile::open(Cursor::new(bytes.as_ref()))
+        .map_err(|e| ExtractError::corrupt("msg", e))?;
+    let mut msg = Msg {
+        cfb,
+        limit: limits.max_in_memory,
+    };
+    if !msg
+        .cfb
+        .read_root_storage()
+        .any(|e| e.name().starts_with("__substg1.0_"))
+    {
+        return Err(ExtractError::corrupt(
+            "msg",
+            "no Outlook message properties in this OLE file",
+        ));
+    }
+    msg.emit_headers(emit);
+    let body = msg.string("", 0x1000);
+    match body {
+        Some(text) if !text.trim().is_empty() => emit_body(&text, emit),
+        _ => {
+            if let Some(html) = msg.html_body() {
+                emit_body(&html_to_text(html.as_bytes()), emit);
+            }
+        }
+    }
+    if emit.depth() >= limits.max_depth {
+        let n = msg.storages("__attach_version1.0_#").len();
+        if n > 0 {
+            emit.warn(format!(
+                "{n} attachment(s) not opened: containers nested more than {} deep",
+                limits.max_depth
+            ));
+        }
+        return Ok(());
+    }
+    msg.emit_attachments(emit);
+    Ok(())
+}
+
+/// Emit a whole body text as `body line N` blocks.
+fn emit_body(text: &str, emit: &mut dyn Emit) {
+    let mut blocks = Blocks::new(BODY, emit);
+    for (i, line) in text.lines().enumerate() {
+        blocks.push(i as u64 + 1, line);
+    }
+    blocks.flush();
+}
+
+/// MAPI property ids read from a .msg.
+mod prop {
+    pub const SUBJECT: u16 = 0x0037;
+    pub const SENDER_NAME: u16 = 0x0C1A;
+    pub const SENDER_EMAIL: u16 = 0x0C1F;
+    pub const SENDER_SMTP: u16 = 0x5D01;
+    pub const DISPLAY_BCC: u16 = 0x0E02;
+    pub const DISPLAY_CC: u16 = 0x0E03;
+    pub const DISPLAY_TO: u16 = 0x0E04;
+    pub const HTML: u16 = 0x1013;
+    pub const RECIPIENT_TYPE: u16 = 0x0C15;
+    pub const DISPLAY_NAME: u16 = 0x3001;
+    pub const EMAIL: u16 = 0x3003;
+    pub const SMTP: u16 = 0x39FE;
+    pub const ATTACH_DATA: u16 = 0x3701;
+    pub const ATTACH_SHORT_NAME: u16 = 0x3704;
+    pub const ATTACH_LONG_NAME: u16 = 0x3707;
+    pub const ATTACH_MIME: u16 = 0x370E;
+}
+
+/// An Outlook message: an OLE compound file holding one stream per MAPI
+/// property (`__substg1.0_IIIITTTT`, id and type), with a storage per
+/// recipient and per attachment.
+struct Msg<'b> {
+    cfb: cfb::CompoundFile<Cursor<&'b [u8]>>,
+    /// Longest stream read.
+    limit: u64,
+}
+
+impl Msg<'_> {
+    /// The whole stream at `path`, if there is one (at most `limit` bytes).
+    fn stream(&mut self, path: &str) -> Option<Vec<u8>> {
+        let stream = self.cfb.open_stream(path).ok()?;
+        let mut data = Vec::new();
+        stream.take(self.limit).read_to_end(&mut data).ok()?;
+        Some(data)
+    }
+
+    /// A string property of `storage` ("" for the message itself): UTF-16
+    /// (type 001F) or 8-bit (001E), without trailing NULs.
+    fn string(&mut self, storage: &str, id: u16) -> Option<String> {
+        let text = if let Some(raw) = self.stream(&format!("{storage}/__substg1.0_{id:04X}001F")) {
+            let units: Vec<u16> = raw
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        } else {
+            let raw = self.stream(&format!("{storage}/__substg1.0_{id:04X}001E"))?;
+            decode_text(&raw, "")
+        };
+        let text = text.trim_end_matches('\0').trim().to_string();
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn binary(&mut self, storage: &str, id: u16) -> Option<Vec<u8>> {
+        self.stream(&format!("{storage}/__substg1.0_{id:04X}0102"))
+    }
+
+    /// A 32-bit integer property of a recipient or attachment storage, from
+    /// its fixed-size property table (8-byte header, 16-byte entries).
+    fn long(&mut self, storage: &str, id: u16) -> Option<u32> {
+        let table = self.stream(&format!("{storage}/__properties_version1.0"))?;
+        let tag = (u32::from(id) << 16) | 0x0003;
+        table.get(8..)?.chunks_exact(16).find_map(|e| {
+            let entry_tag = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+            (entry_tag == tag).then(|| u32::from_le_bytes([e[8], e[9], e[10], e[11]]))
+        })
+    }
+
+    /// Names of the root storages starting with `prefix`, in order.
+    fn storages(&self, prefix: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .cfb
+            .read_root_storage()
+            .filter(|e| e.is_storage() && e.name().starts_with(prefix))
+            .map(|e| e.name().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn html_body(&mut self) -> Option<String> {
+        match self.binary("", prop::HTML) {
+            Some(raw) => Some(decode_text(&raw, "")),
+            None => self.string("", prop::HTML),
+        }
+    }
+
+    /// From, To, Cc, Bcc and Subject as `header` segments.
+    fn emit_headers(&mut self, emit: &mut dyn Emit) {
+        let name = self.string("", prop::SENDER_NAME);
+        let address = self
+            .string("", prop::SENDER_SMTP)
+            .or_else(|| self.string("", prop::SENDER_EMAIL));
+        if let Some(from) = display_address(name, address) {
+            emit.segment(Segment::fixed("header From", &from, Some("From")));
+        }
+        let mut lists: [Vec<String>; 3] = Default::default();
+        for storage in self.storages("__recip_version1.0_#") {
+            let name = self.string(&storage, prop::DISPLAY_NAME);
+            let address = self
+                .string(&storage, prop::SMTP)
+                .or_else(|| self.string(&storage, prop::EMAIL));
+            let kind = self.long(&storage, prop::RECIPIENT_TYPE).unwrap_or(1);
+            if let Some(recipient) = display_address(name, address) {
+                lists[(kind.clamp(1, 3) - 1) as usize].push(recipient);
+            }
+        }
+        let fields = [
+            ("To", prop::DISPLAY_TO),
+            ("Cc", prop::DISPLAY_CC),
+            ("Bcc", prop::DISPLAY_BCC),
+        ];
+        for ((field, display), list) in fields.into_iter().zip(lists) {
+            let value = if list.is_empty() {
+                self.string("", display)
+            } else {
+                Some(list.join(", "))
+            };
+            if let Some(value) = value {
+                emit.segment(Segment::fixed(
+                    &format!("header {field}"),
+                    &value,
+                    Some(field),
+                ));
+            }
+        }
+        if let Some(subject) = self.string("", prop::SUBJECT) {
+            emit.segment(Segment::fixed("header Subject", &subject, Some("Subject")));
+        }
+    }
+
+    /// Each attachment's data as a part; an attached Outlook message as a
+    /// .msg of its own.
+    fn emit_attachments(&mut self, emit: &mut dyn Emit) {
+        let mut names = Names::default();
+        for storage in self.storages("__attach_version1.0_#") {
+            names.count += 1;
+            let given = self
+                .string(&storage, prop::ATTACH_LONG_NAME)
+                .or_else(|| self.string(&storage, prop::ATTACH_SHORT_NAME))
+                .or_else(|| self.string(&storage, prop::DISPLAY_NAME))
+                .map(|n| safe_name(&n))
+                .filter(|n| !n.is_empty());
+            if let Some(data) = self.binary(&storage, prop::ATTACH_DATA) {
+                let mime = self.string(&storage, prop::ATTACH_MIME).unwrap_or_default();
+                let name = given
+                    .unwrap_or_else(|| format!("part-{}.{}", names.count, ext_for_mime(&mime)));
+                emit.part(&format!("attachments/{}", names.unique(name)), &data);
+                continue;
+            }
+            let embedded = format!("/{storage}/__substg1.0_{:04X}000D", prop::ATTACH_DATA);
+            if !self.cfb.is_storage(&embedded) {
+                // Attached by reference (a link) or an OLE object: nothing to read.
+                continue;
+            }
+            let subject = self
+                .string(&embedded, prop::SUBJECT)
+                .map(|s| safe_name(&s.replace(['/', '\\'], "_")));
+            let stem = subject
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| format!("part-{}", names.count));
+            let name = names.unique(format!("{stem}.msg"));
+            match copy_storage(&mut self.cfb, &embedded) {
+                Ok(data) => emit.part(&format!("attachments/{name}"), &data),
+                Err(e) => emit.warn(format!(
+                    "attachments/{name}: attached message unreadable ({e})"
+                )),
+            }
+        }
+    }
+}
+
+/// `Name <address>`, or whichever of the two there is.
+fn display_address(name: Option<String>, address: Option<String>) -> Option<String> {
+    match (name, address) {
+        (Some(n), Some(a)) if n != a => Some(format!("{n} <{a}>")),
+        (Some(n), _) => Some(n),
+        (None, a) => a,
+    }
+}
+
+/// Copy the storage at `path` (an attached message) into a compound file of its own.
+fn copy_storage(
+    cfb: &mut cfb::CompoundFile<Cursor<&[u8]>>,
+    path: &str,
+) -> std::io::Result<Vec<u8>> {
+    let entries: Vec<(std::path::PathBuf, bool)> = cfb
+        .walk_storage(path)?
+        .map(|e| (e.path().to_path_buf(), e.is_stream()))
+        .collect();
+    let mut out = cfb::CompoundFile::create(Cursor::new(Vec::new()))?;
+    for (entry, is_stream) in entries {
+        let Ok(relative) = entry.strip_prefix(path) else {
+            continue;
+        };
+        if relative.as_os_str().is_empty() {
+            continue;
+        }
+        let target = std::path::Path::new("/").join(relative);
+        if is_stream {
+            let mut data = Vec::new();
+            cfb.open_stream(&entry)?.read_to_end(&mut data)?;
+            let mut stream = out.create_stream(&target)?;
+            std::io::Write::write_all(&mut stream, &data)?;
+            std::io::Write::flush(&mut stream)?;
+        } else {
+            out.create_storage_all(&target)?;
+        }
+    }
+    out.flush()?;
+    Ok(out.into_inner().into_inner())
 }
 
 #[cfg(test)]
@@ -717,6 +979,187 @@ mod sniff_tests {
         ];
         for head in &heads {
             assert_eq!(sniff("7", head.as_bytes()), Kind::Eml, "{head}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod msg_tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::extract::{Collect, Kind, sniff};
+
+    type Cfb = cfb::CompoundFile<Cursor<Vec<u8>>>;
+
+    fn put(cfb: &mut Cfb, path: &str, data: &[u8]) {
+        let mut s = cfb.create_stream(path).unwrap();
+        s.write_all(data).unwrap();
+        s.flush().unwrap();
+    }
+
+    fn put_str(cfb: &mut Cfb, storage: &str, id: u16, text: &str) {
+        let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        put(cfb, &format!("{storage}/__substg1.0_{id:04X}001F"), &utf16);
+    }
+
+    /// A property table with one PT_LONG property (after a `header`-byte header).
+    fn put_long(cfb: &mut Cfb, storage: &str, header: usize, id: u16, value: u32) {
+        let mut table = vec![0u8; header];
+        table.extend(((u32::from(id) << 16) | 3).to_le_bytes());
+        table.extend(6u32.to_le_bytes());
+        table.extend(value.to_le_bytes());
+        table.extend([0; 4]);
+        put(cfb, &format!("{storage}/__properties_version1.0"), &table);
+    }
+
+    /// A .msg like Outlook saves: sender, a To and a Cc recipient, a body, a
+    /// csv attachment and an attached message.
+    fn sample_msg() -> Vec<u8> {
+        let mut c = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        put_long(&mut c, "", 32, 0x0E07, 1);
+        put_str(&mut c, "", prop::SUBJECT, "Referral: Zoë Brontë");
+        put_str(&mut c, "", prop::SENDER_NAME, "Jane Roberts");
+        put_str(
+            &mut c,
+            "",
+            prop::SENDER_EMAIL,
+            "/O=EXCHANGELABS/OU=FYDIBOHF23SPDLT/CN=RECIPIENTS/CN=JANE",
+        );
+        put_str(&mut c, "", prop::SENDER_SMTP, "jane.roberts@example.org");
+        put_str(
+            &mut c,
+            "",
+            0x1000,
+            "Hello,\r\n\r\nZoë's DOB is 01/02/1980.\r\nNI AB123456C\r\n",
+        );
+        for (i, (name, smtp, kind)) in
+            [("Priya Patel", "p@x.org", 1), ("Bob Smith", "bob@x.org", 2)]
+                .iter()
+                .enumerate()
+        {
+            let r = format!("/__recip_version1.0_#{i:08X}");
+            c.create_storage(&r).unwrap();
+            put_str(&mut c, &r, prop::DISPLAY_NAME, name);
+            put_str(&mut c, &r, prop::SMTP, smtp);
+            put_long(&mut c, &r, 8, prop::RECIPIENT_TYPE, *kind);
+        }
+        let a = "/__attach_version1.0_#00000000";
+        c.create_storage(a).unwrap();
+        put_str(&mut c, a, prop::ATTACH_LONG_NAME, "referral.csv");
+        put(
+            &mut c,
+            &format!("{a}/__substg1.0_37010102"),
+            b"Name,DOB\nZoe,01/02/1980\n",
+        );
+        let b = "/__attach_version1.0_#00000001";
+        c.create_storage(b).unwrap();
+        let inner = format!("{b}/__substg1.0_3701000D");
+        c.create_storage(&inner).unwrap();
+        put_str(&mut c, &inner, prop::SUBJECT, "Case notes / March");
+        put(
+            &mut c,
+            &format!("{inner}/__substg1.0_1000001E"),
+            b"Inner body for Zo\xEB.",
+        );
+        c.flush().unwrap();
+        c.into_inner().into_inner()
+    }
+
+    fn run(bytes: &[u8]) -> Collect {
+        let mut c = Collect::default();
+        extract_msg(&Input::Bytes(bytes), &mut c, &Limits::default()).unwrap();
+        c
+    }
+
+    fn seg<'c>(c: &'c Collect, loc: &str) -> &'c (String, String, Option<String>) {
+        c.segments
+            .iter()
+            .find(|s| s.0 == loc)
+            .unwrap_or_else(|| panic!("no {loc} in {:?}", c.segments))
+    }
+
+    #[test]
+    fn msg_headers_body_and_attachments() {
+        let bytes = sample_msg();
+        assert_eq!(
+            sniff::sniff(
+                "Inbox/referral.msg",
+                &bytes[..bytes.len().min(sniff::HEAD_LEN)]
+            ),
+            Kind::Msg
+        );
+        let c = run(&bytes);
+        let from = seg(&c, "header From");
+        assert_eq!(
+            (from.1.as_str(), from.2.as_deref()),
+            ("Jane Roberts <jane.roberts@example.org>", Some("From"))
+        );
+        assert_eq!(seg(&c, "header To").1, "Priya Patel <p@x.org>");
+        assert_eq!(seg(&c, "header Cc").1, "Bob Smith <bob@x.org>");
+        assert_eq!(seg(&c, "header Subject").1, "Referral: Zoë Brontë");
+        assert_eq!(
+            seg(&c, "body line 3").1,
+            "Zoë's DOB is 01/02/1980.\nNI AB123456C"
+        );
+        let names: Vec<_> = c.parts.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "attachments/referral.csv",
+                "attachments/Case notes _ March.msg"
+            ]
+        );
+        assert_eq!(c.parts[0].1, b"Name,DOB\nZoe,01/02/1980\n");
+        // The attached message is a .msg of its own, read when the caller recurses.
+        let inner = run(&c.parts[1].1);
+        assert_eq!(seg(&inner, "header Subject").1, "Case notes / March");
+        assert_eq!(seg(&inner, "body line 1").1, "Inner body for Zoë.");
+    }
+
+    #[test]
+    fn other_ole_files_and_garbage_are_errors() {
+        let mut c = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        put(&mut c, "/Workbook", b"xx");
+        let bytes = c.into_inner().into_inner();
+        let mut out = Collect::default();
+        let r = extract_msg(&Input::Bytes(&bytes), &mut out, &Limits::default());
+        assert!(
+            matches!(r, Err(ExtractError::Corrupt { kind: "msg", .. })),
+            "{r:?}"
+        );
+        let r = extract_msg(
+            &Input::Bytes(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 truncated"),
+            &mut out,
+            &Limits::default(),
+        );
+        assert!(
+            matches!(r, Err(ExtractError::Corrupt { kind: "msg", .. })),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn damaged_msg_files_do_not_panic() {
+        let good = sample_msg();
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for round in 0..2000 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + round % 8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Half the damage in the header and first sectors, where the structure is.
+                let span = if x & 1 == 0 {
+                    bytes.len().min(2048)
+                } else {
+                    bytes.len()
+                };
+                let at = (x % span as u64) as usize;
+                bytes[at] = (x >> 40) as u8;
+            }
+            let mut c = Collect::default();
+            let _ = extract_msg(&Input::Bytes(&bytes), &mut c, &Limits::default());
         }
     }
 }
