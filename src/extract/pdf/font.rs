@@ -43,7 +43,7 @@ enum Codes<'a> {
 enum Widths {
     /// `/FirstChar` + `/Widths`, or a standard 14 font's built-in table.
     Simple { first: u32, widths: Vec<f32>, missing: f32 },
-    /// CID widths from `/W`: `(first, last, width)` ranges, else `/DW`.
+    /// CID widths from `/W`: `(first, last, width)` ranges sorted by `first`, else `/DW`.
     Cid { ranges: Vec<(u32, u32, f32)>, default: f32 },
 }
 
@@ -74,8 +74,7 @@ impl<'a> Font<'a> {
         matches!(self.codes, Codes::Unmapped)
     }
 
-    /// Calls `f` with each glyph of `bytes`, in order. `scratch` holds the text
-    /// of glyphs decoded on the fly.
+    /// Calls `f` with each glyph (character code) of `bytes`, in order.
     pub fn glyphs(&self, bytes: &[u8], mut f: impl FnMut(Glyph<'_>)) {
         match &self.codes {
             Codes::Simple(table) => {
@@ -137,7 +136,8 @@ impl<'a> Font<'a> {
                 code.checked_sub(*first).and_then(|i| widths.get(i as usize)).copied().unwrap_or(*missing)
             }
             Widths::Cid { ranges, default } => {
-                ranges.iter().find(|(lo, hi, _)| (*lo..=*hi).contains(&code)).map_or(*default, |r| r.2)
+                let after = ranges.partition_point(|r| r.0 <= code);
+                after.checked_sub(1).map(|i| ranges[i]).filter(|r| code <= r.1).map_or(*default, |r| r.2)
             }
         };
         w * self.scale
@@ -365,6 +365,7 @@ fn cid_widths(doc: &Document, cid_font: &Dictionary) -> Widths {
             None => break,
         }
     }
+    ranges.sort_by_key(|r| r.0);
     Widths::Cid { ranges, default }
 }
 

@@ -158,9 +158,9 @@ impl PageText {
         }
     }
 
-    /// The finished text: lines without trailing blanks, no blank lines.
+    /// The finished text: lines without surrounding blanks, no blank lines.
     fn finish(self) -> String {
-        let lines: Vec<&str> = self.text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
+        let lines: Vec<&str> = self.text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         lines.join("\n")
     }
 }
