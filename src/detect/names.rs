@@ -266,9 +266,10 @@ impl Finder<'_, '_> {
     /// Is token `i` part of a capitalised phrase holding a stop word that is
     /// not also a name (`Kent County Council`, `Age UK Maidstone`)? Such a
     /// phrase names a place or an organisation, not a person.
-    fn in_stop_phrase(&self, i: usize) -> bool {
+    /// With `backward`, words before `i` count too (titles excepted).
+    fn in_stop_phrase(&self, i: usize, backward: bool) -> bool {
         let mut a = i;
-        while a > 0 && self.namelike(a - 1, false) && self.joined(a - 1, a) {
+        while backward && a > 0 && self.namelike(a - 1, false) && !self.tokens[a - 1].title && self.joined(a - 1, a) {
             a -= 1;
         }
         let mut b = i;
@@ -341,7 +342,7 @@ impl Finder<'_, '_> {
                 continue;
             }
             let end = self.run_from(i, 3, false);
-            if end == i || self.is_street_word(end - 1) || self.in_stop_phrase(i) {
+            if end == i || self.is_street_word(end - 1) || self.in_stop_phrase(i, false) {
                 continue;
             }
             let all_ambiguous_unknown = self.tokens[i..end].iter().all(|t| !t.known() && (t.ambiguous || t.stop));
@@ -363,7 +364,7 @@ impl Finder<'_, '_> {
                 continue;
             }
             let end = self.run_from(i, 4, false);
-            if end < i + 2 || self.in_stop_phrase(i) {
+            if end < i + 2 || self.in_stop_phrase(i, true) {
                 i += 1;
                 continue;
             }
@@ -507,6 +508,11 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
         return None;
     }
     let lower = |w: &str| w.trim_end_matches('.').to_lowercase();
+    let mut first = 0;
+    while first + 1 < words.len() && lists.titles.contains(&lower(words[first].1)) {
+        first += 1;
+    }
+    let words = &words[first..];
     // Organisations and places: a word that is a stop word and not a name.
     if words.iter().any(|(_, w)| {
         let l = lower(w);
@@ -517,11 +523,7 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     if lists.stop_words.contains(&trimmed.to_lowercase()) {
         return None;
     }
-    let mut first = 0;
-    while first + 1 < words.len() && lists.titles.contains(&lower(words[first].1)) {
-        first += 1;
-    }
-    let start = words[first].0;
+    let start = words[0].0;
     let end = trimmed.trim_end_matches([',', ' ']).len();
     (start < end).then_some((offset + start, offset + end))
 }

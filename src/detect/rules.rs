@@ -21,7 +21,8 @@ pub struct RuleSpec {
     pub category: Category,
     #[serde(default)]
     pub description: String,
-    /// A regular expression for candidates. If it has a group named `v`,
+    /// A regular expression for candidates (write it ASCII-only with `(?-u)`
+    /// for speed). If it has a group named `v`,
     /// that group is the value; otherwise the whole match.
     pub pattern: Option<String>,
     /// A built-in detector instead of a pattern (`name_title`, `address`...).
