@@ -119,34 +119,59 @@ fn mostly_upper(text: &str) -> bool {
     up >= 4 && up > low * 4
 }
 
+/// The capitalised words of `text` (and single capitals): the only words
+/// that can be part of a name in running text. Lower-case words are skipped
+/// without allocating, which keeps this fast on prose.
 fn tokenize(text: &str, lists: &super::Lists) -> Vec<Token> {
+    let bytes = text.as_bytes();
     let mut tokens = Vec::new();
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut lower = String::new();
     let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].1.is_alphabetic() {
-            i += 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let starts_word = b.is_ascii_alphabetic() || (b >= 0x80 && text[i..].chars().next().is_some_and(char::is_alphabetic));
+        if !starts_word {
+            i += if b < 0x80 { 1 } else { utf8_len(b) };
             continue;
         }
-        let start = chars[i].0;
-        let mut j = i + 1;
-        while j < chars.len() {
-            let c = chars[j].1;
-            let joiner = matches!(c, '\'' | '’' | '-') && chars.get(j + 1).is_some_and(|n| n.1.is_alphabetic());
-            if c.is_alphabetic() || joiner {
-                j += if joiner { 2 } else { 1 };
-            } else {
-                break;
-            }
+        let end = word_end(text, i);
+        let first = text[i..].chars().next().unwrap_or(' ');
+        if first.is_uppercase() {
+            tokens.push(make_token(text, i, end, lists, &mut lower));
         }
-        let end = chars.get(j).map_or(text.len(), |c| c.0);
-        tokens.push(make_token(text, start, end, lists));
-        i = j;
+        i = end;
     }
     tokens
 }
 
-fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists) -> Token {
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// End of the word starting at `start`: letters, with `'`, `’` or `-`
+/// between letters (O'Brien, Smith-Jones).
+fn word_end(text: &str, start: usize) -> usize {
+    let mut chars = text[start..].char_indices().peekable();
+    let mut end = start;
+    while let Some((off, c)) = chars.next() {
+        if c.is_alphabetic() {
+            end = start + off + c.len_utf8();
+        } else if matches!(c, '\'' | '’' | '-') && chars.peek().is_some_and(|(_, n)| n.is_alphabetic()) {
+            continue;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists, lower: &mut String) -> Token {
+    use super::rules::NameFlags as F;
     let mut word = &text[start..end];
     for suffix in ["'s", "’s", "'S"] {
         if word.len() > 3 && word.ends_with(suffix) {
@@ -154,18 +179,28 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists) -> Tok
         }
     }
     let end = start + word.len();
-    let lower = word.to_lowercase().replace('’', "'");
-    let mut chars = word.chars();
-    let first_char = chars.next().unwrap_or(' ');
+    lower.clear();
+    if word.is_ascii() {
+        lower.push_str(word);
+        lower.make_ascii_lowercase();
+    } else {
+        lower.extend(word.chars().flat_map(char::to_lowercase).map(|c| if c == '’' { '\'' } else { c }));
+    }
+    let mut flags = lists.flags(lower);
+    if flags & (F::FIRST | F::SUR) == 0 && lower.contains('-') {
+        // Double-barrelled: Smith-Jones is a surname if a part is; Anne-Marie a first name if all parts are.
+        let parts: Vec<u8> = lower.split('-').map(|p| lists.flags(p)).collect();
+        if parts.iter().all(|f| f & F::FIRST != 0) {
+            flags |= F::FIRST;
+        }
+        if lower.split('-').zip(&parts).any(|(p, f)| p.len() > 2 && f & F::SUR != 0) {
+            flags |= F::SUR;
+        }
+    }
     let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    let cap = first_char.is_uppercase() && word.chars().skip(1).any(char::is_lowercase);
-    let upper = letters >= 2 && word.chars().all(|c| !c.is_lowercase());
-    let initial = letters == 1 && first_char.is_uppercase();
-    let in_list = |set: &std::collections::HashSet<String>| {
-        set.contains(&lower) || (lower.contains('-') && lower.split('-').all(|p| set.contains(p)))
-    };
-    let sur = lists.surnames.contains(&lower)
-        || (lower.contains('-') && lower.split('-').any(|p| p.len() > 2 && lists.surnames.contains(p)));
+    let cap = word.chars().skip(1).any(char::is_lowercase);
+    let upper = letters >= 2 && !cap && word.chars().all(|c| !c.is_lowercase());
+    let initial = letters == 1;
     let bytes = text.as_bytes();
     let before = start.checked_sub(1).map(|i| bytes[i]);
     let after = bytes.get(end).copied();
@@ -181,11 +216,11 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists) -> Tok
         cap,
         upper,
         initial,
-        first: in_list(&lists.first_names),
-        sur,
-        ambiguous: lists.ambiguous.contains(&lower),
-        stop: lists.stop_words.contains(&lower),
-        title: lists.titles.contains(&lower),
+        first: flags & F::FIRST != 0,
+        sur: flags & F::SUR != 0,
+        ambiguous: flags & F::AMBIGUOUS != 0,
+        stop: flags & F::STOP != 0,
+        title: flags & F::TITLE != 0,
         technical,
     }
 }
