@@ -3,7 +3,9 @@
 //! Every non-empty cell of every sheet (hidden sheets included) becomes one
 //! segment located `Sheet1!C7`: the sheet name, `!`, and the cell's A1-style
 //! reference. A sheet's first non-empty row is its header row when most of its
-//! cells are text; cells below it carry their column's header as context.
+//! cells are text, except that a lone title cell above a row of several text
+//! cells gives way to that row; cells below the header row carry their
+//! column's header as context.
 //! Values are rendered as a person sees them: integral numbers without `.0`,
 //! dates as `YYYY-MM-DD` (with ` HH:MM` when there is a time), booleans as
 //! `TRUE`/`FALSE`. Formulas yield their cached values only. Error cells are
@@ -150,45 +152,72 @@ fn emit_range(sheet: &str, range: &Range<Data>, emit: &mut dyn Emit) {
     out.finish();
 }
 
-/// One sheet's cells on their way to the emitter, in row order. Holds back
-/// the first non-empty row until it is complete, to decide whether it is a
-/// header row, then passes each later cell its column's header as context.
+/// One sheet's cells on their way to the emitter, in row order. Holds back the
+/// first non-empty row (and the next one, when the first is a lone title cell)
+/// until complete, to find the header row, then passes each later cell its
+/// column's header as context.
 struct SheetOut<'a> {
     sheet: &'a str,
     emit: &'a mut dyn Emit,
-    /// The first non-empty row while it is being collected: its index and its
-    /// cells as (column, text, is text rather than a number or date).
-    first_row: Option<(u32, Vec<(u32, String, bool)>)>,
-    /// Set once the first row is complete: the header row's index and its
-    /// header text by column (empty if the first row is not a header row).
-    headers: Option<(u32, BTreeMap<u32, String>)>,
+    /// Rows held back while the header row is undecided: row index and cells.
+    pending: Vec<(u32, Vec<HeldCell>)>,
+    /// Whether the header row has been decided (and `pending` emptied).
+    decided: bool,
+    /// The header row's index, if the sheet has one.
+    header_row: Option<u32>,
+    /// Header text by column.
+    headers: BTreeMap<u32, String>,
     /// Reused buffer for the location string.
     location: String,
 }
 
+/// A cell held back while the header row is undecided.
+struct HeldCell {
+    col: u32,
+    text: String,
+    /// Text rather than a number or date: counts towards being a header.
+    is_text: bool,
+}
+
 impl<'a> SheetOut<'a> {
     fn new(sheet: &'a str, emit: &'a mut dyn Emit) -> Self {
-        SheetOut { sheet, emit, first_row: None, headers: None, location: String::new() }
+        SheetOut {
+            sheet,
+            emit,
+            pending: Vec::new(),
+            decided: false,
+            header_row: None,
+            headers: BTreeMap::new(),
+            location: String::new(),
+        }
     }
 
     /// Take one cell (0-based row and column); empty and error cells are dropped.
     fn cell(&mut self, row: u32, col: u32, value: &Data) {
         let Some(text) = render(value) else { return };
-        if self.headers.is_none() {
-            match &mut self.first_row {
-                None => {
-                    self.first_row = Some((row, vec![(col, text, is_text(value))]));
-                    return;
+        if !self.decided {
+            let held = HeldCell { col, text, is_text: is_text(value) };
+            let held_rows = self.pending.len();
+            match self.pending.last_mut() {
+                Some((last, cells)) if *last == row => return cells.push(held),
+                // A lone cell above the table may be a title: hold the next row too.
+                Some((_, cells)) if held_rows == 1 && cells.len() == 1 => {
+                    return self.pending.push((row, vec![held]));
                 }
-                Some((first, cells)) if *first == row => {
-                    cells.push((col, text, is_text(value)));
-                    return;
+                None => return self.pending.push((row, vec![held])),
+                Some(_) => {
+                    self.decide_header();
+                    return self.cell_text(row, col, held.text);
                 }
-                Some(_) => self.decide_header(),
             }
         }
-        let context = match &self.headers {
-            Some((header_row, headers)) if row > *header_row => headers.get(&col).cloned(),
+        self.cell_text(row, col, text);
+    }
+
+    /// Emit a cell once the header row is known.
+    fn cell_text(&mut self, row: u32, col: u32, text: String) {
+        let context = match self.header_row {
+            Some(header_row) if row > header_row => self.headers.get(&col).cloned(),
             _ => None,
         };
         self.write(row, col, &text, context.as_deref());
@@ -196,29 +225,33 @@ impl<'a> SheetOut<'a> {
 
     /// Emit anything still held back once the sheet has no more cells.
     fn finish(mut self) {
-        if self.headers.is_none() {
+        if !self.decided {
             self.decide_header();
         }
     }
 
-    /// The first row is complete: emit its cells (without context) and keep
-    /// them as headers when most of them are text.
+    /// Pick the header row among the held rows: the second when the first is
+    /// a lone title cell and the second is a row of several text cells, else
+    /// the first when most of its cells are text. Then emit the held rows.
     fn decide_header(&mut self) {
-        let Some((row, cells)) = self.first_row.take() else {
-            self.headers = Some((0, BTreeMap::new()));
-            return;
+        let pending = std::mem::take(&mut self.pending);
+        let mostly_text = |cells: &[HeldCell]| cells.iter().filter(|c| c.is_text).count() * 2 > cells.len();
+        let header = match pending.as_slice() {
+            [_, (_, second), ..] if second.len() > 1 && mostly_text(second) => Some(1),
+            [(_, first), ..] if mostly_text(first) => Some(0),
+            _ => None,
         };
-        let text_cells = cells.iter().filter(|c| c.2).count();
-        let is_header = text_cells * 2 > cells.len();
-        let mut headers = BTreeMap::new();
-        for (col, text, _) in cells {
-            self.write(row, col, &text, None);
-            let label = text.trim();
-            if is_header && !label.is_empty() {
-                headers.insert(col, label.to_string());
+        if let Some((row, cells)) = header.and_then(|i| pending.get(i)) {
+            self.header_row = Some(*row);
+            let labels = cells.iter().map(|c| (c.col, c.text.trim())).filter(|(_, t)| !t.is_empty());
+            self.headers = labels.map(|(col, t)| (col, t.to_string())).collect();
+        }
+        self.decided = true;
+        for (row, cells) in pending {
+            for c in cells {
+                self.cell_text(row, c.col, c.text);
             }
         }
-        self.headers = Some((row, headers));
     }
 
     fn write(&mut self, row: u32, col: u32, text: &str, context: Option<&str>) {
@@ -580,6 +613,63 @@ mod tests {
         assert!(err.is_skip());
     }
 
+    /// Feed cells (0-based row, column, value) through a sheet's header logic.
+    fn sheet_cells(cells: &[(u32, u32, Data)]) -> Cells {
+        let mut c = Collect::default();
+        let mut out = SheetOut::new("S", &mut c);
+        for (row, col, value) in cells {
+            out.cell(*row, *col, value);
+        }
+        out.finish();
+        c.segments
+    }
+
+    fn s(text: &str) -> Data {
+        Data::String(text.to_string())
+    }
+
+    #[test]
+    fn title_row_above_the_header_row() {
+        let got = sheet_cells(&[
+            (0, 0, s("Volunteers 2024")),
+            (2, 0, s("Name")),
+            (2, 1, s("DOB")),
+            (3, 0, s("Jane Roberts")),
+            (3, 1, Data::Float(31118.0)),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                cell("S!A1", "Volunteers 2024", None),
+                cell("S!A3", "Name", None),
+                cell("S!B3", "DOB", None),
+                cell("S!A4", "Jane Roberts", Some("Name")),
+                cell("S!B4", "31118", Some("DOB")),
+            ]
+        );
+    }
+
+    #[test]
+    fn single_column_list_keeps_its_header() {
+        let got = sheet_cells(&[(0, 0, s("Surname")), (1, 0, s("Roberts")), (2, 0, s("Patel"))]);
+        assert_eq!(
+            got,
+            vec![
+                cell("S!A1", "Surname", None),
+                cell("S!A2", "Roberts", Some("Surname")),
+                cell("S!A3", "Patel", Some("Surname")),
+            ]
+        );
+    }
+
+    #[test]
+    fn data_first_row_is_not_a_header() {
+        // Two of three cells are a number and a date typed as text.
+        let got = sheet_cells(&[(0, 0, s("Jane")), (0, 1, s("12/03/1985")), (0, 2, Data::Int(7)), (1, 0, s("Priya"))]);
+        assert!(got.iter().all(|c| c.2.is_none()), "{got:?}");
+        assert_eq!(got.len(), 4);
+    }
+
     #[test]
     fn cell_references() {
         let r = |row, col| {
@@ -608,5 +698,7 @@ mod tests {
         assert_eq!(render_iso_datetime("not a date"), "not a date");
         assert_eq!(render_iso_duration("PT36H00M00S"), "36:00");
         assert_eq!(render_duration(1.5), "36:00");
+        let time = calamine::ExcelDateTime::new(0.5, calamine::ExcelDateTimeType::DateTime, false);
+        assert_eq!(render(&Data::DateTime(time)), Some("12:00".into()));
     }
 }
