@@ -24,6 +24,7 @@ use calamine::{Data, Ods, OdsError, Range, Reader, SheetType, Xls, XlsError, Xls
 
 use super::{Emit, ExtractError, Input, Kind, Limits, Result, Segment};
 
+/// Emit every non-empty cell of a workbook of the given kind (xlsx, xls, ods).
 pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     let data = input.bytes(limits.max_in_memory)?;
     let label = kind.name();
@@ -577,6 +578,36 @@ mod tests {
         let data = xlsx_bytes();
         let err = run(&data[..data.len() / 2], Kind::Xlsx).unwrap_err();
         assert!(matches!(err, ExtractError::Corrupt { kind: "xlsx", .. }), "{err:?}");
+    }
+
+    /// Copy a zip, cutting the member `name` to half its length.
+    fn with_half_member(data: &[u8], name: &str) -> Vec<u8> {
+        let mut src = zip::ZipArchive::new(Cursor::new(data)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..src.len() {
+            let mut member = src.by_index(i).unwrap();
+            let member_name = member.name().unwrap().to_string();
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut member, &mut body).unwrap();
+            if member_name == name {
+                body.truncate(body.len() / 2);
+            }
+            out.start_file(member_name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(&body).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn broken_sheet_fails_the_file_but_other_sheets_are_read() {
+        let data = with_half_member(&xlsx_bytes(), "xl/worksheets/sheet1.xml");
+        let mut c = Collect::default();
+        let err = extract(&Input::Bytes(&data), Kind::Xlsx, &mut c, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(&err, ExtractError::Corrupt { kind: "xlsx", detail } if detail.starts_with("sheet Clients:")),
+            "{err:?}"
+        );
+        assert!(c.segments.contains(&cell("Old staff!B1", "Mark Smith", None)), "{:?}", c.segments);
     }
 
     #[test]
