@@ -8,7 +8,7 @@
 //! Evidence against: all-capitals text, stop words (places, organisations,
 //! months, document words), words that are part of an email or web address.
 
-use super::context::Terms;
+use super::context::{Terms, floor_char};
 use super::{Engine, Hit, Rule, Segment};
 
 /// Which rule index implements each name detector (absent if not configured).
@@ -129,7 +129,8 @@ fn tokenize(text: &str, lists: &super::Lists) -> Vec<Token> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let starts_word = b.is_ascii_alphabetic() || (b >= 0x80 && text[i..].chars().next().is_some_and(char::is_alphabetic));
+        let starts_word =
+            b.is_ascii_alphabetic() || (b >= 0x80 && text[i..].chars().next().is_some_and(char::is_alphabetic));
         if !starts_word {
             i += if b < 0x80 { 1 } else { utf8_len(b) };
             continue;
@@ -363,17 +364,11 @@ impl Finder<'_, '_> {
             if (t.stop && !t.known()) || t.title {
                 continue;
             }
-            // The cue must come right before: only separators in between.
-            let line_start = self.text[..t.start].rfind('\n').map_or(0, |p| p + 1);
-            let prev_line_start = self.text[..line_start.saturating_sub(1)].rfind('\n').map_or(0, |p| p + 1);
-            let before = &self.text[prev_line_start..t.start];
+            // The cue must come right before: only separators in between
+            // (and for a sign-off, one line break).
+            let before = &self.text[floor_char(self.text, t.start.saturating_sub(48))..t.start];
             let trimmed = before.trim_end_matches(|c: char| c.is_whitespace() || ":,;-–".contains(c));
-            if before[trimmed.len()..].matches('\n').count() != usize::from(next_line) {
-                continue;
-            }
-            let ws = super::context::words(trimmed);
-            let tail: Vec<&str> = ws.iter().map(|w| w.2.as_str()).collect();
-            if !cues.is_suffix_of(&tail) {
+            if before[trimmed.len()..].matches('\n').count() != usize::from(next_line) || !cues.ends(trimmed) {
                 continue;
             }
             let end = self.run_from(i, 3, false);
