@@ -4,4 +4,5 @@
 //! text segments with locations) → [`detect`] (the rules engine) → sinks
 //! (JSONL findings, the data map, anonymised copies).
 
+pub mod corpus;
 pub mod extract;
