@@ -216,6 +216,12 @@ fn referral_body(c: &Person, r: &Person, with_attachment: bool, rng: &mut Rng) -
             .t(" is aware of the referral and happy to be contacted."),
     );
     b.push(Line::new().t(format!(
+        "Reason for referral: {} and would benefit from regular contact with your service (waiting time approx. {} weeks; score = {}/10).",
+        rng.pick(&["caring full-time for a relative with dementia", "low mood since a bereavement", "isolation after moving to the area"]),
+        rng.range(2, 8),
+        rng.range(3, 9)
+    )));
+    b.push(Line::new().t(format!(
         "Our reference: {}. Seen in clinic on {} at {}.",
         negative::reference(rng),
         super::txt::event_date(rng),

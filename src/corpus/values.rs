@@ -420,7 +420,8 @@ mod tests {
             let (pc, _) = postcode(&mut r);
             let inward = &pc[pc.len() - 2..];
             assert!(!inward.contains(['C', 'I', 'K', 'M', 'O', 'V']), "{pc}");
-            let p = phone(&mut r, r.chance(50));
+            let mobile = r.chance(50);
+            let p = phone(&mut r, mobile);
             assert_eq!(p.len(), 11, "{p}");
             let f = fmt_phone(&p, &mut r);
             let digits: String = f.chars().filter(char::is_ascii_digit).collect();
