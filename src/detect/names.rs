@@ -46,11 +46,12 @@ impl NameRules {
             found.mail_header(i);
             return;
         }
-        // A name column or field: the whole value.
+        // A name column or field: the whole value, if it reads as a name;
+        // otherwise the cell is read as running text below.
         if let Some(i) = self.column
             && engine.rules[i].header_ok(seg)
+            && found.column(i)
         {
-            found.column(i);
             return;
         }
         if !seg.text.chars().any(char::is_uppercase) {
@@ -206,9 +207,9 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists, lower:
     let before = start.checked_sub(1).map(|i| bytes[i]);
     let after = bytes.get(end).copied();
     let after2 = bytes.get(end + 1).copied();
-    let technical = matches!(before, Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#'))
+    let technical = matches!(before, Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#' | b'[' | b'{' | b'<'))
         || before.is_some_and(|c| c.is_ascii_digit())
-        || matches!(after, Some(b'@' | b'_' | b'/' | b'\\'))
+        || matches!(after, Some(b'@' | b'_' | b'/' | b'\\' | b']' | b'}' | b'>'))
         || after.is_some_and(|c| c.is_ascii_digit())
         || (after == Some(b'.') && after2.is_some_and(|c| c.is_ascii_alphanumeric()));
     Token {
@@ -284,7 +285,7 @@ impl Finder<'_, '_> {
         let mut j = i;
         while j < self.tokens.len() && j - i < max {
             let t = &self.tokens[j];
-            if !self.namelike(j, allow_upper) || t.title && j > i || (t.stop && !t.known()) {
+            if !self.namelike(j, allow_upper) || (t.title && !t.sur && j > i) || (t.stop && !t.known()) {
                 break;
             }
             if j > i && !self.joined(j - 1, j) {
@@ -382,6 +383,38 @@ impl Finder<'_, '_> {
             let (s, e) = (self.tokens[i].start, self.tokens[end - 1].end);
             self.push(rule, s, e, 1.0);
             Self::mark(used, i, end);
+            self.list_after(rule, end, used);
+        }
+    }
+
+    /// Names listed after a cued one: `Present: Jane Roberts (Chair), Tom Ode
+    /// and Priya Patel`. Each item is a capitalised run (after an optional
+    /// bracketed role) joined by `,`, `and` or `&` on the same line.
+    fn list_after(&mut self, rule: usize, mut next: usize, used: &mut [bool]) {
+        while next < self.tokens.len() && !used[next] {
+            let gap_start = self.tokens[next - 1].end;
+            let mut gap = &self.text[gap_start..self.tokens[next].start];
+            if let (Some(open), Some(close)) = (gap.find('('), gap.rfind(')'))
+                && open < close
+            {
+                // Skip a bracketed role: "(Chair)".
+                gap = &gap[close + 1..];
+            } else if gap.contains('(') {
+                // The bracket holds the next token: skip to the token after it.
+                return;
+            }
+            let sep = gap.trim();
+            if !(matches!(sep, "," | "&" | "and" | ", and" | ";") && !gap.contains('\n')) {
+                return;
+            }
+            let end = self.run_from(next, 3, false);
+            if end == next || self.in_stop_phrase(next, false) || self.tokens[next].initial {
+                return;
+            }
+            let (s, e) = (self.tokens[next].start, self.tokens[end - 1].end);
+            self.push(rule, s, e, 0.95);
+            Self::mark(used, next, end);
+            next = end;
         }
     }
 
@@ -466,9 +499,13 @@ impl Finder<'_, '_> {
     }
 
     /// A cell or field headed as a name: the whole value, if it reads as one.
-    fn column(&mut self, rule: usize) {
-        if let Some((s, e)) = name_value_span(self.text, &self.engine.lists) {
-            self.push(rule, s, e, 1.0);
+    fn column(&mut self, rule: usize) -> bool {
+        match name_value_span(self.text, &self.engine.lists) {
+            Some((s, e)) => {
+                self.push(rule, s, e, 1.0);
+                true
+            }
+            None => false,
         }
     }
 
