@@ -5,7 +5,7 @@
 //! paragraphs outside tables, `table T row R cell C` for table cells (with the
 //! column header or the form label beside the cell as context), `text box in
 //! paragraph N`, `header N` / `footer N`, `footnote N`, `endnote N`,
-//! `comment N`, and `metadata creator` (etc.) for document properties.
+//! `comment N`, `chart N` / `diagram N`, and `metadata creator` (etc.) for document properties.
 //!
 //! docx specifics: text split across runs is joined per paragraph before it
 //! is emitted; tracked insertions read as normal text, and tracked deletions
@@ -50,6 +50,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     emit_body(&doc.flow, emit);
     emit_authors("tracked change author", &doc.authors, emit);
     emit_side_parts(&mut pkg, emit);
+    emit_drawings(&mut pkg, emit);
     emit_metadata(&mut pkg, emit);
     emit_embedded(&mut pkg, emit);
     match doc.error {
@@ -364,17 +365,54 @@ fn part_number(name: &str, stem: &str) -> Option<u32> {
     rest.parse().ok()
 }
 
+/// Parts named `{stem}N.xml`, ordered by N.
+fn numbered_parts(pkg: &Package<'_>, stem: &str) -> Vec<(u32, String)> {
+    let mut parts: Vec<(u32, String)> = pkg
+        .names()
+        .iter()
+        .filter_map(|n| part_number(n, stem).map(|k| (k, n.clone())))
+        .collect();
+    parts.sort();
+    parts
+}
+
+/// Text in charts (titles, category and series names) and SmartArt
+/// diagrams, one item a line, located `chart N` / `diagram N`.
+fn emit_drawings(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
+    for (stem, label) in [
+        ("word/charts/chart", "chart"),
+        ("word/diagrams/data", "diagram"),
+    ] {
+        for (k, name) in numbered_parts(pkg, stem) {
+            let Some(text) = read_optional(pkg, &name, emit) else {
+                continue;
+            };
+            let lines: Vec<String> = xml::fields(&text)
+                .into_iter()
+                .filter(|f| match f.path.last().map(String::as_str) {
+                    Some("t") => true,
+                    // Cached values: only strings (labels), not the numbers plotted.
+                    Some("v") => f.path.iter().any(|p| p == "strCache"),
+                    _ => false,
+                })
+                .map(|f| f.text)
+                .collect();
+            if !lines.is_empty() {
+                emit.segment(Segment::fixed(
+                    &format!("{label} {k}"),
+                    &lines.join("\n"),
+                    None,
+                ));
+            }
+        }
+    }
+}
+
 /// Headers, footers, footnotes, endnotes and comments. A damaged side part
 /// is reported as a warning; the rest of the document is still read.
 fn emit_side_parts(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
     for (stem, label) in [("word/header", "header"), ("word/footer", "footer")] {
-        let mut parts: Vec<(u32, String)> = pkg
-            .names()
-            .iter()
-            .filter_map(|n| part_number(n, stem).map(|k| (k, n.clone())))
-            .collect();
-        parts.sort();
-        for (k, name) in parts {
+        for (k, name) in numbered_parts(pkg, stem) {
             if let Some(doc) = read_side(pkg, &name, emit) {
                 emit_flat(&format!("{label} {k}"), &doc.flow, emit);
             }

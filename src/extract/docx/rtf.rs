@@ -250,9 +250,6 @@ impl Parser {
             self.skip -= 1;
             return;
         }
-        if b == b'\t' {
-            return self.put("\t");
-        }
         if b.is_ascii() {
             self.flush_pending();
             let mut buf = [0u8; 4];
@@ -321,13 +318,15 @@ impl Parser {
                 .count();
             return i + 1 + digits;
         }
+        if c != b'*' {
+            self.flush_pending();
+        }
         match c {
             b'*' => self.starred = true,
             b'\\' | b'{' | b'}' => {
                 if self.skip > 0 {
                     self.skip -= 1;
                 } else {
-                    self.flush_pending();
                     self.put(if c == b'\\' {
                         "\\"
                     } else if c == b'{' {

@@ -117,6 +117,12 @@ fn full_docx() -> Vec<u8> {
 </cp:coreProperties>"#;
     let app = r#"<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Template>Normal.dotm</Template><Company>Hope Trust</Company><Manager>Dee Grant</Manager><Pages>1</Pages></Properties>"#;
     let people = r#"<w15:people xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml"><w15:person w15:author="Priya Patel"><w15:presenceInfo w15:providerId="AD" w15:userId="S::priya.patel@hopetrust.org.uk::1234"/></w15:person></w15:people>"#;
+    let chart = concat!(
+        r#"<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">"#,
+        r#"<c:chart><c:title><c:tx><c:rich><a:p><a:r><a:t>Visits by client</a:t></a:r></a:p></c:rich></c:tx></c:title><c:plotArea><c:barChart><c:ser>"#,
+        r#"<c:cat><c:strRef><c:strCache><c:pt idx="0"><c:v>Jane Roberts</c:v></c:pt></c:strCache></c:strRef></c:cat>"#,
+        r#"<c:val><c:numRef><c:numCache><c:pt idx="0"><c:v>12</c:v></c:pt></c:numCache></c:numRef></c:val></c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>"#
+    );
     package(&[
         ("word/document.xml", document.as_bytes()),
         ("word/header1.xml", header.as_bytes()),
@@ -129,6 +135,7 @@ fn full_docx() -> Vec<u8> {
             b"PK\x03\x04 embedded bytes",
         ),
         ("word/media/image1.png", b"\x89PNG not text"),
+        ("word/charts/chart1.xml", chart.as_bytes()),
         ("docProps/core.xml", core.as_bytes()),
         ("docProps/app.xml", app.as_bytes()),
     ])
@@ -320,6 +327,10 @@ fn headers_footers_comments_notes_and_metadata() {
         ]
     );
     assert!(!c.all_text().contains("Normal.dotm"));
+    assert_eq!(
+        one(&c, "chart 1"),
+        owned("Visits by client\nJane Roberts", None)
+    );
 }
 
 #[test]
