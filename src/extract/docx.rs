@@ -12,7 +12,8 @@
 //! (`w:delText`, moved-away text), still in the file, are emitted as
 //! `deleted text in paragraph N`; field codes are skipped but field results kept; the names
 //! of tracked-change and comment authors are emitted with context `Author`;
-//! files in `word/embeddings/` are handed back as parts.
+//! files in `word/embeddings/` and imported `altChunk` files are handed back
+//! as parts.
 
 mod flow;
 mod odt;
@@ -48,6 +49,11 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     })?;
     let doc = parse_wml(&pkg.read_xml(&main)?);
     emit_body(&doc.flow, emit);
+    if doc.too_deep {
+        emit.warn(format!(
+            "{main}: tables or text boxes nested too deeply; some text may be missing"
+        ));
+    }
     emit_authors("tracked change author", &doc.authors, emit);
     emit_side_parts(&mut pkg, emit);
     emit_drawings(&mut pkg, emit);
@@ -98,6 +104,8 @@ struct Wml {
     authors: Vec<String>,
     /// Why parsing stopped early, when the XML is damaged.
     error: Option<String>,
+    /// Nesting past the cap was flattened.
+    too_deep: bool,
 }
 
 /// One note or comment.
@@ -342,6 +350,7 @@ fn parse_wml(text: &str) -> Wml {
         }
     }
     Wml {
+        too_deep: p.flow.too_deep(),
         flow: p.flow.finish(),
         items: p.items,
         authors: p.authors,
@@ -532,13 +541,14 @@ fn read_optional(pkg: &mut Package<'_>, name: &str, emit: &mut dyn Emit) -> Opti
         .ok()
 }
 
-/// Files embedded in the document (a spreadsheet, another document), handed
-/// back as parts named by their path in the package.
+/// Files embedded in the document (a spreadsheet, another document) and
+/// imported chunks (`w:altChunk`: HTML, RTF or another docx shown as part of
+/// the body), handed back as parts named by their path in the package.
 fn emit_embedded(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
     let names: Vec<String> = pkg
         .names()
         .iter()
-        .filter(|n| n.starts_with("word/embeddings/") && !n.ends_with('/'))
+        .filter(|n| !n.ends_with('/') && is_embedded(n))
         .cloned()
         .collect();
     for name in names {
@@ -547,6 +557,13 @@ fn emit_embedded(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
             Err(e) => emit.warn(format!("embedded file {name} not read: {e}")),
         }
     }
+}
+
+fn is_embedded(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    name.starts_with("word/embeddings/")
+        || file.starts_with("afchunk")
+        || file.starts_with("altchunk")
 }
 
 #[cfg(test)]

@@ -65,28 +65,76 @@ enum Frame {
 
 /// Builds a flow from parse events; forgiving of missing or unexpected ends
 /// (a damaged file still yields what it holds).
+///
+/// Nesting is capped at [`MAX_NESTING`] open containers: deeper starts (and
+/// their ends) are ignored, so a hostile file cannot build a structure deep
+/// enough to overflow the stack when it is walked.
 #[derive(Debug)]
 pub struct FlowBuilder {
     stack: Vec<Frame>,
+    /// Starts ignored at the nesting cap whose ends are still to come.
+    overflow: u32,
+    too_deep: bool,
 }
+
+/// Most containers open at once (real documents stay well under 20).
+pub const MAX_NESTING: usize = 64;
 
 impl Default for FlowBuilder {
     fn default() -> Self {
         FlowBuilder {
             stack: vec![Frame::Flow(Vec::new())],
+            overflow: 0,
+            too_deep: false,
         }
     }
 }
 
 impl FlowBuilder {
+    /// Whether the nesting cap was hit (some structure was flattened or lost).
+    pub fn too_deep(&self) -> bool {
+        self.too_deep
+    }
+
+    /// At the nesting cap: count an ignored start and report true.
+    fn refuse_start(&mut self) -> bool {
+        if self.stack.len() < MAX_NESTING {
+            return false;
+        }
+        self.overflow += 1;
+        self.too_deep = true;
+        true
+    }
+
+    /// An end matching an ignored start: consume it and report true.
+    fn ignore_end(&mut self) -> bool {
+        if self.overflow == 0 {
+            return false;
+        }
+        self.overflow -= 1;
+        true
+    }
+
+    /// Pop the top frame if it is of the wanted kind (never the root flow).
+    fn pop_if(&mut self, want: impl Fn(&Frame) -> bool) -> Option<Frame> {
+        if self.stack.len() > 1 && self.stack.last().is_some_and(want) {
+            self.stack.pop()
+        } else {
+            None
+        }
+    }
+
     pub fn start_para(&mut self) {
-        self.stack.push(Frame::Para(Para::default()));
+        if !self.refuse_start() {
+            self.stack.push(Frame::Para(Para::default()));
+        }
     }
 
     pub fn end_para(&mut self) {
-        if matches!(self.stack.last(), Some(Frame::Para(_)))
-            && let Some(Frame::Para(p)) = self.stack.pop()
-        {
+        if self.ignore_end() {
+            return;
+        }
+        if let Some(Frame::Para(p)) = self.pop_if(|f| matches!(f, Frame::Para(_))) {
             self.add_block(Block::Para(p));
         }
     }
@@ -122,19 +170,27 @@ impl FlowBuilder {
     }
 
     pub fn start_table(&mut self) {
-        self.stack.push(Frame::Table(Vec::new()));
+        if !self.refuse_start() {
+            self.stack.push(Frame::Table(Vec::new()));
+        }
     }
 
     pub fn end_table(&mut self) {
+        if self.ignore_end() {
+            return;
+        }
         self.close_until(|f| matches!(f, Frame::Table(_)));
-        if let Some(Frame::Table(rows)) = self.stack.pop() {
+        if let Some(Frame::Table(rows)) = self.pop_if(|f| matches!(f, Frame::Table(_))) {
             self.add_block(Block::Table(rows));
         }
     }
 
     pub fn start_row(&mut self) {
+        if self.refuse_start() {
+            return;
+        }
         if !matches!(self.stack.last(), Some(Frame::Table(_))) {
-            self.start_table();
+            self.stack.push(Frame::Table(Vec::new()));
         }
         self.stack.push(Frame::Row(Row::default()));
     }
@@ -152,8 +208,11 @@ impl FlowBuilder {
     }
 
     pub fn end_row(&mut self) {
+        if self.ignore_end() {
+            return;
+        }
         self.close_until(|f| matches!(f, Frame::Row(_)));
-        if let Some(Frame::Row(row)) = self.stack.pop()
+        if let Some(Frame::Row(row)) = self.pop_if(|f| matches!(f, Frame::Row(_)))
             && let Some(Frame::Table(rows)) = self.stack.last_mut()
         {
             rows.push(row);
@@ -161,8 +220,14 @@ impl FlowBuilder {
     }
 
     pub fn start_cell(&mut self) {
+        if self.refuse_start() {
+            return;
+        }
         if !matches!(self.stack.last(), Some(Frame::Row(_))) {
-            self.start_row();
+            if !matches!(self.stack.last(), Some(Frame::Table(_))) {
+                self.stack.push(Frame::Table(Vec::new()));
+            }
+            self.stack.push(Frame::Row(Row::default()));
         }
         self.stack.push(Frame::Cell(Vec::new(), 1));
     }
@@ -180,8 +245,11 @@ impl FlowBuilder {
     }
 
     pub fn end_cell(&mut self) {
+        if self.ignore_end() {
+            return;
+        }
         self.close_until(|f| matches!(f, Frame::Cell(..)));
-        if let Some(Frame::Cell(blocks, span)) = self.stack.pop()
+        if let Some(Frame::Cell(blocks, span)) = self.pop_if(|f| matches!(f, Frame::Cell(..)))
             && let Some(Frame::Row(row)) = self.stack.last_mut()
         {
             row.cells.push(Cell { blocks, span });
@@ -191,19 +259,18 @@ impl FlowBuilder {
     /// Start a separate flow inside the current one (a text box, a note, a
     /// comment); [`FlowBuilder::end_flow`] hands it back.
     pub fn start_flow(&mut self) {
-        self.stack.push(Frame::Flow(Vec::new()));
+        if !self.refuse_start() {
+            self.stack.push(Frame::Flow(Vec::new()));
+        }
     }
 
     /// Close the innermost separate flow and return its blocks (empty if none is open).
     pub fn end_flow(&mut self) -> Vec<Block> {
-        if self.stack.len() < 2 {
+        if self.ignore_end() {
             return Vec::new();
         }
         self.close_until(|f| matches!(f, Frame::Flow(_)));
-        if self.stack.len() < 2 {
-            return Vec::new();
-        }
-        match self.stack.pop() {
+        match self.pop_if(|f| matches!(f, Frame::Flow(_))) {
             Some(Frame::Flow(blocks)) => blocks,
             _ => Vec::new(),
         }
@@ -243,7 +310,9 @@ impl FlowBuilder {
         }
     }
 
+    /// Close the top frame (always pops it, whatever ignored starts are pending).
     fn close_top(&mut self) {
+        let overflow = std::mem::take(&mut self.overflow);
         match self.stack.last() {
             Some(Frame::Para(_)) => self.end_para(),
             Some(Frame::Table(_)) => self.end_table(),
@@ -255,6 +324,7 @@ impl FlowBuilder {
             }
             None => {}
         }
+        self.overflow = overflow;
     }
 
     /// Add a finished block to the innermost flow or cell.
@@ -722,6 +792,33 @@ mod tests {
         ]);
         assert_eq!(s[3].2.as_deref(), Some("DOB"));
         assert_eq!(s[5].2, None, "names are not labels in a wide table");
+    }
+
+    #[test]
+    fn nesting_is_capped() {
+        let mut b = FlowBuilder::default();
+        for _ in 0..10_000 {
+            b.start_table();
+            b.start_cell();
+            b.start_para();
+            b.text("x");
+        }
+        for _ in 0..10_000 {
+            b.end_para();
+            b.end_cell();
+            b.end_table();
+        }
+        b.start_para();
+        b.text("after");
+        b.end_para();
+        assert!(b.too_deep());
+        let blocks = b.finish();
+        assert_eq!(
+            blocks.len(),
+            2,
+            "the outer table, then the paragraph after it"
+        );
+        assert!(flatten(&blocks).ends_with("x\nafter"));
     }
 
     #[test]

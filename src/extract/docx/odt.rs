@@ -36,6 +36,11 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     }
     let doc = parse_odf(&pkg.read_xml("content.xml")?);
     emit_body(&doc.flow, emit);
+    if doc.too_deep {
+        emit.warn(
+            "content.xml: tables or frames nested too deeply; some text may be missing".into(),
+        );
+    }
     emit_items(&doc, emit);
     if pkg.has("styles.xml") {
         match pkg.read_xml("styles.xml") {
@@ -98,6 +103,8 @@ struct Odf {
     /// Authors of tracked changes, each once.
     authors: Vec<String>,
     error: Option<String>,
+    /// Nesting past the cap was flattened.
+    too_deep: bool,
 }
 
 /// What an element means to the text flow.
@@ -346,6 +353,10 @@ fn parse_odf(text: &str) -> Odf {
         }
     }
     let mut out = p.out;
+    if p.flow.too_deep() {
+        out.error
+            .get_or_insert_with(|| "nested too deeply".to_string());
+    }
     out.flow = p.flow.finish();
     out
 }

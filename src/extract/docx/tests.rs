@@ -136,6 +136,7 @@ fn full_docx() -> Vec<u8> {
         ),
         ("word/media/image1.png", b"\x89PNG not text"),
         ("word/charts/chart1.xml", chart.as_bytes()),
+        ("word/afchunk.mht", b"MIME-Version: 1.0\r\n\r\nimported"),
         ("docProps/core.xml", core.as_bytes()),
         ("docProps/app.xml", app.as_bytes()),
     ])
@@ -336,10 +337,13 @@ fn headers_footers_comments_notes_and_metadata() {
 #[test]
 fn embedded_files_become_parts() {
     let c = run_bytes(&full_docx());
-    assert_eq!(c.parts.len(), 1);
+    let names: Vec<&str> = c.parts.iter().map(|p| p.0.as_str()).collect();
     assert_eq!(
-        c.parts[0].0,
-        "word/embeddings/Microsoft_Excel_Worksheet.xlsx"
+        names,
+        [
+            "word/embeddings/Microsoft_Excel_Worksheet.xlsx",
+            "word/afchunk.mht"
+        ]
     );
     assert_eq!(c.parts[0].1, b"PK\x03\x04 embedded bytes");
 }
@@ -421,6 +425,30 @@ fn damaged_xml_keeps_text_before_the_damage() {
     .unwrap_err();
     assert!(matches!(err, ExtractError::Corrupt { .. }), "{err}");
     assert!(c.all_text().starts_with("Jane Roberts"), "{:?}", c.segments);
+}
+
+#[test]
+fn deep_nesting_is_flattened_not_a_crash() {
+    let depth = 20_000;
+    let open = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>x</w:t></w:r></w:p>".repeat(depth);
+    let close = "</w:tc></w:tr></w:tbl>".repeat(depth);
+    let doc = part(
+        "document",
+        &format!("<w:body>{open}{close}<w:p><w:r><w:t>Jane Roberts</w:t></w:r></w:p></w:body>"),
+    );
+    let mut c = Collect::default();
+    extract(
+        &Input::Bytes(&package(&[("word/document.xml", doc.as_bytes())])),
+        &mut c,
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.segments
+            .iter()
+            .any(|s| s.0 == "paragraph 1" && s.1 == "Jane Roberts")
+    );
 }
 
 #[test]
