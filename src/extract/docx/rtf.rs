@@ -120,6 +120,7 @@ const SKIPPED: &[&str] = &[
     "userprops",
     "xe",
     "tc",
+    "nonesttables",
 ];
 
 /// `\*` destinations that hold text worth reading (other `\*` groups are skipped).
@@ -358,7 +359,10 @@ impl Parser {
         if dest == Dest::FontTable {
             return self.font_word(word, param);
         }
-        if (starred && !STARRED_KEPT.contains(&word)) || SKIPPED.contains(&word) {
+        // Word writes some \info fields starred (`{\*\company ...}`).
+        let kept = STARRED_KEPT.contains(&word)
+            || (dest == Dest::Info && META.iter().any(|m| m.0 == word));
+        if (starred && !kept) || SKIPPED.contains(&word) {
             return self.set_dest(Dest::Skip);
         }
         match word {
@@ -647,7 +651,7 @@ mod tests {
     const DOC: &str = r#"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss\fcharset0 Arial;}{\f1\fnil\fcharset238 Calibri CE;}}
 {\colortbl;\red0\green0\blue0;}
 {\stylesheet{\s0 Normal;}}
-{\info{\title Referral}{\author Ann Lee}{\operator Bob Smith}{\creatim\yr2024\mo1\dy2}}
+{\info{\title Referral}{\author Ann Lee}{\operator Bob Smith}{\creatim\yr2024\mo1\dy2}{\*\company Hope Trust}{\*\password 1234abcd}}
 {\header\pard Hope Trust - Confidential\par}
 {\footer\pard Case worker: Ann Lee\par}
 \pard\plain\f0 Client: Ren\'e9e O\'92Brien\par
@@ -708,6 +712,7 @@ Note\chftn{\footnote\pard\chftn  NHS 943 476 5919\par}\par
         );
         assert_eq!(seg("metadata lastModifiedBy").1, "Bob Smith");
         assert_eq!(seg("metadata title").1, "Referral");
+        assert_eq!(seg("metadata company").1, "Hope Trust");
         let all = c.all_text();
         for absent in [
             "Arial",
@@ -718,9 +723,48 @@ Note\chftn{\footnote\pard\chftn  NHS 943 476 5919\par}\par
             "Excel",
             "2024",
             "AL\n",
+            "1234abcd",
         ] {
             assert!(!all.contains(absent), "{absent} leaked into {all}");
         }
+    }
+
+    /// Tables as Word writes them: cells in their own groups, row properties
+    /// repeated inside a group before `\row`, and a nested table.
+    #[test]
+    fn rtf_word_style_tables() {
+        let rtf = concat!(
+            r"{\rtf1\ansi\ansicpg1252\uc1\deff0{\fonttbl{\f0\froman\fcharset0 Times New Roman;}}",
+            r"\pard\plain \ltrpar\ql\f0 {\rtlch\fcs1 \ltrch\fcs0 \insrsid1 Referral}{\rtlch \insrsid1 \par }",
+            r"\trowd \irow0\irowband0\ltrrow\ts11\trgaph108\trleft-108\cellx3000\cellx6000",
+            r"\pard\plain \ltrpar\ql\intbl\f0 {\rtlch \insrsid1 NI number:\cell }{\rtlch \insrsid1 QQ 12 34 56 C\cell }",
+            r"\pard\plain \ltrpar\ql\intbl {\rtlch \insrsid1 \trowd \irow0\irowband0\cellx3000\cellx6000\row }",
+            r"\trowd \irow1\irowband1\lastrow \cellx3000\cellx6000",
+            r"\pard\plain \ltrpar\intbl {Contacts\cell }\pard\plain \ltrpar\intbl\itap2 {Mum\nestcell }{07700 900111\nestcell }",
+            r"{\*\nesttableprops\trowd \cellx1000\cellx2000\nestrow}{\nonesttables\par }",
+            r"\pard\plain \ltrpar\intbl {\cell }\pard\plain \ltrpar\intbl {\trowd \irow1\cellx3000\cellx6000\row }",
+            r"\pard\plain \ltrpar\ql {\rtlch \insrsid1 Thanks, Ann\par }}",
+        );
+        let c = run(rtf);
+        let texts: Vec<(&str, &str, Option<&str>)> = c
+            .segments
+            .iter()
+            .map(|s| (s.0.as_str(), s.1.as_str(), s.2.as_deref()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("table 1 row 1 cell 1", "NI number:", None),
+                ("table 1 row 1 cell 2", "QQ 12 34 56 C", Some("NI number")),
+                ("table 1 row 2 cell 1", "Contacts", None),
+                (
+                    "table 1 row 2 cell 2",
+                    "Mum\n07700 900111",
+                    Some("Contacts")
+                ),
+                ("paragraph 1", "Referral\nThanks, Ann", None),
+            ]
+        );
     }
 
     #[test]
