@@ -2,18 +2,21 @@
 //!
 //! All three are parsed into the same flow of paragraphs and tables
 //! ([`flow`]), so they share one location scheme: `paragraph N` for body
-//! paragraphs outside tables, `table T row R cell C` for table cells (with the
-//! column header or the form label beside the cell as context), `text box in
-//! paragraph N`, `header N` / `footer N`, `footnote N`, `endnote N`,
-//! `comment N`, `chart N` / `diagram N`, and `metadata creator` (etc.) for document properties.
+//! paragraphs outside tables, `table T row R cell C` for table cells (with
+//! the column header or the form label beside the cell as context), `text
+//! box in paragraph N`, `deleted text in paragraph N`, `header N` / `footer
+//! N`, `footnote N`, `endnote N`, `comment N`, `chart N` / `diagram N`, and
+//! `metadata creator` (etc.) for document properties.
 //!
 //! docx specifics: text split across runs is joined per paragraph before it
 //! is emitted; tracked insertions read as normal text, and tracked deletions
-//! (`w:delText`, moved-away text), still in the file, are emitted as
-//! `deleted text in paragraph N`; field codes are skipped but field results kept; the names
-//! of tracked-change and comment authors are emitted with context `Author`;
+//! (`w:delText`, moved-away text), still in the file, are emitted apart;
+//! field codes are skipped but field results kept; the names of
+//! tracked-change and comment authors are emitted with context `Author`;
 //! files in `word/embeddings/` and imported `altChunk` files are handed back
-//! as parts.
+//! as parts. A damaged `word/document.xml` yields the text before the damage
+//! and then a corrupt-file error; a damaged header, note or comment part is
+//! a warning.
 
 mod flow;
 mod odt;

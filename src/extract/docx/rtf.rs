@@ -390,11 +390,7 @@ impl Parser {
     fn text_word(&mut self, word: &str) {
         match word {
             "par" => self.end_para_or_cell_para(),
-            "sect" => {
-                if !self.para.text.trim().is_empty() {
-                    self.end_para_or_cell_para();
-                }
-            }
+            "sect" if !self.para.text.trim().is_empty() => self.end_para_or_cell_para(),
             "line" => self.put("\n"),
             "tab" => self.put("\t"),
             "cell" => self.end_cell(),

@@ -49,11 +49,7 @@ pub fn fields(xml: &str) -> Vec<Field> {
     let mut path: Vec<(String, Option<String>)> = Vec::new();
     let mut text = String::new();
     let mut out = Vec::new();
-    loop {
-        let event = match reader.read_event() {
-            Ok(e) => e,
-            Err(_) => break,
-        };
+    while let Ok(event) = reader.read_event() {
         match event {
             Event::Start(e) => {
                 flush_field(&path, &mut text, &mut out);
