@@ -43,11 +43,7 @@ fn main() -> ExitCode {
     };
     match generate(&out, &opts) {
         Ok(labels) => {
-            println!(
-                "wrote {} labels to {}",
-                labels.len(),
-                out.join("labels.jsonl").display()
-            );
+            println!("wrote {} labels to {}", labels.len(), out.join("labels.jsonl").display());
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -8,32 +8,18 @@ use super::{Cat, Ctx, Line};
 
 /// A cell quoted as Excel would quote it.
 fn quote(s: &str, delim: char) -> String {
-    if s.contains([delim, '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    if s.contains([delim, '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 /// Builds the file bytes and labels each cell `row R, col Header` (header is row 1).
-pub fn table(
-    ctx: &mut Ctx,
-    path: &str,
-    delim: char,
-    header: &[&str],
-    rows: &[Vec<Line>],
-) -> Vec<u8> {
+pub fn table(ctx: &mut Ctx, path: &str, delim: char, header: &[&str], rows: &[Vec<Line>]) -> Vec<u8> {
     let mut out = String::new();
     let line = |cells: Vec<String>| cells.join(&delim.to_string()) + "\r\n";
     out.push_str(&line(header.iter().map(|h| quote(h, delim)).collect()));
     for (r, row) in rows.iter().enumerate() {
         out.push_str(&line(row.iter().map(|c| quote(&c.text, delim)).collect()));
         for (c, cell) in row.iter().enumerate() {
-            let loc = format!(
-                "row {}, col {}",
-                r + 2,
-                header.get(c).copied().unwrap_or("")
-            );
+            let loc = format!("row {}, col {}", r + 2, header.get(c).copied().unwrap_or(""));
             for (cat, v) in &cell.items {
                 ctx.label(path, *cat, v, &loc);
             }
@@ -51,28 +37,19 @@ fn val(cat: Cat, s: impl Into<String>) -> Line {
 
 /// The referrer cell: "Dr Amir Khan (Len Valley Practice)".
 fn referrer_cell(r: &Person) -> Line {
-    Line::new()
-        .t(format!("{} ", r.title))
-        .v(Cat::Name, r.full())
-        .t(format!(" ({})", r.org))
+    Line::new().t(format!("{} ", r.title)).v(Cat::Name, r.full()).t(format!(" ({})", r.org))
 }
 
 /// The free-text notes cell, sometimes naming a carer, sometimes a negative.
 fn notes_cell(c: &Person, rng: &mut Rng) -> Line {
     match rng.below(6) {
-        0 => Line::new()
-            .t(format!("Lives with {} ", c.kin.relation))
-            .v(Cat::Name, &c.kin.first),
+        0 => Line::new().t(format!("Lives with {} ", c.kin.relation)).v(Cat::Name, &c.kin.first),
         1 => Line::new()
             .t("Carer: ")
             .v(Cat::Name, c.kin.full())
             .t(", ")
             .v(Cat::Phone, values::fmt_phone(&c.kin.phone, rng)),
-        2 => plain(format!(
-            "Invoice {} paid {}",
-            negative::invoice(rng),
-            negative::amount(rng)
-        )),
+        2 => plain(format!("Invoice {} paid {}", negative::invoice(rng), negative::amount(rng))),
         3 => plain(format!("Old NI no {} rejected", values::bad_nino(rng))),
         4 => plain(format!("Referral ref {}", negative::reference(rng))),
         _ => Line::new(),
@@ -160,12 +137,7 @@ fn grant_rows(ctx: &mut Ctx, ids: &[usize]) -> Vec<Vec<Line>> {
 /// Hardship payments to clients' cards.
 fn card_rows(ctx: &mut Ctx) -> Vec<Vec<Line>> {
     let rng = &mut ctx.rng;
-    let with_card = ctx
-        .pool
-        .clients
-        .iter()
-        .filter(|c| c.card.is_some())
-        .take(8 * ctx.scale);
+    let with_card = ctx.pool.clients.iter().filter(|c| c.card.is_some()).take(8 * ctx.scale);
     with_card
         .map(|c| {
             vec![
@@ -216,26 +188,12 @@ pub fn write_all(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) {
     files.push((path.into(), table(ctx, path, ';', &GRANT_HEADER, &rows)));
 
     let rows = card_rows(ctx);
-    let header = [
-        "Payment ref",
-        "Client name",
-        "Card number",
-        "Amount",
-        "Date",
-    ];
+    let header = ["Payment ref", "Client name", "Card number", "Amount", "Date"];
     let path = "Finance/hardship-card-payments.csv";
     files.push((path.into(), table(ctx, path, ',', &header, &rows)));
 
     let rows = invoice_rows(&mut ctx.rng, 12 * ctx.scale);
-    let header = [
-        "Invoice no",
-        "Supplier",
-        "Company no",
-        "Date",
-        "Amount",
-        "VAT",
-        "PO reference",
-    ];
+    let header = ["Invoice no", "Supplier", "Company no", "Date", "Amount", "VAT", "PO reference"];
     let path = "Finance/invoices-2024.csv";
     files.push((path.into(), table(ctx, path, ',', &header, &rows)));
 }

@@ -21,10 +21,7 @@ const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main
 
 /// Escapes text for XML.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Byte offsets where runs break: inside some names and emails, at some item edges.
@@ -68,10 +65,7 @@ fn paragraph_xml(line: &Line, rng: &mut Rng) -> String {
             1 => "<w:rPr><w:rFonts w:ascii=\"Arial\" w:hAnsi=\"Arial\"/></w:rPr>",
             _ => "",
         };
-        xml.push_str(&format!(
-            "<w:r>{rpr}<w:t xml:space=\"preserve\">{}</w:t></w:r>",
-            esc(piece)
-        ));
+        xml.push_str(&format!("<w:r>{rpr}<w:t xml:space=\"preserve\">{}</w:t></w:r>", esc(piece)));
     }
     xml.push_str("</w:p>");
     xml
@@ -85,9 +79,7 @@ fn document_xml(ctx: &mut Ctx, path: &str, blocks: &[Block]) -> String {
         match b {
             Block::Para(line) => {
                 para_no += 1;
-                ctx.label_lines(path, std::slice::from_ref(line), |_| {
-                    format!("paragraph {para_no}")
-                });
+                ctx.label_lines(path, std::slice::from_ref(line), |_| format!("paragraph {para_no}"));
                 body.push_str(&paragraph_xml(line, &mut ctx.rng));
             }
             Block::Table(rows) => {
@@ -98,10 +90,7 @@ fn document_xml(ctx: &mut Ctx, path: &str, blocks: &[Block]) -> String {
                     for (c, cell) in row.iter().enumerate() {
                         let loc = format!("table {table_no} row {} cell {}", r + 1, c + 1);
                         ctx.label_lines(path, std::slice::from_ref(cell), |_| loc.clone());
-                        body.push_str(&format!(
-                            "<w:tc>{}</w:tc>",
-                            paragraph_xml(cell, &mut ctx.rng)
-                        ));
+                        body.push_str(&format!("<w:tc>{}</w:tc>", paragraph_xml(cell, &mut ctx.rng)));
                     }
                     body.push_str("</w:tr>");
                 }
@@ -115,13 +104,7 @@ fn document_xml(ctx: &mut Ctx, path: &str, blocks: &[Block]) -> String {
 }
 
 /// A complete docx: labels its content and the creator in core.xml.
-pub fn build(
-    ctx: &mut Ctx,
-    path: &str,
-    title: &str,
-    creator: &str,
-    blocks: &[Block],
-) -> io::Result<Vec<u8>> {
+pub fn build(ctx: &mut Ctx, path: &str, title: &str, creator: &str, blocks: &[Block]) -> io::Result<Vec<u8>> {
     let document = document_xml(ctx, path, blocks);
     ctx.label(path, Cat::Name, creator, "metadata creator");
     let types = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -147,24 +130,12 @@ fn para(s: impl AsRef<str>) -> Block {
 }
 
 /// An offer letter to volunteer/staff member `p`, signed by `s`.
-fn offer_letter(
-    p: &Person,
-    s: &Person,
-    charity: &super::people::Charity,
-    rng: &mut Rng,
-) -> Vec<Block> {
+fn offer_letter(p: &Person, s: &Person, charity: &super::people::Charity, rng: &mut Rng) -> Vec<Block> {
     vec![
-        para(format!(
-            "{} - Registered charity no. {} - Tel {}",
-            charity.name, charity.number, charity.phone
-        )),
+        para(format!("{} - Registered charity no. {} - Tel {}", charity.name, charity.number, charity.phone)),
         para(""),
         para(event_date(rng)),
-        Block::Para(
-            Line::new()
-                .t(format!("{} ", p.title))
-                .v(Cat::Name, p.full()),
-        ),
+        Block::Para(Line::new().t(format!("{} ", p.title)).v(Cat::Name, p.full())),
         Block::Para(Line::new().v(Cat::Address, p.street_line())),
         para(p.town),
         Block::Para(Line::new().v(Cat::Postcode, values::fmt_postcode(&p.postcode, rng))),
@@ -172,12 +143,7 @@ fn offer_letter(
         Block::Para(Line::new().t("Dear ").v(Cat::Name, &p.first).t(",")),
         para(format!(
             "Offer of employment: {}",
-            rng.pick(&[
-                "Family Support Worker",
-                "Link Worker",
-                "Youth Worker",
-                "Administrator"
-            ])
+            rng.pick(&["Family Support Worker", "Link Worker", "Youth Worker", "Administrator"])
         )),
         para(format!(
             "I am delighted to offer you this post at a salary of {} per annum, starting on {}. Your reference number is {}.",
@@ -203,38 +169,19 @@ fn offer_letter(
 }
 
 /// An appointment letter to client `c` from worker `s`: "Dear Mrs Roberts,".
-fn appointment_letter(
-    c: &Person,
-    s: &Person,
-    charity: &super::people::Charity,
-    rng: &mut Rng,
-) -> Vec<Block> {
+fn appointment_letter(c: &Person, s: &Person, charity: &super::people::Charity, rng: &mut Rng) -> Vec<Block> {
     let greeting = if rng.chance(50) {
-        Line::new()
-            .t(format!("Dear {} ", c.title))
-            .v(Cat::Name, &c.surname)
-            .t(",")
+        Line::new().t(format!("Dear {} ", c.title)).v(Cat::Name, &c.surname).t(",")
     } else {
         Line::new().t("Dear ").v(Cat::Name, &c.first).t(",")
     };
     vec![
-        para(format!(
-            "{} - Registered charity no. {}",
-            charity.name, charity.number
-        )),
+        para(format!("{} - Registered charity no. {}", charity.name, charity.number)),
         para(format!("Our ref: {}", negative::reference(rng))),
         para(event_date(rng)),
-        Block::Para(
-            Line::new()
-                .t(format!("{} ", c.title))
-                .v(Cat::Name, c.full()),
-        ),
+        Block::Para(Line::new().t(format!("{} ", c.title)).v(Cat::Name, c.full())),
         Block::Para(Line::new().v(Cat::Address, c.street_line())),
-        Block::Para(
-            Line::new()
-                .t(format!("{} ", c.town))
-                .v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng)),
-        ),
+        Block::Para(Line::new().t(format!("{} ", c.town)).v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng))),
         para(""),
         Block::Para(greeting),
         para(format!(
@@ -259,42 +206,24 @@ fn appointment_letter(
 
 /// A two-column label | value table, as in a typical application form.
 fn form_table(rows: Vec<(&str, Line)>) -> Block {
-    Block::Table(
-        rows.into_iter()
-            .map(|(k, v)| vec![Line::new().t(k), v])
-            .collect(),
-    )
+    Block::Table(rows.into_iter().map(|(k, v)| vec![Line::new().t(k), v]).collect())
 }
 
 fn application_form(p: &Person, rng: &mut Rng) -> Vec<Block> {
     vec![
         para("Volunteer application form"),
-        para(
-            "Please complete all sections. Information is held in line with our Data Protection Policy.",
-        ),
+        para("Please complete all sections. Information is held in line with our Data Protection Policy."),
         form_table(vec![
             ("Full name", Line::new().v(Cat::Name, p.full())),
             ("Date of birth", Line::new().v(Cat::Dob, p.dob.fmt_any(rng))),
-            (
-                "National Insurance number",
-                Line::new().v(Cat::Nino, values::fmt_nino(&p.nino, rng)),
-            ),
+            ("National Insurance number", Line::new().v(Cat::Nino, values::fmt_nino(&p.nino, rng))),
             ("Address", Line::new().v(Cat::Address, p.street_line())),
             ("Town", Line::new().t(p.town)),
-            (
-                "Postcode",
-                Line::new().v(Cat::Postcode, values::fmt_postcode(&p.postcode, rng)),
-            ),
-            (
-                "Telephone",
-                Line::new().v(Cat::Phone, values::fmt_phone(&p.mobile, rng)),
-            ),
+            ("Postcode", Line::new().v(Cat::Postcode, values::fmt_postcode(&p.postcode, rng))),
+            ("Telephone", Line::new().v(Cat::Phone, values::fmt_phone(&p.mobile, rng))),
             ("Email", Line::new().v(Cat::Email, &p.email)),
             ("Bank sort code", Line::new().v(Cat::SortCode, &p.sort_code)),
-            (
-                "Account number",
-                Line::new().v(Cat::BankAccount, &p.account),
-            ),
+            ("Account number", Line::new().v(Cat::BankAccount, &p.account)),
         ]),
         para(""),
         Block::Para(
@@ -313,43 +242,19 @@ pub fn referral_form(c: &Person, r: &Person, rng: &mut Rng) -> Vec<Block> {
     let mut rows = vec![
         ("Client name", Line::new().v(Cat::Name, c.full())),
         ("Date of birth", Line::new().v(Cat::Dob, c.dob.fmt_any(rng))),
-        (
-            "NHS number",
-            Line::new().v(Cat::NhsNumber, values::fmt_nhs(&c.nhs, rng)),
-        ),
-        (
-            "Address line 1",
-            Line::new().v(Cat::Address, c.street_line()),
-        ),
-        (
-            "Postcode",
-            Line::new().v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng)),
-        ),
-        (
-            "Phone",
-            Line::new().v(Cat::Phone, values::fmt_phone(&c.mobile, rng)),
-        ),
+        ("NHS number", Line::new().v(Cat::NhsNumber, values::fmt_nhs(&c.nhs, rng))),
+        ("Address line 1", Line::new().v(Cat::Address, c.street_line())),
+        ("Postcode", Line::new().v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng))),
+        ("Phone", Line::new().v(Cat::Phone, values::fmt_phone(&c.mobile, rng))),
     ];
     if let Some(card) = &c.card {
-        rows.push((
-            "Card for hardship payment",
-            Line::new().v(Cat::BankCard, card),
-        ));
+        rows.push(("Card for hardship payment", Line::new().v(Cat::BankCard, card)));
     }
-    rows.push((
-        "Referrer",
-        Line::new()
-            .t(format!("{} ", r.title))
-            .v(Cat::Name, r.full())
-            .t(format!(", {}", r.org)),
-    ));
+    rows.push(("Referrer", Line::new().t(format!("{} ", r.title)).v(Cat::Name, r.full()).t(format!(", {}", r.org))));
     vec![
         para("Referral form"),
         form_table(rows),
-        para(format!(
-            "Reason for referral: carer stress; referral ref {}.",
-            negative::reference(rng)
-        )),
+        para(format!("Reason for referral: carer stress; referral ref {}.", negative::reference(rng))),
     ]
 }
 

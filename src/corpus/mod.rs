@@ -135,12 +135,7 @@ impl Ctx {
     pub fn new(opts: &Options) -> Ctx {
         let mut rng = Rng::new(opts.seed);
         let pool = Pool::new(&mut rng, opts.scale.max(1));
-        Ctx {
-            rng,
-            pool,
-            labels: Vec::new(),
-            scale: opts.scale.max(1),
-        }
+        Ctx { rng, pool, labels: Vec::new(), scale: opts.scale.max(1) }
     }
 
     /// Records one label.

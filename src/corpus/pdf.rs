@@ -14,15 +14,7 @@ use super::{Cat, Ctx, Line};
 
 /// Text as WinAnsi bytes (Latin-1 covers what the report uses, `£` included).
 fn win_ansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| {
-            if (c as u32) < 256 {
-                c as u32 as u8
-            } else {
-                b'?'
-            }
-        })
-        .collect()
+    s.chars().map(|c| if (c as u32) < 256 { c as u32 as u8 } else { b'?' }).collect()
 }
 
 /// The content stream of one page of lines.
@@ -34,10 +26,7 @@ fn page_content(lines: &[Line]) -> Content {
         Operation::new("Td", vec![56.into(), 780.into()]),
     ];
     for l in lines {
-        ops.push(Operation::new(
-            "Tj",
-            vec![Object::String(win_ansi(&l.text), StringFormat::Literal)],
-        ));
+        ops.push(Operation::new("Tj", vec![Object::String(win_ansi(&l.text), StringFormat::Literal)]));
         ops.push(Operation::new("T*", vec![]));
     }
     ops.push(Operation::new("ET", vec![]));
@@ -56,9 +45,7 @@ pub fn build(pages: &[Vec<Line>]) -> io::Result<Vec<u8>> {
     for lines in pages {
         let content = page_content(lines).encode().map_err(io::Error::other)?;
         let content_id = doc.add_object(Stream::new(dictionary! {}, content));
-        let page_id = doc.add_object(
-            dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id },
-        );
+        let page_id = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id });
         kids.push(page_id.into());
     }
     let count = kids.len() as i64;
@@ -85,12 +72,7 @@ fn statistics(rng: &mut Rng, serves: &str) -> Vec<Line> {
         t("Our quarter in numbers"),
         t(""),
         t(format!("Referrals received: {}", rng.range(120, 400))),
-        t(format!(
-            "{} supported: {} (up {}% on last year)",
-            serves,
-            rng.range(90, 300),
-            rng.range(2, 30)
-        )),
+        t(format!("{} supported: {} (up {}% on last year)", serves, rng.range(90, 300), rng.range(2, 30))),
         t(format!(
             "Sources: GP surgeries {}%, schools {}%, self-referral {}%",
             rng.range(20, 45),
@@ -102,22 +84,10 @@ fn statistics(rng: &mut Rng, serves: &str) -> Vec<Line> {
             negative::amount(rng),
             negative::amount(rng)
         )),
-        t(format!(
-            "Volunteer hours: {} across Maidstone, Ashford and Canterbury",
-            rng.range(400, 2000)
-        )),
-        t(format!(
-            "Average wait from referral to first contact: {} days",
-            rng.range(3, 21)
-        )),
-        t(format!(
-            "Helpline calls answered between 9:00 and 17:00: {}",
-            rng.range(300, 1500)
-        )),
-        t(format!(
-            "Report approved by the trustees on {}.",
-            event_date(rng)
-        )),
+        t(format!("Volunteer hours: {} across Maidstone, Ashford and Canterbury", rng.range(400, 2000))),
+        t(format!("Average wait from referral to first contact: {} days", rng.range(3, 21))),
+        t(format!("Helpline calls answered between 9:00 and 17:00: {}", rng.range(300, 1500))),
+        t(format!("Report approved by the trustees on {}.", event_date(rng))),
     ]
 }
 
@@ -125,26 +95,13 @@ fn case_study(c: &Person, s: &Person, rng: &mut Rng) -> Vec<Line> {
     vec![
         t("Case study (shared with consent)"),
         t(""),
-        Line::new().v(Cat::Name, c.full()).t(format!(
-            " was referred to us in {} by the GP.",
-            values::MONTHS[rng.below(12)]
-        )),
         Line::new()
-            .v(Cat::Name, &c.first)
-            .t(" cares for a relative and felt isolated before joining our group."),
-        Line::new()
-            .t("Working with ")
-            .v(Cat::Name, s.full())
-            .t(format!(", our {},", s.job)),
-        Line::new()
-            .v(Cat::Name, &c.first)
-            .t(" now attends the weekly support group in ")
-            .t(c.town)
-            .t("."),
-        Line::new()
-            .t("Contact (with permission): ")
-            .v(Cat::Address, c.street_line())
-            .t(","),
+            .v(Cat::Name, c.full())
+            .t(format!(" was referred to us in {} by the GP.", values::MONTHS[rng.below(12)])),
+        Line::new().v(Cat::Name, &c.first).t(" cares for a relative and felt isolated before joining our group."),
+        Line::new().t("Working with ").v(Cat::Name, s.full()).t(format!(", our {},", s.job)),
+        Line::new().v(Cat::Name, &c.first).t(" now attends the weekly support group in ").t(c.town).t("."),
+        Line::new().t("Contact (with permission): ").v(Cat::Address, c.street_line()).t(","),
         Line::new()
             .t(format!("{} ", c.town))
             .v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng))
@@ -159,26 +116,13 @@ pub fn write_all(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) -> io::Resul
         let ceo = ctx.pool.staff[0].clone();
         let rng = &mut ctx.rng;
         let mut pages = vec![vec![
-            t(format!(
-                "{} - Quarterly report Q{} 2024",
-                ch.name,
-                q % 4 + 1
-            )),
-            t(format!(
-                "Registered charity no. {}. Enquiries: info@{} or {}",
-                ch.number, ch.domain, ch.phone
-            )),
+            t(format!("{} - Quarterly report Q{} 2024", ch.name, q % 4 + 1)),
+            t(format!("Registered charity no. {}. Enquiries: info@{} or {}", ch.number, ch.domain, ch.phone)),
             t(""),
-            t(format!(
-                "This quarter we supported more {} than ever before.",
-                ch.serves
-            )),
+            t(format!("This quarter we supported more {} than ever before.", ch.serves)),
             t("Thank you to our volunteers, funders and partners, including Citizens Advice."),
             t(""),
-            Line::new()
-                .t("Signed: ")
-                .v(Cat::Name, ceo.full())
-                .t(", Chief Executive"),
+            Line::new().t("Signed: ").v(Cat::Name, ceo.full()).t(", Chief Executive"),
         ]];
         pages.push(statistics(rng, "Carers"));
         for k in 0..2 {

@@ -9,18 +9,8 @@ const FIRST_NAMES: &str = include_str!("names/first_names.txt");
 const SURNAMES: &str = include_str!("names/surnames.txt");
 
 /// Name groups (tags in the name files) with their weights in the pool.
-const GROUPS: &[(&str, usize)] = &[
-    ("gb", 40),
-    ("ie", 7),
-    ("pl", 8),
-    ("ro", 5),
-    ("in", 9),
-    ("pk", 8),
-    ("ng", 7),
-    ("gh", 5),
-    ("ke", 3),
-    ("zh", 4),
-];
+const GROUPS: &[(&str, usize)] =
+    &[("gb", 40), ("ie", 7), ("pl", 8), ("ro", 5), ("in", 9), ("pk", 8), ("ng", 7), ("gh", 5), ("ke", 3), ("zh", 4)];
 
 /// Words the templates use with a capital letter (places, organisations,
 /// streets, months): a person with such a name would make the labels ambiguous.
@@ -215,8 +205,8 @@ const STREETS: &[&str] = &[
     "Faversham",
 ];
 const STREET_TYPES: &[&str] = &[
-    "Road", "Street", "Lane", "Avenue", "Close", "Court", "Drive", "Way", "Gardens", "Crescent",
-    "Place", "Grove", "Terrace",
+    "Road", "Street", "Lane", "Avenue", "Close", "Court", "Drive", "Way", "Gardens", "Crescent", "Place", "Grove",
+    "Terrace",
 ];
 const PROVIDERS: &[&str] = &[
     "gmail.com",
@@ -319,11 +309,7 @@ impl Names {
             })
             .filter(|t| ok(t.2))
             .collect();
-        let last = SURNAMES
-            .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .filter(|t| ok(t.1))
-            .collect();
+        let last = SURNAMES.lines().filter_map(|l| l.split_once('\t')).filter(|t| ok(t.1)).collect();
         Names { first, last }
     }
 
@@ -344,23 +330,11 @@ impl Names {
         let g = Self::group(rng);
         let female = rng.chance(55);
         let sex = if female { "f" } else { "m" };
-        let firsts: Vec<_> = self
-            .first
-            .iter()
-            .filter(|t| t.0 == g && (t.1 == sex || t.1 == "u"))
-            .collect();
+        let firsts: Vec<_> = self.first.iter().filter(|t| t.0 == g && (t.1 == sex || t.1 == "u")).collect();
         let sg = if rng.chance(10) { "gb" } else { g };
         let lasts: Vec<_> = self.last.iter().filter(|t| t.0 == sg).collect();
-        let first = if firsts.is_empty() {
-            "Sam"
-        } else {
-            rng.pick(&firsts).2
-        };
-        let last = if lasts.is_empty() {
-            "Smith"
-        } else {
-            rng.pick(&lasts).1
-        };
+        let first = if firsts.is_empty() { "Sam" } else { rng.pick(&firsts).2 };
+        let last = if lasts.is_empty() { "Smith" } else { rng.pick(&lasts).1 };
         (first.to_string(), last.to_string(), female)
     }
 }
@@ -379,11 +353,7 @@ fn personal_email(first: &str, last: &str, dob: Date, rng: &mut Rng) -> String {
 
 /// A title to match the person.
 fn title(female: bool, rng: &mut Rng) -> &'static str {
-    if female {
-        *rng.pick(&["Mrs", "Ms", "Miss", "Ms"])
-    } else {
-        "Mr"
-    }
+    if female { rng.pick(&["Mrs", "Ms", "Miss", "Ms"]).to_owned() } else { "Mr" }
 }
 
 /// The charity that owns the drive.
@@ -443,42 +413,18 @@ const STAFF_JOBS: &[&str] = &[
     "Chief Executive",
     "Advice Caseworker",
 ];
-const VOLUNTEER_ROLES: &[&str] = &[
-    "Befriender",
-    "Driver",
-    "Helpline volunteer",
-    "Youth mentor",
-    "Admin support",
-    "Group facilitator",
-];
+const VOLUNTEER_ROLES: &[&str] =
+    &["Befriender", "Driver", "Helpline volunteer", "Youth mentor", "Admin support", "Group facilitator"];
 const REFERRER_ORGS: &[(&str, &str, &str)] = &[
     ("Len Valley Practice", "GP", "nhs.net"),
     ("Bower Mount Medical Centre", "Practice Nurse", "nhs.net"),
     ("Wincheap Surgery", "Social Prescriber", "nhs.net"),
-    (
-        "Invicta Grammar School",
-        "Pastoral Lead",
-        "invicta.kent.sch.uk",
-    ),
-    (
-        "Oakwood Park School",
-        "Designated Safeguarding Lead",
-        "oakwoodpark.kent.sch.uk",
-    ),
+    ("Invicta Grammar School", "Pastoral Lead", "invicta.kent.sch.uk"),
+    ("Oakwood Park School", "Designated Safeguarding Lead", "oakwoodpark.kent.sch.uk"),
     ("Kent County Council", "Social Worker", "kent.gov.uk"),
 ];
-const RELATIONS: &[&str] = &[
-    "husband",
-    "wife",
-    "daughter",
-    "son",
-    "mother",
-    "father",
-    "partner",
-    "sister",
-    "brother",
-    "neighbour",
-];
+const RELATIONS: &[&str] =
+    &["husband", "wife", "daughter", "son", "mother", "father", "partner", "sister", "brother", "neighbour"];
 
 /// Everyone in the corpus.
 pub struct Pool {
@@ -496,30 +442,18 @@ impl Pool {
         let charity = CHARITIES[rng.below(CHARITIES.len())].clone();
         let mut seen = std::collections::HashSet::new();
         let mut make = |role: Role, n: usize, rng: &mut Rng| -> Vec<Person> {
-            (0..n)
-                .map(|i| person(&names, role, i as u32, &charity, &mut seen, rng))
-                .collect()
+            (0..n).map(|i| person(&names, role, i as u32, &charity, &mut seen, rng)).collect()
         };
         let clients = make(Role::Client, 30 * scale, rng);
         let volunteers = make(Role::Volunteer, 8 * scale, rng);
         let staff = make(Role::Staff, 4 + scale, rng);
         let referrers = make(Role::Referrer, 6 * scale, rng);
-        Pool {
-            charity,
-            clients,
-            volunteers,
-            staff,
-            referrers,
-        }
+        Pool { charity, clients, volunteers, staff, referrers }
     }
 
     /// Every person, for the tests' re-scan.
     pub fn everyone(&self) -> impl Iterator<Item = &Person> {
-        self.clients
-            .iter()
-            .chain(&self.volunteers)
-            .chain(&self.staff)
-            .chain(&self.referrers)
+        self.clients.iter().chain(&self.volunteers).chain(&self.staff).chain(&self.referrers)
     }
 }
 
@@ -556,26 +490,14 @@ fn person(
     let email = if domain.is_empty() {
         personal_email(&first, &surname, dob, rng)
     } else if role == Role::Staff {
-        format!(
-            "{}.{}@{domain}",
-            &values::fold(&first)[..1],
-            values::fold(&surname)
-        )
+        format!("{}.{}@{domain}", &values::fold(&first)[..1], values::fold(&surname))
     } else {
-        format!(
-            "{}.{}@{domain}",
-            values::fold(&first),
-            values::fold(&surname)
-        )
+        format!("{}.{}@{domain}", values::fold(&first), values::fold(&surname))
     };
     Person {
         role,
         id: 1000 + i * 7 + rng.range(0, 6),
-        title: if job == "GP" {
-            "Dr"
-        } else {
-            title(female, rng)
-        },
+        title: if job == "GP" { "Dr" } else { title(female, rng) },
         dob,
         nino: values::nino(rng),
         nhs: values::nhs(rng),
@@ -592,7 +514,7 @@ fn person(
         kin: Kin {
             first: kf,
             surname: kin_surname,
-            relation: *rng.pick(RELATIONS),
+            relation: RELATIONS[rng.below(RELATIONS.len())],
             phone: values::phone(rng, true),
         },
         job,

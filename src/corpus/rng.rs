@@ -43,9 +43,7 @@ impl Rng {
 
     /// `n` random decimal digits.
     pub fn digits(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + self.below(10) as u8))
-            .collect()
+        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
     }
 
     /// A fresh generator for a sub-task, so adding draws in one writer does
@@ -61,12 +59,8 @@ mod tests {
 
     #[test]
     fn same_seed_same_stream_and_spread() {
-        let a: Vec<u64> = (0..5)
-            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
-            .collect();
-        let b: Vec<u64> = (0..5)
-            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
-            .collect();
+        let a: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
+        let b: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
         assert_eq!(a, b);
         let mut r = Rng::new(1);
         let mut seen = [0u32; 10];

@@ -24,17 +24,9 @@ fn corpus() -> (tempfile::TempDir, Vec<Label>) {
 /// Every file under `root`, relative, `/`-separated, with its bytes.
 fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root)
-        .into_iter()
-        .filter_map(|e| e.ok())
-    {
+    for e in walkdir::WalkDir::new(root).into_iter().filter_map(|e| e.ok()) {
         if e.file_type().is_file() {
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = e.path().strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
             out.insert(rel, std::fs::read(e.path()).unwrap());
         }
     }
@@ -43,9 +35,7 @@ fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
 
 fn unzip(bytes: &[u8], name: &str) -> Vec<u8> {
     let mut z = ::zip::ZipArchive::new(Cursor::new(bytes)).expect("zip opens");
-    let mut f = z
-        .by_name(name)
-        .unwrap_or_else(|_| panic!("no {name} in zip"));
+    let mut f = z.by_name(name).unwrap_or_else(|_| panic!("no {name} in zip"));
     let mut out = Vec::new();
     f.read_to_end(&mut out).unwrap();
     out
@@ -74,21 +64,14 @@ fn plain_body(m: &ParsedMail) -> String {
     if m.subparts.is_empty() {
         return m.get_body().expect("body decodes");
     }
-    m.subparts
-        .iter()
-        .find(|p| p.ctype.mimetype == "text/plain")
-        .map(|p| p.get_body().unwrap())
-        .expect("text part")
+    m.subparts.iter().find(|p| p.ctype.mimetype == "text/plain").map(|p| p.get_body().unwrap()).expect("text part")
 }
 
 /// The bytes of a labelled path, following `!` into zips, attachments and mbox messages.
 fn resolve(all: &BTreeMap<String, Vec<u8>>, path: &str) -> Vec<u8> {
     let mut parts = path.split('!');
     let outer = parts.next().unwrap();
-    let mut bytes = all
-        .get(outer)
-        .unwrap_or_else(|| panic!("missing file {outer}"))
-        .clone();
+    let mut bytes = all.get(outer).unwrap_or_else(|| panic!("missing file {outer}")).clone();
     let mut kind = outer.to_string();
     for inner in parts {
         bytes = if kind.ends_with(".zip") {
@@ -102,13 +85,7 @@ fn resolve(all: &BTreeMap<String, Vec<u8>>, path: &str) -> Vec<u8> {
             let part = m
                 .subparts
                 .iter()
-                .find(|p| {
-                    p.get_content_disposition()
-                        .params
-                        .get("filename")
-                        .map(String::as_str)
-                        == Some(name)
-                })
+                .find(|p| p.get_content_disposition().params.get("filename").map(String::as_str) == Some(name))
                 .unwrap_or_else(|| panic!("no attachment {name}"));
             part.get_body_raw().unwrap()
         };
@@ -121,24 +98,13 @@ fn resolve(all: &BTreeMap<String, Vec<u8>>, path: &str) -> Vec<u8> {
 fn text_at(kind: &str, bytes: &[u8], location: &str) -> Option<String> {
     if kind.ends_with(".txt") {
         let n: usize = location.strip_prefix("line ")?.parse().ok()?;
-        return String::from_utf8(bytes.to_vec())
-            .ok()?
-            .lines()
-            .nth(n - 1)
-            .map(str::to_string);
+        return String::from_utf8(bytes.to_vec()).ok()?.lines().nth(n - 1).map(str::to_string);
     }
     if kind.ends_with(".csv") {
         let (row, col) = location.strip_prefix("row ")?.split_once(", col ")?;
         let row: usize = row.parse().ok()?;
-        let delim = if bytes.split(|b| *b == b'\n').next()?.contains(&b';') {
-            b';'
-        } else {
-            b','
-        };
-        let mut rdr = ::csv::ReaderBuilder::new()
-            .delimiter(delim)
-            .has_headers(false)
-            .from_reader(bytes);
+        let delim = if bytes.split(|b| *b == b'\n').next()?.contains(&b';') { b';' } else { b',' };
+        let mut rdr = ::csv::ReaderBuilder::new().delimiter(delim).has_headers(false).from_reader(bytes);
         let recs: Vec<::csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
         let ci = recs[0].iter().position(|h| h == col)?;
         return recs.get(row - 1)?.get(ci).map(str::to_string);
@@ -193,23 +159,9 @@ fn every_person_value_in_text_files_is_labelled() {
             p.kin.surname.clone(),
             p.email.clone(),
         ]);
-        needles.extend([
-            p.postcode.clone(),
-            p.postcode.to_lowercase(),
-            p.postcode.replace(' ', ""),
-        ]);
+        needles.extend([p.postcode.clone(), p.postcode.to_lowercase(), p.postcode.replace(' ', "")]);
         let n = &p.nino;
-        needles.extend([
-            n.clone(),
-            format!(
-                "{} {} {} {} {}",
-                &n[..2],
-                &n[2..4],
-                &n[4..6],
-                &n[6..8],
-                &n[8..]
-            ),
-        ]);
+        needles.extend([n.clone(), format!("{} {} {} {} {}", &n[..2], &n[2..4], &n[4..6], &n[6..8], &n[8..])]);
         let h = &p.nhs;
         needles.extend([
             h.clone(),
@@ -220,11 +172,7 @@ fn every_person_value_in_text_files_is_labelled() {
         needles.extend(p.card.clone());
     }
     let all = files(&dir.path().join("drive"));
-    let mut text_paths: Vec<String> = all
-        .keys()
-        .filter(|p| p.ends_with(".txt"))
-        .cloned()
-        .collect();
+    let mut text_paths: Vec<String> = all.keys().filter(|p| p.ends_with(".txt")).cloned().collect();
     text_paths.push("Archive/old-files.zip!Notes/helpline-log-2019.txt".into());
     let mut found = 0;
     for path in &text_paths {
@@ -271,28 +219,17 @@ fn default_corpus_size_and_category_spread() {
     let (dir, labels) = corpus();
     let n_files = files(&dir.path().join("drive")).len();
     assert!((40..=60).contains(&n_files), "{n_files} files");
-    assert!(
-        (400..=900).contains(&labels.len()),
-        "{} labels",
-        labels.len()
-    );
+    assert!((400..=900).contains(&labels.len()), "{} labels", labels.len());
     for cat in Cat::ALL {
         let n = labels.iter().filter(|l| l.category == cat).count();
         assert!(n >= 15, "{cat:?}: {n}");
     }
     let jsonl = std::fs::read_to_string(dir.path().join("labels.jsonl")).unwrap();
-    let parsed: Vec<Label> = jsonl
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let parsed: Vec<Label> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(parsed, labels);
     assert!(jsonl.contains(r#""category":"nhs_number""#));
     // Role mailboxes appear in the corpus but are never labelled.
-    assert!(
-        labels
-            .iter()
-            .all(|l| !l.value.starts_with("referrals@") && !l.value.starts_with("info@"))
-    );
+    assert!(labels.iter().all(|l| !l.value.starts_with("referrals@") && !l.value.starts_with("info@")));
 }
 
 #[test]
@@ -305,9 +242,7 @@ fn labelled_identifiers_are_valid() {
             Cat::BankCard => values::luhn_ok(&l.value),
             Cat::SortCode => l.value.len() == 8 && l.value.matches('-').count() == 2,
             Cat::BankAccount => l.value.len() == 8 && l.value.bytes().all(|b| b.is_ascii_digit()),
-            Cat::Name => !["Mr ", "Mrs ", "Ms ", "Miss ", "Dr "]
-                .iter()
-                .any(|t| l.value.starts_with(t)),
+            Cat::Name => !["Mr ", "Mrs ", "Ms ", "Miss ", "Dr "].iter().any(|t| l.value.starts_with(t)),
             _ => !l.value.trim().is_empty() && l.value.trim() == l.value,
         };
         assert!(ok, "{l:?}");
@@ -370,12 +305,8 @@ fn binary_formats_open_with_their_readers_and_hold_the_labels() {
         let ext = kind.rsplit('.').next().unwrap();
         let bytes = resolve(&all, &l.path);
         let text = match (ext, l.location.as_str()) {
-            ("docx", "metadata creator") => {
-                String::from_utf8(unzip(&bytes, "docProps/core.xml")).unwrap()
-            }
-            ("xlsx", "metadata creator") => {
-                String::from_utf8(unzip(&bytes, "docProps/core.xml")).unwrap()
-            }
+            ("docx", "metadata creator") => String::from_utf8(unzip(&bytes, "docProps/core.xml")).unwrap(),
+            ("xlsx", "metadata creator") => String::from_utf8(unzip(&bytes, "docProps/core.xml")).unwrap(),
             ("docx", loc) => {
                 let (paras, cells) = docx_text(&bytes);
                 match loc.strip_prefix("paragraph ") {
@@ -393,9 +324,7 @@ fn binary_formats_open_with_their_readers_and_hold_the_labels() {
                     Data::String(s) => s.clone(),
                     Data::DateTime(d) => {
                         let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
-                        (base + chrono::Days::new(d.as_f64() as u64))
-                            .format("%Y-%m-%d")
-                            .to_string()
+                        (base + chrono::Days::new(d.as_f64() as u64)).format("%Y-%m-%d").to_string()
                     }
                     other => format!("{other}"),
                 }
@@ -423,8 +352,7 @@ fn docx_runs_are_split_inside_labelled_values() {
         .iter()
         .filter(|l| l.path.ends_with(".docx") && matches!(l.category, Cat::Name | Cat::Email))
         .filter(|l| {
-            let xml =
-                String::from_utf8(unzip(&resolve(&all, &l.path), "word/document.xml")).unwrap();
+            let xml = String::from_utf8(unzip(&resolve(&all, &l.path), "word/document.xml")).unwrap();
             !xml.contains(&docx::esc(&l.value))
         })
         .count();

@@ -11,33 +11,21 @@ use super::{Cat, Ctx, Line};
 pub fn mention(p: &Person, rng: &mut Rng) -> Line {
     match rng.below(5) {
         0 | 1 => Line::new().v(Cat::Name, &p.first),
-        2 => Line::new()
-            .t(format!("{} ", p.title))
-            .v(Cat::Name, &p.surname),
+        2 => Line::new().t(format!("{} ", p.title)).v(Cat::Name, &p.surname),
         3 => Line::new().v(Cat::Name, p.full()),
-        _ => Line::new()
-            .t(format!("{} ", p.title))
-            .v(Cat::Name, p.full()),
+        _ => Line::new().t(format!("{} ", p.title)).v(Cat::Name, p.full()),
     }
 }
 
 /// A relative, by first name or full name.
 pub fn kin_mention(k: &Kin, rng: &mut Rng) -> Line {
-    if rng.chance(50) {
-        Line::new().v(Cat::Name, &k.first)
-    } else {
-        Line::new().v(Cat::Name, k.full())
-    }
+    if rng.chance(50) { Line::new().v(Cat::Name, &k.first) } else { Line::new().v(Cat::Name, k.full()) }
 }
 
 /// A date that is not a date of birth (visit, meeting, review).
 pub fn event_date(rng: &mut Rng) -> String {
     let d = Date::random(rng, 2023, 2024);
-    if rng.chance(50) {
-        d.long()
-    } else {
-        d.slashed()
-    }
+    if rng.chance(50) { d.long() } else { d.slashed() }
 }
 
 /// "she" or "he".
@@ -60,18 +48,24 @@ pub fn dob_lines(p: &Person, rng: &mut Rng) -> Vec<Line> {
 fn sentence(c: &Person, s: &Person, rng: &mut Rng) -> Line {
     let k = &c.kin;
     match rng.below(14) {
-        0 => Line::new()
-            .t(format!("{}: home visit to ", event_date(rng)))
-            .join(mention(c, rng))
-            .t(format!(" in {} at {}.", c.town, negative::time(rng))),
+        0 => Line::new().t(format!("{}: home visit to ", event_date(rng))).join(mention(c, rng)).t(format!(
+            " in {} at {}.",
+            c.town,
+            negative::time(rng)
+        )),
         1 => mention(c, rng)
-            .t(format!(" told me {} has been struggling since {} {} ", pron(c), if c.female { "her" } else { "his" }, k.relation))
+            .t(format!(
+                " told me {} has been struggling since {} {} ",
+                pron(c),
+                if c.female { "her" } else { "his" },
+                k.relation
+            ))
             .join(kin_mention(k, rng))
             .t(" went into hospital."),
-        2 => Line::new()
-            .t("Spoke to ")
-            .v(Cat::Name, &c.first)
-            .t(format!(" today about the carer's assessment with Kent County Council; next review on {}.", event_date(rng))),
+        2 => Line::new().t("Spoke to ").v(Cat::Name, &c.first).t(format!(
+            " today about the carer's assessment with Kent County Council; next review on {}.",
+            event_date(rng)
+        )),
         3 => kin_mention(k, rng)
             .t(format!(" ({}, next of kin) can be reached on ", k.relation))
             .v(Cat::Phone, values::fmt_phone(&k.phone, rng))
@@ -91,11 +85,11 @@ fn sentence(c: &Person, s: &Person, rng: &mut Rng) -> Line {
             .t(format!(", {}, ", c.town))
             .v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng))
             .t(" from now on."),
-        7 => mention(s, rng)
-            .t(format!(" ({}) will follow up by email at ", s.job))
-            .v(Cat::Email, &c.email)
-            .t("."),
-        8 => Line::new().t("The surgery confirmed NHS number ").v(Cat::NhsNumber, values::fmt_nhs(&c.nhs, rng)).t(" on the referral."),
+        7 => mention(s, rng).t(format!(" ({}) will follow up by email at ", s.job)).v(Cat::Email, &c.email).t("."),
+        8 => Line::new()
+            .t("The surgery confirmed NHS number ")
+            .v(Cat::NhsNumber, values::fmt_nhs(&c.nhs, rng))
+            .t(" on the referral."),
         9 => Line::new()
             .t(format!("The NI number on the old form, {}, was wrong; the correct one is ", values::bad_nino(rng)))
             .v(Cat::Nino, values::fmt_nino(&c.nino, rng))
@@ -108,7 +102,7 @@ fn sentence(c: &Person, s: &Person, rng: &mut Rng) -> Line {
         )),
         11 => Line::new()
             .v(Cat::Name, &c.first)
-            .t(format!(" would prefer a call on "))
+            .t(" would prefer a call on ")
             .v(Cat::Phone, values::fmt_phone(&c.mobile, rng))
             .t(format!(" after {}.", negative::time(rng))),
         12 => match &c.card {
@@ -136,19 +130,10 @@ pub fn case_note(ctx: &mut Ctx, ci: usize) -> Vec<Line> {
     let charity = &ctx.pool.charity;
     let mut out = vec![
         Line::new().t("CASE NOTES - CONFIDENTIAL"),
-        Line::new().t(format!(
-            "{} - Registered charity no. {}",
-            charity.name, charity.number
-        )),
-        Line::new()
-            .t("Client: ")
-            .v(Cat::Name, c.full())
-            .t(format!(" (ID C{})", c.id)),
+        Line::new().t(format!("{} - Registered charity no. {}", charity.name, charity.number)),
+        Line::new().t("Client: ").v(Cat::Name, c.full()).t(format!(" (ID C{})", c.id)),
         Line::new().t(format!("Referral ref: {}", negative::reference(rng))),
-        Line::new()
-            .t("Caseworker: ")
-            .v(Cat::Name, s.full())
-            .t(format!(", {}", s.job)),
+        Line::new().t("Caseworker: ").v(Cat::Name, s.full()).t(format!(", {}", s.job)),
     ];
     out.extend(dob_lines(c, rng));
     if rng.chance(50) {
@@ -165,17 +150,9 @@ pub fn case_note(ctx: &mut Ctx, ci: usize) -> Vec<Line> {
         out.push(Line::new().t(c.town));
         out.push(Line::new().v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng)));
     }
-    out.push(
-        Line::new()
-            .t("Tel: ")
-            .v(Cat::Phone, values::fmt_phone(&c.mobile, rng)),
-    );
+    out.push(Line::new().t("Tel: ").v(Cat::Phone, values::fmt_phone(&c.mobile, rng)));
     if rng.chance(50) {
-        out.push(
-            Line::new()
-                .t("NHS no: ")
-                .v(Cat::NhsNumber, values::fmt_nhs(&c.nhs, rng)),
-        );
+        out.push(Line::new().t("NHS no: ").v(Cat::NhsNumber, values::fmt_nhs(&c.nhs, rng)));
     }
     for _ in 0..rng.range(2, 3) {
         out.push(Line::new());
@@ -189,29 +166,17 @@ pub fn case_note(ctx: &mut Ctx, ci: usize) -> Vec<Line> {
         out.push(para);
     }
     out.push(Line::new());
-    out.push(
-        Line::new()
-            .t("- ")
-            .v(Cat::Name, s.full())
-            .t(format!(", {}", s.job)),
-    );
+    out.push(Line::new().t("- ").v(Cat::Name, s.full()).t(format!(", {}", s.job)));
     out
 }
 
 /// A phone log: calls from clients, with non-DOB dates and times.
 pub fn phone_log(ctx: &mut Ctx, year: u32) -> Vec<Line> {
     let rng = &mut ctx.rng;
-    let mut out = vec![
-        Line::new().t(format!("Helpline call log {year}")),
-        Line::new(),
-    ];
+    let mut out = vec![Line::new().t(format!("Helpline call log {year}")), Line::new()];
     for _ in 0..4 + 2 * ctx.scale {
         let c = &ctx.pool.clients[rng.below(ctx.pool.clients.len())];
-        let d = Date {
-            y: year,
-            m: rng.range(1, 12),
-            d: rng.range(1, 28),
-        };
+        let d = Date { y: year, m: rng.range(1, 12), d: rng.range(1, 28) };
         let topic = rng.pick(&[
             "respite care",
             "blue badge",
@@ -222,11 +187,7 @@ pub fn phone_log(ctx: &mut Ctx, year: u32) -> Vec<Line> {
         ]);
         out.push(
             Line::new()
-                .t(format!(
-                    "{} {}  Call from ",
-                    d.slashed(),
-                    negative::time(rng)
-                ))
+                .t(format!("{} {}  Call from ", d.slashed(), negative::time(rng)))
                 .v(Cat::Name, c.full())
                 .t(" (")
                 .v(Cat::Phone, values::fmt_phone(&c.mobile, rng))
@@ -330,31 +291,16 @@ pub fn write_all(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) {
     }
     for year in [2023, 2024] {
         let lines = phone_log(ctx, year);
-        emit(
-            ctx,
-            files,
-            &format!("Admin/helpline-log-{year}.txt"),
-            &lines,
-        );
+        emit(ctx, files, &format!("Admin/helpline-log-{year}.txt"), &lines);
     }
     for i in 0..2 * ctx.scale {
         let lines = minutes(ctx);
-        emit(
-            ctx,
-            files,
-            &format!("Admin/minutes/trustees-{:02}.txt", i + 1),
-            &lines,
-        );
+        emit(ctx, files, &format!("Admin/minutes/trustees-{:02}.txt", i + 1), &lines);
     }
     let lines = policy(ctx);
     emit(ctx, files, "Admin/data-protection-policy.txt", &lines);
     let lines = template(ctx);
-    emit(
-        ctx,
-        files,
-        "Templates/appointment-letter-template.txt",
-        &lines,
-    );
+    emit(ctx, files, "Templates/appointment-letter-template.txt", &lines);
 }
 
 /// A mail-merge template: placeholders and example values, nothing personal.

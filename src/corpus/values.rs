@@ -32,11 +32,7 @@ pub const MONTHS: [&str; 12] = [
 impl Date {
     /// A random date in years `lo..=hi` (days 1-28, so every month is valid).
     pub fn random(rng: &mut Rng, lo: u32, hi: u32) -> Date {
-        Date {
-            y: rng.range(lo, hi),
-            m: rng.range(1, 12),
-            d: rng.range(1, 28),
-        }
+        Date { y: rng.range(lo, hi), m: rng.range(1, 12), d: rng.range(1, 28) }
     }
     /// `YYYY-MM-DD`, the form the spreadsheet extractor renders date cells in.
     pub fn iso(&self) -> String {
@@ -65,9 +61,8 @@ impl Date {
 const NINO_FIRST: &[u8] = b"ABCEGHJKLMNOPRSTWXYZ";
 const NINO_SECOND: &[u8] = b"ABCEGHJKLMNPRSTWXYZ";
 /// Unused prefixes plus administrative ones (kept out of the valid pool).
-const NINO_BAD_PREFIX: &[&str] = &[
-    "BG", "GB", "KN", "NK", "NT", "TN", "ZZ", "OO", "CR", "FY", "MW", "NC", "PP", "PY", "PZ",
-];
+const NINO_BAD_PREFIX: &[&str] =
+    &["BG", "GB", "KN", "NK", "NT", "TN", "ZZ", "OO", "CR", "FY", "MW", "NC", "PP", "PY", "PZ"];
 
 /// A valid NINO, compact: `AB123456C`.
 pub fn nino(rng: &mut Rng) -> String {
@@ -86,14 +81,7 @@ pub fn nino(rng: &mut Rng) -> String {
 pub fn fmt_nino(compact: &str, rng: &mut Rng) -> String {
     if rng.chance(55) && compact.len() == 9 {
         let c = compact;
-        format!(
-            "{} {} {} {} {}",
-            &c[..2],
-            &c[2..4],
-            &c[4..6],
-            &c[6..8],
-            &c[8..]
-        )
+        format!("{} {} {} {} {}", &c[..2], &c[2..4], &c[4..6], &c[6..8], &c[8..])
     } else {
         compact.to_string()
     }
@@ -114,28 +102,16 @@ pub fn is_valid_nino(s: &str) -> bool {
 pub fn bad_nino(rng: &mut Rng) -> String {
     let digits = rng.digits(6);
     let v = match rng.below(3) {
-        0 => format!(
-            "{}{digits}{}",
-            rng.pick(&["DQ", "GB", "FI", "QV", "TN"]),
-            char::from(b'A' + rng.below(4) as u8)
-        ),
+        0 => format!("{}{digits}{}", rng.pick(&["DQ", "GB", "FI", "QV", "TN"]), char::from(b'A' + rng.below(4) as u8)),
         1 => format!("{}{digits}E", &nino(rng)[..2]),
-        _ => format!(
-            "{}{digits}{}",
-            rng.pick(&["ZZ", "BG", "NK", "UA", "VE"]),
-            "C"
-        ),
+        _ => format!("{}{digits}{}", rng.pick(&["ZZ", "BG", "NK", "UA", "VE"]), "C"),
     };
     fmt_nino(&v, rng)
 }
 
 /// The NHS mod-11 check digit for nine digits, or None where it would be 10.
 fn nhs_check(nine: &[u8]) -> Option<u8> {
-    let sum: u32 = nine
-        .iter()
-        .enumerate()
-        .map(|(i, d)| u32::from(d - b'0') * (10 - i as u32))
-        .sum();
+    let sum: u32 = nine.iter().enumerate().map(|(i, d)| u32::from(d - b'0') * (10 - i as u32)).sum();
     match 11 - sum % 11 {
         11 => Some(0),
         10 => None,
@@ -150,12 +126,7 @@ pub fn is_valid_nhs(s: &str) -> bool {
 }
 
 fn nhs_prefix(rng: &mut Rng) -> String {
-    if rng.chance(50) {
-        rng.range(400, 499)
-    } else {
-        rng.range(600, 799)
-    }
-    .to_string()
+    if rng.chance(50) { rng.range(400, 499) } else { rng.range(600, 799) }.to_string()
 }
 
 /// A valid NHS number in the England/Wales ranges, ten plain digits.
@@ -223,12 +194,8 @@ const INWARD_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
 /// A valid postcode, upper case with a space, and its town.
 pub fn postcode(rng: &mut Rng) -> (String, &'static str) {
     let (out, town) = *rng.pick(OUTWARDS);
-    let inward = format!(
-        "{}{}{}",
-        rng.below(10),
-        char::from(*rng.pick(INWARD_LETTERS)),
-        char::from(*rng.pick(INWARD_LETTERS))
-    );
+    let inward =
+        format!("{}{}{}", rng.below(10), char::from(*rng.pick(INWARD_LETTERS)), char::from(*rng.pick(INWARD_LETTERS)));
     (format!("{out} {inward}"), town)
 }
 
@@ -247,11 +214,7 @@ pub fn phone(rng: &mut Rng, mobile: bool) -> String {
         if rng.chance(40) {
             format!("07700900{}", rng.digits(3))
         } else {
-            format!(
-                "07{}{}",
-                rng.pick(&["4", "5", "7", "8", "9"]),
-                rng.digits(8)
-            )
+            format!("07{}{}", rng.pick(&["4", "5", "7", "8", "9"]), rng.digits(8))
         }
     } else {
         match rng.below(5) {
@@ -296,29 +259,16 @@ pub fn luhn_ok(s: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &x)| {
-            if i % 2 == 1 {
-                if x * 2 > 9 { x * 2 - 9 } else { x * 2 }
-            } else {
-                x
-            }
-        })
+        .map(|(i, &x)| if i % 2 == 1 { if x * 2 > 9 { x * 2 - 9 } else { x * 2 } } else { x })
         .sum();
-    !d.is_empty() && sum % 10 == 0
+    !d.is_empty() && sum.is_multiple_of(10)
 }
 
 /// A Luhn-valid Visa or Mastercard number written in four groups of four.
 pub fn card(rng: &mut Rng) -> String {
-    let prefix = if rng.chance(60) {
-        "4".to_string()
-    } else {
-        format!("5{}", rng.range(1, 5))
-    };
+    let prefix = if rng.chance(60) { "4".to_string() } else { format!("5{}", rng.range(1, 5)) };
     let body = format!("{prefix}{}", rng.digits(15 - prefix.len()));
-    let check = (0..10)
-        .map(|c| format!("{body}{c}"))
-        .find(|s| luhn_ok(s))
-        .unwrap_or_default();
+    let check = (0..10).map(|c| format!("{body}{c}")).find(|s| luhn_ok(s)).unwrap_or_default();
     let g: Vec<&str> = (0..4).map(|i| &check[i * 4..i * 4 + 4]).collect();
     g.join(" ")
 }
@@ -375,11 +325,7 @@ pub mod negative {
     /// `£1,250.00`.
     pub fn amount(rng: &mut Rng) -> String {
         let pounds = rng.range(12, 9800);
-        let p = if pounds >= 1000 {
-            format!("{},{:03}", pounds / 1000, pounds % 1000)
-        } else {
-            pounds.to_string()
-        };
+        let p = if pounds >= 1000 { format!("{},{:03}", pounds / 1000, pounds % 1000) } else { pounds.to_string() };
         format!("£{p}.{}", rng.pick(&["00", "50", "25", "99"]))
     }
     /// `10:30am`, `14:15`.
@@ -389,11 +335,7 @@ pub mod negative {
         if rng.chance(50) {
             format!("{h}:{m}")
         } else {
-            format!(
-                "{}:{m}{}",
-                if h > 12 { h - 12 } else { h },
-                if h >= 12 { "pm" } else { "am" }
-            )
+            format!("{}:{m}{}", if h > 12 { h - 12 } else { h }, if h >= 12 { "pm" } else { "am" })
         }
     }
 }

@@ -64,12 +64,7 @@ fn sheet(
                 }
             };
             if let Some(cat) = cat {
-                ctx.label(
-                    path,
-                    cat,
-                    &shown,
-                    &format!("{name}!{}{}", col_letter(c), r + 1),
-                );
+                ctx.label(path, cat, &shown, &format!("{name}!{}{}", col_letter(c), r + 1));
             }
         }
     }
@@ -84,9 +79,7 @@ fn text(s: impl Into<String>, cat: Option<Cat>) -> (Cell, Option<Cat>) {
 fn build(ctx: &mut Ctx, path: &str) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let author = ctx.pool.staff[ctx.rng.below(ctx.pool.staff.len())].full();
-    let props = DocProperties::new()
-        .set_author(&author)
-        .set_creation_datetime(&ExcelDateTime::from_ymd(2024, 1, 15)?);
+    let props = DocProperties::new().set_author(&author).set_creation_datetime(&ExcelDateTime::from_ymd(2024, 1, 15)?);
     wb.set_properties(&props);
     ctx.label(path, Cat::Name, &author, "metadata creator");
 
@@ -127,13 +120,7 @@ fn build(ctx: &mut Ctx, path: &str) -> Result<Vec<u8>, XlsxError> {
         .collect();
     sheet(ctx, wb.add_worksheet(), path, "Volunteers", &header, rows)?;
 
-    let header = [
-        "Volunteer ID",
-        "Volunteer",
-        "Next of kin",
-        "Relationship",
-        "Phone",
-    ];
+    let header = ["Volunteer ID", "Volunteer", "Next of kin", "Relationship", "Phone"];
     let rng = &mut ctx.rng;
     let rows = vols
         .iter()
@@ -147,14 +134,7 @@ fn build(ctx: &mut Ctx, path: &str) -> Result<Vec<u8>, XlsxError> {
             ]
         })
         .collect();
-    sheet(
-        ctx,
-        wb.add_worksheet(),
-        path,
-        "Emergency contacts",
-        &header,
-        rows,
-    )?;
+    sheet(ctx, wb.add_worksheet(), path, "Emergency contacts", &header, rows)?;
     wb.save_to_buffer()
 }
 

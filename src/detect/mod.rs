@@ -193,7 +193,7 @@ fn digits_isolated(text: &str, start: usize, end: usize) -> bool {
         || (matches!(after, Some(b'.') | Some(b',')) && b.get(end + 1).is_some_and(u8::is_ascii_digit));
     let value_starts_digit = b.get(start).is_some_and(u8::is_ascii_digit);
     let value_ends_digit = end > 0 && b[end - 1].is_ascii_digit();
-    !(value_starts_digit && digit_before) && !(value_ends_digit && digit_after)
+    (!value_starts_digit || !digit_before) && (!value_ends_digit || !digit_after)
 }
 
 /// Keep the best of overlapping hits: higher confidence first, then longer.

@@ -404,7 +404,7 @@ impl Finder<'_, '_> {
                 return;
             }
             let sep = gap.trim();
-            if !(matches!(sep, "," | "&" | "and" | ", and" | ";") && !gap.contains('\n')) {
+            if !matches!(sep, "," | "&" | "and" | ", and" | ";") || gap.contains('\n') {
                 return;
             }
             let end = self.run_from(next, 3, false);
@@ -481,8 +481,8 @@ impl Finder<'_, '_> {
 
     /// `Siobhan` on its own.
     fn single(&mut self, rule: usize, used: &mut [bool]) {
-        for i in 0..self.tokens.len() {
-            let t = &self.tokens[i];
+        let mut singles = Vec::new();
+        for (i, t) in self.tokens.iter().enumerate() {
             if used[i] || !t.cap || t.technical || !t.first || t.ambiguous || t.stop || t.title {
                 continue;
             }
@@ -492,9 +492,11 @@ impl Finder<'_, '_> {
             if joined_prev || joined_next {
                 continue;
             }
-            let (s, e) = (t.start, t.end);
-            self.push(rule, s, e, 1.0);
             used[i] = true;
+            singles.push((t.start, t.end));
+        }
+        for (s, e) in singles {
+            self.push(rule, s, e, 1.0);
         }
     }
 
@@ -560,7 +562,7 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
         return None;
     }
     let words: Vec<(usize, &str)> = trimmed
-        .split(|c: char| c == ' ' || c == ',')
+        .split([' ', ','])
         .scan(0usize, |pos, w| {
             let start = trimmed[*pos..].find(w).map_or(*pos, |p| *pos + p);
             *pos = start + w.len();

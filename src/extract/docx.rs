@@ -47,15 +47,12 @@ const MAIN_PART: &str = "word/document.xml";
 pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     let bytes = input.bytes(limits.max_in_memory)?;
     let mut pkg = Package::open(&bytes, "docx", limits)?;
-    let main = main_part(&mut pkg).ok_or_else(|| {
-        ExtractError::corrupt("docx", "no word/document.xml: not a Word document")
-    })?;
+    let main = main_part(&mut pkg)
+        .ok_or_else(|| ExtractError::corrupt("docx", "no word/document.xml: not a Word document"))?;
     let doc = parse_wml(&pkg.read_xml(&main)?);
     emit_body(&doc.flow, emit);
     if doc.too_deep {
-        emit.warn(format!(
-            "{main}: tables or text boxes nested too deeply; some text may be missing"
-        ));
+        emit.warn(format!("{main}: tables or text boxes nested too deeply; some text may be missing"));
     }
     emit_authors("tracked change author", &doc.authors, emit);
     emit_side_parts(&mut pkg, emit);
@@ -81,9 +78,7 @@ fn main_part(pkg: &mut Package<'_>) -> Option<String> {
     let mut reader = NsReader::from_str(&rels);
     loop {
         match reader.read_event() {
-            Ok(Event::Empty(e) | Event::Start(e))
-                if xml::local(e.name().as_ref()) == "Relationship" =>
-            {
+            Ok(Event::Empty(e) | Event::Start(e)) if xml::local(e.name().as_ref()) == "Relationship" => {
                 let is_main = xml::attr(&e, "Type").is_some_and(|t| t.ends_with("/officeDocument"));
                 if let Some(target) = xml::attr(&e, "Target").filter(|_| is_main) {
                     let target = target.trim_start_matches('/').to_string();
@@ -147,11 +142,7 @@ fn classify(ns: &ResolveResult<'_>, local: &str) -> Tag {
         _ => "",
     };
     if ns == MC {
-        return if local == "Fallback" {
-            Tag::Fallback
-        } else {
-            Tag::Other
-        };
+        return if local == "Fallback" { Tag::Fallback } else { Tag::Other };
     }
     if ns == MATH {
         return if local == "t" { Tag::Text } else { Tag::Other };
@@ -181,10 +172,8 @@ fn classify(ns: &ResolveResult<'_>, local: &str) -> Tag {
 
 /// Whether a WordprocessingML element records a tracked change (and so its author).
 fn is_change(local: &str) -> bool {
-    matches!(
-        local,
-        "ins" | "del" | "moveFrom" | "moveTo" | "cellIns" | "cellDel" | "cellMerge"
-    ) || local.ends_with("PrChange")
+    matches!(local, "ins" | "del" | "moveFrom" | "moveTo" | "cellIns" | "cellDel" | "cellMerge")
+        || local.ends_with("PrChange")
 }
 
 /// Parser state over one WordprocessingML part.
@@ -226,11 +215,7 @@ impl WmlParser {
                 }
             }
             Tag::HeaderRow if on(e) => self.flow.mark_header_row(),
-            Tag::GridSpan => self.flow.set_cell_span(
-                xml::attr(e, "val")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(1),
-            ),
+            Tag::GridSpan => self.flow.set_cell_span(xml::attr(e, "val").and_then(|v| v.parse().ok()).unwrap_or(1)),
             Tag::TextBox if !empty => self.flow.start_flow(),
             Tag::Run if !empty => self.runs += 1,
             Tag::Text if !empty => self.in_text = true,
@@ -286,10 +271,7 @@ impl WmlParser {
             Tag::Item if self.in_item => {
                 self.in_item = false;
                 let blocks = self.flow.end_flow();
-                self.items.push(Item {
-                    author: self.item_author.take(),
-                    blocks,
-                });
+                self.items.push(Item { author: self.item_author.take(), blocks });
             }
             _ => {}
         }
@@ -315,10 +297,7 @@ fn parse_wml(text: &str) -> Wml {
         let (ns, event) = match reader.read_resolved_event() {
             Ok(x) => x,
             Err(e) => {
-                error = Some(format!(
-                    "XML error at byte {}: {e}",
-                    reader.error_position()
-                ));
+                error = Some(format!("XML error at byte {}: {e}", reader.error_position()));
                 break;
             }
         };
@@ -352,13 +331,7 @@ fn parse_wml(text: &str) -> Wml {
             _ => {}
         }
     }
-    Wml {
-        too_deep: p.flow.too_deep(),
-        flow: p.flow.finish(),
-        items: p.items,
-        authors: p.authors,
-        error,
-    }
+    Wml { too_deep: p.flow.too_deep(), flow: p.flow.finish(), items: p.items, authors: p.authors, error }
 }
 
 /// Emit each distinct author name with context `Author`.
@@ -379,11 +352,8 @@ fn part_number(name: &str, stem: &str) -> Option<u32> {
 
 /// Parts named `{stem}N.xml`, ordered by N.
 fn numbered_parts(pkg: &Package<'_>, stem: &str) -> Vec<(u32, String)> {
-    let mut parts: Vec<(u32, String)> = pkg
-        .names()
-        .iter()
-        .filter_map(|n| part_number(n, stem).map(|k| (k, n.clone())))
-        .collect();
+    let mut parts: Vec<(u32, String)> =
+        pkg.names().iter().filter_map(|n| part_number(n, stem).map(|k| (k, n.clone()))).collect();
     parts.sort();
     parts
 }
@@ -391,10 +361,7 @@ fn numbered_parts(pkg: &Package<'_>, stem: &str) -> Vec<(u32, String)> {
 /// Text in charts (titles, category and series names) and SmartArt
 /// diagrams, one item a line, located `chart N` / `diagram N`.
 fn emit_drawings(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
-    for (stem, label) in [
-        ("word/charts/chart", "chart"),
-        ("word/diagrams/data", "diagram"),
-    ] {
+    for (stem, label) in [("word/charts/chart", "chart"), ("word/diagrams/data", "diagram")] {
         for (k, name) in numbered_parts(pkg, stem) {
             let Some(text) = read_optional(pkg, &name, emit) else {
                 continue;
@@ -410,11 +377,7 @@ fn emit_drawings(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
                 .map(|f| f.text)
                 .collect();
             if !lines.is_empty() {
-                emit.segment(Segment::fixed(
-                    &format!("{label} {k}"),
-                    &lines.join("\n"),
-                    None,
-                ));
+                emit.segment(Segment::fixed(&format!("{label} {k}"), &lines.join("\n"), None));
             }
         }
     }
@@ -430,11 +393,9 @@ fn emit_side_parts(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
             }
         }
     }
-    for (name, label) in [
-        ("word/footnotes.xml", "footnote"),
-        ("word/endnotes.xml", "endnote"),
-        ("word/comments.xml", "comment"),
-    ] {
+    for (name, label) in
+        [("word/footnotes.xml", "footnote"), ("word/endnotes.xml", "endnote"), ("word/comments.xml", "comment")]
+    {
         if !pkg.has(name) {
             continue;
         }
@@ -524,11 +485,7 @@ fn emit_metadata(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
     if let Some(text) = read_optional(pkg, "docProps/custom.xml", emit) {
         for f in xml::fields(&text) {
             if let Some(name) = f.name.as_deref().filter(|_| f.path.len() == 3) {
-                emit.segment(Segment::fixed(
-                    &format!("metadata custom {name}"),
-                    &f.text,
-                    Some(name),
-                ));
+                emit.segment(Segment::fixed(&format!("metadata custom {name}"), &f.text, Some(name)));
             }
         }
     }
@@ -539,21 +496,14 @@ fn read_optional(pkg: &mut Package<'_>, name: &str, emit: &mut dyn Emit) -> Opti
     if !pkg.has(name) {
         return None;
     }
-    pkg.read_xml(name)
-        .map_err(|e| emit.warn(format!("{name} not read: {e}")))
-        .ok()
+    pkg.read_xml(name).map_err(|e| emit.warn(format!("{name} not read: {e}"))).ok()
 }
 
 /// Files embedded in the document (a spreadsheet, another document) and
 /// imported chunks (`w:altChunk`: HTML, RTF or another docx shown as part of
 /// the body), handed back as parts named by their path in the package.
 fn emit_embedded(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
-    let names: Vec<String> = pkg
-        .names()
-        .iter()
-        .filter(|n| !n.ends_with('/') && is_embedded(n))
-        .cloned()
-        .collect();
+    let names: Vec<String> = pkg.names().iter().filter(|n| !n.ends_with('/') && is_embedded(n)).cloned().collect();
     for name in names {
         match pkg.read(&name) {
             Ok(bytes) => emit.part(&name, &bytes),
@@ -564,9 +514,7 @@ fn emit_embedded(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
 
 fn is_embedded(name: &str) -> bool {
     let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
-    name.starts_with("word/embeddings/")
-        || file.starts_with("afchunk")
-        || file.starts_with("altchunk")
+    name.starts_with("word/embeddings/") || file.starts_with("afchunk") || file.starts_with("altchunk")
 }
 
 #[cfg(test)]

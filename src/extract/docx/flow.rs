@@ -82,11 +82,7 @@ pub const MAX_NESTING: usize = 64;
 
 impl Default for FlowBuilder {
     fn default() -> Self {
-        FlowBuilder {
-            stack: vec![Frame::Flow(Vec::new())],
-            overflow: 0,
-            too_deep: false,
-        }
+        FlowBuilder { stack: vec![Frame::Flow(Vec::new())], overflow: 0, too_deep: false }
     }
 }
 
@@ -117,11 +113,7 @@ impl FlowBuilder {
 
     /// Pop the top frame if it is of the wanted kind (never the root flow).
     fn pop_if(&mut self, want: impl Fn(&Frame) -> bool) -> Option<Frame> {
-        if self.stack.len() > 1 && self.stack.last().is_some_and(want) {
-            self.stack.pop()
-        } else {
-            None
-        }
+        if self.stack.len() > 1 && self.stack.last().is_some_and(want) { self.stack.pop() } else { None }
     }
 
     pub fn start_para(&mut self) {
@@ -197,12 +189,7 @@ impl FlowBuilder {
 
     /// Mark the row being read as a header row.
     pub fn mark_header_row(&mut self) {
-        if let Some(Frame::Row(row)) = self
-            .stack
-            .iter_mut()
-            .rev()
-            .find(|f| matches!(f, Frame::Row(_)))
-        {
+        if let Some(Frame::Row(row)) = self.stack.iter_mut().rev().find(|f| matches!(f, Frame::Row(_))) {
             row.header = true;
         }
     }
@@ -234,12 +221,7 @@ impl FlowBuilder {
 
     /// Set how many grid columns the cell being read spans.
     pub fn set_cell_span(&mut self, span: u32) {
-        if let Some(Frame::Cell(_, s)) = self
-            .stack
-            .iter_mut()
-            .rev()
-            .find(|f| matches!(f, Frame::Cell(..)))
-        {
+        if let Some(Frame::Cell(_, s)) = self.stack.iter_mut().rev().find(|f| matches!(f, Frame::Cell(..))) {
             *s = span.clamp(1, 1000);
         }
     }
@@ -409,10 +391,7 @@ impl Lines {
             self.text.push('\n');
         }
         // One paragraph stays one line.
-        self.text.extend(
-            line.chars()
-                .map(|c| if c == '\n' || c == '\r' { '\t' } else { c }),
-        );
+        self.text.extend(line.chars().map(|c| if c == '\n' || c == '\r' { '\t' } else { c }));
         self.count += 1;
         if self.text.len() >= BLOCK_BYTES {
             self.flush(emit);
@@ -431,11 +410,7 @@ impl Lines {
 
 /// Emit a document body: paragraph blocks, table cells and text boxes.
 pub fn emit_body(blocks: &[Block], emit: &mut dyn Emit) {
-    let mut lines = Lines {
-        text: String::new(),
-        first: 1,
-        count: 0,
-    };
+    let mut lines = Lines { text: String::new(), first: 1, count: 0 };
     let mut para = 0u64;
     let mut table = 0u32;
     for block in blocks {
@@ -463,15 +438,8 @@ pub fn emit_body(blocks: &[Block], emit: &mut dyn Emit) {
 
 /// Emit each cell of a table with its label as context.
 fn emit_table(number: u32, rows: &[Row], emit: &mut dyn Emit) {
-    let grid: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            r.cells
-                .iter()
-                .map(|c| flatten(&c.blocks).trim().to_string())
-                .collect()
-        })
-        .collect();
+    let grid: Vec<Vec<String>> =
+        rows.iter().map(|r| r.cells.iter().map(|c| flatten(&c.blocks).trim().to_string()).collect()).collect();
     let mode = table_mode(rows, &grid);
     for (r, row) in rows.iter().enumerate() {
         let mut column = 0u32;
@@ -507,31 +475,18 @@ fn table_mode(rows: &[Row], grid: &[Vec<String>]) -> TableMode {
     }
     let first_is_labels = grid[0].len() >= 2 && grid[0].iter().all(|t| is_label(t));
     let two_columns = grid.iter().all(|r| r.len() == 2);
-    let left_are_labels = grid
-        .iter()
-        .all(|r| r.first().is_none_or(|t| t.is_empty() || is_label(t)));
+    let left_are_labels = grid.iter().all(|r| r.first().is_none_or(|t| t.is_empty() || is_label(t)));
     if two_columns && left_are_labels {
         // A two-column table whose left column is all labels is a form, unless
         // its first row is labels and the left column below holds values
         // (names in a list of people rather than field names).
         let below = &grid[1..];
-        let labelled = below
-            .iter()
-            .filter(|r| r[0].ends_with(':') || has_label_word(&r[0]))
-            .count();
+        let labelled = below.iter().filter(|r| r[0].ends_with(':') || has_label_word(&r[0])).count();
         let values_below = below.iter().any(|r| !r[0].is_empty() && !is_label(&r[0]));
         let header = first_is_labels && (values_below || (labelled == 0 && below.len() >= 2));
-        return if header {
-            TableMode::HeaderRow
-        } else {
-            TableMode::Form
-        };
+        return if header { TableMode::HeaderRow } else { TableMode::Form };
     }
-    if first_is_labels {
-        TableMode::HeaderRow
-    } else {
-        TableMode::Form
-    }
+    if first_is_labels { TableMode::HeaderRow } else { TableMode::Form }
 }
 
 /// A cell's label: the cell to its left when that is a label ending in ':'
@@ -545,9 +500,7 @@ fn cell_context(
     c: usize,
     column: u32,
 ) -> Option<String> {
-    let left = (c > 0)
-        .then(|| grid[r][c - 1].as_str())
-        .filter(|t| !t.is_empty());
+    let left = (c > 0).then(|| grid[r][c - 1].as_str()).filter(|t| !t.is_empty());
     if let Some(l) = left
         && l.ends_with(':')
         && is_label(l)
@@ -559,9 +512,7 @@ fn cell_context(
         TableMode::Form if grid[r].len() == 2 => left.filter(|l| is_label(l)).map(label_text),
         // Wider forms ("Name" | "Jane" | "DOB" | "12/03/1985"): only cells that are
         // clearly labels count, so a row of values does not label itself.
-        TableMode::Form if c % 2 == 1 => left
-            .filter(|l| is_label(l) && has_label_word(l))
-            .map(label_text),
+        TableMode::Form if c % 2 == 1 => left.filter(|l| is_label(l) && has_label_word(l)).map(label_text),
         _ => None,
     }
 }
@@ -680,15 +631,12 @@ const LABEL_WORDS: &[&str] = &[
 
 /// Whether a label contains one of [`LABEL_WORDS`].
 fn has_label_word(text: &str) -> bool {
-    text.split(|c: char| !c.is_alphanumeric() && c != '.' && c != '-')
-        .any(|w| {
-            let w = w.to_lowercase();
-            let w = w.trim_end_matches('.');
-            // Plurals too: "Contacts", "Children's names".
-            LABEL_WORDS.contains(&w)
-                || w.strip_suffix('s')
-                    .is_some_and(|s| LABEL_WORDS.contains(&s))
-        })
+    text.split(|c: char| !c.is_alphanumeric() && c != '.' && c != '-').any(|w| {
+        let w = w.to_lowercase();
+        let w = w.trim_end_matches('.');
+        // Plurals too: "Contacts", "Children's names".
+        LABEL_WORDS.contains(&w) || w.strip_suffix('s').is_some_and(|s| LABEL_WORDS.contains(&s))
+    })
 }
 
 /// Whether text looks like a field label rather than a value: one short line
@@ -734,18 +682,8 @@ mod tests {
 
     #[test]
     fn header_row_names_columns() {
-        let s = contexts(&[
-            &["Name", "Phone", "Postcode"],
-            &["Jane Roberts", "07700 900123", "SW1A 1AA"],
-        ]);
-        assert_eq!(
-            s[3],
-            (
-                "table 1 row 2 cell 1".into(),
-                "Jane Roberts".into(),
-                Some("Name".into())
-            )
-        );
+        let s = contexts(&[&["Name", "Phone", "Postcode"], &["Jane Roberts", "07700 900123", "SW1A 1AA"]]);
+        assert_eq!(s[3], ("table 1 row 2 cell 1".into(), "Jane Roberts".into(), Some("Name".into())));
         assert_eq!(s[4].2.as_deref(), Some("Phone"));
         assert_eq!(s[0].2, None);
     }
@@ -754,42 +692,16 @@ mod tests {
     fn form_table_uses_left_label() {
         let s = contexts(&[&["Name", "Jane Roberts"], &["Date of birth", "12/03/1985"]]);
         assert_eq!(s[1].2.as_deref(), Some("Name"));
-        assert_eq!(
-            s[3],
-            (
-                "table 1 row 2 cell 2".into(),
-                "12/03/1985".into(),
-                Some("Date of birth".into())
-            )
-        );
-        let s = contexts(&[
-            &["Name", "Phone"],
-            &["Jane Roberts", "07700 900123"],
-            &["Bob Smith", "07700 900456"],
-        ]);
-        assert_eq!(
-            s[3].2.as_deref(),
-            Some("Phone"),
-            "left column is values, not labels: {s:?}"
-        );
+        assert_eq!(s[3], ("table 1 row 2 cell 2".into(), "12/03/1985".into(), Some("Date of birth".into())));
+        let s = contexts(&[&["Name", "Phone"], &["Jane Roberts", "07700 900123"], &["Bob Smith", "07700 900456"]]);
+        assert_eq!(s[3].2.as_deref(), Some("Phone"), "left column is values, not labels: {s:?}");
         let s = contexts(&[&["Client ref", "HT-0042", "NI number:", "QQ123456C"]]);
         assert_eq!(s[3].2.as_deref(), Some("NI number"));
         assert_eq!(s[1].2.as_deref(), Some("Client ref"));
         assert_eq!(s[2].2, None, "a label beside a value has no label");
-        let s = contexts(&[
-            &["Referrer", "Sue Brown"],
-            &["Siblings", "Amy (7)"],
-            &["Allergies", "none"],
-        ]);
-        assert_eq!(
-            s[3].2.as_deref(),
-            Some("Siblings"),
-            "a form with uncommon labels: {s:?}"
-        );
-        let s = contexts(&[
-            &["Name", "Jane", "DOB", "12/03/1985"],
-            &["Jane Roberts", "Bob", "Sam", "Kim"],
-        ]);
+        let s = contexts(&[&["Referrer", "Sue Brown"], &["Siblings", "Amy (7)"], &["Allergies", "none"]]);
+        assert_eq!(s[3].2.as_deref(), Some("Siblings"), "a form with uncommon labels: {s:?}");
+        let s = contexts(&[&["Name", "Jane", "DOB", "12/03/1985"], &["Jane Roberts", "Bob", "Sam", "Kim"]]);
         assert_eq!(s[3].2.as_deref(), Some("DOB"));
         assert_eq!(s[5].2, None, "names are not labels in a wide table");
     }
@@ -813,11 +725,7 @@ mod tests {
         b.end_para();
         assert!(b.too_deep());
         let blocks = b.finish();
-        assert_eq!(
-            blocks.len(),
-            2,
-            "the outer table, then the paragraph after it"
-        );
+        assert_eq!(blocks.len(), 2, "the outer table, then the paragraph after it");
         assert!(flatten(&blocks).ends_with("x\nafter"));
     }
 

@@ -29,17 +29,12 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     let bytes = input.bytes(limits.max_in_memory)?;
     let mut pkg = Package::open(&bytes, "odt", limits)?;
     if !pkg.has("content.xml") {
-        return Err(ExtractError::corrupt(
-            "odt",
-            "no content.xml: not an OpenDocument text",
-        ));
+        return Err(ExtractError::corrupt("odt", "no content.xml: not an OpenDocument text"));
     }
     let doc = parse_odf(&pkg.read_xml("content.xml")?);
     emit_body(&doc.flow, emit);
     if doc.too_deep {
-        emit.warn(
-            "content.xml: tables or frames nested too deeply; some text may be missing".into(),
-        );
+        emit.warn("content.xml: tables or frames nested too deeply; some text may be missing".into());
     }
     emit_items(&doc, emit);
     if pkg.has("styles.xml") {
@@ -183,10 +178,7 @@ impl OdfParser {
                 }
             }
             Tag::Spaces => {
-                let n = xml::attr(e, "c")
-                    .and_then(|c| c.parse::<usize>().ok())
-                    .unwrap_or(1)
-                    .min(1000);
+                let n = xml::attr(e, "c").and_then(|c| c.parse::<usize>().ok()).unwrap_or(1).min(1000);
                 self.flow.text(&" ".repeat(n));
             }
             Tag::Tab => self.flow.text("\t"),
@@ -218,14 +210,9 @@ impl OdfParser {
 
     /// A table cell; repeated empty cells keep the columns of the cells after them.
     fn start_cell(&mut self, e: &BytesStart<'_>, empty: bool) {
-        let span = xml::attr(e, "number-columns-spanned")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1);
+        let span = xml::attr(e, "number-columns-spanned").and_then(|s| s.parse().ok()).unwrap_or(1);
         let repeat = if empty {
-            xml::attr(e, "number-columns-repeated")
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(1)
-                .clamp(1, MAX_REPEAT)
+            xml::attr(e, "number-columns-repeated").and_then(|s| s.parse().ok()).unwrap_or(1).clamp(1, MAX_REPEAT)
         } else {
             1
         };
@@ -253,11 +240,7 @@ impl OdfParser {
             Tag::Item(_) => {
                 if let Some((kind, author)) = self.open.pop() {
                     let blocks = self.flow.end_flow();
-                    self.out.items.push(Item {
-                        kind,
-                        author,
-                        blocks,
-                    });
+                    self.out.items.push(Item { kind, author, blocks });
                 }
             }
             Tag::ChangeInfo => self.in_change_info = false,
@@ -268,12 +251,7 @@ impl OdfParser {
 
     /// A `dc:creator` names a comment's author or a tracked change's author.
     fn end_creator(&mut self) {
-        let Some(name) = self
-            .creator
-            .take()
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-        else {
+        let Some(name) = self.creator.take().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) else {
             return;
         };
         if self.in_change_info {
@@ -317,10 +295,7 @@ fn parse_odf(text: &str) -> Odf {
         let (ns, event) = match reader.read_resolved_event() {
             Ok(x) => x,
             Err(e) => {
-                p.out.error = Some(format!(
-                    "XML error at byte {}: {e}",
-                    reader.error_position()
-                ));
+                p.out.error = Some(format!("XML error at byte {}: {e}", reader.error_position()));
                 break;
             }
         };
@@ -354,8 +329,7 @@ fn parse_odf(text: &str) -> Odf {
     }
     let mut out = p.out;
     if p.flow.too_deep() {
-        out.error
-            .get_or_insert_with(|| "nested too deeply".to_string());
+        out.error.get_or_insert_with(|| "nested too deeply".to_string());
     }
     out.flow = p.flow.finish();
     out
@@ -393,11 +367,7 @@ fn emit_meta(text: &str, emit: &mut dyn Emit) {
         if f.path[2] == "user-defined"
             && let Some(name) = &f.name
         {
-            emit.segment(Segment::fixed(
-                &format!("metadata custom {name}"),
-                &f.text,
-                Some(name),
-            ));
+            emit.segment(Segment::fixed(&format!("metadata custom {name}"), &f.text, Some(name)));
         } else if let Some((_, location, context)) = META.iter().find(|m| m.0 == f.path[2]) {
             emit.segment(Segment::fixed(location, &f.text, Some(context)));
         }
@@ -414,14 +384,11 @@ mod tests {
 
     fn odt(files: &[(&str, String)]) -> Vec<u8> {
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let stored = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
         zip.start_file("mimetype", stored).unwrap();
-        zip.write_all(b"application/vnd.oasis.opendocument.text")
-            .unwrap();
+        zip.write_all(b"application/vnd.oasis.opendocument.text").unwrap();
         for (name, body) in files {
-            zip.start_file(*name, zip::write::SimpleFileOptions::default())
-                .unwrap();
+            zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
             zip.write_all(body.as_bytes()).unwrap();
         }
         zip.finish().unwrap().into_inner()
@@ -457,17 +424,9 @@ mod tests {
         let meta = format!(
             r#"<office:document-meta {NS}><office:meta><meta:initial-creator>Ann Lee</meta:initial-creator><dc:creator>Bob Smith</dc:creator><meta:user-defined meta:name="Client">Jane Roberts</meta:user-defined></office:meta></office:document-meta>"#
         );
-        let c = run(&odt(&[
-            ("content.xml", content(body)),
-            ("styles.xml", styles),
-            ("meta.xml", meta),
-        ]));
+        let c = run(&odt(&[("content.xml", content(body)), ("styles.xml", styles), ("meta.xml", meta)]));
         let seg = |loc: &str| {
-            c.segments
-                .iter()
-                .find(|s| s.0 == loc)
-                .cloned()
-                .unwrap_or_else(|| panic!("{loc} in {:#?}", c.segments))
+            c.segments.iter().find(|s| s.0 == loc).cloned().unwrap_or_else(|| panic!("{loc} in {:#?}", c.segments))
         };
         assert_eq!(
             seg("paragraph 1").1,
@@ -475,52 +434,26 @@ mod tests {
         );
         assert_eq!(
             seg("table 1 row 2 cell 2"),
-            (
-                "table 1 row 2 cell 2".into(),
-                "SW1A 1AA".into(),
-                Some("Postcode".into())
-            )
+            ("table 1 row 2 cell 2".into(), "SW1A 1AA".into(), Some("Postcode".into()))
         );
         assert_eq!(seg("comment 1").1, "Check with mum on 07700 900123");
-        let author = c
-            .segments
-            .iter()
-            .find(|s| s.0 == "comment 1" && s.2.is_some())
-            .unwrap();
+        let author = c.segments.iter().find(|s| s.0 == "comment 1" && s.2.is_some()).unwrap();
         assert_eq!(author.1, "Priya Patel");
         assert_eq!(seg("footnote 1").1, "NI QQ123456C");
         assert_eq!(seg("tracked change 1").1, "Old phone 07700 900999");
         assert_eq!(seg("tracked change author").1, "Sam Editor");
         assert_eq!(seg("header 1").1, "Confidential: Hope Trust");
         assert_eq!(seg("footer 1").1, "Case worker Ann Lee");
-        assert_eq!(
-            seg("metadata creator"),
-            (
-                "metadata creator".into(),
-                "Ann Lee".into(),
-                Some("Author".into())
-            )
-        );
+        assert_eq!(seg("metadata creator"), ("metadata creator".into(), "Ann Lee".into(), Some("Author".into())));
         assert_eq!(seg("metadata lastModifiedBy").1, "Bob Smith");
         assert_eq!(seg("metadata custom Client").1, "Jane Roberts");
-        assert!(
-            !c.all_text().contains("2024"),
-            "dates and note numbers are not text"
-        );
+        assert!(!c.all_text().contains("2024"), "dates and note numbers are not text");
     }
 
     #[test]
     fn odt_without_content_is_corrupt() {
         let bytes = odt(&[("meta.xml", "<x/>".into())]);
-        let err = extract(
-            &Input::Bytes(&bytes),
-            &mut Collect::default(),
-            &Limits::default(),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, ExtractError::Corrupt { kind: "odt", .. }),
-            "{err}"
-        );
+        let err = extract(&Input::Bytes(&bytes), &mut Collect::default(), &Limits::default()).unwrap_err();
+        assert!(matches!(err, ExtractError::Corrupt { kind: "odt", .. }), "{err}");
     }
 }

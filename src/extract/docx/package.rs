@@ -26,17 +26,8 @@ impl<'a> Package<'a> {
     /// Open the zip; a damaged or truncated zip is a corrupt `kind` file.
     pub fn open(bytes: &'a [u8], kind: &'static str, limits: &Limits) -> Result<Self> {
         let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_error(kind, e))?;
-        let names = zip
-            .file_names()
-            .filter_map(|n| n.ok().map(|n| n.into_owned()))
-            .collect();
-        Ok(Package {
-            zip,
-            kind,
-            names,
-            budget: limits.max_archive_total,
-            limits: limits.clone(),
-        })
+        let names = zip.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect();
+        Ok(Package { zip, kind, names, budget: limits.max_archive_total, limits: limits.clone() })
     }
 
     /// All member names, in archive order.
@@ -56,31 +47,20 @@ impl<'a> Package<'a> {
         let cap = self.limits.max_in_memory.min(self.budget);
         let declared = file.size();
         if declared > cap {
-            return Err(ExtractError::Limit(format!(
-                "{name} would decompress to {} MB",
-                declared >> 20
-            )));
+            return Err(ExtractError::Limit(format!("{name} would decompress to {} MB", declared >> 20)));
         }
-        let ratio_ok = |size: u64, packed: u64| {
-            size <= RATIO_FREE_BYTES || size / packed.max(1) <= self.limits.max_ratio
-        };
+        let ratio_ok =
+            |size: u64, packed: u64| size <= RATIO_FREE_BYTES || size / packed.max(1) <= self.limits.max_ratio;
         if !ratio_ok(declared, file.compressed_size()) {
-            return Err(ExtractError::Limit(format!(
-                "{name}: compression ratio too high (zip bomb?)"
-            )));
+            return Err(ExtractError::Limit(format!("{name}: compression ratio too high (zip bomb?)")));
         }
         let packed = file.compressed_size();
         let mut buf = Vec::with_capacity(declared.min(1 << 20) as usize);
         // The declared size may lie: bound the decompressed stream itself.
-        (&mut file)
-            .take(cap + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| io_error(kind, name, e))?;
+        (&mut file).take(cap + 1).read_to_end(&mut buf).map_err(|e| io_error(kind, name, e))?;
         let got = buf.len() as u64;
         if got > cap || !ratio_ok(got, packed) {
-            return Err(ExtractError::Limit(format!(
-                "{name} decompresses past the limits (zip bomb?)"
-            )));
+            return Err(ExtractError::Limit(format!("{name} decompresses past the limits (zip bomb?)")));
         }
         self.budget -= got;
         Ok(buf)
@@ -101,9 +81,7 @@ pub fn decode_xml(bytes: &[u8]) -> String {
 
 fn zip_error(kind: &'static str, e: ZipError) -> ExtractError {
     match e {
-        ZipError::UnsupportedArchive(msg) if msg == ZipError::PASSWORD_REQUIRED => {
-            ExtractError::Encrypted
-        }
+        ZipError::UnsupportedArchive(msg) if msg == ZipError::PASSWORD_REQUIRED => ExtractError::Encrypted,
         ZipError::InvalidPassword => ExtractError::Encrypted,
         ZipError::Io(io) => ExtractError::corrupt(kind, format!("damaged zip: {io}")),
         other => ExtractError::corrupt(kind, format!("damaged zip: {other}")),

@@ -34,9 +34,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
         }
     }
     if doc.too_deep {
-        emit.warn(format!(
-            "groups nested deeper than {MAX_DEPTH}: read as if flat"
-        ));
+        emit.warn(format!("groups nested deeper than {MAX_DEPTH}: read as if flat"));
     }
     Ok(())
 }
@@ -167,11 +165,7 @@ impl Parser {
     fn new() -> Self {
         Parser {
             out: Rtf::default(),
-            stack: vec![Group {
-                dest: Dest::Body,
-                uc: 1,
-                font: None,
-            }],
+            stack: vec![Group { dest: Dest::Body, uc: 1, font: None }],
             overflow: 0,
             starred: false,
             skip: 0,
@@ -191,11 +185,7 @@ impl Parser {
     }
 
     fn top(&self) -> Group {
-        self.stack.last().copied().unwrap_or(Group {
-            dest: Dest::Skip,
-            uc: 1,
-            font: None,
-        })
+        self.stack.last().copied().unwrap_or(Group { dest: Dest::Skip, uc: 1, font: None })
     }
 
     fn top_mut(&mut self) -> Option<&mut Group> {
@@ -278,18 +268,14 @@ impl Parser {
         while i < data.len() && data[i].is_ascii_digit() && i - num_start < 11 {
             i += 1;
         }
-        let param = std::str::from_utf8(&data[num_start..i])
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok());
+        let param = std::str::from_utf8(&data[num_start..i]).ok().and_then(|s| s.parse::<i64>().ok());
         let param = param.map(|p| p.clamp(i32::MIN as i64, i32::MAX as i64) as i32);
         if data.get(i) == Some(&b' ') {
             i += 1;
         }
         if word == "bin" {
             // Binary data: skip its bytes, whatever they hold.
-            return i
-                .saturating_add(param.unwrap_or(0).max(0) as usize)
-                .min(data.len());
+            return i.saturating_add(param.unwrap_or(0).max(0) as usize).min(data.len());
         }
         self.word(word, param);
         i
@@ -312,11 +298,7 @@ impl Parser {
                 return i + 3;
             }
             // A damaged escape: drop it and any hex digit that follows.
-            let digits = data[i + 1..]
-                .iter()
-                .take(2)
-                .take_while(|b| b.is_ascii_hexdigit())
-                .count();
+            let digits = data[i + 1..].iter().take(2).take_while(|b| b.is_ascii_hexdigit()).count();
             return i + 1 + digits;
         }
         if c != b'*' {
@@ -360,8 +342,7 @@ impl Parser {
             return self.font_word(word, param);
         }
         // Word writes some \info fields starred (`{\*\company ...}`).
-        let kept = STARRED_KEPT.contains(&word)
-            || (dest == Dest::Info && META.iter().any(|m| m.0 == word));
+        let kept = STARRED_KEPT.contains(&word) || (dest == Dest::Info && META.iter().any(|m| m.0 == word));
         if (starred && !kept) || SKIPPED.contains(&word) {
             return self.set_dest(Dest::Skip);
         }
@@ -457,11 +438,7 @@ impl Parser {
     }
 
     fn push_sub(&mut self, location: String, context: Option<&'static str>) {
-        self.out.subs.push(Sub {
-            location,
-            context,
-            text: String::new(),
-        });
+        self.out.subs.push(Sub { location, context, text: String::new() });
         let index = self.out.subs.len() - 1;
         self.set_dest(Dest::Sub(index));
     }
@@ -494,11 +471,7 @@ impl Parser {
             return;
         }
         let bytes = std::mem::take(&mut self.pending);
-        let enc = self
-            .top()
-            .font
-            .and_then(|f| self.font_charsets.get(&f).copied())
-            .unwrap_or(self.codepage);
+        let enc = self.top().font.and_then(|f| self.font_charsets.get(&f).copied()).unwrap_or(self.codepage);
         let (text, _) = enc.decode_without_bom_handling(&bytes);
         self.put(&text);
     }
@@ -571,19 +544,13 @@ impl Parser {
             self.end_cell();
         }
         let cells = std::mem::take(&mut self.row);
-        self.table.push(Row {
-            cells,
-            header: false,
-        });
+        self.table.push(Row { cells, header: false });
     }
 
     fn end_table(&mut self) {
         if !self.row.is_empty() {
             let cells = std::mem::take(&mut self.row);
-            self.table.push(Row {
-                cells,
-                header: false,
-            });
+            self.table.push(Row { cells, header: false });
         }
         if !self.table.is_empty() {
             let rows = std::mem::take(&mut self.table);
@@ -669,11 +636,7 @@ Note\chftn{\footnote\pard\chftn  NHS 943 476 5919\par}\par
     fn rtf_body_tables_and_side_texts() {
         let c = run(DOC);
         let seg = |loc: &str| {
-            c.segments
-                .iter()
-                .find(|s| s.0 == loc)
-                .cloned()
-                .unwrap_or_else(|| panic!("{loc} in {:#?}", c.segments))
+            c.segments.iter().find(|s| s.0 == loc).cloned().unwrap_or_else(|| panic!("{loc} in {:#?}", c.segments))
         };
         assert_eq!(
             seg("paragraph 1").1,
@@ -681,11 +644,7 @@ Note\chftn{\footnote\pard\chftn  NHS 943 476 5919\par}\par
         );
         assert_eq!(
             seg("table 1 row 1 cell 2"),
-            (
-                "table 1 row 1 cell 2".into(),
-                "12/03/1985".into(),
-                Some("Date of birth".into())
-            )
+            ("table 1 row 1 cell 2".into(), "12/03/1985".into(), Some("Date of birth".into()))
         );
         assert_eq!(seg("table 1 row 2 cell 2").1, "SW1A 1AA");
         assert_eq!(seg("header 1").1, "Hope Trust - Confidential");
@@ -693,34 +652,14 @@ Note\chftn{\footnote\pard\chftn  NHS 943 476 5919\par}\par
         assert_eq!(seg("footnote 1").1, "NHS 943 476 5919");
         let comment: Vec<_> = c.segments.iter().filter(|s| s.0 == "comment 1").collect();
         assert_eq!(comment.len(), 2);
-        assert_eq!(
-            (comment[0].1.as_str(), comment[0].2.as_deref()),
-            ("Ann Lee", Some("Author"))
-        );
+        assert_eq!((comment[0].1.as_str(), comment[0].2.as_deref()), ("Ann Lee", Some("Author")));
         assert_eq!(comment[1].1, "Check DOB with GP");
-        assert_eq!(
-            seg("metadata creator"),
-            (
-                "metadata creator".into(),
-                "Ann Lee".into(),
-                Some("Author".into())
-            )
-        );
+        assert_eq!(seg("metadata creator"), ("metadata creator".into(), "Ann Lee".into(), Some("Author".into())));
         assert_eq!(seg("metadata lastModifiedBy").1, "Bob Smith");
         assert_eq!(seg("metadata title").1, "Referral");
         assert_eq!(seg("metadata company").1, "Hope Trust");
         let all = c.all_text();
-        for absent in [
-            "Arial",
-            "Normal",
-            "89504e",
-            "HYPERLINK",
-            "01050000",
-            "Excel",
-            "2024",
-            "AL\n",
-            "1234abcd",
-        ] {
+        for absent in ["Arial", "Normal", "89504e", "HYPERLINK", "01050000", "Excel", "2024", "AL\n", "1234abcd"] {
             assert!(!all.contains(absent), "{absent} leaked into {all}");
         }
     }
@@ -742,22 +681,15 @@ Note\chftn{\footnote\pard\chftn  NHS 943 476 5919\par}\par
             r"\pard\plain \ltrpar\ql {\rtlch \insrsid1 Thanks, Ann\par }}",
         );
         let c = run(rtf);
-        let texts: Vec<(&str, &str, Option<&str>)> = c
-            .segments
-            .iter()
-            .map(|s| (s.0.as_str(), s.1.as_str(), s.2.as_deref()))
-            .collect();
+        let texts: Vec<(&str, &str, Option<&str>)> =
+            c.segments.iter().map(|s| (s.0.as_str(), s.1.as_str(), s.2.as_deref())).collect();
         assert_eq!(
             texts,
             [
                 ("table 1 row 1 cell 1", "NI number:", None),
                 ("table 1 row 1 cell 2", "QQ 12 34 56 C", Some("NI number")),
                 ("table 1 row 2 cell 1", "Contacts", None),
-                (
-                    "table 1 row 2 cell 2",
-                    "Mum\n07700 900111",
-                    Some("Contacts")
-                ),
+                ("table 1 row 2 cell 2", "Mum\n07700 900111", Some("Contacts")),
                 ("paragraph 1", "Referral\nThanks, Ann", None),
             ]
         );
@@ -774,12 +706,7 @@ Note\chftn{\footnote\pard\chftn  NHS 943 476 5919\par}\par
         let c = run(&deep);
         assert_eq!(c.all_text(), "x");
         assert_eq!(c.warnings.len(), 1);
-        let err = extract(
-            &Input::Bytes(b"not rtf"),
-            &mut Collect::default(),
-            &Limits::default(),
-        )
-        .unwrap_err();
+        let err = extract(&Input::Bytes(b"not rtf"), &mut Collect::default(), &Limits::default()).unwrap_err();
         assert!(matches!(err, ExtractError::Corrupt { kind: "rtf", .. }));
     }
 }

@@ -33,10 +33,7 @@ fn package(files: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 fn part(root: &str, inner: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{}<w:{root} {NS}>{inner}</w:{root}>"#,
-        "\r\n"
-    )
+    format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{}<w:{root} {NS}>{inner}</w:{root}>"#, "\r\n")
 }
 
 fn run_bytes(bytes: &[u8]) -> Collect {
@@ -90,14 +87,8 @@ const BODY: &str = concat!(
 
 fn full_docx() -> Vec<u8> {
     let document = part("document", BODY);
-    let header = part(
-        "hdr",
-        r#"<w:p><w:r><w:t>Hope Trust </w:t></w:r><w:r><w:t>confidential</w:t></w:r></w:p>"#,
-    );
-    let footer = part(
-        "ftr",
-        r#"<w:p><w:r><w:t>Case worker: Ann Lee</w:t></w:r></w:p>"#,
-    );
+    let header = part("hdr", r#"<w:p><w:r><w:t>Hope Trust </w:t></w:r><w:r><w:t>confidential</w:t></w:r></w:p>"#);
+    let footer = part("ftr", r#"<w:p><w:r><w:t>Case worker: Ann Lee</w:t></w:r></w:p>"#);
     let comments = part(
         "comments",
         r#"<w:comment w:id="0" w:author="Priya Patel" w:date="2024-02-02T10:00:00Z" w:initials="PP"><w:p><w:r><w:annotationRef/></w:r><w:r><w:t>Check with mum on 07700 </w:t></w:r><w:r><w:t>900222</w:t></w:r></w:p></w:comment>"#,
@@ -130,10 +121,7 @@ fn full_docx() -> Vec<u8> {
         ("word/comments.xml", comments.as_bytes()),
         ("word/footnotes.xml", footnotes.as_bytes()),
         ("word/people.xml", people.as_bytes()),
-        (
-            "word/embeddings/Microsoft_Excel_Worksheet.xlsx",
-            b"PK\x03\x04 embedded bytes",
-        ),
+        ("word/embeddings/Microsoft_Excel_Worksheet.xlsx", b"PK\x03\x04 embedded bytes"),
         ("word/media/image1.png", b"\x89PNG not text"),
         ("word/charts/chart1.xml", chart.as_bytes()),
         ("word/afchunk.mht", b"MIME-Version: 1.0\r\n\r\nimported"),
@@ -144,11 +132,7 @@ fn full_docx() -> Vec<u8> {
 
 /// Segments at `location`, as (text, context).
 fn at(c: &Collect, location: &str) -> Vec<(String, Option<String>)> {
-    c.segments
-        .iter()
-        .filter(|s| s.0 == location)
-        .map(|s| (s.1.clone(), s.2.clone()))
-        .collect()
+    c.segments.iter().filter(|s| s.0 == location).map(|s| (s.1.clone(), s.2.clone())).collect()
 }
 
 fn one(c: &Collect, location: &str) -> (String, Option<String>) {
@@ -186,100 +170,44 @@ fn body_paragraphs_are_joined_runs_one_per_line() {
     assert_eq!(body.1, None);
     // "14/07/1990" is body paragraph 11: a finding there is located by line.
     let offset = body.0.find("14/07/1990").unwrap();
-    assert_eq!(
-        Loc::Lines {
-            prefix: "paragraph",
-            first: 1
-        }
-        .at(&body.0, offset),
-        "paragraph 11"
-    );
-    assert!(
-        !c.all_text().contains("HYPERLINK"),
-        "field codes are skipped"
-    );
+    assert_eq!(Loc::Lines { prefix: "paragraph", first: 1 }.at(&body.0, offset), "paragraph 11");
+    assert!(!c.all_text().contains("HYPERLINK"), "field codes are skipped");
     assert!(!c.all_text().contains("Wingdings"));
 }
 
 #[test]
 fn tracked_changes_keep_deleted_text_and_authors() {
     let c = run_bytes(&full_docx());
-    assert_eq!(
-        one(&c, "deleted text in paragraph 7"),
-        owned("07700 900123\told", None)
-    );
+    assert_eq!(one(&c, "deleted text in paragraph 7"), owned("07700 900123\told", None));
     assert_eq!(
         at(&c, "tracked change author"),
-        vec![
-            owned("Sam Editor", Some("Author")),
-            owned("Kim Reviewer", Some("Author"))
-        ]
+        vec![owned("Sam Editor", Some("Author")), owned("Kim Reviewer", Some("Author"))]
     );
 }
 
 #[test]
 fn text_box_is_read_once_at_its_paragraph() {
     let c = run_bytes(&full_docx());
-    assert_eq!(
-        one(&c, "text box in paragraph 9"),
-        owned("Emergency contact:\nMary Jones 07700 900789", None)
-    );
-    assert_eq!(
-        c.all_text().matches("Mary Jones").count(),
-        1,
-        "VML fallback copy skipped"
-    );
+    assert_eq!(one(&c, "text box in paragraph 9"), owned("Emergency contact:\nMary Jones 07700 900789", None));
+    assert_eq!(c.all_text().matches("Mary Jones").count(), 1, "VML fallback copy skipped");
 }
 
 #[test]
 fn table_cells_carry_headers_and_form_labels() {
     let c = run_bytes(&full_docx());
-    assert_eq!(
-        one(&c, "table 1 row 1 cell 2"),
-        owned("Date of birth", None)
-    );
-    assert_eq!(
-        one(&c, "table 1 row 2 cell 1"),
-        owned("Jane Roberts", Some("Name"))
-    );
-    assert_eq!(
-        one(&c, "table 1 row 2 cell 2"),
-        owned("12/03/1985", Some("Date of birth"))
-    );
-    assert_eq!(
-        one(&c, "table 1 row 2 cell 3"),
-        owned("no fixed address", Some("Address"))
-    );
-    assert!(
-        at(&c, "table 1 row 3 cell 2").is_empty(),
-        "empty cells are not emitted"
-    );
-    assert_eq!(
-        one(&c, "table 1 row 3 cell 3"),
-        owned("1 High St\nLeeds", Some("Address"))
-    );
-    assert_eq!(
-        one(&c, "table 1 row 3 cell 4"),
-        owned("LS1 4AP", Some("Postcode"))
-    );
+    assert_eq!(one(&c, "table 1 row 1 cell 2"), owned("Date of birth", None));
+    assert_eq!(one(&c, "table 1 row 2 cell 1"), owned("Jane Roberts", Some("Name")));
+    assert_eq!(one(&c, "table 1 row 2 cell 2"), owned("12/03/1985", Some("Date of birth")));
+    assert_eq!(one(&c, "table 1 row 2 cell 3"), owned("no fixed address", Some("Address")));
+    assert!(at(&c, "table 1 row 3 cell 2").is_empty(), "empty cells are not emitted");
+    assert_eq!(one(&c, "table 1 row 3 cell 3"), owned("1 High St\nLeeds", Some("Address")));
+    assert_eq!(one(&c, "table 1 row 3 cell 4"), owned("LS1 4AP", Some("Postcode")));
     // Form table: the label on the left is the context.
-    assert_eq!(
-        one(&c, "table 2 row 1 cell 2"),
-        owned("Tom Jones", Some("Name"))
-    );
-    assert_eq!(
-        one(&c, "table 2 row 2 cell 2"),
-        owned("01/02/2003", Some("Date of birth"))
-    );
-    assert_eq!(
-        one(&c, "table 2 row 2 cell 1"),
-        owned("Date of birth", None)
-    );
+    assert_eq!(one(&c, "table 2 row 1 cell 2"), owned("Tom Jones", Some("Name")));
+    assert_eq!(one(&c, "table 2 row 2 cell 2"), owned("01/02/2003", Some("Date of birth")));
+    assert_eq!(one(&c, "table 2 row 2 cell 1"), owned("Date of birth", None));
     // A nested table is folded into the outer cell.
-    assert_eq!(
-        one(&c, "table 2 row 3 cell 2"),
-        owned("Mum\n07700 900111", Some("Contacts"))
-    );
+    assert_eq!(one(&c, "table 2 row 3 cell 2"), owned("Mum\n07700 900111", Some("Contacts")));
 }
 
 #[test]
@@ -289,89 +217,45 @@ fn headers_footers_comments_notes_and_metadata() {
     assert_eq!(one(&c, "footer 1"), owned("Case worker: Ann Lee", None));
     assert_eq!(
         at(&c, "comment 1"),
-        vec![
-            owned("Check with mum on 07700 900222", None),
-            owned("Priya Patel", Some("Author"))
-        ]
+        vec![owned("Check with mum on 07700 900222", None), owned("Priya Patel", Some("Author"))]
     );
     assert_eq!(one(&c, "footnote 1"), owned("NHS 943 476 5919", None));
     assert!(at(&c, "footnote 2").is_empty(), "separators are not notes");
-    assert_eq!(
-        one(&c, "metadata creator"),
-        owned("Ann Lee", Some("Author"))
-    );
-    assert_eq!(
-        one(&c, "metadata lastModifiedBy"),
-        owned("Bob Smith", Some("Author"))
-    );
-    assert_eq!(
-        one(&c, "metadata title"),
-        owned("Referral for J Roberts", Some("Document title"))
-    );
-    assert!(
-        at(&c, "metadata subject").is_empty(),
-        "empty properties are not emitted"
-    );
-    assert_eq!(
-        one(&c, "metadata company"),
-        owned("Hope Trust", Some("Company"))
-    );
-    assert_eq!(
-        one(&c, "metadata manager"),
-        owned("Dee Grant", Some("Manager"))
-    );
+    assert_eq!(one(&c, "metadata creator"), owned("Ann Lee", Some("Author")));
+    assert_eq!(one(&c, "metadata lastModifiedBy"), owned("Bob Smith", Some("Author")));
+    assert_eq!(one(&c, "metadata title"), owned("Referral for J Roberts", Some("Document title")));
+    assert!(at(&c, "metadata subject").is_empty(), "empty properties are not emitted");
+    assert_eq!(one(&c, "metadata company"), owned("Hope Trust", Some("Company")));
+    assert_eq!(one(&c, "metadata manager"), owned("Dee Grant", Some("Manager")));
     assert_eq!(
         at(&c, "metadata people"),
-        vec![
-            owned("Priya Patel", Some("Author")),
-            owned("S::priya.patel@hopetrust.org.uk::1234", None)
-        ]
+        vec![owned("Priya Patel", Some("Author")), owned("S::priya.patel@hopetrust.org.uk::1234", None)]
     );
     assert!(!c.all_text().contains("Normal.dotm"));
-    assert_eq!(
-        one(&c, "chart 1"),
-        owned("Visits by client\nJane Roberts", None)
-    );
+    assert_eq!(one(&c, "chart 1"), owned("Visits by client\nJane Roberts", None));
 }
 
 #[test]
 fn embedded_files_become_parts() {
     let c = run_bytes(&full_docx());
     let names: Vec<&str> = c.parts.iter().map(|p| p.0.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "word/embeddings/Microsoft_Excel_Worksheet.xlsx",
-            "word/afchunk.mht"
-        ]
-    );
+    assert_eq!(names, ["word/embeddings/Microsoft_Excel_Worksheet.xlsx", "word/afchunk.mht"]);
     assert_eq!(c.parts[0].1, b"PK\x03\x04 embedded bytes");
 }
 
 #[test]
 fn extract_dispatches_docx_by_content() {
     let mut c = Collect::default();
-    let kind = crate::extract::extract(
-        "Referral.docx",
-        &Input::Bytes(&full_docx()),
-        &mut c,
-        &Limits::default(),
-    )
-    .unwrap();
+    let kind =
+        crate::extract::extract("Referral.docx", &Input::Bytes(&full_docx()), &mut c, &Limits::default()).unwrap();
     assert_eq!(kind, crate::extract::Kind::Docx);
     assert!(c.all_text().contains("jane.roberts@example.org"));
 }
 
 #[test]
 fn large_bodies_are_split_with_continuing_numbers() {
-    let paras: String = (1..=3000)
-        .map(|i| {
-            format!(
-                "<w:p><w:r><w:t>Paragraph {i} {}</w:t></w:r></w:p>",
-                "x".repeat(40)
-            )
-        })
-        .collect();
+    let paras: String =
+        (1..=3000).map(|i| format!("<w:p><w:r><w:t>Paragraph {i} {}</w:t></w:r></w:p>", "x".repeat(40))).collect();
     let doc = part("document", &format!("<w:body>{paras}</w:body>"));
     let c = run_bytes(&package(&[("word/document.xml", doc.as_bytes())]));
     assert!(c.segments.len() > 1);
@@ -389,40 +273,21 @@ fn large_bodies_are_split_with_continuing_numbers() {
 fn damaged_packages_are_errors_not_panics() {
     let full = full_docx();
     for cut in [10, full.len() / 3, full.len() / 2, full.len() - 30] {
-        let err = extract(
-            &Input::Bytes(&full[..cut]),
-            &mut Collect::default(),
-            &Limits::default(),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, ExtractError::Corrupt { kind: "docx", .. }),
-            "cut at {cut}: {err}"
-        );
+        let err = extract(&Input::Bytes(&full[..cut]), &mut Collect::default(), &Limits::default()).unwrap_err();
+        assert!(matches!(err, ExtractError::Corrupt { kind: "docx", .. }), "cut at {cut}: {err}");
     }
     let no_doc = package(&[("word/styles.xml", b"<w:styles/>")]);
-    let err = extract(
-        &Input::Bytes(&no_doc),
-        &mut Collect::default(),
-        &Limits::default(),
-    )
-    .unwrap_err();
+    let err = extract(&Input::Bytes(&no_doc), &mut Collect::default(), &Limits::default()).unwrap_err();
     assert!(err.to_string().contains("no word/document.xml"), "{err}");
 }
 
 #[test]
 fn damaged_xml_keeps_text_before_the_damage() {
-    let doc = part(
-        "document",
-        "<w:body><w:p><w:r><w:t>Jane Roberts</w:t></w:r></w:p><w:p><w:r><w:t>broken</w:x></w:body>",
-    );
+    let doc =
+        part("document", "<w:body><w:p><w:r><w:t>Jane Roberts</w:t></w:r></w:p><w:p><w:r><w:t>broken</w:x></w:body>");
     let mut c = Collect::default();
-    let err = extract(
-        &Input::Bytes(&package(&[("word/document.xml", doc.as_bytes())])),
-        &mut c,
-        &Limits::default(),
-    )
-    .unwrap_err();
+    let err = extract(&Input::Bytes(&package(&[("word/document.xml", doc.as_bytes())])), &mut c, &Limits::default())
+        .unwrap_err();
     assert!(matches!(err, ExtractError::Corrupt { .. }), "{err}");
     assert!(c.all_text().starts_with("Jane Roberts"), "{:?}", c.segments);
 }
@@ -432,39 +297,18 @@ fn deep_nesting_is_flattened_not_a_crash() {
     let depth = 20_000;
     let open = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>x</w:t></w:r></w:p>".repeat(depth);
     let close = "</w:tc></w:tr></w:tbl>".repeat(depth);
-    let doc = part(
-        "document",
-        &format!("<w:body>{open}{close}<w:p><w:r><w:t>Jane Roberts</w:t></w:r></w:p></w:body>"),
-    );
+    let doc = part("document", &format!("<w:body>{open}{close}<w:p><w:r><w:t>Jane Roberts</w:t></w:r></w:p></w:body>"));
     let mut c = Collect::default();
-    extract(
-        &Input::Bytes(&package(&[("word/document.xml", doc.as_bytes())])),
-        &mut c,
-        &Limits::default(),
-    )
-    .unwrap();
+    extract(&Input::Bytes(&package(&[("word/document.xml", doc.as_bytes())])), &mut c, &Limits::default()).unwrap();
     assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
-    assert!(
-        c.segments
-            .iter()
-            .any(|s| s.0 == "paragraph 1" && s.1 == "Jane Roberts")
-    );
+    assert!(c.segments.iter().any(|s| s.0 == "paragraph 1" && s.1 == "Jane Roberts"));
 }
 
 #[test]
 fn zip_bombs_hit_the_limit() {
-    let doc = part(
-        "document",
-        &format!(
-            "<w:body><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:body>",
-            "a".repeat(2 << 20)
-        ),
-    );
+    let doc = part("document", &format!("<w:body><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:body>", "a".repeat(2 << 20)));
     let bytes = package(&[("word/document.xml", doc.as_bytes())]);
-    let limits = Limits {
-        max_in_memory: 1 << 20,
-        ..Limits::default()
-    };
+    let limits = Limits { max_in_memory: 1 << 20, ..Limits::default() };
     let err = extract(&Input::Bytes(&bytes), &mut Collect::default(), &limits).unwrap_err();
     assert!(matches!(err, ExtractError::Limit(_)), "{err}");
 }
