@@ -178,7 +178,7 @@ pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
     let (engine, key, opts) = cfg.sweep.prepare(None)?;
     let mut collector = crate::eval::Collector::default();
     let summary = scan::run(&opts, &engine, &key, &mut [&mut collector], None)?;
-    let scores = crate::eval::evaluate(&labels, &collector.found).map_err(|e| UsageError(e.to_string()))?;
+    let scores = crate::eval::evaluate(&labels, &collector.found);
     if cfg.json {
         let rows: serde_json::Map<String, serde_json::Value> = scores
             .iter()

@@ -5,20 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::detect::Category;
 use crate::scan::{FileReport, Sink};
 
-/// One labelled item (the corpus generator's `labels.jsonl`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Label {
-    pub path: String,
-    pub category: String,
-    pub value: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-}
+pub use crate::corpus::Label;
 
 type Key = (String, Category, String);
 
@@ -80,14 +72,9 @@ fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 1.0 } else { a as f64 / b as f64 }
 }
 
-/// Scores per category. Labels with unknown categories are an error.
-pub fn evaluate(labels: &[Label], found: &BTreeSet<Key>) -> anyhow::Result<BTreeMap<Category, Score>> {
-    let mut truth = BTreeSet::new();
-    for l in labels {
-        let c = Category::parse(&l.category)
-            .ok_or_else(|| anyhow::anyhow!("label for {} has unknown category {:?}", l.path, l.category))?;
-        truth.insert(key(&l.path, c, &l.value));
-    }
+/// Scores per category.
+pub fn evaluate(labels: &[Label], found: &BTreeSet<Key>) -> BTreeMap<Category, Score> {
+    let truth: BTreeSet<Key> = labels.iter().map(|l| key(&l.path, l.category, &l.value)).collect();
     let mut scores: BTreeMap<Category, Score> = Category::ALL.iter().map(|c| (*c, Score::default())).collect();
     for k in truth.union(found) {
         let s = scores.get_mut(&k.1).expect("all categories present");
@@ -104,7 +91,7 @@ pub fn evaluate(labels: &[Label], found: &BTreeSet<Key>) -> anyhow::Result<BTree
             (false, false) => unreachable!(),
         }
     }
-    Ok(scores)
+    scores
 }
 
 /// The table people read, with up to `examples` misses and false alarms per category.

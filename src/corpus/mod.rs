@@ -47,38 +47,8 @@ impl Default for Options {
     }
 }
 
-/// The categories of personal data (names as in spec/findings.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cat {
-    Name,
-    Dob,
-    Nino,
-    Postcode,
-    Phone,
-    Email,
-    NhsNumber,
-    BankCard,
-    SortCode,
-    BankAccount,
-    Address,
-}
-
-impl Cat {
-    pub const ALL: [Cat; 11] = [
-        Cat::Name,
-        Cat::Dob,
-        Cat::Nino,
-        Cat::Postcode,
-        Cat::Phone,
-        Cat::Email,
-        Cat::NhsNumber,
-        Cat::BankCard,
-        Cat::SortCode,
-        Cat::BankAccount,
-        Cat::Address,
-    ];
-}
+/// The categories of personal data: the detector's own.
+pub use crate::detect::Category as Cat;
 
 /// One planted item: where it is and what it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +59,8 @@ pub struct Label {
     /// The text exactly as written.
     pub value: String,
     /// `line 3`, `row 2, col Surname`, `Volunteers!B2`, `page 1`, ...
+    /// (optional in truth files written by hand).
+    #[serde(default)]
     pub location: String,
 }
 
