@@ -93,11 +93,16 @@ pub struct ScanConfig {
     pub sweep: SweepConfig,
     pub jsonl: Option<PathBuf>,
     pub reveal: bool,
+    /// Record the sweep in this data map (SQLite).
+    pub map: Option<PathBuf>,
 }
 
 /// `piisweep scan`: returns the exit status.
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
-    let (engine, key, opts) = cfg.sweep.prepare(None)?;
+    let (engine, key, opts) = cfg.sweep.prepare(cfg.map.as_deref().map(map_dir).as_deref())?;
+    if let Some(m) = &cfg.map {
+        refuse_inside_roots(m, &cfg.sweep.paths, "--map")?;
+    }
     if let Some(out) = &cfg.jsonl
         && out != Path::new("-")
     {
@@ -111,8 +116,38 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     if let Some(j) = jsonl.as_mut() {
         sinks.push(j);
     }
-    let summary = scan::run(&opts, &engine, &key, &mut sinks, None)?;
-    finish(&summary, cfg.sweep.quiet, cfg.jsonl.is_none())
+    let Some(map_path) = &cfg.map else {
+        let summary = scan::run(&opts, &engine, &key, &mut sinks, None)?;
+        return finish(&summary, cfg.sweep.quiet, cfg.jsonl.is_none());
+    };
+    let map = crate::map::Map::create_or_open(map_path)?;
+    let settings = crate::map::settings_fingerprint(&engine, opts.min_confidence, opts.limits.max_file_size);
+    let (mut map_sink, reuse) = crate::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
+    // Findings rebuilt from the map have no plain values unless it was written with --reveal.
+    let reuse_ok = !(cfg.jsonl.is_some() && cfg.reveal);
+    let check = |e: &crate::walk::FileEntry| reuse.check(e);
+    sinks.push(&mut map_sink);
+    let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
+    drop(sinks);
+    if !cfg.sweep.quiet {
+        let c = map_sink.counts;
+        eprintln!(
+            "data map {}: {} files read, {} unchanged (not read again), {} gone since the last sweep",
+            map_path.display(),
+            c.read,
+            c.reused,
+            c.gone
+        );
+    }
+    finish(&summary, cfg.sweep.quiet, false)
+}
+
+/// The folder holding a map (where its key lives by default).
+pub fn map_dir(map: &Path) -> PathBuf {
+    match map.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// Print the summary and choose the exit status.

@@ -26,6 +26,10 @@ enum Command {
         /// Include the values found in the output (masked otherwise).
         #[arg(long)]
         reveal: bool,
+        /// Record the sweep in a data map (SQLite; default piisweep.db). Rescans
+        /// only read changed files. Write `--map=FILE` or put it after the folders.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "piisweep.db")]
+        map: Option<PathBuf>,
     },
     /// Measure accuracy: scan, then compare with labelled truth (precision, recall, F1 per category).
     Eval {
@@ -110,7 +114,9 @@ fn parse_size(s: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan { sweep, jsonl, reveal } => commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal }),
+        Command::Scan { sweep, jsonl, reveal, map } => {
+            commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal, map })
+        }
         Command::Eval { truth, sweep, examples, json } => {
             commands::eval(&EvalConfig { sweep: sweep.config(), truth, examples, json })
         }
