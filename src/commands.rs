@@ -228,3 +228,94 @@ pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
     }
     finish(&summary, true, false)
 }
+
+/// Where `map` and `sar` find the key: `--key`, else beside the map. It must exist.
+fn existing_key(map: &Path, key: Option<&Path>) -> anyhow::Result<Key> {
+    let path = key.map_or_else(|| map_dir(map).join(DEFAULT_KEY_FILE), Path::to_path_buf);
+    if !path.is_file() {
+        return Err(UsageError(format!(
+            "no key file at {}: give the key the map was made with (--key FILE)",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(Key::load_or_create(&path)?)
+}
+
+pub struct MapConfig {
+    pub map: PathBuf,
+    /// `folder`, `type` or `category`.
+    pub by: String,
+    /// Retention limit, e.g. `7y`, `12m`.
+    pub older_than: String,
+    /// `table`, `csv`, `json` or `html`.
+    pub format: String,
+}
+
+/// `piisweep map`: report where personal data lives.
+pub fn map(cfg: &MapConfig) -> anyhow::Result<i32> {
+    use crate::map::report;
+    let by = report::By::parse(&cfg.by)
+        .ok_or_else(|| UsageError(format!("--by {}: use folder, type or category", cfg.by)))?;
+    let age = report::Age::parse(&cfg.older_than).map_err(UsageError)?;
+    let map = crate::map::Map::open_existing(&cfg.map)?;
+    let r = report::build(&map.conn, &cfg.map, by, age)?;
+    let out = match cfg.format.as_str() {
+        "table" => report::table(&r),
+        "csv" => report::csv(&r)?,
+        "json" => serde_json::to_string_pretty(&r)? + "\n",
+        "html" => report::html(&r),
+        f => return Err(UsageError(format!("--format {f}: use table, csv, json or html")).into()),
+    };
+    print!("{out}");
+    Ok(EXIT_OK)
+}
+
+pub struct SarConfig {
+    pub map: PathBuf,
+    pub key: Option<PathBuf>,
+    pub subject: crate::sar::Subject,
+    /// `table` or `json`.
+    pub format: String,
+    pub bundle: Option<PathBuf>,
+    pub force: bool,
+    pub redact_others: bool,
+    pub rules: Option<PathBuf>,
+}
+
+/// `piisweep sar`: find one person in the map, and optionally write a bundle.
+pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
+    let map = crate::map::Map::open_existing(&cfg.map)?;
+    let key = existing_key(&cfg.map, cfg.key.as_deref())?;
+    map.check_key(&key)?;
+    let query = crate::sar::Query::new(&cfg.subject, &key);
+    if query.is_empty() {
+        bail!(UsageError(
+            "say whom to look for: --name and/or --dob, --nino, --email, --phone, --postcode, --nhs".into()
+        ));
+    }
+    if let Some(dir) = &cfg.bundle {
+        refuse_inside_roots(dir, &map.roots()?, "--bundle")?;
+        let non_empty = std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+        if non_empty && !cfg.force {
+            bail!(UsageError(format!(
+                "--bundle {} already holds files: choose an empty or new folder, or add --force",
+                dir.display()
+            )));
+        }
+    }
+    let matches = crate::sar::search(&map.conn, &query)?;
+    match cfg.format.as_str() {
+        "json" => println!("{}", serde_json::to_string_pretty(&matches)?),
+        "table" => print!("{}", crate::sar::table(&matches)),
+        f => return Err(UsageError(format!("--format {f}: use table or json")).into()),
+    }
+    if let Some(dir) = &cfg.bundle {
+        let engine = Engine::new(load_rules(cfg.rules.as_deref())?);
+        let opts =
+            crate::sar::bundle::BundleOptions { dir, redact_others: cfg.redact_others, limits: Limits::default() };
+        let index = crate::sar::bundle::write(&matches, &query, &key, &engine, &opts)?;
+        eprintln!("bundle written to {}: {} places; open index.html (or index.csv) there", dir.display(), index.len());
+    }
+    Ok(EXIT_OK)
+}

@@ -416,7 +416,7 @@ impl Sink for MapSink {
             && self.counts.read + self.counts.reused >= n
         {
             eprintln!("PIISWEEP_TEST_ABORT_AFTER: stopping the process after {n} files, as asked");
-            std::process::abort();
+            std::process::exit(86);
         }
         Ok(())
     }
