@@ -266,18 +266,7 @@ fn write_text_copy(
         return Ok((name, String::new()));
     }
     let text = String::from_utf8_lossy(&bytes);
-    let mut redacted = String::with_capacity(text.len());
-    let mut masked = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let (body, end) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
-        };
-        let (r, k) = redactor.redact(Segment::lines("line", i as u64 + 1, body));
-        masked += k;
-        redacted.push_str(&r);
-        redacted.push_str(end);
-    }
+    let (redacted, masked) = redactor.redact_text(&text);
     std::fs::write(out.join(&name), redacted)?;
     Ok((name, format!("{masked} items of other people's personal data masked")))
 }
@@ -406,6 +395,51 @@ impl Redactor<'_> {
         let own = [&self.query.first, &self.query.last, &self.query.first_initial];
         let words = crate::map::name_words(value);
         !words.is_empty() && words.iter().all(|(_, w)| own.iter().any(|o| o.as_deref() == Some(&self.key.hash(w))))
+    }
+
+    /// Redact running text the way the scanner reads it: blocks of lines
+    /// split at blank lines, so context words on nearby lines count.
+    fn redact_text(&self, text: &str) -> (String, usize) {
+        let mut out = String::with_capacity(text.len());
+        let mut block: Vec<(&str, &str)> = Vec::new();
+        let mut first = 1u64;
+        let mut masked = 0;
+        let mut flush = |block: &mut Vec<(&str, &str)>, first: u64, out: &mut String| {
+            if block.is_empty() {
+                return;
+            }
+            let joined = block.iter().map(|(body, _)| *body).collect::<Vec<_>>().join("\n");
+            let (r, k) = self.redact(Segment::lines("line", first, &joined));
+            masked += k;
+            let lines: Vec<&str> = r.split('\n').collect();
+            if lines.len() == block.len() {
+                for (line, (_, end)) in lines.iter().zip(block.iter()) {
+                    out.push_str(line);
+                    out.push_str(end);
+                }
+            } else {
+                out.push_str(&r);
+                out.push_str(block.last().map_or("", |b| b.1));
+            }
+            block.clear();
+        };
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let end = &line[body.len()..];
+            if body.trim().is_empty() || block.len() >= extract::text::BLOCK_LINES {
+                flush(&mut block, first, &mut out);
+            }
+            if body.trim().is_empty() {
+                out.push_str(line);
+                continue;
+            }
+            if block.is_empty() {
+                first = i as u64 + 1;
+            }
+            block.push((body, end));
+        }
+        flush(&mut block, first, &mut out);
+        (out, masked)
     }
 
     /// The segment's text with other people's data replaced by `[category]`,
