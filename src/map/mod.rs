@@ -33,6 +33,7 @@ pub const DEFAULT_MAP_FILE: &str = "piisweep.db";
 /// The schema; every statement is idempotent so opening an existing map is safe.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1');
 CREATE TABLE IF NOT EXISTS runs(
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,
@@ -82,7 +83,7 @@ CREATE TABLE IF NOT EXISTS name_tokens(
     pos INTEGER NOT NULL,            -- 0 first word, 1 last word, 2 the only word
     token_hash TEXT NOT NULL,
     initial TEXT NOT NULL);          -- the word's first letter (shown in the masked value anyway)
-CREATE INDEX IF NOT EXISTS name_tokens_hash ON name_tokens(token_hash);
+CREATE INDEX IF NOT EXISTS name_tokens_hash ON name_tokens(token_hash, pos);
 CREATE INDEX IF NOT EXISTS name_tokens_finding ON name_tokens(finding_id);
 ";
 

@@ -273,15 +273,14 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
 
 /// Name findings with the surname or first name among their words, classified.
 fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -> rusqlite::Result<()> {
-    let words: Vec<&String> = q.last.iter().chain(q.first.iter()).collect();
-    let sql = format!(
-        "SELECT f.id, f.file_id, f.path, f.location, f.hash, t2.pos, t2.token_hash
-         FROM name_tokens t JOIN findings f ON f.id = t.finding_id JOIN name_tokens t2 ON t2.finding_id = f.id
-         WHERE t.token_hash IN ({}) ORDER BY f.id",
-        placeholders(words.len())
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(params_from_iter(words.iter()))?;
+    // Every name with the surname among its words, and lone first names.
+    let sql = "SELECT f.id, f.file_id, f.path, f.location, f.hash, t2.pos, t2.token_hash
+         FROM findings f JOIN name_tokens t2 ON t2.finding_id = f.id
+         WHERE f.id IN (SELECT finding_id FROM name_tokens WHERE token_hash = ?1
+                        UNION SELECT finding_id FROM name_tokens WHERE token_hash = ?2 AND pos = ?3)
+         ORDER BY f.id";
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query(rusqlite::params![q.last, q.first.as_deref().unwrap_or(""), POS_ONLY])?;
     // finding id → (row, full hash, words by position)
     let mut found: BTreeMap<i64, (Row, String, Vec<(i64, String)>)> = BTreeMap::new();
     while let Some(r) = rows.next()? {
