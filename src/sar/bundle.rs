@@ -526,6 +526,20 @@ mod tests {
     }
 
     #[test]
+    fn takes_parts_out_of_containers() {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("HR/list.csv", zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(b"Name\nJane Roberts\n").unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let limits = Limits::default();
+        assert_eq!(take_part("a.zip", &bytes, "HR/list.csv", &limits).unwrap(), b"Name\nJane Roberts\n");
+        assert!(take_part("a.zip", &bytes, "HR/other.csv", &limits).is_err());
+        let mbox = b"From a@x Mon Jan 1 00:00:00 2024\nSubject: one\n\nhi\nFrom b@x Tue Jan 2 00:00:00 2024\nSubject: two\n\nbye\n";
+        assert_eq!(take_part("export.mbox", mbox, "2", &limits).unwrap(), b"Subject: two\n\nbye\n");
+    }
+
+    #[test]
     fn rows_of_locations() {
         assert_eq!(row_of("row 5, col Surname"), Some((String::new(), 5)));
         assert_eq!(row_of("Sheet1!C7"), Some(("Sheet1".into(), 7)));
