@@ -6,6 +6,7 @@
 //! [`scan`] runs the sweep in parallel.
 
 pub mod commands;
+pub mod corpus;
 pub mod detect;
 pub mod eval;
 pub mod extract;

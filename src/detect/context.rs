@@ -23,6 +23,22 @@ pub fn words(text: &str) -> Vec<(usize, usize, String)> {
     out
 }
 
+/// The words of `text` as slices with their byte ranges, without allocating.
+pub fn word_slices(text: &str) -> impl DoubleEndedIterator<Item = (usize, &str)> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+}
+
+/// Case-insensitive comparison of a word with a lower-case term word.
+fn word_eq(word: &str, lower: &str) -> bool {
+    if word.is_ascii() {
+        word.eq_ignore_ascii_case(lower)
+    } else {
+        word.chars().flat_map(char::to_lowercase).eq(lower.chars())
+    }
+}
+
 /// A list of terms, each pre-split into words.
 #[derive(Debug, Clone, Default)]
 pub struct Terms(Vec<Vec<String>>);
@@ -42,39 +58,44 @@ impl Terms {
         self.0.is_empty()
     }
 
-    /// Every place a term occurs in `ws`, as (first word index, last word index).
-    fn occurrences<'a>(&'a self, ws: &'a [(usize, usize, String)]) -> impl Iterator<Item = (usize, usize)> + 'a {
-        (0..ws.len()).flat_map(move |i| {
-            self.0.iter().filter_map(move |t| {
-                (i + t.len() <= ws.len() && t.iter().zip(&ws[i..]).all(|(a, b)| *a == b.2))
-                    .then(|| (i, i + t.len() - 1))
-            })
+    /// Do the last words of `text` form one of the terms?
+    pub fn ends(&self, text: &str) -> bool {
+        let longest = self.0.iter().map(Vec::len).max().unwrap_or(0);
+        let mut tail: Vec<&str> = word_slices(text).rev().take(longest).map(|w| w.1).collect();
+        tail.reverse();
+        self.0.iter().any(|t| {
+            t.len() <= tail.len() && t.iter().zip(&tail[tail.len() - t.len()..]).all(|(term, w)| word_eq(w, term))
         })
     }
 
-    /// Is some term the last words of `words`?
-    pub fn is_suffix_of(&self, words: &[&str]) -> bool {
-        self.0
-            .iter()
-            .any(|t| t.len() <= words.len() && t.iter().zip(&words[words.len() - t.len()..]).all(|(a, b)| a == b))
+    /// (start of first word, end of last word) of every place a term occurs.
+    fn occurrences(&self, text: &str) -> Vec<(usize, usize)> {
+        let ws: Vec<(usize, &str)> = word_slices(text).collect();
+        let mut out = Vec::new();
+        for i in 0..ws.len() {
+            for t in &self.0 {
+                if i + t.len() <= ws.len() && t.iter().zip(&ws[i..]).all(|(term, w)| word_eq(w.1, term)) {
+                    let last = ws[i + t.len() - 1];
+                    out.push((ws[i].0, last.0 + last.1.len()));
+                }
+            }
+        }
+        out
     }
 
     /// Does any term occur in `text`?
     pub fn found_in(&self, text: &str) -> bool {
-        let ws = words(text);
-        self.occurrences(&ws).next().is_some()
+        !self.occurrences(text).is_empty()
     }
 
     /// Byte offset just after the last term occurring in `text`.
     pub fn last_end(&self, text: &str) -> Option<usize> {
-        let ws = words(text);
-        self.occurrences(&ws).map(|(_, j)| ws[j].1).max()
+        self.occurrences(text).into_iter().map(|o| o.1).max()
     }
 
     /// Byte offset of the first term occurring in `text`.
     pub fn first_start(&self, text: &str) -> Option<usize> {
-        let ws = words(text);
-        self.occurrences(&ws).map(|(i, _)| ws[i].0).min()
+        self.occurrences(text).into_iter().map(|o| o.0).min()
     }
 }
 

@@ -8,7 +8,7 @@
 //! Evidence against: all-capitals text, stop words (places, organisations,
 //! months, document words), words that are part of an email or web address.
 
-use super::context::Terms;
+use super::context::{Terms, floor_char};
 use super::{Engine, Hit, Rule, Segment};
 
 /// Which rule index implements each name detector (absent if not configured).
@@ -46,11 +46,12 @@ impl NameRules {
             found.mail_header(i);
             return;
         }
-        // A name column or field: the whole value.
+        // A name column or field: the whole value, if it reads as a name;
+        // otherwise the cell is read as running text below.
         if let Some(i) = self.column
             && engine.rules[i].header_ok(seg)
+            && found.column(i)
         {
-            found.column(i);
             return;
         }
         if !seg.text.chars().any(char::is_uppercase) {
@@ -119,34 +120,60 @@ fn mostly_upper(text: &str) -> bool {
     up >= 4 && up > low * 4
 }
 
+/// The capitalised words of `text` (and single capitals): the only words
+/// that can be part of a name in running text. Lower-case words are skipped
+/// without allocating, which keeps this fast on prose.
 fn tokenize(text: &str, lists: &super::Lists) -> Vec<Token> {
+    let bytes = text.as_bytes();
     let mut tokens = Vec::new();
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut lower = String::new();
     let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].1.is_alphabetic() {
-            i += 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let starts_word =
+            b.is_ascii_alphabetic() || (b >= 0x80 && text[i..].chars().next().is_some_and(char::is_alphabetic));
+        if !starts_word {
+            i += if b < 0x80 { 1 } else { utf8_len(b) };
             continue;
         }
-        let start = chars[i].0;
-        let mut j = i + 1;
-        while j < chars.len() {
-            let c = chars[j].1;
-            let joiner = matches!(c, '\'' | '’' | '-') && chars.get(j + 1).is_some_and(|n| n.1.is_alphabetic());
-            if c.is_alphabetic() || joiner {
-                j += if joiner { 2 } else { 1 };
-            } else {
-                break;
-            }
+        let end = word_end(text, i);
+        let first = text[i..].chars().next().unwrap_or(' ');
+        if first.is_uppercase() {
+            tokens.push(make_token(text, i, end, lists, &mut lower));
         }
-        let end = chars.get(j).map_or(text.len(), |c| c.0);
-        tokens.push(make_token(text, start, end, lists));
-        i = j;
+        i = end;
     }
     tokens
 }
 
-fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists) -> Token {
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// End of the word starting at `start`: letters, with `'`, `’` or `-`
+/// between letters (O'Brien, Smith-Jones).
+fn word_end(text: &str, start: usize) -> usize {
+    let mut chars = text[start..].char_indices().peekable();
+    let mut end = start;
+    while let Some((off, c)) = chars.next() {
+        if c.is_alphabetic() {
+            end = start + off + c.len_utf8();
+        } else if matches!(c, '\'' | '’' | '-') && chars.peek().is_some_and(|(_, n)| n.is_alphabetic()) {
+            continue;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists, lower: &mut String) -> Token {
+    use super::rules::NameFlags as F;
     let mut word = &text[start..end];
     for suffix in ["'s", "’s", "'S"] {
         if word.len() > 3 && word.ends_with(suffix) {
@@ -154,25 +181,35 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists) -> Tok
         }
     }
     let end = start + word.len();
-    let lower = word.to_lowercase().replace('’', "'");
-    let mut chars = word.chars();
-    let first_char = chars.next().unwrap_or(' ');
+    lower.clear();
+    if word.is_ascii() {
+        lower.push_str(word);
+        lower.make_ascii_lowercase();
+    } else {
+        lower.extend(word.chars().flat_map(char::to_lowercase).map(|c| if c == '’' { '\'' } else { c }));
+    }
+    let mut flags = lists.flags(lower);
+    if flags & (F::FIRST | F::SUR) == 0 && lower.contains('-') {
+        // Double-barrelled: Smith-Jones is a surname if a part is; Anne-Marie a first name if all parts are.
+        let parts: Vec<u8> = lower.split('-').map(|p| lists.flags(p)).collect();
+        if parts.iter().all(|f| f & F::FIRST != 0) {
+            flags |= F::FIRST;
+        }
+        if lower.split('-').zip(&parts).any(|(p, f)| p.len() > 2 && f & F::SUR != 0) {
+            flags |= F::SUR;
+        }
+    }
     let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    let cap = first_char.is_uppercase() && word.chars().skip(1).any(char::is_lowercase);
-    let upper = letters >= 2 && word.chars().all(|c| !c.is_lowercase());
-    let initial = letters == 1 && first_char.is_uppercase();
-    let in_list = |set: &std::collections::HashSet<String>| {
-        set.contains(&lower) || (lower.contains('-') && lower.split('-').all(|p| set.contains(p)))
-    };
-    let sur = lists.surnames.contains(&lower)
-        || (lower.contains('-') && lower.split('-').any(|p| p.len() > 2 && lists.surnames.contains(p)));
+    let cap = word.chars().skip(1).any(char::is_lowercase);
+    let upper = letters >= 2 && !cap && word.chars().all(|c| !c.is_lowercase());
+    let initial = letters == 1;
     let bytes = text.as_bytes();
     let before = start.checked_sub(1).map(|i| bytes[i]);
     let after = bytes.get(end).copied();
     let after2 = bytes.get(end + 1).copied();
-    let technical = matches!(before, Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#'))
+    let technical = matches!(before, Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#' | b'[' | b'{' | b'<'))
         || before.is_some_and(|c| c.is_ascii_digit())
-        || matches!(after, Some(b'@' | b'_' | b'/' | b'\\'))
+        || matches!(after, Some(b'@' | b'_' | b'/' | b'\\' | b']' | b'}' | b'>'))
         || after.is_some_and(|c| c.is_ascii_digit())
         || (after == Some(b'.') && after2.is_some_and(|c| c.is_ascii_alphanumeric()));
     Token {
@@ -181,11 +218,11 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists) -> Tok
         cap,
         upper,
         initial,
-        first: in_list(&lists.first_names),
-        sur,
-        ambiguous: lists.ambiguous.contains(&lower),
-        stop: lists.stop_words.contains(&lower),
-        title: lists.titles.contains(&lower),
+        first: flags & F::FIRST != 0,
+        sur: flags & F::SUR != 0,
+        ambiguous: flags & F::AMBIGUOUS != 0,
+        stop: flags & F::STOP != 0,
+        title: flags & F::TITLE != 0,
         technical,
     }
 }
@@ -248,7 +285,7 @@ impl Finder<'_, '_> {
         let mut j = i;
         while j < self.tokens.len() && j - i < max {
             let t = &self.tokens[j];
-            if !self.namelike(j, allow_upper) || t.title && j > i || (t.stop && !t.known()) {
+            if !self.namelike(j, allow_upper) || (t.title && !t.sur && j > i) || (t.stop && !t.known()) {
                 break;
             }
             if j > i && !self.joined(j - 1, j) {
@@ -266,9 +303,10 @@ impl Finder<'_, '_> {
     /// Is token `i` part of a capitalised phrase holding a stop word that is
     /// not also a name (`Kent County Council`, `Age UK Maidstone`)? Such a
     /// phrase names a place or an organisation, not a person.
-    fn in_stop_phrase(&self, i: usize) -> bool {
+    /// With `backward`, words before `i` count too (titles excepted).
+    fn in_stop_phrase(&self, i: usize, backward: bool) -> bool {
         let mut a = i;
-        while a > 0 && self.namelike(a - 1, false) && self.joined(a - 1, a) {
+        while backward && a > 0 && self.namelike(a - 1, false) && !self.tokens[a - 1].title && self.joined(a - 1, a) {
             a -= 1;
         }
         let mut b = i;
@@ -327,21 +365,15 @@ impl Finder<'_, '_> {
             if (t.stop && !t.known()) || t.title {
                 continue;
             }
-            // The cue must come right before: only separators in between.
-            let line_start = self.text[..t.start].rfind('\n').map_or(0, |p| p + 1);
-            let prev_line_start = self.text[..line_start.saturating_sub(1)].rfind('\n').map_or(0, |p| p + 1);
-            let before = &self.text[prev_line_start..t.start];
+            // The cue must come right before: only separators in between
+            // (and for a sign-off, one line break).
+            let before = &self.text[floor_char(self.text, t.start.saturating_sub(48))..t.start];
             let trimmed = before.trim_end_matches(|c: char| c.is_whitespace() || ":,;-–".contains(c));
-            if before[trimmed.len()..].matches('\n').count() != usize::from(next_line) {
-                continue;
-            }
-            let ws = super::context::words(trimmed);
-            let tail: Vec<&str> = ws.iter().map(|w| w.2.as_str()).collect();
-            if !cues.is_suffix_of(&tail) {
+            if before[trimmed.len()..].matches('\n').count() != usize::from(next_line) || !cues.ends(trimmed) {
                 continue;
             }
             let end = self.run_from(i, 3, false);
-            if end == i || self.is_street_word(end - 1) || self.in_stop_phrase(i) {
+            if end == i || self.is_street_word(end - 1) || self.in_stop_phrase(i, false) {
                 continue;
             }
             let all_ambiguous_unknown = self.tokens[i..end].iter().all(|t| !t.known() && (t.ambiguous || t.stop));
@@ -351,6 +383,38 @@ impl Finder<'_, '_> {
             let (s, e) = (self.tokens[i].start, self.tokens[end - 1].end);
             self.push(rule, s, e, 1.0);
             Self::mark(used, i, end);
+            self.list_after(rule, end, used);
+        }
+    }
+
+    /// Names listed after a cued one: `Present: Jane Roberts (Chair), Tom Ode
+    /// and Priya Patel`. Each item is a capitalised run (after an optional
+    /// bracketed role) joined by `,`, `and` or `&` on the same line.
+    fn list_after(&mut self, rule: usize, mut next: usize, used: &mut [bool]) {
+        while next < self.tokens.len() && !used[next] {
+            let gap_start = self.tokens[next - 1].end;
+            let mut gap = &self.text[gap_start..self.tokens[next].start];
+            if let (Some(open), Some(close)) = (gap.find('('), gap.rfind(')'))
+                && open < close
+            {
+                // Skip a bracketed role: "(Chair)".
+                gap = &gap[close + 1..];
+            } else if gap.contains('(') {
+                // The bracket holds the next token: skip to the token after it.
+                return;
+            }
+            let sep = gap.trim();
+            if !(matches!(sep, "," | "&" | "and" | ", and" | ";") && !gap.contains('\n')) {
+                return;
+            }
+            let end = self.run_from(next, 3, false);
+            if end == next || self.in_stop_phrase(next, false) || self.tokens[next].initial {
+                return;
+            }
+            let (s, e) = (self.tokens[next].start, self.tokens[end - 1].end);
+            self.push(rule, s, e, 0.95);
+            Self::mark(used, next, end);
+            next = end;
         }
     }
 
@@ -363,7 +427,7 @@ impl Finder<'_, '_> {
                 continue;
             }
             let end = self.run_from(i, 4, false);
-            if end < i + 2 || self.in_stop_phrase(i) {
+            if end < i + 2 || self.in_stop_phrase(i, true) {
                 i += 1;
                 continue;
             }
@@ -435,9 +499,13 @@ impl Finder<'_, '_> {
     }
 
     /// A cell or field headed as a name: the whole value, if it reads as one.
-    fn column(&mut self, rule: usize) {
-        if let Some((s, e)) = name_value_span(self.text, &self.engine.lists) {
-            self.push(rule, s, e, 1.0);
+    fn column(&mut self, rule: usize) -> bool {
+        match name_value_span(self.text, &self.engine.lists) {
+            Some((s, e)) => {
+                self.push(rule, s, e, 1.0);
+                true
+            }
+            None => false,
         }
     }
 
@@ -507,6 +575,11 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
         return None;
     }
     let lower = |w: &str| w.trim_end_matches('.').to_lowercase();
+    let mut first = 0;
+    while first + 1 < words.len() && lists.titles.contains(&lower(words[first].1)) {
+        first += 1;
+    }
+    let words = &words[first..];
     // Organisations and places: a word that is a stop word and not a name.
     if words.iter().any(|(_, w)| {
         let l = lower(w);
@@ -517,11 +590,7 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     if lists.stop_words.contains(&trimmed.to_lowercase()) {
         return None;
     }
-    let mut first = 0;
-    while first + 1 < words.len() && lists.titles.contains(&lower(words[first].1)) {
-        first += 1;
-    }
-    let start = words[first].0;
+    let start = words[0].0;
     let end = trimmed.trim_end_matches([',', ' ']).len();
     (start < end).then_some((offset + start, offset + end))
 }

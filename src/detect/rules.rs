@@ -6,6 +6,8 @@
 //! built-in one).
 
 use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -21,7 +23,8 @@ pub struct RuleSpec {
     pub category: Category,
     #[serde(default)]
     pub description: String,
-    /// A regular expression for candidates. If it has a group named `v`,
+    /// A regular expression for candidates (write it ASCII-only with `(?-u)`
+    /// for speed). If it has a group named `v`,
     /// that group is the value; otherwise the whole match.
     pub pattern: Option<String>,
     /// A built-in detector instead of a pattern (`name_title`, `address`...).
@@ -98,6 +101,19 @@ pub struct Lists {
     pub ambiguous: HashSet<String>,
     pub stop_words: HashSet<String>,
     pub titles: HashSet<String>,
+    /// All name-list words with [`NameFlags`] bits: one lookup per word.
+    pub name_flags: FxHashMap<String, u8>,
+}
+
+/// Bits of [`Lists::name_flags`].
+pub struct NameFlags;
+
+impl NameFlags {
+    pub const FIRST: u8 = 1;
+    pub const SUR: u8 = 2;
+    pub const AMBIGUOUS: u8 = 4;
+    pub const STOP: u8 = 8;
+    pub const TITLE: u8 = 16;
 }
 
 macro_rules! builtin_file {
@@ -172,7 +188,30 @@ impl Lists {
         for (file, text) in BUILTIN_LISTS {
             lists.add(file, text);
         }
+        lists.index();
         lists
+    }
+
+    /// Build [`Lists::name_flags`] from the name lists.
+    fn index(&mut self) {
+        let mut flags: FxHashMap<String, u8> = FxHashMap::default();
+        for (set, bit) in [
+            (&self.first_names, NameFlags::FIRST),
+            (&self.surnames, NameFlags::SUR),
+            (&self.ambiguous, NameFlags::AMBIGUOUS),
+            (&self.stop_words, NameFlags::STOP),
+            (&self.titles, NameFlags::TITLE),
+        ] {
+            for w in set {
+                *flags.entry(w.clone()).or_default() |= bit;
+            }
+        }
+        self.name_flags = flags;
+    }
+
+    /// The [`NameFlags`] of a lower-case word (0 if in no list).
+    pub fn flags(&self, lower: &str) -> u8 {
+        self.name_flags.get(lower).copied().unwrap_or(0)
     }
 
     /// Lists from `dir/lists` and `dir/names`, built-in ones where a file is missing.
@@ -187,6 +226,7 @@ impl Lists {
                 lists.add(file, builtin);
             }
         }
+        lists.index();
         Ok(lists)
     }
 }

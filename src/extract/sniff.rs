@@ -205,16 +205,18 @@ fn looks_like_headers(text: &str) -> bool {
         "content-type",
     ];
     let mut seen = 0;
-    for line in text.lines().take(12) {
-        if line.is_empty() {
+    // Twelve header lines; folded continuation lines (long DKIM signatures,
+    // Received chains) do not count towards them.
+    let mut fields = 0;
+    for line in text.lines().take(200) {
+        if line.is_empty() || fields == 12 {
             break;
         }
         if line.starts_with([' ', '\t']) {
             continue;
         }
-        let Some((name, _)) = line.split_once(':') else {
-            return false;
-        };
+        fields += 1;
+        let Some((name, _)) = line.split_once(':') else { return false };
         let name = name.to_ascii_lowercase();
         if name.contains(' ') {
             return false;
