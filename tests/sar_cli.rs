@@ -2,8 +2,8 @@
 //! spreadsheet (CSV), an email and case notes is found in all three, ranked
 //! above a different person with the same surname, and bundled.
 //!
-//! The email is a plain-text export: `.eml` and `.mbox` reading is being
-//! added separately; once it lands, an `.eml` copy of this message belongs here too.
+//! The files are generated here: CSV and xlsx (rust_xlsxwriter), a real
+//! `.eml`, an mbox with two messages, plain-text case notes.
 
 mod common;
 
@@ -47,6 +47,33 @@ fn drive() -> Drive {
          Spoke to Mrs Roberts about her support plan.\nHer neighbour Amir Khan (tel 07700 900456) called too.\n",
     );
     write(
+        "Mail/from-jane.eml",
+        "From: Jane Roberts <jane.roberts@example.org>\r\nTo: help@charity.org.uk\r\nSubject: my support plan\r\n\
+         Date: Mon, 3 Jun 2024 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hello,\r\nplease update my date of birth to 12/03/1985.\r\nThanks, Jane\r\n",
+    );
+    write(
+        "Mail/export.mbox",
+        "From amir@example.org Mon Jun  3 09:00:00 2024\nFrom: Amir Khan <amir.khan@example.org>\nSubject: food bank\n\n\
+         Please call me on 07700 900456.\n\n\
+         From jane.roberts@example.org Mon Jun  3 11:00:00 2024\nFrom: Jane Roberts <jane.roberts@example.org>\n\
+         Subject: referral\n\nMy NI number is AB 12 34 56 C.\n",
+    );
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Volunteers").unwrap();
+    let rows = [
+        ["Name", "Date of birth", "Mobile"],
+        ["Tom Roberts", "01/01/1970", "07700 900789"],
+        ["Jane Roberts", "12/03/1985", "07700 900123"],
+        ["Priya Patel", "02/02/1990", "07700 900555"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    book.save(root.join("HR/rota.xlsx")).unwrap();
+    write(
         "Clients/other-roberts.txt",
         "Call with Tom Roberts about his gas bill. He will ring back on 07700 900789.\n",
     );
@@ -87,6 +114,16 @@ fn score(results: &[Value], path: &str) -> f64 {
         .unwrap()
 }
 
+/// Where Jane Roberts is: spreadsheets, emails and case notes.
+const JANES_FILES: &[&str] = &[
+    "HR/volunteers.csv",
+    "HR/rota.xlsx",
+    "Mail/email-from-jane.txt",
+    "Mail/from-jane.eml",
+    "Mail/export.mbox",
+    "Clients/case-notes.txt",
+];
+
 const JANE: &[&str] = &[
     "--name",
     "Jane Roberts",
@@ -103,12 +140,35 @@ fn finds_the_person_in_spreadsheet_email_and_case_notes_ranked_above_a_namesake(
     let d = drive();
     let results = sar_json(&d, JANE);
     let found = paths(&results);
-    assert_eq!(found.len(), 4, "{results:#?}");
-    assert_eq!(&found[3], &"Clients/other-roberts.txt", "the other Roberts ranks last: {found:?}");
-    for p in ["HR/volunteers.csv", "Mail/email-from-jane.txt", "Clients/case-notes.txt"] {
-        assert!(found[..3].contains(&p), "{p} missing: {found:?}");
+    let summary: Vec<String> = results.iter().map(|r| format!("{} {} [{}]", r["score"], r["path"], r["why"])).collect();
+    assert_eq!(found.len(), 7, "{summary:#?}");
+    assert_eq!(&found[6], &"Clients/other-roberts.txt", "the other Roberts ranks last: {summary:#?}");
+    for p in JANES_FILES {
+        assert!(found[..6].contains(p), "{p} missing: {summary:#?}");
         assert!(score(&results, p) > score(&results, "Clients/other-roberts.txt"));
     }
+    let hits = |path: &str| -> Vec<(String, String)> {
+        let r = results.iter().find(|r| r["path"] == path).unwrap();
+        r["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["path"].as_str().unwrap().to_string(), h["location"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    // The mbox match is in its second message only; the eml's in its header and body.
+    let mbox = hits("Mail/export.mbox");
+    assert!(mbox.iter().all(|(p, _)| p == "Mail/export.mbox!2"), "{mbox:?}");
+    let eml = hits("Mail/from-jane.eml");
+    assert!(
+        eml.iter().any(|(_, l)| l == "header From") && eml.iter().any(|(_, l)| l.starts_with("body line")),
+        "{eml:?}"
+    );
+    let xlsx = hits("HR/rota.xlsx");
+    assert!(
+        xlsx.iter().any(|(_, l)| l == "Volunteers!B3") && !xlsx.iter().any(|(_, l)| l == "Volunteers!B2"),
+        "{xlsx:?}"
+    );
     let csv = &results.iter().find(|r| r["path"] == "HR/volunteers.csv").unwrap();
     let why = csv["why"].as_str().unwrap();
     for w in ["NI number", "email", "date of birth"] {
@@ -127,8 +187,8 @@ fn name_variants_alone_still_rank_the_person_first() {
     let results = sar_json(&d, &["--name", "Jane Roberts"]);
     let found = paths(&results);
     let other = found.iter().position(|p| *p == "Clients/other-roberts.txt").unwrap();
-    for p in ["HR/volunteers.csv", "Mail/email-from-jane.txt", "Clients/case-notes.txt"] {
-        let at = found.iter().position(|f| f == &p).unwrap_or_else(|| panic!("{p} missing: {found:?}"));
+    for p in JANES_FILES {
+        let at = found.iter().position(|f| f == p).unwrap_or_else(|| panic!("{p} missing: {found:?}"));
         assert!(at < other, "{p} should rank above the other Roberts: {found:?}");
     }
     let notes = results.iter().find(|r| r["path"] == "Clients/case-notes.txt").unwrap();
@@ -176,6 +236,13 @@ fn bundle_holds_copies_rows_and_index_with_others_redacted() {
     assert!(notes.contains("[name]") && notes.contains("[phone]"), "{notes}");
     let mail = find("email-from-jane.txt");
     assert!(mail.contains("AB123456C") && mail.contains("Jane Roberts"), "{mail}");
+    let message = find("export.mbox_2.eml");
+    assert!(message.starts_with("From: Jane Roberts") && message.contains("AB 12 34 56 C"), "{message}");
+    assert!(!message.contains("Amir"), "only her message: {message}");
+    let sheet = find("rota.xlsx.rows.csv");
+    assert!(sheet.contains("Volunteers,3,Jane Roberts,12/03/1985,07700 900123"), "{sheet}");
+    assert!(sheet.contains("Volunteers,1,Name") && !sheet.contains("Tom") && !sheet.contains("Priya"), "{sheet}");
+    assert!(find("from-jane.eml").contains("please update my date of birth"));
     // Sources untouched.
     assert!(std::fs::read_to_string(d.root.join("Clients/case-notes.txt")).unwrap().contains("Amir Khan"));
 }
