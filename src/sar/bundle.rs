@@ -61,7 +61,16 @@ pub fn write(
         }
         for (part, hits) in by_part {
             n += 1;
-            let (copy, mut note) = match copy_part(m, part, &hits, n, &files_dir, opts, &redactor) {
+            let job = Job {
+                part,
+                n,
+                out: &files_dir,
+                opts,
+                redactor: &redactor,
+                rows: hits.iter().filter_map(|h| row_of(&h.location)).collect(),
+                changed: changed.is_some(),
+            };
+            let (copy, mut note) = match copy_part(m, &job) {
                 Ok((name, note)) => (format!("files/{name}"), note),
                 Err(e) => (String::new(), format!("no copy could be made: {e:#}")),
             };
@@ -114,27 +123,33 @@ fn copy_name(n: usize, path: &str, suffix: &str) -> String {
     format!("{n:03}-{clean}{suffix}")
 }
 
-/// Copy (or take rows from) one file or part. Returns the copy's name and a note.
-fn copy_part(
-    m: &FileMatch,
-    part: &str,
-    hits: &[&super::Hit],
+/// One copy to make: which part, its number in the bundle, and how.
+struct Job<'a> {
+    part: &'a str,
     n: usize,
-    out: &Path,
-    opts: &BundleOptions<'_>,
-    redactor: &Redactor<'_>,
-) -> anyhow::Result<(String, String)> {
-    let mut chain = part.split('!');
+    out: &'a Path,
+    opts: &'a BundleOptions<'a>,
+    redactor: &'a Redactor<'a>,
+    /// Table rows the map located the person in: (sheet, row).
+    rows: BTreeSet<(String, u64)>,
+    /// The file changed since the scan: the map's rows may have moved, so
+    /// rows are picked by re-reading only.
+    changed: bool,
+}
+
+/// Copy (or take rows from) one file or part. Returns the copy's name and a note.
+fn copy_part(m: &FileMatch, job: &Job<'_>) -> anyhow::Result<(String, String)> {
+    let mut chain = job.part.split('!');
     chain.next();
     let inner: Vec<&str> = chain.collect();
     let file = extract::input::open_readonly(Path::new(&m.abs)).with_context(|| format!("cannot read {}", m.abs))?;
     let size = file.metadata()?.len();
     if inner.is_empty() {
         let input = Input::File { path: Path::new(&m.abs), size };
-        return write_copy(&input, part, hits, n, out, opts, redactor);
+        return write_copy(&input, job);
     }
     drop(file);
-    if size > opts.limits.max_in_memory {
+    if size > job.opts.limits.max_in_memory {
         anyhow::bail!("the container is larger than the in-memory limit");
     }
     let mut bytes = std::fs::read(&m.abs)?;
@@ -142,17 +157,15 @@ fn copy_part(
     let mut parent = Kind::Text;
     for component in &inner {
         parent = sniff_bytes(&name, &bytes);
-        bytes = take_part(&name, &bytes, component, &opts.limits)?;
+        bytes = take_part(&name, &bytes, component, &job.opts.limits)?;
         name = component.to_string();
     }
-    let from_mbox = parent == Kind::Mbox;
     let input = Input::Bytes(&bytes);
-    if from_mbox {
+    if parent == Kind::Mbox {
         // An mbox message stands alone as a .eml file.
-        let (copy, note) = write_text_copy(&input, &format!("{part}.eml"), n, out, opts, redactor, "")?;
-        return Ok((copy, note));
+        return write_text_copy(&input, job, ".eml");
     }
-    write_copy(&input, part, hits, n, out, opts, redactor)
+    write_copy(&input, job)
 }
 
 fn sniff_bytes(name: &str, bytes: &[u8]) -> Kind {
@@ -210,26 +223,17 @@ fn zip_member(bytes: &[u8], name: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Write the copy of one input according to its type.
-fn write_copy(
-    input: &Input<'_>,
-    part: &str,
-    hits: &[&super::Hit],
-    n: usize,
-    out: &Path,
-    opts: &BundleOptions<'_>,
-    redactor: &Redactor<'_>,
-) -> anyhow::Result<(String, String)> {
+fn write_copy(input: &Input<'_>, job: &Job<'_>) -> anyhow::Result<(String, String)> {
     let head = input.head(extract::sniff::HEAD_LEN)?;
-    let kind = extract::sniff::sniff(part, &head);
-    let rows: BTreeSet<(String, u64)> = hits.iter().filter_map(|h| row_of(&h.location)).collect();
+    let kind = extract::sniff::sniff(job.part, &head);
     match kind {
-        Kind::Csv(delim) => csv_rows(input, delim, &rows, part, n, out, opts, redactor),
-        Kind::Xlsx | Kind::Xls | Kind::Ods => sheet_rows(input, &rows, part, n, out, opts, redactor),
-        Kind::Text | Kind::Eml => write_text_copy(input, part, n, out, opts, redactor, ""),
+        Kind::Csv(delim) => csv_rows(input, delim, job),
+        Kind::Xlsx | Kind::Xls | Kind::Ods => sheet_rows(input, job),
+        Kind::Text | Kind::Eml => write_text_copy(input, job, ""),
         _ => {
-            let name = copy_name(n, part, "");
-            std::fs::write(out.join(&name), input.bytes(u64::MAX)?)?;
-            let note = if opts.redact_others {
+            let name = copy_name(job.n, job.part, "");
+            plain_copy(input, &job.out.join(&name))?;
+            let note = if job.opts.redact_others {
                 format!("copied as is: piisweep cannot redact {} files; check other people's data by hand", kind.name())
             } else {
                 String::new()
@@ -237,6 +241,18 @@ fn write_copy(
             Ok((name, note))
         }
     }
+}
+
+/// Copy the input's bytes unchanged (streamed for files on disk).
+fn plain_copy(input: &Input<'_>, to: &Path) -> anyhow::Result<()> {
+    let mut file = std::fs::File::create(to).with_context(|| format!("cannot create {}", to.display()))?;
+    match input {
+        Input::Bytes(b) => std::io::Write::write_all(&mut file, b)?,
+        Input::File { .. } => {
+            std::io::copy(&mut input.reader()?, &mut file)?;
+        }
+    }
+    Ok(())
 }
 
 /// The (scope, row) of a table location: `row 5, col X` → ("", 5); `Sheet1!C7` → ("Sheet1", 7).
@@ -249,50 +265,51 @@ fn row_of(location: &str) -> Option<(String, u64)> {
     digits.parse().ok().map(|r| (sheet.to_string(), r))
 }
 
-/// A text copy, redacted line by line when asked.
-fn write_text_copy(
-    input: &Input<'_>,
-    part: &str,
-    n: usize,
-    out: &Path,
-    opts: &BundleOptions<'_>,
-    redactor: &Redactor<'_>,
-    suffix: &str,
-) -> anyhow::Result<(String, String)> {
-    let name = copy_name(n, part, suffix);
-    let bytes = input.bytes(opts.limits.max_in_memory)?;
-    if !opts.redact_others {
-        std::fs::write(out.join(&name), &bytes)?;
+/// A text copy, redacted when asked.
+fn write_text_copy(input: &Input<'_>, job: &Job<'_>, suffix: &str) -> anyhow::Result<(String, String)> {
+    let name = copy_name(job.n, job.part, suffix);
+    if !job.opts.redact_others {
+        plain_copy(input, &job.out.join(&name))?;
         return Ok((name, String::new()));
     }
+    let bytes = input.bytes(job.opts.limits.max_in_memory)?;
     let text = String::from_utf8_lossy(&bytes);
-    let (redacted, masked) = redactor.redact_text(&text);
-    std::fs::write(out.join(&name), redacted)?;
+    let (redacted, masked) = job.redactor.redact_text(&text);
+    std::fs::write(job.out.join(&name), redacted)?;
     Ok((name, format!("{masked} items of other people's personal data masked")))
 }
 
+impl Job<'_> {
+    /// Is this table row about the person: located by the map (if the file
+    /// is unchanged), or holding one of their identifiers or their full name
+    /// when read again?
+    fn row_wanted(&self, key: &(String, u64), cells: &[(&str, Option<&str>)]) -> bool {
+        (!self.changed && self.rows.contains(key))
+            || cells.iter().any(|(text, header)| self.redactor.names_subject(text, *header))
+    }
+
+    /// A cell's text, with other people's data masked if asked.
+    fn cell(&self, text: &str, header: Option<&str>, masked: &mut usize) -> String {
+        if !self.opts.redact_others {
+            return text.to_string();
+        }
+        let (r, k) = self.redactor.redact(Segment::fixed("cell", text, header));
+        *masked += k;
+        r
+    }
+}
+
 /// Header row and the person's rows of a CSV file, as CSV.
-#[allow(clippy::too_many_arguments)]
-fn csv_rows(
-    input: &Input<'_>,
-    delim: u8,
-    rows: &BTreeSet<(String, u64)>,
-    part: &str,
-    n: usize,
-    out: &Path,
-    opts: &BundleOptions<'_>,
-    redactor: &Redactor<'_>,
-) -> anyhow::Result<(String, String)> {
+fn csv_rows(input: &Input<'_>, delim: u8, job: &Job<'_>) -> anyhow::Result<(String, String)> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delim)
         .has_headers(false)
         .flexible(true)
         .from_reader(extract::text::utf8_stream(input.reader()?));
-    let name = copy_name(n, part, ".rows.csv");
-    let mut writer = csv::Writer::from_path(out.join(&name))?;
+    let name = copy_name(job.n, job.part, ".rows.csv");
+    let mut writer = csv::Writer::from_path(job.out.join(&name))?;
     let mut headers: Vec<String> = Vec::new();
-    let mut masked = 0;
-    let mut kept = 0;
+    let (mut masked, mut kept) = (0, 0);
     for (i, record) in reader.byte_records().enumerate() {
         let record = record.context("the CSV file could not be read again")?;
         let row = i as u64 + 1;
@@ -302,28 +319,21 @@ fn csv_rows(
             writer.write_record(&cells)?;
             continue;
         }
-        if !rows.contains(&(String::new(), row)) {
+        let with_headers: Vec<(&str, Option<&str>)> = cells
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| (cell.as_str(), headers.get(c).map(String::as_str).filter(|h| !h.is_empty())))
+            .collect();
+        if !job.row_wanted(&(String::new(), row), &with_headers) {
             continue;
         }
         kept += 1;
-        let cells: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                if !opts.redact_others {
-                    return cell.clone();
-                }
-                let header = headers.get(c).map(String::as_str).filter(|h| !h.is_empty());
-                let (r, k) = redactor.redact(Segment::fixed("cell", cell, header));
-                masked += k;
-                r
-            })
-            .collect();
-        writer.write_record(&cells)?;
+        let out: Vec<String> = with_headers.iter().map(|(t, h)| job.cell(t, *h, &mut masked)).collect();
+        writer.write_record(&out)?;
     }
     writer.flush()?;
     let mut note = format!("only the header and the {kept} rows about the person");
-    if opts.redact_others {
+    if job.opts.redact_others {
         let _ = write!(note, "; {masked} items of other people's personal data masked");
     }
     Ok((name, note))
@@ -331,48 +341,41 @@ fn csv_rows(
 
 /// The person's rows of a spreadsheet (with each sheet's first row), as CSV:
 /// `sheet, row, A, B, C...`.
-fn sheet_rows(
-    input: &Input<'_>,
-    rows: &BTreeSet<(String, u64)>,
-    part: &str,
-    n: usize,
-    out: &Path,
-    opts: &BundleOptions<'_>,
-    redactor: &Redactor<'_>,
-) -> anyhow::Result<(String, String)> {
+fn sheet_rows(input: &Input<'_>, job: &Job<'_>) -> anyhow::Result<(String, String)> {
     let mut collect = Collect::default();
-    extract::extract(part, input, &mut collect, &opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
-    // (sheet, row) → column letters → text
-    let mut table: BTreeMap<(String, u64), BTreeMap<(usize, String), String>> = BTreeMap::new();
+    extract::extract(job.part, input, &mut collect, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // (sheet, row) → (column width, letters) → (text, header)
+    type Cells<'c> = BTreeMap<(usize, String), (&'c str, Option<&'c str>)>;
+    let mut table: BTreeMap<(String, u64), Cells<'_>> = BTreeMap::new();
     for (loc, text, header) in &collect.segments {
-        let Some((sheet, row)) = row_of(loc) else { continue };
-        if row != 1 && !rows.contains(&(sheet.clone(), row)) {
-            continue;
-        }
+        let Some(key) = row_of(loc) else { continue };
         let col: String = loc
             .rsplit_once('!')
             .map(|(_, c)| c.chars().take_while(char::is_ascii_alphabetic).collect())
             .unwrap_or_default();
-        let text = if opts.redact_others {
-            redactor.redact(Segment::fixed(loc, text, header.as_deref())).0
-        } else {
-            text.clone()
-        };
-        table.entry((sheet, row)).or_default().insert((col.len(), col), text);
+        table.entry(key).or_default().insert((col.len(), col), (text.as_str(), header.as_deref()));
     }
+    table.retain(|key, cells| key.1 == 1 || job.row_wanted(key, &cells.values().copied().collect::<Vec<_>>()));
     let columns: BTreeSet<(usize, String)> = table.values().flat_map(|r| r.keys().cloned()).collect();
-    let name = copy_name(n, part, ".rows.csv");
-    let mut writer = csv::Writer::from_path(out.join(&name))?;
+    let name = copy_name(job.n, job.part, ".rows.csv");
+    let mut writer = csv::Writer::from_path(job.out.join(&name))?;
     let mut head = vec!["sheet".to_string(), "row".to_string()];
     head.extend(columns.iter().map(|c| c.1.clone()));
     writer.write_record(&head)?;
+    let mut masked = 0;
     for ((sheet, row), cells) in &table {
         let mut rec = vec![sheet.clone(), row.to_string()];
-        rec.extend(columns.iter().map(|c| cells.get(c).cloned().unwrap_or_default()));
+        rec.extend(
+            columns.iter().map(|c| cells.get(c).map_or_else(String::new, |(t, h)| job.cell(t, *h, &mut masked))),
+        );
         writer.write_record(&rec)?;
     }
     writer.flush()?;
-    Ok((name, "only each sheet's first row and the rows about the person".into()))
+    let mut note = "only each sheet's first row and the rows about the person".to_string();
+    if job.opts.redact_others {
+        let _ = write!(note, "; {masked} items of other people's personal data masked");
+    }
+    Ok((name, note))
 }
 
 /// Masks personal data that is not the subject's.
@@ -395,6 +398,15 @@ impl Redactor<'_> {
         let own = [&self.query.first, &self.query.last, &self.query.first_initial];
         let words = crate::map::name_words(value);
         !words.is_empty() && words.iter().all(|(_, w)| own.iter().any(|o| o.as_deref() == Some(&self.key.hash(w))))
+    }
+
+    /// Does this cell hold one of the person's identifiers or their full name?
+    fn names_subject(&self, text: &str, header: Option<&str>) -> bool {
+        self.engine.detect(&Segment::fixed("cell", text, header)).iter().any(|h| {
+            let value = &text[h.start..h.end];
+            let hash = self.key.hash(&h.category.normalise(value));
+            self.query.idents.contains_key(&hash) || self.query.full_names.contains(&hash)
+        })
     }
 
     /// Redact running text the way the scanner reads it: blocks of lines
