@@ -25,7 +25,7 @@ const SURNAMES: usize = 200;
 /// Synthetic people: (first name, surname, dob, nino, email, phone).
 fn person(i: usize) -> (String, String, String, String, String, String) {
     let first = ["jane", "tom", "priya", "amir", "lucy", "ewa", "sam", "olu"][(i / 7) % 8];
-    let surname = if i % SURNAMES == 0 { "roberts".to_string() } else { format!("surname{}", i % SURNAMES) };
+    let surname = if i.is_multiple_of(SURNAMES) { "roberts".to_string() } else { format!("surname{}", i % SURNAMES) };
     (
         first.to_string(),
         surname,
@@ -80,7 +80,7 @@ fn build(path: &std::path::Path, key: &Key) -> anyhow::Result<()> {
             for (cat, v) in [(Category::Dob, &p.2), (Category::Nino, &p.3), (Category::Email, &p.4)] {
                 finding.execute(params![file_id, path, line, cat.as_str(), key.hash(&cat.normalise(v))])?;
             }
-            let extra = if i % 2 == 0 { (Category::Phone, &p.5) } else { (Category::Name, &p.1) };
+            let extra = if i.is_multiple_of(2) { (Category::Phone, &p.5) } else { (Category::Name, &p.1) };
             finding.execute(params![file_id, path, line, extra.0.as_str(), key.hash(&extra.0.normalise(extra.1))])?;
             if extra.0 == Category::Name {
                 token.execute(params![tx.last_insert_rowid(), map::POS_ONLY, hash_word(&p.1), &p.1[..1]])?;

@@ -198,6 +198,9 @@ struct Row {
     location: String,
 }
 
+/// A name finding with the full name's hash and its words' hashes by position.
+type NameFinding = (Row, String, Vec<(i64, String)>);
+
 /// Where a location sits, for "nearby": (scope, number, window).
 fn place(location: &str) -> (String, i64, i64) {
     let num_after = |prefix: &str| location.strip_prefix(prefix).and_then(|r| r.trim().parse::<i64>().ok());
@@ -282,7 +285,7 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(rusqlite::params![q.last, q.first.as_deref().unwrap_or(""), POS_ONLY])?;
     // finding id → (row, full hash, words by position)
-    let mut found: BTreeMap<i64, (Row, String, Vec<(i64, String)>)> = BTreeMap::new();
+    let mut found: BTreeMap<i64, NameFinding> = BTreeMap::new();
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let entry = match found.entry(id) {
