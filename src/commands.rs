@@ -93,11 +93,16 @@ pub struct ScanConfig {
     pub sweep: SweepConfig,
     pub jsonl: Option<PathBuf>,
     pub reveal: bool,
+    /// Record the sweep in this data map (SQLite).
+    pub map: Option<PathBuf>,
 }
 
 /// `piisweep scan`: returns the exit status.
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
-    let (engine, key, opts) = cfg.sweep.prepare(None)?;
+    let (engine, key, opts) = cfg.sweep.prepare(cfg.map.as_deref().map(map_dir).as_deref())?;
+    if let Some(m) = &cfg.map {
+        refuse_inside_roots(m, &cfg.sweep.paths, "--map")?;
+    }
     if let Some(out) = &cfg.jsonl
         && out != Path::new("-")
     {
@@ -111,8 +116,38 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     if let Some(j) = jsonl.as_mut() {
         sinks.push(j);
     }
-    let summary = scan::run(&opts, &engine, &key, &mut sinks, None)?;
-    finish(&summary, cfg.sweep.quiet, cfg.jsonl.is_none())
+    let Some(map_path) = &cfg.map else {
+        let summary = scan::run(&opts, &engine, &key, &mut sinks, None)?;
+        return finish(&summary, cfg.sweep.quiet, cfg.jsonl.is_none());
+    };
+    let map = crate::map::Map::create_or_open(map_path)?;
+    let settings = crate::map::settings_fingerprint(&engine, opts.min_confidence, opts.limits.max_file_size);
+    let (mut map_sink, reuse) = crate::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
+    // Findings rebuilt from the map have no plain values unless it was written with --reveal.
+    let reuse_ok = !(cfg.jsonl.is_some() && cfg.reveal);
+    let check = |e: &crate::walk::FileEntry| reuse.check(e);
+    sinks.push(&mut map_sink);
+    let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
+    drop(sinks);
+    if !cfg.sweep.quiet {
+        let c = map_sink.counts;
+        eprintln!(
+            "data map {}: {} files read, {} unchanged (not read again), {} gone since the last sweep",
+            map_path.display(),
+            c.read,
+            c.reused,
+            c.gone
+        );
+    }
+    finish(&summary, cfg.sweep.quiet, false)
+}
+
+/// The folder holding a map (where its key lives by default).
+pub fn map_dir(map: &Path) -> PathBuf {
+    match map.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// Print the summary and choose the exit status.
@@ -192,4 +227,95 @@ pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
         print!("{}", crate::eval::table(&scores, cfg.examples));
     }
     finish(&summary, true, false)
+}
+
+/// Where `map` and `sar` find the key: `--key`, else beside the map. It must exist.
+fn existing_key(map: &Path, key: Option<&Path>) -> anyhow::Result<Key> {
+    let path = key.map_or_else(|| map_dir(map).join(DEFAULT_KEY_FILE), Path::to_path_buf);
+    if !path.is_file() {
+        return Err(UsageError(format!(
+            "no key file at {}: give the key the map was made with (--key FILE)",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(Key::load_or_create(&path)?)
+}
+
+pub struct MapConfig {
+    pub map: PathBuf,
+    /// `folder`, `type` or `category`.
+    pub by: String,
+    /// Retention limit, e.g. `7y`, `12m`.
+    pub older_than: String,
+    /// `table`, `csv`, `json` or `html`.
+    pub format: String,
+}
+
+/// `piisweep map`: report where personal data lives.
+pub fn map(cfg: &MapConfig) -> anyhow::Result<i32> {
+    use crate::map::report;
+    let by = report::By::parse(&cfg.by)
+        .ok_or_else(|| UsageError(format!("--by {}: use folder, type or category", cfg.by)))?;
+    let age = report::Age::parse(&cfg.older_than).map_err(UsageError)?;
+    let map = crate::map::Map::open_existing(&cfg.map)?;
+    let r = report::build(&map.conn, &cfg.map, by, age)?;
+    let out = match cfg.format.as_str() {
+        "table" => report::table(&r),
+        "csv" => report::csv(&r)?,
+        "json" => serde_json::to_string_pretty(&r)? + "\n",
+        "html" => report::html(&r),
+        f => return Err(UsageError(format!("--format {f}: use table, csv, json or html")).into()),
+    };
+    print!("{out}");
+    Ok(EXIT_OK)
+}
+
+pub struct SarConfig {
+    pub map: PathBuf,
+    pub key: Option<PathBuf>,
+    pub subject: crate::sar::Subject,
+    /// `table` or `json`.
+    pub format: String,
+    pub bundle: Option<PathBuf>,
+    pub force: bool,
+    pub redact_others: bool,
+    pub rules: Option<PathBuf>,
+}
+
+/// `piisweep sar`: find one person in the map, and optionally write a bundle.
+pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
+    let map = crate::map::Map::open_existing(&cfg.map)?;
+    let key = existing_key(&cfg.map, cfg.key.as_deref())?;
+    map.check_key(&key)?;
+    let query = crate::sar::Query::new(&cfg.subject, &key);
+    if query.is_empty() {
+        bail!(UsageError(
+            "say whom to look for: --name and/or --dob, --nino, --email, --phone, --postcode, --nhs".into()
+        ));
+    }
+    if let Some(dir) = &cfg.bundle {
+        refuse_inside_roots(dir, &map.roots()?, "--bundle")?;
+        let non_empty = std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+        if non_empty && !cfg.force {
+            bail!(UsageError(format!(
+                "--bundle {} already holds files: choose an empty or new folder, or add --force",
+                dir.display()
+            )));
+        }
+    }
+    let matches = crate::sar::search(&map.conn, &query)?;
+    match cfg.format.as_str() {
+        "json" => println!("{}", serde_json::to_string_pretty(&matches)?),
+        "table" => print!("{}", crate::sar::table(&matches)),
+        f => return Err(UsageError(format!("--format {f}: use table or json")).into()),
+    }
+    if let Some(dir) = &cfg.bundle {
+        let engine = Engine::new(load_rules(cfg.rules.as_deref())?);
+        let opts =
+            crate::sar::bundle::BundleOptions { dir, redact_others: cfg.redact_others, limits: Limits::default() };
+        let index = crate::sar::bundle::write(&matches, &query, &key, &engine, &opts)?;
+        eprintln!("bundle written to {}: {} places; open index.html (or index.csv) there", dir.display(), index.len());
+    }
+    Ok(EXIT_OK)
 }

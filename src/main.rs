@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use piisweep::commands::{self, EXIT_USAGE, EvalConfig, ScanConfig, SweepConfig, UsageError};
+use piisweep::commands::{self, EXIT_USAGE, EvalConfig, MapConfig, SarConfig, ScanConfig, SweepConfig, UsageError};
 
 #[derive(Parser)]
 #[command(name = "piisweep", version, about = "Find, map and remove personal data in a charity's files", long_about = None)]
@@ -26,6 +26,10 @@ enum Command {
         /// Include the values found in the output (masked otherwise).
         #[arg(long)]
         reveal: bool,
+        /// Record the sweep in a data map (SQLite; default piisweep.db). Rescans
+        /// only read changed files. Write `--map=FILE` or put it after the folders.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "piisweep.db")]
+        map: Option<PathBuf>,
     },
     /// Measure accuracy: scan, then compare with labelled truth (precision, recall, F1 per category).
     Eval {
@@ -40,6 +44,70 @@ enum Command {
         /// Print the scores as one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Show where personal data lives, from the data map: counts by folder, type or
+    /// category, the files with the most, and files past a retention limit.
+    Map {
+        /// The data map written by `scan --map`.
+        #[arg(long, value_name = "FILE", default_value = "piisweep.db")]
+        map: PathBuf,
+        /// Group the counts by folder, type (file type) or category.
+        #[arg(long, value_name = "WHAT", default_value = "folder", value_parser = ["folder", "type", "category"])]
+        by: String,
+        /// Retention limit: list files with personal data last modified before it
+        /// (e.g. 12m for unsuccessful job applicants, 2y for complaints, 7y by default).
+        #[arg(long, value_name = "AGE", default_value = "7y")]
+        older_than: String,
+        /// Output as table, csv, json or html (one self-contained page with a chart).
+        #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "csv", "json", "html"])]
+        format: String,
+    },
+    /// Subject access request: find every file and place in the data map that
+    /// mentions one person (by keyed hashes), strongest first, and say why.
+    Sar {
+        /// The data map written by `scan --map`.
+        #[arg(long, value_name = "FILE", default_value = "piisweep.db")]
+        map: PathBuf,
+        /// Key the map was made with (default: piisweep.key beside the map).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// The person's name, e.g. "Jane Roberts" (finds Mrs Roberts, J. Roberts, "Roberts, Jane"...).
+        #[arg(long)]
+        name: Option<String>,
+        /// Date of birth, e.g. 12/03/1985 (repeatable, like the options below).
+        #[arg(long)]
+        dob: Vec<String>,
+        /// National Insurance number.
+        #[arg(long)]
+        nino: Vec<String>,
+        /// Email address.
+        #[arg(long)]
+        email: Vec<String>,
+        /// Phone number.
+        #[arg(long)]
+        phone: Vec<String>,
+        /// Postcode.
+        #[arg(long)]
+        postcode: Vec<String>,
+        /// NHS number.
+        #[arg(long)]
+        nhs: Vec<String>,
+        /// Output as table or json.
+        #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        /// Write a bundle into DIR: copies of each matching document or part, the
+        /// person's spreadsheet rows as CSV, and an index (index.html, index.csv).
+        #[arg(long, value_name = "DIR")]
+        bundle: Option<PathBuf>,
+        /// Write the bundle into a folder that already holds files.
+        #[arg(long)]
+        force: bool,
+        /// In text and CSV copies, mask other people's personal data.
+        #[arg(long)]
+        redact_others: bool,
+        /// Rules for --redact-others (default: the built-in ones).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
     },
 }
 
@@ -110,9 +178,31 @@ fn parse_size(s: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan { sweep, jsonl, reveal } => commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal }),
+        Command::Scan { sweep, jsonl, reveal, map } => {
+            commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal, map })
+        }
         Command::Eval { truth, sweep, examples, json } => {
             commands::eval(&EvalConfig { sweep: sweep.config(), truth, examples, json })
+        }
+        Command::Map { map, by, older_than, format } => commands::map(&MapConfig { map, by, older_than, format }),
+        Command::Sar {
+            map,
+            key,
+            name,
+            dob,
+            nino,
+            email,
+            phone,
+            postcode,
+            nhs,
+            format,
+            bundle,
+            force,
+            redact_others,
+            rules,
+        } => {
+            let subject = piisweep::sar::Subject { name, dob, nino, email, phone, postcode, nhs };
+            commands::sar(&SarConfig { map, key, subject, format, bundle, force, redact_others, rules })
         }
     };
     match result {

@@ -1,0 +1,135 @@
+//! Subject access search over a data map holding one million findings.
+//!
+//! Setup writes a synthetic map (20,000 files, 1,000,000 findings, 40% of
+//! them names with their word hashes) through the real schema, with one
+//! prepared statement per table in one transaction. The person searched for
+//! is planted in three files among 500 other people sharing her surname.
+//!
+//! Run: `cargo bench --bench map_search` (or build it with
+//! `cargo test --bench map_search --no-run` and run the binary with `--bench`).
+
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use piisweep::detect::Category;
+use piisweep::keys::Key;
+use piisweep::map::{self, Map};
+use piisweep::sar::{self, Query, Subject};
+use rusqlite::params;
+
+const FINDINGS: usize = 1_000_000;
+const FILES: usize = 20_000;
+const PEOPLE: usize = 100_000;
+const SURNAMES: usize = 200;
+
+/// Synthetic people: (first name, surname, dob, nino, email, phone).
+fn person(i: usize) -> (String, String, String, String, String, String) {
+    let first = ["jane", "tom", "priya", "amir", "lucy", "ewa", "sam", "olu"][(i / 7) % 8];
+    let surname = if i.is_multiple_of(SURNAMES) { "roberts".to_string() } else { format!("surname{}", i % SURNAMES) };
+    (
+        first.to_string(),
+        surname,
+        format!("19{:02}-{:02}-{:02}", 40 + i % 60, 1 + i % 12, 1 + i % 28),
+        format!("AB{:06}C", i % 1_000_000),
+        format!("person{i}@example.org"),
+        format!("07700{:06}", i),
+    )
+}
+
+fn build(path: &std::path::Path, key: &Key) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut m = Map::create_or_open(path)?;
+    m.check_key(key)?;
+    m.conn.pragma_update(None, "cache_size", -400_000)?;
+    let tx = m.conn.transaction()?;
+    {
+        let mut file = tx.prepare(
+            "INSERT INTO files(id, root, abs, path, size, modified, kind, status, findings, settings, seen_in_run, scanned_in_run)
+             VALUES (?1, '/drive', ?2, ?3, 1000, 0, 'text', 'scanned', ?4, 'bench', 1, 1)",
+        )?;
+        for f in 0..FILES {
+            file.execute(params![
+                f as i64 + 1,
+                format!("/drive/f{f}.txt"),
+                format!("f{f}.txt"),
+                (FINDINGS / FILES) as i64
+            ])?;
+        }
+        let mut finding = tx.prepare(
+            "INSERT INTO findings(file_id, path, location, category, hash, masked, rule, confidence)
+             VALUES (?1, ?2, ?3, ?4, ?5, '****', 'bench', 0.9)",
+        )?;
+        let mut token =
+            tx.prepare("INSERT INTO name_tokens(finding_id, pos, token_hash, initial) VALUES (?1, ?2, ?3, ?4)")?;
+        // Hashes of name words, computed once.
+        let mut word_hash = std::collections::HashMap::new();
+        let mut hash_word = |w: &str| word_hash.entry(w.to_string()).or_insert_with(|| key.hash(w)).clone();
+        let mut n = 0usize;
+        let mut i = 0usize;
+        while n < FINDINGS {
+            let file_id = (i % FILES) as i64 + 1;
+            let path = format!("f{}.txt", i % FILES);
+            let p = person(i % PEOPLE);
+            let line = format!("line {}", i % 500);
+            // Per person-mention: a name and three identifiers (2 in 5 findings are names).
+            let full = format!("{} {}", p.0, p.1);
+            finding.execute(params![file_id, path, line, "name", key.hash(&full)])?;
+            let fid = tx.last_insert_rowid();
+            token.execute(params![fid, map::POS_FIRST, hash_word(&p.0), &p.0[..1]])?;
+            token.execute(params![fid, map::POS_LAST, hash_word(&p.1), &p.1[..1]])?;
+            for (cat, v) in [(Category::Dob, &p.2), (Category::Nino, &p.3), (Category::Email, &p.4)] {
+                finding.execute(params![file_id, path, line, cat.as_str(), key.hash(&cat.normalise(v))])?;
+            }
+            let extra = if i.is_multiple_of(2) { (Category::Phone, &p.5) } else { (Category::Name, &p.1) };
+            finding.execute(params![file_id, path, line, extra.0.as_str(), key.hash(&extra.0.normalise(extra.1))])?;
+            if extra.0 == Category::Name {
+                token.execute(params![tx.last_insert_rowid(), map::POS_ONLY, hash_word(&p.1), &p.1[..1]])?;
+            }
+            n += 5;
+            i += 1;
+        }
+    }
+    tx.commit()?;
+    let count: i64 = m.conn.query_row("SELECT count(*) FROM findings", [], |r| r.get(0))?;
+    eprintln!("built a map with {count} findings in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.db");
+    let key = Key::from_bytes([42; 32]);
+    build(&path, &key).expect("build the bench map");
+    let m = Map::open_existing(&path).expect("open");
+    // Person 0 is a Jane Roberts (first name index 0, surname roberts).
+    let p = person(0);
+    let full = Subject {
+        name: Some("Jane Roberts".into()),
+        dob: vec![p.2.clone()],
+        nino: vec![p.3.clone()],
+        email: vec![p.4.clone()],
+        ..Subject::default()
+    };
+    let name_only = Subject { name: Some("Jane Roberts".into()), ..Subject::default() };
+    let q_full = Query::new(&full, &key);
+    let q_name = Query::new(&name_only, &key);
+    let started = Instant::now();
+    let results = sar::search(&m.conn, &q_full).expect("search");
+    eprintln!(
+        "first search: {} files in {:.0} ms, top: {} ({})",
+        results.len(),
+        started.elapsed().as_secs_f64() * 1000.0,
+        results.first().map_or("", |r| r.path.as_str()),
+        results.first().map_or("", |r| r.why.as_str())
+    );
+    let mut group = c.benchmark_group("sar search, 1M findings");
+    group.sample_size(10);
+    group.bench_function("name + dob + nino + email", |b| b.iter(|| sar::search(&m.conn, &q_full).expect("search")));
+    group.bench_function("name only (surname shared by 500 people)", |b| {
+        b.iter(|| sar::search(&m.conn, &q_name).expect("search"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,323 @@
+//! The data map: a SQLite record of every sweep, file and finding.
+//!
+//! The map holds keyed hashes and masked values (plain values only with
+//! `--reveal`), so it can answer "where is this person's data?" without
+//! holding the data itself. It is still personal data (it says which files
+//! mention whom), so it is created owner-only (0600).
+//!
+//! Writes go through [`MapSink`] on the sweep's writer thread, one
+//! transaction per batch of files: a sweep killed half-way leaves every
+//! committed file complete with its findings, and its `runs` row unfinished.
+//! [`Reuse`] lets the next sweep skip files whose size and modified time are
+//! unchanged since they were recorded (in a finished run or an unfinished
+//! one, which is how a killed sweep resumes).
+
+pub mod report;
+mod sink;
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use crate::detect::{Category, Engine};
+use crate::keys::Key;
+
+pub use sink::{MapSink, Reuse};
+
+/// Where `--map` writes when given no file name.
+pub const DEFAULT_MAP_FILE: &str = "piisweep.db";
+
+/// The schema; every statement is idempotent so opening an existing map is safe.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1');
+CREATE TABLE IF NOT EXISTS runs(
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,            -- running | complete
+    roots TEXT NOT NULL,             -- JSON list of absolute roots
+    settings TEXT NOT NULL,          -- fingerprint of rules and options
+    reveal INTEGER NOT NULL,
+    files_read INTEGER NOT NULL DEFAULT 0,
+    files_reused INTEGER NOT NULL DEFAULT 0,
+    files_gone INTEGER NOT NULL DEFAULT 0,
+    findings INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY,
+    root TEXT NOT NULL,              -- the absolute scanned root it was found under
+    abs TEXT NOT NULL UNIQUE,        -- absolute path on disk
+    path TEXT NOT NULL,              -- relative to the root, as in the findings
+    size INTEGER NOT NULL,
+    modified INTEGER,                -- nanoseconds since 1970
+    kind TEXT NOT NULL,
+    content_hash TEXT,               -- SHA-256 of size, first and last 64 KiB
+    status TEXT NOT NULL,            -- scanned | skipped | failed | gone
+    reason TEXT,
+    findings INTEGER NOT NULL DEFAULT 0,
+    settings TEXT NOT NULL,
+    seen_in_run INTEGER NOT NULL,    -- last run that saw it on disk
+    scanned_in_run INTEGER NOT NULL);-- last run that read it
+CREATE INDEX IF NOT EXISTS files_root ON files(root, seen_in_run);
+CREATE TABLE IF NOT EXISTS parts(
+    file_id INTEGER NOT NULL, path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS parts_file ON parts(file_id);
+CREATE TABLE IF NOT EXISTS findings(
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    path TEXT NOT NULL,              -- with `!` for parts inside containers
+    location TEXT NOT NULL,
+    category TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    masked TEXT NOT NULL,
+    value TEXT,                      -- only with --reveal
+    rule TEXT NOT NULL,
+    confidence REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS findings_hash ON findings(hash);
+CREATE INDEX IF NOT EXISTS findings_file ON findings(file_id, category);
+CREATE TABLE IF NOT EXISTS name_tokens(
+    finding_id INTEGER NOT NULL,
+    pos INTEGER NOT NULL,            -- 0 first word, 1 last word, 2 the only word
+    token_hash TEXT NOT NULL,
+    initial TEXT NOT NULL);          -- the word's first letter (shown in the masked value anyway)
+CREATE INDEX IF NOT EXISTS name_tokens_hash ON name_tokens(token_hash, pos);
+CREATE INDEX IF NOT EXISTS name_tokens_finding ON name_tokens(finding_id);
+";
+
+/// Word positions in `name_tokens.pos`.
+pub const POS_FIRST: i64 = 0;
+pub const POS_LAST: i64 = 1;
+pub const POS_ONLY: i64 = 2;
+
+/// An open data map.
+pub struct Map {
+    pub conn: Connection,
+    pub path: PathBuf,
+}
+
+impl Map {
+    /// Open the map at `path`, creating it (owner-only) if it does not exist.
+    pub fn create_or_open(path: &Path) -> anyhow::Result<Map> {
+        if !path.exists() {
+            create_private(path)?;
+        }
+        Self::open_inner(path)
+    }
+
+    /// Open a map that must already exist (for `map` and `sar`).
+    pub fn open_existing(path: &Path) -> anyhow::Result<Map> {
+        if !path.is_file() {
+            bail!(crate::commands::UsageError(format!(
+                "no data map at {}: run `piisweep scan FOLDER --map {}` first, or give --map FILE",
+                path.display(),
+                path.display()
+            )));
+        }
+        Self::open_inner(path)
+    }
+
+    fn open_inner(path: &Path) -> anyhow::Result<Map> {
+        let conn = Connection::open(path).with_context(|| format!("cannot open the data map {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(SCHEMA).with_context(|| format!("{} is not a piisweep data map", path.display()))?;
+        restrict(path);
+        Ok(Map { conn, path: path.to_path_buf() })
+    }
+
+    /// Check `key` is the one the map's hashes were made with (recording it
+    /// on first use): another key would silently match nothing.
+    pub fn check_key(&self, key: &Key) -> anyhow::Result<()> {
+        let check = key.hash("piisweep key check");
+        let stored: Option<String> =
+            self.conn.query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0)).optional()?;
+        match stored {
+            Some(s) if s == check => Ok(()),
+            Some(_) => bail!(crate::commands::UsageError(format!(
+                "the key does not match the data map {}: its hashes were made with another key. Use --key with the key file that was used for it",
+                self.path.display()
+            ))),
+            None => {
+                self.conn.execute("INSERT INTO meta(key, value) VALUES ('key_check', ?1)", [check])?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The absolute roots of all runs recorded (for refusing outputs inside them).
+    pub fn roots(&self) -> anyhow::Result<Vec<PathBuf>> {
+        let mut stmt = self.conn.prepare("SELECT DISTINCT root FROM files")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out: Vec<PathBuf> = Vec::new();
+        for r in rows {
+            out.push(PathBuf::from(r?));
+        }
+        let mut stmt = self.conn.prepare("SELECT roots FROM runs")?;
+        for r in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let list: Vec<String> = serde_json::from_str(&r?).unwrap_or_default();
+            out.extend(list.into_iter().map(PathBuf::from));
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// Create an empty file readable only by its owner.
+fn create_private(path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).with_context(|| format!("cannot create the data map {}", path.display()))?;
+    Ok(())
+}
+
+/// Make the map (and its WAL files, if present) owner-only.
+fn restrict(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut names = vec![path.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_os_string();
+            p.push(suffix);
+            names.push(PathBuf::from(p));
+        }
+        for p in names {
+            if p.exists() {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Nanoseconds since 1970 (what `files.modified` holds).
+pub fn time_ns(t: Option<SystemTime>) -> Option<i64> {
+    t.and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i64)
+}
+
+/// Back from `files.modified`.
+pub fn from_ns(ns: Option<i64>) -> Option<SystemTime> {
+    ns.map(|n| UNIX_EPOCH + std::time::Duration::from_nanos(n.max(0) as u64))
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC) for an optional `files.modified`.
+pub fn date_text(ns: Option<i64>) -> String {
+    match ns {
+        Some(n) => chrono::DateTime::from_timestamp_nanos(n).format("%Y-%m-%d %H:%M").to_string(),
+        None => String::new(),
+    }
+}
+
+/// Now, as the ISO text stored in `runs`.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A fingerprint of everything that decides what a file's findings are: a
+/// file recorded under other rules or options is read again.
+pub fn settings_fingerprint(engine: &Engine, min_confidence: f32, max_file_size: u64) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    h.update(format!("{min_confidence} {max_file_size}"));
+    for r in &engine.rules {
+        h.update(format!("{:?}", r.spec));
+    }
+    let l = &engine.lists;
+    for set in [
+        &l.postcode_areas,
+        &l.role_mailboxes,
+        &l.street_types,
+        &l.placeholders,
+        &l.first_names,
+        &l.surnames,
+        &l.ambiguous,
+        &l.stop_words,
+        &l.titles,
+    ] {
+        let mut words: Vec<&String> = set.iter().collect();
+        words.sort();
+        for w in words {
+            h.update(w);
+            h.update([0]);
+        }
+        h.update([1]);
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// A cheap content hash: SHA-256 of the size and the first and last 64 KiB.
+/// Used to tell the user a file changed since it was mapped, without
+/// reading it whole.
+pub fn content_hash(path: &Path) -> std::io::Result<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    const SAMPLE: u64 = 64 << 10;
+    let mut f = std::fs::File::open(path)?;
+    let size = f.metadata()?.len();
+    let mut h = Sha256::new();
+    h.update(size.to_le_bytes());
+    let mut buf = Vec::with_capacity(SAMPLE as usize);
+    (&mut f).take(SAMPLE).read_to_end(&mut buf)?;
+    h.update(&buf);
+    if size > SAMPLE {
+        f.seek(SeekFrom::Start(size.saturating_sub(SAMPLE).max(SAMPLE)))?;
+        buf.clear();
+        f.take(SAMPLE).read_to_end(&mut buf)?;
+        h.update(&buf);
+    }
+    Ok(hex::encode(&h.finalize()[..16]))
+}
+
+/// The words of a name as stored in `name_tokens`: (position, word).
+/// `Roberts, Jane` → [(first, roberts), (last, jane)]; `Roberts` → [(only, roberts)].
+pub fn name_words(value: &str) -> Vec<(i64, String)> {
+    let norm = Category::Name.normalise(value);
+    let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
+    match words.as_slice() {
+        [] => Vec::new(),
+        [only] => vec![(POS_ONLY, only.to_string())],
+        [first, .., last] => vec![(POS_FIRST, first.to_string()), (POS_LAST, last.to_string())],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_words_keep_first_and_last() {
+        assert_eq!(name_words("Roberts, Jane"), vec![(POS_FIRST, "roberts".into()), (POS_LAST, "jane".into())]);
+        assert_eq!(name_words("J. Roberts"), vec![(POS_FIRST, "j".into()), (POS_LAST, "roberts".into())]);
+        assert_eq!(name_words("Mary Ann Roberts"), vec![(POS_FIRST, "mary".into()), (POS_LAST, "roberts".into())]);
+        assert_eq!(name_words("ROBERTS"), vec![(POS_ONLY, "roberts".into())]);
+        assert!(name_words(" , ").is_empty());
+    }
+
+    #[test]
+    fn map_is_private_and_checks_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/m.db");
+        let map = Map::create_or_open(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        map.check_key(&Key::from_bytes([1; 32])).unwrap();
+        map.check_key(&Key::from_bytes([1; 32])).unwrap();
+        assert!(map.check_key(&Key::from_bytes([2; 32])).is_err());
+    }
+}
