@@ -68,6 +68,13 @@ impl Terms {
         })
     }
 
+    /// Do the first words of `text` form one of the terms?
+    pub fn begins(&self, text: &str) -> bool {
+        let longest = self.0.iter().map(Vec::len).max().unwrap_or(0);
+        let head: Vec<&str> = word_slices(text).take(longest).map(|w| w.1).collect();
+        self.0.iter().any(|t| t.len() <= head.len() && t.iter().zip(&head).all(|(term, w)| word_eq(w, term)))
+    }
+
     /// (start of first word, end of last word) of every place a term occurs.
     fn occurrences(&self, text: &str) -> Vec<(usize, usize)> {
         let ws: Vec<(usize, &str)> = word_slices(text).collect();

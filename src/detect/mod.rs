@@ -26,6 +26,7 @@ pub const DETECTORS: &[&str] = &[
     "name_title",
     "name_cue",
     "name_signoff",
+    "name_role",
     "name_full",
     "name_single",
     "name_column",

@@ -17,6 +17,7 @@ pub struct NameRules {
     title: Option<usize>,
     cue: Option<usize>,
     signoff: Option<usize>,
+    role: Option<usize>,
     full: Option<usize>,
     single: Option<usize>,
     column: Option<usize>,
@@ -30,6 +31,7 @@ impl NameRules {
             title: find("name_title"),
             cue: find("name_cue"),
             signoff: find("name_signoff"),
+            role: find("name_role"),
             full: find("name_full"),
             single: find("name_single"),
             column: find("name_column"),
@@ -71,6 +73,9 @@ impl NameRules {
         }
         if let Some(i) = self.signoff {
             found.cued(i, &engine.rules[i].context, true, &mut used);
+        }
+        if let Some(i) = self.role {
+            found.before_role(i, &engine.rules[i].context, &mut used);
         }
         if let Some(i) = self.full {
             found.full(i, &mut used);
@@ -207,7 +212,11 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists, lower:
     let before = start.checked_sub(1).map(|i| bytes[i]);
     let after = bytes.get(end).copied();
     let after2 = bytes.get(end + 1).copied();
-    let technical = matches!(before, Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#' | b'[' | b'{' | b'<'))
+    // A lone capital after a number is a suffix or code ("KS 75 33 80 C"), not an initial.
+    let after_number =
+        letters == 1 && text[..start].trim_end_matches(' ').as_bytes().last().is_some_and(|c| c.is_ascii_digit());
+    let technical = after_number
+        || matches!(before, Some(b'@' | b'/' | b'\\' | b'_' | b'.' | b'=' | b'#' | b'[' | b'{' | b'<'))
         || before.is_some_and(|c| c.is_ascii_digit())
         || matches!(after, Some(b'@' | b'_' | b'/' | b'\\' | b']' | b'}' | b'>'))
         || after.is_some_and(|c| c.is_ascii_digit())
@@ -369,7 +378,12 @@ impl Finder<'_, '_> {
             // (and for a sign-off, one line break).
             let before = &self.text[floor_char(self.text, t.start.saturating_sub(48))..t.start];
             let trimmed = before.trim_end_matches(|c: char| c.is_whitespace() || ":,;-–".contains(c));
-            if before[trimmed.len()..].matches('\n').count() != usize::from(next_line) || !cues.ends(trimmed) {
+            // A sentence ending in between ("on the referral. Spoke to") breaks the cue.
+            let cue_ends_word = trimmed.ends_with(|c: char| c.is_alphanumeric());
+            if before[trimmed.len()..].matches('\n').count() != usize::from(next_line)
+                || !cue_ends_word
+                || !cues.ends(trimmed)
+            {
                 continue;
             }
             let end = self.run_from(i, 3, false);
@@ -384,6 +398,43 @@ impl Finder<'_, '_> {
             self.push(rule, s, e, 1.0);
             Self::mark(used, i, end);
             self.list_after(rule, end, used);
+        }
+    }
+
+    /// A name followed by the person's role or relation: `Akanmu Morawo,
+    /// Chief Executive`, `Adam (neighbour)`, `Awj Butcher (wife, next of kin)`.
+    fn before_role(&mut self, rule: usize, roles: &Terms, used: &mut [bool]) {
+        let mut i = 0;
+        while i < self.tokens.len() {
+            if used[i] || !self.namelike(i, false) || self.tokens[i].initial || self.tokens[i].title {
+                i += 1;
+                continue;
+            }
+            let end = self.run_from(i, 3, false);
+            let next_free = end > i && (end == self.tokens.len() || !used[end]);
+            if end == i || !next_free || self.in_stop_phrase(i, true) || self.is_street_word(end - 1) {
+                i += 1;
+                continue;
+            }
+            if end == i + 1 && (self.tokens[i].ambiguous || self.tokens[i].stop) {
+                i += 1;
+                continue;
+            }
+            let after = &self.text[self.tokens[end - 1].end..];
+            let after = after.split('\n').next().unwrap_or("");
+            let Some(rest) =
+                after.strip_prefix(", ").or_else(|| after.strip_prefix(" (")).or_else(|| after.strip_prefix(" - "))
+            else {
+                i = end;
+                continue;
+            };
+            let role: String = rest.chars().take_while(|c| !",)(;.".contains(*c)).take(40).collect();
+            if roles.begins(&role) || (roles.ends(&role) && role.split_whitespace().count() <= 3) {
+                let (s, e) = (self.tokens[i].start, self.tokens[end - 1].end);
+                self.push(rule, s, e, 1.0);
+                Self::mark(used, i, end);
+            }
+            i = end;
         }
     }
 
@@ -465,6 +516,16 @@ impl Finder<'_, '_> {
         if first.initial {
             // `J. Roberts`: the surname carries it.
             return (last.sur && !last.ambiguous && !last.stop).then_some(0.8);
+        }
+        let sentence_start = {
+            let prev = self.text[..first.start].trim_end();
+            prev.is_empty() || prev.ends_with(['.', '!', '?', ':', '\n'])
+        };
+        if !first.first && !first.sur && !first.ambiguous && !first.stop && toks.len() == 2 {
+            // An unlisted given name before a well-known surname ("Yewande Smith"):
+            // lists never hold every name, so the surname carries it, mid-sentence only.
+            let unlisted_ok = first.cap && first.end - first.start >= 3 && !sentence_start;
+            return (unlisted_ok && last.sur && !last.ambiguous && !last.stop).then_some(0.8);
         }
         if !first.first || first.stop {
             return None;
@@ -589,7 +650,9 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     }) {
         return None;
     }
-    if lists.stop_words.contains(&trimmed.to_lowercase()) {
+    // A whole value that is a place or organisation phrase, unless it is also a name (Chelsea, Barnes).
+    let whole = trimmed.to_lowercase();
+    if lists.stop_words.contains(&whole) && !lists.first_names.contains(&whole) && !lists.surnames.contains(&whole) {
         return None;
     }
     let start = words[0].0;

@@ -459,6 +459,15 @@ fn emit_people(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
     }
 }
 
+/// The document properties of any Office Open XML package (docx, xlsx):
+/// read problems become warnings, never errors.
+pub fn emit_package_metadata(bytes: &[u8], kind: &'static str, limits: &Limits, emit: &mut dyn Emit) {
+    match Package::open(bytes, kind, limits) {
+        Ok(mut pkg) => emit_metadata(&mut pkg, emit),
+        Err(e) => emit.warn(format!("document properties not read: {e}")),
+    }
+}
+
 /// Document properties: who wrote and last saved it, title, company, custom
 /// properties (templates often store client details there).
 fn emit_metadata(pkg: &mut Package<'_>, emit: &mut dyn Emit) {

@@ -31,7 +31,12 @@ pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limi
     // calamine parses untrusted binary formats; a bug there must fail this
     // file, not the whole sweep.
     catch_unwind(AssertUnwindSafe(|| extract_book(&data, kind, emit)))
-        .unwrap_or_else(|_| Err(ExtractError::corrupt(label, "the spreadsheet reader failed on this file")))
+        .unwrap_or_else(|_| Err(ExtractError::corrupt(label, "the spreadsheet reader failed on this file")))?;
+    if kind == Kind::Xlsx {
+        // Who created and last saved the workbook.
+        super::docx::emit_package_metadata(&data, "xlsx", limits, emit);
+    }
+    Ok(())
 }
 
 /// Open the workbook with the reader for its kind and emit every sheet.
