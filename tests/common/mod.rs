@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
