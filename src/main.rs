@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use piisweep::commands::{self, EXIT_USAGE, EvalConfig, ScanConfig, SweepConfig, UsageError};
+use piisweep::commands::{self, AnonymiseConfig, EXIT_USAGE, EvalConfig, ScanConfig, SweepConfig, UsageError};
 
 #[derive(Parser)]
 #[command(name = "piisweep", version, about = "Find, map and remove personal data in a charity's files", long_about = None)]
@@ -40,6 +40,21 @@ enum Command {
         /// Print the scores as one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Write anonymised copies of files (same formats) into a mirror tree, then
+    /// re-scan the copies. Exit status 4 if a must-remove category remains.
+    Anonymise {
+        #[command(flatten)]
+        sweep: SweepArgs,
+        /// Folder for the copies (must be outside the folders swept).
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+        /// Anonymisation policy (TOML); default: the shipped council-sharing policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Overwrite copies that already exist.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -113,6 +128,9 @@ fn main() -> ExitCode {
         Command::Scan { sweep, jsonl, reveal } => commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal }),
         Command::Eval { truth, sweep, examples, json } => {
             commands::eval(&EvalConfig { sweep: sweep.config(), truth, examples, json })
+        }
+        Command::Anonymise { sweep, out, policy, force } => {
+            commands::anonymise(&AnonymiseConfig { sweep: sweep.config(), out, policy, force })
         }
     };
     match result {
