@@ -162,7 +162,7 @@ impl<'a> Work<'a> {
             Operator::Pseudonymise { prefix } => {
                 let basis = crate::detect::category::normalise_words(value);
                 let label = format!("column:{}", header.trim().to_lowercase());
-                let prefix = prefix.as_deref().unwrap_or("Id-");
+                let prefix = prefix.as_deref().unwrap_or("Id_");
                 operators::token(self.anon.key, &label, &basis, prefix, self.anon.policy.pseudonym_hex)
             }
             Operator::Generalise { .. } => "[REMOVED]".into(),
@@ -306,7 +306,7 @@ fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, S
 impl Work<'_> {
     /// A file name with the names of people found in the file replaced by
     /// their pseudonyms (`offer-letter-jane-roberts.docx` →
-    /// `offer-letter-Person-7F3A9C.docx`), when names are pseudonymised.
+    /// `offer-letter-Person_7F3A9C.docx`), when names are pseudonymised.
     pub fn rename(&mut self, file_name: &str) -> String {
         let Some(known) = &self.known else { return file_name.to_string() };
         if !file_name.is_ascii() {

@@ -24,20 +24,20 @@ pub fn redaction(cat: Category) -> &'static str {
     }
 }
 
-/// The default pseudonym prefix of a category (`Person-` for names).
+/// The default pseudonym prefix of a category (`Person_` for names: with a hyphen, the detector reads `Person` as a name).
 pub fn pseudonym_prefix(cat: Category) -> &'static str {
     match cat {
-        Category::Name => "Person-",
-        Category::Dob => "Dob-",
-        Category::Nino => "Nino-",
-        Category::Postcode => "Postcode-",
-        Category::Phone => "Phone-",
-        Category::Email => "Email-",
-        Category::NhsNumber => "Nhs-",
-        Category::BankCard => "Card-",
-        Category::SortCode => "Sort-",
-        Category::BankAccount => "Account-",
-        Category::Address => "Address-",
+        Category::Name => "Person_",
+        Category::Dob => "Dob_",
+        Category::Nino => "Nino_",
+        Category::Postcode => "Postcode_",
+        Category::Phone => "Phone_",
+        Category::Email => "Email_",
+        Category::NhsNumber => "Nhs_",
+        Category::BankCard => "Card_",
+        Category::SortCode => "Sort_",
+        Category::BankAccount => "Account_",
+        Category::Address => "Address_",
     }
 }
 
@@ -141,7 +141,7 @@ mod tests {
         assert_eq!(p("Jane Roberts"), p("JANE  ROBERTS"));
         assert_eq!(p("Jane Roberts"), p("Roberts, Jane"));
         assert_ne!(p("Jane Roberts"), p("Jane Robertson"));
-        assert!(p("Jane Roberts").starts_with("Person-") && p("Jane Roberts").len() == 13);
+        assert!(p("Jane Roberts").starts_with("Person_") && p("Jane Roberts").len() == 13);
         let g = |c, v: &str, to| apply(&Operator::Generalise { to }, c, v, &key, 6);
         assert_eq!(g(Category::Postcode, "me14 5pp", None), "ME14");
         assert_eq!(g(Category::Dob, "12/03/1985", Some(Generalise::Year)), "1985");

@@ -23,7 +23,7 @@ pub enum Operator {
         #[serde(default)]
         keep: usize,
     },
-    /// A keyed token, the same for the same value (`Person-7F3A9C`).
+    /// A keyed token, the same for the same value (`Person_7F3A9C`).
     Pseudonymise { prefix: Option<String> },
     /// Less precise: dob to a year or age band, postcode to its district, phone removed.
     Generalise { to: Option<Generalise> },
