@@ -339,6 +339,6 @@ mod tests {
         .unwrap()
         .get_body()
         .unwrap();
-        assert_eq!(decoded.trim_end(), "From here, café = ok \nline");
+        assert_eq!(decoded.replace("\r\n", "\n").trim_end(), "From here, café = ok \nline");
     }
 }

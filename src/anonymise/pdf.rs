@@ -363,3 +363,74 @@ fn decode_pdf_text(b: &[u8]) -> String {
         WINDOWS_1252.decode_without_bom_handling(b).0.into_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lopdf::dictionary;
+
+    use super::*;
+    use crate::anonymise::{Anonymiser, Policy};
+    use crate::detect::Engine;
+    use crate::extract::Limits;
+    use crate::keys::Key;
+
+    /// A one-page PDF showing `content` in font F1 described by `font`.
+    fn pdf(font: Dictionary, content: &str) -> Vec<u8> {
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font_id = doc.add_object(font);
+        let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        let info = doc.add_object(dictionary! { "Author" => Object::string_literal("Jane Roberts") });
+        doc.trailer.set("Root", catalog);
+        doc.trailer.set("Info", info);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    fn run(data: &[u8]) -> (String, Vec<String>) {
+        let (engine, key, policy, limits) =
+            (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
+        let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+        let mut work = Work::new(&anon, "a.pdf", &Input::Bytes(data));
+        let out = write(&mut work, data).unwrap();
+        let mut text = Collect::default();
+        extract::pdf::extract(&Input::Bytes(&out), &mut text, &limits).unwrap_or(());
+        let doc = Document::load_mem(&out).unwrap();
+        assert!(!format!("{:?}", doc.trailer).contains("Jane"));
+        (text.all_text(), work.notes)
+    }
+
+    const PAGE: &str = "BT /F1 12 Tf 72 720 Td (Quarterly report) Tj 0 -20 Td [(Client: Ja) -10 (ne Rob) 5 (erts, tel 07700 900123.)] TJ ET";
+
+    #[test]
+    fn text_in_a_standard_font_is_replaced_in_place() {
+        let font = dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding" };
+        let (text, notes) = run(&pdf(font, PAGE));
+        assert!(text.contains("Quarterly report"), "{text}");
+        assert!(text.contains("Client: Person_") && text.contains("tel [PHONE]."), "{text}");
+        assert!(!text.contains("Roberts") && !text.contains("900123"), "{text}");
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn text_in_a_font_that_cannot_be_re_encoded_is_removed_and_reported() {
+        let font = dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+            "Encoding" => dictionary! { "Type" => "Encoding", "BaseEncoding" => "WinAnsiEncoding", "Differences" => vec![65.into(), Object::Name(b"A".to_vec())] },
+        };
+        let (text, notes) = run(&pdf(font, PAGE));
+        assert!(!text.contains("Roberts") && !text.contains("Ja"), "{text}");
+        assert!(notes.iter().any(|n| n.starts_with("page 1: all text removed")), "{notes:?}");
+    }
+}
