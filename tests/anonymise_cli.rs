@@ -139,7 +139,8 @@ fn residual_must_remove_category_exits_4_and_is_listed() {
     let policy = tmp.path().join("leaky.toml");
     std::fs::write(&policy, "must_remove = [\"phone\"]\n[categories]\nphone = { operator = \"mask\", keep = 40 }\n")
         .unwrap();
-    let run = anonymise(&src, &tmp.path().join("out"), &tmp.path().join("k.key"), &["--policy", policy.to_str().unwrap()]);
+    let run =
+        anonymise(&src, &tmp.path().join("out"), &tmp.path().join("k.key"), &["--policy", policy.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("notes.txt line 4: phone"), "{stderr}");

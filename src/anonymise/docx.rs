@@ -330,21 +330,21 @@ fn preserve_space(e: &mut Event<'static>) {
 fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     let mut open: Vec<String> = Vec::new();
-    for i in 0..evs.len() {
-        let replaced = match &evs[i] {
+    for ev in evs.iter_mut() {
+        let replaced = match &*ev {
             Event::Start(e) | Event::Empty(e) => rewrite_attrs(work, e),
             _ => None,
         };
         if let Some(new) = replaced {
-            evs[i] = if matches!(evs[i], Event::Empty(_)) { Event::Empty(new) } else { Event::Start(new) };
+            *ev = if matches!(ev, Event::Empty(_)) { Event::Empty(new) } else { Event::Start(new) };
         }
-        match &evs[i] {
+        match &*ev {
             Event::Start(e) => open.push(local_name(e)),
             Event::End(_) => {
                 open.pop();
             }
             Event::Text(_) => {
-                let text = text_of(&evs[i]).into_owned();
+                let text = text_of(ev).into_owned();
                 if text.trim().is_empty() {
                     continue;
                 }
@@ -356,7 +356,7 @@ fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
                     work.rewrite(&Segment::fixed("metadata", &text, Some(field)))
                 };
                 if let Some(new) = new {
-                    evs[i] = Event::Text(BytesText::new(&new).into_owned());
+                    *ev = Event::Text(BytesText::new(&new).into_owned());
                 }
             }
             _ => {}

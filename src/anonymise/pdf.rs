@@ -143,11 +143,7 @@ fn replace_page(work: &mut Work<'_>, doc: &mut Document, n: u32, page_id: Object
             "Tf" => {
                 font = op.operands.first().and_then(|o| o.as_name().ok()).map(<[u8]>::to_vec).unwrap_or_default();
             }
-            "Td" | "TD" | "T*" | "Tm" | "ET" => {
-                if !text.ends_with('\n') && !text.is_empty() {
-                    text.push('\n');
-                }
-            }
+            "Td" | "TD" | "T*" | "Tm" | "ET" if !text.ends_with('\n') && !text.is_empty() => text.push('\n'),
             "Tj" | "'" | "\"" | "TJ" => {
                 if !fonts.contains_key(&font) {
                     continue;
