@@ -122,7 +122,14 @@ pub fn line_spans(work: &mut Work<'_>, prefix: &str, text: &str) -> Vec<Span> {
 pub fn write(work: &mut Work<'_>, data: &[u8]) -> Vec<u8> {
     let (text, enc) = decode(data);
     let spans = line_spans(work, "line", &text);
-    encode(&work.apply_spans(&text, &spans), enc)
+    let mut new = work.apply_spans(&text, &spans);
+    // Replacing a value changes its neighbours' context: a second pass
+    // catches what the new text reveals (as the re-scan would).
+    let again = line_spans(work, "line", &new);
+    if !again.is_empty() {
+        new = work.apply_spans(&new, &again);
+    }
+    encode(&new, enc)
 }
 
 /// `html` with every byte inside a tag, comment or script/style element
