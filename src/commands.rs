@@ -19,6 +19,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_USAGE: i32 = 2;
 /// Exit status: finished, but some files could not be read.
 pub const EXIT_UNREADABLE: i32 = 3;
+/// Exit status (`anonymise`): the re-scan of the copies still finds a
+/// category the policy says must be removed.
+pub const EXIT_RESIDUAL: i32 = 4;
 
 /// An error in what the user asked for: exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -318,4 +321,49 @@ pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
         eprintln!("bundle written to {}: {} places; open index.html (or index.csv) there", dir.display(), index.len());
     }
     Ok(EXIT_OK)
+}
+
+pub struct AnonymiseConfig {
+    pub sweep: SweepConfig,
+    pub out: PathBuf,
+    pub policy: Option<PathBuf>,
+    pub force: bool,
+}
+
+/// `piisweep anonymise`: write anonymised copies under `--out`, re-scan
+/// them, print the summary; returns the exit status (4 when a must-remove
+/// category is still found, 3 when some copies could not be written).
+pub fn anonymise(cfg: &AnonymiseConfig) -> anyhow::Result<i32> {
+    use crate::anonymise::{self as anon, Anonymiser, Policy, RunOptions};
+    let policy = match &cfg.policy {
+        Some(p) => Policy::load(p).map_err(UsageError)?,
+        None => Policy::builtin(),
+    };
+    refuse_inside_roots(&cfg.out, &cfg.sweep.paths, "--out")?;
+    let (engine, key, opts) = cfg.sweep.prepare(None)?;
+    let anonymiser = Anonymiser {
+        engine: &engine,
+        key: &key,
+        policy: &policy,
+        min_confidence: opts.min_confidence,
+        limits: &opts.limits,
+    };
+    let run = RunOptions {
+        roots: opts.roots.clone(),
+        out: cfg.out.clone(),
+        force: cfg.force,
+        walk: opts.walk.clone(),
+        threads: opts.threads,
+    };
+    let report = anon::run(&anonymiser, &run)?;
+    if !cfg.sweep.quiet || report.must_remove_left > 0 || report.any_failed() {
+        eprint!("{}", anon::verify::summary_text(&report));
+    }
+    Ok(if report.must_remove_left > 0 {
+        EXIT_RESIDUAL
+    } else if report.any_failed() {
+        EXIT_UNREADABLE
+    } else {
+        EXIT_OK
+    })
 }

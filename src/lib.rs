@@ -5,6 +5,7 @@
 //! ([`sink`] for JSON Lines findings, the data map, anonymised copies).
 //! [`scan`] runs the sweep in parallel.
 
+pub mod anonymise;
 pub mod commands;
 pub mod corpus;
 pub mod detect;

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use piisweep::commands::{self, EXIT_USAGE, EvalConfig, MapConfig, SarConfig, ScanConfig, SweepConfig, UsageError};
+use piisweep::commands::{
+    self, AnonymiseConfig, EXIT_USAGE, EvalConfig, MapConfig, SarConfig, ScanConfig, SweepConfig, UsageError,
+};
 
 #[derive(Parser)]
 #[command(name = "piisweep", version, about = "Find, map and remove personal data in a charity's files", long_about = None)]
@@ -109,6 +111,21 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// Write anonymised copies of files (same formats) into a mirror tree, then
+    /// re-scan the copies. Exit status 4 if a must-remove category remains.
+    Anonymise {
+        #[command(flatten)]
+        sweep: SweepArgs,
+        /// Folder for the copies (must be outside the folders swept).
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+        /// Anonymisation policy (TOML); default: the shipped council-sharing policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Overwrite copies that already exist.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args)]
@@ -203,6 +220,9 @@ fn main() -> ExitCode {
         } => {
             let subject = piisweep::sar::Subject { name, dob, nino, email, phone, postcode, nhs };
             commands::sar(&SarConfig { map, key, subject, format, bundle, force, redact_others, rules })
+        }
+        Command::Anonymise { sweep, out, policy, force } => {
+            commands::anonymise(&AnonymiseConfig { sweep: sweep.config(), out, policy, force })
         }
     };
     match result {

@@ -1,0 +1,73 @@
+//! CSV and other delimited text: the same delimiter, quoting style, line
+//! endings and encoding; every column kept unless the policy drops it. Cells
+//! are read with their column header as context, as the extractor reads them.
+
+use super::Work;
+use super::policy::Operator;
+use super::text::{decode, encode};
+use crate::extract::Segment;
+
+/// Did the file quote every field, or only those that need it?
+fn quote_style(text: &str, delimiter: u8) -> csv::QuoteStyle {
+    let first = text.lines().next().unwrap_or("");
+    let d = delimiter as char;
+    let fields = first.split(d).count();
+    let quoted = first.matches(&format!("\"{d}\"")).count();
+    if first.starts_with('"') && first.trim_end().ends_with('"') && quoted + 1 == fields {
+        csv::QuoteStyle::Always
+    } else {
+        csv::QuoteStyle::Necessary
+    }
+}
+
+/// A delimited-text file's copy.
+pub fn write(work: &mut Work<'_>, data: &[u8], delimiter: u8) -> Result<Vec<u8>, String> {
+    let (text, enc) = decode(data);
+    let crlf = text.find('\n').is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r');
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .quote_style(quote_style(&text, delimiter))
+        .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+        .from_writer(Vec::new());
+    let mut headers: Vec<String> = Vec::new();
+    let mut columns: Vec<Option<Operator>> = Vec::new();
+    let mut location = String::new();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("corrupt csv: {e}"))?;
+        let row = n as u64 + 1;
+        if row == 1 {
+            headers = record.iter().map(|h| h.trim().to_string()).collect();
+            columns = headers.iter().map(|h| work.anon.policy.column(h).cloned()).collect();
+        }
+        let mut out: Vec<String> = Vec::with_capacity(record.len());
+        for (i, value) in record.iter().enumerate() {
+            let column = columns.get(i).cloned().flatten();
+            if matches!(column, Some(Operator::Drop)) {
+                continue;
+            }
+            let header = headers.get(i).map(String::as_str).filter(|h| !h.is_empty() && row > 1);
+            if let (Some(op), Some(h)) = (&column, header)
+                && !value.trim().is_empty()
+            {
+                out.push(work.column_cell(h, op, value).unwrap_or_default());
+                continue;
+            }
+            location.clear();
+            location.push_str(&format!("row {row}, col {}", header.map_or((i + 1).to_string(), str::to_string)));
+            let seg = Segment::fixed(&location, value, header);
+            out.push(work.rewrite(&seg).unwrap_or_else(|| value.to_string()));
+        }
+        writer.write_record(&out).map_err(|e| e.to_string())?;
+    }
+    let mut bytes = writer.into_inner().map_err(|e| e.to_string())?;
+    if !text.ends_with('\n') {
+        // The source had no final line ending: neither has the copy.
+        let cut = if crlf { 2 } else { 1 };
+        bytes.truncate(bytes.len().saturating_sub(cut));
+    }
+    let out = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+    Ok(encode(&out, enc))
+}

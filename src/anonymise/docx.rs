@@ -1,0 +1,393 @@
+//! Word documents (docx): the package is copied member by member and the
+//! WordprocessingML parts (body, headers, footers, notes, comments) are
+//! rewritten in place, every other element and attribute as it was, so the
+//! formatting stays.
+//!
+//! Each paragraph's text is joined from its text nodes (`w:t`, and `a:t`,
+//! `m:t`) as the extractor joins runs; a value found across several runs is
+//! replaced in the first run's text and the rest of it removed from the
+//! following runs. Tracked deletions (still in the file, not in the document
+//! as it reads) are removed; the names of tracked-change and comment authors
+//! are replaced as names; document properties naming the author and last
+//! editor are emptied, and other small XML parts (custom XML, charts,
+//! properties) have their text nodes rewritten. External link targets
+//! (`mailto:`) are rewritten; embedded files are anonymised with their own
+//! writer or left out.
+
+use std::borrow::Cow;
+
+use quick_xml::events::{BytesStart, BytesText, Event};
+use quick_xml::reader::Reader;
+use quick_xml::writer::Writer;
+
+use super::zip::{Member, rewrite};
+use super::{Outcome, Work};
+use crate::detect::Category;
+use crate::extract::Segment;
+
+/// Elements whose text content names a person: emptied wherever they are.
+const PERSON_FIELDS: &[&str] = &["creator", "lastModifiedBy", "Manager", "Company"];
+
+/// How a package member is rewritten.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PartKind {
+    /// WordprocessingML with paragraphs.
+    Wml,
+    /// Any other XML: each text node on its own.
+    OtherXml,
+    /// Relationships: external targets rewritten.
+    Rels,
+    Embedded,
+    Keep,
+}
+
+fn classify(name: &str) -> PartKind {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".rels") {
+        PartKind::Rels
+    } else if lower.starts_with("word/embeddings/") {
+        PartKind::Embedded
+    } else if lower.starts_with("word/") && lower.ends_with(".xml") {
+        let base = lower.trim_start_matches("word/");
+        let wml = ["document", "header", "footer", "footnotes", "endnotes", "comments", "glossary/document"];
+        if wml.iter().any(|p| base.starts_with(p)) { PartKind::Wml } else { PartKind::OtherXml }
+    } else if lower.ends_with(".xml") {
+        PartKind::OtherXml
+    } else {
+        PartKind::Keep
+    }
+}
+
+/// A docx's copy.
+pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
+    let limits = work.anon.limits.clone();
+    let mut failure: Option<String> = None;
+    let out = rewrite(data, &limits, |name, bytes| {
+        let result = match classify(name) {
+            PartKind::Keep => return Member::Keep,
+            PartKind::Wml => rewrite_wml(work, bytes),
+            PartKind::OtherXml => rewrite_other(work, bytes),
+            PartKind::Rels => rewrite_rels(work, bytes),
+            PartKind::Embedded => match work.nested(name, bytes) {
+                Outcome::Written { name: new_name, data } if new_name == name => Ok(data),
+                Outcome::Written { .. } => {
+                    work.not_copied(name, "embedded file in a format the copy cannot keep");
+                    return Member::Remove;
+                }
+                Outcome::NotCopied(reason) => {
+                    work.not_copied(name, &reason);
+                    return Member::Remove;
+                }
+            },
+        };
+        match result {
+            Ok(new) => Member::Replace(name.to_string(), new),
+            Err(e) => {
+                failure.get_or_insert(format!("{name}: {e}"));
+                Member::Remove
+            }
+        }
+    })?;
+    match failure {
+        // A part that cannot be rewritten must not be copied as it was.
+        Some(e) => Err(format!("corrupt docx: {e}")),
+        None => Ok(out),
+    }
+}
+
+/// The text of a run of character data events (text, references, CDATA).
+fn event_text(e: &Event<'_>) -> Option<String> {
+    match e {
+        Event::Text(t) => Some(t.xml10_content().into_owned()),
+        Event::CData(t) => Some(t.xml10_content().into_owned()),
+        Event::GeneralRef(r) => Some(match r.resolve_char_ref() {
+            Ok(Some(c)) => c.to_string(),
+            _ => quick_xml::escape::resolve_predefined_entity(r).unwrap_or("").to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn local_name(e: &BytesStart<'_>) -> String {
+    e.local_name().as_ref().to_string()
+}
+
+/// Parse a part into owned events, merging each run of character data into
+/// one text event (so a text node is one event).
+fn events(bytes: &[u8]) -> Result<Vec<Event<'static>>, String> {
+    let mut reader = Reader::from_reader(bytes);
+    let mut out: Vec<Event<'static>> = Vec::new();
+    let mut buf = Vec::new();
+    let mut pending: Option<String> = None;
+    loop {
+        let e = reader.read_event_into(&mut buf).map_err(|e| format!("damaged XML: {e}"))?;
+        if let Some(t) = event_text(&e) {
+            pending.get_or_insert_with(String::new).push_str(&t);
+            buf.clear();
+            continue;
+        }
+        if let Some(t) = pending.take() {
+            out.push(Event::Text(BytesText::new(&t).into_owned()));
+        }
+        if matches!(e, Event::Eof) {
+            break;
+        }
+        out.push(e.into_owned());
+        buf.clear();
+    }
+    Ok(out)
+}
+
+fn serialise(events: &[Event<'_>]) -> Result<Vec<u8>, String> {
+    let mut w = Writer::new(Vec::new());
+    for e in events {
+        w.write_event(e.borrow()).map_err(|e| e.to_string())?;
+    }
+    Ok(w.into_inner())
+}
+
+/// The unescaped text of a text event.
+fn text_of<'a>(e: &'a Event<'_>) -> Cow<'a, str> {
+    match e {
+        Event::Text(t) => t.xml10_content(),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+/// An attribute's value, unescaped.
+fn attr_value(a: &quick_xml::events::attributes::Attribute<'_>) -> String {
+    a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.into_owned()).unwrap_or_default()
+}
+
+/// Rewrite author-like attributes (`w:author`, `w:initials`) of an element.
+fn rewrite_attrs(work: &mut Work<'_>, e: &BytesStart<'_>) -> Option<BytesStart<'static>> {
+    let attrs: Vec<(String, String)> =
+        e.attributes().with_checks(false).flatten().map(|a| (a.key.as_ref().to_string(), attr_value(&a))).collect();
+    let local_of = |k: &str| k.rsplit(':').next().unwrap_or(k).to_string();
+    let touches = attrs.iter().any(|(k, _)| matches!(local_of(k).as_str(), "author" | "initials"));
+    if !touches {
+        return None;
+    }
+    let mut new = BytesStart::new(e.name().as_ref().to_string());
+    for (key, v) in attrs {
+        let local = local_of(&key);
+        let value = if local == "author" && !v.trim().is_empty() {
+            work.replace(Category::Name, v.trim())
+        } else if local == "initials" {
+            String::new()
+        } else {
+            v
+        };
+        new.push_attribute((key.as_str(), value.as_str()));
+    }
+    Some(new)
+}
+
+/// One text node of a paragraph: its event index, the index of its start
+/// tag, and its text.
+struct Node {
+    event: usize,
+    start_tag: usize,
+    text: String,
+}
+
+/// A paragraph being read: its text nodes, and separators (tabs, breaks)
+/// as `None` nodes in the joined text.
+#[derive(Default)]
+struct Para {
+    nodes: Vec<(usize, Option<Node>)>,
+    text: String,
+}
+
+/// Rewrite a WordprocessingML part.
+fn rewrite_wml(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut evs = events(bytes)?;
+    let mut keep = vec![true; evs.len()];
+    let mut paras: Vec<Para> = Vec::new();
+    let mut finished: Vec<Para> = Vec::new();
+    let mut deleted_depth = 0usize;
+    // Index of the open text element's start tag, if inside one.
+    let mut in_text: Option<usize> = None;
+    for i in 0..evs.len() {
+        if deleted_depth > 0 {
+            keep[i] = false;
+            match &evs[i] {
+                Event::Start(_) => deleted_depth += 1,
+                Event::End(_) => deleted_depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        let replaced = match &evs[i] {
+            Event::Start(e) | Event::Empty(e) => rewrite_attrs(work, e),
+            _ => None,
+        };
+        if let Some(new) = replaced {
+            evs[i] = match &evs[i] {
+                Event::Empty(_) => Event::Empty(new),
+                _ => Event::Start(new),
+            };
+        }
+        match &evs[i] {
+            Event::Start(e) => match local_name(e).as_str() {
+                "del" | "moveFrom" => {
+                    keep[i] = false;
+                    deleted_depth = 1;
+                }
+                "p" => paras.push(Para::default()),
+                "t" => in_text = Some(i),
+                "tab" | "br" | "cr" => push_separator(&mut paras),
+                _ => {}
+            },
+            Event::Empty(e) => match local_name(e).as_str() {
+                "tab" | "br" | "cr" => push_separator(&mut paras),
+                "del" | "moveFrom" => keep[i] = false,
+                _ => {}
+            },
+            Event::Text(_) => {
+                if let (Some(start_tag), Some(p)) = (in_text, paras.last_mut()) {
+                    let text = text_of(&evs[i]).into_owned();
+                    let at = p.text.len();
+                    p.text.push_str(&text);
+                    p.nodes.push((at, Some(Node { event: i, start_tag, text })));
+                }
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                "t" => in_text = None,
+                "p" => {
+                    if let Some(p) = paras.pop() {
+                        finished.push(p);
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    for p in finished {
+        apply_para(work, &p, &mut evs);
+    }
+    let kept: Vec<Event<'static>> = evs.into_iter().zip(keep).filter(|(_, k)| *k).map(|(e, _)| e).collect();
+    serialise(&kept)
+}
+
+fn push_separator(paras: &mut [Para]) {
+    if let Some(p) = paras.last_mut() {
+        let at = p.text.len();
+        p.text.push('\t');
+        p.nodes.push((at, None));
+    }
+}
+
+/// Find personal data in a paragraph and rewrite its text nodes.
+fn apply_para(work: &mut Work<'_>, p: &Para, evs: &mut [Event<'static>]) {
+    if p.text.trim().is_empty() {
+        return;
+    }
+    let spans = work.spans(&Segment::lines("paragraph", 1, &p.text));
+    if spans.is_empty() {
+        return;
+    }
+    // Per node: edits (local start, local end, replacement).
+    let mut edits: Vec<Vec<(usize, usize, String)>> = vec![Vec::new(); p.nodes.len()];
+    for s in &spans {
+        let replacement = work.replace(s.category, &p.text[s.start..s.end]);
+        let mut placed = false;
+        for (k, (at, node)) in p.nodes.iter().enumerate() {
+            let Some(node) = node else { continue };
+            let (ns, ne) = (*at, at + node.text.len());
+            let (os, oe) = (s.start.max(ns), s.end.min(ne));
+            if os >= oe {
+                continue;
+            }
+            let r = if placed { String::new() } else { replacement.clone() };
+            placed = true;
+            edits[k].push((os - ns, oe - ns, r));
+        }
+    }
+    for (k, (_, node)) in p.nodes.iter().enumerate() {
+        let (Some(node), false) = (node, edits[k].is_empty()) else { continue };
+        let mut text = node.text.clone();
+        for (s, e, r) in edits[k].iter().rev() {
+            text.replace_range(*s..*e, r);
+        }
+        evs[node.event] = Event::Text(BytesText::new(&text).into_owned());
+        preserve_space(&mut evs[node.start_tag]);
+    }
+}
+
+/// Make sure a rewritten `w:t` keeps its leading and trailing spaces.
+fn preserve_space(e: &mut Event<'static>) {
+    if let Event::Start(start) = e
+        && !start.attributes().with_checks(false).flatten().any(|a| a.key.as_ref() == "xml:space")
+    {
+        start.push_attribute(("xml:space", "preserve"));
+    }
+}
+
+/// Rewrite every text node of a small XML part on its own; person fields
+/// (author, last modified by) are emptied.
+fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut evs = events(bytes)?;
+    let mut open: Vec<String> = Vec::new();
+    for ev in evs.iter_mut() {
+        let replaced = match &*ev {
+            Event::Start(e) | Event::Empty(e) => rewrite_attrs(work, e),
+            _ => None,
+        };
+        if let Some(new) = replaced {
+            *ev = if matches!(ev, Event::Empty(_)) { Event::Empty(new) } else { Event::Start(new) };
+        }
+        match &*ev {
+            Event::Start(e) => open.push(local_name(e)),
+            Event::End(_) => {
+                open.pop();
+            }
+            Event::Text(_) => {
+                let text = text_of(ev).into_owned();
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let field = open.last().map(String::as_str).unwrap_or("");
+                let new = if PERSON_FIELDS.contains(&field) {
+                    *work.counts.entry(("drop", format!("metadata {field}"))).or_default() += 1;
+                    Some(String::new())
+                } else {
+                    work.rewrite(&Segment::fixed("metadata", &text, Some(field)))
+                };
+                if let Some(new) = new {
+                    *ev = Event::Text(BytesText::new(&new).into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    serialise(&evs)
+}
+
+/// Rewrite external relationship targets (`mailto:jane@example.org`).
+fn rewrite_rels(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut evs = events(bytes)?;
+    for e in evs.iter_mut() {
+        let (Event::Empty(start) | Event::Start(start)) = e else { continue };
+        let Some(target) = start
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|a| a.key.as_ref() == "Target")
+            .map(|a| attr_value(&a))
+        else {
+            continue;
+        };
+        let decoded = target.replace("%40", "@").replace("%20", " ");
+        let Some(new_target) = work.rewrite(&Segment::fixed("link", &decoded, None)) else { continue };
+        let mut new = BytesStart::new(start.name().as_ref().to_string());
+        for a in start.attributes().with_checks(false).flatten() {
+            let key = a.key.as_ref().to_string();
+            let value = if key == "Target" { new_target.clone() } else { attr_value(&a) };
+            new.push_attribute((key.as_str(), value.as_str()));
+        }
+        *start = new;
+    }
+    serialise(&evs)
+}

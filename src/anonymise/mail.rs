@@ -1,0 +1,344 @@
+//! Mail: eml and mbox. Each message is parsed with mailparse and written
+//! again by a small MIME writer, keeping its structure: the headers that
+//! name people or hold free text (as the extractor reads them) are
+//! rewritten, the routing and tracking headers (`Received`, `X-...`,
+//! `DKIM-Signature`...) are left out, text and HTML bodies are rewritten and
+//! re-encoded as UTF-8 quoted-printable, attachments are anonymised with
+//! their own writers (and left out, with a note, when that is not possible),
+//! and attached messages are rewritten the same way. An mbox is streamed
+//! message by message.
+
+use std::io::{BufRead, Write};
+
+use mailparse::{DispositionType, ParsedMail};
+
+use super::text::{html_spans, line_spans};
+use super::{Outcome, Work};
+use crate::extract::Segment;
+use crate::extract::mail::HEADERS;
+
+/// Headers kept as they are (no personal data beyond what the extractor reads).
+const KEPT: &[&str] = &["Date", "Message-ID", "In-Reply-To", "References", "Importance", "Priority"];
+
+/// An eml's copy.
+pub fn write_eml(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
+    let mail = mailparse::parse_mail(data).map_err(|e| format!("corrupt eml: {e}"))?;
+    let nl = if data.windows(2).any(|w| w == b"\r\n") { "\r\n" } else { "\n" };
+    let mut out = String::new();
+    let mut boundary = 0u32;
+    headers(work, &mail, &mut out, nl);
+    out.push_str(&format!("MIME-Version: 1.0{nl}"));
+    part(work, &mail, &mut out, nl, &mut boundary);
+    Ok(out.into_bytes())
+}
+
+/// The top-level headers: people's headers rewritten, kept ones copied.
+fn headers(work: &mut Work<'_>, mail: &ParsedMail<'_>, out: &mut String, nl: &str) {
+    for h in &mail.headers {
+        let key = h.get_key();
+        if let Some(&name) = HEADERS.iter().find(|n| n.eq_ignore_ascii_case(&key)) {
+            let value = h.get_value();
+            let value = value.trim();
+            let location = format!("header {name}");
+            let new = work.rewrite(&Segment::fixed(&location, value, Some(name))).unwrap_or_else(|| value.to_string());
+            out.push_str(&format!("{name}: {}{nl}", encode_header(&new)));
+        } else if let Some(&name) = KEPT.iter().find(|n| n.eq_ignore_ascii_case(&key)) {
+            let value = String::from_utf8_lossy(h.get_value_raw()).into_owned();
+            out.push_str(&format!("{name}: {}{nl}", value.trim()));
+        }
+    }
+}
+
+/// Write one MIME part's own headers and body.
+fn part(work: &mut Work<'_>, p: &ParsedMail<'_>, out: &mut String, nl: &str, boundary: &mut u32) {
+    let mime = p.ctype.mimetype.to_ascii_lowercase();
+    if mime.starts_with("multipart/") && !p.subparts.is_empty() {
+        *boundary += 1;
+        let b = format!("=_piisweep_{}_{boundary}", work.depth);
+        out.push_str(&format!("Content-Type: {mime}; boundary=\"{b}\"{nl}{nl}"));
+        for sub in &p.subparts {
+            let mut body = String::new();
+            if sub_part(work, sub, &mut body, nl, boundary) {
+                out.push_str(&format!("--{b}{nl}"));
+                out.push_str(&body);
+                out.push_str(nl);
+            }
+        }
+        out.push_str(&format!("--{b}--{nl}"));
+        return;
+    }
+    if !sub_part(work, p, out, nl, boundary) {
+        // The only part was left out: say so in the body.
+        out.push_str(&format!("Content-Type: text/plain; charset=utf-8{nl}{nl}(attachment removed){nl}"));
+    }
+}
+
+/// A part inside a message (or the body of a single-part message); false
+/// when it was left out.
+fn sub_part(work: &mut Work<'_>, p: &ParsedMail<'_>, out: &mut String, nl: &str, boundary: &mut u32) -> bool {
+    let mime = p.ctype.mimetype.to_ascii_lowercase();
+    if mime.starts_with("multipart/") && !p.subparts.is_empty() {
+        part(work, p, out, nl, boundary);
+        return true;
+    }
+    let disposition = p.get_content_disposition();
+    let is_attachment = disposition.disposition == DispositionType::Attachment
+        || disposition.params.contains_key("filename")
+        || (p.ctype.params.contains_key("name") && !mime.starts_with("text/"));
+    if !is_attachment && (mime == "text/plain" || mime == "text/html" || mime.is_empty()) {
+        let body = p.get_body().unwrap_or_default();
+        let spans = if mime == "text/html" { html_spans(work, &body) } else { line_spans(work, "body line", &body) };
+        let new = work.apply_spans(&body, &spans);
+        let mime = if mime.is_empty() { "text/plain" } else { mime.as_str() };
+        out.push_str(&format!(
+            "Content-Type: {mime}; charset=utf-8{nl}Content-Transfer-Encoding: quoted-printable{nl}{nl}"
+        ));
+        out.push_str(&quoted_printable(&new, nl));
+        return true;
+    }
+    let raw = p.get_body_raw().unwrap_or_default();
+    if mime == "message/rfc822" && !is_attachment {
+        work.depth += 1;
+        let inner = write_eml(work, &raw);
+        work.depth -= 1;
+        return match inner {
+            Ok(bytes) => {
+                out.push_str(&format!("Content-Type: message/rfc822{nl}{nl}"));
+                out.push_str(&String::from_utf8_lossy(&bytes));
+                true
+            }
+            Err(e) => {
+                work.not_copied("attached message", &e);
+                false
+            }
+        };
+    }
+    let name = disposition
+        .params
+        .get("filename")
+        .or_else(|| p.ctype.params.get("name"))
+        .cloned()
+        .unwrap_or_else(|| format!("attachment.{}", if mime == "message/rfc822" { "eml" } else { "bin" }));
+    match work.nested(&name, &raw) {
+        Outcome::Written { name: new_name, data } => {
+            let new_name = work.rename(&new_name);
+            let new_name = work.rewrite(&Segment::fixed("attachment name", &new_name, None)).unwrap_or(new_name);
+            let mime =
+                if new_name.to_ascii_lowercase().ends_with(".xlsx") && !name.to_ascii_lowercase().ends_with(".xlsx") {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()
+                } else {
+                    mime
+                };
+            let quoted = encode_header(&new_name).replace('"', "'");
+            out.push_str(&format!(
+                "Content-Type: {mime}; name=\"{quoted}\"{nl}Content-Disposition: attachment; filename=\"{quoted}\"{nl}Content-Transfer-Encoding: base64{nl}{nl}"
+            ));
+            out.push_str(&base64_lines(&data, nl));
+            true
+        }
+        Outcome::NotCopied(reason) => {
+            work.not_copied(&format!("attachment {name}"), &reason);
+            false
+        }
+    }
+}
+
+/// A header value, with RFC 2047 encoded words for words that are not ASCII.
+fn encode_header(value: &str) -> String {
+    let one_line = value.replace(['\r', '\n'], " ");
+    if one_line.is_ascii() {
+        return one_line;
+    }
+    one_line
+        .split(' ')
+        .map(|w| if w.is_ascii() { w.to_string() } else { format!("=?UTF-8?B?{}?=", base64(w.as_bytes())) })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Quoted-printable (RFC 2045) of UTF-8 text, lines ended by `nl`; a line
+/// starting `From ` has its `F` encoded so mbox readers never split there.
+pub fn quoted_printable(text: &str, nl: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let bytes = line.as_bytes();
+        let mut width = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let last = i + 1 == bytes.len();
+            let literal = (b == b' ' || b == b'\t') && !last
+                || (33..=126).contains(&b)
+                    && b != b'='
+                    && !(i == 0 && b == b'F' && line.starts_with("From "))
+                    && !(i == 0 && b == b'.');
+            let piece = if literal { (b as char).to_string() } else { format!("={b:02X}") };
+            if width + piece.len() > 75 {
+                out.push('=');
+                out.push_str(nl);
+                width = 0;
+            }
+            width += piece.len();
+            out.push_str(&piece);
+        }
+        out.push_str(nl);
+    }
+    out
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+pub fn base64(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Base64 in lines of 76 characters.
+fn base64_lines(data: &[u8], nl: &str) -> String {
+    let encoded = base64(data);
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / 76 * 2 + 2);
+    for chunk in encoded.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or(""));
+        out.push_str(nl);
+    }
+    out
+}
+
+/// An mbox's copy: messages read one at a time from `input`, each
+/// anonymised as an eml and written with a neutral `From ` separator line
+/// (the sender's address left out, the date kept).
+pub fn write_mbox(work: &mut Work<'_>, input: &mut dyn BufRead, out: &mut dyn Write) -> std::io::Result<()> {
+    let limit = work.anon.limits.max_in_memory;
+    let mut message: Vec<u8> = Vec::new();
+    // The separator line of the message being gathered (`None` before the first).
+    let mut from_line: Option<Vec<u8>> = None;
+    let mut number = 0u64;
+    let mut too_big = false;
+    let mut after_blank = true;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = input.read_until(b'\n', &mut line)?;
+        if n == 0 || (after_blank && is_from_line(&line)) {
+            if number > 0 {
+                finish_message(work, number, from_line.as_deref().unwrap_or(b""), &message, too_big, out)?;
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            number += 1;
+            from_line = Some(line.clone());
+            message.clear();
+            too_big = false;
+            after_blank = false;
+            continue;
+        }
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        after_blank = blank;
+        if number == 0 {
+            if blank {
+                continue;
+            }
+            // Text before the first separator is read as message 1, as the extractor reads it.
+            number = 1;
+        }
+        if too_big || (message.len() + line.len()) as u64 > limit {
+            too_big = true;
+            message = Vec::new();
+            continue;
+        }
+        // mboxrd: `>From ` (any number of `>`) loses one `>`.
+        let quotes = line.iter().take_while(|&&b| b == b'>').count();
+        let start = usize::from(quotes > 0 && line[quotes..].starts_with(b"From "));
+        message.extend_from_slice(&line[start..]);
+    }
+}
+
+/// An mbox separator line, as the extractor recognises one: `From ` with a
+/// time of day in it.
+fn is_from_line(line: &[u8]) -> bool {
+    line.starts_with(b"From ")
+        && line
+            .windows(4)
+            .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit())
+}
+
+/// Anonymise one mbox message and append it to the copy.
+fn finish_message(
+    work: &mut Work<'_>,
+    number: u64,
+    from_line: &[u8],
+    message: &[u8],
+    too_big: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if too_big {
+        work.not_copied(&format!("message {number}"), "larger than the in-memory limit");
+        return Ok(());
+    }
+    if message.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let body = message.strip_suffix(b"\n").unwrap_or(message);
+    work.depth += 1;
+    let result = write_eml(work, body);
+    work.depth -= 1;
+    let anonymised = match result {
+        Ok(m) => m,
+        Err(e) => {
+            work.not_copied(&format!("message {number}"), &e);
+            return Ok(());
+        }
+    };
+    // Keep the date of the separator line, not the sender.
+    let from = String::from_utf8_lossy(from_line);
+    let date = from.trim_end().splitn(3, ' ').nth(2).filter(|d| !d.is_empty()).unwrap_or("Thu Jan  1 00:00:00 1970");
+    writeln!(out, "From MAILER-DAEMON {date}")?;
+    for line in anonymised.split_inclusive(|&b| b == b'\n') {
+        if line.iter().skip_while(|&&b| b == b'>').take(5).eq(b"From ".iter()) {
+            out.write_all(b">")?;
+        }
+        out.write_all(line)?;
+    }
+    if !anonymised.ends_with(b"\n") {
+        out.write_all(b"\n")?;
+    }
+    out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoders() {
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+        assert_eq!(base64(b"M"), "TQ==");
+        let qp = quoted_printable("From here, café = ok \nline", "\n");
+        assert_eq!(qp, "=46rom here, caf=C3=A9 =3D ok=20\nline\n");
+        let long = "x".repeat(200);
+        assert!(quoted_printable(&long, "\n").lines().all(|l| l.len() <= 76));
+        let decoded = mailparse::parse_mail(
+            format!(
+                "Content-Transfer-Encoding: quoted-printable\nContent-Type: text/plain; charset=utf-8\n\n{}",
+                quoted_printable("From here, café = ok \nline", "\n")
+            )
+            .as_bytes(),
+        )
+        .unwrap()
+        .get_body()
+        .unwrap();
+        assert_eq!(decoded.replace("\r\n", "\n").trim_end(), "From here, café = ok \nline");
+    }
+}

@@ -1,0 +1,516 @@
+//! Anonymised copies: extraction run backwards.
+//!
+//! For each file under the roots, the writer for its format walks the source
+//! the way its extractor does, finds personal data in the same text with the
+//! same engine, replaces each value as the [`policy`] says (by [`operators`])
+//! inside the format's own structure, and writes a new file of the same
+//! format into a mirror tree (spreadsheets become xlsx). Files no writer
+//! supports are not copied, and listed. Sources are opened read-only.
+//!
+//! Two sources of spans are combined for each piece of text: the engine's
+//! hits on the writer's own segments, and every value the scanner found
+//! anywhere in the same source file (the file's "known values"), matched
+//! exactly. The second catches values the scanner found with context the
+//! writer's traversal does not reproduce (a column header in a Word table).
+//!
+//! After writing, [`verify`] re-scans the copies with the same engine.
+
+pub mod csv;
+pub mod docx;
+pub mod mail;
+pub mod operators;
+pub mod pdf;
+pub mod policy;
+pub mod sheet;
+pub mod text;
+pub mod verify;
+pub mod zip;
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+pub use policy::{Operator, Policy};
+
+use crate::detect::{Category, Engine, Hit};
+use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
+use crate::keys::Key;
+
+/// Everything a writer needs that is the same for every file of a run.
+pub struct Anonymiser<'a> {
+    pub engine: &'a Engine,
+    pub key: &'a Key,
+    pub policy: &'a Policy,
+    /// Hits less certain than this are left alone (as `scan` leaves them out).
+    pub min_confidence: f32,
+    pub limits: &'a Limits,
+}
+
+/// A piece of personal data in a text: byte range and category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub category: Category,
+}
+
+/// What became of one file (or part).
+#[derive(Debug)]
+pub enum Outcome {
+    /// Written: its (possibly changed) name and the new bytes.
+    Written { name: String, data: Vec<u8> },
+    /// Not copied, with the reason.
+    NotCopied(String),
+}
+
+/// The values found in a source file, matched exactly in the writers' text.
+struct Known {
+    matcher: AhoCorasick,
+    categories: Vec<Category>,
+    values: Vec<String>,
+}
+
+/// Per-file working state: counts of replacements and notes for the summary.
+pub struct Work<'a> {
+    pub anon: &'a Anonymiser<'a>,
+    known: Option<Known>,
+    /// Replacements made, by operator name and what was replaced (a
+    /// category name, or `column Header`).
+    pub counts: BTreeMap<(&'static str, String), u64>,
+    /// Things the user must hear about (text removed from a PDF page, parts
+    /// not copied).
+    pub notes: Vec<String>,
+    /// Containers entered so far (attachments of attachments...).
+    pub depth: u32,
+    hits: Vec<Hit>,
+}
+
+impl<'a> Work<'a> {
+    /// Working state for one source file, whose known values are found by
+    /// scanning `data` (named `name`) first.
+    pub fn new(anon: &'a Anonymiser<'a>, name: &str, input: &Input<'_>) -> Work<'a> {
+        let mut collect = KnownCollect { anon, values: Vec::new(), depth: 0 };
+        let _ = extract::extract(name, input, &mut collect, anon.limits);
+        let mut values = collect.values;
+        values.sort();
+        values.dedup();
+        let known = Known::build(values);
+        Work { anon, known, counts: BTreeMap::new(), notes: Vec::new(), depth: 0, hits: Vec::new() }
+    }
+
+    /// The personal data in a segment: the engine's hits (at or above the
+    /// minimum confidence) and exact matches of the file's known values,
+    /// without overlaps, in text order.
+    pub fn spans(&mut self, seg: &Segment<'_>) -> Vec<Span> {
+        let mut hits = std::mem::take(&mut self.hits);
+        self.anon.engine.detect_into(seg, &mut hits);
+        let mut spans: Vec<Span> = hits
+            .iter()
+            .filter(|h| h.confidence >= self.anon.min_confidence)
+            .map(|h| Span { start: h.start, end: h.end, category: h.category })
+            .collect();
+        self.hits = hits;
+        if let Some(known) = &self.known {
+            for m in known.matcher.find_iter(seg.text) {
+                let (s, e) = (m.start(), m.end());
+                if word_bounded(seg.text, s, e) && !spans.iter().any(|x| s < x.end && x.start < e) {
+                    spans.push(Span { start: s, end: e, category: known.categories[m.pattern().as_usize()] });
+                }
+            }
+            spans.sort_by_key(|s| (s.start, s.end));
+        }
+        spans
+    }
+
+    /// What a value becomes, counted for the summary.
+    pub fn replace(&mut self, cat: Category, value: &str) -> String {
+        let op = self.anon.policy.operator(cat);
+        *self.counts.entry((op.name(), cat.as_str().to_string())).or_default() += 1;
+        operators::apply(&op, cat, value, self.anon.key, self.anon.policy.pseudonym_hex)
+    }
+
+    /// The whole text of a segment with its personal data replaced, or
+    /// `None` when there is none.
+    pub fn rewrite(&mut self, seg: &Segment<'_>) -> Option<String> {
+        let spans = self.spans(seg);
+        if spans.is_empty() {
+            return None;
+        }
+        Some(self.apply_spans(seg.text, &spans))
+    }
+
+    /// `text` with each span replaced.
+    pub fn apply_spans(&mut self, text: &str, spans: &[Span]) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for s in spans {
+            out.push_str(&text[at..s.start]);
+            let r = self.replace(s.category, &text[s.start..s.end]);
+            out.push_str(&r);
+            at = s.end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+
+    /// A whole cell under a column the policy names: `None` to drop the column.
+    pub fn column_cell(&mut self, header: &str, op: &Operator, value: &str) -> Option<String> {
+        let out = match op {
+            Operator::Drop => return None,
+            Operator::Redact { text } => text.clone().unwrap_or_else(|| "[REMOVED]".into()),
+            Operator::Mask { keep } => operators::mask_keep_last(value, *keep),
+            Operator::Pseudonymise { prefix } => {
+                let basis = crate::detect::category::normalise_words(value);
+                let label = format!("column:{}", header.trim().to_lowercase());
+                let prefix = prefix.as_deref().unwrap_or("Id_");
+                operators::token(self.anon.key, &label, &basis, prefix, self.anon.policy.pseudonym_hex)
+            }
+            Operator::Generalise { .. } => "[REMOVED]".into(),
+        };
+        *self.counts.entry((op.name(), format!("column {header}"))).or_default() += 1;
+        Some(out)
+    }
+
+    /// Anonymise a nested file (an attachment, an archive member) by name and
+    /// bytes, with the same writers.
+    pub fn nested(&mut self, name: &str, data: &[u8]) -> Outcome {
+        if self.depth >= self.anon.limits.max_depth {
+            return Outcome::NotCopied(format!("nested more than {} deep", self.anon.limits.max_depth));
+        }
+        self.depth += 1;
+        let out = anonymise_bytes(self, name, data);
+        self.depth -= 1;
+        out
+    }
+
+    /// Note a nested part that was not copied.
+    pub fn not_copied(&mut self, name: &str, reason: &str) {
+        self.notes.push(format!("not copied: {name}: {reason}"));
+    }
+}
+
+impl Known {
+    fn build(values: Vec<(String, Category)>) -> Option<Known> {
+        let values: Vec<(String, Category)> =
+            values.into_iter().filter(|(v, _)| v.trim().chars().count() >= 3).collect();
+        if values.is_empty() {
+            return None;
+        }
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(values.iter().map(|(v, _)| v.as_str()))
+            .ok()?;
+        let categories = values.iter().map(|(_, c)| *c).collect();
+        let values = values.into_iter().map(|(v, _)| v).collect();
+        Some(Known { matcher, categories, values })
+    }
+}
+
+/// Is `text[s..e]` a whole word (not part of a longer word or number)?
+fn word_bounded(text: &str, s: usize, e: usize) -> bool {
+    let before = text[..s].chars().next_back();
+    let after = text[e..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// Collects the values the engine finds in a source file and its parts.
+struct KnownCollect<'a> {
+    anon: &'a Anonymiser<'a>,
+    values: Vec<(String, Category)>,
+    depth: u32,
+}
+
+impl Emit for KnownCollect<'_> {
+    fn segment(&mut self, seg: Segment<'_>) {
+        for h in self.anon.engine.detect(&seg) {
+            if h.confidence >= self.anon.min_confidence {
+                self.values.push((seg.text[h.start..h.end].to_string(), h.category));
+            }
+        }
+    }
+    fn part(&mut self, name: &str, data: &[u8]) {
+        if self.depth < self.anon.limits.max_depth {
+            self.depth += 1;
+            let limits = self.anon.limits;
+            let _ = extract::extract(name, &Input::Bytes(data), self, limits);
+            self.depth -= 1;
+        }
+    }
+    fn warn(&mut self, _message: String) {}
+    fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
+/// The file name a copy of `name` (of this kind) gets: spreadsheets become xlsx.
+pub fn output_name(name: &str, kind: Kind) -> String {
+    match kind {
+        Kind::Xls | Kind::Ods => match name.rsplit_once('.') {
+            Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => format!("{stem}.xlsx"),
+            _ => format!("{name}.xlsx"),
+        },
+        _ => name.to_string(),
+    }
+}
+
+/// Whether `anonymise` writes copies of this kind (else: why not).
+pub fn unsupported(kind: Kind) -> Option<String> {
+    match kind {
+        Kind::Odt => Some("odt: not supported by anonymise yet (save it as docx)".into()),
+        Kind::Rtf => Some("rtf: not supported by anonymise yet (save it as docx)".into()),
+        Kind::Msg => Some("Outlook msg: not supported by anonymise yet (save it as eml)".into()),
+        Kind::Encrypted => Some("encrypted: remove the password to anonymise it".into()),
+        Kind::Skip(reason) => Some(reason.to_string()),
+        _ => None,
+    }
+}
+
+/// Anonymise one file or part held in memory, choosing the writer by its
+/// sniffed kind.
+pub fn anonymise_bytes(work: &mut Work<'_>, name: &str, data: &[u8]) -> Outcome {
+    let head = &data[..data.len().min(extract::sniff::HEAD_LEN)];
+    let kind = extract::sniff::sniff(name, head);
+    if let Some(reason) = unsupported(kind) {
+        return Outcome::NotCopied(reason);
+    }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_kind(work, kind, data)));
+    match result {
+        Ok(Ok(bytes)) => Outcome::Written { name: output_name(name, kind), data: bytes },
+        Ok(Err(e)) => Outcome::NotCopied(e),
+        Err(_) => {
+            Outcome::NotCopied(format!("internal error while anonymising this {} (please report it)", kind.name()))
+        }
+    }
+}
+
+/// Run the writer for `kind` over `data`.
+fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, String> {
+    match kind {
+        Kind::Text => Ok(text::write(work, data)),
+        Kind::Html => Ok(text::write_html(work, data)),
+        Kind::Csv(delim) => csv::write(work, data, delim),
+        Kind::Xlsx | Kind::Xls | Kind::Ods => sheet::write(work, data, kind),
+        Kind::Docx => docx::write(work, data),
+        Kind::Eml => mail::write_eml(work, data),
+        Kind::Mbox => {
+            let mut out = Vec::new();
+            mail::write_mbox(work, &mut &data[..], &mut out).map_err(|e| e.to_string())?;
+            Ok(out)
+        }
+        Kind::Pdf => pdf::write(work, data),
+        Kind::Zip => zip::write(work, data),
+        other => Err(unsupported(other).unwrap_or_else(|| format!("{}: not supported", other.name()))),
+    }
+}
+
+impl Work<'_> {
+    /// A file name with the names of people found in the file replaced by
+    /// their pseudonyms (`offer-letter-jane-roberts.docx` →
+    /// `offer-letter-Person_7F3A9C.docx`), when names are pseudonymised.
+    pub fn rename(&mut self, file_name: &str) -> String {
+        let Some(known) = &self.known else { return file_name.to_string() };
+        if !file_name.is_ascii() {
+            return file_name.to_string();
+        }
+        let mut out = file_name.to_string();
+        let names: Vec<String> = known
+            .values
+            .iter()
+            .zip(&known.categories)
+            .filter(|(v, c)| **c == Category::Name && v.split_whitespace().count() >= 2 && v.is_ascii())
+            .map(|(v, _)| v.clone())
+            .collect();
+        for name in names {
+            let words: Vec<String> = name
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+                .filter(|w| !w.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect();
+            for sep in ["-", "_", " ", "."] {
+                let variant = words.join(sep);
+                while let Some(i) = out.to_ascii_lowercase().find(&variant) {
+                    let token = self.replace(Category::Name, &name);
+                    out.replace_range(i..i + variant.len(), &token);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Options of an anonymisation run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub roots: Vec<std::path::PathBuf>,
+    /// The mirror tree's root.
+    pub out: std::path::PathBuf,
+    /// Overwrite existing output files.
+    pub force: bool,
+    pub walk: crate::walk::WalkOptions,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+}
+
+/// What happened to one source file.
+#[derive(Debug, Clone, Default)]
+pub struct FileResult {
+    /// The source, relative to its root (prefixed by the root's name when
+    /// several roots are given).
+    pub source: String,
+    /// The copy, relative to `--out`, when written.
+    pub output: Option<String>,
+    /// Replacements by operator and what was replaced.
+    pub counts: BTreeMap<(&'static str, String), u64>,
+    /// Notes (parts not copied, PDF pages whose text was removed).
+    pub notes: Vec<String>,
+    /// Why the file was not copied on purpose (unsupported, image...).
+    pub not_copied: Option<String>,
+    /// Why the copy could not be written (exists, I/O error).
+    pub error: Option<String>,
+}
+
+/// The result of a run: each file, then what the re-scan found in the copies.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    pub files: Vec<FileResult>,
+    /// Findings in the copies (paths relative to `--out`).
+    pub residual: Vec<crate::finding::Finding>,
+    /// Residual findings of categories the policy says must be removed.
+    pub must_remove_left: usize,
+    /// Paths the walk passed over (excluded, links), with the reason.
+    pub passed: Vec<(String, String)>,
+}
+
+impl RunReport {
+    /// Did any file fail to be written?
+    pub fn any_failed(&self) -> bool {
+        self.files.iter().any(|f| f.error.is_some())
+    }
+}
+
+/// Anonymise every file under the roots into a mirror tree under `opts.out`,
+/// then re-scan the copies.
+pub fn run(anon: &Anonymiser<'_>, opts: &RunOptions) -> anyhow::Result<RunReport> {
+    use rayon::prelude::*;
+    let mut report = RunReport::default();
+    let mut jobs: Vec<(crate::walk::FileEntry, String)> = Vec::new();
+    for root in &opts.roots {
+        let walked = crate::walk::walk(std::slice::from_ref(root), &opts.walk)?;
+        let prefix = if opts.roots.len() > 1 && root.is_dir() {
+            let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "root".into());
+            format!("{name}/")
+        } else {
+            String::new()
+        };
+        for p in walked.passed {
+            report.passed.push((format!("{prefix}{}", p.rel), p.reason));
+        }
+        for f in walked.files {
+            let source = format!("{prefix}{}", f.rel);
+            jobs.push((f, source));
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
+    let mut files: Vec<FileResult> =
+        pool.install(|| jobs.par_iter().map(|(entry, source)| one_file(anon, opts, entry, source)).collect());
+    files.sort_by(|a, b| a.source.cmp(&b.source));
+    report.files = files;
+    verify::rescan(anon, opts, &mut report);
+    Ok(report)
+}
+
+/// Anonymise one source file and write its copy.
+fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileEntry, source: &str) -> FileResult {
+    let mut result = FileResult { source: source.to_string(), ..FileResult::default() };
+    if entry.size > anon.limits.max_file_size {
+        result.not_copied = Some(format!("larger than --max-file-size ({} MB)", entry.size >> 20));
+        return result;
+    }
+    let input = Input::File { path: &entry.abs, size: entry.size };
+    let kind = match input.head(extract::sniff::HEAD_LEN) {
+        Ok(head) => extract::sniff::sniff(&entry.rel, &head),
+        Err(e) => {
+            result.error = Some(e.to_string());
+            return result;
+        }
+    };
+    if let Some(reason) = unsupported(kind) {
+        result.not_copied = Some(reason);
+        return result;
+    }
+    let mut work = Work::new(anon, &entry.rel, &input);
+    let (dir, file_name) = match source.rsplit_once('/') {
+        Some((d, f)) => (format!("{d}/"), f.to_string()),
+        None => (String::new(), source.to_string()),
+    };
+    let out_name = format!("{dir}{}", work.rename(&output_name(&file_name, kind)));
+    let out_path = opts.out.join(&out_name);
+    let written = match kind {
+        // An mbox is streamed message by message from the source file.
+        Kind::Mbox => write_mbox_file(&mut work, &input, &out_path, opts.force),
+        _ => match input.bytes(anon.limits.max_in_memory) {
+            Err(e) => {
+                result.not_copied = Some(e.to_string());
+                Ok(false)
+            }
+            Ok(data) => match anonymise_bytes(&mut work, &entry.rel, &data) {
+                Outcome::NotCopied(reason) => {
+                    result.not_copied = Some(reason);
+                    Ok(false)
+                }
+                Outcome::Written { data, .. } => write_new(&out_path, opts.force, |f| {
+                    use std::io::Write;
+                    f.write_all(&data)
+                }),
+            },
+        },
+    };
+    match written {
+        Ok(true) => result.output = Some(out_name),
+        Ok(false) => {}
+        Err(e) => result.error = Some(e),
+    }
+    result.counts = work.counts;
+    result.notes = work.notes;
+    result
+}
+
+/// Create `path` (and its folders) and fill it, refusing to overwrite an
+/// existing file unless `force`. A failed write leaves no partial file.
+fn write_new(
+    path: &std::path::Path,
+    force: bool,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<bool, String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!("{} already exists: not overwritten (use --force)", path.display())
+        } else {
+            format!("cannot create {}: {e}", path.display())
+        }
+    })?;
+    let mut w = std::io::BufWriter::new(file);
+    let done = fill(&mut w).and_then(|()| std::io::Write::flush(&mut w));
+    if let Err(e) = done {
+        drop(w);
+        let _ = std::fs::remove_file(path);
+        return Err(format!("cannot write {}: {e}", path.display()));
+    }
+    Ok(true)
+}
+
+/// Stream an mbox file into its copy.
+fn write_mbox_file(work: &mut Work<'_>, input: &Input<'_>, out: &std::path::Path, force: bool) -> Result<bool, String> {
+    let mut reader = input.reader().map_err(|e| e.to_string())?;
+    write_new(out, force, |w| mail::write_mbox(work, &mut reader, w))
+}

@@ -1,0 +1,148 @@
+//! Spreadsheets (xlsx, xls, ods) → xlsx via rust_xlsxwriter: every sheet and
+//! every cell, numbers as numbers, dates as dates, personal data replaced;
+//! columns the policy drops are removed (the columns to their right move
+//! left). Which cells hold personal data is decided on the extractor's own
+//! segments (so the header-row context is the scanner's), the values are
+//! then read again with calamine to keep their types.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use rust_xlsxwriter::{Format, Workbook};
+
+use super::Work;
+use super::policy::Operator;
+use crate::extract::{self, Collect, Input, Kind, Loc, Segment};
+
+/// The new text of cells (by sheet, 0-based row and column), and the
+/// columns dropped from each sheet.
+#[derive(Default)]
+struct Plan {
+    cells: BTreeMap<(String, u32, u32), String>,
+    dropped: BTreeMap<String, BTreeSet<u32>>,
+}
+
+/// `C7` → (6, 2), 0-based row and column.
+fn parse_cell_ref(r: &str) -> Option<(u32, u32)> {
+    let split = r.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = r.split_at(split);
+    if letters.is_empty() {
+        return None;
+    }
+    let mut col = 0u32;
+    for c in letters.bytes() {
+        if !c.is_ascii_uppercase() {
+            return None;
+        }
+        col = col.checked_mul(26)?.checked_add(u32::from(c - b'A') + 1)?;
+    }
+    let row: u32 = digits.parse().ok()?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+/// Decide every cell's fate from the extractor's segments.
+fn plan(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Plan, String> {
+    let mut collect = Collect::default();
+    extract::sheet::extract(&Input::Bytes(data), kind, &mut collect, work.anon.limits).map_err(|e| e.to_string())?;
+    let mut plan = Plan::default();
+    for (location, text, context) in &collect.segments {
+        let Some((sheet, cell)) = location.rsplit_once('!') else { continue };
+        let Some((row, col)) = parse_cell_ref(cell) else { continue };
+        let key = (sheet.to_string(), row, col);
+        if let Some(h) = context.as_deref()
+            && let Some(op) = work.anon.policy.column(h).cloned()
+        {
+            match work.column_cell(h, &op, text) {
+                Some(v) => {
+                    plan.cells.insert(key, v);
+                }
+                None => {
+                    plan.dropped.entry(sheet.to_string()).or_default().insert(col);
+                }
+            }
+            continue;
+        }
+        if matches!(work.anon.policy.column(text), Some(Operator::Drop)) && context.is_none() {
+            // A header cell of a dropped column.
+            plan.dropped.entry(sheet.to_string()).or_default().insert(col);
+            continue;
+        }
+        let seg = Segment { loc: Loc::Fixed(location), text, context: context.as_deref() };
+        if let Some(new) = work.rewrite(&seg) {
+            plan.cells.insert(key, new);
+        }
+    }
+    Ok(plan)
+}
+
+/// A spreadsheet's copy, as xlsx.
+pub fn write(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
+    let plan = plan(work, data, kind)?;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(data)).map_err(|e| e.to_string())?;
+    let mut out = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let duration = Format::new().set_num_format("[h]:mm:ss");
+    let names: Vec<String> = book.sheet_names().to_vec();
+    for name in names {
+        let range = match book.worksheet_range(&name) {
+            Ok(r) => r,
+            // Chart sheets and the like hold no cells.
+            Err(_) => continue,
+        };
+        let sheet = out.add_worksheet();
+        sheet.set_name(&name).map_err(|e| format!("sheet {name}: {e}"))?;
+        let dropped = plan.dropped.get(&name);
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        for (r, c, value) in range.used_cells() {
+            let row = row0 + r as u32;
+            let col = col0 + c as u32;
+            if dropped.is_some_and(|d| d.contains(&col)) {
+                continue;
+            }
+            let out_col = col - dropped.map_or(0, |d| d.range(..col).count() as u32);
+            let Ok(out_col) = u16::try_from(out_col) else { continue };
+            let result = match plan.cells.get(&(name.clone(), row, col)) {
+                Some(text) => sheet.write_string(row, out_col, text).map(|_| ()),
+                None => match value {
+                    Data::Int(i) => sheet.write_number(row, out_col, *i as f64).map(|_| ()),
+                    Data::Float(f) => sheet.write_number(row, out_col, *f).map(|_| ()),
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+                        sheet.write_string(row, out_col, s).map(|_| ())
+                    }
+                    Data::Bool(b) => sheet.write_boolean(row, out_col, *b).map(|_| ()),
+                    Data::DateTime(dt) => {
+                        let serial = dt.as_f64();
+                        let format = if dt.is_duration() {
+                            &duration
+                        } else if serial.fract() != 0.0 {
+                            &datetime
+                        } else {
+                            &date
+                        };
+                        sheet.write_number_with_format(row, out_col, serial, format).map(|_| ())
+                    }
+                    Data::Error(_) | Data::Empty => Ok(()),
+                },
+            };
+            if let Err(e) = result {
+                work.notes.push(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
+            }
+        }
+    }
+    out.save_to_buffer().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_refs() {
+        assert_eq!(parse_cell_ref("A1"), Some((0, 0)));
+        assert_eq!(parse_cell_ref("C7"), Some((6, 2)));
+        assert_eq!(parse_cell_ref("AA10"), Some((9, 26)));
+        assert_eq!(parse_cell_ref("7"), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! Verification: the copies are scanned again with the same engine, key and
+//! minimum confidence; what is still found is listed, and the categories the
+//! policy says must be removed decide the exit status. Plus the summary.
+
+use std::fmt::Write as _;
+
+use super::{Anonymiser, RunOptions, RunReport};
+use crate::scan::{self, Status};
+use crate::walk::FileEntry;
+
+/// Re-scan every copy written, filling `report.residual` and `must_remove_left`.
+pub fn rescan(anon: &Anonymiser<'_>, opts: &RunOptions, report: &mut RunReport) {
+    for file in &mut report.files {
+        let Some(out) = &file.output else { continue };
+        let abs = opts.out.join(out);
+        let Ok(md) = std::fs::metadata(&abs) else {
+            file.error = Some(format!("the copy {out} cannot be read back"));
+            continue;
+        };
+        let entry = FileEntry { abs, rel: out.clone(), size: md.len(), modified: md.modified().ok() };
+        let scanned = scan::scan_file(&entry, anon.engine, anon.key, anon.limits, anon.min_confidence);
+        if let Status::Failed(why) = &scanned.status {
+            file.notes.push(format!("the copy could not be re-scanned: {why}"));
+        }
+        report.residual.extend(scanned.findings);
+    }
+    report.must_remove_left = report.residual.iter().filter(|f| anon.policy.must_remove.contains(&f.category)).count();
+}
+
+/// The per-file summary, the files not copied and the residual findings.
+pub fn summary_text(report: &RunReport) -> String {
+    let mut s = String::new();
+    let written = report.files.iter().filter(|f| f.output.is_some()).count();
+    let replaced: u64 = report.files.iter().flat_map(|f| f.counts.values()).sum();
+    let _ = writeln!(s, "Anonymised {written} of {} files: {replaced} items replaced", report.files.len());
+    for f in &report.files {
+        if let Some(out) = &f.output {
+            let counts: Vec<String> = f.counts.iter().map(|((op, what), n)| format!("{op} {what} {n}")).collect();
+            let arrow = if *out == f.source { String::new() } else { format!(" -> {out}") };
+            let detail = if counts.is_empty() { "nothing to replace".to_string() } else { counts.join(", ") };
+            let _ = writeln!(s, "  {}{arrow}: {detail}", f.source);
+        }
+        for note in &f.notes {
+            let _ = writeln!(s, "    {note}");
+        }
+    }
+    let not_copied: Vec<&super::FileResult> = report.files.iter().filter(|f| f.not_copied.is_some()).collect();
+    if !not_copied.is_empty() || !report.passed.is_empty() {
+        let _ = writeln!(s, "Not copied ({}):", not_copied.len() + report.passed.len());
+        for f in not_copied {
+            let _ = writeln!(s, "  {}: not copied: {}", f.source, f.not_copied.as_deref().unwrap_or(""));
+        }
+        for (path, why) in &report.passed {
+            let _ = writeln!(s, "  {path}: not copied: {why}");
+        }
+    }
+    let failed: Vec<&super::FileResult> = report.files.iter().filter(|f| f.error.is_some()).collect();
+    if !failed.is_empty() {
+        let _ = writeln!(s, "Not written ({}):", failed.len());
+        for f in failed {
+            let _ = writeln!(s, "  {}: {}", f.source, f.error.as_deref().unwrap_or(""));
+        }
+    }
+    if report.residual.is_empty() {
+        let _ = writeln!(s, "Verified: the re-scan of the copies found no personal data.");
+    } else {
+        let _ = writeln!(
+            s,
+            "Re-scan of the copies found {} item(s), {} of them in categories that must be removed:",
+            report.residual.len(),
+            report.must_remove_left
+        );
+        for r in &report.residual {
+            let _ = writeln!(s, "  {} {}: {} {}", r.path, r.location, r.category, r.masked);
+        }
+    }
+    s
+}

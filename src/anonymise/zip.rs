@@ -1,0 +1,85 @@
+//! Zip packages: rewriting members one by one (shared by the docx writer),
+//! and zip archives, whose members are anonymised with the same writers;
+//! members no writer supports are left out and listed.
+
+use std::io::{Cursor, Read, Write};
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+use super::{Outcome, Work};
+use crate::extract::Limits;
+
+/// What becomes of one member of a package.
+pub enum Member {
+    /// Copied unchanged (compressed bytes copied as they are).
+    Keep,
+    /// Written with new content, under this name.
+    Replace(String, Vec<u8>),
+    /// Left out of the copy.
+    Remove,
+}
+
+/// Rewrite a zip package member by member. `decide(name, bytes)` is called
+/// for every file member with its uncompressed bytes; directories are kept.
+/// Members larger than the in-memory limit fail the whole copy.
+pub fn rewrite(data: &[u8], limits: &Limits, mut decide: impl FnMut(&str, &[u8]) -> Member) -> Result<Vec<u8>, String> {
+    let mut archive = ZipArchive::new(Cursor::new(data)).map_err(|e| format!("damaged zip: {e}"))?;
+    let mut out = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let mut budget = limits.max_archive_total;
+    for i in 0..archive.len() {
+        let (name, is_dir, encrypted) = {
+            let f = archive.by_index_raw(i).map_err(|e| format!("damaged zip: {e}"))?;
+            let name = f.name().map_err(|e| format!("damaged zip: {e}"))?.into_owned();
+            (name, f.is_dir(), f.encrypted())
+        };
+        if encrypted {
+            return Err("encrypted (password-protected) zip member: remove the password to anonymise it".into());
+        }
+        if is_dir {
+            let raw = archive.by_index_raw(i).map_err(|e| e.to_string())?;
+            out.raw_copy_file(raw).map_err(|e| e.to_string())?;
+            continue;
+        }
+        let bytes = {
+            let mut f = archive.by_index(i).map_err(|e| format!("cannot read {name}: {e}"))?;
+            let cap = limits.max_in_memory.min(budget);
+            let mut buf = Vec::new();
+            (&mut f).take(cap + 1).read_to_end(&mut buf).map_err(|e| format!("cannot decompress {name}: {e}"))?;
+            if buf.len() as u64 > cap {
+                return Err(format!("limit hit: {name} decompresses past the limits (zip bomb?)"));
+            }
+            budget -= buf.len() as u64;
+            buf
+        };
+        match decide(&name, &bytes) {
+            Member::Keep => {
+                let raw = archive.by_index_raw(i).map_err(|e| e.to_string())?;
+                out.raw_copy_file(raw).map_err(|e| e.to_string())?;
+            }
+            Member::Replace(new_name, content) => {
+                out.start_file(new_name, options).map_err(|e| e.to_string())?;
+                out.write_all(&content).map_err(|e| e.to_string())?;
+            }
+            Member::Remove => {}
+        }
+    }
+    Ok(out.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// A zip archive's copy: each member anonymised by its own writer.
+pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
+    let limits = work.anon.limits.clone();
+    rewrite(data, &limits, |name, bytes| match work.nested(name, bytes) {
+        Outcome::Written { name: new_name, data } => {
+            let base = new_name.rsplit('/').next().unwrap_or(&new_name).to_string();
+            let dir = &new_name[..new_name.len() - base.len()];
+            Member::Replace(format!("{dir}{}", work.rename(&base)), data)
+        }
+        Outcome::NotCopied(reason) => {
+            work.not_copied(name, &reason);
+            Member::Remove
+        }
+    })
+}
