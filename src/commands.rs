@@ -205,6 +205,8 @@ pub fn absolute(p: &Path) -> PathBuf {
 
 pub struct EvalConfig {
     pub sweep: SweepConfig,
+    /// Score these findings (JSON Lines with `value`, from any tool) instead of scanning.
+    pub findings: Option<PathBuf>,
     pub truth: PathBuf,
     pub examples: usize,
     pub json: bool,
@@ -213,9 +215,17 @@ pub struct EvalConfig {
 /// `piisweep eval`: scan, compare with the labels, print the table.
 pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
     let labels = crate::eval::read_labels(&cfg.truth).map_err(|e| UsageError(e.to_string()))?;
-    let (engine, key, opts) = cfg.sweep.prepare(None)?;
     let mut collector = crate::eval::Collector::default();
-    let summary = scan::run(&opts, &engine, &key, &mut [&mut collector], None)?;
+    let summary = match &cfg.findings {
+        Some(file) => {
+            collector.found = crate::eval::read_findings(file).map_err(|e| UsageError(e.to_string()))?;
+            None
+        }
+        None => {
+            let (engine, key, opts) = cfg.sweep.prepare(None)?;
+            Some(scan::run(&opts, &engine, &key, &mut [&mut collector], None)?)
+        }
+    };
     let scores = crate::eval::evaluate(&labels, &collector.found);
     if cfg.json {
         let rows: serde_json::Map<String, serde_json::Value> = scores
@@ -229,7 +239,54 @@ pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
     } else {
         print!("{}", crate::eval::table(&scores, cfg.examples));
     }
-    finish(&summary, true, false)
+    match summary {
+        Some(summary) => finish(&summary, true, false),
+        None => Ok(EXIT_OK),
+    }
+}
+
+pub struct ExtractConfig {
+    pub sweep: SweepConfig,
+    pub jsonl: Option<PathBuf>,
+}
+
+/// `piisweep extract`: the text piisweep reads from each file, as JSON Lines
+/// `{"path", "location", "context", "text"}`, one per segment. Shows what
+/// detection sees; also feeds other tools the same text for comparison.
+pub fn extract(cfg: &ExtractConfig) -> anyhow::Result<i32> {
+    let walked = crate::walk::walk(
+        &cfg.sweep.paths,
+        &WalkOptions { follow_links: cfg.sweep.follow_links, exclude: cfg.sweep.exclude.clone() },
+    )?;
+    let out = open_output(cfg.jsonl.as_deref().unwrap_or(Path::new("-")))?;
+    struct Writer(std::io::BufWriter<Box<dyn std::io::Write + Send>>, Option<std::io::Error>);
+    impl scan::SegmentHandler for Writer {
+        fn segment(&mut self, path: &str, seg: &crate::extract::Segment<'_>) {
+            let line = serde_json::json!({"path": path, "location": seg.loc.at(seg.text, 0), "context": seg.context, "text": seg.text});
+            let written = serde_json::to_writer(&mut self.0, &line)
+                .map_err(std::io::Error::from)
+                .and_then(|()| std::io::Write::write_all(&mut self.0, b"\n"));
+            if let Err(e) = written {
+                self.1.get_or_insert(e);
+            }
+        }
+    }
+    let limits = Limits { max_file_size: cfg.sweep.max_file_size, ..Limits::default() };
+    let mut writer = Writer(std::io::BufWriter::new(out), None);
+    let mut failed = !walked.passed.iter().all(|p| !p.failed);
+    for entry in &walked.files {
+        let (report, w) = scan::read_file(entry, &limits, writer);
+        writer = w;
+        failed |= report.any_failed();
+        if let scan::Status::Failed(why) | scan::Status::Skipped(why) = &report.status {
+            eprintln!("{}: {why}", report.path);
+        }
+    }
+    std::io::Write::flush(&mut writer.0)?;
+    if let Some(e) = writer.1 {
+        return Err(anyhow::anyhow!("could not write the text: {e}"));
+    }
+    Ok(if failed { EXIT_UNREADABLE } else { EXIT_OK })
 }
 
 /// Where `map` and `sar` find the key: `--key`, else beside the map. It must exist.

@@ -30,6 +30,24 @@ pub fn read_labels(path: &Path) -> anyhow::Result<Vec<Label>> {
         .collect()
 }
 
+/// (path, category, normalised value) of findings written as JSON Lines with
+/// their values (`piisweep scan --reveal`, or another tool's output mapped to
+/// the same contract).
+pub fn read_findings(path: &Path) -> anyhow::Result<BTreeSet<Key>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read the findings file {}: {e}", path.display()))?;
+    let mut found = BTreeSet::new();
+    for (i, l) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let f: crate::finding::FindingLine = serde_json::from_str(l)
+            .map_err(|e| anyhow::anyhow!("{} line {}: not a finding: {e}", path.display(), i + 1))?;
+        let value = f.value.ok_or_else(|| {
+            anyhow::anyhow!("{} line {}: no `value` (scan with --reveal to score findings)", path.display(), i + 1)
+        })?;
+        found.insert(key(&f.path, f.category, &value));
+    }
+    Ok(found)
+}
+
 /// Collects (path, category, normalised value) of every finding.
 #[derive(Default)]
 pub struct Collector {

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use piisweep::commands::{
-    self, AnonymiseConfig, EXIT_USAGE, EvalConfig, MapConfig, SarConfig, ScanConfig, SweepConfig, UsageError,
+    self, AnonymiseConfig, EXIT_USAGE, EvalConfig, ExtractConfig, MapConfig, SarConfig, ScanConfig, SweepConfig,
+    UsageError,
 };
 
 #[derive(Parser)]
@@ -38,6 +39,9 @@ enum Command {
         /// Labels as JSON Lines: {"path": ..., "category": ..., "value": ...} per planted item.
         #[arg(long, value_name = "LABELS.jsonl")]
         truth: PathBuf,
+        /// Score these findings (JSON Lines with values, e.g. from another tool) instead of scanning PATH.
+        #[arg(long, value_name = "FINDINGS.jsonl")]
+        findings: Option<PathBuf>,
         #[command(flatten)]
         sweep: SweepArgs,
         /// How many misses and false alarms to list per category.
@@ -110,6 +114,14 @@ enum Command {
         /// Rules for --redact-others (default: the built-in ones).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+    },
+    /// Print the text piisweep reads from each file (JSON Lines: path, location, context, text).
+    Extract {
+        #[command(flatten)]
+        sweep: SweepArgs,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        jsonl: Option<PathBuf>,
     },
     /// Write anonymised copies of files (same formats) into a mirror tree, then
     /// re-scan the copies. Exit status 4 if a must-remove category remains.
@@ -198,9 +210,10 @@ fn main() -> ExitCode {
         Command::Scan { sweep, jsonl, reveal, map } => {
             commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal, map })
         }
-        Command::Eval { truth, sweep, examples, json } => {
-            commands::eval(&EvalConfig { sweep: sweep.config(), truth, examples, json })
+        Command::Eval { truth, findings, sweep, examples, json } => {
+            commands::eval(&EvalConfig { sweep: sweep.config(), findings, truth, examples, json })
         }
+        Command::Extract { sweep, jsonl } => commands::extract(&ExtractConfig { sweep: sweep.config(), jsonl }),
         Command::Map { map, by, older_than, format } => commands::map(&MapConfig { map, by, older_than, format }),
         Command::Sar {
             map,

@@ -79,31 +79,31 @@ pub trait Sink {
     }
 }
 
-/// The Emit that detects as segments arrive and recurses into parts.
-struct FileScan<'a> {
+/// What to do with each segment of a file as it arrives.
+pub trait SegmentHandler {
+    /// `path` is the file's path with `!` into containers.
+    fn segment(&mut self, path: &str, seg: &Segment<'_>);
+}
+
+/// Detection: turns each segment's hits into findings.
+struct Detector<'a> {
     engine: &'a Engine,
     key: &'a Key,
-    limits: &'a Limits,
     min_confidence: f32,
-    path: String,
-    depth: u32,
     findings: Vec<Finding>,
-    parts: Vec<(String, Status)>,
-    warnings: Vec<String>,
     hits: Vec<crate::detect::Hit>,
 }
 
-impl Emit for FileScan<'_> {
-    fn segment(&mut self, seg: Segment<'_>) {
-        let mut hits = std::mem::take(&mut self.hits);
-        self.engine.detect_into(&seg, &mut hits);
-        for h in &hits {
+impl SegmentHandler for Detector<'_> {
+    fn segment(&mut self, path: &str, seg: &Segment<'_>) {
+        self.engine.detect_into(seg, &mut self.hits);
+        for h in &self.hits {
             if h.confidence < self.min_confidence {
                 continue;
             }
             let value = &seg.text[h.start..h.end];
             self.findings.push(Finding {
-                path: self.path.clone(),
+                path: path.to_string(),
                 location: seg.loc.at(seg.text, h.start),
                 category: h.category,
                 value: value.to_string(),
@@ -113,7 +113,22 @@ impl Emit for FileScan<'_> {
                 rule: self.engine.rule_id(h).to_string(),
             });
         }
-        self.hits = hits;
+    }
+}
+
+/// The Emit that hands segments to a handler and recurses into parts.
+struct FileScan<'a, H> {
+    handler: H,
+    limits: &'a Limits,
+    path: String,
+    depth: u32,
+    parts: Vec<(String, Status)>,
+    warnings: Vec<String>,
+}
+
+impl<H: SegmentHandler> Emit for FileScan<'_, H> {
+    fn segment(&mut self, seg: Segment<'_>) {
+        self.handler.segment(&self.path, &seg);
     }
 
     fn part(&mut self, name: &str, data: &[u8]) {
@@ -156,6 +171,15 @@ fn panic_reason(panic: Box<dyn std::any::Any + Send>) -> String {
 
 /// Extract and detect one file.
 pub fn scan_file(entry: &FileEntry, engine: &Engine, key: &Key, limits: &Limits, min_confidence: f32) -> FileReport {
+    let detector = Detector { engine, key, min_confidence, findings: Vec::new(), hits: Vec::new() };
+    let (mut report, detector) = read_file(entry, limits, detector);
+    report.findings = detector.findings;
+    report
+}
+
+/// Extract one file (and the parts inside it), handing every segment to
+/// `handler`. The report says how reading went; it holds no findings.
+pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler: H) -> (FileReport, H) {
     let mut report = FileReport {
         path: entry.rel.clone(),
         abs: Some(entry.abs.clone()),
@@ -173,26 +197,16 @@ pub fn scan_file(entry: &FileEntry, engine: &Engine, key: &Key, limits: &Limits,
             entry.size >> 20,
             limits.max_file_size >> 20
         ));
-        return report;
+        return (report, handler);
     }
-    let mut fs = FileScan {
-        engine,
-        key,
-        limits,
-        min_confidence,
-        path: entry.rel.clone(),
-        depth: 0,
-        findings: Vec::new(),
-        parts: Vec::new(),
-        warnings: Vec::new(),
-        hits: Vec::new(),
-    };
+    let mut fs =
+        FileScan { handler, limits, path: entry.rel.clone(), depth: 0, parts: Vec::new(), warnings: Vec::new() };
     let input = Input::File { path: &entry.abs, size: entry.size };
     let kind = match input.head(extract::sniff::HEAD_LEN) {
         Ok(head) => extract::sniff::sniff(&entry.rel, &head),
         Err(e) => {
             report.status = Status::from_error(&e);
-            return report;
+            return (report, fs.handler);
         }
     };
     report.kind = kind.name();
@@ -201,10 +215,9 @@ pub fn scan_file(entry: &FileEntry, engine: &Engine, key: &Key, limits: &Limits,
         Ok(Err(e)) => Status::from_error(&e),
         Err(panic) => Status::Failed(panic_reason(panic)),
     };
-    report.findings = fs.findings;
     report.parts = fs.parts;
     report.warnings = fs.warnings;
-    report
+    (report, fs.handler)
 }
 
 /// Totals for the end-of-sweep summary.

@@ -13,7 +13,7 @@ pub mod names;
 pub mod rules;
 pub mod validate;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 pub use category::Category;
 use context::{Terms, header_matches, near};
@@ -91,6 +91,13 @@ pub struct Hit {
 /// The compiled rules and word lists.
 pub struct Engine {
     pub rules: Vec<Rule>,
+    /// All pattern rules in one automaton: one pass over a segment tells which
+    /// rules can match at all; only those then run to find positions.
+    prefilter: RegexSet,
+    /// Rule index of each pattern in `prefilter`.
+    prefilter_rules: Vec<usize>,
+    /// Some pattern rule has no `needs` pre-check, so every segment is searched.
+    unconditional: bool,
     pub lists: Lists,
     names: names::NameRules,
     address: Option<address::AddressDetector>,
@@ -100,11 +107,17 @@ impl Engine {
     pub fn new(set: RuleSet) -> Engine {
         let rules: Vec<Rule> = set.rules.into_iter().map(Rule::compile).collect();
         let names = names::NameRules::from_rules(&rules);
+        let prefilter_rules: Vec<usize> =
+            rules.iter().enumerate().filter(|(_, r)| r.regex.is_some()).map(|(i, _)| i).collect();
+        let prefilter =
+            RegexSet::new(prefilter_rules.iter().map(|&i| rules[i].spec.pattern.as_deref().unwrap_or_default()))
+                .expect("patterns are checked when rules load");
         let address = rules
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
-        Engine { rules, lists: set.lists, names, address }
+        let unconditional = prefilter_rules.iter().any(|&i| rules[i].spec.needs.is_empty());
+        Engine { rules, prefilter, prefilter_rules, unconditional, lists: set.lists, names, address }
     }
 
     /// The engine with the built-in rules.
@@ -129,12 +142,16 @@ impl Engine {
         let bytes = seg.text.as_bytes();
         let has_digit = bytes.iter().any(u8::is_ascii_digit);
         let has_at = bytes.contains(&b'@');
-        for (index, rule) in self.rules.iter().enumerate() {
-            if (rule.needs_digit && !has_digit) || (rule.needs_at && !has_at) {
-                continue;
-            }
-            if let Some(re) = &rule.regex {
-                self.run_pattern(index, rule, re, seg, hits);
+        if has_digit || has_at || self.unconditional {
+            for m in self.prefilter.matches(seg.text).iter() {
+                let index = self.prefilter_rules[m];
+                let rule = &self.rules[index];
+                if (rule.needs_digit && !has_digit) || (rule.needs_at && !has_at) {
+                    continue;
+                }
+                if let Some(re) = &rule.regex {
+                    self.run_pattern(index, rule, re, seg, hits);
+                }
             }
         }
         self.names.detect(self, seg, hits);
