@@ -14,7 +14,11 @@ use sha2::Sha256;
 pub const DEFAULT_KEY_FILE: &str = "piisweep.key";
 
 #[derive(Clone)]
-pub struct Key([u8; 32]);
+pub struct Key {
+    bytes: [u8; 32],
+    /// HMAC state keyed once; each hash clones it.
+    mac: Hmac<Sha256>,
+}
 
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -37,7 +41,13 @@ pub enum KeyError {
 impl Key {
     /// A key from fixed bytes (tests, benches).
     pub fn from_bytes(bytes: [u8; 32]) -> Key {
-        Key(bytes)
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&bytes).expect("HMAC takes keys of any length");
+        Key { bytes, mac }
+    }
+
+    /// The raw key bytes (to store or compare keys).
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.bytes
     }
 
     /// Load the key at `path`, creating it (0600) if it does not exist yet.
@@ -46,7 +56,7 @@ impl Key {
             Ok(text) => {
                 let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
                 let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
-                Ok(Key(arr))
+                Ok(Key::from_bytes(arr))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::create(path),
             Err(e) => Err(KeyError::Read(path.to_path_buf(), e)),
@@ -69,12 +79,12 @@ impl Key {
         }
         let mut file = options.open(path).map_err(err)?;
         writeln!(file, "{}", hex::encode(bytes)).map_err(err)?;
-        Ok(Key(bytes))
+        Ok(Key::from_bytes(bytes))
     }
 
     /// HMAC-SHA256 of `normalised`, as lower-case hex.
     pub fn hash(&self, normalised: &str) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        let mut mac = self.mac.clone();
         mac.update(normalised.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }

@@ -97,6 +97,7 @@ struct Detector<'a> {
 impl SegmentHandler for Detector<'_> {
     fn segment(&mut self, path: &str, seg: &Segment<'_>) {
         self.engine.detect_into(seg, &mut self.hits);
+        let mut locator = crate::extract::Locator::new(seg.loc, seg.text);
         for h in &self.hits {
             if h.confidence < self.min_confidence {
                 continue;
@@ -104,7 +105,7 @@ impl SegmentHandler for Detector<'_> {
             let value = &seg.text[h.start..h.end];
             self.findings.push(Finding {
                 path: path.to_string(),
-                location: seg.loc.at(seg.text, h.start),
+                location: locator.at(h.start),
                 category: h.category,
                 value: value.to_string(),
                 masked: h.category.mask(value),

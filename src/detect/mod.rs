@@ -45,6 +45,8 @@ pub struct Rule {
     pub exclude_headers: Terms,
     needs_digit: bool,
     needs_at: bool,
+    /// Unique for the life of the process (keys the per-thread header cache).
+    uid: usize,
 }
 
 impl Rule {
@@ -57,15 +59,42 @@ impl Rule {
             exclude_headers: Terms::new(&spec.exclude_headers),
             needs_digit: spec.needs.contains(&rules::Needs::Digit),
             needs_at: spec.needs.contains(&rules::Needs::At),
+            uid: {
+                static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
             regex,
             value_group,
             spec,
         }
     }
 
-    /// Does the segment's header make this rule's context?
+    /// Does the segment's header make this rule's context? Headers repeat
+    /// for every cell of a column, so answers are cached per thread.
     pub fn header_ok(&self, seg: &Segment<'_>) -> bool {
-        seg.context.is_some_and(|h| header_matches(h, &self.headers, &self.exclude_headers))
+        let Some(header) = seg.context else { return false };
+        if self.headers.is_empty() {
+            return false;
+        }
+        use std::hash::{BuildHasher, Hash, Hasher};
+        thread_local! {
+            static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<(usize, u64), bool>> = Default::default();
+        }
+        let mut h = rustc_hash::FxBuildHasher.build_hasher();
+        header.hash(&mut h);
+        let key = (self.uid, h.finish());
+        if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).copied()) {
+            return hit;
+        }
+        let answer = header_matches(header, &self.headers, &self.exclude_headers);
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() > 50_000 {
+                c.clear();
+            }
+            c.insert(key, answer);
+        });
+        answer
     }
 
     /// Is there context for a candidate at `start..end`: the header, or a

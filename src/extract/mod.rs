@@ -45,6 +45,42 @@ impl Loc<'_> {
     }
 }
 
+/// Locations of increasing offsets in one segment, counting each line break
+/// once (findings arrive in text order, so this stays linear).
+pub struct Locator<'a> {
+    loc: Loc<'a>,
+    text: &'a str,
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(loc: Loc<'a>, text: &'a str) -> Self {
+        let first = match loc {
+            Loc::Lines { first, .. } => first,
+            Loc::Fixed(_) => 0,
+        };
+        Locator { loc, text, offset: 0, line: first }
+    }
+
+    /// The location of byte `offset`; cheapest when offsets do not go back.
+    pub fn at(&mut self, offset: usize) -> String {
+        match self.loc {
+            Loc::Fixed(s) => s.to_string(),
+            Loc::Lines { prefix, first } => {
+                let offset = offset.min(self.text.len());
+                if offset < self.offset {
+                    self.offset = 0;
+                    self.line = first;
+                }
+                self.line += self.text.as_bytes()[self.offset..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+                self.offset = offset;
+                format!("{prefix} {}", self.line)
+            }
+        }
+    }
+}
+
 /// A piece of text and where it came from.
 #[derive(Debug, Clone, Copy)]
 pub struct Segment<'a> {
