@@ -140,6 +140,10 @@ impl Emit for FileScan<'_> {
         self.warnings.push(format!("{}: {message}", self.path));
     }
 
+    fn part_error(&mut self, name: &str, error: ExtractError) {
+        self.parts.push((format!("{}!{}", self.path, name), Status::from_error(&error)));
+    }
+
     fn depth(&self) -> u32 {
         self.depth
     }
