@@ -11,6 +11,8 @@ pub mod detect;
 pub mod eval;
 pub mod extract;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 pub mod report;
 pub mod scan;

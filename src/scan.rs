@@ -208,7 +208,21 @@ pub fn scan_file(entry: &FileEntry, engine: &Engine, key: &Key, limits: &Limits,
     report.findings = fs.findings;
     report.parts = fs.parts;
     report.warnings = fs.warnings;
+    if changed_since_walk(entry) {
+        report.warnings.push(format!(
+            "{}: changed while being read (size or modification time differ): results may be incomplete, scan it again",
+            entry.rel
+        ));
+    }
     report
+}
+
+/// Has the file's size or modification time changed since it was listed?
+fn changed_since_walk(entry: &FileEntry) -> bool {
+    match std::fs::metadata(&entry.abs) {
+        Ok(md) => md.len() != entry.size || md.modified().ok() != entry.modified,
+        Err(_) => true,
+    }
 }
 
 /// Totals for the end-of-sweep summary.

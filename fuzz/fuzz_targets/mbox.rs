@@ -1,0 +1,4 @@
+//! Fuzz target `mbox`: see `piisweep::fuzzing::run`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| piisweep::fuzzing::run("mbox", data));

@@ -1,0 +1,4 @@
+//! Fuzz target `text`: see `piisweep::fuzzing::run`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| piisweep::fuzzing::run("text", data));
