@@ -66,6 +66,30 @@ fn misnamed_binaries_and_other_encodings_in_text_files() {
     assert_reported(&err, "noise.txt", "binary file of unknown type");
 }
 
+#[test]
+fn deeply_nested_markup_is_read_or_refused_quickly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    let text = format!("Mobile {PHONE}");
+    put(&root, "page.html", &hostile::deep_html(50_000, &text));
+    put(&root, "letter.rtf", &hostile::deep_rtf(200_000, &text));
+    put(&root, "Mail/deep.eml", &hostile::deep_eml(3_000, &text));
+    put(&root, "Reports/deep.pdf", &hostile::deep_pdf(100_000));
+    let start = std::time::Instant::now();
+    let out = bin().args(["scan", "--jsonl", "-", "--reveal", "--key"]).arg(tmp.path().join("k")).arg(&root).output();
+    let out = out.unwrap();
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let found = String::from_utf8_lossy(&out.stdout).into_owned();
+    for readable in ["page.html", "letter.rtf"] {
+        assert!(found.contains(&format!("\"path\":\"{readable}\"")), "{readable} not read: {found}\n{err}");
+    }
+    assert_reported(&err, "letter.rtf", "nested deeper than");
+    assert_reported(&err, "Mail/deep.eml", "corrupt or unreadable eml");
+    assert_reported(&err, "Reports/deep.pdf", "corrupt or unreadable pdf");
+}
+
 /// Odd names: not UTF-8, a newline, emoji, `!`, a leading dash, 250 characters.
 #[cfg(unix)]
 fn odd_names() -> Vec<std::path::PathBuf> {

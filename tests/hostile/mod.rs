@@ -204,3 +204,35 @@ pub fn write_broken_documents(root: &Path) -> Vec<Expect> {
     put(root, "ok.txt", text.as_bytes());
     failed
 }
+
+/// `text` inside `n` nested `<div>`s.
+pub fn deep_html(n: usize, text: &str) -> Vec<u8> {
+    format!("<html><body>{}{text}{}</body></html>", "<div>".repeat(n), "</div>".repeat(n)).into_bytes()
+}
+
+/// A message whose body is `n` multiparts nested one in another, `text` innermost.
+pub fn deep_eml(n: usize, text: &str) -> Vec<u8> {
+    let mut s = String::from("From: a@example.org\nTo: b@example.org\nSubject: deep\nMIME-Version: 1.0\n");
+    for i in 0..n {
+        s.push_str(&format!("Content-Type: multipart/mixed; boundary=\"b{i}\"\n\n--b{i}\n"));
+    }
+    s.push_str(&format!("Content-Type: text/plain\n\n{text}\n"));
+    for i in (0..n).rev() {
+        s.push_str(&format!("--b{i}--\n"));
+    }
+    s.into_bytes()
+}
+
+/// RTF with `text` inside `n` nested groups.
+pub fn deep_rtf(n: usize, text: &str) -> Vec<u8> {
+    format!("{{\\rtf1 {}{text}{}}}", "{".repeat(n), "}".repeat(n)).into_bytes()
+}
+
+/// A PDF whose catalog holds an array nested `n` deep.
+pub fn deep_pdf(n: usize) -> Vec<u8> {
+    let arr = format!("{}{}", "[".repeat(n), "]".repeat(n));
+    format!(
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /X {arr} >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+    .into_bytes()
+}
