@@ -7,7 +7,8 @@
 //! segment's locations; they must return (`Ok` or an error), never panic,
 //! hang or exhaust memory.
 
-use std::sync::OnceLock;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Mutex, OnceLock};
 
 use crate::detect::Engine;
 use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
@@ -54,6 +55,31 @@ impl Emit for Follow {
 
     fn depth(&self) -> u32 {
         self.depth
+    }
+}
+
+/// The last panic's message and place, kept by [`quiet_panic_hook`].
+static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
+
+/// Replace libFuzzer's abort-on-any-panic hook with one that only records the
+/// panic: extractors deliberately catch panics inside third-party parsers
+/// (calamine, lopdf), as a sweep does, and those are not crashes. Call once
+/// from the fuzz target's `init`.
+pub fn quiet_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = info.to_string();
+        }
+    }));
+}
+
+/// [`run`], aborting (a crash for libFuzzer) with the panic's message if a
+/// panic escapes the code under test.
+pub fn run_or_abort(target: &str, data: &[u8]) {
+    if catch_unwind(AssertUnwindSafe(|| run(target, data))).is_err() {
+        let last = LAST_PANIC.lock().map(|m| m.clone()).unwrap_or_default();
+        eprintln!("panic escaped fuzz target {target}: {last}");
+        std::process::abort();
     }
 }
 

@@ -5,6 +5,7 @@
 mod common;
 mod hostile;
 
+use std::path::Path;
 use std::process::Output;
 
 use common::{bin, scan_reveal};
@@ -88,6 +89,24 @@ fn deeply_nested_markup_is_read_or_refused_quickly() {
     assert_reported(&err, "letter.rtf", "nested deeper than");
     assert_reported(&err, "Mail/deep.eml", "corrupt or unreadable eml");
     assert_reported(&err, "Reports/deep.pdf", "corrupt or unreadable pdf");
+}
+
+/// calamine panics on this damaged .xls (found by the `sheet` fuzzer; the
+/// first byte of the saved input picks the format): the panic is caught and
+/// only this file fails.
+#[test]
+fn a_panic_inside_a_parser_fails_only_that_file() {
+    let saved = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/sheet/calamine-cfb-sector-slice.bin");
+    let saved = std::fs::read(saved).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    put(&root, "People.xls", &saved[1..]);
+    put(&root, "ok.txt", format!("Mobile {PHONE}\n").as_bytes());
+    let (out, lines) = scan_reveal(&[&root], &[], tmp.path());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_reported(&err, "People.xls", "corrupt or unreadable xls: the spreadsheet reader failed");
+    assert_eq!(paths_with(&lines, PHONE), ["ok.txt"]);
 }
 
 /// Odd names: not UTF-8, a newline, emoji, `!`, a leading dash, 250 characters.
