@@ -43,6 +43,7 @@ fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
             extract_xlsx(&mut book, emit)
         }
         Kind::Xls => {
+            check_compound_file(data)?;
             let mut book: Xls<_> = Xls::new(cursor).map_err(|e| read_error("xls", e))?;
             extract_ranges(&mut book, "xls", emit)
         }
@@ -52,6 +53,21 @@ fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
         }
         other => Err(ExtractError::Skipped(format!("not a spreadsheet ({})", other.name()))),
     }
+}
+
+/// Check an .xls container with the `cfb` crate before calamine reads it:
+/// calamine's own compound-file reader follows a looping sector chain
+/// forever, growing memory without bound (found by fuzzing), while `cfb`
+/// validates the allocation table and each chain it reads. The workbook
+/// stream is read through once so its chain is checked too.
+fn check_compound_file(data: &[u8]) -> Result<()> {
+    let mut file = cfb::CompoundFile::open(Cursor::new(data)).map_err(|e| ExtractError::corrupt("xls", e))?;
+    for name in ["/Workbook", "/Book"] {
+        if let Ok(mut stream) = file.open_stream(name) {
+            std::io::copy(&mut stream, &mut std::io::sink()).map_err(|e| ExtractError::corrupt("xls", e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Map a calamine error: password protection becomes `Encrypted`, anything
