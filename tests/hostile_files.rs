@@ -91,8 +91,9 @@ fn deeply_nested_markup_is_read_or_refused_quickly() {
     assert_reported(&err, "Reports/deep.pdf", "corrupt or unreadable pdf");
 }
 
-/// Damaged .xls files on which calamine panicked (slice out of range) or
-/// looped growing memory without bound (a cyclic sector chain), both found by
+/// Damaged .xls files on which calamine panicked (slice out of range), looped
+/// growing memory without bound (a cyclic sector chain) or asked for 500 GB
+/// (a DIMENSIONS record) and aborted the process, all found by
 /// the `sheet` fuzzer (the first byte of a saved input picks the format): each
 /// now fails on its own with a reason, quickly, and the sweep goes on.
 #[test]
@@ -100,9 +101,11 @@ fn spreadsheets_that_broke_the_parser_fail_only_themselves() {
     let saved = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/sheet");
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("drive");
-    for (name, file) in
-        [("People.xls", "calamine-cfb-sector-slice.bin"), ("Loop.xls", "calamine-cfb-chain-loop-oom.bin")]
-    {
+    for (name, file) in [
+        ("People.xls", "calamine-cfb-sector-slice.bin"),
+        ("Loop.xls", "calamine-cfb-chain-loop-oom.bin"),
+        ("Big.xls", "calamine-xls-dimensions-500gb.bin"),
+    ] {
         put(&root, name, &std::fs::read(saved.join(file)).unwrap()[1..]);
     }
     put(&root, "ok.txt", format!("Mobile {PHONE}\n").as_bytes());
@@ -111,6 +114,7 @@ fn spreadsheets_that_broke_the_parser_fail_only_themselves() {
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert_reported(&err, "People.xls", "corrupt or unreadable xls");
     assert_reported(&err, "Loop.xls", "corrupt or unreadable xls");
+    assert_reported(&err, "Big.xls", "limit hit: a sheet declares");
     assert_eq!(paths_with(&lines, PHONE), ["ok.txt"]);
 }
 
