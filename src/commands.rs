@@ -79,7 +79,16 @@ impl SweepConfig {
 pub fn load_rules(dir: Option<&Path>) -> anyhow::Result<RuleSet> {
     match dir {
         None => Ok(RuleSet::builtin()),
-        Some(d) => RuleSet::from_dir(d).map_err(|e| UsageError(e.to_string()).into()),
+        Some(d) => RuleSet::from_dir(d).map_err(|e| {
+            let fix = match e {
+                crate::detect::RulesError::Read { .. } => {
+                    "--rules takes a folder of readable UTF-8 .toml rule files (like the rules/ folder); \
+                     check the path, or leave out --rules to use the built-in rules"
+                }
+                _ => "fix the file at the place shown, or leave out --rules to use the built-in rules",
+            };
+            UsageError(format!("{e}\n{fix}")).into()
+        }),
     }
 }
 

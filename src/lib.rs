@@ -12,6 +12,8 @@ pub mod detect;
 pub mod eval;
 pub mod extract;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 pub mod map;
 pub mod report;

@@ -156,6 +156,10 @@ impl<H: SegmentHandler> Emit for FileScan<'_, H> {
         self.warnings.push(format!("{}: {message}", self.path));
     }
 
+    fn part_error(&mut self, name: &str, error: ExtractError) {
+        self.parts.push((format!("{}!{}", self.path, name), Status::from_error(&error)));
+    }
+
     fn depth(&self) -> u32 {
         self.depth
     }
@@ -218,7 +222,21 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
     };
     report.parts = fs.parts;
     report.warnings = fs.warnings;
+    if changed_since_walk(entry) {
+        report.warnings.push(format!(
+            "{}: changed while being read (size or modification time differ): results may be incomplete, scan it again",
+            entry.rel
+        ));
+    }
     (report, fs.handler)
+}
+
+/// Has the file's size or modification time changed since it was listed?
+fn changed_since_walk(entry: &FileEntry) -> bool {
+    match std::fs::metadata(&entry.abs) {
+        Ok(md) => md.len() != entry.size || md.modified().ok() != entry.modified,
+        Err(_) => true,
+    }
 }
 
 /// Totals for the end-of-sweep summary.

@@ -76,13 +76,11 @@ impl Rule {
         if self.headers.is_empty() {
             return false;
         }
-        use std::hash::{BuildHasher, Hash, Hasher};
+        use std::hash::BuildHasher;
         thread_local! {
             static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<(usize, u64), bool>> = Default::default();
         }
-        let mut h = rustc_hash::FxBuildHasher.build_hasher();
-        header.hash(&mut h);
-        let key = (self.uid, h.finish());
+        let key = (self.uid, rustc_hash::FxBuildHasher.hash_one(header));
         if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).copied()) {
             return hit;
         }

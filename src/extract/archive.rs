@@ -91,7 +91,7 @@ impl Reading<'_, '_> {
         let (name, is_dir, encrypted, compressed) = match zip.by_index_raw(index) {
             Ok(f) => (safe_path(&f.name().unwrap_or_default(), index), f.is_dir(), f.encrypted(), f.compressed_size()),
             Err(e) => {
-                self.emit.warn(format!("member {}: unreadable ({e})", index + 1));
+                self.emit.part_error(&format!("member-{}", index + 1), ExtractError::corrupt("zip member", e));
                 return Ok(());
             }
         };
@@ -110,18 +110,18 @@ impl Reading<'_, '_> {
                 return Ok(());
             }
             Err(ZipError::CompressionMethodNotSupported(m)) => {
-                self.emit.warn(format!("{name}: compression method {m} not supported, not read"));
+                self.emit.part_error(&name, ExtractError::Skipped(format!("compression method {m} not supported")));
                 return Ok(());
             }
             Err(e) => {
-                self.emit.warn(format!("{name}: unreadable ({e})"));
+                self.emit.part_error(&name, ExtractError::corrupt("zip member", e));
                 return Ok(());
             }
         };
         let (data, stop) = match self.decompress(file, compressed) {
             Ok(read) => read,
             Err(e) => {
-                self.emit.warn(format!("{name}: damaged ({e}), not read"));
+                self.emit.part_error(&name, ExtractError::corrupt("zip member", e));
                 return Ok(());
             }
         };
@@ -134,12 +134,14 @@ impl Reading<'_, '_> {
             }
             Some(Stop::Ratio) => {
                 let ratio = self.limits.max_ratio;
-                self.emit.warn(format!("{name}: compression ratio over {ratio}:1 (zip bomb?), not read"));
+                let why = format!("compression ratio over {ratio}:1 (zip bomb?), not read");
+                self.emit.part_error(&name, ExtractError::Limit(why));
                 Ok(())
             }
             Some(Stop::TooLarge) => {
                 let mb = self.limits.max_in_memory >> 20;
-                self.emit.warn(format!("{name}: larger than the in-memory limit ({mb} MB) uncompressed, not read"));
+                let why = format!("larger than the in-memory limit ({mb} MB) uncompressed, not read");
+                self.emit.part_error(&name, ExtractError::Skipped(why));
                 Ok(())
             }
             Some(Stop::Total) => Err(ExtractError::Limit(format!(
@@ -180,7 +182,7 @@ impl Reading<'_, '_> {
             return Err(ExtractError::Encrypted);
         }
         for name in self.encrypted {
-            self.emit.warn(format!("{name}: encrypted, not read"));
+            self.emit.part_error(&name, ExtractError::Encrypted);
         }
         Ok(())
     }
@@ -292,7 +294,7 @@ mod tests {
         assert!(z.len() < 200 << 10, "bomb is {} bytes", z.len());
         let (c, r) = run(&z, &Limits::default());
         r.unwrap();
-        assert_eq!(c.warnings, ["HR/big.csv: compression ratio over 200:1 (zip bomb?), not read"]);
+        assert_eq!(c.warnings, ["HR/big.csv: limit hit: compression ratio over 200:1 (zip bomb?), not read"]);
         assert_eq!(names(&c), ["HR/ok.txt"]);
     }
 
@@ -370,7 +372,8 @@ mod tests {
         let (c, r) = run(&some, &Limits::default());
         r.unwrap();
         assert_eq!(names(&c), ["open.txt"]);
-        assert_eq!(c.warnings, ["HR/pay.csv: encrypted, not read"]);
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].starts_with("HR/pay.csv: encrypted"), "{:?}", c.warnings);
         let all = encrypted_zip(&[], &[("a.csv", b"x"), ("b.csv", b"y")]);
         let (c, r) = run(&all, &Limits::default());
         assert!(matches!(r, Err(ExtractError::Encrypted)), "{r:?}");

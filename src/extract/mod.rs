@@ -112,6 +112,12 @@ pub trait Emit {
     /// Something the user must hear about that did not stop the file being read
     /// (a limit hit, one attachment unreadable).
     fn warn(&mut self, message: String);
+    /// A file inside this one that could not be read (a zip-bomb member, a
+    /// damaged member), so that it is accounted for as failed or skipped
+    /// like a file on disk. By default it is only a warning.
+    fn part_error(&mut self, name: &str, error: ExtractError) {
+        self.warn(format!("{name}: {error}"));
+    }
     /// How deep in containers this input sits (0 = a file on disk).
     fn depth(&self) -> u32 {
         0

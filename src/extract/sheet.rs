@@ -48,6 +48,7 @@ fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
             extract_xlsx(&mut book, emit)
         }
         Kind::Xls => {
+            check_compound_file(data)?;
             let mut book: Xls<_> = Xls::new(cursor).map_err(|e| read_error("xls", e))?;
             extract_ranges(&mut book, "xls", emit)
         }
@@ -57,6 +58,58 @@ fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
         }
         other => Err(ExtractError::Skipped(format!("not a spreadsheet ({})", other.name()))),
     }
+}
+
+/// Check an .xls container with the `cfb` crate before calamine reads it:
+/// calamine's own compound-file reader follows a looping sector chain
+/// forever, growing memory without bound (found by fuzzing), while `cfb`
+/// validates the allocation table and each chain it reads. The workbook
+/// stream is read through once so its chain is checked too.
+fn check_compound_file(data: &[u8]) -> Result<()> {
+    let mut file = cfb::CompoundFile::open(Cursor::new(data)).map_err(|e| ExtractError::corrupt("xls", e))?;
+    for name in ["/Workbook", "/Book"] {
+        if let Ok(stream) = file.open_stream(name) {
+            let mut workbook = Vec::new();
+            stream.take(data.len() as u64).read_to_end(&mut workbook).map_err(|e| ExtractError::corrupt("xls", e))?;
+            check_dimensions(&workbook)?;
+        }
+    }
+    Ok(())
+}
+
+/// Most cells a sheet may declare: calamine reserves memory for every cell
+/// a DIMENSIONS record declares (a 6 KB file asked for 500 GB and aborted
+/// the process), and lays each sheet out densely.
+const MAX_DECLARED_CELLS: u64 = 4 << 20;
+
+/// Refuse a workbook stream whose DIMENSIONS records declare a sheet larger
+/// than [`MAX_DECLARED_CELLS`] (BIFF records: type u16, length u16, data).
+fn check_dimensions(stream: &[u8]) -> Result<()> {
+    let u16_at = |b: &[u8], i: usize| u64::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    let u32_at = |b: &[u8], i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+    let mut at = 0;
+    while at + 4 <= stream.len() {
+        let (typ, len) = (u16_at(stream, at), u16_at(stream, at + 2) as usize);
+        let body = &stream[at + 4..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        if typ != 0x0200 {
+            continue;
+        }
+        let (rows, cols) = match body.len() {
+            10 => (u16_at(body, 2).saturating_sub(u16_at(body, 0)), u16_at(body, 6).saturating_sub(u16_at(body, 4))),
+            14 | 16 => {
+                (u32_at(body, 4).saturating_sub(u32_at(body, 0)), u16_at(body, 10).saturating_sub(u16_at(body, 8)))
+            }
+            _ => continue,
+        };
+        let cells = (rows + 1).saturating_mul(cols.min(0xFF) + 1);
+        if cells > MAX_DECLARED_CELLS {
+            return Err(ExtractError::Limit(format!(
+                "a sheet declares {cells} cells (more than {MAX_DECLARED_CELLS}): damaged, or too large to read"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Map a calamine error: password protection becomes `Encrypted`, anything

@@ -1,0 +1,168 @@
+//! Enormous and changing files: a 5 GB sparse file is passed over quickly in
+//! bounded memory, and a file truncated while it is read neither hangs nor
+//! crashes the sweep.
+
+mod common;
+mod hostile;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::bin;
+use hostile::{PHONE, put};
+
+/// Peak resident memory allowed for a sweep, in KB.
+const MAX_RSS_KB: u64 = 300 * 1024;
+
+/// Run `cmd` to completion, returning its output, peak resident memory in KB
+/// (`VmHWM` polled from /proc/PID/status; the last reading before exit) and
+/// wall time. Fails the test if it runs longer than `limit`.
+fn run_measured(mut cmd: Command, limit: Duration) -> (Output, u64, Duration) {
+    let start = Instant::now();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start piisweep");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    // Pipes are drained on threads so a chatty child cannot block.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_t = std::thread::spawn(move || read_all(&mut stdout));
+    let err_t = std::thread::spawn(move || read_all(&mut stderr));
+    let status = loop {
+        if let Ok(s) = std::fs::read_to_string(&status_file)
+            && let Some(kb) = s.lines().find_map(|l| l.strip_prefix("VmHWM:"))
+        {
+            peak = peak.max(kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the sweep took longer than {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let out = Output { status, stdout: out_t.join().expect("stdout"), stderr: err_t.join().expect("stderr") };
+    (out, peak, start.elapsed())
+}
+
+fn read_all(r: &mut impl std::io::Read) -> Vec<u8> {
+    let mut v = Vec::new();
+    let _ = r.read_to_end(&mut v);
+    v
+}
+
+fn scan_cmd(root: &Path, key_dir: &Path, extra: &[&str]) -> Command {
+    let mut cmd = bin();
+    cmd.arg("scan").arg(root).args(["--jsonl", "-", "--reveal", "--key"]).arg(key_dir.join("k.key")).args(extra);
+    cmd
+}
+
+#[test]
+fn a_5gb_sparse_file_is_passed_over_quickly_in_bounded_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    put(&root, "ok.txt", format!("Mobile {PHONE}\n").as_bytes());
+    // Sparse: 5 GB of NULs that take no disk space.
+    let huge = std::fs::File::create(root.join("server.log.txt")).unwrap();
+    huge.set_len(5 << 30).unwrap();
+    drop(huge);
+
+    // By default it is over --max-file-size (1 GB) and skipped unread.
+    let (out, peak_default, took) = run_measured(scan_cmd(&root, tmp.path(), &[]), Duration::from_secs(60));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("larger than --max-file-size") && err.contains("server.log.txt"), "{err}");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+
+    // With the size limit lifted, sniffing sees NULs and skips it as binary.
+    let (out, peak_sniffed, took) =
+        run_measured(scan_cmd(&root, tmp.path(), &["--max-file-size", "10GB"]), Duration::from_secs(60));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.lines().any(|l| l.contains("binary file of unknown type") && l.contains("server.log.txt")), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(PHONE), "the file beside it is still scanned");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    eprintln!("peak RSS: {peak_default} KB (size limit), {peak_sniffed} KB (sniffed)");
+    assert!(peak_default > 0 && peak_sniffed > 0, "VmHWM could not be read");
+    assert!(peak_default.max(peak_sniffed) < MAX_RSS_KB, "peak RSS {peak_default}/{peak_sniffed} KB");
+}
+
+#[test]
+fn a_large_text_file_with_no_line_breaks_is_read_in_bounded_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    // 48 MB on one line (minified export), personal data near the end.
+    let mut text = "x".repeat(48 << 20);
+    text.push_str(&format!(" Mobile {PHONE}\n"));
+    put(&root, "export.txt", text.as_bytes());
+    drop(text);
+    let (out, peak, _) = run_measured(scan_cmd(&root, tmp.path(), &["--quiet"]), Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(PHONE));
+    eprintln!("peak RSS: {peak} KB");
+    assert!(peak > 0 && peak < MAX_RSS_KB, "peak RSS {peak} KB");
+}
+
+#[test]
+fn a_file_truncated_while_it_is_scanned_is_reported_and_the_sweep_finishes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    put(&root, "ok.txt", format!("Mobile {PHONE}\n").as_bytes());
+    let line = "Meeting notes, nothing personal here at all, just words and more words\n";
+    let big = line.repeat((64 << 20) / line.len());
+    put(&root, "growing.log", big.as_bytes());
+    put(&root, "sheet.xlsx", &hostile::xlsx());
+    drop(big);
+
+    let child = scan_cmd(&root, tmp.path(), &["--threads", "2"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let child = child.expect("start piisweep");
+    // Cut both files down once the sweep has the log open.
+    let opened = wait_until_open(child.id(), &root.join("growing.log"), Duration::from_secs(30));
+    std::fs::OpenOptions::new().write(true).open(root.join("growing.log")).unwrap().set_len(1000).unwrap();
+    std::fs::OpenOptions::new().write(true).open(root.join("sheet.xlsx")).unwrap().set_len(100).unwrap();
+    let waited = std::thread::spawn(move || child.wait_with_output());
+    let start = Instant::now();
+    while !waited.is_finished() {
+        assert!(start.elapsed() < Duration::from_secs(60), "the sweep hung after a file was truncated");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = waited.join().unwrap().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    eprintln!("truncated while open: {opened}\n{err}");
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{err}");
+    // Every file is accounted for: the scanned and the failed add up to three.
+    let count = |prefix: &str| -> usize {
+        err.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(count("Scanned ") + count("FAILED "), 3, "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+    assert!(opened, "the log was never seen open: the test did not truncate it mid-read");
+    // The log was cut while open: failed, or read with a warning that it changed.
+    assert!(
+        err.lines().any(|l| l.contains("growing.log") && (l.contains("changed while being read") || l.contains("cannot read"))),
+        "{err}"
+    );
+    assert_eq!(out.status.code() == Some(3), err.contains("FAILED"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(PHONE), "the file beside it is still scanned");
+}
+
+/// Poll `/proc/PID/fd` until process `pid` has `file` open; false on timeout.
+fn wait_until_open(pid: u32, file: &Path, limit: Duration) -> bool {
+    let start = Instant::now();
+    let fd_dir = format!("/proc/{pid}/fd");
+    while start.elapsed() < limit {
+        if let Ok(fds) = std::fs::read_dir(&fd_dir)
+            && fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t == file))
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    false
+}
