@@ -206,6 +206,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    piisweep::scan::quiet_caught_panics();
     let result = match cli.command {
         Command::Scan { sweep, jsonl, reveal, map } => {
             commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal, map })

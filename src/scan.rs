@@ -6,6 +6,7 @@
 //! while reading one file is caught and reported for that file.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -142,7 +143,7 @@ impl<H: SegmentHandler> Emit for FileScan<'_, H> {
         let outer = std::mem::replace(&mut self.path, inner);
         self.depth += 1;
         let limits = self.limits;
-        let result = catch_unwind(AssertUnwindSafe(|| extract::extract(name, &Input::Bytes(data), self, limits)));
+        let result = catching(|| extract::extract(name, &Input::Bytes(data), self, limits));
         self.depth -= 1;
         let inner = std::mem::replace(&mut self.path, outer);
         match result {
@@ -163,6 +164,31 @@ impl<H: SegmentHandler> Emit for FileScan<'_, H> {
     fn depth(&self) -> u32 {
         self.depth
     }
+}
+
+thread_local! {
+    /// True while this thread reads a file inside `catch_unwind`.
+    static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Install a panic hook that stays quiet about panics caught while reading a
+/// file (each is reported for its file in the summary, as a failure to read
+/// it), and reports any other panic as before.
+pub fn quiet_caught_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !READING.with(std::cell::Cell::get) {
+            default(info)
+        }
+    }));
+}
+
+/// Run `f`, catching a panic; the panic hook knows it is caught.
+fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let was = READING.with(|r| r.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    READING.with(|r| r.set(was));
+    result
 }
 
 fn panic_reason(panic: Box<dyn std::any::Any + Send>) -> String {
@@ -215,7 +241,10 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         }
     };
     report.kind = kind.name();
-    report.status = match catch_unwind(AssertUnwindSafe(|| extract::extract_kind(kind, &input, &mut fs, limits))) {
+    report.status = match catching(|| {
+        test_hook_panic(&entry.rel);
+        extract::extract_kind(kind, &input, &mut fs, limits)
+    }) {
         Ok(Ok(())) => Status::Scanned,
         Ok(Err(e)) => Status::from_error(&e),
         Err(panic) => Status::Failed(panic_reason(panic)),
@@ -229,6 +258,16 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         ));
     }
     (report, fs.handler)
+}
+
+/// For tests of panic handling only: `PIISWEEP_TEST_PANIC_ON=NAME` makes
+/// reading any file whose path contains NAME panic.
+fn test_hook_panic(path: &str) {
+    if let Some(name) = std::env::var_os("PIISWEEP_TEST_PANIC_ON")
+        && path.contains(&*name.to_string_lossy())
+    {
+        panic!("test panic (PIISWEEP_TEST_PANIC_ON)");
+    }
 }
 
 /// Has the file's size or modification time changed since it was listed?

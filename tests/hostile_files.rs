@@ -213,3 +213,25 @@ fn join_within<T: Send + 'static>(handle: std::thread::JoinHandle<T>, secs: u64)
     }
     handle.join().expect("scan thread")
 }
+
+#[test]
+fn a_panic_while_reading_one_file_fails_that_file_only_and_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("boom.txt"), "Mobile 07700 900123\n").unwrap();
+    std::fs::write(root.join("fine.txt"), "Email jane.roberts@gmail.com\n").unwrap();
+    let out = common::bin()
+        .args(["scan", "--jsonl", "-", "--key"])
+        .arg(tmp.path().join("k.key"))
+        .arg(&root)
+        .env("PIISWEEP_TEST_PANIC_ON", "boom")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("fine.txt") && !stdout.contains("boom.txt"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("boom.txt: internal error while reading this file"), "{stderr}");
+    assert!(!stderr.contains("panicked at") && !stderr.contains("stack backtrace"), "{stderr}");
+}
