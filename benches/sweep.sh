@@ -81,7 +81,7 @@ TEXT_MB=$(mb "$OUT/text"); TEXT_FILES=$(files "$OUT/text")
 echo "corpus: $OUT: $ALL_MB MB in $ALL_FILES files (text/CSV part: $TEXT_MB MB in $TEXT_FILES files), $(nproc) cores"
 
 # Warm the page cache so that every run reads from memory, like the ceiling.
-cat $(find "$OUT" -type f) > /dev/null
+find "$OUT" -type f -exec cat {} + > /dev/null
 
 read -r S PEAK < <(t0=$(date +%s.%N); peak=$( { /usr/bin/time -f "%M" "$BIN" scan "$OUT" --quiet --jsonl /dev/null --key "$KEY" >/dev/null; } 2>&1 | tail -1 ); t1=$(date +%s.%N); echo "$(echo "$t1 - $t0" | bc -l) $peak")
 printf "piisweep, whole corpus, all cores: %.1f s, %.1f MB/s, %.0f files/s, peak memory %.0f MB\n" "$S" "$(echo "$ALL_MB / $S" | bc -l)" "$(echo "$ALL_FILES / $S" | bc -l)" "$(echo "$PEAK / 1024" | bc -l)"
