@@ -76,19 +76,10 @@ pub fn apply(op: &Operator, cat: Category, value: &str, key: &Key, hex: usize) -
 }
 
 /// Keep the last `keep` letters and digits, star the others, keep separators.
+/// A value no longer than `keep` is kept whole.
 pub fn mask_keep_last(value: &str, keep: usize) -> String {
     let total = value.chars().filter(|c| c.is_alphanumeric()).count();
-    let mut seen = 0;
-    value
-        .chars()
-        .map(|c| {
-            if !c.is_alphanumeric() {
-                return c;
-            }
-            seen += 1;
-            if seen + keep > total { c } else { '*' }
-        })
-        .collect()
+    if total <= keep { value.to_string() } else { crate::detect::category::mask_middle(value, 0, keep) }
 }
 
 /// dob → year or age band; postcode → district; anything else → redacted.
