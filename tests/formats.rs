@@ -100,3 +100,35 @@ fn every_file_is_accounted_for_and_none_failed() {
     assert!(s.failed.is_empty(), "{:?}", s.failed);
     assert!(s.files_scanned >= 40, "{}", s.files_scanned);
 }
+
+#[test]
+fn the_shipped_fixture_drive_is_what_the_generator_makes() {
+    // fixtures/charity-drive is `piisweep-corpus fixtures/charity-drive` with the
+    // default options, checked in so that the README's sweep has every format.
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/charity-drive");
+    let fresh = tempfile::tempdir().unwrap();
+    piisweep::corpus::generate(fresh.path(), &Default::default()).unwrap();
+    let files = |root: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                (rel, std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (files(&shipped), files(fresh.path()));
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "file count differs: regenerate with `cargo run --bin piisweep-corpus -- fixtures/charity-drive`"
+    );
+    for ((pa, da), (pb, db)) in a.iter().zip(&b) {
+        assert_eq!(pa, pb);
+        assert!(da == db, "{pa} differs from the generator's: regenerate fixtures/charity-drive");
+    }
+}
