@@ -126,6 +126,8 @@ struct FileScan<'a, H> {
     depth: u32,
     parts: Vec<(String, Status)>,
     warnings: Vec<String>,
+    /// Bytes taken out of archives in this file, all levels together.
+    archive_used: u64,
 }
 
 impl<H: SegmentHandler> Emit for FileScan<'_, H> {
@@ -163,6 +165,14 @@ impl<H: SegmentHandler> Emit for FileScan<'_, H> {
 
     fn depth(&self) -> u32 {
         self.depth
+    }
+
+    fn archive_used(&self) -> u64 {
+        self.archive_used
+    }
+
+    fn archive_take(&mut self, bytes: u64) {
+        self.archive_used = self.archive_used.saturating_add(bytes);
     }
 }
 
@@ -230,8 +240,15 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         ));
         return (report, handler);
     }
-    let mut fs =
-        FileScan { handler, limits, path: entry.rel.clone(), depth: 0, parts: Vec::new(), warnings: Vec::new() };
+    let mut fs = FileScan {
+        handler,
+        limits,
+        path: entry.rel.clone(),
+        depth: 0,
+        parts: Vec::new(),
+        warnings: Vec::new(),
+        archive_used: 0,
+    };
     let input = Input::File { path: &entry.abs, size: entry.size };
     let kind = match input.head(extract::sniff::HEAD_LEN) {
         Ok(head) => extract::sniff::sniff(&entry.rel, &head),

@@ -235,3 +235,47 @@ fn a_panic_while_reading_one_file_fails_that_file_only_and_quietly() {
     assert!(stderr.contains("boom.txt: internal error while reading this file"), "{stderr}");
     assert!(!stderr.contains("panicked at") && !stderr.contains("stack backtrace"), "{stderr}");
 }
+
+#[test]
+fn the_archive_budget_is_shared_across_nesting_levels() {
+    use std::io::Write;
+    // Incompressible bytes, so only the total (not the ratio) limit applies.
+    let noise = |n: usize| {
+        let mut x: u64 = 0x9E3779B97F4A7C15;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect::<Vec<u8>>()
+    };
+    let zip_of = |name: &str, data: &[u8]| {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        w.start_file(name, opts).unwrap();
+        w.write_all(data).unwrap();
+        w.finish().unwrap().into_inner()
+    };
+    // Each level alone stays under 1 MB; together they take 1.2 MB.
+    let inner = zip_of("big.bin", &noise(600_000));
+    let outer = zip_of("inner.zip", &inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("outer.zip");
+    std::fs::write(&path, &outer).unwrap();
+    let entry =
+        piisweep::walk::FileEntry { abs: path, rel: "outer.zip".into(), size: outer.len() as u64, modified: None };
+    let limits = piisweep::extract::Limits { max_archive_total: 1_000_000, ..Default::default() };
+    struct Ignore;
+    impl piisweep::scan::SegmentHandler for Ignore {
+        fn segment(&mut self, _: &str, _: &piisweep::extract::Segment<'_>) {}
+    }
+    let (report, _) = piisweep::scan::read_file(&entry, &limits, Ignore);
+    assert!(
+        report.parts.iter().any(|(p, s)| p.starts_with("outer.zip!inner.zip")
+            && matches!(s, piisweep::scan::Status::Failed(why) if why.contains("limit"))),
+        "{:?}",
+        report.parts
+    );
+}

@@ -35,6 +35,7 @@ pub fn extract_zip(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> R
     }
     let mut reading =
         Reading { emit, limits, budget: limits.max_archive_total, files: 0, read: 0, encrypted: Vec::new() };
+    reading.resync_budget(0);
     for index in 0..zip.len() {
         reading.member(&mut zip, index)?;
     }
@@ -125,11 +126,14 @@ impl Reading<'_, '_> {
                 return Ok(());
             }
         };
-        self.budget = self.budget.saturating_sub(data.len() as u64);
+        self.emit.archive_take(data.len() as u64);
+        self.resync_budget(data.len() as u64);
         match stop {
             None => {
                 self.read += 1;
                 self.emit.part(&name, &data);
+                // Archives inside this member used the shared budget too.
+                self.resync_budget(0);
                 Ok(())
             }
             Some(Stop::Ratio) => {
@@ -149,6 +153,13 @@ impl Reading<'_, '_> {
                 self.limits.max_archive_total >> 20
             ))),
         }
+    }
+
+    /// Take `used` off this archive's budget, and never allow more than what
+    /// is left of the budget shared with enclosing and nested archives.
+    fn resync_budget(&mut self, used: u64) {
+        let shared = self.limits.max_archive_total.saturating_sub(self.emit.archive_used());
+        self.budget = self.budget.saturating_sub(used).min(shared);
     }
 
     /// Decompress one member, never reading more than the in-memory limit or

@@ -122,6 +122,13 @@ pub trait Emit {
     fn depth(&self) -> u32 {
         0
     }
+    /// Bytes taken out of archives so far for this file on disk, at every
+    /// nesting level (0 where the caller does not keep count).
+    fn archive_used(&self) -> u64 {
+        0
+    }
+    /// Count `bytes` taken out of an archive against the file's shared budget.
+    fn archive_take(&mut self, _bytes: u64) {}
 }
 
 /// Why a file (or part) was not fully read.
