@@ -21,6 +21,9 @@ struct Cli {
 enum Command {
     /// Sweep folders and files for personal data.
     Scan {
+        /// Folders or files to sweep.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         sweep: SweepArgs,
         /// Write findings as JSON Lines to FILE (`-` for standard output).
@@ -42,6 +45,9 @@ enum Command {
         /// Score these findings (JSON Lines with values, e.g. from another tool) instead of scanning PATH.
         #[arg(long, value_name = "FINDINGS.jsonl")]
         findings: Option<PathBuf>,
+        /// Folders or files to sweep (not needed with --findings).
+        #[arg(required_unless_present = "findings", value_name = "PATH")]
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         sweep: SweepArgs,
         /// How many misses and false alarms to list per category.
@@ -117,6 +123,9 @@ enum Command {
     },
     /// Print the text piisweep reads from each file (JSON Lines: path, location, context, text).
     Extract {
+        /// Folders or files to sweep.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         sweep: SweepArgs,
         /// Write to FILE instead of standard output.
@@ -126,6 +135,9 @@ enum Command {
     /// Write anonymised copies of files (same formats) into a mirror tree, then
     /// re-scan the copies. Exit status 4 if a must-remove category remains.
     Anonymise {
+        /// Folders or files to sweep.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         sweep: SweepArgs,
         /// Folder for the copies (must be outside the folders swept).
@@ -142,9 +154,6 @@ enum Command {
 
 #[derive(Args)]
 struct SweepArgs {
-    /// Folders or files to sweep.
-    #[arg(required = true, value_name = "PATH")]
-    paths: Vec<PathBuf>,
     /// Use the rules in DIR instead of the built-in ones (see the rules/ folder).
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
@@ -172,9 +181,9 @@ struct SweepArgs {
 }
 
 impl SweepArgs {
-    fn config(self) -> SweepConfig {
+    fn config(self, paths: Vec<PathBuf>) -> SweepConfig {
         SweepConfig {
-            paths: self.paths,
+            paths,
             rules: self.rules,
             threads: self.threads,
             exclude: self.exclude,
@@ -208,13 +217,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     piisweep::scan::quiet_caught_panics();
     let result = match cli.command {
-        Command::Scan { sweep, jsonl, reveal, map } => {
-            commands::scan(&ScanConfig { sweep: sweep.config(), jsonl, reveal, map })
+        Command::Scan { paths, sweep, jsonl, reveal, map } => {
+            commands::scan(&ScanConfig { sweep: sweep.config(paths), jsonl, reveal, map })
         }
-        Command::Eval { truth, findings, sweep, examples, json } => {
-            commands::eval(&EvalConfig { sweep: sweep.config(), findings, truth, examples, json })
+        Command::Eval { truth, findings, paths, sweep, examples, json } => {
+            commands::eval(&EvalConfig { sweep: sweep.config(paths), findings, truth, examples, json })
         }
-        Command::Extract { sweep, jsonl } => commands::extract(&ExtractConfig { sweep: sweep.config(), jsonl }),
+        Command::Extract { paths, sweep, jsonl } => {
+            commands::extract(&ExtractConfig { sweep: sweep.config(paths), jsonl })
+        }
         Command::Map { map, by, older_than, format } => commands::map(&MapConfig { map, by, older_than, format }),
         Command::Sar {
             map,
@@ -235,8 +246,8 @@ fn main() -> ExitCode {
             let subject = piisweep::sar::Subject { name, dob, nino, email, phone, postcode, nhs };
             commands::sar(&SarConfig { map, key, subject, format, bundle, force, redact_others, rules })
         }
-        Command::Anonymise { sweep, out, policy, force } => {
-            commands::anonymise(&AnonymiseConfig { sweep: sweep.config(), out, policy, force })
+        Command::Anonymise { paths, sweep, out, policy, force } => {
+            commands::anonymise(&AnonymiseConfig { sweep: sweep.config(paths), out, policy, force })
         }
     };
     match result {

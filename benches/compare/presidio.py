@@ -93,7 +93,7 @@ def presidio_worker(segments_path, out_path):
 
 
 def eval_table(binary, labels, findings):
-    res = subprocess.run([str(binary), "eval", "--truth", str(labels), "--findings", str(findings), "--json", "x"],
+    res = subprocess.run([str(binary), "eval", "--truth", str(labels), "--findings", str(findings), "--json"],
                          check=True, capture_output=True, text=True)
     return json.loads(res.stdout)
 
