@@ -21,7 +21,7 @@ pub struct Finding {
     pub rule: String,
 }
 
-/// The contract's line: `value` with `--reveal`, else `masked`.
+/// The contract's line, owned: what readers of findings files parse.
 #[derive(Debug, Serialize, Deserialize, Clone, PartialEq)]
 pub struct FindingLine {
     pub path: String,
@@ -36,17 +36,34 @@ pub struct FindingLine {
     pub rule: String,
 }
 
+/// The contract's line, borrowing from a [`Finding`]: what the JSONL sink
+/// writes, without copying any string.
+#[derive(Debug, Serialize)]
+pub struct FindingLineRef<'a> {
+    pub path: &'a str,
+    pub location: &'a str,
+    pub category: Category,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<&'a str>,
+    pub hash: &'a str,
+    pub confidence: f32,
+    pub rule: &'a str,
+}
+
 impl Finding {
-    pub fn line(&self, reveal: bool) -> FindingLine {
-        FindingLine {
-            path: self.path.clone(),
-            location: self.location.clone(),
+    /// The line to write: `value` with `--reveal`, else `masked`.
+    pub fn line_ref(&self, reveal: bool) -> FindingLineRef<'_> {
+        FindingLineRef {
+            path: &self.path,
+            location: &self.location,
             category: self.category,
-            value: reveal.then(|| self.value.clone()),
-            masked: (!reveal).then(|| self.masked.clone()),
-            hash: self.hash.clone(),
+            value: reveal.then_some(self.value.as_str()),
+            masked: (!reveal).then_some(self.masked.as_str()),
+            hash: &self.hash,
             confidence: (self.confidence * 100.0).round() / 100.0,
-            rule: self.rule.clone(),
+            rule: &self.rule,
         }
     }
 }

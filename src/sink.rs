@@ -19,7 +19,7 @@ impl JsonlSink {
 impl Sink for JsonlSink {
     fn file(&mut self, report: &FileReport) -> std::io::Result<()> {
         for f in &report.findings {
-            serde_json::to_writer(&mut self.out, &f.line(self.reveal))?;
+            serde_json::to_writer(&mut self.out, &f.line_ref(self.reveal))?;
             self.out.write_all(b"\n")?;
         }
         Ok(())
