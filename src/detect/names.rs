@@ -637,22 +637,25 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     {
         return None;
     }
+    use super::rules::NameFlags as F;
     let lower = |w: &str| w.trim_end_matches('.').to_lowercase();
     let mut first = 0;
-    while first + 1 < words.len() && lists.titles.contains(&lower(words[first].1)) {
+    // A place or organisation word that is not also a name.
+    let place_not_name = |w: &str| {
+        let f = lists.flags(w);
+        f & F::STOP != 0 && f & (F::FIRST | F::SUR) == 0
+    };
+    while first + 1 < words.len() && lists.flags(&lower(words[first].1)) & F::TITLE != 0 {
         first += 1;
     }
     let words = &words[first..];
     // Organisations and places: a word that is a stop word and not a name.
-    if words.iter().any(|(_, w)| {
-        let l = lower(w);
-        lists.stop_words.contains(&l) && !lists.first_names.contains(&l) && !lists.surnames.contains(&l)
-    }) {
+    if words.iter().any(|(_, w)| place_not_name(&lower(w))) {
         return None;
     }
     // A whole value that is a place or organisation phrase, unless it is also a name (Chelsea, Barnes).
     let whole = trimmed.to_lowercase();
-    if lists.stop_words.contains(&whole) && !lists.first_names.contains(&whole) && !lists.surnames.contains(&whole) {
+    if place_not_name(&whole) {
         return None;
     }
     let start = words[0].0;

@@ -101,6 +101,25 @@ fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Object> {
 }
 
 /// A dictionary, directly, by reference, or as a stream's dictionary.
+/// The dictionary of a tree node (form fields, name trees) on its first
+/// visit, within the depth and size limits that keep hostile trees finite.
+fn visit_node<'a>(
+    doc: &'a Document,
+    obj: &'a Object,
+    depth: u32,
+    seen: &mut HashSet<ObjectId>,
+) -> Option<&'a Dictionary> {
+    if depth > MAX_TREE_DEPTH || seen.len() > MAX_TREE_NODES {
+        return None;
+    }
+    if let Object::Reference(id) = obj
+        && !seen.insert(*id)
+    {
+        return None;
+    }
+    deref_dict(doc, obj)
+}
+
 fn deref_dict<'a>(doc: &'a Document, obj: &'a Object) -> Option<&'a Dictionary> {
     match deref(doc, obj)? {
         Object::Dictionary(d) => Some(d),
@@ -235,15 +254,7 @@ fn field_tree(
     seen: &mut HashSet<ObjectId>,
     emit: &mut dyn Emit,
 ) {
-    if depth > MAX_TREE_DEPTH || seen.len() > MAX_TREE_NODES {
-        return;
-    }
-    if let Object::Reference(id) = obj
-        && !seen.insert(*id)
-    {
-        return;
-    }
-    let Some(field) = deref_dict(doc, obj) else {
+    let Some(field) = visit_node(doc, obj, depth, seen) else {
         return;
     };
     let partial = field.get(b"T").ok().and_then(|t| text_string(doc, t));
@@ -309,15 +320,7 @@ impl Embedded {
         visited: &mut HashSet<ObjectId>,
         emit: &mut dyn Emit,
     ) {
-        if depth > MAX_TREE_DEPTH || visited.len() > MAX_TREE_NODES {
-            return;
-        }
-        if let Object::Reference(id) = node
-            && !visited.insert(*id)
-        {
-            return;
-        }
-        let Some(node) = deref_dict(doc, node) else {
+        let Some(node) = visit_node(doc, node, depth, visited) else {
             return;
         };
         let names = node.get(b"Names").ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_array().ok());
