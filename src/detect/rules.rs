@@ -96,12 +96,9 @@ pub struct Lists {
     pub role_mailboxes: HashSet<String>,
     pub street_types: HashSet<String>,
     pub placeholders: HashSet<String>,
-    pub first_names: HashSet<String>,
-    pub surnames: HashSet<String>,
-    pub ambiguous: HashSet<String>,
-    pub stop_words: HashSet<String>,
-    pub titles: HashSet<String>,
-    /// All name-list words with [`NameFlags`] bits: one lookup per word.
+    /// Every word or phrase of the name lists (first names, surnames,
+    /// ambiguous words, stop words, titles) with its [`NameFlags`] bits: one
+    /// lookup per word.
     pub name_flags: FxHashMap<String, u8>,
 }
 
@@ -166,17 +163,27 @@ fn parse_list(text: &str, words_per_line: bool) -> impl Iterator<Item = String> 
 
 impl Lists {
     fn add(&mut self, file: &str, text: &str) {
+        use NameFlags as F;
         let name = file.rsplit('/').next().unwrap_or(file);
+        let name_bit = match name {
+            "first_names.txt" => Some(F::FIRST),
+            "surnames.txt" => Some(F::SUR),
+            "ambiguous.txt" => Some(F::AMBIGUOUS),
+            "stop_words.txt" => Some(F::STOP),
+            "titles.txt" => Some(F::TITLE),
+            _ => None,
+        };
+        if let Some(bit) = name_bit {
+            for w in parse_list(text, false) {
+                *self.name_flags.entry(w.to_lowercase()).or_default() |= bit;
+            }
+            return;
+        }
         let (set, upper, words) = match name {
             "postcode_areas.txt" => (&mut self.postcode_areas, true, true),
             "role_mailboxes.txt" => (&mut self.role_mailboxes, false, true),
             "street_types.txt" => (&mut self.street_types, false, true),
             "placeholders.txt" => (&mut self.placeholders, false, false),
-            "first_names.txt" => (&mut self.first_names, false, false),
-            "surnames.txt" => (&mut self.surnames, false, false),
-            "ambiguous.txt" => (&mut self.ambiguous, false, false),
-            "stop_words.txt" => (&mut self.stop_words, false, false),
-            "titles.txt" => (&mut self.titles, false, false),
             _ => return,
         };
         set.extend(parse_list(text, words).map(|w| if upper { w.to_uppercase() } else { w.to_lowercase() }));
@@ -188,25 +195,7 @@ impl Lists {
         for (file, text) in BUILTIN_LISTS {
             lists.add(file, text);
         }
-        lists.index();
         lists
-    }
-
-    /// Build [`Lists::name_flags`] from the name lists.
-    fn index(&mut self) {
-        let mut flags: FxHashMap<String, u8> = FxHashMap::default();
-        for (set, bit) in [
-            (&self.first_names, NameFlags::FIRST),
-            (&self.surnames, NameFlags::SUR),
-            (&self.ambiguous, NameFlags::AMBIGUOUS),
-            (&self.stop_words, NameFlags::STOP),
-            (&self.titles, NameFlags::TITLE),
-        ] {
-            for w in set {
-                *flags.entry(w.clone()).or_default() |= bit;
-            }
-        }
-        self.name_flags = flags;
     }
 
     /// The [`NameFlags`] of a lower-case word (0 if in no list).
@@ -226,7 +215,6 @@ impl Lists {
                 lists.add(file, builtin);
             }
         }
-        lists.index();
         Ok(lists)
     }
 }

@@ -237,17 +237,7 @@ pub fn settings_fingerprint(engine: &Engine, min_confidence: f32, max_file_size:
         h.update(format!("{:?}", r.spec));
     }
     let l = &engine.lists;
-    for set in [
-        &l.postcode_areas,
-        &l.role_mailboxes,
-        &l.street_types,
-        &l.placeholders,
-        &l.first_names,
-        &l.surnames,
-        &l.ambiguous,
-        &l.stop_words,
-        &l.titles,
-    ] {
+    for set in [&l.postcode_areas, &l.role_mailboxes, &l.street_types, &l.placeholders] {
         let mut words: Vec<&String> = set.iter().collect();
         words.sort();
         for w in words {
@@ -255,6 +245,12 @@ pub fn settings_fingerprint(engine: &Engine, min_confidence: f32, max_file_size:
             h.update([0]);
         }
         h.update([1]);
+    }
+    let mut names: Vec<(&String, &u8)> = l.name_flags.iter().collect();
+    names.sort();
+    for (w, flags) in names {
+        h.update(w);
+        h.update([0, *flags]);
     }
     hex::encode(&h.finalize()[..16])
 }
