@@ -34,14 +34,7 @@ pub enum Loc<'a> {
 impl Loc<'_> {
     /// The location of the byte `offset` within the segment's text.
     pub fn at(&self, text: &str, offset: usize) -> String {
-        match *self {
-            Loc::Fixed(s) => s.to_string(),
-            Loc::Lines { prefix, first } => {
-                let line =
-                    first + text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64;
-                format!("{prefix} {line}")
-            }
-        }
+        Locator::new(*self, text).at(offset)
     }
 }
 
