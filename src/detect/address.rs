@@ -2,14 +2,13 @@
 //! a street-type word from rules/lists/street_types.txt ("12 Mill Lane"),
 //! reported only near a postcode, after an address cue or in an address column.
 
-use regex::Regex;
-
-use super::{Category, Engine, Hit, Segment};
+use super::pattern::Pattern;
+use super::{Category, Engine, Hit, SegmentScan};
 
 #[derive(Debug)]
 pub struct AddressDetector {
     rule: usize,
-    street: Regex,
+    street: Pattern,
 }
 
 impl AddressDetector {
@@ -24,29 +23,32 @@ impl AddressDetector {
             })
             .collect();
         types.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        // Words are bounded (no street word is 30 letters) so that a match's
+        // length is, and the search stays near the house number.
         let pattern = format!(
-            r"(?-u:\b)(?P<v>[0-9]{{1,4}}[A-Za-z]?,? (?:(?:St\.?|[A-Z][a-z]+(?:['’-][A-Za-z]+)*) ){{1,4}}(?:{})\.?)(?:[^A-Za-z]|$)",
+            r"(?-u:\b)(?P<v>[0-9]{{1,4}}[A-Za-z]?,? (?:(?:St\.?|[A-Z][a-z]{{1,29}}(?:['’-][A-Za-z]{{1,29}}){{0,2}}) ){{1,4}}(?:{})\.?)(?:[^A-Za-z]|$)",
             types.join("|")
         );
-        AddressDetector { rule, street: Regex::new(&pattern).expect("street pattern is built from a word list") }
+        AddressDetector { rule, street: Pattern::new(&pattern).expect("street pattern is built from a word list") }
     }
 
-    pub fn detect(&self, engine: &Engine, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
+    pub fn detect(&self, engine: &Engine, scan: &mut SegmentScan<'_>, hits: &mut Vec<Hit>) {
         let rule = &engine.rules[self.rule];
         let window = rule.spec.context_window;
+        let text = scan.seg.text;
+        let mut streets = Vec::new();
+        self.street.each_match(text, scan.anchors, &mut None, |s, e| streets.push((s, e)));
         let mut found = Vec::new();
-        for caps in self.street.captures_iter(seg.text) {
-            let Some(m) = caps.name("v") else { continue };
-            let (start, end) = (m.start(), m.end());
+        for (start, end) in streets {
             let postcode_near = hits.iter().any(|h| {
                 h.category == Category::Postcode
                     && ((h.start >= end && h.start - end <= window) || (h.end <= start && start - h.end <= window))
             });
-            if postcode_near || rule.context_ok(seg, start, end) {
+            if postcode_near || rule.context_ok(scan, start, end) {
                 found.push(Hit {
                     category: rule.spec.category,
                     start,
-                    end: end - usize::from(seg.text[..end].ends_with('.')),
+                    end: end - usize::from(text[..end].ends_with('.')),
                     confidence: rule.spec.confidence,
                     rule: self.rule,
                 });

@@ -4,30 +4,75 @@
 //! "d.o.b", "Date of Birth" matches "date of birth", and "dob" does not match
 //! inside "adobe".
 
-/// Split into lower-case alphanumeric words with their byte ranges.
-pub fn words(text: &str) -> Vec<(usize, usize, String)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            if start.is_none() {
-                start = Some(i);
-            }
-        } else if let Some(s) = start.take() {
-            out.push((s, i, text[s..i].to_lowercase()));
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, text.len(), text[s..].to_lowercase()));
-    }
-    out
+/// Is `c` part of a word? Letters and digits; a word also ends where ASCII
+/// letters meet ASCII digits, so a label glued to its value ("Tel07700...",
+/// "DOB12/03/1985") still reads as the label.
+use rustc_hash::FxHashMap;
+
+fn word_char(c: char) -> bool {
+    c.is_alphanumeric()
 }
 
-/// The words of `text` as slices with their byte ranges, without allocating.
-pub fn word_slices(text: &str) -> impl DoubleEndedIterator<Item = (usize, &str)> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+fn splits(a: char, b: char) -> bool {
+    (a.is_ascii_digit() && b.is_ascii_alphabetic()) || (a.is_ascii_alphabetic() && b.is_ascii_digit())
+}
+
+/// The words of `text` as slices with their byte offsets, without allocating.
+pub fn word_slices(text: &str) -> Words<'_> {
+    Words { text, front: 0, back: text.len() }
+}
+
+/// Iterator over the words of a text, from either end.
+#[derive(Clone)]
+pub struct Words<'a> {
+    text: &'a str,
+    front: usize,
+    back: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let rest = &self.text[self.front..self.back];
+        let (skip, first) = rest.char_indices().find(|(_, c)| word_char(*c))?;
+        let start = self.front + skip;
+        let mut end = start + first.len_utf8();
+        let mut prev = first;
+        for c in self.text[end..self.back].chars() {
+            if !word_char(c) || splits(prev, c) {
+                break;
+            }
+            end += c.len_utf8();
+            prev = c;
+        }
+        self.front = end;
+        Some((start, &self.text[start..end]))
+    }
+}
+
+impl<'a> DoubleEndedIterator for Words<'a> {
+    fn next_back(&mut self) -> Option<(usize, &'a str)> {
+        let rest = &self.text[self.front..self.back];
+        let (at, last) = rest.char_indices().rev().find(|(_, c)| word_char(*c))?;
+        let end = self.front + at + last.len_utf8();
+        let mut start = self.front + at;
+        let mut next = last;
+        for c in self.text[self.front..start].chars().rev() {
+            if !word_char(c) || splits(c, next) {
+                break;
+            }
+            start -= c.len_utf8();
+            next = c;
+        }
+        self.back = start;
+        Some((start, &self.text[start..end]))
+    }
+}
+
+/// Split into lower-case words with their byte ranges.
+pub fn words(text: &str) -> Vec<(usize, usize, String)> {
+    word_slices(text).map(|(s, w)| (s, s + w.len(), w.to_lowercase())).collect()
 }
 
 /// Case-insensitive comparison of a word with a lower-case term word.
@@ -39,70 +84,318 @@ fn word_eq(word: &str, lower: &str) -> bool {
     }
 }
 
-/// A list of terms, each pre-split into words.
+/// A list of terms, each pre-split into lower-case words.
 #[derive(Debug, Clone, Default)]
-pub struct Terms(Vec<Vec<String>>);
+pub struct Terms {
+    terms: Vec<Vec<String>>,
+    longest: usize,
+}
 
 impl Terms {
     pub fn new(terms: &[String]) -> Terms {
-        Terms(
-            terms
-                .iter()
-                .map(|t| words(t).into_iter().map(|w| w.2).collect::<Vec<_>>())
-                .filter(|t| !t.is_empty())
-                .collect(),
-        )
+        let terms: Vec<Vec<String>> = terms
+            .iter()
+            .map(|t| words(t).into_iter().map(|w| w.2).collect::<Vec<_>>())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let longest = terms.iter().map(Vec::len).max().unwrap_or(0);
+        Terms { terms, longest }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.terms.is_empty()
+    }
+
+    /// The terms, as lower-case words.
+    pub fn list(&self) -> &[Vec<String>] {
+        &self.terms
     }
 
     /// Do the last words of `text` form one of the terms?
     pub fn ends(&self, text: &str) -> bool {
-        let longest = self.0.iter().map(Vec::len).max().unwrap_or(0);
-        let mut tail: Vec<&str> = word_slices(text).rev().take(longest).map(|w| w.1).collect();
-        tail.reverse();
-        self.0.iter().any(|t| {
+        let mut tail: [&str; 8] = [""; 8];
+        let n = self.longest.min(tail.len());
+        let mut got = 0;
+        for (_, w) in word_slices(text).rev().take(n) {
+            tail[n - 1 - got] = w;
+            got += 1;
+        }
+        let tail = &tail[n - got..n];
+        self.terms.iter().any(|t| {
             t.len() <= tail.len() && t.iter().zip(&tail[tail.len() - t.len()..]).all(|(term, w)| word_eq(w, term))
         })
     }
 
     /// Do the first words of `text` form one of the terms?
     pub fn begins(&self, text: &str) -> bool {
-        let longest = self.0.iter().map(Vec::len).max().unwrap_or(0);
-        let head: Vec<&str> = word_slices(text).take(longest).map(|w| w.1).collect();
-        self.0.iter().any(|t| t.len() <= head.len() && t.iter().zip(&head).all(|(term, w)| word_eq(w, term)))
-    }
-
-    /// (start of first word, end of last word) of every place a term occurs.
-    fn occurrences(&self, text: &str) -> Vec<(usize, usize)> {
-        let ws: Vec<(usize, &str)> = word_slices(text).collect();
-        let mut out = Vec::new();
-        for i in 0..ws.len() {
-            for t in &self.0 {
-                if i + t.len() <= ws.len() && t.iter().zip(&ws[i..]).all(|(term, w)| word_eq(w.1, term)) {
-                    let last = ws[i + t.len() - 1];
-                    out.push((ws[i].0, last.0 + last.1.len()));
-                }
-            }
+        let mut head: [&str; 8] = [""; 8];
+        let mut got = 0;
+        for (_, w) in word_slices(text).take(self.longest.min(head.len())) {
+            head[got] = w;
+            got += 1;
         }
-        out
+        let head = &head[..got];
+        self.terms.iter().any(|t| t.len() <= head.len() && t.iter().zip(head).all(|(term, w)| word_eq(w, term)))
     }
 
     /// Does any term occur in `text`?
     pub fn found_in(&self, text: &str) -> bool {
-        !self.occurrences(text).is_empty()
+        let ws: Vec<&str> = word_slices(text).map(|w| w.1).collect();
+        (0..ws.len()).any(|i| {
+            self.terms
+                .iter()
+                .any(|t| i + t.len() <= ws.len() && t.iter().zip(&ws[i..]).all(|(term, w)| word_eq(w, term)))
+        })
+    }
+}
+
+/// All the context terms of all rules in one automaton, so that a segment's
+/// term occurrences are found in one pass and shared by every candidate in it.
+#[derive(Debug)]
+pub struct Dictionary {
+    /// The distinct first words of all terms, ASCII case-insensitive.
+    first_words: aho_corasick::AhoCorasick,
+    /// For each first word: the terms that start with it.
+    by_first: Vec<Vec<u32>>,
+    /// Each distinct term as lower-case words.
+    terms: Vec<Vec<String>>,
+    /// Terms by their first and by their last word, for lookups at one place.
+    first_map: FxHashMap<String, Vec<u32>>,
+    last_map: FxHashMap<String, Vec<u32>>,
+}
+
+/// A set of term ids of a [`Dictionary`]: one rule's context.
+#[derive(Debug, Clone, Default)]
+pub struct TermSet(Vec<u64>);
+
+impl TermSet {
+    pub fn has(&self, term: u32) -> bool {
+        self.0.get(term as usize / 64).is_some_and(|w| w & (1 << (term % 64)) != 0)
     }
 
-    /// Byte offset just after the last term occurring in `text`.
-    pub fn last_end(&self, text: &str) -> Option<usize> {
-        self.occurrences(text).into_iter().map(|o| o.1).max()
+    fn insert(&mut self, term: u32) {
+        let i = term as usize / 64;
+        if self.0.len() <= i {
+            self.0.resize(i + 1, 0);
+        }
+        self.0[i] |= 1 << (term % 64);
+    }
+}
+
+/// One place a term occurs in a segment: byte range and term id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    pub start: usize,
+    pub end: usize,
+    pub term: u32,
+}
+
+impl Dictionary {
+    /// The dictionary of all `sets`, and each set's term ids, in order.
+    pub fn new(sets: &[&Terms]) -> (Dictionary, Vec<TermSet>) {
+        let mut terms: Vec<Vec<String>> = Vec::new();
+        let mut firsts: Vec<String> = Vec::new();
+        let mut by_first: Vec<Vec<u32>> = Vec::new();
+        let mut ids = Vec::new();
+        for set in sets {
+            let mut ts = TermSet::default();
+            for t in set.list() {
+                let id = match terms.iter().position(|x| x == t) {
+                    Some(i) => i as u32,
+                    None => {
+                        terms.push(t.clone());
+                        let id = (terms.len() - 1) as u32;
+                        match firsts.iter().position(|f| *f == t[0]) {
+                            Some(f) => by_first[f].push(id),
+                            None => {
+                                firsts.push(t[0].clone());
+                                by_first.push(vec![id]);
+                            }
+                        }
+                        id
+                    }
+                };
+                ts.insert(id);
+            }
+            ids.push(ts);
+        }
+        let first_words = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&firsts)
+            .expect("a few hundred short words build");
+        let mut first_map: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut last_map: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        for (id, t) in terms.iter().enumerate() {
+            first_map.entry(t[0].clone()).or_default().push(id as u32);
+            last_map.entry(t[t.len() - 1].clone()).or_default().push(id as u32);
+        }
+        (Dictionary { first_words, by_first, terms, first_map, last_map }, ids)
     }
 
-    /// Byte offset of the first term occurring in `text`.
-    pub fn first_start(&self, text: &str) -> Option<usize> {
-        self.occurrences(text).into_iter().map(|o| o.0).min()
+    /// Does a term of `set` end exactly at `end` of `text`, starting at or
+    /// after `from` ("Dear" before a name)?
+    pub fn ends_at(&self, text: &str, set: &TermSet, from: usize, end: usize) -> bool {
+        if !boundary(text, end) {
+            return false;
+        }
+        let mut back = word_slices(&text[..end]);
+        let Some((s, w)) = back.next_back() else { return false };
+        if s + w.len() != end {
+            return false;
+        }
+        let Some(ids) = lookup(&self.last_map, w) else { return false };
+        ids.iter().filter(|&&id| set.has(id)).any(|&id| {
+            let t = &self.terms[id as usize];
+            let mut start = s;
+            let mut words = back.clone();
+            t[..t.len() - 1].iter().rev().all(|term| match words.next_back() {
+                Some((ws, w)) if word_eq(w, term) => {
+                    start = ws;
+                    true
+                }
+                _ => false,
+            }) && start >= from
+        })
+    }
+
+    /// Does a term of `set` start exactly at `start` of `text`, ending by `to`?
+    pub fn starts_at(&self, text: &str, set: &TermSet, start: usize, to: usize) -> bool {
+        if !boundary(text, start) {
+            return false;
+        }
+        let mut fwd = word_slices(&text[start..to]);
+        let Some((0, w)) = fwd.next() else { return false };
+        let Some(ids) = lookup(&self.first_map, w) else { return false };
+        ids.iter().filter(|&&id| set.has(id)).any(|&id| {
+            let t = &self.terms[id as usize];
+            let mut end = start + w.len();
+            let mut words = fwd.clone();
+            t[1..].iter().all(|term| match words.next() {
+                Some((ws, w)) if word_eq(w, term) => {
+                    end = start + ws + w.len();
+                    true
+                }
+                _ => false,
+            }) && boundary(text, end)
+        })
+    }
+
+    /// Every occurrence of every term in `text`, in order of start, into `out`.
+    ///
+    /// Term words are letters or digits, so a first word found where no word
+    /// starts or ends ("dob" in "adobe") is not one; and the longest first
+    /// word at a place is the only one that can end where the word ends.
+    pub fn occurrences(&self, text: &str, out: &mut Vec<Occurrence>) {
+        out.clear();
+        if self.terms.is_empty() {
+            return;
+        }
+        for m in self.first_words.find_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            if !boundary(text, s) || !boundary(text, e) {
+                continue;
+            }
+            for &id in &self.by_first[m.pattern().as_usize()] {
+                let rest = &self.terms[id as usize][1..];
+                if rest.is_empty() {
+                    out.push(Occurrence { start: s, end: e, term: id });
+                    continue;
+                }
+                let mut end = e;
+                let mut ok = true;
+                let mut next = word_slices(&text[e..]);
+                for term_word in rest {
+                    match next.next() {
+                        Some((off, w)) if word_eq(w, term_word) => end = e + off + w.len(),
+                        _ => {
+                            ok = false;
+                            break;
+                        }
+                    }
+                }
+                if ok {
+                    out.push(Occurrence { start: s, end, term: id });
+                }
+            }
+        }
+    }
+}
+
+/// The entry for `word`, compared in lower case (without allocating for
+/// short ASCII words).
+fn lookup<'m>(map: &'m FxHashMap<String, Vec<u32>>, word: &str) -> Option<&'m Vec<u32>> {
+    if word.is_ascii() && word.len() <= 32 {
+        let mut buf = [0u8; 32];
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        map.get(std::str::from_utf8(lower).ok()?)
+    } else {
+        map.get(&word.to_lowercase())
+    }
+}
+
+/// Is byte offset `i` of `text` a word boundary (a word starts or ends there)?
+fn boundary(text: &str, i: usize) -> bool {
+    if !text.is_char_boundary(i) {
+        return false;
+    }
+    let before = text[..i].chars().next_back();
+    let after = text[i..].chars().next();
+    match (before, after) {
+        (Some(a), Some(b)) => !word_char(a) || !word_char(b) || splits(a, b),
+        _ => true,
+    }
+}
+
+/// The occurrences of a segment, looked up by position for one rule.
+pub struct Near<'a> {
+    pub text: &'a str,
+    pub occurrences: &'a [Occurrence],
+}
+
+impl Near<'_> {
+    /// The occurrences of `set` lying entirely within `from..to`.
+    pub fn within<'s>(&'s self, set: &'s TermSet, from: usize, to: usize) -> impl Iterator<Item = Occurrence> + 's {
+        let first = self.occurrences.partition_point(|o| o.start < from);
+        self.occurrences[first..]
+            .iter()
+            .take_while(move |o| o.start < to)
+            .filter(move |o| o.end <= to && set.has(o.term))
+            .copied()
+    }
+
+    /// Is a term of `set` within `window` bytes before or after
+    /// `text[start..end]`? With `adjacent`, the term must be the value's own
+    /// label: before it, nothing but a few letters and no digits in between;
+    /// after it, only spaces and brackets ("12/03/1985 (DOB)").
+    pub fn near(&self, set: &TermSet, start: usize, end: usize, window: usize, adjacent: bool) -> bool {
+        let text = self.text;
+        let from = floor_char(text, start.saturating_sub(window));
+        let mut before = self.within(set, from, start);
+        let found_before = if adjacent {
+            before.map(|o| o.end).max().is_some_and(|e| {
+                let gap = &text[e..start];
+                !gap.chars().any(|c| c.is_ascii_digit())
+                    && gap.chars().filter(|c| c.is_alphabetic()).count() <= MAX_GAP_LETTERS
+            })
+        } else {
+            before.next().is_some()
+        };
+        if found_before {
+            return true;
+        }
+        let to = ceil_char(text, end + window);
+        let mut after = self.within(set, end, to);
+        if adjacent {
+            after
+                .map(|o| o.start)
+                .min()
+                .is_some_and(|s| text[end..s].chars().all(|c| c.is_whitespace() || "()[]-–:".contains(c)))
+        } else {
+            after.next().is_some()
+        }
     }
 }
 
@@ -126,37 +419,6 @@ pub fn ceil_char(text: &str, mut i: usize) -> usize {
 /// "Date of birth (ddmmyyyy): x", "born in Ashford on x".
 const MAX_GAP_LETTERS: usize = 12;
 
-/// Is one of `terms` within `window` bytes before or after `text[start..end]`?
-/// With `adjacent`, the term must be the value's own label: before it, nothing
-/// but a few letters and no digits in between; after it, only spaces and
-/// brackets ("12/03/1985 (DOB)").
-pub fn near(terms: &Terms, text: &str, start: usize, end: usize, window: usize, adjacent: bool) -> bool {
-    if terms.is_empty() {
-        return false;
-    }
-    let from = floor_char(text, start.saturating_sub(window));
-    let before = &text[from..start];
-    let found_before = if adjacent {
-        terms.last_end(before).is_some_and(|e| {
-            let gap = &before[e..];
-            !gap.chars().any(|c| c.is_ascii_digit())
-                && gap.chars().filter(|c| c.is_alphabetic()).count() <= MAX_GAP_LETTERS
-        })
-    } else {
-        terms.found_in(before)
-    };
-    if found_before {
-        return true;
-    }
-    let to = ceil_char(text, end + window);
-    let after = &text[end..to];
-    if adjacent {
-        terms.first_start(after).is_some_and(|s| after[..s].chars().all(|c| c.is_whitespace() || "()[]-–:".contains(c)))
-    } else {
-        terms.found_in(after)
-    }
-}
-
 /// Does the header match one of `terms` and none of `exclude`?
 pub fn header_matches(header: &str, terms: &Terms, exclude: &Terms) -> bool {
     terms.found_in(header) && !exclude.found_in(header)
@@ -178,6 +440,46 @@ mod tests {
         assert!(dob.found_in("Date of Birth"));
         assert!(!dob.found_in("Adobe reader"));
         assert!(!dob.found_in("date of referral"));
+    }
+
+    fn near(terms: &Terms, text: &str, start: usize, end: usize, window: usize, adjacent: bool) -> bool {
+        let (dict, sets) = Dictionary::new(&[terms]);
+        let mut occ = Vec::new();
+        dict.occurrences(text, &mut occ);
+        Near { text, occurrences: &occ }.near(&sets[0], start, end, window, adjacent)
+    }
+
+    #[test]
+    fn words_split_labels_glued_to_numbers() {
+        let w: Vec<_> = word_slices("Tel07700 900, DOB:12/03 Zoë's").map(|w| w.1).collect();
+        assert_eq!(w, ["Tel", "07700", "900", "DOB", "12", "03", "Zoë", "s"]);
+        let back: Vec<_> = word_slices("Tel07700 900, DOB:12/03 Zoë's").rev().map(|w| w.1).collect();
+        assert_eq!(back, ["s", "Zoë", "03", "12", "DOB", "900", "07700", "Tel"]);
+        let dob = t(&["dob", "tel"]);
+        assert!(dob.ends("call Tel") && dob.begins("DOB12") && !dob.ends("adobe"));
+    }
+
+    #[test]
+    fn dictionary_finds_whole_words_only() {
+        let a = t(&["dob", "date of birth", "d.o.b"]);
+        let b = t(&["nhs", "nhs number", "date"]);
+        let (dict, sets) = Dictionary::new(&[&a, &b]);
+        let mut occ = Vec::new();
+        let text = "Adobe; D.O.B. 1/2/3, date of  birth, NHS Number: x, nhsnumber, dob7";
+        dict.occurrences(text, &mut occ);
+        let found: Vec<(&str, bool, bool)> =
+            occ.iter().map(|o| (&text[o.start..o.end], sets[0].has(o.term), sets[1].has(o.term))).collect();
+        assert_eq!(
+            found,
+            [
+                ("D.O.B", true, false),
+                ("date of  birth", true, false),
+                ("date", false, true),
+                ("NHS", false, true),
+                ("NHS Number", false, true),
+                ("dob", true, false),
+            ]
+        );
     }
 
     #[test]

@@ -1,22 +1,24 @@
 //! Detection: the rules engine. It sees only text segments, never files.
 //!
-//! Each segment is checked by every rule whose cheap pre-checks pass (a digit
-//! for number rules, an `@` for emails): pattern rules find candidates with a
-//! regular expression and check them with a validator and context; detector
-//! rules (names, addresses) run built-in code configured by their rule entry.
-//! Overlapping hits are then resolved, keeping the most confident.
+//! One pass over a segment finds its anchors (runs of digits, each `@`);
+//! pattern rules then search only the windows around anchors where a match
+//! could lie (see [`pattern`]) and check each candidate with a validator and
+//! context; detector rules (names, addresses) run built-in code configured by
+//! their rule entry. Context words of all rules are found in one pass, only
+//! when some candidate needs them, and shared. Overlapping hits are then
+//! resolved, keeping the most confident.
 
 pub mod address;
 pub mod category;
 pub mod context;
 pub mod names;
+pub mod pattern;
 pub mod rules;
 pub mod validate;
 
-use regex::{Regex, RegexSet};
-
 pub use category::Category;
-use context::{Terms, header_matches, near};
+use context::{Dictionary, Near, Occurrence, TermSet, Terms, header_matches};
+use pattern::{Anchors, Pattern};
 pub use rules::{Lists, RuleSet, RuleSpec, RulesError};
 
 use crate::extract::Segment;
@@ -38,9 +40,10 @@ pub const DETECTORS: &[&str] = &[
 #[derive(Debug)]
 pub struct Rule {
     pub spec: RuleSpec,
-    regex: Option<Regex>,
-    value_group: Option<usize>,
+    pattern: Option<Pattern>,
     pub context: Terms,
+    /// `context` as term ids of the engine's [`Dictionary`].
+    context_ids: TermSet,
     pub headers: Terms,
     pub exclude_headers: Terms,
     needs_digit: bool,
@@ -51,10 +54,10 @@ pub struct Rule {
 
 impl Rule {
     fn compile(spec: RuleSpec) -> Rule {
-        let regex = spec.pattern.as_deref().map(|p| Regex::new(p).expect("patterns are checked when rules load"));
-        let value_group = regex.as_ref().and_then(|r| r.capture_names().position(|n| n == Some("v")));
+        let pattern = spec.pattern.as_deref().map(|p| Pattern::new(p).expect("patterns are checked when rules load"));
         Rule {
             context: Terms::new(&spec.context),
+            context_ids: TermSet::default(),
             headers: Terms::new(&spec.headers),
             exclude_headers: Terms::new(&spec.exclude_headers),
             needs_digit: spec.needs.contains(&rules::Needs::Digit),
@@ -63,8 +66,7 @@ impl Rule {
                 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
                 NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             },
-            regex,
-            value_group,
+            pattern,
             spec,
         }
     }
@@ -97,10 +99,49 @@ impl Rule {
 
     /// Is there context for a candidate at `start..end`: the header, or a
     /// context word within the window?
-    pub fn context_ok(&self, seg: &Segment<'_>, start: usize, end: usize) -> bool {
-        self.header_ok(seg)
-            || near(&self.context, seg.text, start, end, self.spec.context_window, self.spec.context_adjacent)
+    pub fn context_ok(&self, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> bool {
+        self.header_ok(scan.seg)
+            || (!self.context.is_empty()
+                && scan.near().near(
+                    &self.context_ids,
+                    start,
+                    end,
+                    self.spec.context_window,
+                    self.spec.context_adjacent,
+                ))
     }
+}
+
+/// What the rules share while one segment is searched: its anchors, and the
+/// places context terms occur (found on first need).
+pub struct SegmentScan<'s> {
+    pub seg: &'s Segment<'s>,
+    pub dict: &'s Dictionary,
+    anchors: &'s Anchors,
+    occurrences: &'s mut Vec<Occurrence>,
+    found: bool,
+}
+
+impl SegmentScan<'_> {
+    /// The segment's context-term occurrences, for position lookups.
+    pub fn near(&mut self) -> Near<'_> {
+        if !self.found {
+            self.dict.occurrences(self.seg.text, self.occurrences);
+            self.found = true;
+        }
+        Near { text: self.seg.text, occurrences: self.occurrences }
+    }
+}
+
+/// Buffers reused from segment to segment on each thread.
+#[derive(Default)]
+struct Scratch {
+    anchors: Anchors,
+    occurrences: Vec<Occurrence>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
 }
 
 /// One piece of personal data found in a segment.
@@ -118,13 +159,8 @@ pub struct Hit {
 /// The compiled rules and word lists.
 pub struct Engine {
     pub rules: Vec<Rule>,
-    /// All pattern rules in one automaton: one pass over a segment tells which
-    /// rules can match at all; only those then run to find positions.
-    prefilter: RegexSet,
-    /// Rule index of each pattern in `prefilter`.
-    prefilter_rules: Vec<usize>,
-    /// Some pattern rule has no `needs` pre-check, so every segment is searched.
-    unconditional: bool,
+    /// Every rule's context terms, found in a segment in one pass.
+    dict: Dictionary,
     pub lists: Lists,
     names: names::NameRules,
     address: Option<address::AddressDetector>,
@@ -132,19 +168,17 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(set: RuleSet) -> Engine {
-        let rules: Vec<Rule> = set.rules.into_iter().map(Rule::compile).collect();
+        let mut rules: Vec<Rule> = set.rules.into_iter().map(Rule::compile).collect();
+        let (dict, ids) = Dictionary::new(&rules.iter().map(|r| &r.context).collect::<Vec<_>>());
+        for (rule, ids) in rules.iter_mut().zip(ids) {
+            rule.context_ids = ids;
+        }
         let names = names::NameRules::from_rules(&rules);
-        let prefilter_rules: Vec<usize> =
-            rules.iter().enumerate().filter(|(_, r)| r.regex.is_some()).map(|(i, _)| i).collect();
-        let prefilter =
-            RegexSet::new(prefilter_rules.iter().map(|&i| rules[i].spec.pattern.as_deref().unwrap_or_default()))
-                .expect("patterns are checked when rules load");
         let address = rules
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
-        let unconditional = prefilter_rules.iter().any(|&i| rules[i].spec.needs.is_empty());
-        Engine { rules, prefilter, prefilter_rules, unconditional, lists: set.lists, names, address }
+        Engine { rules, dict, lists: set.lists, names, address }
     }
 
     /// The engine with the built-in rules.
@@ -166,31 +200,38 @@ impl Engine {
     /// Like [`Engine::detect`], reusing `hits`' allocation (it is cleared first).
     pub fn detect_into(&self, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
         hits.clear();
-        let bytes = seg.text.as_bytes();
-        let has_digit = bytes.iter().any(u8::is_ascii_digit);
-        let has_at = bytes.contains(&b'@');
-        if has_digit || has_at || self.unconditional {
-            for m in self.prefilter.matches(seg.text).iter() {
-                let index = self.prefilter_rules[m];
-                let rule = &self.rules[index];
-                if (rule.needs_digit && !has_digit) || (rule.needs_at && !has_at) {
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch { anchors, occurrences } = &mut *scratch;
+            anchors.find(seg.text.as_bytes());
+            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, found: false };
+            let (has_digit, has_at) = (!scan.anchors.digits.is_empty(), !scan.anchors.ats.is_empty());
+            for (index, rule) in self.rules.iter().enumerate() {
+                let Some(pattern) = &rule.pattern else { continue };
+                if (rule.needs_digit && !has_digit) || (rule.needs_at && !has_at) || !pattern.possible(scan.anchors) {
                     continue;
                 }
-                if let Some(re) = &rule.regex {
-                    self.run_pattern(index, rule, re, seg, hits);
-                }
+                self.run_pattern(index, rule, pattern, &mut scan, hits);
             }
-        }
-        self.names.detect(self, seg, hits);
-        if let Some(address) = &self.address {
-            address.detect(self, seg, hits);
-        }
+            self.names.detect(self, &mut scan, hits);
+            if let Some(address) = &self.address {
+                address.detect(self, &mut scan, hits);
+            }
+        });
         resolve_overlaps(hits);
     }
 
-    fn run_pattern(&self, index: usize, rule: &Rule, re: &Regex, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
-        let text = seg.text;
-        let mut push = |start: usize, end: usize| {
+    fn run_pattern(
+        &self,
+        index: usize,
+        rule: &Rule,
+        pattern: &Pattern,
+        scan: &mut SegmentScan<'_>,
+        hits: &mut Vec<Hit>,
+    ) {
+        let text = scan.seg.text;
+        let anchors = scan.anchors;
+        pattern.each_match(text, anchors, &mut None, |start, end| {
             if !digits_isolated(text, start, end) {
                 return;
             }
@@ -202,28 +243,14 @@ impl Engine {
                 },
                 None => validate::Check::OK,
             };
-            let has_context = rule.context_ok(seg, start, end);
+            let has_context = rule.context_ok(scan, start, end);
             if (rule.spec.require_context || check.needs_context) && !has_context {
                 return;
             }
             let boost = if has_context { rule.spec.context_boost } else { 0.0 };
             let confidence = (rule.spec.confidence * check.factor + boost).min(1.0);
             hits.push(Hit { category: rule.spec.category, start, end, confidence, rule: index });
-        };
-        match rule.value_group {
-            Some(g) => {
-                for caps in re.captures_iter(text) {
-                    if let Some(m) = caps.get(g) {
-                        push(m.start(), m.end());
-                    }
-                }
-            }
-            None => {
-                for m in re.find_iter(text) {
-                    push(m.start(), m.end());
-                }
-            }
-        }
+        });
     }
 }
 

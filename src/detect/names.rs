@@ -8,8 +8,8 @@
 //! Evidence against: all-capitals text, stop words (places, organisations,
 //! months, document words), words that are part of an email or web address.
 
-use super::context::{Terms, floor_char};
-use super::{Engine, Hit, Rule, Segment};
+use super::context::{Dictionary, TermSet, floor_char};
+use super::{Engine, Hit, Rule, SegmentScan};
 
 /// Which rule index implements each name detector (absent if not configured).
 #[derive(Debug, Default)]
@@ -39,8 +39,9 @@ impl NameRules {
         }
     }
 
-    pub fn detect(&self, engine: &Engine, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
-        let mut found = Finder { engine, text: seg.text, hits, tokens: Vec::new() };
+    pub fn detect(&self, engine: &Engine, scan: &mut SegmentScan<'_>, hits: &mut Vec<Hit>) {
+        let seg = scan.seg;
+        let mut found = Finder { engine, text: seg.text, hits, tokens: Vec::new(), dict: scan.dict };
         // A mail address header: only its display names.
         if let Some(i) = self.mail
             && engine.rules[i].header_ok(seg)
@@ -69,13 +70,13 @@ impl NameRules {
             return;
         }
         if let Some(i) = self.cue {
-            found.cued(i, &engine.rules[i].context, false, &mut used);
+            found.cued(i, &engine.rules[i].context_ids, false, &mut used);
         }
         if let Some(i) = self.signoff {
-            found.cued(i, &engine.rules[i].context, true, &mut used);
+            found.cued(i, &engine.rules[i].context_ids, true, &mut used);
         }
         if let Some(i) = self.role {
-            found.before_role(i, &engine.rules[i].context, &mut used);
+            found.before_role(i, &engine.rules[i].context_ids, &mut used);
         }
         if let Some(i) = self.full {
             found.full(i, &mut used);
@@ -241,9 +242,21 @@ struct Finder<'a, 'h> {
     text: &'a str,
     hits: &'h mut Vec<Hit>,
     tokens: Vec<Token>,
+    /// The rules' context terms (cues, roles).
+    dict: &'a Dictionary,
 }
 
 impl Finder<'_, '_> {
+    /// Does a term of `set` end exactly at `end`, starting at or after `from`?
+    fn term_ends_at(&self, set: &TermSet, from: usize, end: usize) -> bool {
+        self.dict.ends_at(self.text, set, from, end)
+    }
+
+    /// Does a term of `set` start exactly at `start`, ending by `to`?
+    fn term_starts_at(&self, set: &TermSet, start: usize, to: usize) -> bool {
+        self.dict.starts_at(self.text, set, start, to)
+    }
+
     fn push(&mut self, rule: usize, start: usize, end: usize, factor: f32) {
         let spec = &self.engine.rules[rule].spec;
         self.hits.push(Hit {
@@ -365,7 +378,7 @@ impl Finder<'_, '_> {
 
     /// `Dear Jane,`, `Name: Zhang Wei` on one line; with `next_line`, a
     /// sign-off on the line before: `Kind regards,\nTom Ode`.
-    fn cued(&mut self, rule: usize, cues: &Terms, next_line: bool, used: &mut [bool]) {
+    fn cued(&mut self, rule: usize, cues: &TermSet, next_line: bool, used: &mut [bool]) {
         for i in 0..self.tokens.len() {
             if used[i] || !self.namelike(i, false) || self.tokens[i].initial {
                 continue;
@@ -376,13 +389,14 @@ impl Finder<'_, '_> {
             }
             // The cue must come right before: only separators in between
             // (and for a sign-off, one line break).
-            let before = &self.text[floor_char(self.text, t.start.saturating_sub(48))..t.start];
+            let from = floor_char(self.text, t.start.saturating_sub(48));
+            let before = &self.text[from..t.start];
             let trimmed = before.trim_end_matches(|c: char| c.is_whitespace() || ":,;-–".contains(c));
             // A sentence ending in between ("on the referral. Spoke to") breaks the cue.
             let cue_ends_word = trimmed.ends_with(|c: char| c.is_alphanumeric());
             if before[trimmed.len()..].matches('\n').count() != usize::from(next_line)
                 || !cue_ends_word
-                || !cues.ends(trimmed)
+                || !self.term_ends_at(cues, from, from + trimmed.len())
             {
                 continue;
             }
@@ -403,7 +417,7 @@ impl Finder<'_, '_> {
 
     /// A name followed by the person's role or relation: `Akanmu Morawo,
     /// Chief Executive`, `Adam (neighbour)`, `Awj Butcher (wife, next of kin)`.
-    fn before_role(&mut self, rule: usize, roles: &Terms, used: &mut [bool]) {
+    fn before_role(&mut self, rule: usize, roles: &TermSet, used: &mut [bool]) {
         let mut i = 0;
         while i < self.tokens.len() {
             if used[i] || !self.namelike(i, false) || self.tokens[i].initial || self.tokens[i].title {
@@ -428,8 +442,18 @@ impl Finder<'_, '_> {
                 i = end;
                 continue;
             };
-            let role: String = rest.chars().take_while(|c| !",)(;.".contains(*c)).take(40).collect();
-            if roles.begins(&role) || (roles.ends(&role) && role.split_whitespace().count() <= 3) {
+            let role_len: usize = rest.chars().take_while(|c| !",)(;.".contains(*c)).take(40).map(char::len_utf8).sum();
+            let role_start = self.text.len() - rest.len();
+            let role = &rest[..role_len];
+            let role_end = role_start + role_len;
+            let mut words = super::context::word_slices(role);
+            let begins = words.next().is_some_and(|(off, _)| self.term_starts_at(roles, role_start + off, role_end));
+            let ends = || {
+                super::context::word_slices(role)
+                    .next_back()
+                    .is_some_and(|(off, w)| self.term_ends_at(roles, role_start, role_start + off + w.len()))
+            };
+            if begins || (role.split_whitespace().count() <= 3 && ends()) {
                 let (s, e) = (self.tokens[i].start, self.tokens[end - 1].end);
                 self.push(rule, s, e, 1.0);
                 Self::mark(used, i, end);
