@@ -18,6 +18,7 @@
 pub mod csv;
 pub mod docx;
 pub mod mail;
+pub mod odt;
 pub mod operators;
 pub mod pdf;
 pub mod policy;
@@ -258,7 +259,6 @@ pub fn output_name(name: &str, kind: Kind) -> String {
 pub fn unsupported(kind: Kind) -> Option<String> {
     match kind {
         Kind::Msg => Some("Outlook msg: not supported by anonymise yet (save it as eml)".into()),
-        Kind::Odt => Some("odt: not supported by anonymise yet (save it as docx)".into()),
         Kind::Encrypted => Some("encrypted: remove the password to anonymise it".into()),
         Kind::Skip(reason) => Some(reason.to_string()),
         _ => None,
@@ -291,6 +291,7 @@ fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, S
         Kind::Csv(delim) => csv::write(work, data, delim),
         Kind::Xlsx | Kind::Xls | Kind::Ods => sheet::write(work, data, kind),
         Kind::Docx => docx::write(work, data),
+        Kind::Odt => odt::write(work, data),
         Kind::Rtf => rtf::write(work, data),
         Kind::Eml => mail::write_eml(work, data),
         Kind::Mbox => {
