@@ -16,7 +16,8 @@
 //! who changed what (`text:tracked-changes`) is removed. Link targets and
 //! titles are rewritten. In `meta.xml` the initial creator, last editor and
 //! printer are emptied and title, subject, keywords, description and
-//! user-defined fields rewritten.
+//! user-defined fields rewritten; in `settings.xml` text values are
+//! rewritten and binary printer set-ups kept.
 //!
 //! The preview images LibreOffice stores (`Thumbnails/`, and
 //! `ObjectReplacements/` for embedded objects) show the original text, so
@@ -58,6 +59,8 @@ enum PartKind {
     Flow,
     /// Document properties.
     Meta,
+    /// Application settings: text values rewritten, binary (printer) blobs kept.
+    Settings,
     /// Any other XML (settings): each text node on its own.
     OtherXml,
     /// Preview images of the original text: left out.
@@ -80,6 +83,8 @@ fn classify(name: &str) -> PartKind {
         PartKind::Flow
     } else if base == "meta.xml" {
         PartKind::Meta
+    } else if base == "settings.xml" {
+        PartKind::Settings
     } else if lower.ends_with(".xml") || lower.ends_with(".rdf") {
         PartKind::OtherXml
     } else if lower.starts_with("object ") {
@@ -117,6 +122,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
             }
             PartKind::Flow => rewrite_flow(work, bytes),
             PartKind::Meta => rewrite_meta(work, bytes),
+            PartKind::Settings => rewrite_settings(work, bytes),
             PartKind::OtherXml => rewrite_other(work, bytes),
             PartKind::Embedded => match work.nested(name, bytes) {
                 Outcome::Written { name: new_name, data } if new_name == name => Ok(data),
@@ -439,6 +445,35 @@ fn rewrite_meta(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
     serialise(&evs)
 }
 
+/// Rewrite `settings.xml`: each text value on its own (a printer or data
+/// source name), except base64 blobs (printer set-up), which are kept.
+fn rewrite_settings(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut evs = events(bytes)?;
+    // Whether each open element holds binary data.
+    let mut binary: Vec<bool> = Vec::new();
+    for ev in evs.iter_mut() {
+        match &*ev {
+            Event::Start(e) => binary.push(
+                e.attributes()
+                    .with_checks(false)
+                    .flatten()
+                    .any(|a| a.key.local_name().as_ref() == "type" && attr_value(&a) == "base64Binary"),
+            ),
+            Event::End(_) => {
+                binary.pop();
+            }
+            Event::Text(_) if binary.last() == Some(&false) => {
+                let text = text_of(ev).into_owned();
+                if let Some(new) = work.rewrite(&Segment::fixed("settings", &text, None)) {
+                    *ev = Event::Text(BytesText::new(&new).into_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    serialise(&evs)
+}
+
 /// `META-INF/manifest.xml` without the entries of members left out of the copy.
 fn rewrite_manifest(bytes: &[u8], left_out: &[String]) -> Result<Vec<u8>, String> {
     let evs = events(bytes)?;
@@ -529,7 +564,9 @@ mod tests {
         let manifest = format!(
             r#"<manifest:manifest {NS}><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/><manifest:file-entry manifest:full-path="Thumbnails/thumbnail.png" manifest:media-type="image/png"/></manifest:manifest>"#
         );
+        let settings = r#"<office:document-settings xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0"><office:settings><config:config-item-set config:name="ooo:configuration-settings"><config:config-item config:name="PrinterName" config:type="string">Jane Roberts</config:config-item><config:config-item config:name="PrinterSetup" config:type="base64Binary">SmFuZSBSb2JlcnRz</config:config-item></config:config-item-set></office:settings></office:document-settings>"#;
         odt(&[
+            ("settings.xml", settings.into()),
             ("content.xml", content),
             ("styles.xml", styles),
             ("meta.xml", meta),
@@ -566,6 +603,8 @@ mod tests {
         assert!(content.contains(r#"xlink:href="mailto:[EMAIL]""#), "{content}");
         assert!(!content.contains("tracked-changes") && !content.contains("text:change "), "{content}");
         assert!(content.contains("<text:s text:c=\"2\"/>") && content.contains("<office:annotation>"), "{content}");
+        let settings = member(&out, "settings.xml").expect("settings");
+        assert!(settings.contains(">Person_") && settings.contains(">SmFuZSBSb2JlcnRz<"), "{settings}");
         // The thumbnail is left out, listed, and gone from the manifest.
         assert!(member(&out, "Thumbnails/thumbnail.png").is_none());
         assert!(notes.iter().any(|n| n.contains("Thumbnails/thumbnail.png")), "{notes:?}");

@@ -15,7 +15,8 @@
 //! keywords and comments rewritten. Comment authors (`\atnauthor`) and the
 //! names in the revision table (`\revtbl`) are replaced as names; comment
 //! initials (`\atnid`) are emptied. Field instructions (`HYPERLINK
-//! "mailto:..."`), which the scan does not read, are searched on their own.
+//! "mailto:..."`) and index and contents entries (`\xe`, `\tc`), which the
+//! scan does not read, are searched on their own.
 //! Custom document properties (`\userprops`) and embedded object data
 //! (`\objdata`) cannot be rewritten safely, so they are removed; the latter
 //! is listed in the file's notes.
@@ -433,7 +434,7 @@ impl<'d> Scan<'d> {
         match word {
             "objdata" => self.remove_group("embedded object data"),
             "userprops" => self.remove_group("custom properties"),
-            "fldinst" => self.unit_dest(Role::Field),
+            "fldinst" | "xe" | "tc" => self.unit_dest(Role::Field),
             "atnid" => self.unit_dest(Role::Person("comment initials")),
             "revtbl" => self.set_dest(Dest::Revisions),
             _ => return false,
@@ -712,7 +713,7 @@ mod tests {
             r"{\*\atnid AL}{\*\atnauthor Ann Lee}\chatn{\*\annotation\pard Ask Jane Roberts\par}",
             r"{\field{\*\fldinst HYPERLINK \'22mailto:jane.roberts@example.org\'22}{\fldrslt write}}\par ",
             r"{\object\objemb{\*\objclass Word.Document.12}{\*\objdata 0105000002000000}{\result shown}}\par ",
-            r"Caf\u233?\'e9 garden project.\par}",
+            r"{\tc Jane Roberts}Caf\u233?\'e9 garden project.\par}",
         );
         let (out, text, notes) = run(doc);
         for gone in ["Roberts", "berts", "jane.ro", "12/03/1985", "900123", "Ann Lee", "Bob Smith", "Sam Editor", "AL}"]
@@ -728,6 +729,7 @@ mod tests {
         assert!(text.contains("Named: Person_") && text.contains(" here."), "{text}");
         assert!(out.contains(r"{\author }") && out.contains(r"{\operator }"), "{out}");
         assert!(out.contains(r"{\*\atnauthor Person_") && out.contains(r"{Person_"), "{out}");
+        assert!(out.contains(r"{\tc Person_"), "contents entry: {out}");
         assert_eq!(out.matches('{').count() - out.matches(r"\{").count(), out.matches('}').count());
         assert!(notes.iter().any(|n| n.contains("embedded object")), "{notes:?}");
     }
