@@ -734,6 +734,28 @@ mod tests {
         assert!(notes.iter().any(|n| n.contains("embedded object")), "{notes:?}");
     }
 
+    /// Every prefix of a document full of escapes and groups is copied
+    /// without a panic, and the copy still reads as RTF.
+    #[test]
+    fn every_truncation_is_copied_without_panicking() {
+        let doc = concat!(
+            r"{\rtf1\ansi\ansicpg932\uc2{\fonttbl{\f1\fcharset128 MS Mincho;}}{\info{\author Ann Lee}}",
+            r"\pard Client: \b\u74??ane {\f1 \'82\'a0}Rob\'65rts 07700\~900123{\*\fldinst x}\bin3 {}}\par",
+            r"{\*\revtbl {Sam Editor;}}\trowd\pard\intbl Tom Baker\cell\row}",
+        );
+        let (engine, key, policy, limits) =
+            (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
+        let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+        for end in 5..=doc.len() {
+            let data = &doc.as_bytes()[..end];
+            let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(data));
+            let out = write(&mut work, data).expect("copied");
+            let mut text = Collect::default();
+            crate::extract::docx::extract_rtf(&Input::Bytes(&out), &mut text, &limits).expect("re-read");
+            assert!(!text.all_text().contains("Ann Lee"), "{end}");
+        }
+    }
+
     #[test]
     fn replacements_beyond_ascii_use_unicode_escapes() {
         let mut out = Vec::new();
