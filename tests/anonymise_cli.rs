@@ -182,3 +182,24 @@ fn unsupported_files_are_not_copied_and_listed() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("photo.png: not copied: image"), "{stderr}");
 }
+
+#[test]
+fn damaged_odt_and_rtf_are_listed_with_the_reason_and_not_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    write_sources(&src);
+    // An odt cut off after its mimetype, and an RTF whose object data is not in a group.
+    let mut odt = b"PK\x03\x04\x0a\0\0\0\0\0".to_vec();
+    odt.extend_from_slice(&[0; 16]);
+    odt.extend_from_slice(b"\x08\0\0\0mimetypeapplication/vnd.oasis.opendocument.text");
+    std::fs::write(src.join("cut.odt"), &odt).unwrap();
+    std::fs::write(src.join("odd.rtf"), r"{\rtf1 \objdata 0105 Jane Roberts 07700 900123}").unwrap();
+    let out = tmp.path().join("out");
+    let run = anonymise(&src, &out, &tmp.path().join("k.key"), &[]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("cut.odt: not copied: damaged zip"), "{stderr}");
+    assert!(stderr.contains("odd.rtf: not copied: damaged RTF"), "{stderr}");
+    assert!(!out.join("cut.odt").exists() && !out.join("odd.rtf").exists());
+    assert!(out.join("notes.txt").exists(), "the other files are still copied");
+}

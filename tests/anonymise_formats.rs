@@ -1,7 +1,8 @@
 //! `piisweep anonymise` over the generated corpus (txt, csv, xlsx, docx, pdf,
-//! eml, mbox, zip): every copy re-opened with its own reader (csv, calamine,
-//! zip + XML, lopdf + piisweep's PDF extractor, mailparse), the personal data
-//! the scanner found in the source gone, and the rest unchanged.
+//! eml, mbox, zip), and over odt and rtf files generated here: every copy
+//! re-opened with its own reader (csv, calamine, zip + XML, lopdf +
+//! piisweep's PDF, odt and rtf extractors, mailparse), the personal data the
+//! scanner found in the source gone, and the rest unchanged.
 
 mod common;
 
@@ -248,4 +249,215 @@ fn zip_kept(fx: &Fixture) {
     assert_eq!(names(&src), names(&dst));
     let log = zip_member(&dst, "Notes/helpline-log-2019.txt");
     assert!(log.contains("Person_"), "{log}");
+}
+
+// ---------------------------------------------------------------------------
+// OpenDocument text and RTF, generated here: values split across spans and
+// groups, escapes, tables, notes, comments, headers and metadata.
+
+const ODF_NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0""#;
+
+/// A case-notes odt as LibreOffice lays it out: mimetype stored first, then
+/// content, styles (header and footer), metadata, a thumbnail and the manifest.
+fn case_notes_odt() -> Vec<u8> {
+    use std::io::Write;
+    let body = concat!(
+        r#"<text:tracked-changes><text:changed-region text:id="c1"><text:deletion><office:change-info><dc:creator>Sam Editor</dc:creator><dc:date>2024-01-01T00:00:00</dc:date></office:change-info><text:p>Old mobile 07700 900999</text:p></text:deletion></text:changed-region></text:tracked-changes>"#,
+        r#"<text:h text:outline-level="1">Referral summary</text:h>"#,
+        r#"<text:p>Client: <text:span text:style-name="T1">Jane Ro</text:span><text:span text:style-name="T2">berts</text:span>, date of birth 12/03/1985.<text:change text:change-id="c1"/></text:p>"#,
+        r#"<text:p>Contact by email <text:a xlink:href="mailto:jane.roberts@example.org">jane.rob<text:span text:style-name="T1">erts@example.org</text:span></text:a><office:annotation><dc:creator>Priya Patel</dc:creator><dc:date>2024-02-02T10:00:00</dc:date><text:p>Mobile 07700 900123</text:p></office:annotation> only.</text:p>"#,
+        r#"<text:p>Benefits checked<text:note text:id="n1" text:note-class="footnote"><text:note-citation>1</text:note-citation><text:note-body><text:p>NI number AB 12 34 56 C</text:p></text:note-body></text:note> with the council.</text:p>"#,
+        r#"<table:table table:name="Contacts"><table:table-column table:number-columns-repeated="2"/><table:table-header-rows><table:table-row><table:table-cell><text:p>Name</text:p></table:table-cell><table:table-cell><text:p>Phone</text:p></table:table-cell></table:table-row></table:table-header-rows>"#,
+        r#"<table:table-row><table:table-cell><text:p>Tom Baker</text:p></table:table-cell><table:table-cell><text:p>07700 900456</text:p></table:table-cell></table:table-row></table:table>"#,
+        r#"<text:p>The garden project starts in spring.</text:p>"#,
+    );
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NS} office:version="1.3"><office:body><office:text>{body}</office:text></office:body></office:document-content>"#
+    );
+    let styles = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-styles {ODF_NS}><office:master-styles><style:master-page style:name="Standard"><style:header><text:p>Hope Trust case file</text:p></style:header><style:footer><text:p>Case worker: Priya Patel</text:p></style:footer></style:master-page></office:master-styles></office:document-styles>"#
+    );
+    let meta = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-meta {ODF_NS}><office:meta><meta:initial-creator>Ann Lee</meta:initial-creator><dc:creator>Bob Smith</dc:creator><dc:title>Referral for Jane Roberts</dc:title><meta:user-defined meta:name="Client">Jane Roberts</meta:user-defined></office:meta></office:document-meta>"#
+    );
+    let manifest = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest {ODF_NS} manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path="Thumbnails/thumbnail.png" manifest:media-type="image/png"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/><manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/><manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/></manifest:manifest>"#
+    );
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.text").unwrap();
+    for (name, data) in [
+        ("content.xml", content.into_bytes()),
+        ("styles.xml", styles.into_bytes()),
+        ("meta.xml", meta.into_bytes()),
+        ("Thumbnails/thumbnail.png", b"\x89PNG\r\n\x1a\n".to_vec()),
+        ("META-INF/manifest.xml", manifest.into_bytes()),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(&data).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Old case notes in RTF: a name split by bold and by escapes (`\'65` is
+/// "e", `\u74?` is "J"), an email with `\'40` for "@", a table, a comment, a
+/// footnote, a header, a mailto link and the `\info` group.
+const CASE_NOTES_RTF: &str = concat!(
+    r"{\rtf1\ansi\ansicpg1252\uc1\deff0{\fonttbl{\f0\fswiss\fcharset0 Arial;}}{\colortbl;\red0\green0\blue0;}",
+    "\r\n",
+    r"{\*\revtbl {Unknown;}{Sam Editor;}}",
+    r"{\info{\title Referral for Jane Roberts}{\author Ann Lee}{\operator Bob Smith}{\*\company Hope Trust}}",
+    "\r\n",
+    r"{\header\pard\plain\f0 Hope Trust case file\par}{\footer\pard\plain\f0 Case worker: Priya Patel\par}",
+    "\r\n",
+    r"\pard\plain\f0\fs24 Referral summary\par",
+    "\r\n",
+    r"Client: Jane {\b Ro}berts, date of birth 12/03/1985.\par",
+    "\r\n",
+    r"Also known as \b\u74?ane Rob\'65rts\b0  in old files.\par",
+    "\r\n",
+    r"Contact by email jane.roberts\'40example.org only.\par",
+    "\r\n",
+    r"Benefits checked{\*\atnid PP}{\*\atnauthor Priya Patel}\chatn{\*\annotation\pard Mobile 07700 900123\par}",
+    r"\chftn{\footnote\pard\chftn NI number AB 12 34 56 C\par} with the council.\par",
+    "\r\n",
+    r"\trowd\cellx3000\cellx6000\pard\intbl Name\cell Phone\cell\row",
+    r"\trowd\cellx3000\cellx6000\pard\intbl Tom Baker\cell 07700 900456\cell\row",
+    "\r\n",
+    r"\pard {\field{\*\fldinst HYPERLINK \'22mailto:tom.baker@example.org\'22}{\fldrslt Email the housing team}}\par",
+    "\r\n",
+    r"The garden project starts in spring.\par",
+    "\r\n}",
+);
+
+/// Does `text` hold each of `parts` in this order?
+fn in_order(text: &str, parts: &[&str]) -> Result<(), String> {
+    let mut at = 0;
+    for p in parts {
+        match text[at..].find(p) {
+            Some(i) => at += i + p.len(),
+            None => return Err(format!("{p:?} missing or out of order in:\n{text}")),
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn odt_and_rtf_copies_lose_every_planted_value_and_keep_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("case-notes.odt"), case_notes_odt()).unwrap();
+    std::fs::write(src.join("old-notes.rtf"), CASE_NOTES_RTF).unwrap();
+    std::fs::write(src.join("log.txt"), "Call from Jane Roberts about housing.\n").unwrap();
+    let read_tree = || -> BTreeMap<String, Vec<u8>> {
+        ["case-notes.odt", "old-notes.rtf", "log.txt"]
+            .iter()
+            .map(|n| (n.to_string(), std::fs::read(src.join(n)).unwrap()))
+            .collect()
+    };
+    let before = read_tree();
+    let out = tmp.path().join("out");
+    let key = tmp.path().join("k.key");
+    let run = bin().arg("anonymise").arg(&src).arg("--out").arg(&out).arg("--key").arg(&key).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Verified: the re-scan of the copies found no personal data."), "{stderr}");
+    assert!(!stderr.contains("Not copied"), "{stderr}");
+    // (d) Sources untouched.
+    assert_eq!(read_tree(), before, "sources changed");
+
+    let (odt, rtf) = (out.join("case-notes.odt"), out.join("old-notes.rtf"));
+    let (odt_text, rtf_text) = (all_text(&odt).0, all_text(&rtf).0);
+    let odt_raw: String = ["content.xml", "styles.xml", "meta.xml"].iter().map(|m| zip_member(&odt, m)).collect();
+    let rtf_raw = std::fs::read_to_string(&rtf).unwrap();
+    // (a) Every planted value is gone, from the text as read and from the file itself.
+    let planted = [
+        "Jane",
+        "Roberts",
+        "12/03/1985",
+        "jane.roberts@example.org",
+        "07700 900123",
+        "AB 12 34 56 C",
+        "Tom Baker",
+        "07700 900456",
+        "Priya Patel",
+        "Ann Lee",
+        "Bob Smith",
+        "Sam Editor",
+        "07700 900999",
+        "tom.baker@example.org",
+    ];
+    for value in planted {
+        for (name, text) in [("odt", &odt_text), ("rtf", &rtf_text), ("odt xml", &odt_raw), ("rtf file", &rtf_raw)] {
+            assert!(!text.contains(value), "{name} still holds {value:?}:\n{text}");
+        }
+    }
+    for fragment in ["berts", "Rob\\'65rts", "\\u74?ane", "roberts\\'40", ">PP<", "atnid PP"] {
+        assert!(!odt_raw.contains(fragment) && !rtf_raw.contains(fragment), "{fragment} left");
+    }
+    // (b) The rest of the text is still there, in the same order.
+    let kept = [
+        "Referral summary",
+        "Client: ",
+        ", date of birth 1985.",
+        "Contact by email ",
+        " only.",
+        "Benefits checked",
+        " with the council.",
+    ];
+    in_order(&odt_text, &kept).unwrap();
+    in_order(&rtf_text, &kept).unwrap();
+    in_order(&odt_text, &["Name", "Phone", "[PHONE]", "The garden project starts in spring.", "Hope Trust case file"])
+        .unwrap();
+    in_order(
+        &rtf_text,
+        &["Name", "Phone", "[PHONE]", "Email the housing team", "The garden project starts in spring."],
+    )
+    .unwrap();
+    in_order(&rtf_text, &["Also known as Person_", " in old files."]).unwrap();
+    for text in [&odt_text, &rtf_text] {
+        assert!(text.contains("NI number [NI NUMBER]") && text.contains("Mobile [PHONE]"), "{text}");
+        assert!(text.contains("Case worker: Person_"), "{text}");
+    }
+    // (c) The same person has the same pseudonym as in the txt file.
+    let k = piisweep::keys::Key::load_or_create(&key).unwrap();
+    let jane = piisweep::anonymise::operators::token(&k, "name", "jane roberts", "Person_", 6);
+    let txt = std::fs::read_to_string(out.join("log.txt")).unwrap();
+    assert_eq!(txt, format!("Call from {jane} about housing.\n"));
+    for (name, text) in [("odt", &odt_text), ("rtf", &rtf_text)] {
+        assert!(text.contains(&format!("Client: {jane}, date of birth 1985.")), "{name}:\n{text}");
+        assert!(text.contains(&format!("Referral for {jane}")), "{name} title:\n{text}");
+    }
+
+    // odt: still an OpenDocument package, mimetype first and stored, spans
+    // and the thumbnail's manifest entry handled.
+    let bytes = std::fs::read(&odt).unwrap();
+    assert_eq!(&bytes[..4], b"PK\x03\x04");
+    assert_eq!(&bytes[8..10], &[0, 0], "mimetype stored");
+    assert_eq!(&bytes[28..30], &[0, 0], "no extra field before the media type");
+    assert_eq!(&bytes[30..38], b"mimetype");
+    assert!(bytes[38..].starts_with(b"application/vnd.oasis.opendocument.text"));
+    let content = zip_member(&odt, "content.xml");
+    let source_content = zip_member(&src.join("case-notes.odt"), "content.xml");
+    // Tracked changes are accepted: the record of the deleted paragraph goes.
+    let (head, rest) = source_content.split_once("<text:tracked-changes>").unwrap();
+    let source_content = format!("{head}{}", rest.split_once("</text:tracked-changes>").unwrap().1);
+    assert!(!content.contains("tracked-changes") && !content.contains("<text:change "), "{content}");
+    for tag in ["<text:span", "<text:p", "<text:h", "<table:table-cell", "<office:annotation>", "<text:note "] {
+        assert_eq!(content.matches(tag).count(), source_content.matches(tag).count(), "{tag} kept");
+    }
+    let manifest = zip_member(&odt, "META-INF/manifest.xml");
+    assert!(!manifest.contains("Thumbnails") && manifest.contains("content.xml"), "{manifest}");
+    assert!(stderr.contains("not copied: Thumbnails/thumbnail.png"), "{stderr}");
+    let meta = zip_member(&odt, "meta.xml");
+    assert!(meta.contains("<meta:initial-creator></meta:initial-creator>"), "{meta}");
+
+    // rtf: groups balanced, formatting and escapes around the values kept.
+    let depth = rtf_raw.replace("\\\\", "").replace("\\{", "").replace("\\}", "");
+    assert_eq!(depth.matches('{').count(), depth.matches('}').count());
+    for kept in [r"{\b }", r"\b Person_", r"\b0  in old files", r"{\author }", r"{\operator }", r"\trowd\cellx3000"] {
+        assert!(rtf_raw.contains(kept), "{kept} lost:\n{rtf_raw}");
+    }
 }

@@ -108,13 +108,13 @@ fn event_text(e: &Event<'_>) -> Option<String> {
     }
 }
 
-fn local_name(e: &BytesStart<'_>) -> String {
+pub(super) fn local_name(e: &BytesStart<'_>) -> String {
     e.local_name().as_ref().to_string()
 }
 
 /// Parse a part into owned events, merging each run of character data into
 /// one text event (so a text node is one event).
-fn events(bytes: &[u8]) -> Result<Vec<Event<'static>>, String> {
+pub(super) fn events(bytes: &[u8]) -> Result<Vec<Event<'static>>, String> {
     let mut reader = Reader::from_reader(bytes);
     let mut out: Vec<Event<'static>> = Vec::new();
     let mut buf = Vec::new();
@@ -138,7 +138,7 @@ fn events(bytes: &[u8]) -> Result<Vec<Event<'static>>, String> {
     Ok(out)
 }
 
-fn serialise(events: &[Event<'_>]) -> Result<Vec<u8>, String> {
+pub(super) fn serialise(events: &[Event<'_>]) -> Result<Vec<u8>, String> {
     let mut w = Writer::new(Vec::new());
     for e in events {
         w.write_event(e.borrow()).map_err(|e| e.to_string())?;
@@ -147,7 +147,7 @@ fn serialise(events: &[Event<'_>]) -> Result<Vec<u8>, String> {
 }
 
 /// The unescaped text of a text event.
-fn text_of<'a>(e: &'a Event<'_>) -> Cow<'a, str> {
+pub(super) fn text_of<'a>(e: &'a Event<'_>) -> Cow<'a, str> {
     match e {
         Event::Text(t) => t.xml10_content(),
         _ => Cow::Borrowed(""),
@@ -155,7 +155,7 @@ fn text_of<'a>(e: &'a Event<'_>) -> Cow<'a, str> {
 }
 
 /// An attribute's value, unescaped.
-fn attr_value(a: &quick_xml::events::attributes::Attribute<'_>) -> String {
+pub(super) fn attr_value(a: &quick_xml::events::attributes::Attribute<'_>) -> String {
     a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.into_owned()).unwrap_or_default()
 }
 
@@ -184,19 +184,20 @@ fn rewrite_attrs(work: &mut Work<'_>, e: &BytesStart<'_>) -> Option<BytesStart<'
 }
 
 /// One text node of a paragraph: its event index, the index of its start
-/// tag, and its text.
-struct Node {
-    event: usize,
-    start_tag: usize,
-    text: String,
+/// tag (a `w:t` start tag gets `xml:space="preserve"` when rewritten; other
+/// formats pass the text event's own index, which is left alone), and its text.
+pub(super) struct Node {
+    pub(super) event: usize,
+    pub(super) start_tag: usize,
+    pub(super) text: String,
 }
 
 /// A paragraph being read: its text nodes, and separators (tabs, breaks)
 /// as `None` nodes in the joined text.
 #[derive(Default)]
-struct Para {
-    nodes: Vec<(usize, Option<Node>)>,
-    text: String,
+pub(super) struct Para {
+    pub(super) nodes: Vec<(usize, Option<Node>)>,
+    pub(super) text: String,
 }
 
 /// Rewrite a WordprocessingML part.
@@ -280,7 +281,7 @@ fn push_separator(paras: &mut [Para]) {
 }
 
 /// Find personal data in a paragraph and rewrite its text nodes.
-fn apply_para(work: &mut Work<'_>, p: &Para, evs: &mut [Event<'static>]) {
+pub(super) fn apply_para(work: &mut Work<'_>, p: &Para, evs: &mut [Event<'static>]) {
     if p.text.trim().is_empty() {
         return;
     }
@@ -327,7 +328,7 @@ fn preserve_space(e: &mut Event<'static>) {
 
 /// Rewrite every text node of a small XML part on its own; person fields
 /// (author, last modified by) are emptied.
-fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(super) fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     let mut open: Vec<String> = Vec::new();
     for ev in evs.iter_mut() {

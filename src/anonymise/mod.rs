@@ -18,9 +18,11 @@
 pub mod csv;
 pub mod docx;
 pub mod mail;
+pub mod odt;
 pub mod operators;
 pub mod pdf;
 pub mod policy;
+pub mod rtf;
 pub mod sheet;
 pub mod text;
 pub mod verify;
@@ -256,8 +258,6 @@ pub fn output_name(name: &str, kind: Kind) -> String {
 /// Whether `anonymise` writes copies of this kind (else: why not).
 pub fn unsupported(kind: Kind) -> Option<String> {
     match kind {
-        Kind::Odt => Some("odt: not supported by anonymise yet (save it as docx)".into()),
-        Kind::Rtf => Some("rtf: not supported by anonymise yet (save it as docx)".into()),
         Kind::Msg => Some("Outlook msg: not supported by anonymise yet (save it as eml)".into()),
         Kind::Encrypted => Some("encrypted: remove the password to anonymise it".into()),
         Kind::Skip(reason) => Some(reason.to_string()),
@@ -291,6 +291,8 @@ fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, S
         Kind::Csv(delim) => csv::write(work, data, delim),
         Kind::Xlsx | Kind::Xls | Kind::Ods => sheet::write(work, data, kind),
         Kind::Docx => docx::write(work, data),
+        Kind::Odt => odt::write(work, data),
+        Kind::Rtf => rtf::write(work, data),
         Kind::Eml => mail::write_eml(work, data),
         Kind::Mbox => {
             let mut out = Vec::new();

@@ -23,9 +23,54 @@ pub enum Member {
 /// Rewrite a zip package member by member. `decide(name, bytes)` is called
 /// for every file member with its uncompressed bytes; directories are kept.
 /// Members larger than the in-memory limit fail the whole copy.
-pub fn rewrite(data: &[u8], limits: &Limits, mut decide: impl FnMut(&str, &[u8]) -> Member) -> Result<Vec<u8>, String> {
+pub fn rewrite(data: &[u8], limits: &Limits, decide: impl FnMut(&str, &[u8]) -> Member) -> Result<Vec<u8>, String> {
+    let mut out = new_writer();
+    rewrite_into(&mut out, data, limits, decide)?;
+    finish(out)
+}
+
+/// A zip being written in memory.
+pub type MemZip = ZipWriter<Cursor<Vec<u8>>>;
+
+/// An empty zip to write into.
+pub fn new_writer() -> MemZip {
+    ZipWriter::new(Cursor::new(Vec::new()))
+}
+
+/// The bytes of a finished zip.
+pub fn finish(out: MemZip) -> Result<Vec<u8>, String> {
+    Ok(out.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// Add a member, stored (uncompressed) or deflated.
+pub fn add_member(out: &mut MemZip, name: &str, content: &[u8], stored: bool) -> Result<(), String> {
+    let method = if stored { CompressionMethod::Stored } else { CompressionMethod::Deflated };
+    out.start_file(name, SimpleFileOptions::default().compression_method(method)).map_err(|e| e.to_string())?;
+    out.write_all(content).map_err(|e| e.to_string())
+}
+
+/// The uncompressed bytes of the member `name`, if the zip has one (at most
+/// the in-memory limit).
+pub fn read_member(data: &[u8], name: &str, limits: &Limits) -> Result<Option<Vec<u8>>, String> {
     let mut archive = ZipArchive::new(Cursor::new(data)).map_err(|e| format!("damaged zip: {e}"))?;
-    let mut out = ZipWriter::new(Cursor::new(Vec::new()));
+    let Ok(f) = archive.by_name(name) else { return Ok(None) };
+    let mut buf = Vec::new();
+    f.take(limits.max_in_memory + 1).read_to_end(&mut buf).map_err(|e| format!("cannot decompress {name}: {e}"))?;
+    if buf.len() as u64 > limits.max_in_memory {
+        return Err(format!("limit hit: {name} decompresses past the limits (zip bomb?)"));
+    }
+    Ok(Some(buf))
+}
+
+/// [`rewrite`] into a zip already started (members added before and after
+/// stay where they are put).
+pub fn rewrite_into(
+    out: &mut MemZip,
+    data: &[u8],
+    limits: &Limits,
+    mut decide: impl FnMut(&str, &[u8]) -> Member,
+) -> Result<(), String> {
+    let mut archive = ZipArchive::new(Cursor::new(data)).map_err(|e| format!("damaged zip: {e}"))?;
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     let mut budget = limits.max_archive_total;
     for i in 0..archive.len() {
@@ -65,7 +110,7 @@ pub fn rewrite(data: &[u8], limits: &Limits, mut decide: impl FnMut(&str, &[u8])
             Member::Remove => {}
         }
     }
-    Ok(out.finish().map_err(|e| e.to_string())?.into_inner())
+    Ok(())
 }
 
 /// A zip archive's copy: each member anonymised by its own writer.

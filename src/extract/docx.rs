@@ -34,6 +34,11 @@ use super::{Emit, ExtractError, Input, Limits, Result, Segment};
 
 pub use odt::extract as extract_odt;
 pub use rtf::extract as extract_rtf;
+/// The RTF reader's rules, shared with the RTF anonymiser so both read the same text.
+pub(crate) use rtf::{
+    META as RTF_META, SKIPPED as RTF_SKIPPED, STARRED_KEPT as RTF_STARRED_KEPT, charset as rtf_charset,
+    codepage as rtf_codepage,
+};
 
 const WML: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const WML_STRICT: &str = "http://purl.oclc.org/ooxml/wordprocessingml/main";

@@ -79,7 +79,7 @@ struct Group {
 }
 
 /// Destinations skipped whole.
-const SKIPPED: &[&str] = &[
+pub(crate) const SKIPPED: &[&str] = &[
     "colortbl",
     "stylesheet",
     "listtable",
@@ -122,10 +122,10 @@ const SKIPPED: &[&str] = &[
 ];
 
 /// `\*` destinations that hold text worth reading (other `\*` groups are skipped).
-const STARRED_KEPT: &[&str] = &["shpinst", "annotation", "atnauthor", "shptxt"];
+pub(crate) const STARRED_KEPT: &[&str] = &["shpinst", "annotation", "atnauthor", "shptxt"];
 
 /// `\info` fields: control word, location, context.
-const META: &[(&str, &str, &str)] = &[
+pub(crate) const META: &[(&str, &str, &str)] = &[
     ("author", "metadata creator", "Author"),
     ("operator", "metadata lastModifiedBy", "Author"),
     ("title", "metadata title", "Document title"),
@@ -560,7 +560,7 @@ impl Parser {
 }
 
 /// The encoding of a Windows code page number.
-fn codepage(cp: i32) -> Option<&'static Encoding> {
+pub(crate) fn codepage(cp: i32) -> Option<&'static Encoding> {
     let label = match cp {
         874 | 1250..=1258 => format!("windows-{cp}"),
         932 => "shift_jis".into(),
@@ -579,7 +579,7 @@ fn codepage(cp: i32) -> Option<&'static Encoding> {
 
 /// The encoding of an RTF font charset (`\fcharsetN`); `None` for the
 /// document default (ANSI, default, symbol and OEM fonts).
-fn charset(cs: i32) -> Option<&'static Encoding> {
+pub(crate) fn charset(cs: i32) -> Option<&'static Encoding> {
     let cp = match cs {
         77 => 10000,
         128 => 932,
