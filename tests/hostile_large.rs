@@ -105,6 +105,53 @@ fn a_large_text_file_with_no_line_breaks_is_read_in_bounded_memory() {
     assert!(peak > 0 && peak < MAX_RSS_KB, "peak RSS {peak} KB");
 }
 
+/// Most a sweep's peak memory may grow, in KB, over a sweep of one small
+/// file, whatever the number of findings: findings stream in bounded batches.
+const MAX_GROWTH_KB: u64 = 64 * 1024;
+
+/// A CSV of `rows` different people, one a row: name, mobile, email, postcode.
+fn dense_csv(rows: usize) -> String {
+    const FIRST: &[&str] = &["Jane", "Amir", "Lucy", "Tom", "Priya", "David", "Sarah", "Mohammed", "Emma", "James"];
+    const LAST: &[&str] =
+        &["Roberts", "Khan", "Smith", "Jones", "Patel", "Brown", "Taylor", "Wilson", "Evans", "Davies"];
+    const POSTCODES: &[&str] = &["ME14 5PP", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "LS1 4AP", "EH1 2NG"];
+    let mut csv = String::from("Name,Phone,Email,Postcode\n");
+    for i in 0..rows {
+        let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+        let email = format!("{}.{}{i}@gmail.com", first.to_lowercase(), last.to_lowercase());
+        let postcode = POSTCODES[(i / 7) % POSTCODES.len()];
+        csv.push_str(&format!("{first} {last},07700 900{:03},{email},{postcode}\n", i % 1000));
+    }
+    csv
+}
+
+/// The `Findings: N` total of a sweep's summary.
+fn summary_total(stderr: &str) -> Option<usize> {
+    stderr.lines().find_map(|l| l.strip_prefix("Findings: ")).and_then(|n| n.trim().parse().ok())
+}
+
+#[test]
+fn a_dense_file_of_personal_data_streams_its_findings_in_bounded_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = tmp.path().join("small");
+    put(&small, "ok.txt", format!("Mobile {PHONE}\n").as_bytes());
+    let (out, peak_small, _) = run_measured(scan_cmd(&small, tmp.path(), &[]), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let rows = 60_000;
+    let root = tmp.path().join("drive");
+    put(&root, "export.csv", dense_csv(rows).as_bytes());
+    let (out, peak, took) = run_measured(scan_cmd(&root, tmp.path(), &[]), Duration::from_secs(120));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let lines = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+    eprintln!("{lines} findings in {took:?}; peak RSS {peak} KB, {peak_small} KB for one small file");
+    assert_eq!(Some(lines), summary_total(&err), "one JSON line per finding counted: {err}");
+    assert!(lines >= 4 * rows, "every row's four items found: {lines} for {rows} rows");
+    assert!(peak_small > 0 && peak < MAX_RSS_KB, "peak RSS {peak} KB");
+    assert!(peak < peak_small + MAX_GROWTH_KB, "peak RSS {peak} KB grew with the findings (small: {peak_small} KB)");
+}
+
 #[test]
 fn a_file_truncated_while_it_is_scanned_is_reported_and_the_sweep_finishes() {
     let tmp = tempfile::tempdir().unwrap();

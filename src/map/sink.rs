@@ -561,3 +561,77 @@ impl Sink for MapSink {
         self.complete().map_err(io)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Finding `i` of a file: a phone number on line `i`.
+    fn finding(path: &Arc<str>, rule: &Arc<str>, key: &Key, i: usize) -> Finding {
+        let value = format!("07700 9{i:05}");
+        Finding {
+            path: path.clone(),
+            location: format!("line {i}"),
+            category: Category::Phone,
+            hash: key.hash_bytes(&Category::Phone.normalise(&value)),
+            value,
+            masked_only: false,
+            confidence: 0.9,
+            rule: rule.clone(),
+        }
+    }
+
+    fn report(entry: &FileEntry, counts: Counts) -> FileReport {
+        FileReport {
+            path: entry.rel.clone(),
+            abs: Some(entry.abs.clone()),
+            size: entry.size,
+            modified: entry.modified,
+            kind: "text",
+            status: Status::Scanned,
+            counts,
+            parts: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_unchanged_file_is_handed_back_from_the_map_a_page_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("drive");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("a.txt"), "numbers").unwrap();
+        let md = std::fs::metadata(root.join("a.txt")).unwrap();
+        let entry =
+            FileEntry { abs: root.join("a.txt"), rel: "a.txt".into(), size: md.len(), modified: md.modified().ok() };
+        let map = Map::create_or_open(&dir.path().join("m.db")).unwrap();
+        let key = Key::from_bytes([3; 32]);
+        let (path, rule): (Arc<str>, Arc<str>) = ("a.txt".into(), "uk_mobile".into());
+        let all: Vec<Finding> = (0..2 * BATCH + 5).map(|i| finding(&path, &rule, &key, i)).collect();
+        let mut counts = Counts::default();
+        all.iter().for_each(|f| counts.add(f.category));
+
+        let (mut sink, _) = MapSink::start(&map, &key, std::slice::from_ref(&root), "s", false).unwrap();
+        for batch in all.chunks(700) {
+            sink.findings(&entry, batch).unwrap();
+        }
+        sink.file(&report(&entry, counts)).unwrap();
+        sink.finish().unwrap();
+
+        let (_sink, reuse) = MapSink::start(&map, &key, &[root], "s", false).unwrap();
+        let mut batches: Vec<Vec<Finding>> = Vec::new();
+        let rebuilt = reuse.check(&entry, &mut |b| batches.push(b)).expect("an unchanged file is reused");
+        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), [BATCH, BATCH, 5]);
+        assert_eq!(rebuilt.counts, counts);
+        let back = batches.concat();
+        for (a, b) in all.iter().zip(&back) {
+            assert_eq!(
+                (&a.path, &a.location, a.category, a.hash, &a.rule),
+                (&b.path, &b.location, b.category, b.hash, &b.rule)
+            );
+            assert!(b.masked_only, "the map was written without --reveal");
+            assert_eq!(b.masked(), a.masked());
+        }
+        assert!(Arc::ptr_eq(&back[0].path, &back[back.len() - 1].path), "one shared path");
+    }
+}
