@@ -215,10 +215,15 @@ struct FileScan<'a, H> {
     warnings: Vec<String>,
     /// Bytes taken out of archives in this file, all levels together.
     archive_used: u64,
+    /// Test hook: pause at the next segment (see [`test_hook_pause`]).
+    pause: bool,
 }
 
 impl<H: SegmentHandler> Emit for FileScan<'_, H> {
     fn segment(&mut self, seg: Segment<'_>) {
+        if std::mem::take(&mut self.pause) {
+            test_hook_pause();
+        }
         self.handler.segment(&self.path, &seg);
     }
 
@@ -354,6 +359,7 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         parts: Vec::new(),
         warnings: Vec::new(),
         archive_used: 0,
+        pause: test_hook_pause_on(&entry.rel),
     };
     let input = Input::File { path: &entry.abs, size: entry.size };
     let kind = match input.head(extract::sniff::HEAD_LEN) {
@@ -390,6 +396,24 @@ fn test_hook_panic(path: &str) {
         && path.contains(&*name.to_string_lossy())
     {
         panic!("test panic (PIISWEEP_TEST_PANIC_ON)");
+    }
+}
+
+/// For tests of files changing while they are read only:
+/// `PIISWEEP_TEST_PAUSE_ON=NAME` with `PIISWEEP_TEST_PAUSE_DIR=DIR` makes
+/// reading a file whose path contains NAME pause at its first segment.
+fn test_hook_pause_on(path: &str) -> bool {
+    std::env::var_os("PIISWEEP_TEST_PAUSE_ON").is_some_and(|name| path.contains(&*name.to_string_lossy()))
+}
+
+/// The pause: create `DIR/paused`, then wait until `DIR/resume` exists (at
+/// most a minute), so that a test can change the file mid-read.
+fn test_hook_pause() {
+    let Some(dir) = std::env::var_os("PIISWEEP_TEST_PAUSE_DIR").map(PathBuf::from) else { return };
+    let _ = std::fs::write(dir.join("paused"), b"");
+    let start = Instant::now();
+    while !dir.join("resume").exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
