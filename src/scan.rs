@@ -31,6 +31,14 @@ pub const BATCH: usize = 1024;
 /// with [`BATCH`], at most `CHANNEL * BATCH` findings are in flight.
 const CHANNEL: usize = 32;
 
+/// What a worker sends the writer thread.
+enum Message {
+    /// Findings of the file at this index in the walk, in the order found.
+    Findings(usize, Vec<Finding>),
+    /// A file is finished: all its batches were sent before.
+    File(Box<FileReport>),
+}
+
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     pub roots: Vec<PathBuf>,
@@ -437,14 +445,6 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
-/// What a worker sends the writer thread.
-enum Message {
-    /// Findings of the file at this index in the walk, in the order found.
-    Findings(usize, Vec<Finding>),
-    /// A file is finished: all its batches were sent before.
-    File(FileReport),
-}
-
 impl Summary {
     fn add(&mut self, r: &FileReport) {
         match &r.status {
@@ -544,7 +544,7 @@ pub fn run(
                 let report =
                     reuse.and_then(|f| f(entry, &mut out)).unwrap_or_else(|| scan_file_streaming(entry, how, &mut out));
                 bar.inc(entry.size);
-                let _ = tx.send(Message::File(report));
+                let _ = tx.send(Message::File(Box::new(report)));
             });
         });
         writer.join().expect("the writer thread does not panic");

@@ -1,5 +1,7 @@
 //! Sinks that write findings out. The JSON Lines sink writes the contract in
-//! `spec/findings.md`, one object per line, batch by batch as findings arrive.
+//! `spec/findings.md`, one object per line, batch by batch as findings arrive:
+//! a file's lines are in the order found, and a file with more findings than
+//! one batch may have other files' lines between its batches.
 
 use std::io::{BufWriter, Write};
 
