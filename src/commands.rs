@@ -137,7 +137,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     let (mut map_sink, reuse) = crate::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
     // Findings rebuilt from the map have no plain values unless it was written with --reveal.
     let reuse_ok = !(cfg.jsonl.is_some() && cfg.reveal);
-    let check = |e: &crate::walk::FileEntry| reuse.check(e);
+    let check = |e: &crate::walk::FileEntry, out: scan::Batches<'_>| reuse.check(e, out);
     sinks.push(&mut map_sink);
     let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
     drop(sinks);

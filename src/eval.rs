@@ -8,7 +8,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::detect::Category;
+use crate::finding::Finding;
 use crate::scan::{FileReport, Sink};
+use crate::walk::FileEntry;
 
 pub use crate::corpus::Label;
 
@@ -55,10 +57,14 @@ pub struct Collector {
 }
 
 impl Sink for Collector {
-    fn file(&mut self, report: &FileReport) -> std::io::Result<()> {
-        for f in &report.findings {
+    fn findings(&mut self, _file: &FileEntry, batch: &[Finding]) -> std::io::Result<()> {
+        for f in batch {
             self.found.insert(key(&f.path, f.category, &f.value));
         }
+        Ok(())
+    }
+
+    fn file(&mut self, _report: &FileReport) -> std::io::Result<()> {
         Ok(())
     }
 }

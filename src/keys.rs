@@ -84,9 +84,62 @@ impl Key {
 
     /// HMAC-SHA256 of `normalised`, as lower-case hex.
     pub fn hash(&self, normalised: &str) -> String {
+        self.hash_bytes(normalised).to_string()
+    }
+
+    /// HMAC-SHA256 of `normalised`, as bytes (no allocation).
+    pub fn hash_bytes(&self, normalised: &str) -> Hash {
         let mut mac = self.mac.clone();
         mac.update(normalised.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        Hash(mac.finalize().into_bytes().into())
+    }
+}
+
+/// A keyed hash (HMAC-SHA256) held as its 32 bytes; shown, stored and
+/// serialised as 64 lower-case hex characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// The hex form, written into a buffer on the stack.
+    pub fn hex(&self) -> HexBuf {
+        let mut buf = [0u8; 64];
+        hex::encode_to_slice(self.0, &mut buf).expect("64 hex digits fit 32 bytes");
+        HexBuf(buf)
+    }
+
+    /// Parse 64 hex characters (as the data map stores them).
+    pub fn from_hex(text: &str) -> Option<Hash> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes).ok()?;
+        Some(Hash(bytes))
+    }
+}
+
+/// The 64 hex characters of a [`Hash`], without a heap allocation.
+pub struct HexBuf([u8; 64]);
+
+impl HexBuf {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
+}
+
+impl std::fmt::Display for Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.hex().as_str())
+    }
+}
+
+impl std::fmt::Debug for Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hash({self})")
+    }
+}
+
+impl serde::Serialize for Hash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.hex().as_str())
     }
 }
 
@@ -117,5 +170,16 @@ mod tests {
         // python3: hmac.new(bytes(range(32)), b"abc", hashlib.sha256).hexdigest()
         let key = Key::from_bytes(core::array::from_fn(|i| i as u8));
         assert_eq!(key.hash("abc"), "f0133729c4163dede81e21cd47839256da58171238c8a0d874397c73b14e1e47");
+    }
+
+    #[test]
+    fn hash_bytes_round_trip_through_hex() {
+        let key = Key::from_bytes(core::array::from_fn(|i| i as u8));
+        let h = key.hash_bytes("abc");
+        assert_eq!(h.to_string(), key.hash("abc"));
+        assert_eq!(serde_json::to_string(&h).unwrap(), format!("\"{}\"", key.hash("abc")));
+        assert_eq!(Hash::from_hex(&h.to_string()), Some(h));
+        assert_eq!(Hash::from_hex("not hex"), None);
+        assert_eq!(Hash::from_hex(&"ab".repeat(31)), None, "too short");
     }
 }

@@ -1,5 +1,10 @@
 //! A sweep: walk the roots, extract every file in parallel, detect personal
-//! data in each segment, and hand each file's report to the sinks.
+//! data in each segment, and stream each file's findings to the sinks in
+//! bounded batches, followed by the file's report.
+//!
+//! Memory per file is bounded whatever its size or number of findings: a
+//! worker hands findings on in batches of at most [`BATCH`] as it finds them,
+//! over a bounded channel to the single writer thread that runs the sinks.
 //!
 //! Every file ends up scanned, skipped (with the reason) or failed (with the
 //! reason); parts inside containers are accounted for the same way. A panic
@@ -8,16 +13,31 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::detect::Engine;
 use crate::extract::{self, Emit, ExtractError, Input, Limits, Segment};
-use crate::finding::Finding;
+use crate::finding::{Counts, Finding};
 use crate::keys::Key;
 use crate::walk::{self, FileEntry, WalkOptions};
+
+/// Most findings in one batch handed from a worker to the writer thread.
+pub const BATCH: usize = 1024;
+
+/// Most messages (batches or file reports) waiting for the writer thread:
+/// with [`BATCH`], at most `CHANNEL * BATCH` findings are in flight.
+const CHANNEL: usize = 32;
+
+/// What a worker sends the writer thread.
+enum Message {
+    /// Findings of the file at this index in the walk, in the order found.
+    Findings(usize, Vec<Finding>),
+    /// A file is finished: all its batches were sent before.
+    File(Box<FileReport>),
+}
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -48,7 +68,8 @@ impl Status {
     }
 }
 
-/// What happened to one file on disk (and the parts inside it).
+/// What happened to one file on disk (and the parts inside it). Its
+/// findings are not here: they were handed on in batches as they were found.
 #[derive(Debug, Clone)]
 pub struct FileReport {
     pub path: String,
@@ -58,7 +79,8 @@ pub struct FileReport {
     /// The sniffed type (`xlsx`, `pdf`...), empty if never opened.
     pub kind: &'static str,
     pub status: Status,
-    pub findings: Vec<Finding>,
+    /// How many findings of each category were handed on for this file.
+    pub counts: Counts,
     /// Parts inside this file that were skipped or failed, with their `!` paths.
     pub parts: Vec<(String, Status)>,
     /// Things the user should know that did not stop the file being read.
@@ -72,8 +94,17 @@ impl FileReport {
     }
 }
 
-/// Receives file reports one at a time, on one thread, in completion order.
+/// Receives a sweep's results on one thread: each file's findings in
+/// batches as they are found, then the file's report.
+///
+/// Batches of different files may come between one another (files are read
+/// in parallel); the batches of one file come in the order found, and all of
+/// them before that file's report. A file with no findings gets no batch.
 pub trait Sink {
+    /// Some findings of `file` (all from it or the parts inside it).
+    fn findings(&mut self, file: &FileEntry, batch: &[Finding]) -> std::io::Result<()>;
+    /// `report.path` is finished: every finding of it was given to
+    /// [`Sink::findings`] before this call.
     fn file(&mut self, report: &FileReport) -> std::io::Result<()>;
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())
@@ -86,35 +117,99 @@ pub trait SegmentHandler {
     fn segment(&mut self, path: &str, seg: &Segment<'_>);
 }
 
-/// Detection: turns each segment's hits into findings.
+/// Where a file's findings go, a batch at a time, as they are found.
+pub type Batches<'a> = &'a mut dyn FnMut(Vec<Finding>);
+
+/// Detection: turns each segment's hits into findings, handed on in batches.
 struct Detector<'a> {
     engine: &'a Engine,
     key: &'a Key,
     min_confidence: f32,
-    findings: Vec<Finding>,
+    /// Findings not yet handed on (fewer than [`BATCH`]).
+    pending: Vec<Finding>,
+    /// Counts of every finding made, handed on or pending.
+    counts: Counts,
+    out: Batches<'a>,
     hits: Vec<crate::detect::Hit>,
+    /// The path of the last segment, shared by its findings.
+    path: Option<Arc<str>>,
+    /// Rule ids by rule index, shared by the findings of each rule.
+    rules: Vec<Option<Arc<str>>>,
+}
+
+impl<'a> Detector<'a> {
+    fn new(engine: &'a Engine, key: &'a Key, min_confidence: f32, out: Batches<'a>) -> Self {
+        Detector {
+            engine,
+            key,
+            min_confidence,
+            pending: Vec::new(),
+            counts: Counts::default(),
+            out,
+            hits: Vec::new(),
+            path: None,
+            rules: Vec::new(),
+        }
+    }
+
+    /// The shared path for findings in `path`.
+    fn path(&mut self, path: &str) -> Arc<str> {
+        match &self.path {
+            Some(p) if **p == *path => p.clone(),
+            _ => self.path.insert(Arc::from(path)).clone(),
+        }
+    }
+
+    /// The shared id of the rule behind `hit`.
+    fn rule(&mut self, hit: &crate::detect::Hit) -> Arc<str> {
+        if self.rules.len() <= hit.rule {
+            self.rules.resize(hit.rule + 1, None);
+        }
+        self.rules[hit.rule].get_or_insert_with(|| Arc::from(self.engine.rule_id(hit))).clone()
+    }
+
+    /// Keep `f`, handing on a full batch.
+    fn push(&mut self, f: Finding) {
+        self.counts.add(f.category);
+        self.pending.push(f);
+        if self.pending.len() >= BATCH {
+            let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+            (self.out)(batch);
+        }
+    }
+
+    /// Hand on what is pending; return the counts of all findings made.
+    fn finish(mut self) -> Counts {
+        if !self.pending.is_empty() {
+            (self.out)(std::mem::take(&mut self.pending));
+        }
+        self.counts
+    }
 }
 
 impl SegmentHandler for Detector<'_> {
     fn segment(&mut self, path: &str, seg: &Segment<'_>) {
-        self.engine.detect_into(seg, &mut self.hits);
+        let mut hits = std::mem::take(&mut self.hits);
+        self.engine.detect_into(seg, &mut hits);
         let mut locator = crate::extract::Locator::new(seg.loc, seg.text);
-        for h in &self.hits {
-            if h.confidence < self.min_confidence {
-                continue;
-            }
+        let mut shared_path = None;
+        let min_confidence = self.min_confidence;
+        for h in hits.iter().filter(|h| h.confidence >= min_confidence) {
             let value = &seg.text[h.start..h.end];
-            self.findings.push(Finding {
-                path: path.to_string(),
+            let path = shared_path.get_or_insert_with(|| self.path(path)).clone();
+            let finding = Finding {
+                path,
                 location: locator.at(h.start),
                 category: h.category,
                 value: value.to_string(),
-                masked: h.category.mask(value),
-                hash: self.key.hash(&h.category.normalise(value)),
+                masked_only: false,
+                hash: self.key.hash_bytes(&h.category.normalise(value)),
                 confidence: h.confidence,
-                rule: self.engine.rule_id(h).to_string(),
-            });
+                rule: self.rule(h),
+            };
+            self.push(finding);
         }
+        self.hits = hits;
     }
 }
 
@@ -128,10 +223,15 @@ struct FileScan<'a, H> {
     warnings: Vec<String>,
     /// Bytes taken out of archives in this file, all levels together.
     archive_used: u64,
+    /// Test hook: pause at the next segment (see [`test_hook_pause`]).
+    pause: bool,
 }
 
 impl<H: SegmentHandler> Emit for FileScan<'_, H> {
     fn segment(&mut self, seg: Segment<'_>) {
+        if std::mem::take(&mut self.pause) {
+            test_hook_pause();
+        }
         self.handler.segment(&self.path, &seg);
     }
 
@@ -210,12 +310,31 @@ fn panic_reason(panic: Box<dyn std::any::Any + Send>) -> String {
     format!("internal error while reading this file (please report it): {msg}")
 }
 
-/// Extract and detect one file.
-pub fn scan_file(entry: &FileEntry, engine: &Engine, key: &Key, limits: &Limits, min_confidence: f32) -> FileReport {
-    let detector = Detector { engine, key, min_confidence, findings: Vec::new(), hits: Vec::new() };
-    let (mut report, detector) = read_file(entry, limits, detector);
-    report.findings = detector.findings;
+/// How to detect: the engine, the key for hashes, and what to leave out.
+#[derive(Clone, Copy)]
+pub struct Detection<'a> {
+    pub engine: &'a Engine,
+    pub key: &'a Key,
+    pub limits: &'a Limits,
+    /// Findings below this confidence are dropped.
+    pub min_confidence: f32,
+}
+
+/// Extract and detect one file, handing its findings to `out` in batches of
+/// at most [`BATCH`] while it is read. The report counts them.
+pub fn scan_file_streaming(entry: &FileEntry, how: Detection<'_>, out: Batches<'_>) -> FileReport {
+    let detector = Detector::new(how.engine, how.key, how.min_confidence, out);
+    let (mut report, detector) = read_file(entry, how.limits, detector);
+    report.counts = detector.finish();
     report
+}
+
+/// Extract and detect one file, collecting all its findings: for callers
+/// that need them together (re-scanning one anonymised copy), not sweeps.
+pub fn scan_file(entry: &FileEntry, how: Detection<'_>) -> (FileReport, Vec<Finding>) {
+    let mut all = Vec::new();
+    let report = scan_file_streaming(entry, how, &mut |batch| all.extend(batch));
+    (report, all)
 }
 
 /// Extract one file (and the parts inside it), handing every segment to
@@ -228,7 +347,7 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         modified: entry.modified,
         kind: "",
         status: Status::Scanned,
-        findings: Vec::new(),
+        counts: Counts::default(),
         parts: Vec::new(),
         warnings: Vec::new(),
     };
@@ -248,6 +367,7 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         parts: Vec::new(),
         warnings: Vec::new(),
         archive_used: 0,
+        pause: test_hook_pause_on(&entry.rel),
     };
     let input = Input::File { path: &entry.abs, size: entry.size };
     let kind = match input.head(extract::sniff::HEAD_LEN) {
@@ -284,6 +404,24 @@ fn test_hook_panic(path: &str) {
         && path.contains(&*name.to_string_lossy())
     {
         panic!("test panic (PIISWEEP_TEST_PANIC_ON)");
+    }
+}
+
+/// For tests of files changing while they are read only:
+/// `PIISWEEP_TEST_PAUSE_ON=NAME` with `PIISWEEP_TEST_PAUSE_DIR=DIR` makes
+/// reading a file whose path contains NAME pause at its first segment.
+fn test_hook_pause_on(path: &str) -> bool {
+    std::env::var_os("PIISWEEP_TEST_PAUSE_ON").is_some_and(|name| path.contains(&*name.to_string_lossy()))
+}
+
+/// The pause: create `DIR/paused`, then wait until `DIR/resume` exists (at
+/// most a minute), so that a test can change the file mid-read.
+fn test_hook_pause() {
+    let Some(dir) = std::env::var_os("PIISWEEP_TEST_PAUSE_DIR").map(PathBuf::from) else { return };
+    let _ = std::fs::write(dir.join("paused"), b"");
+    let start = Instant::now();
+    while !dir.join("resume").exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -325,8 +463,8 @@ impl Summary {
             }
         }
         self.warnings.extend(r.warnings.iter().cloned());
-        for f in &r.findings {
-            *self.findings.entry(f.category).or_default() += 1;
+        for (category, n) in r.counts.iter() {
+            *self.findings.entry(category).or_default() += n;
         }
     }
 
@@ -339,11 +477,13 @@ impl Summary {
     }
 }
 
-/// Which files to read: all of them, or only those a sink says changed.
-pub type FileFilter<'a> = dyn Fn(&FileEntry) -> Option<FileReport> + Sync + 'a;
+/// Which files to read: all of them, or only those a sink says changed. For
+/// a file that need not be read, it hands on the file's findings (in batches,
+/// as [`scan_file_streaming`] does) and returns its report.
+pub type FileFilter<'a> = dyn Fn(&FileEntry, Batches<'_>) -> Option<FileReport> + Sync + 'a;
 
-/// Run a sweep. `reuse` may return a ready report for a file that need not
-/// be read again (an unchanged file in an incremental rescan).
+/// Run a sweep. `reuse` may stand in for reading a file that need not be
+/// read again (an unchanged file in an incremental rescan).
 pub fn run(
     opts: &ScanOptions,
     engine: &Engine,
@@ -362,35 +502,49 @@ pub fn run(
     let bar = progress_bar(opts.progress, total, walked.files.len());
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
-    let (tx, rx) = crossbeam_channel::bounded::<FileReport>(64);
+    let (tx, rx) = crossbeam_channel::bounded::<Message>(CHANNEL);
     let sink_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
+    let how = Detection { engine, key, limits: &opts.limits, min_confidence: opts.min_confidence };
+    let files = &walked.files;
     std::thread::scope(|scope| {
         let summary = &mut summary;
         let sink_error = &sink_error;
         let bar2 = bar.clone();
         let writer = scope.spawn(move || {
-            for report in rx {
-                summary.add(&report);
-                bar2.set_message(format!("{} files", summary.files_scanned));
-                for sink in sinks.iter_mut() {
-                    if let Err(e) = sink.file(&report) {
-                        sink_error.lock().expect("sink error lock").get_or_insert(e);
+            let write = |result: std::io::Result<()>| {
+                if let Err(e) = result {
+                    sink_error.lock().expect("sink error lock").get_or_insert(e);
+                }
+            };
+            for message in rx {
+                match message {
+                    Message::Findings(i, batch) => {
+                        for sink in sinks.iter_mut() {
+                            write(sink.findings(&files[i], &batch));
+                        }
+                    }
+                    Message::File(report) => {
+                        summary.add(&report);
+                        bar2.set_message(format!("{} files", summary.files_scanned));
+                        for sink in sinks.iter_mut() {
+                            write(sink.file(&report));
+                        }
                     }
                 }
             }
             for sink in sinks.iter_mut() {
-                if let Err(e) = sink.finish() {
-                    sink_error.lock().expect("sink error lock").get_or_insert(e);
-                }
+                write(sink.finish());
             }
         });
         pool.install(|| {
-            walked.files.par_iter().for_each_with(tx, |tx, entry| {
-                let report = reuse
-                    .and_then(|f| f(entry))
-                    .unwrap_or_else(|| scan_file(entry, engine, key, &opts.limits, opts.min_confidence));
+            files.par_iter().enumerate().for_each_with(tx, |tx, (i, entry)| {
+                let mut out = |batch: Vec<Finding>| {
+                    let _ = tx.send(Message::Findings(i, batch));
+                };
+                let report =
+                    reuse.and_then(|f| f(entry, &mut out)).unwrap_or_else(|| scan_file_streaming(entry, how, &mut out));
                 bar.inc(entry.size);
-                let _ = tx.send(report);
+                let _ = tx.send(Message::File(Box::new(report)));
             });
         });
         writer.join().expect("the writer thread does not panic");

@@ -1,12 +1,18 @@
 //! Sinks that write findings out. The JSON Lines sink writes the contract in
-//! `spec/findings.md`, one object per line, file by file.
+//! `spec/findings.md`, one object per line, batch by batch as findings arrive:
+//! a file's lines are in the order found, and a file with more findings than
+//! one batch may have other files' lines between its batches.
 
 use std::io::{BufWriter, Write};
 
+use crate::finding::Finding;
 use crate::scan::{FileReport, Sink};
+use crate::walk::FileEntry;
 
+/// Writes each finding as one JSON line, through one buffer.
 pub struct JsonlSink {
     out: BufWriter<Box<dyn Write + Send>>,
+    /// Write plain values (`--reveal`) instead of masked ones.
     reveal: bool,
 }
 
@@ -17,11 +23,15 @@ impl JsonlSink {
 }
 
 impl Sink for JsonlSink {
-    fn file(&mut self, report: &FileReport) -> std::io::Result<()> {
-        for f in &report.findings {
+    fn findings(&mut self, _file: &FileEntry, batch: &[Finding]) -> std::io::Result<()> {
+        for f in batch {
             serde_json::to_writer(&mut self.out, &f.line_ref(self.reveal))?;
             self.out.write_all(b"\n")?;
         }
+        Ok(())
+    }
+
+    fn file(&mut self, _report: &FileReport) -> std::io::Result<()> {
         Ok(())
     }
 

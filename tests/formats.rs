@@ -21,7 +21,7 @@ fn check(select: impl Fn(&str) -> bool, what: &str) {
         .findings
         .iter()
         .filter(|f| select(&f.path))
-        .map(|f| (f.path.clone(), f.location.clone(), f.category.to_string(), f.category.normalise(&f.value)))
+        .map(|f| (f.path.to_string(), f.location.clone(), f.category.to_string(), f.category.normalise(&f.value)))
         .collect();
     let missed: Vec<_> = labels
         .iter()
@@ -40,7 +40,7 @@ fn check(select: impl Fn(&str) -> bool, what: &str) {
         .findings
         .iter()
         .filter(|f| select(&f.path))
-        .filter(|f| !truth.contains(&(f.path.clone(), f.category, f.category.normalise(&f.value))))
+        .filter(|f| !truth.contains(&(f.path.to_string(), f.category, f.category.normalise(&f.value))))
         .map(|f| format!("{} @ {} {}: {}", f.path, f.location, f.category, f.value))
         .collect();
     // Names with no evidence but an unlisted given name may be missed (see the

@@ -197,3 +197,36 @@ fn map_report_counts_lists_top_files_and_retention() {
     let bad = bin().args(["map", "--older-than", "2w", "--map"]).arg(&db).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_file_killed_half_recorded_is_read_again_not_reused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    write_notes(&root, 2);
+    // After the notes (by name): one file with many findings, 40 rows of a
+    // name, a phone and an email.
+    let rows: String = (0..40).map(|i| format!("Jane Roberts,07700 900{i:03},jane.roberts{i}@gmail.com\n")).collect();
+    std::fs::write(root.join("Clients/roster.csv"), format!("Name,Phone,Email\n{rows}")).unwrap();
+    let clean = tmp.path().join("clean.db");
+    ok(&scan(&root, &clean, &[], &[]));
+    let want = findings(&clean);
+    let in_roster = count(&clean, "SELECT count(*) FROM findings WHERE path = 'Clients/roster.csv'");
+    assert!(in_roster >= 100, "{in_roster}");
+
+    // Commit every 25 findings and stop after 110, on one thread: the notes
+    // are complete, the roster has some findings committed and no report.
+    let db = tmp.path().join("killed.db");
+    let env = [("PIISWEEP_TEST_MAP_BATCH_FINDINGS", "25"), ("PIISWEEP_TEST_ABORT_AFTER_FINDINGS", "110")];
+    let killed = scan(&root, &db, &["--threads", "1"], &env);
+    assert_eq!(killed.status.code(), Some(86), "{}", String::from_utf8_lossy(&killed.stderr));
+    assert_eq!(count(&db, "SELECT count(*) FROM findings"), 100, "four commits of 25 findings");
+    let partial = count(&db, "SELECT count(*) FROM findings WHERE path = 'Clients/roster.csv'");
+    assert!(partial > 0 && partial < in_roster, "{partial} of {in_roster}");
+    assert_eq!(count(&db, "SELECT count(*) FROM files WHERE status = 'scanned'"), 2, "the notes");
+    assert_eq!(count(&db, "SELECT count(*) FROM files WHERE path = 'Clients/roster.csv' AND status = 'reading'"), 1);
+
+    ok(&scan(&root, &db, &[], &[]));
+    assert_eq!(last_run(&db), ("complete".into(), 1, 2, 0), "the notes reused, the roster read again");
+    assert_eq!(count(&db, "SELECT count(*) FROM files WHERE status = 'reading'"), 0);
+    assert_eq!(findings(&db), want, "same findings as a clean sweep, none twice");
+}

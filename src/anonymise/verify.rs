@@ -18,11 +18,17 @@ pub fn rescan(anon: &Anonymiser<'_>, opts: &RunOptions, report: &mut RunReport) 
             continue;
         };
         let entry = FileEntry { abs, rel: out.clone(), size: md.len(), modified: md.modified().ok() };
-        let scanned = scan::scan_file(&entry, anon.engine, anon.key, anon.limits, anon.min_confidence);
+        let how = scan::Detection {
+            engine: anon.engine,
+            key: anon.key,
+            limits: anon.limits,
+            min_confidence: anon.min_confidence,
+        };
+        let (scanned, findings) = scan::scan_file(&entry, how);
         if let Status::Failed(why) = &scanned.status {
             file.notes.push(format!("the copy could not be re-scanned: {why}"));
         }
-        report.residual.extend(scanned.findings);
+        report.residual.extend(findings);
     }
     report.must_remove_left = report.residual.iter().filter(|f| anon.policy.must_remove.contains(&f.category)).count();
 }
@@ -71,7 +77,7 @@ pub fn summary_text(report: &RunReport) -> String {
             report.must_remove_left
         );
         for r in &report.residual {
-            let _ = writeln!(s, "  {} {}: {} {}", r.path, r.location, r.category, r.masked);
+            let _ = writeln!(s, "  {} {}: {} {}", r.path, r.location, r.category, r.masked());
         }
     }
     s

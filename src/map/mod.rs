@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS files(
     modified INTEGER,                -- nanoseconds since 1970
     kind TEXT NOT NULL,
     content_hash TEXT,               -- SHA-256 of size, first and last 64 KiB
-    status TEXT NOT NULL,            -- scanned | skipped | failed | gone
+    status TEXT NOT NULL,            -- scanned | skipped | failed | gone | reading (findings partly recorded)
     reason TEXT,
     findings INTEGER NOT NULL DEFAULT 0,
     settings TEXT NOT NULL,

@@ -3,15 +3,16 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 
 use super::{Map, name_words, now_text, time_ns};
 use crate::detect::Category;
-use crate::finding::Finding;
-use crate::keys::Key;
-use crate::scan::{FileReport, Sink, Status};
+use crate::finding::{Counts, Finding};
+use crate::keys::{Hash, Key};
+use crate::scan::{BATCH, Batches, FileReport, Sink, Status};
 use crate::walk::FileEntry;
 
 /// The names `Kind::name` gives, to rebuild a report's `&'static str` kind.
@@ -34,8 +35,10 @@ const KIND_NAMES: &[&str] = &[
     "other",
 ];
 
-/// Files per transaction (and at most [`BATCH_TIME`] between commits).
+/// Files per transaction (and at most [`BATCH_FINDINGS`] findings, and
+/// [`BATCH_TIME`], between commits).
 const BATCH_FILES: usize = 200;
+const BATCH_FINDINGS: usize = 50_000;
 const BATCH_TIME: Duration = Duration::from_secs(2);
 
 /// A scanned root: as given on the command line, and absolute.
@@ -70,7 +73,8 @@ struct Known {
 /// State shared between the reuse check (on worker threads) and the sink.
 #[derive(Default)]
 struct Shared {
-    /// Absolute paths whose report was rebuilt from the map, not read.
+    /// Absolute paths whose findings are being handed on from the map, not
+    /// read (added before the first batch, removed by the sink at the report).
     reused: Mutex<HashSet<String>>,
     /// Content hashes computed for files that were read.
     content: Mutex<HashMap<String, String>>,
@@ -86,10 +90,12 @@ pub struct Reuse {
 }
 
 impl Reuse {
-    /// A file is reused when it was read under the same settings, is not
-    /// gone, and has the same size and modified time. Otherwise its content
-    /// hash is computed for the record and `None` returned (read it).
-    pub fn check(&self, entry: &FileEntry) -> Option<FileReport> {
+    /// A file is reused when it was completely read under the same settings,
+    /// is not gone, and has the same size and modified time: its recorded
+    /// findings are handed to `out` in batches and its report returned.
+    /// Otherwise its content hash is computed for the record and `None`
+    /// returned (read it).
+    pub fn check(&self, entry: &FileEntry, out: Batches<'_>) -> Option<FileReport> {
         let (_, abs) = locate(&self.roots, &entry.abs, &entry.rel)?;
         let same = self.known.get(&abs).filter(|k| {
             k.status == "scanned"
@@ -99,9 +105,8 @@ impl Reuse {
                 && k.modified == time_ns(entry.modified)
         });
         if let Some(k) = same
-            && let Ok(report) = self.rebuild(k.id, entry)
+            && let Some(report) = self.rebuild(k.id, abs.clone(), entry, out)
         {
-            self.shared.reused.lock().expect("reuse lock").insert(abs);
             return Some(report);
         }
         if let Ok(h) = super::content_hash(&entry.abs) {
@@ -110,29 +115,56 @@ impl Reuse {
         None
     }
 
-    /// The report of an unchanged file, from its recorded findings and parts.
-    fn rebuild(&self, file_id: i64, entry: &FileEntry) -> rusqlite::Result<FileReport> {
+    /// The report of an unchanged file, its recorded findings handed to
+    /// `out` a page at a time. `None` if the map could not be read before any
+    /// finding was handed on (read the file instead); if it fails later, the
+    /// file is reported failed, so that it is read again next time.
+    fn rebuild(&self, file_id: i64, abs: String, entry: &FileEntry, out: Batches<'_>) -> Option<FileReport> {
+        let (kind, parts) = self.kind_and_parts(file_id).ok()?;
+        let mut report = FileReport {
+            path: entry.rel.clone(),
+            abs: Some(entry.abs.clone()),
+            size: entry.size,
+            modified: entry.modified,
+            kind: KIND_NAMES.iter().find(|n| **n == kind).copied().unwrap_or("other"),
+            status: Status::Scanned,
+            counts: Counts::default(),
+            parts,
+            warnings: Vec::new(),
+        };
+        self.shared.reused.lock().expect("reuse lock").insert(abs.clone());
+        let mut shared = Interner::default();
+        let mut after = 0;
+        loop {
+            let page = match self.findings_page(file_id, after, &mut shared) {
+                Ok(page) => page,
+                Err(e) => {
+                    self.shared.reused.lock().expect("reuse lock").remove(&abs);
+                    if report.counts.total() == 0 {
+                        return None;
+                    }
+                    report.status = Status::Failed(format!(
+                        "its findings could not all be read back from the data map ({e}): it will be read again next time"
+                    ));
+                    return Some(report);
+                }
+            };
+            let Some(&(last, _)) = page.last() else { return Some(report) };
+            after = last;
+            let full = page.len() >= BATCH;
+            let batch: Vec<Finding> = page.into_iter().map(|(_, f)| f).collect();
+            batch.iter().for_each(|f| report.counts.add(f.category));
+            out(batch);
+            if !full {
+                return Some(report);
+            }
+        }
+    }
+
+    /// A recorded file's kind and the parts that were not scanned.
+    fn kind_and_parts(&self, file_id: i64) -> rusqlite::Result<(String, Vec<(String, Status)>)> {
         let conn = self.reader.lock().expect("reader lock");
         let kind: String = conn.query_row("SELECT kind FROM files WHERE id = ?1", [file_id], |r| r.get(0))?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT path, location, category, value, masked, hash, confidence, rule FROM findings WHERE file_id = ?1 ORDER BY id",
-        )?;
-        let findings = stmt
-            .query_map([file_id], |r| {
-                let category: String = r.get(2)?;
-                let masked: String = r.get(4)?;
-                Ok(Finding {
-                    path: r.get(0)?,
-                    location: r.get(1)?,
-                    category: Category::parse(&category).unwrap_or(Category::Name),
-                    value: r.get::<_, Option<String>>(3)?.unwrap_or_else(|| masked.clone()),
-                    masked,
-                    hash: r.get(5)?,
-                    confidence: r.get::<_, f64>(6)? as f32,
-                    rule: r.get(7)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut stmt = conn.prepare_cached("SELECT path, status, reason FROM parts WHERE file_id = ?1")?;
         let parts = stmt
             .query_map([file_id], |r| {
@@ -141,17 +173,57 @@ impl Reuse {
                 Ok((r.get(0)?, if status == "failed" { Status::Failed(reason) } else { Status::Skipped(reason) }))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(FileReport {
-            path: entry.rel.clone(),
-            abs: Some(entry.abs.clone()),
-            size: entry.size,
-            modified: entry.modified,
-            kind: KIND_NAMES.iter().find(|n| **n == kind).copied().unwrap_or("other"),
-            status: Status::Scanned,
-            findings,
-            parts,
-            warnings: Vec::new(),
-        })
+        Ok((kind, parts))
+    }
+
+    /// Up to [`BATCH`] recorded findings of a file with row ids after
+    /// `after`, in order, with their ids. The reader is locked for one page
+    /// only, so other files can be rebuilt meanwhile.
+    fn findings_page(&self, file_id: i64, after: i64, shared: &mut Interner) -> rusqlite::Result<Vec<(i64, Finding)>> {
+        let conn = self.reader.lock().expect("reader lock");
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, path, location, category, value, masked, hash, confidence, rule FROM findings
+             WHERE file_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        )?;
+        stmt.query_map(params![file_id, after, BATCH as i64], |r| {
+            let category: String = r.get(3)?;
+            let value: Option<String> = r.get(4)?;
+            let hash: String = r.get(6)?;
+            let hash = Hash::from_hex(&hash).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, "not a keyed hash".into())
+            })?;
+            let finding = Finding {
+                path: shared.get(&r.get::<_, String>(1)?),
+                location: r.get(2)?,
+                category: Category::parse(&category).unwrap_or(Category::Name),
+                masked_only: value.is_none(),
+                value: match value {
+                    Some(v) => v,
+                    None => r.get(5)?,
+                },
+                hash,
+                confidence: r.get::<_, f64>(7)? as f32,
+                rule: shared.get(&r.get::<_, String>(8)?),
+            };
+            Ok((r.get(0)?, finding))
+        })?
+        .collect()
+    }
+}
+
+/// One shared copy of each distinct string (paths and rule ids of findings
+/// rebuilt from the map).
+#[derive(Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
     }
 }
 
@@ -173,12 +245,22 @@ pub struct MapSink {
     settings: String,
     roots: Vec<Root>,
     shared: Arc<Shared>,
+    /// Files whose findings are being recorded (absolute path to row id):
+    /// their rows say `reading` until their report comes.
+    open: HashMap<String, i64>,
+    /// Files and findings recorded in the open transaction.
     in_batch: usize,
+    in_batch_findings: usize,
     batch_started: Instant,
     batch_files: usize,
+    batch_findings: usize,
     pub counts: RunCounts,
+    /// Findings recorded in this run (for the test hook).
+    recorded: u64,
     /// Test hook: abort the process after this many files (simulates a kill).
     abort_after: Option<u64>,
+    /// Test hook: abort the process after recording this many findings.
+    abort_after_findings: Option<u64>,
 }
 
 impl MapSink {
@@ -239,11 +321,16 @@ impl MapSink {
             settings: settings.to_string(),
             roots,
             shared,
+            open: HashMap::new(),
             in_batch: 0,
+            in_batch_findings: 0,
             batch_started: Instant::now(),
             batch_files: env_num("PIISWEEP_TEST_MAP_BATCH").map_or(BATCH_FILES, |n| n.max(1) as usize),
+            batch_findings: env_num("PIISWEEP_TEST_MAP_BATCH_FINDINGS").map_or(BATCH_FINDINGS, |n| n.max(1) as usize),
             counts: RunCounts::default(),
+            recorded: 0,
             abort_after: env_num("PIISWEEP_TEST_ABORT_AFTER"),
+            abort_after_findings: env_num("PIISWEEP_TEST_ABORT_AFTER_FINDINGS"),
         };
         sink.conn.execute_batch("BEGIN")?;
         Ok((sink, reuse))
@@ -256,61 +343,104 @@ impl MapSink {
     fn commit(&mut self) -> rusqlite::Result<()> {
         self.conn.execute_batch("COMMIT; BEGIN")?;
         self.in_batch = 0;
+        self.in_batch_findings = 0;
         self.batch_started = Instant::now();
         Ok(())
     }
 
-    /// Record one file: its row, and (if it was read) its findings and parts.
-    fn record(&mut self, r: &FileReport) -> rusqlite::Result<()> {
-        let Some((root, abs)) = r.abs.as_deref().and_then(|a| locate(&self.roots, a, &r.path)) else {
-            return Ok(());
-        };
-        let reused = self.shared.reused.lock().expect("reuse lock").remove(&abs);
-        if reused {
-            self.counts.reused += 1;
-            self.counts.findings += r.findings.len() as u64;
-            self.conn
-                .prepare_cached("UPDATE files SET seen_in_run = ?1, path = ?2, root = ?3 WHERE abs = ?4")?
-                .execute(params![self.run, r.path, root, abs])?;
-            return Ok(());
-        }
-        self.counts.read += 1;
-        self.counts.findings += r.findings.len() as u64;
-        let content = self.shared.content.lock().expect("content lock").remove(&abs);
-        let (status, reason) = match &r.status {
-            Status::Scanned => ("scanned", None),
-            Status::Skipped(why) => ("skipped", Some(why.as_str())),
-            Status::Failed(why) => ("failed", Some(why.as_str())),
-        };
+    /// Start recording a file that is being read: its row says `reading`
+    /// (never reused: read again if this run stops before its report) and
+    /// what an earlier run recorded about it is dropped. Returns its row id.
+    fn begin(
+        &mut self,
+        root: &str,
+        abs: &str,
+        path: &str,
+        size: u64,
+        modified: Option<SystemTime>,
+    ) -> rusqlite::Result<i64> {
         let id: i64 = self
             .conn
             .prepare_cached(
                 "INSERT INTO files(root, abs, path, size, modified, kind, content_hash, status, reason, findings, settings, seen_in_run, scanned_in_run)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
+                 VALUES (?1, ?2, ?3, ?4, ?5, '', NULL, 'reading', NULL, 0, ?6, ?7, ?7)
                  ON CONFLICT(abs) DO UPDATE SET root = excluded.root, path = excluded.path, size = excluded.size,
                    modified = excluded.modified, kind = excluded.kind, content_hash = excluded.content_hash,
                    status = excluded.status, reason = excluded.reason, findings = excluded.findings,
                    settings = excluded.settings, seen_in_run = excluded.seen_in_run, scanned_in_run = excluded.scanned_in_run
                  RETURNING id",
             )?
-            .query_row(
-                params![
-                    root,
-                    abs,
-                    r.path,
-                    r.size as i64,
-                    time_ns(r.modified),
-                    r.kind,
-                    content,
-                    status,
-                    reason,
-                    r.findings.len() as i64,
-                    self.settings,
-                    self.run
-                ],
-                |row| row.get(0),
-            )?;
+            .query_row(params![root, abs, path, size as i64, time_ns(modified), self.settings, self.run], |row| {
+                row.get(0)
+            })?;
         clear_file(&self.conn, id)?;
+        Ok(id)
+    }
+
+    /// Record a batch of findings of a file being read (nothing for a file
+    /// whose findings come from the map).
+    fn record_findings(&mut self, entry: &FileEntry, batch: &[Finding]) -> rusqlite::Result<()> {
+        let Some((root, abs)) = locate(&self.roots, &entry.abs, &entry.rel) else {
+            return Ok(());
+        };
+        if self.shared.reused.lock().expect("reuse lock").contains(&abs) {
+            return Ok(());
+        }
+        let id = match self.open.get(&abs) {
+            Some(&id) => id,
+            None => {
+                let id = self.begin(&root, &abs, &entry.rel, entry.size, entry.modified)?;
+                self.open.insert(abs, id);
+                id
+            }
+        };
+        for f in batch {
+            self.insert_finding(id, f)?;
+            self.recorded += 1;
+            self.in_batch_findings += 1;
+            if self.in_batch_findings >= self.batch_findings {
+                self.commit()?;
+            }
+            self.test_abort(self.abort_after_findings, self.recorded, "PIISWEEP_TEST_ABORT_AFTER_FINDINGS");
+        }
+        if self.batch_started.elapsed() >= BATCH_TIME {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Record that a file is finished: its row (with the status, kind and
+    /// number of findings) and the parts not scanned. Its findings came before.
+    fn record(&mut self, r: &FileReport) -> rusqlite::Result<()> {
+        let Some((root, abs)) = r.abs.as_deref().and_then(|a| locate(&self.roots, a, &r.path)) else {
+            return Ok(());
+        };
+        let found = r.counts.total();
+        self.counts.findings += found;
+        let reused = self.shared.reused.lock().expect("reuse lock").remove(&abs);
+        if reused {
+            self.counts.reused += 1;
+            self.conn
+                .prepare_cached("UPDATE files SET seen_in_run = ?1, path = ?2, root = ?3 WHERE abs = ?4")?
+                .execute(params![self.run, r.path, root, abs])?;
+            return Ok(());
+        }
+        self.counts.read += 1;
+        let id = match self.open.remove(&abs) {
+            Some(id) => id,
+            None => self.begin(&root, &abs, &r.path, r.size, r.modified)?,
+        };
+        let content = self.shared.content.lock().expect("content lock").remove(&abs);
+        let (status, reason) = match &r.status {
+            Status::Scanned => ("scanned", None),
+            Status::Skipped(why) => ("skipped", Some(why.as_str())),
+            Status::Failed(why) => ("failed", Some(why.as_str())),
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE files SET kind = ?2, content_hash = ?3, status = ?4, reason = ?5, findings = ?6 WHERE id = ?1",
+            )?
+            .execute(params![id, r.kind, content, status, reason, found as i64])?;
         for (path, st) in &r.parts {
             let (s, why) = match st {
                 Status::Failed(w) => ("failed", w),
@@ -321,10 +451,17 @@ impl MapSink {
                 .prepare_cached("INSERT INTO parts(file_id, path, status, reason) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![id, path, s, why])?;
         }
-        for f in &r.findings {
-            self.insert_finding(id, f)?;
-        }
         Ok(())
+    }
+
+    /// Test hook: stop the process (as a kill would) once `done` reaches `after`.
+    fn test_abort(&self, after: Option<u64>, done: u64, name: &str) {
+        if let Some(n) = after
+            && done >= n
+        {
+            eprintln!("{name}: stopping the process after {n}, as asked");
+            std::process::exit(86);
+        }
     }
 
     fn insert_finding(&self, file_id: i64, f: &Finding) -> rusqlite::Result<()> {
@@ -338,8 +475,8 @@ impl MapSink {
                 f.path,
                 f.location,
                 f.category.as_str(),
-                f.hash,
-                f.masked,
+                f.hash.hex().as_str(),
+                f.masked(),
                 self.reveal.then_some(f.value.as_str()),
                 f.rule,
                 f.confidence as f64
@@ -406,22 +543,95 @@ fn io(e: rusqlite::Error) -> std::io::Error {
 }
 
 impl Sink for MapSink {
+    fn findings(&mut self, file: &FileEntry, batch: &[Finding]) -> std::io::Result<()> {
+        self.record_findings(file, batch).map_err(io)
+    }
+
     fn file(&mut self, report: &FileReport) -> std::io::Result<()> {
         self.record(report).map_err(io)?;
         self.in_batch += 1;
         if self.in_batch >= self.batch_files || self.batch_started.elapsed() >= BATCH_TIME {
             self.commit().map_err(io)?;
         }
-        if let Some(n) = self.abort_after
-            && self.counts.read + self.counts.reused >= n
-        {
-            eprintln!("PIISWEEP_TEST_ABORT_AFTER: stopping the process after {n} files, as asked");
-            std::process::exit(86);
-        }
+        self.test_abort(self.abort_after, self.counts.read + self.counts.reused, "PIISWEEP_TEST_ABORT_AFTER");
         Ok(())
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
         self.complete().map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Finding `i` of a file: a phone number on line `i`.
+    fn finding(path: &Arc<str>, rule: &Arc<str>, key: &Key, i: usize) -> Finding {
+        let value = format!("07700 9{i:05}");
+        Finding {
+            path: path.clone(),
+            location: format!("line {i}"),
+            category: Category::Phone,
+            hash: key.hash_bytes(&Category::Phone.normalise(&value)),
+            value,
+            masked_only: false,
+            confidence: 0.9,
+            rule: rule.clone(),
+        }
+    }
+
+    fn report(entry: &FileEntry, counts: Counts) -> FileReport {
+        FileReport {
+            path: entry.rel.clone(),
+            abs: Some(entry.abs.clone()),
+            size: entry.size,
+            modified: entry.modified,
+            kind: "text",
+            status: Status::Scanned,
+            counts,
+            parts: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_unchanged_file_is_handed_back_from_the_map_a_page_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("drive");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("a.txt"), "numbers").unwrap();
+        let md = std::fs::metadata(root.join("a.txt")).unwrap();
+        let entry =
+            FileEntry { abs: root.join("a.txt"), rel: "a.txt".into(), size: md.len(), modified: md.modified().ok() };
+        let map = Map::create_or_open(&dir.path().join("m.db")).unwrap();
+        let key = Key::from_bytes([3; 32]);
+        let (path, rule): (Arc<str>, Arc<str>) = ("a.txt".into(), "uk_mobile".into());
+        let all: Vec<Finding> = (0..2 * BATCH + 5).map(|i| finding(&path, &rule, &key, i)).collect();
+        let mut counts = Counts::default();
+        all.iter().for_each(|f| counts.add(f.category));
+
+        let (mut sink, _) = MapSink::start(&map, &key, std::slice::from_ref(&root), "s", false).unwrap();
+        for batch in all.chunks(700) {
+            sink.findings(&entry, batch).unwrap();
+        }
+        sink.file(&report(&entry, counts)).unwrap();
+        sink.finish().unwrap();
+
+        let (_sink, reuse) = MapSink::start(&map, &key, &[root], "s", false).unwrap();
+        let mut batches: Vec<Vec<Finding>> = Vec::new();
+        let rebuilt = reuse.check(&entry, &mut |b| batches.push(b)).expect("an unchanged file is reused");
+        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), [BATCH, BATCH, 5]);
+        assert_eq!(rebuilt.counts, counts);
+        let back = batches.concat();
+        for (a, b) in all.iter().zip(&back) {
+            assert_eq!(
+                (&a.path, &a.location, a.category, a.hash, &a.rule),
+                (&b.path, &b.location, b.category, b.hash, &b.rule)
+            );
+            assert!(b.masked_only, "the map was written without --reveal");
+            assert_eq!(b.masked(), a.masked());
+        }
+        assert!(Arc::ptr_eq(&back[0].path, &back[back.len() - 1].path), "one shared path");
     }
 }

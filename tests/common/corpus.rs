@@ -11,7 +11,7 @@ use piisweep::extract::Limits;
 use piisweep::finding::Finding;
 use piisweep::keys::Key;
 use piisweep::scan::{self, FileReport, ScanOptions, Sink, Summary};
-use piisweep::walk::WalkOptions;
+use piisweep::walk::{FileEntry, WalkOptions};
 
 pub struct Scanned {
     pub dir: tempfile::TempDir,
@@ -30,8 +30,12 @@ impl Scanned {
 struct All(Vec<Finding>);
 
 impl Sink for All {
-    fn file(&mut self, report: &FileReport) -> std::io::Result<()> {
-        self.0.extend(report.findings.iter().cloned());
+    fn findings(&mut self, _file: &FileEntry, batch: &[Finding]) -> std::io::Result<()> {
+        self.0.extend(batch.iter().cloned());
+        Ok(())
+    }
+
+    fn file(&mut self, _report: &FileReport) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -66,5 +70,5 @@ pub fn label_keys<'a>(labels: impl Iterator<Item = &'a Label>) -> BTreeSet<Key3>
 }
 
 pub fn finding_keys<'a>(findings: impl Iterator<Item = &'a Finding>) -> BTreeSet<Key3> {
-    findings.map(|f| (f.path.clone(), f.category, f.category.normalise(&f.value))).collect()
+    findings.map(|f| (f.path.to_string(), f.category, f.category.normalise(&f.value))).collect()
 }
