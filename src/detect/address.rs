@@ -37,7 +37,8 @@ impl AddressDetector {
         let window = rule.spec.context_window;
         let text = scan.seg.text;
         let mut streets = Vec::new();
-        self.street.each_match(text, scan.anchors, &mut None, |s, e| streets.push((s, e)));
+        // The pattern starts `\b[0-9]`: a match starts where a run of digits does.
+        self.street.each_match_at_runs(text, scan.anchors, &mut None, |s, e| streets.push((s, e)));
         let mut found = Vec::new();
         for (start, end) in streets {
             let postcode_near = hits.iter().any(|h| {

@@ -149,14 +149,14 @@ impl Terms {
     }
 }
 
-/// All the context terms of all rules in one automaton, so that a segment's
-/// term occurrences are found in one pass and shared by every candidate in it.
+/// All the context terms of all rules, so that a segment's term occurrences
+/// are found in one pass over its words and shared by every candidate in it.
 #[derive(Debug)]
 pub struct Dictionary {
-    /// The distinct first words of all terms, ASCII case-insensitive.
-    first_words: aho_corasick::AhoCorasick,
-    /// For each first word: the terms that start with it.
-    by_first: Vec<Vec<u32>>,
+    /// Which words may be first or last words of a term: most words of a
+    /// text are passed over on this alone, without hashing.
+    first_filter: WordFilter,
+    last_filter: WordFilter,
     /// Each distinct term as lower-case words.
     terms: Vec<Vec<String>>,
     /// Terms by their first and by their last word, for lookups at one place.
@@ -194,8 +194,6 @@ impl Dictionary {
     /// The dictionary of all `sets`, and each set's term ids, in order.
     pub fn new(sets: &[&Terms]) -> (Dictionary, Vec<TermSet>) {
         let mut terms: Vec<Vec<String>> = Vec::new();
-        let mut firsts: Vec<String> = Vec::new();
-        let mut by_first: Vec<Vec<u32>> = Vec::new();
         let mut ids = Vec::new();
         for set in sets {
             let mut ts = TermSet::default();
@@ -204,33 +202,26 @@ impl Dictionary {
                     Some(i) => i as u32,
                     None => {
                         terms.push(t.clone());
-                        let id = (terms.len() - 1) as u32;
-                        match firsts.iter().position(|f| *f == t[0]) {
-                            Some(f) => by_first[f].push(id),
-                            None => {
-                                firsts.push(t[0].clone());
-                                by_first.push(vec![id]);
-                            }
-                        }
-                        id
+                        (terms.len() - 1) as u32
                     }
                 };
                 ts.insert(id);
             }
             ids.push(ts);
         }
-        let first_words = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&firsts)
-            .expect("a few hundred short words build");
+        let mut first_filter = WordFilter::default();
+        let mut last_filter = WordFilter::default();
+        for t in &terms {
+            first_filter.insert(&t[0]);
+            last_filter.insert(&t[t.len() - 1]);
+        }
         let mut first_map: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut last_map: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (id, t) in terms.iter().enumerate() {
             first_map.entry(t[0].clone()).or_default().push(id as u32);
             last_map.entry(t[t.len() - 1].clone()).or_default().push(id as u32);
         }
-        (Dictionary { first_words, by_first, terms, first_map, last_map }, ids)
+        (Dictionary { first_filter, last_filter, terms, first_map, last_map }, ids)
     }
 
     /// Does a term of `set` end exactly at `end` of `text`, starting at or
@@ -242,6 +233,9 @@ impl Dictionary {
         let mut back = word_slices(&text[..end]);
         let Some((s, w)) = back.next_back() else { return false };
         if s + w.len() != end {
+            return false;
+        }
+        if !self.last_filter.may_hold(w) {
             return false;
         }
         let Some(ids) = lookup(&self.last_map, w) else { return false };
@@ -266,6 +260,9 @@ impl Dictionary {
         }
         let mut fwd = word_slices(&text[start..to]);
         let Some((0, w)) = fwd.next() else { return false };
+        if !self.first_filter.may_hold(w) {
+            return false;
+        }
         let Some(ids) = lookup(&self.first_map, w) else { return false };
         ids.iter().filter(|&&id| set.has(id)).any(|&id| {
             let t = &self.terms[id as usize];
@@ -282,43 +279,113 @@ impl Dictionary {
     }
 
     /// Every occurrence of every term in `text`, in order of start, into `out`.
-    ///
-    /// Term words are letters or digits, so a first word found where no word
-    /// starts or ends ("dob" in "adobe") is not one; and the longest first
-    /// word at a place is the only one that can end where the word ends.
     pub fn occurrences(&self, text: &str, out: &mut Vec<Occurrence>) {
         out.clear();
         if self.terms.is_empty() {
             return;
         }
-        for m in self.first_words.find_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            if !boundary(text, s) || !boundary(text, e) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() && !b.is_ascii_alphanumeric() {
+                i += 1;
                 continue;
             }
-            for &id in &self.by_first[m.pattern().as_usize()] {
-                let rest = &self.terms[id as usize][1..];
-                if rest.is_empty() {
-                    out.push(Occurrence { start: s, end: e, term: id });
-                    continue;
-                }
-                let mut end = e;
-                let mut ok = true;
-                let mut next = word_slices(&text[e..]);
-                for term_word in rest {
-                    match next.next() {
-                        Some((off, w)) if word_eq(w, term_word) => end = e + off + w.len(),
-                        _ => {
-                            ok = false;
-                            break;
-                        }
+            // A word: ASCII letters or digits, or the general case.
+            let start = i;
+            let ascii_end = if b.is_ascii_digit() {
+                start + bytes[start..].iter().take_while(|c| c.is_ascii_digit()).count()
+            } else {
+                start + bytes[start..].iter().take_while(|c| c.is_ascii_alphabetic()).count()
+            };
+            let end = if ascii_end > start && bytes.get(ascii_end).is_none_or(|c| c.is_ascii()) {
+                ascii_end
+            } else {
+                match word_slices(&text[start..]).next() {
+                    Some((0, w)) => start + w.len(),
+                    // Not a word character after all (a non-ASCII symbol).
+                    _ => {
+                        i = start + text[start..].chars().next().map_or(1, char::len_utf8);
+                        continue;
                     }
                 }
-                if ok {
-                    out.push(Occurrence { start: s, end, term: id });
+            };
+            i = end;
+            if !self.first_filter.may_hold(&text[start..end]) {
+                continue;
+            }
+            let Some(ids) = lookup(&self.first_map, &text[start..end]) else { continue };
+            for &id in ids {
+                if let Some(term_end) = self.rest_matches(text, id, end) {
+                    out.push(Occurrence { start, end: term_end, term: id });
                 }
             }
         }
+    }
+
+    /// Where term `id` ends, if its words after the first follow `after`.
+    fn rest_matches(&self, text: &str, id: u32, after: usize) -> Option<usize> {
+        let mut end = after;
+        let mut next = word_slices(&text[after..]);
+        for term_word in &self.terms[id as usize][1..] {
+            match next.next() {
+                Some((off, w)) if word_eq(w, term_word) => end = after + off + w.len(),
+                _ => return None,
+            }
+        }
+        Some(end)
+    }
+}
+
+/// A Bloom-style filter of words, case-insensitive: `may_hold` is false
+/// for almost every word not inserted, and true for every word inserted.
+#[derive(Debug, Clone)]
+struct WordFilter {
+    bits: [u64; 64],
+    /// Some inserted word is not ASCII: non-ASCII words always pass.
+    non_ascii: bool,
+}
+
+impl Default for WordFilter {
+    fn default() -> WordFilter {
+        WordFilter { bits: [0; 64], non_ascii: false }
+    }
+}
+
+impl WordFilter {
+    /// A hash of an ASCII word's length, first two and last bytes, ignoring case.
+    fn key(word: &[u8]) -> usize {
+        let low = |i: usize| u32::from(word[i] | 0x20);
+        let n = word.len();
+        let h = (n as u32).wrapping_mul(0x9E37_79B9)
+            ^ low(0).wrapping_mul(0x85EB_CA6B)
+            ^ low(1.min(n - 1)).wrapping_mul(0xC2B2_AE35)
+            ^ low(n - 1).wrapping_mul(0x27D4_EB2F);
+        (h >> 20) as usize & 4095
+    }
+
+    fn insert(&mut self, lower: &str) {
+        if lower.is_empty() {
+            return;
+        }
+        if !lower.is_ascii() {
+            self.non_ascii = true;
+            return;
+        }
+        let k = WordFilter::key(lower.as_bytes());
+        self.bits[k / 64] |= 1 << (k % 64);
+    }
+
+    fn may_hold(&self, word: &str) -> bool {
+        if word.is_empty() {
+            return false;
+        }
+        if !word.is_ascii() {
+            return self.non_ascii;
+        }
+        let k = WordFilter::key(word.as_bytes());
+        self.bits[k / 64] & (1 << (k % 64)) != 0
     }
 }
 

@@ -280,9 +280,15 @@ fn resolve_overlaps(hits: &mut Vec<Hit>) {
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
+    // Kept hits do not overlap, so by start they also ascend by end: a new
+    // hit overlaps one only if the last kept hit starting before its end
+    // reaches past its start.
+    let mut taken: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
     let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
     for h in hits.drain(..) {
-        if !kept.iter().any(|k| h.start < k.end && k.start < h.end) {
+        let overlaps = taken.range(..h.end).next_back().is_some_and(|(_, &end)| end > h.start);
+        if !overlaps {
+            taken.insert(h.start, h.end);
             kept.push(h);
         }
     }

@@ -18,6 +18,9 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Input, Span};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+/// Reaches up to this many bytes are not narrowed by the bytes a match can hold.
+const SHORT_REACH: usize = 32;
+
 /// Which byte every match of a pattern contains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {
@@ -163,16 +166,77 @@ impl Pattern {
     /// match can hold.
     fn window(&self, bytes: &[u8], s: usize, e: usize, done: usize) -> (usize, usize) {
         let floor = s.saturating_sub(self.left).max(done.min(s));
-        let mut a = s;
-        while a > floor && self.class[bytes[a - 1] as usize] {
-            a -= 1;
-        }
         let ceil = e.saturating_add(self.right).min(bytes.len());
-        let mut b = e.max(done.min(ceil));
-        while b < ceil && self.class[bytes[b] as usize] {
-            b += 1;
-        }
+        // A short reach is taken whole: looking at its bytes costs more
+        // than searching them.
+        let a = if self.left <= SHORT_REACH {
+            floor
+        } else {
+            let mut a = s;
+            while a > floor && self.class[bytes[a - 1] as usize] {
+                a -= 1;
+            }
+            a
+        };
+        let b = if self.right <= SHORT_REACH {
+            ceil
+        } else {
+            let mut b = e.max(done.min(ceil));
+            while b < ceil && self.class[bytes[b] as usize] {
+                b += 1;
+            }
+            b
+        };
         (a, b)
+    }
+
+    /// Like [`Pattern::each_match`] for a pattern whose every match starts
+    /// where a run of its anchor bytes starts (`\b[0-9]...`, which the
+    /// caller promises): one anchored search at each run, which stops as soon
+    /// as the text cannot match, instead of a search through the reach after it.
+    pub fn each_match_at_runs(
+        &self,
+        text: &str,
+        anchors: &Anchors,
+        caps: &mut Option<Captures>,
+        found: impl FnMut(usize, usize),
+    ) {
+        let mut found = found;
+        let Some(anchor) = self.anchor else {
+            self.search(text, 0..text.len(), caps, &mut found);
+            return;
+        };
+        let mut pos = 0;
+        for &(s, _) in anchors.of(anchor) {
+            if s < pos {
+                continue;
+            }
+            let input = Input::new(text).range(s..).anchored(regex_automata::Anchored::Yes);
+            let Some(m) = self.regex.search(&input) else { continue };
+            self.report(&input, m, caps, &mut found);
+            pos = m.end();
+        }
+    }
+
+    /// Report match `m` of a search with `input`: its `v` group if it has one.
+    fn report(
+        &self,
+        input: &Input<'_>,
+        m: regex_automata::Match,
+        caps: &mut Option<Captures>,
+        found: &mut impl FnMut(usize, usize),
+    ) {
+        match self.value_group {
+            Some(g) => {
+                let caps = caps.get_or_insert_with(|| self.regex.create_captures());
+                let sub = input.clone().span(m.span()).anchored(regex_automata::Anchored::Yes);
+                self.regex.search_captures(&sub, caps);
+                if let Some(Span { start, end }) = caps.get_group(g) {
+                    found(start, end);
+                }
+            }
+            None => found(m.start(), m.end()),
+        }
     }
 
     /// Every match inside `range` of `text`.
@@ -185,17 +249,7 @@ impl Pattern {
     ) {
         let mut input = Input::new(text).range(range);
         while let Some(m) = self.regex.search(&input) {
-            match self.value_group {
-                Some(g) => {
-                    let caps = caps.get_or_insert_with(|| self.regex.create_captures());
-                    let sub = input.clone().span(m.span()).anchored(regex_automata::Anchored::Yes);
-                    self.regex.search_captures(&sub, caps);
-                    if let Some(Span { start, end }) = caps.get_group(g) {
-                        found(start, end);
-                    }
-                }
-                None => found(m.start(), m.end()),
-            }
+            self.report(&input, m, caps, found);
             // Patterns that can match nothing (none of ours) must still move on.
             let next = if m.is_empty() { m.end() + 1 } else { m.end() };
             if next > input.end() {
