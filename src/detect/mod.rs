@@ -73,16 +73,15 @@ impl Rule {
 
     /// Does the segment's header make this rule's context? Headers repeat
     /// for every cell of a column, so answers are cached per thread.
-    pub fn header_ok(&self, seg: &Segment<'_>) -> bool {
-        let Some(header) = seg.context else { return false };
+    pub fn header_ok(&self, scan: &SegmentScan<'_>) -> bool {
+        let Some(header) = scan.seg.context else { return false };
         if self.headers.is_empty() {
             return false;
         }
-        use std::hash::BuildHasher;
         thread_local! {
             static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<(usize, u64), bool>> = Default::default();
         }
-        let key = (self.uid, rustc_hash::FxBuildHasher.hash_one(header));
+        let key = (self.uid, scan.header_hash);
         if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).copied()) {
             return hit;
         }
@@ -100,7 +99,7 @@ impl Rule {
     /// Is there context for a candidate at `start..end`: the header, or a
     /// context word within the window?
     pub fn context_ok(&self, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> bool {
-        self.header_ok(scan.seg)
+        self.header_ok(scan)
             || (!self.context.is_empty()
                 && scan.near().near(
                     &self.context_ids,
@@ -120,6 +119,8 @@ pub struct SegmentScan<'s> {
     anchors: &'s Anchors,
     occurrences: &'s mut Vec<Occurrence>,
     found: bool,
+    /// Hash of the segment's header (0 without one), keying cached answers.
+    header_hash: u64,
 }
 
 impl SegmentScan<'_> {
@@ -138,6 +139,8 @@ impl SegmentScan<'_> {
 struct Scratch {
     anchors: Anchors,
     occurrences: Vec<Occurrence>,
+    names: names::Buffers,
+    kept: Vec<Hit>,
 }
 
 thread_local! {
@@ -202,9 +205,11 @@ impl Engine {
         hits.clear();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { anchors, occurrences } = &mut *scratch;
+            let Scratch { anchors, occurrences, names, kept } = &mut *scratch;
             anchors.find(seg.text.as_bytes());
-            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, found: false };
+            use std::hash::BuildHasher;
+            let header_hash = seg.context.map_or(0, |h| rustc_hash::FxBuildHasher.hash_one(h));
+            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, found: false, header_hash };
             let (has_digit, has_at) = (!scan.anchors.digits.is_empty(), !scan.anchors.ats.is_empty());
             for (index, rule) in self.rules.iter().enumerate() {
                 let Some(pattern) = &rule.pattern else { continue };
@@ -213,12 +218,12 @@ impl Engine {
                 }
                 self.run_pattern(index, rule, pattern, &mut scan, hits);
             }
-            self.names.detect(self, &mut scan, hits);
+            self.names.detect(self, &mut scan, names, hits);
             if let Some(address) = &self.address {
                 address.detect(self, &mut scan, hits);
             }
+            resolve_overlaps(hits, kept);
         });
-        resolve_overlaps(hits);
     }
 
     fn run_pattern(
@@ -269,7 +274,8 @@ fn digits_isolated(text: &str, start: usize, end: usize) -> bool {
 }
 
 /// Keep the best of overlapping hits: higher confidence first, then longer.
-fn resolve_overlaps(hits: &mut Vec<Hit>) {
+/// `kept` is a reusable buffer.
+fn resolve_overlaps(hits: &mut Vec<Hit>, kept: &mut Vec<Hit>) {
     if hits.len() < 2 {
         return;
     }
@@ -280,20 +286,28 @@ fn resolve_overlaps(hits: &mut Vec<Hit>) {
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
     });
-    // Kept hits do not overlap, so by start they also ascend by end: a new
-    // hit overlaps one only if the last kept hit starting before its end
-    // reaches past its start.
-    let mut taken: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
-    let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
-    for h in hits.drain(..) {
-        let overlaps = taken.range(..h.end).next_back().is_some_and(|(_, &end)| end > h.start);
-        if !overlaps {
-            taken.insert(h.start, h.end);
-            kept.push(h);
+    kept.clear();
+    if hits.len() <= 32 {
+        for h in hits.drain(..) {
+            if !kept.iter().any(|k| h.start < k.end && k.start < h.end) {
+                kept.push(h);
+            }
+        }
+    } else {
+        // Kept hits do not overlap, so by start they also ascend by end: a
+        // new hit overlaps one only if the last kept hit starting before its
+        // end reaches past its start.
+        let mut taken: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+        for h in hits.drain(..) {
+            let overlaps = taken.range(..h.end).next_back().is_some_and(|(_, &end)| end > h.start);
+            if !overlaps {
+                taken.insert(h.start, h.end);
+                kept.push(h);
+            }
         }
     }
     kept.sort_by_key(|h| (h.start, h.end));
-    *hits = kept;
+    std::mem::swap(hits, kept);
 }
 
 #[cfg(test)]

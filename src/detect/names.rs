@@ -39,50 +39,71 @@ impl NameRules {
         }
     }
 
-    pub fn detect(&self, engine: &Engine, scan: &mut SegmentScan<'_>, hits: &mut Vec<Hit>) {
+    pub fn detect(&self, engine: &Engine, scan: &mut SegmentScan<'_>, bufs: &mut Buffers, hits: &mut Vec<Hit>) {
         let seg = scan.seg;
-        let mut found = Finder { engine, text: seg.text, hits, tokens: Vec::new(), dict: scan.dict };
+        let mut found =
+            Finder { engine, text: seg.text, hits, tokens: std::mem::take(&mut bufs.tokens), dict: scan.dict };
+        found.tokens.clear();
+        let mut used = std::mem::take(&mut bufs.used);
+        found.detect_all(self, scan, &mut used);
+        bufs.tokens = found.tokens;
+        bufs.used = used;
+    }
+}
+
+/// Buffers the name rules reuse from segment to segment.
+#[derive(Debug, Default)]
+pub struct Buffers {
+    tokens: Vec<Token>,
+    used: Vec<bool>,
+}
+
+impl Finder<'_, '_> {
+    /// Every name rule in turn, each leaving the tokens it took as `used`.
+    fn detect_all(&mut self, rules: &NameRules, scan: &SegmentScan<'_>, used: &mut Vec<bool>) {
+        let (engine, seg) = (self.engine, scan.seg);
         // A mail address header: only its display names.
-        if let Some(i) = self.mail
-            && engine.rules[i].header_ok(seg)
+        if let Some(i) = rules.mail
+            && engine.rules[i].header_ok(scan)
         {
-            found.mail_header(i);
+            self.mail_header(i);
             return;
         }
         // A name column or field: the whole value, if it reads as a name;
         // otherwise the cell is read as running text below.
-        if let Some(i) = self.column
-            && engine.rules[i].header_ok(seg)
-            && found.column(i)
+        if let Some(i) = rules.column
+            && engine.rules[i].header_ok(scan)
+            && self.column(i)
         {
             return;
         }
         if !seg.text.chars().any(char::is_uppercase) {
             return;
         }
-        found.tokens = tokenize(seg.text, &engine.lists);
+        tokenize(seg.text, &engine.lists, &mut self.tokens);
         let upper_text = mostly_upper(seg.text);
-        let mut used = vec![false; found.tokens.len()];
-        if let Some(i) = self.title {
-            found.titled(i, upper_text, &mut used);
+        used.clear();
+        used.resize(self.tokens.len(), false);
+        if let Some(i) = rules.title {
+            self.titled(i, upper_text, used);
         }
         if upper_text {
             return;
         }
-        if let Some(i) = self.cue {
-            found.cued(i, &engine.rules[i].context_ids, false, &mut used);
+        if let Some(i) = rules.cue {
+            self.cued(i, &engine.rules[i].context_ids, false, used);
         }
-        if let Some(i) = self.signoff {
-            found.cued(i, &engine.rules[i].context_ids, true, &mut used);
+        if let Some(i) = rules.signoff {
+            self.cued(i, &engine.rules[i].context_ids, true, used);
         }
-        if let Some(i) = self.role {
-            found.before_role(i, &engine.rules[i].context_ids, &mut used);
+        if let Some(i) = rules.role {
+            self.before_role(i, &engine.rules[i].context_ids, used);
         }
-        if let Some(i) = self.full {
-            found.full(i, &mut used);
+        if let Some(i) = rules.full {
+            self.full(i, used);
         }
-        if let Some(i) = self.single {
-            found.single(i, &mut used);
+        if let Some(i) = rules.single {
+            self.single(i, used);
         }
     }
 }
@@ -129,9 +150,9 @@ fn mostly_upper(text: &str) -> bool {
 /// The capitalised words of `text` (and single capitals): the only words
 /// that can be part of a name in running text. Lower-case words are skipped
 /// without allocating, which keeps this fast on prose.
-fn tokenize(text: &str, lists: &super::Lists) -> Vec<Token> {
+fn tokenize(text: &str, lists: &super::Lists, tokens: &mut Vec<Token>) {
     let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
+    tokens.clear();
     let mut lower = String::new();
     let mut i = 0;
     while i < bytes.len() {
@@ -149,7 +170,6 @@ fn tokenize(text: &str, lists: &super::Lists) -> Vec<Token> {
         }
         i = end;
     }
-    tokens
 }
 
 fn utf8_len(b: u8) -> usize {
