@@ -2,7 +2,7 @@
 //! rules engine alone, no file reading). Run: `cargo bench --bench detect`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use piisweep::detect::Engine;
+use piisweep::detect::{Engine, Lists, RuleSet};
 use piisweep::extract::Segment;
 
 /// Case-note style prose with a little personal data, as charities write it.
@@ -72,5 +72,31 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// Each rule alone on record-like text, to see what a rule costs
+/// (`cargo bench --bench detect -- rule/`).
+fn per_rule(c: &mut Criterion) {
+    let text = records(1 << 20);
+    let bytes: usize = text.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("rule");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    for spec in RuleSet::builtin().rules {
+        let id = spec.id.clone();
+        let engine = Engine::new(RuleSet { rules: vec![spec], lists: Lists::builtin() });
+        group.bench_function(id, |b| {
+            let mut hits = Vec::new();
+            b.iter(|| {
+                let mut n = 0;
+                for t in &text {
+                    engine.detect_into(&Segment::lines("line", 1, t), &mut hits);
+                    n += hits.len();
+                }
+                n
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, per_rule);
 criterion_main!(benches);

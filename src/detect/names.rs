@@ -77,7 +77,7 @@ impl Finder<'_, '_> {
         {
             return;
         }
-        if !seg.text.chars().any(char::is_uppercase) {
+        if !has_upper(seg.text) {
             return;
         }
         tokenize(seg.text, &engine.lists, &mut self.tokens);
@@ -135,13 +135,25 @@ impl Token {
     }
 }
 
+/// Does `text` hold a capital letter? (ASCII text is checked byte by byte.)
+fn has_upper(text: &str) -> bool {
+    if text.is_ascii() { text.bytes().any(|b| b.is_ascii_uppercase()) } else { text.chars().any(char::is_uppercase) }
+}
+
 fn mostly_upper(text: &str) -> bool {
-    let (mut up, mut low) = (0, 0);
-    for c in text.chars() {
-        if c.is_uppercase() {
-            up += 1;
-        } else if c.is_lowercase() {
-            low += 1;
+    let (mut up, mut low) = (0usize, 0usize);
+    if text.is_ascii() {
+        for b in text.bytes() {
+            up += usize::from(b.is_ascii_uppercase());
+            low += usize::from(b.is_ascii_lowercase());
+        }
+    } else {
+        for c in text.chars() {
+            if c.is_uppercase() {
+                up += 1;
+            } else if c.is_lowercase() {
+                low += 1;
+            }
         }
     }
     up >= 4 && up > low * 4
@@ -163,12 +175,35 @@ fn tokenize(text: &str, lists: &super::Lists, tokens: &mut Vec<Token>) {
             i += if b < 0x80 { 1 } else { utf8_len(b) };
             continue;
         }
-        let end = word_end(text, i);
+        if b.is_ascii_lowercase() {
+            // Lower-case words are never tokens: skip them fast.
+            i = ascii_word_end(text, i);
+            continue;
+        }
+        let end = if b.is_ascii() { ascii_word_end(text, i) } else { word_end(text, i) };
         let first = text[i..].chars().next().unwrap_or(' ');
         if first.is_uppercase() {
             tokens.push(make_token(text, i, end, lists, &mut lower));
         }
         i = end;
+    }
+}
+
+/// The end of the word starting at `start`, as [`word_end`] finds it, but
+/// byte by byte while the text is ASCII.
+fn ascii_word_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        match (bytes.get(i), bytes.get(i + 1)) {
+            (Some(b'\'' | b'-'), Some(n)) if n.is_ascii_alphabetic() => i += 1,
+            (Some(b'\'' | b'-'), Some(n)) if *n >= 0x80 => return word_end(text, start),
+            (Some(&c), _) if c >= 0x80 => return word_end(text, start),
+            _ => return i,
+        }
     }
 }
 
@@ -225,9 +260,16 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists, lower:
             flags |= F::SUR;
         }
     }
-    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    let cap = word.chars().skip(1).any(char::is_lowercase);
-    let upper = letters >= 2 && !cap && word.chars().all(|c| !c.is_lowercase());
+    let (letters, cap, upper) = if word.is_ascii() {
+        let b = word.as_bytes();
+        let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+        let cap = b[1..].iter().any(u8::is_ascii_lowercase);
+        (letters, cap, letters >= 2 && !cap && !b[0].is_ascii_lowercase())
+    } else {
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        let cap = word.chars().skip(1).any(char::is_lowercase);
+        (letters, cap, letters >= 2 && !cap && word.chars().all(|c| !c.is_lowercase()))
+    };
     let initial = letters == 1;
     let bytes = text.as_bytes();
     let before = start.checked_sub(1).map(|i| bytes[i]);
@@ -705,4 +747,17 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     let start = words[0].0;
     let end = trimmed.trim_end_matches([',', ' ']).len();
     (start < end).then_some((offset + start, offset + end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_word_ends_agree_with_the_general_rule() {
+        for text in ["O'Brien-Smith x", "don't", "Zoë's", "O'Émile", "Smith-", "a-b-c", "x’y", "Jo'", "ab1", "-", ""]
+        {
+            assert_eq!(ascii_word_end(text, 0), word_end(text, 0), "{text}");
+        }
+    }
 }
