@@ -38,7 +38,7 @@ impl AddressDetector {
         let text = scan.seg.text;
         let mut streets = Vec::new();
         // The pattern starts `\b[0-9]`: a match starts where a run of digits does.
-        self.street.each_match_at_runs(text, scan.anchors, &mut None, |s, e| streets.push((s, e)));
+        self.street.each_match_at_runs(text, scan.anchors, |s, e| streets.push((s, e)));
         let mut found = Vec::new();
         for (start, end) in streets {
             let postcode_near = hits.iter().any(|h| {

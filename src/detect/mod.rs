@@ -236,7 +236,7 @@ impl Engine {
     ) {
         let text = scan.seg.text;
         let anchors = scan.anchors;
-        pattern.each_match(text, anchors, &mut None, |start, end| {
+        pattern.each_match(text, anchors, |start, end| {
             if !digits_isolated(text, start, end) {
                 return;
             }

@@ -13,7 +13,9 @@
 //! search per window instead of one pass over all of the text per rule.
 //! Prose with a few numbers is thus searched over a few percent of its bytes.
 
-use regex_automata::meta::Regex;
+use std::cell::RefCell;
+
+use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Input, Span};
 use regex_syntax::hir::{Class, Hir, HirKind};
@@ -54,6 +56,20 @@ pub struct Pattern {
     class: [bool; 256],
     /// The fewest anchor bytes a match holds: a window with fewer is not searched.
     min_anchors: usize,
+    /// Unique for the life of the process: keys this pattern's per-thread [`Scratch`].
+    uid: usize,
+}
+
+/// A thread's state for searching with one pattern: the regex cache and
+/// capture slots. Kept per thread (not in the regex's shared pool, which
+/// every thread but the first reaches through a lock).
+struct Scratch {
+    cache: Cache,
+    caps: Captures,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<Option<Scratch>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Where the anchor bytes of a segment are: maximal runs of digits, and
@@ -112,7 +128,9 @@ impl Pattern {
             }
             None => (usize::MAX, usize::MAX),
         };
-        Ok(Pattern { regex, value_group, anchor, left, right, class, min_anchors })
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let uid = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Pattern { regex, value_group, anchor, left, right, class, min_anchors, uid })
     }
 
     /// Does the segment have what every match needs?
@@ -122,16 +140,14 @@ impl Pattern {
 
     /// Call `found(start, end)` for each match (its `v` group if it has one)
     /// in text order, as a search of the whole text would find them.
-    pub fn each_match(
-        &self,
-        text: &str,
-        anchors: &Anchors,
-        caps: &mut Option<Captures>,
-        found: impl FnMut(usize, usize),
-    ) {
+    pub fn each_match(&self, text: &str, anchors: &Anchors, found: impl FnMut(usize, usize)) {
+        self.with_scratch(|scratch| self.each_match_in(text, anchors, scratch, found));
+    }
+
+    fn each_match_in(&self, text: &str, anchors: &Anchors, scratch: &mut Scratch, found: impl FnMut(usize, usize)) {
         let mut found = found;
         let Some(anchor) = self.anchor else {
-            self.search(text, 0..text.len(), caps, &mut found);
+            self.search(text, 0..text.len(), scratch, &mut found);
             return;
         };
         let bytes = text.as_bytes();
@@ -145,7 +161,7 @@ impl Pattern {
                 Some((a, b, n)) if ws <= b => Some((a, we.max(b), n + e - s)),
                 Some((a, b, n)) => {
                     if n >= self.min_anchors {
-                        self.search(text, a..b, caps, &mut found);
+                        self.search(text, a..b, scratch, &mut found);
                     }
                     Some((ws, we, e - s))
                 }
@@ -155,7 +171,7 @@ impl Pattern {
         if let Some((a, b, n)) = window
             && n >= self.min_anchors
         {
-            self.search(text, a..b, caps, &mut found);
+            self.search(text, a..b, scratch, &mut found);
         }
     }
 
@@ -194,28 +210,40 @@ impl Pattern {
     /// where a run of its anchor bytes starts (`\b[0-9]...`, which the
     /// caller promises): one anchored search at each run, which stops as soon
     /// as the text cannot match, instead of a search through the reach after it.
-    pub fn each_match_at_runs(
-        &self,
-        text: &str,
-        anchors: &Anchors,
-        caps: &mut Option<Captures>,
-        found: impl FnMut(usize, usize),
-    ) {
+    pub fn each_match_at_runs(&self, text: &str, anchors: &Anchors, found: impl FnMut(usize, usize)) {
         let mut found = found;
-        let Some(anchor) = self.anchor else {
-            self.search(text, 0..text.len(), caps, &mut found);
-            return;
-        };
-        let mut pos = 0;
-        for &(s, _) in anchors.of(anchor) {
-            if s < pos {
-                continue;
+        self.with_scratch(|scratch| {
+            let Some(anchor) = self.anchor else {
+                self.search(text, 0..text.len(), scratch, &mut found);
+                return;
+            };
+            let mut pos = 0;
+            for &(s, _) in anchors.of(anchor) {
+                if s < pos {
+                    continue;
+                }
+                let input = Input::new(text).range(s..).anchored(regex_automata::Anchored::Yes);
+                let Some(m) = self.regex.search_with(&mut scratch.cache, &input) else { continue };
+                self.report(&input, m, scratch, &mut found);
+                pos = m.end();
             }
-            let input = Input::new(text).range(s..).anchored(regex_automata::Anchored::Yes);
-            let Some(m) = self.regex.search(&input) else { continue };
-            self.report(&input, m, caps, &mut found);
-            pos = m.end();
-        }
+        })
+    }
+
+    /// Run `f` with this thread's scratch for this pattern.
+    fn with_scratch<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
+        let taken = SCRATCH.with(|all| all.borrow_mut().get_mut(self.uid).and_then(Option::take));
+        let mut scratch =
+            taken.unwrap_or_else(|| Scratch { cache: self.regex.create_cache(), caps: self.regex.create_captures() });
+        let result = f(&mut scratch);
+        SCRATCH.with(|all| {
+            let mut all = all.borrow_mut();
+            if all.len() <= self.uid {
+                all.resize_with(self.uid + 1, || None);
+            }
+            all[self.uid] = Some(scratch);
+        });
+        result
     }
 
     /// Report match `m` of a search with `input`: its `v` group if it has one.
@@ -223,15 +251,14 @@ impl Pattern {
         &self,
         input: &Input<'_>,
         m: regex_automata::Match,
-        caps: &mut Option<Captures>,
+        scratch: &mut Scratch,
         found: &mut impl FnMut(usize, usize),
     ) {
         match self.value_group {
             Some(g) => {
-                let caps = caps.get_or_insert_with(|| self.regex.create_captures());
                 let sub = input.clone().span(m.span()).anchored(regex_automata::Anchored::Yes);
-                self.regex.search_captures(&sub, caps);
-                if let Some(Span { start, end }) = caps.get_group(g) {
+                self.regex.search_captures_with(&mut scratch.cache, &sub, &mut scratch.caps);
+                if let Some(Span { start, end }) = scratch.caps.get_group(g) {
                     found(start, end);
                 }
             }
@@ -244,12 +271,12 @@ impl Pattern {
         &self,
         text: &str,
         range: std::ops::Range<usize>,
-        caps: &mut Option<Captures>,
+        scratch: &mut Scratch,
         found: &mut impl FnMut(usize, usize),
     ) {
         let mut input = Input::new(text).range(range);
-        while let Some(m) = self.regex.search(&input) {
-            self.report(&input, m, caps, found);
+        while let Some(m) = self.regex.search_with(&mut scratch.cache, &input) {
+            self.report(&input, m, scratch, found);
             // Patterns that can match nothing (none of ours) must still move on.
             let next = if m.is_empty() { m.end() + 1 } else { m.end() };
             if next > input.end() {
@@ -420,7 +447,7 @@ mod tests {
         let mut anchors = Anchors::default();
         anchors.find(text.as_bytes());
         let mut out = Vec::new();
-        pattern.each_match(text, &anchors, &mut None, |s, e| out.push((s, e)));
+        pattern.each_match(text, &anchors, |s, e| out.push((s, e)));
         out
     }
 
