@@ -33,8 +33,9 @@ const CHANNEL: usize = 32;
 
 /// What a worker sends the writer thread.
 enum Message {
-    /// Findings of the file at this index in the walk, in the order found.
-    Findings(usize, Vec<Finding>),
+    /// Findings of the file at this index in the walk, in the order found,
+    /// with what each sink's [`Sink::prepare`] made of them.
+    Findings(usize, Vec<Finding>, Vec<Option<Vec<u8>>>),
     /// A file is finished: all its batches were sent before.
     File(Box<FileReport>),
 }
@@ -109,7 +110,21 @@ pub trait Sink {
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+    /// Work to do on the worker threads for each batch before it reaches
+    /// this sink (such as rendering JSON lines), so that the one thread
+    /// feeding the sinks does not hold the workers back. Its result is handed
+    /// to [`Sink::prepared`] instead of calling [`Sink::findings`].
+    fn prepare(&self) -> Option<Prepare> {
+        None
+    }
+    /// A batch with what [`Sink::prepare`] made of it.
+    fn prepared(&mut self, file: &FileEntry, batch: &[Finding], _bytes: Vec<u8>) -> std::io::Result<()> {
+        self.findings(file, batch)
+    }
 }
+
+/// Per-batch work a sink hands to the worker threads: see [`Sink::prepare`].
+pub type Prepare = std::sync::Arc<dyn Fn(&[Finding]) -> Vec<u8> + Send + Sync>;
 
 /// What to do with each segment of a file as it arrives.
 pub trait SegmentHandler {
@@ -506,6 +521,8 @@ pub fn run(
     let sink_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
     let how = Detection { engine, key, limits: &opts.limits, min_confidence: opts.min_confidence };
     let files = &walked.files;
+    let prepares: Vec<Option<Prepare>> = sinks.iter().map(|s| s.prepare()).collect();
+    let prepares = &prepares;
     std::thread::scope(|scope| {
         let summary = &mut summary;
         let sink_error = &sink_error;
@@ -518,9 +535,12 @@ pub fn run(
             };
             for message in rx {
                 match message {
-                    Message::Findings(i, batch) => {
-                        for sink in sinks.iter_mut() {
-                            write(sink.findings(&files[i], &batch));
+                    Message::Findings(i, batch, prepared) => {
+                        for (sink, bytes) in sinks.iter_mut().zip(prepared) {
+                            write(match bytes {
+                                Some(bytes) => sink.prepared(&files[i], &batch, bytes),
+                                None => sink.findings(&files[i], &batch),
+                            });
                         }
                     }
                     Message::File(report) => {
@@ -539,7 +559,8 @@ pub fn run(
         pool.install(|| {
             files.par_iter().enumerate().for_each_with(tx, |tx, (i, entry)| {
                 let mut out = |batch: Vec<Finding>| {
-                    let _ = tx.send(Message::Findings(i, batch));
+                    let prepared = prepares.iter().map(|p| p.as_ref().map(|p| p(&batch))).collect();
+                    let _ = tx.send(Message::Findings(i, batch, prepared));
                 };
                 let report =
                     reuse.and_then(|f| f(entry, &mut out)).unwrap_or_else(|| scan_file_streaming(entry, how, &mut out));

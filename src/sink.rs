@@ -6,7 +6,7 @@
 use std::io::{BufWriter, Write};
 
 use crate::finding::Finding;
-use crate::scan::{FileReport, Sink};
+use crate::scan::{FileReport, Prepare, Sink};
 use crate::walk::FileEntry;
 
 /// Writes each finding as one JSON line, through one buffer.
@@ -22,13 +22,32 @@ impl JsonlSink {
     }
 }
 
+/// The JSON lines of `batch`.
+fn render(batch: &[Finding], reveal: bool, out: &mut impl Write) -> std::io::Result<()> {
+    for f in batch {
+        serde_json::to_writer(&mut *out, &f.line_ref(reveal))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 impl Sink for JsonlSink {
     fn findings(&mut self, _file: &FileEntry, batch: &[Finding]) -> std::io::Result<()> {
-        for f in batch {
-            serde_json::to_writer(&mut self.out, &f.line_ref(self.reveal))?;
-            self.out.write_all(b"\n")?;
-        }
-        Ok(())
+        render(batch, self.reveal, &mut self.out)
+    }
+
+    /// Lines are rendered on the worker threads; this thread only writes them.
+    fn prepare(&self) -> Option<Prepare> {
+        let reveal = self.reveal;
+        Some(std::sync::Arc::new(move |batch: &[Finding]| {
+            let mut bytes = Vec::with_capacity(batch.len() * 200);
+            render(batch, reveal, &mut bytes).expect("writing to memory does not fail");
+            bytes
+        }))
+    }
+
+    fn prepared(&mut self, _file: &FileEntry, _batch: &[Finding], bytes: Vec<u8>) -> std::io::Result<()> {
+        self.out.write_all(&bytes)
     }
 
     fn file(&mut self, _report: &FileReport) -> std::io::Result<()> {
