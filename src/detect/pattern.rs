@@ -69,7 +69,8 @@ struct Scratch {
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Vec<Option<Scratch>>> = const { RefCell::new(Vec::new()) };
+    /// Boxed: a regex cache is large, and is taken out and put back for every search.
+    static SCRATCH: RefCell<Vec<Option<Box<Scratch>>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Where the anchor bytes of a segment are: maximal runs of digits, and
@@ -233,8 +234,9 @@ impl Pattern {
     /// Run `f` with this thread's scratch for this pattern.
     fn with_scratch<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
         let taken = SCRATCH.with(|all| all.borrow_mut().get_mut(self.uid).and_then(Option::take));
-        let mut scratch =
-            taken.unwrap_or_else(|| Scratch { cache: self.regex.create_cache(), caps: self.regex.create_captures() });
+        let mut scratch = taken.unwrap_or_else(|| {
+            Box::new(Scratch { cache: self.regex.create_cache(), caps: self.regex.create_captures() })
+        });
         let result = f(&mut scratch);
         SCRATCH.with(|all| {
             let mut all = all.borrow_mut();
