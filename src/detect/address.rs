@@ -36,6 +36,11 @@ impl AddressDetector {
         let rule = &engine.rules[self.rule];
         let window = rule.spec.context_window;
         let text = scan.seg.text;
+        // Reported only near a postcode or with context: without either
+        // anywhere in the segment, there is nothing to search for.
+        if !hits.iter().any(|h| h.category == Category::Postcode) && !scan.context_possible(rule) {
+            return;
+        }
         let mut streets = Vec::new();
         // The pattern starts `\b[0-9]`: a match starts where a run of digits does.
         self.street.each_match_at_runs(text, scan.anchors, |s, e| streets.push((s, e)));

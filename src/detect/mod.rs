@@ -132,6 +132,13 @@ impl SegmentScan<'_> {
         }
         Near { text: self.seg.text, occurrences: self.occurrences }
     }
+
+    /// Could a candidate of `rule` anywhere in the segment have context:
+    /// does its header match, or one of its context terms occur?
+    pub fn context_possible(&mut self, rule: &Rule) -> bool {
+        rule.header_ok(self)
+            || (!rule.context.is_empty() && self.near().occurrences.iter().any(|o| rule.context_ids.has(o.term)))
+    }
 }
 
 /// Buffers reused from segment to segment on each thread.
@@ -214,6 +221,11 @@ impl Engine {
             for (index, rule) in self.rules.iter().enumerate() {
                 let Some(pattern) = &rule.pattern else { continue };
                 if (rule.needs_digit && !has_digit) || (rule.needs_at && !has_at) || !pattern.possible(scan.anchors) {
+                    continue;
+                }
+                // A rule that reports only with context is not searched
+                // where none of its context is.
+                if rule.spec.require_context && !scan.context_possible(rule) {
                     continue;
                 }
                 self.run_pattern(index, rule, pattern, &mut scan, hits);
