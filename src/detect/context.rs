@@ -88,7 +88,6 @@ fn word_eq(word: &str, lower: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct Terms {
     terms: Vec<Vec<String>>,
-    longest: usize,
 }
 
 impl Terms {
@@ -98,8 +97,7 @@ impl Terms {
             .map(|t| words(t).into_iter().map(|w| w.2).collect::<Vec<_>>())
             .filter(|t| !t.is_empty())
             .collect();
-        let longest = terms.iter().map(Vec::len).max().unwrap_or(0);
-        Terms { terms, longest }
+        Terms { terms }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -109,33 +107,6 @@ impl Terms {
     /// The terms, as lower-case words.
     pub fn list(&self) -> &[Vec<String>] {
         &self.terms
-    }
-
-    /// Do the last words of `text` form one of the terms?
-    pub fn ends(&self, text: &str) -> bool {
-        let mut tail: [&str; 8] = [""; 8];
-        let n = self.longest.min(tail.len());
-        let mut got = 0;
-        for (_, w) in word_slices(text).rev().take(n) {
-            tail[n - 1 - got] = w;
-            got += 1;
-        }
-        let tail = &tail[n - got..n];
-        self.terms.iter().any(|t| {
-            t.len() <= tail.len() && t.iter().zip(&tail[tail.len() - t.len()..]).all(|(term, w)| word_eq(w, term))
-        })
-    }
-
-    /// Do the first words of `text` form one of the terms?
-    pub fn begins(&self, text: &str) -> bool {
-        let mut head: [&str; 8] = [""; 8];
-        let mut got = 0;
-        for (_, w) in word_slices(text).take(self.longest.min(head.len())) {
-            head[got] = w;
-            got += 1;
-        }
-        let head = &head[..got];
-        self.terms.iter().any(|t| t.len() <= head.len() && t.iter().zip(head).all(|(term, w)| word_eq(w, term)))
     }
 
     /// Does any term occur in `text`?
@@ -255,7 +226,8 @@ impl Dictionary {
 
     /// Does a term of `set` start exactly at `start` of `text`, ending by `to`?
     pub fn starts_at(&self, text: &str, set: &TermSet, start: usize, to: usize) -> bool {
-        if !boundary(text, start) {
+        let to = floor_char(text, to.min(text.len()));
+        if start > to || !boundary(text, start) {
             return false;
         }
         let mut fwd = word_slices(&text[start..to]);
@@ -522,8 +494,15 @@ mod tests {
         assert_eq!(w, ["Tel", "07700", "900", "DOB", "12", "03", "Zoë", "s"]);
         let back: Vec<_> = word_slices("Tel07700 900, DOB:12/03 Zoë's").rev().map(|w| w.1).collect();
         assert_eq!(back, ["s", "Zoë", "03", "12", "DOB", "900", "07700", "Tel"]);
-        let dob = t(&["dob", "tel"]);
-        assert!(dob.ends("call Tel") && dob.begins("DOB12") && !dob.ends("adobe"));
+        let terms = t(&["dob", "tel", "next of kin"]);
+        let (dict, sets) = Dictionary::new(&[&terms]);
+        let set = &sets[0];
+        let text = "call Tel07700; adobe; Next of  Kin: Jo";
+        assert!(dict.ends_at(text, set, 0, 8) && dict.starts_at(text, set, 5, 13));
+        assert!(!dict.ends_at(text, set, 0, 20) && !dict.starts_at(text, set, 16, 21));
+        assert!(dict.ends_at(text, set, 0, 34) && dict.starts_at(text, set, 22, 40));
+        // The whole term must lie after `from` and end by `to`.
+        assert!(!dict.ends_at(text, set, 25, 34) && !dict.starts_at(text, set, 22, 30));
     }
 
     #[test]
