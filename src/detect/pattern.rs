@@ -483,6 +483,72 @@ mod tests {
     }
 
     #[test]
+    fn every_built_in_pattern_finds_in_windows_what_it_finds_in_random_text() {
+        // Texts from pieces that make candidates of every rule, glued at
+        // random (a fixed-seed generator, so failures repeat).
+        let pieces = [
+            "0",
+            "7",
+            "12",
+            "943",
+            "4505",
+            "07700",
+            "+44",
+            "(0)",
+            " ",
+            "  ",
+            "-",
+            "/",
+            ".",
+            ",",
+            "@",
+            "AB",
+            "me",
+            "GB",
+            "x",
+            "Road",
+            "Mar",
+            "st",
+            "\n",
+            "é",
+            "½",
+            "NI",
+            "\t",
+            "Mill Lane",
+            "a.b",
+            "ç@",
+            "3rd of",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut patterns: Vec<String> =
+            crate::detect::RuleSet::builtin().rules.into_iter().filter_map(|r| r.pattern).collect();
+        patterns.push(
+            r"(?-u:\b)(?P<v>[0-9]{1,4}[A-Za-z]?,? (?:[A-Z][a-z]{1,29} ){1,4}(?:Road|Lane)\.?)(?:[^A-Za-z]|$)".into(),
+        );
+        for _ in 0..400 {
+            let len = (next() % 40) as usize;
+            let text: String = (0..len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+            for p in &patterns {
+                assert_eq!(all_matches(p, &text), whole_text(p, &text), "{p} on {text:?}");
+            }
+            // A street line starts where a run of digits does.
+            let street = patterns.last().expect("pushed above");
+            let pattern = Pattern::new(street).unwrap();
+            let mut anchors = Anchors::default();
+            anchors.find(text.as_bytes());
+            let mut at_runs = Vec::new();
+            pattern.each_match_at_runs(&text, &anchors, |s, e| at_runs.push((s, e)));
+            assert_eq!(at_runs, whole_text(street, &text), "at runs on {text:?}");
+        }
+    }
+
+    #[test]
     fn windows_find_exactly_what_a_whole_text_search_finds() {
         let patterns = [
             r"(?i-u)\b[A-Z]{2}[ -]?[0-9]{2}[ -]?[0-9]{2}[ -]?[0-9]{2}(?:[ -]?[A-Z])?\b",
