@@ -32,6 +32,7 @@ use super::zip::{Member, add_member, finish, new_writer, read_member, rewrite_in
 use super::{Outcome, Work};
 use crate::detect::Category;
 use crate::extract::Segment;
+use crate::extract::docx::odt_collapse_spaces as collapse_spaces;
 
 /// The media type of an OpenDocument text, used when the source's own
 /// `mimetype` member is missing or odd.
@@ -256,20 +257,6 @@ fn separator_text(e: &BytesStart<'_>) -> Option<String> {
         "line-break" => Some("\n".into()),
         _ => None,
     }
-}
-
-/// ODF collapses runs of white space in text to one space, as the extractor does.
-fn collapse_spaces(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut last_space = false;
-    for c in s.chars() {
-        let space = matches!(c, ' ' | '\t' | '\n' | '\r');
-        if !(space && last_space) {
-            out.push(if space { ' ' } else { c });
-        }
-        last_space = space;
-    }
-    out
 }
 
 /// Rewrite content.xml or styles.xml.

@@ -28,7 +28,10 @@ use encoding_rs::Encoding;
 use super::Work;
 use crate::detect::Category;
 use crate::extract::Segment;
-use crate::extract::docx::{RTF_META, RTF_SKIPPED, RTF_STARRED_KEPT, rtf_charset, rtf_codepage};
+use crate::extract::docx::{
+    RTF_META, RTF_SKIPPED, RTF_STARRED_KEPT, RtfControlWord, rtf_charset, rtf_codepage, rtf_control_word,
+    rtf_hex_escape,
+};
 
 /// Deepest group nesting kept, as in the extractor.
 const MAX_DEPTH: usize = 1000;
@@ -301,7 +304,7 @@ impl<'d> Scan<'d> {
 
     /// The control word or symbol whose backslash is at `start`; `i` is the
     /// byte after it. Returns where reading continues.
-    fn control(&mut self, start: usize, mut i: usize) -> usize {
+    fn control(&mut self, start: usize, i: usize) -> usize {
         let data = self.data;
         let Some(&c) = data.get(i) else { return i };
         if !c.is_ascii_alphabetic() {
@@ -309,24 +312,7 @@ impl<'d> Scan<'d> {
             self.open_word = false;
             return next;
         }
-        let word_start = i;
-        while i < data.len() && data[i].is_ascii_alphabetic() && i - word_start < 32 {
-            i += 1;
-        }
-        let word = std::str::from_utf8(&data[word_start..i]).unwrap_or("");
-        let num_start = i;
-        if data.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        while i < data.len() && data[i].is_ascii_digit() && i - num_start < 11 {
-            i += 1;
-        }
-        let param = std::str::from_utf8(&data[num_start..i]).ok().and_then(|s| s.parse::<i64>().ok());
-        let param = param.map(|p| p.clamp(i32::MIN as i64, i32::MAX as i64) as i32);
-        let delimited = data.get(i) == Some(&b' ');
-        if delimited {
-            i += 1;
-        }
+        let RtfControlWord { name: word, param, delimited, end: i } = rtf_control_word(data, i);
         if word == "bin" {
             self.open_word = false;
             return i.saturating_add(param.unwrap_or(0).max(0) as usize).min(data.len());
@@ -341,21 +327,16 @@ impl<'d> Scan<'d> {
         let data = self.data;
         let c = data[i];
         if c == b'\'' {
-            let hex = data
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(byte) = hex {
+            let (byte, end) = rtf_hex_escape(data, i);
+            if let Some(byte) = byte {
                 if self.skip > 0 {
                     self.skip -= 1;
-                    self.extend_skip(i + 3);
+                    self.extend_skip(end);
                 } else {
-                    self.pending.push((byte, start, i + 3, self.open_word));
+                    self.pending.push((byte, start, end, self.open_word));
                 }
-                return i + 3;
             }
-            let digits = data[i + 1..].iter().take(2).take_while(|b| b.is_ascii_hexdigit()).count();
-            return i + 1 + digits;
+            return end;
         }
         if c != b'*' {
             self.flush_pending();

@@ -274,7 +274,7 @@ impl OdfParser {
 
 /// ODF collapses runs of white space in text to one space (`text:s` and
 /// `text:tab` carry the meaningful ones).
-fn collapse_spaces(s: &str) -> String {
+pub(crate) fn collapse_spaces(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last_space = false;
     for c in s.chars() {

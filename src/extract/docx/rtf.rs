@@ -250,29 +250,13 @@ impl Parser {
         }
     }
 
-    /// Read the control word or symbol after a backslash at `i`; return where reading continues.
-    fn control(&mut self, data: &[u8], mut i: usize) -> usize {
+    /// Read the control word or symbol after a backslash, at `i`; return where reading continues.
+    fn control(&mut self, data: &[u8], i: usize) -> usize {
         let Some(&c) = data.get(i) else { return i };
         if !c.is_ascii_alphabetic() {
             return self.symbol(data, i);
         }
-        let start = i;
-        while i < data.len() && data[i].is_ascii_alphabetic() && i - start < 32 {
-            i += 1;
-        }
-        let word = std::str::from_utf8(&data[start..i]).unwrap_or("");
-        let num_start = i;
-        if data.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        while i < data.len() && data[i].is_ascii_digit() && i - num_start < 11 {
-            i += 1;
-        }
-        let param = std::str::from_utf8(&data[num_start..i]).ok().and_then(|s| s.parse::<i64>().ok());
-        let param = param.map(|p| p.clamp(i32::MIN as i64, i32::MAX as i64) as i32);
-        if data.get(i) == Some(&b' ') {
-            i += 1;
-        }
+        let ControlWord { name: word, param, end: i, .. } = control_word(data, i);
         if word == "bin" {
             // Binary data: skip its bytes, whatever they hold.
             return i.saturating_add(param.unwrap_or(0).max(0) as usize).min(data.len());
@@ -285,21 +269,15 @@ impl Parser {
     fn symbol(&mut self, data: &[u8], i: usize) -> usize {
         let c = data[i];
         if c == b'\'' {
-            let hex = data
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(byte) = hex {
+            let (byte, end) = hex_escape(data, i);
+            if let Some(byte) = byte {
                 if self.skip > 0 {
                     self.skip -= 1;
                 } else {
                     self.pending.push(byte);
                 }
-                return i + 3;
             }
-            // A damaged escape: drop it and any hex digit that follows.
-            let digits = data[i + 1..].iter().take(2).take_while(|b| b.is_ascii_hexdigit()).count();
-            return i + 1 + digits;
+            return end;
         }
         if c != b'*' {
             self.flush_pending();
@@ -598,6 +576,50 @@ pub(crate) fn charset(cs: i32) -> Option<&'static Encoding> {
         _ => return None,
     };
     codepage(cp)
+}
+
+/// A control word as it stands in RTF source: `\\name-123 `.
+pub(crate) struct ControlWord<'a> {
+    pub name: &'a str,
+    pub param: Option<i32>,
+    /// It ends with the space that delimits it (included in `end`).
+    pub delimited: bool,
+    /// Where reading continues.
+    pub end: usize,
+}
+
+/// Read the control word whose name starts at `i`, just after its backslash:
+/// up to 32 letters, an optional signed number of up to 10 digits (clamped to
+/// `i32`), and one delimiting space.
+pub(crate) fn control_word(data: &[u8], mut i: usize) -> ControlWord<'_> {
+    let start = i;
+    while i < data.len() && data[i].is_ascii_alphabetic() && i - start < 32 {
+        i += 1;
+    }
+    let name = std::str::from_utf8(&data[start..i]).unwrap_or("");
+    let num_start = i;
+    if data.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    while i < data.len() && data[i].is_ascii_digit() && i - num_start < 11 {
+        i += 1;
+    }
+    let param = std::str::from_utf8(&data[num_start..i]).ok().and_then(|s| s.parse::<i64>().ok());
+    let param = param.map(|p| p.clamp(i32::MIN as i64, i32::MAX as i64) as i32);
+    let delimited = data.get(i) == Some(&b' ');
+    ControlWord { name, param, delimited, end: i + usize::from(delimited) }
+}
+
+/// The byte of the `\\'hh` escape whose quote is at `i`, and where reading
+/// continues. A damaged escape gives no byte, and is dropped with any hex
+/// digit that follows.
+pub(crate) fn hex_escape(data: &[u8], i: usize) -> (Option<u8>, usize) {
+    let hex =
+        data.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+    match hex {
+        Some(byte) => (Some(byte), i + 3),
+        None => (None, i + 1 + data[i + 1..].iter().take(2).take_while(|b| b.is_ascii_hexdigit()).count()),
+    }
 }
 
 #[cfg(test)]
