@@ -253,12 +253,23 @@ impl Dictionary {
     /// Every occurrence of every term in `text`, in order of start, into `out`.
     pub fn occurrences(&self, text: &str, out: &mut Vec<Occurrence>) {
         out.clear();
+        self.occurrences_in(text, 0, text.len(), out);
+    }
+
+    /// The occurrences starting in `from..to` of `text` (char boundaries),
+    /// in order of start, added to `out`: exactly those a walk over the
+    /// whole text finds there.
+    pub fn occurrences_in(&self, text: &str, from: usize, to: usize, out: &mut Vec<Occurrence>) {
         if self.terms.is_empty() {
             return;
         }
         let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
+        let mut i = from;
+        if !boundary(text, i) {
+            // Inside a word that starts before `from`: skip the rest of it.
+            i += word_slices(&text[i..]).next().map_or(0, |(off, w)| off + w.len());
+        }
+        while i < to {
             let b = bytes[i];
             if b.is_ascii() && !b.is_ascii_alphanumeric() {
                 i += 1;

@@ -9,6 +9,7 @@
 //! resolved, keeping the most confident.
 
 pub mod address;
+mod bytescan;
 pub mod category;
 pub mod context;
 pub mod names;
@@ -101,43 +102,97 @@ impl Rule {
     pub fn context_ok(&self, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> bool {
         self.header_ok(scan)
             || (!self.context.is_empty()
-                && scan.near().near(
-                    &self.context_ids,
-                    start,
-                    end,
-                    self.spec.context_window,
-                    self.spec.context_adjacent,
-                ))
+                && scan.near(&self.context_ids, start, end, self.spec.context_window, self.spec.context_adjacent))
     }
 }
 
 /// What the rules share while one segment is searched: its anchors, and the
-/// places context terms occur (found on first need).
+/// places context terms occur, found only around the candidates that need
+/// them (each part of the text is walked at most once).
 pub struct SegmentScan<'s> {
     pub seg: &'s Segment<'s>,
     pub dict: &'s Dictionary,
     anchors: &'s Anchors,
+    /// Occurrences starting in the `walked` ranges, in order of start.
     occurrences: &'s mut Vec<Occurrence>,
-    found: bool,
+    /// Disjoint byte ranges already walked for occurrences, in order.
+    walked: &'s mut Vec<(usize, usize)>,
     /// Hash of the segment's header (0 without one), keying cached answers.
     header_hash: u64,
 }
 
 impl SegmentScan<'_> {
-    /// The segment's context-term occurrences, for position lookups.
-    pub fn near(&mut self) -> Near<'_> {
-        if !self.found {
-            self.dict.occurrences(self.seg.text, self.occurrences);
-            self.found = true;
-        }
-        Near { text: self.seg.text, occurrences: self.occurrences }
+    /// Is a term of `set` within `window` bytes of `start..end` (see [`Near::near`])?
+    pub fn near(&mut self, set: &TermSet, start: usize, end: usize, window: usize, adjacent: bool) -> bool {
+        let text = self.seg.text;
+        let from = context::floor_char(text, start.saturating_sub(window));
+        let to = context::ceil_char(text, end.saturating_add(window).min(text.len()));
+        self.walk(from, to);
+        Near { text, occurrences: self.occurrences }.near(set, start, end, window, adjacent)
     }
 
     /// Could a candidate of `rule` anywhere in the segment have context:
     /// does its header match, or one of its context terms occur?
     pub fn context_possible(&mut self, rule: &Rule) -> bool {
-        rule.header_ok(self)
-            || (!rule.context.is_empty() && self.near().occurrences.iter().any(|o| rule.context_ids.has(o.term)))
+        if rule.header_ok(self) {
+            return true;
+        }
+        if rule.context.is_empty() {
+            return false;
+        }
+        self.walk(0, self.seg.text.len());
+        self.occurrences.iter().any(|o| rule.context_ids.has(o.term))
+    }
+
+    /// Find the occurrences starting in `from..to` not found yet. Queries
+    /// that move forward through the text walk only the new part; one that
+    /// goes back (the next rule starting over) walks all the rest at once,
+    /// so the segment is walked at most once in all.
+    fn walk(&mut self, from: usize, to: usize) {
+        let text = self.seg.text;
+        let at = self.walked.partition_point(|w| w.0 <= from);
+        if at > 0 && self.walked[at - 1].1 >= to {
+            return; // Walked already.
+        }
+        match self.walked.last().copied() {
+            None => {
+                self.dict.occurrences_in(text, from, to, self.occurrences);
+                self.walked.push((from, to));
+            }
+            // Forward of everything walked: a new range.
+            Some((_, b)) if from >= b => {
+                self.dict.occurrences_in(text, from, to, self.occurrences);
+                self.walked.push((from, to));
+            }
+            // Overlapping the last range: walk on from its end.
+            Some((a, b)) if from >= a => {
+                if to > b {
+                    self.dict.occurrences_in(text, b, to, self.occurrences);
+                    self.walked.last_mut().expect("a last range").1 = to;
+                }
+            }
+            _ => {
+                let full = (0, text.len());
+                // Walk the gaps before, between and after the walked ranges.
+                let mut gaps = Vec::new();
+                let mut pos = 0;
+                for &(a, b) in self.walked.iter() {
+                    if a > pos {
+                        gaps.push((pos, a));
+                    }
+                    pos = pos.max(b);
+                }
+                if pos < text.len() {
+                    gaps.push((pos, text.len()));
+                }
+                for (a, b) in gaps {
+                    self.dict.occurrences_in(text, a, b, self.occurrences);
+                }
+                self.occurrences.sort_unstable_by_key(|o| (o.start, o.term));
+                self.walked.clear();
+                self.walked.push(full);
+            }
+        }
     }
 }
 
@@ -146,6 +201,7 @@ impl SegmentScan<'_> {
 struct Scratch {
     anchors: Anchors,
     occurrences: Vec<Occurrence>,
+    walked: Vec<(usize, usize)>,
     names: names::Buffers,
     kept: Vec<Hit>,
 }
@@ -212,11 +268,13 @@ impl Engine {
         hits.clear();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { anchors, occurrences, names, kept } = &mut *scratch;
+            let Scratch { anchors, occurrences, walked, names, kept } = &mut *scratch;
+            occurrences.clear();
+            walked.clear();
             anchors.find(seg.text.as_bytes());
             use std::hash::BuildHasher;
             let header_hash = seg.context.map_or(0, |h| rustc_hash::FxBuildHasher.hash_one(h));
-            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, found: false, header_hash };
+            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, walked, header_hash };
             let (has_digit, has_at) = (!scan.anchors.digits.is_empty(), !scan.anchors.ats.is_empty());
             for (index, rule) in self.rules.iter().enumerate() {
                 let Some(pattern) = &rule.pattern else { continue };

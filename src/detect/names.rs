@@ -8,6 +8,7 @@
 //! Evidence against: all-capitals text, stop words (places, organisations,
 //! months, document words), words that are part of an email or web address.
 
+use super::bytescan;
 use super::context::{Dictionary, TermSet, floor_char};
 use super::{Engine, Hit, Rule, SegmentScan};
 
@@ -135,20 +136,28 @@ impl Token {
     }
 }
 
-/// Does `text` hold a capital letter? (ASCII text is checked byte by byte.)
+/// Does `text` hold a capital letter?
 fn has_upper(text: &str) -> bool {
-    if text.is_ascii() { text.bytes().any(|b| b.is_ascii_uppercase()) } else { text.chars().any(char::is_uppercase) }
+    bytescan::find(text.as_bytes(), 0, bytescan::is_upper).is_some()
+        || (!text.is_ascii() && non_ascii_chars(text).any(char::is_uppercase))
+}
+
+/// The characters of `text` outside ASCII, found by skipping ASCII bytes fast.
+fn non_ascii_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let at = bytescan::find(bytes, i, |b| b >= 0x80)?;
+        let c = text[at..].chars().next()?;
+        i = at + c.len_utf8();
+        Some(c)
+    })
 }
 
 fn mostly_upper(text: &str) -> bool {
-    let (mut up, mut low) = (0usize, 0usize);
-    if text.is_ascii() {
-        for b in text.bytes() {
-            up += usize::from(b.is_ascii_uppercase());
-            low += usize::from(b.is_ascii_lowercase());
-        }
-    } else {
-        for c in text.chars() {
+    let (mut up, mut low) = bytescan::count_case(text.as_bytes());
+    if !text.is_ascii() {
+        for c in non_ascii_chars(text) {
             if c.is_uppercase() {
                 up += 1;
             } else if c.is_lowercase() {
@@ -160,32 +169,43 @@ fn mostly_upper(text: &str) -> bool {
 }
 
 /// The capitalised words of `text` (and single capitals): the only words
-/// that can be part of a name in running text. Lower-case words are skipped
-/// without allocating, which keeps this fast on prose.
+/// that can be part of a name in running text. Only a capital (or a
+/// character outside ASCII) can start one, so the scan jumps from one to
+/// the next and never looks at lower-case words.
 fn tokenize(text: &str, lists: &super::Lists, tokens: &mut Vec<Token>) {
     let bytes = text.as_bytes();
     tokens.clear();
     let mut lower = String::new();
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let starts_word =
-            b.is_ascii_alphabetic() || (b >= 0x80 && text[i..].chars().next().is_some_and(char::is_alphabetic));
-        if !starts_word {
-            i += if b < 0x80 { 1 } else { utf8_len(b) };
+    while let Some(at) = bytescan::find(bytes, i, |b| bytescan::is_upper(b) | (b >= 0x80)) {
+        let b = bytes[at];
+        if !text.is_char_boundary(at) {
+            i = at + 1;
             continue;
         }
-        if b.is_ascii_lowercase() {
-            // Lower-case words are never tokens: skip them fast.
-            i = ascii_word_end(text, i);
+        let c = text[at..].chars().next().unwrap_or(' ');
+        if !c.is_uppercase() || !starts_word(text, at) {
+            // A character inside a word, or not a capital: the word it
+            // belongs to or starts is not a token.
+            i = at + c.len_utf8();
             continue;
         }
-        let end = if b.is_ascii() { ascii_word_end(text, i) } else { word_end(text, i) };
-        let first = text[i..].chars().next().unwrap_or(' ');
-        if first.is_uppercase() {
-            tokens.push(make_token(text, i, end, lists, &mut lower));
-        }
+        let end = if b.is_ascii() { ascii_word_end(text, at) } else { word_end(text, at) };
+        tokens.push(make_token(text, at, end, lists, &mut lower));
         i = end;
+    }
+}
+
+/// Does a word start at `at` (a letter there)? Not if a letter comes
+/// right before it, or a joiner (`'`, `’`, `-`) with a letter before that:
+/// [`word_end`] reads those as one word (`O'Brien`, `Smith-Jones`).
+fn starts_word(text: &str, at: usize) -> bool {
+    let mut before = text[..at].chars().rev();
+    match before.next() {
+        None => true,
+        Some(c) if c.is_alphabetic() => false,
+        Some('\'' | '-' | '’') => !before.next().is_some_and(char::is_alphabetic),
+        Some(_) => true,
     }
 }
 
@@ -204,15 +224,6 @@ fn ascii_word_end(text: &str, start: usize) -> usize {
             (Some(&c), _) if c >= 0x80 => return word_end(text, start),
             _ => return i,
         }
-    }
-}
-
-fn utf8_len(b: u8) -> usize {
-    match b {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
     }
 }
 
@@ -758,6 +769,82 @@ mod tests {
         for text in ["O'Brien-Smith x", "don't", "Zoë's", "O'Émile", "Smith-", "a-b-c", "x’y", "Jo'", "ab1", "-", ""]
         {
             assert_eq!(ascii_word_end(text, 0), word_end(text, 0), "{text}");
+        }
+    }
+
+    /// Tokens as a plain walk over every word finds them: each word from its
+    /// start, kept if its first letter is a capital.
+    fn tokens_by_walking_words(text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            let c = text[i..].chars().next().unwrap();
+            if !c.is_alphabetic() {
+                i += c.len_utf8();
+                continue;
+            }
+            let end = word_end(text, i);
+            if c.is_uppercase() {
+                out.push((i, end));
+            }
+            i = end;
+        }
+        out
+    }
+
+    #[test]
+    fn tokens_are_the_capitalised_words_of_a_plain_walk() {
+        let lists = crate::detect::Lists::builtin();
+        let pieces = [
+            "Jane",
+            "o'Brien",
+            "O'Brien",
+            "iPhone",
+            "McDONALD",
+            "Smith-Jones",
+            "anti-Smith",
+            "x -Cole",
+            "a'-B",
+            "a--B",
+            "3Bedroom",
+            "Zoë",
+            "Émile",
+            "l’Anne",
+            "café",
+            "ÉCOLE",
+            "Ωmega",
+            "’Tis",
+            "Jane's",
+            " ",
+            "  ",
+            ", ",
+            "\n",
+            "-",
+            "'",
+            "’",
+            "é",
+            "A",
+            "42",
+            "x.Y",
+            "Ab",
+            "aB",
+        ];
+        let mut seed = 7u64;
+        let mut tokens = Vec::new();
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 12) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            tokenize(&text, &lists, &mut tokens);
+            let want = tokens_by_walking_words(&text);
+            let starts: Vec<_> = tokens.iter().map(|t| t.start).collect();
+            assert_eq!(starts, want.iter().map(|w| w.0).collect::<Vec<_>>(), "{text:?}");
+            for (t, (_, end)) in tokens.iter().zip(&want) {
+                assert!(matches!(&text[t.end..*end], "" | "'s" | "’s" | "'S"), "{text:?}");
+            }
         }
     }
 }

@@ -20,6 +20,8 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Input, Span};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use super::bytescan;
+
 /// Reaches up to this many bytes are not narrowed by the bytes a match can hold.
 const SHORT_REACH: usize = 32;
 
@@ -87,20 +89,15 @@ impl Anchors {
         self.digits.clear();
         self.ats.clear();
         let mut i = 0;
-        while i < text.len() {
-            let b = text[i];
-            if b.is_ascii_digit() {
-                let start = i;
-                while i < text.len() && text[i].is_ascii_digit() {
-                    i += 1;
-                }
-                self.digits.push((start, i));
+        while let Some(at) = bytescan::find(text, i, |b| bytescan::is_digit(b) | (b == b'@')) {
+            if text[at] == b'@' {
+                self.ats.push((at, at + 1));
+                i = at + 1;
                 continue;
             }
-            if b == b'@' {
-                self.ats.push((i, i + 1));
-            }
-            i += 1;
+            let end = at + text[at..].iter().position(|&b| !b.is_ascii_digit()).unwrap_or(text.len() - at);
+            self.digits.push((at, end));
+            i = end;
         }
     }
 

@@ -95,3 +95,42 @@ fn uppercase_text_is_not_all_names() {
     let found = run(&engine, "ANNUAL REPORT OF THE TRUSTEES FOR THE YEAR ENDED MARCH");
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn context_found_around_candidates_is_what_a_whole_walk_finds() {
+    let engine = Engine::builtin();
+    let text = "Ref 12. DOB: 01/02/1990, born in Kent; sort code 40-47-84 and account no 41926819.\n\
+                Tel07700 900123 — Date of Birth 3 March 1985, next of kin Zoë (mobile).\n"
+        .repeat(6);
+    let mut all = Vec::new();
+    engine.dict.occurrences(&text, &mut all);
+    assert!(all.len() > 20, "the text holds many terms");
+    let mut seed = 11u64;
+    for _ in 0..200 {
+        let (mut occurrences, mut walked, anchors) = (Vec::new(), Vec::new(), Anchors::default());
+        let seg = Segment::fixed("t", &text, None);
+        let mut scan = SegmentScan {
+            seg: &seg,
+            dict: &engine.dict,
+            anchors: &anchors,
+            occurrences: &mut occurrences,
+            walked: &mut walked,
+            header_hash: 0,
+        };
+        for _ in 0..8 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let a = context::floor_char(&text, (seed >> 33) as usize % text.len());
+            let b = context::ceil_char(&text, (a + (seed >> 20) as usize % 120).min(text.len()));
+            scan.walk(a, b);
+            let inside = |o: &Occurrence| scan.walked.iter().any(|w| w.0 <= o.start && o.start < w.1);
+            let want: Vec<_> = all.iter().filter(|o| inside(o)).copied().collect();
+            let mut got = scan.occurrences.clone();
+            got.sort_by_key(|o| (o.start, o.term));
+            assert_eq!(&got, &*scan.occurrences, "kept in order");
+            let mut want_sorted = want.clone();
+            want_sorted.sort_by_key(|o| (o.start, o.term));
+            assert_eq!(got, want_sorted, "after walking {a}..{b}, walked {:?}", scan.walked);
+            assert!(scan.walked.windows(2).all(|w| w[0].1 <= w[1].0), "ranges disjoint, in order");
+        }
+    }
+}
