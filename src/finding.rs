@@ -135,6 +135,12 @@ pub fn push_json_str(out: &mut Vec<u8>, value: &str) {
     let bytes = value.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Nothing to escape (most values): one copy.
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape = match b {
@@ -159,8 +165,22 @@ pub fn push_json_str(out: &mut Vec<u8>, value: &str) {
     out.push(b'"');
 }
 
-/// `value` as serde_json writes an `f32` (`null` if not finite).
+/// `value` as serde_json writes an `f32` (`null` if not finite). The
+/// hundredths from 0 to 1, which is what rounded confidences are, come from
+/// a table that serde_json wrote once.
 fn push_json_f32(out: &mut Vec<u8>, value: f32) {
+    static HUNDREDTHS: std::sync::LazyLock<Vec<Vec<u8>>> = std::sync::LazyLock::new(|| {
+        (0..=100u8).map(|k| serde_json::to_vec(&(f32::from(k) / 100.0)).expect("a finite f32 serialises")).collect()
+    });
+    let k = (value * 100.0).round();
+    if (0.0..=100.0).contains(&k) {
+        let k = k as u8;
+        // Bit for bit, so that -0.0 and values between hundredths are not taken for one.
+        if (f32::from(k) / 100.0).to_bits() == value.to_bits() {
+            out.extend_from_slice(&HUNDREDTHS[usize::from(k)]);
+            return;
+        }
+    }
     serde_json::to_writer(out, &value).expect("writing to memory does not fail");
 }
 
@@ -287,11 +307,52 @@ mod tests {
     }
 
     #[test]
+    fn confidences_are_written_as_serde_json_writes_them() {
+        let mut out = Vec::new();
+        let around_hundredths = (0..=100).flat_map(|k| {
+            let c = k as f32 / 100.0;
+            [
+                c,
+                -c,
+                f32::from_bits(c.to_bits() + 1),
+                f32::from_bits(c.to_bits().saturating_sub(1)),
+                c + 0.004,
+                c + 0.005,
+            ]
+        });
+        let sweep = (0..=300_000).map(|i| i as f32 / 100_000.0 - 1.0);
+        for c in around_hundredths.chain(sweep).chain([f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX, 1e-40]) {
+            for value in [c, rounded_confidence(c)] {
+                out.clear();
+                push_json_f32(&mut out, value);
+                assert_eq!(out, serde_json::to_vec(&value).unwrap(), "{value:?}");
+            }
+        }
+    }
+
+    #[test]
     fn written_lines_are_the_bytes_serde_json_writes() {
         let chars = tricky_chars();
         let words = ["Jane Roberts", "AB 12 34 56 C", "+44 (0)7700 900123", "ME14 5PP", "jane@x.org", "12/03/1985"];
-        let confidences =
-            [0.0, 1.0, 0.5, 0.95, 0.9512, 0.005, 0.015, 0.333, 0.999, 1e-9, -0.25, 7.5, f32::NAN, f32::INFINITY];
+        let confidences = [
+            0.0,
+            -0.0,
+            -0.001,
+            1.0,
+            1.004,
+            0.5,
+            0.95,
+            0.9512,
+            0.005,
+            0.015,
+            0.333,
+            0.999,
+            1e-9,
+            -0.25,
+            7.5,
+            f32::NAN,
+            f32::INFINITY,
+        ];
         let mut rng = crate::corpus::rng::Rng::new(5);
         let key = Key::from_bytes([9; 32]);
         let (mut scratch, mut out) = (String::from("left over"), Vec::new());
