@@ -71,6 +71,40 @@ impl Finding {
         if self.masked_only { Cow::Borrowed(&self.value) } else { Cow::Owned(self.category.mask(&self.value)) }
     }
 
+    /// Add this finding's line to `out`, newline included: the same bytes
+    /// as `serde_json::to_writer` of [`Finding::line_ref`] followed by `\n`,
+    /// written directly. `scratch` holds the masked form; keeping it
+    /// between calls saves an allocation per finding.
+    pub fn write_line(&self, reveal: bool, scratch: &mut String, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"path\":");
+        push_json_str(out, &self.path);
+        out.extend_from_slice(b",\"location\":");
+        push_json_str(out, &self.location);
+        out.extend_from_slice(b",\"category\":\"");
+        // Category names are lower-case ASCII letters and `_`: nothing to escape.
+        out.extend_from_slice(self.category.as_str().as_bytes());
+        if reveal {
+            out.extend_from_slice(b"\",\"value\":");
+            push_json_str(out, &self.value);
+        } else {
+            out.extend_from_slice(b"\",\"masked\":");
+            let masked = if self.masked_only {
+                &self.value
+            } else {
+                self.category.mask_into(&self.value, scratch);
+                &*scratch
+            };
+            push_json_str(out, masked);
+        }
+        out.extend_from_slice(b",\"hash\":\"");
+        out.extend_from_slice(self.hash.hex().as_bytes());
+        out.extend_from_slice(b"\",\"confidence\":");
+        push_json_f32(out, rounded_confidence(self.confidence));
+        out.extend_from_slice(b",\"rule\":");
+        push_json_str(out, &self.rule);
+        out.extend_from_slice(b"}\n");
+    }
+
     /// The line to write: `value` with `--reveal`, else `masked`.
     pub fn line_ref(&self, reveal: bool) -> FindingLineRef<'_> {
         FindingLineRef {
@@ -80,10 +114,74 @@ impl Finding {
             value: reveal.then_some(self.value.as_str()),
             masked: (!reveal).then(|| self.masked()),
             hash: self.hash,
-            confidence: (self.confidence * 100.0).round() / 100.0,
+            confidence: rounded_confidence(self.confidence),
             rule: &self.rule,
         }
     }
+}
+
+/// A confidence as written: to two decimal places.
+fn rounded_confidence(confidence: f32) -> f32 {
+    (confidence * 100.0).round() / 100.0
+}
+
+/// `value` as a JSON string, escaped exactly as serde_json escapes it:
+/// `"` and `\` after a backslash; backspace, form feed, line feed, carriage
+/// return and tab as `\b`, `\f`, `\n`, `\r`, `\t`; the other control
+/// characters below U+0020 as `\u00xx` (lower-case hex); everything else,
+/// U+007F and all non-ASCII included, as its UTF-8 bytes.
+pub fn push_json_str(out: &mut Vec<u8>, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = value.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Nothing to escape (most values): one copy.
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x00..=0x1f => b'u',
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(&[b'\\', escape]);
+        if escape == b'u' {
+            out.extend_from_slice(&[b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// `value` as serde_json writes an `f32` (`null` if not finite). The
+/// hundredths from 0 to 1, which is what rounded confidences are, come from
+/// a table that serde_json wrote once.
+fn push_json_f32(out: &mut Vec<u8>, value: f32) {
+    static HUNDREDTHS: std::sync::LazyLock<Vec<Vec<u8>>> = std::sync::LazyLock::new(|| {
+        (0..=100u8).map(|k| serde_json::to_vec(&(f32::from(k) / 100.0)).expect("a finite f32 serialises")).collect()
+    });
+    let k = (value * 100.0).round();
+    if (0.0..=100.0).contains(&k) {
+        let k = k as u8;
+        // Bit for bit, so that -0.0 and values between hundredths are not taken for one.
+        if (f32::from(k) / 100.0).to_bits() == value.to_bits() {
+            out.extend_from_slice(&HUNDREDTHS[usize::from(k)]);
+            return;
+        }
+    }
+    serde_json::to_writer(out, &value).expect("writing to memory does not fail");
 }
 
 /// How many findings of each category: what a file's report and the
@@ -148,10 +246,140 @@ mod tests {
                 r#"{{"path":"a/b.txt","location":"line 3","category":"phone","masked":"{mask}","hash":"{hash}","confidence":0.95,"rule":"uk_mobile"}}"#
             )
         );
+        let mut written = Vec::new();
+        f.write_line(false, &mut String::new(), &mut written);
+        assert_eq!(String::from_utf8(written).unwrap(), masked.clone() + "\n");
         let revealed = serde_json::to_string(&f.line_ref(true)).unwrap();
         assert!(revealed.contains(r#""value":"07700 900123","hash""#) && !revealed.contains("masked"), "{revealed}");
         let back: FindingLine = serde_json::from_str(&revealed).unwrap();
         assert_eq!(back.hash, hash);
+    }
+
+    /// Characters that JSON escaping must get right: every ASCII one
+    /// (controls, `"`, `\\`, `/`, DEL) and non-ASCII ones serde_json leaves
+    /// alone (C1 controls, no-break space, line and paragraph separators,
+    /// byte order mark, the last code points, emoji).
+    fn tricky_chars() -> Vec<char> {
+        let mut chars: Vec<char> = (0u8..=0x7f).map(char::from).collect();
+        chars.extend([
+            '\u{80}',
+            '\u{85}',
+            '\u{9f}',
+            '\u{a0}',
+            'é',
+            '’',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{feff}',
+            '\u{fffd}',
+            '\u{ffff}',
+            '\u{10000}',
+            '\u{10ffff}',
+            '🙂',
+            '日',
+        ]);
+        chars
+    }
+
+    fn random_string(rng: &mut crate::corpus::rng::Rng, chars: &[char]) -> String {
+        let len = rng.below(12);
+        (0..len).map(|_| *rng.pick(chars)).collect()
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_escapes_them() {
+        let chars = tricky_chars();
+        let mut out = Vec::new();
+        for c in &chars {
+            for s in [c.to_string(), format!("a{c}b"), format!("{c}{c}")] {
+                out.clear();
+                push_json_str(&mut out, &s);
+                assert_eq!(String::from_utf8(out.clone()).unwrap(), serde_json::to_string(&s).unwrap(), "{s:?}");
+            }
+        }
+        let mut rng = crate::corpus::rng::Rng::new(11);
+        for _ in 0..20_000 {
+            let s = random_string(&mut rng, &chars);
+            out.clear();
+            push_json_str(&mut out, &s);
+            assert_eq!(String::from_utf8(out.clone()).unwrap(), serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn confidences_are_written_as_serde_json_writes_them() {
+        let mut out = Vec::new();
+        let around_hundredths = (0..=100).flat_map(|k| {
+            let c = k as f32 / 100.0;
+            [
+                c,
+                -c,
+                f32::from_bits(c.to_bits() + 1),
+                f32::from_bits(c.to_bits().saturating_sub(1)),
+                c + 0.004,
+                c + 0.005,
+            ]
+        });
+        let sweep = (0..=300_000).map(|i| i as f32 / 100_000.0 - 1.0);
+        for c in around_hundredths.chain(sweep).chain([f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX, 1e-40]) {
+            for value in [c, rounded_confidence(c)] {
+                out.clear();
+                push_json_f32(&mut out, value);
+                assert_eq!(out, serde_json::to_vec(&value).unwrap(), "{value:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn written_lines_are_the_bytes_serde_json_writes() {
+        let chars = tricky_chars();
+        let words = ["Jane Roberts", "AB 12 34 56 C", "+44 (0)7700 900123", "ME14 5PP", "jane@x.org", "12/03/1985"];
+        let confidences = [
+            0.0,
+            -0.0,
+            -0.001,
+            1.0,
+            1.004,
+            0.5,
+            0.95,
+            0.9512,
+            0.005,
+            0.015,
+            0.333,
+            0.999,
+            1e-9,
+            -0.25,
+            7.5,
+            f32::NAN,
+            f32::INFINITY,
+        ];
+        let mut rng = crate::corpus::rng::Rng::new(5);
+        let key = Key::from_bytes([9; 32]);
+        let (mut scratch, mut out) = (String::from("left over"), Vec::new());
+        for i in 0..20_000 {
+            let text = |rng: &mut crate::corpus::rng::Rng| {
+                if rng.chance(30) { rng.pick(&words).to_string() } else { random_string(rng, &chars) }
+            };
+            let value = text(&mut rng);
+            let f = Finding {
+                path: text(&mut rng).into(),
+                location: text(&mut rng),
+                category: *rng.pick(&Category::ALL),
+                hash: key.hash_bytes(&value),
+                value,
+                masked_only: rng.chance(20),
+                confidence: if i % 2 == 0 { *rng.pick(&confidences) } else { f32::from_bits(rng.next_u64() as u32) },
+                rule: text(&mut rng).into(),
+            };
+            for reveal in [false, true] {
+                out.clear();
+                f.write_line(reveal, &mut scratch, &mut out);
+                let mut expected = serde_json::to_vec(&f.line_ref(reveal)).unwrap();
+                expected.push(b'\n');
+                assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&expected), "{f:?}");
+                assert_eq!(out, expected);
+            }
+        }
     }
 
     #[test]

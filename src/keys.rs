@@ -123,6 +123,11 @@ impl HexBuf {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("hex digits are ASCII")
     }
+
+    /// The 64 hex digits as bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
 }
 
 impl std::fmt::Display for Hash {

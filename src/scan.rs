@@ -150,6 +150,8 @@ struct Detector<'a> {
     path: Option<Arc<str>>,
     /// Rule ids by rule index, shared by the findings of each rule.
     rules: Vec<Option<Arc<str>>>,
+    /// The normalised value being hashed, kept between findings.
+    normalised: String,
 }
 
 impl<'a> Detector<'a> {
@@ -164,6 +166,7 @@ impl<'a> Detector<'a> {
             hits: Vec::new(),
             path: None,
             rules: Vec::new(),
+            normalised: String::new(),
         }
     }
 
@@ -212,13 +215,14 @@ impl SegmentHandler for Detector<'_> {
         for h in hits.iter().filter(|h| h.confidence >= min_confidence) {
             let value = &seg.text[h.start..h.end];
             let path = shared_path.get_or_insert_with(|| self.path(path)).clone();
+            h.category.normalise_into(value, &mut self.normalised);
             let finding = Finding {
                 path,
                 location: locator.at(h.start),
                 category: h.category,
                 value: value.to_string(),
                 masked_only: false,
-                hash: self.key.hash_bytes(&h.category.normalise(value)),
+                hash: self.key.hash_bytes(&self.normalised),
                 confidence: h.confidence,
                 rule: self.rule(h),
             };

@@ -38,9 +38,12 @@ pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &
             }
             let header = headers.get(i).map(String::as_str).filter(|h| !h.is_empty() && row > 1);
             location.clear();
+            location.push_str("row ");
+            location.push_str(itoa::Buffer::new().format(row));
+            location.push_str(", col ");
             match header {
-                Some(h) => location.push_str(&format!("row {row}, col {h}")),
-                None => location.push_str(&format!("row {row}, col {}", i + 1)),
+                Some(h) => location.push_str(h),
+                None => location.push_str(itoa::Buffer::new().format(i + 1)),
             }
             emit.segment(Segment::fixed(&location, &value, header));
         }

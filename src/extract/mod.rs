@@ -68,7 +68,13 @@ impl<'a> Locator<'a> {
                 }
                 self.line += self.text.as_bytes()[self.offset..offset].iter().filter(|&&b| b == b'\n').count() as u64;
                 self.offset = offset;
-                format!("{prefix} {}", self.line)
+                let mut digits = itoa::Buffer::new();
+                let line = digits.format(self.line);
+                let mut location = String::with_capacity(prefix.len() + 1 + line.len());
+                location.push_str(prefix);
+                location.push(' ');
+                location.push_str(line);
+                location
             }
         }
     }
