@@ -11,6 +11,7 @@
 pub mod address;
 mod bytescan;
 pub mod category;
+pub mod combined;
 pub mod context;
 pub mod names;
 pub mod pattern;
@@ -18,6 +19,7 @@ pub mod rules;
 pub mod validate;
 
 pub use category::Category;
+use combined::Combined;
 use context::{Dictionary, Near, Occurrence, TermSet, Terms, header_matches};
 use pattern::{Anchors, Pattern};
 pub use rules::{Lists, RuleSet, RuleSpec, RulesError};
@@ -49,6 +51,8 @@ pub struct Rule {
     pub exclude_headers: Terms,
     needs_digit: bool,
     needs_at: bool,
+    /// The rule's member number in the engine's [`Combined`] pass, if it takes part.
+    member: Option<usize>,
     /// Unique for the life of the process (keys the per-thread header cache).
     uid: usize,
 }
@@ -63,6 +67,7 @@ impl Rule {
             exclude_headers: Terms::new(&spec.exclude_headers),
             needs_digit: spec.needs.contains(&rules::Needs::Digit),
             needs_at: spec.needs.contains(&rules::Needs::At),
+            member: None,
             uid: {
                 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
                 NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -204,6 +209,7 @@ struct Scratch {
     walked: Vec<(usize, usize)>,
     names: names::Buffers,
     kept: Vec<Hit>,
+    ends: combined::Ends,
 }
 
 thread_local! {
@@ -230,6 +236,8 @@ pub struct Engine {
     pub lists: Lists,
     names: names::NameRules,
     address: Option<address::AddressDetector>,
+    /// One pass for the number rules (see [`combined`]).
+    combined: Option<Combined>,
 }
 
 impl Engine {
@@ -239,12 +247,23 @@ impl Engine {
         for (rule, ids) in rules.iter_mut().zip(ids) {
             rule.context_ids = ids;
         }
+        let with_patterns: Vec<(usize, &str, &Pattern)> = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r.spec.pattern.as_deref()?, r.pattern.as_ref()?)))
+            .collect();
+        let combined = Combined::new(&with_patterns).map(|(combined, members)| {
+            for (rule, m) in members {
+                rules[rule].member = Some(m);
+            }
+            combined
+        });
         let names = names::NameRules::from_rules(&rules);
         let address = rules
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
-        Engine { rules, dict, lists: set.lists, names, address }
+        Engine { rules, dict, lists: set.lists, names, address, combined }
     }
 
     /// The engine with the built-in rules.
@@ -268,7 +287,7 @@ impl Engine {
         hits.clear();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { anchors, occurrences, walked, names, kept } = &mut *scratch;
+            let Scratch { anchors, occurrences, walked, names, kept, ends } = &mut *scratch;
             occurrences.clear();
             walked.clear();
             anchors.find(seg.text.as_bytes());
@@ -276,9 +295,15 @@ impl Engine {
             let header_hash = seg.context.map_or(0, |h| rustc_hash::FxBuildHasher.hash_one(h));
             let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, walked, header_hash };
             let (has_digit, has_at) = (!scan.anchors.digits.is_empty(), !scan.anchors.ats.is_empty());
+            // The number rules' matches, all found in one pass.
+            let combined = self.combined.as_ref().filter(|c| has_digit && c.find(seg.text, scan.anchors, ends));
             for (index, rule) in self.rules.iter().enumerate() {
                 let Some(pattern) = &rule.pattern else { continue };
                 if (rule.needs_digit && !has_digit) || (rule.needs_at && !has_at) || !pattern.possible(scan.anchors) {
+                    continue;
+                }
+                let member = combined.zip(rule.member);
+                if member.is_some_and(|(c, m)| !c.has_matches(ends, m)) {
                     continue;
                 }
                 // A rule that reports only with context is not searched
@@ -286,7 +311,17 @@ impl Engine {
                 if rule.spec.require_context && !scan.context_possible(rule) {
                     continue;
                 }
-                self.run_pattern(index, rule, pattern, &mut scan, hits);
+                match member {
+                    Some((c, m)) => pattern.each_match_in_ranges(seg.text, c.ranges(ends, m), |start, end| {
+                        self.accept(index, rule, &mut scan, start, end, hits)
+                    }),
+                    None => {
+                        let anchors = scan.anchors;
+                        pattern.each_match(seg.text, anchors, |start, end| {
+                            self.accept(index, rule, &mut scan, start, end, hits)
+                        })
+                    }
+                }
             }
             self.names.detect(self, &mut scan, names, hits);
             if let Some(address) = &self.address {
@@ -296,36 +331,36 @@ impl Engine {
         });
     }
 
-    fn run_pattern(
+    /// Keep a match of a pattern rule at `start..end` if it passes the
+    /// rule's validator and context.
+    fn accept(
         &self,
         index: usize,
         rule: &Rule,
-        pattern: &Pattern,
         scan: &mut SegmentScan<'_>,
+        start: usize,
+        end: usize,
         hits: &mut Vec<Hit>,
     ) {
         let text = scan.seg.text;
-        let anchors = scan.anchors;
-        pattern.each_match(text, anchors, |start, end| {
-            if !digits_isolated(text, start, end) {
-                return;
-            }
-            let value = &text[start..end];
-            let check = match &rule.spec.validator {
-                Some(v) => match validate::run(v, value, &self.lists) {
-                    Some(c) => c,
-                    None => return,
-                },
-                None => validate::Check::OK,
-            };
-            let has_context = rule.context_ok(scan, start, end);
-            if (rule.spec.require_context || check.needs_context) && !has_context {
-                return;
-            }
-            let boost = if has_context { rule.spec.context_boost } else { 0.0 };
-            let confidence = (rule.spec.confidence * check.factor + boost).min(1.0);
-            hits.push(Hit { category: rule.spec.category, start, end, confidence, rule: index });
-        });
+        if !digits_isolated(text, start, end) {
+            return;
+        }
+        let value = &text[start..end];
+        let check = match &rule.spec.validator {
+            Some(v) => match validate::run(v, value, &self.lists) {
+                Some(c) => c,
+                None => return,
+            },
+            None => validate::Check::OK,
+        };
+        let has_context = rule.context_ok(scan, start, end);
+        if (rule.spec.require_context || check.needs_context) && !has_context {
+            return;
+        }
+        let boost = if has_context { rule.spec.context_boost } else { 0.0 };
+        let confidence = (rule.spec.confidence * check.factor + boost).min(1.0);
+        hits.push(Hit { category: rule.spec.category, start, end, confidence, rule: index });
     }
 }
 
@@ -343,41 +378,52 @@ fn digits_isolated(text: &str, start: usize, end: usize) -> bool {
     (!value_starts_digit || !digit_before) && (!value_ends_digit || !digit_after)
 }
 
-/// Keep the best of overlapping hits: higher confidence first, then longer.
-/// `kept` is a reusable buffer.
+/// Keep the best of overlapping hits: higher confidence first, then longer,
+/// then earlier. `kept` is a reusable buffer.
+///
+/// Hits are sorted by start and cut into clusters, each a chain of hits
+/// overlapping the ones before it; a hit never overlaps one in another
+/// cluster, so the choice is made in each (small) cluster alone.
 fn resolve_overlaps(hits: &mut Vec<Hit>, kept: &mut Vec<Hit>) {
     if hits.len() < 2 {
         return;
     }
-    hits.sort_by(|a, b| {
-        b.confidence
-            .partial_cmp(&a.confidence)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-            .then(a.start.cmp(&b.start))
-    });
+    // Stable: hits alike in all but rule stay in the order they were found.
+    hits.sort_by_key(|h| (h.start, h.end));
     kept.clear();
-    if hits.len() <= 32 {
-        for h in hits.drain(..) {
-            if !kept.iter().any(|k| h.start < k.end && k.start < h.end) {
-                kept.push(h);
-            }
+    let mut i = 0;
+    while i < hits.len() {
+        let mut j = i + 1;
+        let mut reach = hits[i].end;
+        while j < hits.len() && hits[j].start < reach {
+            reach = reach.max(hits[j].end);
+            j += 1;
         }
-    } else {
-        // Kept hits do not overlap, so by start they also ascend by end: a
-        // new hit overlaps one only if the last kept hit starting before its
-        // end reaches past its start.
-        let mut taken: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
-        for h in hits.drain(..) {
-            let overlaps = taken.range(..h.end).next_back().is_some_and(|(_, &end)| end > h.start);
-            if !overlaps {
-                taken.insert(h.start, h.end);
-                kept.push(h);
+        if j == i + 1 {
+            kept.push(hits[i].clone());
+        } else {
+            let cluster = &mut hits[i..j];
+            cluster.sort_by(better);
+            let first = kept.len();
+            for h in cluster.iter() {
+                if !kept[first..].iter().any(|k| h.start < k.end && k.start < h.end) {
+                    kept.push(h.clone());
+                }
             }
+            kept[first..].sort_unstable_by_key(|h| (h.start, h.end));
         }
+        i = j;
     }
-    kept.sort_by_key(|h| (h.start, h.end));
     std::mem::swap(hits, kept);
+}
+
+/// The order hits are chosen in: higher confidence, then longer, then earlier.
+fn better(a: &Hit, b: &Hit) -> std::cmp::Ordering {
+    b.confidence
+        .partial_cmp(&a.confidence)
+        .unwrap_or(std::cmp::Ordering::Equal)
+        .then((b.end - b.start).cmp(&(a.end - a.start)))
+        .then(a.start.cmp(&b.start))
 }
 
 #[cfg(test)]

@@ -50,16 +50,101 @@ pub struct Pattern {
     /// The byte every match holds, if there is one; otherwise the whole
     /// segment is searched.
     anchor: Option<Anchor>,
-    /// How far from an anchor run a match holding it can reach, before and
-    /// after (`usize::MAX`: no bound but the bytes a match can hold).
-    left: usize,
-    right: usize,
-    /// The bytes a match can contain.
-    class: [bool; 256],
-    /// The fewest anchor bytes a match holds: a window with fewer is not searched.
-    min_anchors: usize,
+    /// Where around its anchors a match can lie.
+    pub(super) spread: Spread,
+    /// The longest match (`None`: no bound).
+    pub(super) max_len: Option<usize>,
     /// Unique for the life of the process: keys this pattern's per-thread [`Scratch`].
     uid: usize,
+}
+
+/// Where the matches of a pattern (or of several) can lie around their
+/// anchor runs.
+#[derive(Debug, Clone)]
+pub(super) struct Spread {
+    /// How far from an anchor run a match holding it can reach, before and
+    /// after (`usize::MAX`: no bound but the bytes a match can hold).
+    pub left: usize,
+    pub right: usize,
+    /// The bytes a match can contain.
+    pub class: [bool; 256],
+    /// The fewest anchor bytes a match holds: a window with fewer is not searched.
+    pub min_anchors: usize,
+}
+
+impl Spread {
+    /// Room for the matches of every one of `spreads`.
+    pub fn union<'a>(spreads: impl IntoIterator<Item = &'a Spread>) -> Spread {
+        let mut out = Spread { left: 0, right: 0, class: [false; 256], min_anchors: usize::MAX };
+        for s in spreads {
+            out.left = out.left.max(s.left);
+            out.right = out.right.max(s.right);
+            out.min_anchors = out.min_anchors.min(s.min_anchors);
+            for (o, c) in out.class.iter_mut().zip(s.class) {
+                *o |= c;
+            }
+        }
+        out
+    }
+
+    /// Call `f` with each window of `bytes` that can hold a match: the
+    /// anchor runs `runs` widened as far as a match can reach, merged where
+    /// they overlap, and kept if they hold enough anchor bytes. In order.
+    pub fn windows(&self, bytes: &[u8], runs: &[(usize, usize)], mut f: impl FnMut(std::ops::Range<usize>)) {
+        // The current window and how many anchor bytes it holds.
+        let mut window: Option<(usize, usize, usize)> = None;
+        for &(s, e) in runs {
+            // Bytes up to the current window's end are already looked at.
+            let done = window.map_or(0, |w| w.1);
+            let (ws, we) = self.window(bytes, s, e, done);
+            window = match window {
+                Some((a, b, n)) if ws <= b => Some((a, we.max(b), n + e - s)),
+                Some((a, b, n)) => {
+                    if n >= self.min_anchors {
+                        f(a..b);
+                    }
+                    Some((ws, we, e - s))
+                }
+                None => Some((ws, we, e - s)),
+            };
+        }
+        if let Some((a, b, n)) = window
+            && n >= self.min_anchors
+        {
+            f(a..b);
+        }
+    }
+
+    /// The bytes around the anchor run `s..e` that a match holding it can
+    /// cover. Bytes before `done` were looked at for an earlier run: the
+    /// window stops there (and is then merged with the earlier one), so
+    /// each byte is looked at about once however long the runs of bytes a
+    /// match can hold.
+    fn window(&self, bytes: &[u8], s: usize, e: usize, done: usize) -> (usize, usize) {
+        let floor = s.saturating_sub(self.left).max(done.min(s));
+        let ceil = e.saturating_add(self.right).min(bytes.len());
+        // A short reach is taken whole: looking at its bytes costs more
+        // than searching them.
+        let a = if self.left <= SHORT_REACH {
+            floor
+        } else {
+            let mut a = s;
+            while a > floor && self.class[bytes[a - 1] as usize] {
+                a -= 1;
+            }
+            a
+        };
+        let b = if self.right <= SHORT_REACH {
+            ceil
+        } else {
+            let mut b = e.max(done.min(ceil));
+            while b < ceil && self.class[bytes[b] as usize] {
+                b += 1;
+            }
+            b
+        };
+        (a, b)
+    }
 }
 
 /// A thread's state for searching with one pattern: the regex cache and
@@ -128,7 +213,13 @@ impl Pattern {
         };
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let uid = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(Pattern { regex, value_group, anchor, left, right, class, min_anchors, uid })
+        let max_len = hir.properties().maximum_len();
+        Ok(Pattern { regex, value_group, anchor, spread: Spread { left, right, class, min_anchors }, max_len, uid })
+    }
+
+    /// The byte every match holds, if there is one.
+    pub fn anchor(&self) -> Option<Anchor> {
+        self.anchor
     }
 
     /// Does the segment have what every match needs?
@@ -148,60 +239,23 @@ impl Pattern {
             self.search(text, 0..text.len(), scratch, &mut found);
             return;
         };
-        let bytes = text.as_bytes();
-        // The current window and how many anchor bytes it holds.
-        let mut window: Option<(usize, usize, usize)> = None;
-        for &(s, e) in anchors.of(anchor) {
-            // Bytes up to the current window's end are already looked at.
-            let done = window.map_or(0, |w| w.1);
-            let (ws, we) = self.window(bytes, s, e, done);
-            window = match window {
-                Some((a, b, n)) if ws <= b => Some((a, we.max(b), n + e - s)),
-                Some((a, b, n)) => {
-                    if n >= self.min_anchors {
-                        self.search(text, a..b, scratch, &mut found);
-                    }
-                    Some((ws, we, e - s))
-                }
-                None => Some((ws, we, e - s)),
-            };
-        }
-        if let Some((a, b, n)) = window
-            && n >= self.min_anchors
-        {
-            self.search(text, a..b, scratch, &mut found);
-        }
+        self.spread.windows(text.as_bytes(), anchors.of(anchor), |w| self.search(text, w, scratch, &mut found));
     }
 
-    /// The bytes around the anchor run `s..e` that a match holding it can
-    /// cover. Bytes before `done` were looked at for an earlier run: the
-    /// window stops there (and is then merged with the earlier one), so
-    /// each byte is looked at about once however long the runs of bytes a
-    /// match can hold.
-    fn window(&self, bytes: &[u8], s: usize, e: usize, done: usize) -> (usize, usize) {
-        let floor = s.saturating_sub(self.left).max(done.min(s));
-        let ceil = e.saturating_add(self.right).min(bytes.len());
-        // A short reach is taken whole: looking at its bytes costs more
-        // than searching them.
-        let a = if self.left <= SHORT_REACH {
-            floor
-        } else {
-            let mut a = s;
-            while a > floor && self.class[bytes[a - 1] as usize] {
-                a -= 1;
+    /// Call `found(start, end)` for each match inside `ranges` (in order,
+    /// not overlapping), as [`Pattern::each_match`] reports them.
+    pub fn each_match_in_ranges(
+        &self,
+        text: &str,
+        ranges: impl IntoIterator<Item = std::ops::Range<usize>>,
+        found: impl FnMut(usize, usize),
+    ) {
+        let mut found = found;
+        self.with_scratch(|scratch| {
+            for r in ranges {
+                self.search(text, r, scratch, &mut found);
             }
-            a
-        };
-        let b = if self.right <= SHORT_REACH {
-            ceil
-        } else {
-            let mut b = e.max(done.min(ceil));
-            while b < ceil && self.class[bytes[b] as usize] {
-                b += 1;
-            }
-            b
-        };
-        (a, b)
+        })
     }
 
     /// Like [`Pattern::each_match`] for a pattern whose every match starts
@@ -459,21 +513,23 @@ mod tests {
     #[test]
     fn anchors_and_lengths_come_from_the_pattern() {
         let cell = Pattern::new(r"(?-u)^\s*(?P<v>[1-7][0-9]{9})\s*$").unwrap();
-        assert_eq!((cell.left, cell.right, cell.min_anchors), (usize::MAX, usize::MAX, 10));
+        let spread = |p: &Pattern| (p.spread.left, p.spread.right, p.spread.min_anchors);
+        assert_eq!(spread(&cell), (usize::MAX, usize::MAX, 10));
+        assert_eq!(cell.max_len, None);
         let nino = Pattern::new(r"(?i-u)\b[A-Z]{2}[ -]?[0-9]{2}[ -]?[0-9]{2}[ -]?[0-9]{2}(?:[ -]?[A-Z])?\b").unwrap();
         assert_eq!(nino.anchor, Some(Anchor::Digit));
         // "AB 12 34 56 C": three bytes before the digits, two after, one between.
-        assert_eq!((nino.left, nino.right, nino.min_anchors), (3, 2, 6));
-        assert!(nino.class[b'a' as usize] && nino.class[b' ' as usize] && !nino.class[b'.' as usize]);
-        let email = Pattern::new(r"(?-u)[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)+").unwrap();
-        assert_eq!(
-            (email.anchor, email.left, email.right, email.min_anchors),
-            (Some(Anchor::At), usize::MAX, usize::MAX, 1)
+        assert_eq!(spread(&nino), (3, 2, 6));
+        assert_eq!(nino.max_len, Some(13));
+        assert!(
+            nino.spread.class[b'a' as usize] && nino.spread.class[b' ' as usize] && !nino.spread.class[b'.' as usize]
         );
+        let email = Pattern::new(r"(?-u)[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)+").unwrap();
+        assert_eq!((email.anchor, spread(&email)), (Some(Anchor::At), (usize::MAX, usize::MAX, 1)));
         let phone = Pattern::new(r"(?-u)(?:\+44[0-9]{9,10}|0[1-9](?:[ -]?[0-9]){8,9})").unwrap();
-        assert_eq!((phone.left, phone.right, phone.min_anchors), (1, 1, 10));
+        assert_eq!(spread(&phone), (1, 1, 10));
         let date = Pattern::new(r"(?i-u)\b[0-9]{1,2}(?:st|nd)?[ -](?:jan|feb)[a-z]{0,6}\.?,?[ -][0-9]{2,4}\b").unwrap();
-        assert_eq!((date.left, date.right), (15, 15));
+        assert_eq!((date.spread.left, date.spread.right), (15, 15));
         // A digit in only one branch is not an anchor.
         assert_eq!(Pattern::new(r"[0-9]+|abc").unwrap().anchor, None);
         assert_eq!(Pattern::new(r"x[0-9]*").unwrap().anchor, None);

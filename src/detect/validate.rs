@@ -310,14 +310,19 @@ const MONTHS: [&str; 12] = [
 ];
 
 fn month_number(word: &str) -> Option<u32> {
-    let w = word.trim_end_matches('.').to_ascii_lowercase();
-    if w.len() < 3 {
+    let w = word.trim_end_matches('.');
+    if w.len() < 3 || !w.as_bytes()[0].is_ascii_alphabetic() {
         return None;
     }
-    if w == "sept" {
+    if w.eq_ignore_ascii_case("sept") {
         return Some(9);
     }
-    MONTHS.iter().position(|m| m.starts_with(&w) && (w.len() == 3 || *m == w)).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| {
+            m.len() >= w.len() && m[..w.len()].eq_ignore_ascii_case(w) && (w.len() == 3 || m.len() == w.len())
+        })
+        .map(|i| i as u32 + 1)
 }
 
 fn days_in_month(y: i32, m: u32) -> u32 {
@@ -334,11 +339,20 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 /// Two-digit years are read as the most recent past year. Returns (y, m, d).
 pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
     let v = value.trim();
-    let parts: Vec<&str> = v
+    // The first three parts are all that is read.
+    let mut parts = [""; 3];
+    let mut n = 0;
+    for p in v
         .split(|c: char| c == '/' || c == '.' || c == '-' || c == ',' || c.is_whitespace())
         .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("of"))
-        .collect();
-    if parts.len() < 3 {
+    {
+        if n == 3 {
+            break;
+        }
+        parts[n] = p;
+        n += 1;
+    }
+    if n < 3 {
         return None;
     }
     let num = |s: &str| -> Option<u32> {
@@ -373,7 +387,7 @@ pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
     let y = match year_len {
         4 => y,
         2 => {
-            let now = chrono::Local::now().year();
+            let now = today().year();
             let century = now - now % 100;
             if century + y > now { century - 100 + y } else { century + y }
         }
@@ -385,10 +399,18 @@ pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
     Some((y, m, d))
 }
 
+/// Today's date, read once: the local time zone is costly to look up for
+/// every date found.
+fn today() -> chrono::NaiveDate {
+    static TODAY: std::sync::LazyLock<chrono::NaiveDate> =
+        std::sync::LazyLock::new(|| chrono::Local::now().date_naive());
+    *TODAY
+}
+
 /// A date that could be a living person's date of birth.
 pub fn dob_date(value: &str) -> Option<Check> {
     let (y, m, d) = parse_date(value)?;
-    let today = chrono::Local::now().date_naive();
+    let today = today();
     let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
     if y < 1900 || date > today {
         return None;
