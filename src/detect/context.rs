@@ -131,8 +131,8 @@ pub struct Dictionary {
     /// Each distinct term as lower-case words.
     terms: Vec<Vec<String>>,
     /// Terms by their first and by their last word, for lookups at one place.
-    first_map: FxHashMap<String, Vec<u32>>,
-    last_map: FxHashMap<String, Vec<u32>>,
+    first_map: FxHashMap<Box<[u8]>, Vec<u32>>,
+    last_map: FxHashMap<Box<[u8]>, Vec<u32>>,
 }
 
 /// A set of term ids of a [`Dictionary`]: one rule's context.
@@ -186,11 +186,11 @@ impl Dictionary {
             first_filter.insert(&t[0]);
             last_filter.insert(&t[t.len() - 1]);
         }
-        let mut first_map: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-        let mut last_map: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut first_map: FxHashMap<Box<[u8]>, Vec<u32>> = FxHashMap::default();
+        let mut last_map: FxHashMap<Box<[u8]>, Vec<u32>> = FxHashMap::default();
         for (id, t) in terms.iter().enumerate() {
-            first_map.entry(t[0].clone()).or_default().push(id as u32);
-            last_map.entry(t[t.len() - 1].clone()).or_default().push(id as u32);
+            first_map.entry(t[0].as_bytes().into()).or_default().push(id as u32);
+            last_map.entry(t[t.len() - 1].as_bytes().into()).or_default().push(id as u32);
         }
         (Dictionary { first_filter, last_filter, terms, first_map, last_map }, ids)
     }
@@ -374,15 +374,15 @@ impl WordFilter {
 
 /// The entry for `word`, compared in lower case (without allocating for
 /// short ASCII words).
-fn lookup<'m>(map: &'m FxHashMap<String, Vec<u32>>, word: &str) -> Option<&'m Vec<u32>> {
+fn lookup<'m>(map: &'m FxHashMap<Box<[u8]>, Vec<u32>>, word: &str) -> Option<&'m Vec<u32>> {
     if word.is_ascii() && word.len() <= 32 {
         let mut buf = [0u8; 32];
         let lower = &mut buf[..word.len()];
         lower.copy_from_slice(word.as_bytes());
         lower.make_ascii_lowercase();
-        map.get(std::str::from_utf8(lower).ok()?)
+        map.get(&*lower)
     } else {
-        map.get(&word.to_lowercase())
+        map.get(word.to_lowercase().as_bytes())
     }
 }
 

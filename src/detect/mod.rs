@@ -231,8 +231,10 @@ pub struct Hit {
 /// The compiled rules and word lists.
 pub struct Engine {
     pub rules: Vec<Rule>,
-    /// Every rule's context terms, found in a segment in one pass.
+    /// The context terms of the rules that look for them around candidates.
     dict: Dictionary,
+    /// The name rules' cues and roles.
+    name_dict: Dictionary,
     pub lists: Lists,
     names: names::NameRules,
     address: Option<address::AddressDetector>,
@@ -243,9 +245,18 @@ pub struct Engine {
 impl Engine {
     pub fn new(set: RuleSet) -> Engine {
         let mut rules: Vec<Rule> = set.rules.into_iter().map(Rule::compile).collect();
-        let (dict, ids) = Dictionary::new(&rules.iter().map(|r| &r.context).collect::<Vec<_>>());
-        for (rule, ids) in rules.iter_mut().zip(ids) {
-            rule.context_ids = ids;
+        // Two dictionaries: the name rules look their cues up at one place,
+        // the other rules walk the words around candidates, which is quicker
+        // the fewer the words to know.
+        let is_name = |r: &Rule| r.spec.detector.as_deref().is_some_and(|d| d.starts_with("name_"));
+        let none = Terms::new(&[]);
+        let only = |names: bool| -> Vec<&Terms> {
+            rules.iter().map(|r| if is_name(r) == names { &r.context } else { &none }).collect()
+        };
+        let (dict, ids) = Dictionary::new(&only(false));
+        let (name_dict, name_ids) = Dictionary::new(&only(true));
+        for ((rule, ids), name_ids) in rules.iter_mut().zip(ids).zip(name_ids) {
+            rule.context_ids = if is_name(rule) { name_ids } else { ids };
         }
         let with_patterns: Vec<(usize, &str, &Pattern)> = rules
             .iter()
@@ -263,7 +274,7 @@ impl Engine {
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
-        Engine { rules, dict, lists: set.lists, names, address, combined }
+        Engine { rules, dict, name_dict, lists: set.lists, names, address, combined }
     }
 
     /// The engine with the built-in rules.

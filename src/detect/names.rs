@@ -43,7 +43,7 @@ impl NameRules {
     pub fn detect(&self, engine: &Engine, scan: &mut SegmentScan<'_>, bufs: &mut Buffers, hits: &mut Vec<Hit>) {
         let seg = scan.seg;
         let mut found =
-            Finder { engine, text: seg.text, hits, tokens: std::mem::take(&mut bufs.tokens), dict: scan.dict };
+            Finder { engine, text: seg.text, hits, tokens: std::mem::take(&mut bufs.tokens), dict: &engine.name_dict };
         found.tokens.clear();
         let mut used = std::mem::take(&mut bufs.used);
         found.detect_all(self, scan, &mut used);
