@@ -122,6 +122,8 @@ pub struct SegmentScan<'s> {
     occurrences: &'s mut Vec<Occurrence>,
     /// Disjoint byte ranges already walked for occurrences, in order.
     walked: &'s mut Vec<(usize, usize)>,
+    /// A buffer for occurrences found before others already found.
+    spare: &'s mut Vec<Occurrence>,
     /// Hash of the segment's header (0 without one), keying cached answers.
     header_hash: u64,
 }
@@ -149,56 +151,56 @@ impl SegmentScan<'_> {
         self.occurrences.iter().any(|o| rule.context_ids.has(o.term))
     }
 
-    /// Find the occurrences starting in `from..to` not found yet. Queries
-    /// that move forward through the text walk only the new part; one that
-    /// goes back (the next rule starting over) walks all the rest at once,
-    /// so the segment is walked at most once in all.
+    /// Find the occurrences starting in `from..to` not found yet: the
+    /// parts of it not walked before are walked now, so each byte of the
+    /// segment is walked at most once, and only near candidates.
     fn walk(&mut self, from: usize, to: usize) {
         let text = self.seg.text;
-        let at = self.walked.partition_point(|w| w.0 <= from);
-        if at > 0 && self.walked[at - 1].1 >= to {
-            return; // Walked already.
+        let mut pos = from;
+        // The first walked range ending after `from`.
+        let mut i = self.walked.partition_point(|w| w.1 <= from);
+        let mut added = false;
+        while pos < to {
+            if let Some(&(a, b)) = self.walked.get(i)
+                && a <= pos
+            {
+                pos = pos.max(b);
+                i += 1;
+                continue;
+            }
+            let gap_end = self.walked.get(i).map_or(to, |w| w.0.min(to));
+            let at = self.occurrences.partition_point(|o| o.start < pos);
+            if at == self.occurrences.len() {
+                self.dict.occurrences_in(text, pos, gap_end, self.occurrences);
+            } else {
+                self.spare.clear();
+                self.dict.occurrences_in(text, pos, gap_end, self.spare);
+                self.occurrences.splice(at..at, self.spare.drain(..));
+            }
+            self.walked.insert(i, (pos, gap_end));
+            i += 1;
+            added = true;
+            pos = gap_end;
         }
-        match self.walked.last().copied() {
-            None => {
-                self.dict.occurrences_in(text, from, to, self.occurrences);
-                self.walked.push((from, to));
-            }
-            // Forward of everything walked: a new range.
-            Some((_, b)) if from >= b => {
-                self.dict.occurrences_in(text, from, to, self.occurrences);
-                self.walked.push((from, to));
-            }
-            // Overlapping the last range: walk on from its end.
-            Some((a, b)) if from >= a => {
-                if to > b {
-                    self.dict.occurrences_in(text, b, to, self.occurrences);
-                    self.walked.last_mut().expect("a last range").1 = to;
-                }
-            }
-            _ => {
-                let full = (0, text.len());
-                // Walk the gaps before, between and after the walked ranges.
-                let mut gaps = Vec::new();
-                let mut pos = 0;
-                for &(a, b) in self.walked.iter() {
-                    if a > pos {
-                        gaps.push((pos, a));
-                    }
-                    pos = pos.max(b);
-                }
-                if pos < text.len() {
-                    gaps.push((pos, text.len()));
-                }
-                for (a, b) in gaps {
-                    self.dict.occurrences_in(text, a, b, self.occurrences);
-                }
-                self.occurrences.sort_unstable_by_key(|o| (o.start, o.term));
-                self.walked.clear();
-                self.walked.push(full);
-            }
+        if added {
+            merge_ranges(self.walked);
         }
     }
+}
+
+/// Join touching or overlapping ranges of a list sorted by start.
+fn merge_ranges(ranges: &mut Vec<(usize, usize)>) {
+    let mut out = 0;
+    for i in 0..ranges.len() {
+        let r = ranges[i];
+        if out > 0 && r.0 <= ranges[out - 1].1 {
+            ranges[out - 1].1 = ranges[out - 1].1.max(r.1);
+        } else {
+            ranges[out] = r;
+            out += 1;
+        }
+    }
+    ranges.truncate(out);
 }
 
 /// Buffers reused from segment to segment on each thread.
@@ -207,6 +209,7 @@ struct Scratch {
     anchors: Anchors,
     occurrences: Vec<Occurrence>,
     walked: Vec<(usize, usize)>,
+    spare: Vec<Occurrence>,
     names: names::Buffers,
     kept: Vec<Hit>,
     ends: combined::Ends,
@@ -298,13 +301,13 @@ impl Engine {
         hits.clear();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { anchors, occurrences, walked, names, kept, ends } = &mut *scratch;
+            let Scratch { anchors, occurrences, walked, spare, names, kept, ends } = &mut *scratch;
             occurrences.clear();
             walked.clear();
             anchors.find(seg.text.as_bytes());
             use std::hash::BuildHasher;
             let header_hash = seg.context.map_or(0, |h| rustc_hash::FxBuildHasher.hash_one(h));
-            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, walked, header_hash };
+            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, walked, spare, header_hash };
             let (has_digit, has_at) = (!scan.anchors.digits.is_empty(), !scan.anchors.ats.is_empty());
             // The number rules' matches, all found in one pass.
             let combined = self.combined.as_ref().filter(|c| has_digit && c.find(seg.text, scan.anchors, ends));
@@ -318,8 +321,9 @@ impl Engine {
                     continue;
                 }
                 // A rule that reports only with context is not searched
-                // where none of its context is.
-                if rule.spec.require_context && !scan.context_possible(rule) {
+                // where none of its context is. (A number rule's candidates
+                // are already known: context is looked for around them alone.)
+                if rule.spec.require_context && member.is_none() && !scan.context_possible(rule) {
                     continue;
                 }
                 match member {
