@@ -43,7 +43,7 @@ impl AddressDetector {
         }
         let mut streets = Vec::new();
         // The pattern starts `\b[0-9]`: a match starts where a run of digits does.
-        self.street.each_match_at_runs(text, scan.anchors, |s, e| streets.push((s, e)));
+        self.street.each_match_at_runs(text, scan.anchors, may_start, |s, e| streets.push((s, e)));
         let mut found = Vec::new();
         for (start, end) in streets {
             let postcode_near = hits.iter().any(|h| {
@@ -61,5 +61,87 @@ impl AddressDetector {
             }
         }
         hits.extend(found);
+    }
+}
+
+/// Can a street line start at the run of digits `run` of `bytes`? The
+/// pattern needs one to four digits, then an optional letter and comma, a
+/// space and a capital (`12 Mill`, `4a, High`, `9 St Peter's`): most runs of
+/// digits (dates, phone numbers, amounts) fail this before any search.
+fn may_start(bytes: &[u8], (s, e): (usize, usize)) -> bool {
+    if e - s > 4 {
+        return false;
+    }
+    let mut i = e;
+    if bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b',') {
+        i += 1;
+    }
+    bytes.get(i) == Some(&b' ') && bytes.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::pattern::Anchors;
+
+    #[test]
+    fn runs_passed_over_hold_no_street_line() {
+        let detector = AddressDetector::new(0, &crate::detect::Lists::builtin());
+        let pieces = [
+            "12",
+            "4",
+            "12345",
+            "9",
+            "a",
+            "A",
+            ",",
+            " ",
+            "  ",
+            "Mill",
+            "Lane",
+            "St",
+            "St.",
+            "Peter's",
+            "Road",
+            "High",
+            "Street",
+            "\n",
+            "/",
+            "x",
+            "Close",
+            "O'Neil",
+            "-",
+            "é",
+            "12 ",
+            "4a, ",
+            "9 St ",
+            "Mill ",
+            "High Street",
+            " Lane",
+            "Orchard Close",
+            "07700 ",
+            "03/03/2024 ",
+        ];
+        let mut seed = 99u64;
+        let mut found = 0;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 60) + 3 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let mut anchors = Anchors::default();
+            anchors.find(text.as_bytes());
+            let (mut all, mut filtered) = (Vec::new(), Vec::new());
+            detector.street.each_match_at_runs(&text, &anchors, |_, _| true, |s, e| all.push((s, e)));
+            detector.street.each_match_at_runs(&text, &anchors, may_start, |s, e| filtered.push((s, e)));
+            assert_eq!(filtered, all, "{text:?}");
+            found += all.len();
+        }
+        assert!(found > 50, "the texts hold street lines ({found})");
     }
 }

@@ -262,7 +262,15 @@ impl Pattern {
     /// where a run of its anchor bytes starts (`\b[0-9]...`, which the
     /// caller promises): one anchored search at each run, which stops as soon
     /// as the text cannot match, instead of a search through the reach after it.
-    pub fn each_match_at_runs(&self, text: &str, anchors: &Anchors, found: impl FnMut(usize, usize)) {
+    /// `may_start(bytes, run)` may pass over runs where the caller knows no
+    /// match can start (it must not pass over one where a match starts).
+    pub fn each_match_at_runs(
+        &self,
+        text: &str,
+        anchors: &Anchors,
+        may_start: impl Fn(&[u8], (usize, usize)) -> bool,
+        found: impl FnMut(usize, usize),
+    ) {
         let mut found = found;
         self.with_scratch(|scratch| {
             let Some(anchor) = self.anchor else {
@@ -270,8 +278,8 @@ impl Pattern {
                 return;
             };
             let mut pos = 0;
-            for &(s, _) in anchors.of(anchor) {
-                if s < pos {
+            for &(s, e) in anchors.of(anchor) {
+                if s < pos || !may_start(text.as_bytes(), (s, e)) {
                     continue;
                 }
                 let input = Input::new(text).range(s..).anchored(regex_automata::Anchored::Yes);
@@ -596,7 +604,7 @@ mod tests {
             let mut anchors = Anchors::default();
             anchors.find(text.as_bytes());
             let mut at_runs = Vec::new();
-            pattern.each_match_at_runs(&text, &anchors, |s, e| at_runs.push((s, e)));
+            pattern.each_match_at_runs(&text, &anchors, |_, _| true, |s, e| at_runs.push((s, e)));
             assert_eq!(at_runs, whole_text(street, &text), "at runs on {text:?}");
         }
     }
