@@ -24,9 +24,10 @@ impl AddressDetector {
             .collect();
         types.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         // Words are bounded (no street word is 30 letters) so that a match's
-        // length is, and the search stays near the house number.
+        // length is, and the search stays near the house number. The street
+        // type ends the word ("Roads" is not "Road"), or a dot follows it.
         let pattern = format!(
-            r"(?-u:\b)(?P<v>[0-9]{{1,4}}[A-Za-z]?,? (?:(?:St\.?|[A-Z][a-z]{{1,29}}(?:['’-][A-Za-z]{{1,29}}){{0,2}}) ){{1,4}}(?:{})\.?)(?:[^A-Za-z]|$)",
+            r"(?-u:\b)[0-9]{{1,4}}[A-Za-z]?,? (?:(?:St\.?|[A-Z][a-z]{{1,29}}(?:['’-][A-Za-z]{{1,29}}){{0,2}}) ){{1,4}}(?:{})(?:\.|(?-u:\b))",
             types.join("|")
         );
         AddressDetector { rule, street: Pattern::new(&pattern).expect("street pattern is built from a word list") }
