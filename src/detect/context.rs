@@ -439,10 +439,9 @@ impl Near<'_> {
         let to = ceil_char(text, end + window);
         let mut after = self.within(set, end, to);
         if adjacent {
-            after
-                .map(|o| o.start)
-                .min()
-                .is_some_and(|s| text[end..s].chars().all(|c| c.is_whitespace() || "()[]-–:".contains(c)))
+            after.map(|o| o.start).min().is_some_and(|s| {
+                text[end..s].chars().all(|c| c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '-' | '–' | ':'))
+            })
         } else {
             after.next().is_some()
         }

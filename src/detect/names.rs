@@ -464,11 +464,12 @@ impl Finder<'_, '_> {
             // (and for a sign-off, one line break).
             let from = floor_char(self.text, t.start.saturating_sub(48));
             let before = &self.text[from..t.start];
-            let trimmed = before.trim_end_matches(|c: char| c.is_whitespace() || ":,;-–".contains(c));
+            let trimmed =
+                before.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | ';' | '-' | '–'));
             // A sentence ending in between ("on the referral. Spoke to") breaks the cue.
             let cue_ends_word = trimmed.ends_with(|c: char| c.is_alphanumeric());
-            if before[trimmed.len()..].matches('\n').count() != usize::from(next_line)
-                || !cue_ends_word
+            if !cue_ends_word
+                || before[trimmed.len()..].bytes().filter(|&b| b == b'\n').count() != usize::from(next_line)
                 || !self.term_ends_at(cues, from, from + trimmed.len())
             {
                 continue;
@@ -515,7 +516,12 @@ impl Finder<'_, '_> {
                 i = end;
                 continue;
             };
-            let role_len: usize = rest.chars().take_while(|c| !",)(;.".contains(*c)).take(40).map(char::len_utf8).sum();
+            let role_len: usize = rest
+                .chars()
+                .take_while(|c| !matches!(c, ',' | ')' | '(' | ';' | '.'))
+                .take(40)
+                .map(char::len_utf8)
+                .sum();
             let role_start = self.text.len() - rest.len();
             let role = &rest[..role_len];
             let role_end = role_start + role_len;
@@ -716,7 +722,7 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     if lists.placeholders.contains(&trimmed.to_lowercase()) {
         return None;
     }
-    if !trimmed.chars().all(|c| c.is_alphabetic() || " .,'’-".contains(c)) {
+    if !trimmed.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | ',' | '\'' | '’' | '-')) {
         return None;
     }
     let words: Vec<(usize, &str)> = trimmed
