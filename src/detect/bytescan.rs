@@ -36,8 +36,19 @@ pub fn is_lower(b: u8) -> bool {
 /// How many ASCII capitals and lower-case letters `bytes` holds, counted
 /// in blocks with byte-wide counters (which vectorise).
 pub fn count_case(bytes: &[u8]) -> (usize, usize) {
+    count_case_until(bytes, |_, _, _| false)
+}
+
+/// Like [`count_case`], but stops after a block where `enough(up, low,
+/// bytes left)` holds: the counts so far are returned.
+pub fn count_case_until(bytes: &[u8], enough: impl Fn(usize, usize, usize) -> bool) -> (usize, usize) {
     let (mut up, mut low) = (0usize, 0usize);
+    let mut left = bytes.len();
     for block in bytes.chunks(255) {
+        if enough(up, low, left) {
+            break;
+        }
+        left -= block.len();
         let (mut u, mut l) = (0u8, 0u8);
         for &b in block {
             u += u8::from(is_upper(b));
@@ -71,6 +82,8 @@ mod tests {
         let plain =
             (text.bytes().filter(u8::is_ascii_uppercase).count(), text.bytes().filter(u8::is_ascii_lowercase).count());
         assert_eq!(count_case(text.as_bytes()), plain);
+        let (up, low) = count_case_until(text.as_bytes(), |_, low, _| low > 300);
+        assert!(low > 300 && low < plain.1 && up < plain.0, "stopped after the block that passed 300");
         assert!((0..=255u8).all(|b| is_digit(b) == b.is_ascii_digit()
             && is_upper(b) == b.is_ascii_uppercase()
             && is_lower(b) == b.is_ascii_lowercase()));

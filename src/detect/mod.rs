@@ -156,6 +156,24 @@ impl SegmentScan<'_> {
     /// segment is walked at most once, and only near candidates.
     fn walk(&mut self, from: usize, to: usize) {
         let text = self.seg.text;
+        // Queries mostly move forward through the text: past the last range
+        // walked, or overlapping its end. Those need no search or merge.
+        if let Some(last) = self.walked.last_mut() {
+            if from >= last.0 && to <= last.1 {
+                return;
+            }
+            if from >= last.0 && from <= last.1 {
+                let start = last.1;
+                last.1 = to;
+                self.dict.occurrences_in(text, start, to, self.occurrences);
+                return;
+            }
+            if from > last.1 {
+                self.walked.push((from, to));
+                self.dict.occurrences_in(text, from, to, self.occurrences);
+                return;
+            }
+        }
         let mut pos = from;
         // The first walked range ending after `from`.
         let mut i = self.walked.partition_point(|w| w.1 <= from);

@@ -155,8 +155,15 @@ fn non_ascii_chars(text: &str) -> impl Iterator<Item = char> + '_ {
 }
 
 fn mostly_upper(text: &str) -> bool {
-    let (mut up, mut low) = bytescan::count_case(text.as_bytes());
-    if !text.is_ascii() {
+    let ascii = text.is_ascii();
+    // In ASCII text, stop counting once the capitals can no longer outnumber
+    // the lower-case letters four to one, even if every byte left were one.
+    let (mut up, mut low) = if ascii {
+        bytescan::count_case_until(text.as_bytes(), |up, low, left| up + left <= low * 4)
+    } else {
+        bytescan::count_case(text.as_bytes())
+    };
+    if !ascii {
         for c in non_ascii_chars(text) {
             if c.is_uppercase() {
                 up += 1;
