@@ -13,6 +13,7 @@ mod bytescan;
 pub mod category;
 pub mod combined;
 pub mod context;
+pub mod name_table;
 pub mod names;
 pub mod pattern;
 pub mod rules;

@@ -7,7 +7,6 @@
 
 use std::collections::HashSet;
 
-use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -99,7 +98,7 @@ pub struct Lists {
     /// Every word or phrase of the name lists (first names, surnames,
     /// ambiguous words, stop words, titles) with its [`NameFlags`] bits: one
     /// lookup per word.
-    pub name_flags: FxHashMap<String, u8>,
+    pub name_flags: super::name_table::NameTable,
 }
 
 /// Bits of [`Lists::name_flags`].
@@ -175,7 +174,7 @@ impl Lists {
         };
         if let Some(bit) = name_bit {
             for w in parse_list(text, false) {
-                *self.name_flags.entry(w.to_lowercase()).or_default() |= bit;
+                self.name_flags.add(&w.to_lowercase(), bit);
             }
             return;
         }
@@ -200,7 +199,7 @@ impl Lists {
 
     /// The [`NameFlags`] of a lower-case word (0 if in no list).
     pub fn flags(&self, lower: &str) -> u8 {
-        self.name_flags.get(lower).copied().unwrap_or(0)
+        self.name_flags.get(lower)
     }
 
     /// Lists from `dir/lists` and `dir/names`, built-in ones where a file is missing.

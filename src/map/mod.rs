@@ -246,11 +246,11 @@ pub fn settings_fingerprint(engine: &Engine, min_confidence: f32, max_file_size:
         }
         h.update([1]);
     }
-    let mut names: Vec<(&String, &u8)> = l.name_flags.iter().collect();
+    let mut names: Vec<(&str, u8)> = l.name_flags.iter().collect();
     names.sort();
     for (w, flags) in names {
         h.update(w);
-        h.update([0, *flags]);
+        h.update([0, flags]);
     }
     hex::encode(&h.finalize()[..16])
 }
