@@ -9,7 +9,7 @@
 //! months, document words), words that are part of an email or web address.
 
 use super::bytescan;
-use super::context::{Dictionary, TermSet, floor_char};
+use super::context::{Dictionary, TermSet, ceil_char, floor_char};
 use super::{Engine, Hit, Rule, SegmentScan};
 
 /// Which rule index implements each name detector (absent if not configured).
@@ -515,7 +515,10 @@ impl Finder<'_, '_> {
                 i += 1;
                 continue;
             }
-            let after = &self.text[self.tokens[end - 1].end..];
+            // The rest of the line, as far as a separator and a role of 40
+            // characters can reach (not to the end of a long paragraph).
+            let from = self.tokens[end - 1].end;
+            let after = &self.text[from..ceil_char(self.text, (from + 3 + 40 * 4).min(self.text.len()))];
             let after = after.split('\n').next().unwrap_or("");
             let Some(rest) =
                 after.strip_prefix(", ").or_else(|| after.strip_prefix(" (")).or_else(|| after.strip_prefix(" - "))
@@ -529,7 +532,7 @@ impl Finder<'_, '_> {
                 .take(40)
                 .map(char::len_utf8)
                 .sum();
-            let role_start = self.text.len() - rest.len();
+            let role_start = from + (after.len() - rest.len());
             let role = &rest[..role_len];
             let role_end = role_start + role_len;
             let mut words = super::context::word_slices(role);

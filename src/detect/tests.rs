@@ -136,3 +136,22 @@ fn context_found_around_candidates_is_what_a_whole_walk_finds() {
         }
     }
 }
+
+#[test]
+fn a_role_after_a_name_counts_on_any_line_of_a_segment() {
+    let engine = Engine::builtin();
+    for text in [
+        "Zorbul Quenty, Chief Executive",
+        "Zorbul Quenty, Chief Executive\nThe meeting closed at four.",
+        "Minutes.\nZorbul Quenty, Chief Executive\nThe meeting closed at four.\nNext meeting in May.",
+    ] {
+        let seg = Segment::lines("t", 1, text);
+        let names: Vec<&str> = engine
+            .detect(&seg)
+            .iter()
+            .filter(|h| h.category == Category::Name)
+            .map(|h| &text[h.start..h.end])
+            .collect();
+        assert_eq!(names, ["Zorbul Quenty"], "{text:?}");
+    }
+}
