@@ -420,7 +420,17 @@ impl Finder<'_, '_> {
 
     fn is_street_word(&self, i: usize) -> bool {
         let t = &self.tokens[i];
-        self.engine.lists.street_types.contains(&self.text[t.start..t.end].to_lowercase())
+        let word = &self.text[t.start..t.end];
+        let types = &self.engine.lists.street_types;
+        let mut buf = [0u8; 16];
+        match buf.get_mut(..word.len()) {
+            Some(lower) if word.is_ascii() => {
+                lower.copy_from_slice(word.as_bytes());
+                lower.make_ascii_lowercase();
+                std::str::from_utf8(lower).is_ok_and(|w| types.contains(w))
+            }
+            _ => types.contains(&word.to_lowercase()),
+        }
     }
 
     fn mark(used: &mut [bool], from: usize, to: usize) {
