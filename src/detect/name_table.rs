@@ -89,9 +89,21 @@ impl NameTable {
         }
     }
 
+    /// Make room for `more` words without growing on the way.
+    pub fn reserve(&mut self, more: usize) {
+        let want = ((self.inline + more) * 2).next_power_of_two();
+        if want > self.slots.len() {
+            self.rehash(want);
+        }
+    }
+
     fn grow(&mut self) {
+        self.rehash((self.slots.len() * 2).max(1024));
+    }
+
+    fn rehash(&mut self, size: usize) {
         let old = std::mem::take(&mut self.slots);
-        self.slots = vec![Slot::default(); (old.len() * 2).max(1024)];
+        self.slots = vec![Slot::default(); size];
         self.inline = 0;
         for slot in old.into_iter().filter(|s| s.len > 0) {
             let word = std::str::from_utf8(&slot.key[..usize::from(slot.len)]).expect("keys are words");
@@ -125,6 +137,7 @@ mod tests {
     #[test]
     fn lookups_agree_with_a_hash_map() {
         let mut table = NameTable::default();
+        table.reserve(100);
         let mut map: FxHashMap<String, u8> = FxHashMap::default();
         let mut seed = 5u64;
         let mut words = Vec::new();

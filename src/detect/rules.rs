@@ -173,6 +173,7 @@ impl Lists {
             _ => None,
         };
         if let Some(bit) = name_bit {
+            self.name_flags.reserve(text.lines().count());
             for w in parse_list(text, false) {
                 self.name_flags.add(&w.to_lowercase(), bit);
             }
