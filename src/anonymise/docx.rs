@@ -20,8 +20,8 @@ use quick_xml::events::{BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
 use quick_xml::writer::Writer;
 
-use super::zip::{Member, rewrite};
-use super::{Outcome, Work};
+use super::Work;
+use super::zip::{Member, embedded, rewrite, rewritten};
 use crate::detect::Category;
 use crate::extract::Segment;
 
@@ -68,25 +68,12 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
             PartKind::Wml => rewrite_wml(work, bytes),
             PartKind::OtherXml => rewrite_other(work, bytes),
             PartKind::Rels => rewrite_rels(work, bytes),
-            PartKind::Embedded => match work.nested(name, bytes) {
-                Outcome::Written { name: new_name, data } if new_name == name => Ok(data),
-                Outcome::Written { .. } => {
-                    work.not_copied(name, "embedded file in a format the copy cannot keep");
-                    return Member::Remove;
-                }
-                Outcome::NotCopied(reason) => {
-                    work.not_copied(name, &reason);
-                    return Member::Remove;
-                }
+            PartKind::Embedded => match embedded(work, name, bytes) {
+                Some(data) => Ok(data),
+                None => return Member::Remove,
             },
         };
-        match result {
-            Ok(new) => Member::Replace(name.to_string(), new),
-            Err(e) => {
-                failure.get_or_insert(format!("{name}: {e}"));
-                Member::Remove
-            }
-        }
+        rewritten(name, result, &mut failure)
     })?;
     match failure {
         // A part that cannot be rewritten must not be copied as it was.

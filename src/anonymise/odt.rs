@@ -27,9 +27,9 @@
 
 use quick_xml::events::{BytesStart, BytesText, Event};
 
+use super::Work;
 use super::docx::{Node, Para, apply_para, attr_value, events, local_name, rewrite_other, serialise, text_of};
-use super::zip::{Member, add_member, finish, new_writer, read_member, rewrite_into};
-use super::{Outcome, Work};
+use super::zip::{Member, add_member, embedded, finish, new_writer, read_member, rewrite_into, rewritten};
 use crate::detect::Category;
 use crate::extract::Segment;
 use crate::extract::docx::odt_collapse_spaces as collapse_spaces;
@@ -125,27 +125,15 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
             PartKind::Meta => rewrite_meta(work, bytes),
             PartKind::Settings => rewrite_settings(work, bytes),
             PartKind::OtherXml => rewrite_other(work, bytes),
-            PartKind::Embedded => match work.nested(name, bytes) {
-                Outcome::Written { name: new_name, data } if new_name == name => Ok(data),
-                Outcome::Written { .. } => {
-                    work.not_copied(name, "embedded file in a format the copy cannot keep");
-                    left_out.push(name.to_string());
-                    return Member::Remove;
-                }
-                Outcome::NotCopied(reason) => {
-                    work.not_copied(name, &reason);
+            PartKind::Embedded => match embedded(work, name, bytes) {
+                Some(data) => Ok(data),
+                None => {
                     left_out.push(name.to_string());
                     return Member::Remove;
                 }
             },
         };
-        match result {
-            Ok(new) => Member::Replace(name.to_string(), new),
-            Err(e) => {
-                failure.get_or_insert(format!("{name}: {e}"));
-                Member::Remove
-            }
-        }
+        rewritten(name, result, &mut failure)
     })?;
     if let Some(e) = failure {
         // A part that cannot be rewritten must not be copied as it was.

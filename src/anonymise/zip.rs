@@ -20,6 +20,35 @@ pub enum Member {
     Remove,
 }
 
+/// An embedded file of a package, anonymised with the same writers and
+/// kept under its own name; `None` (and noted as not copied) if it cannot be.
+pub fn embedded(work: &mut Work<'_>, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    match work.nested(name, bytes) {
+        Outcome::Written { name: new_name, data } if new_name == name => Some(data),
+        Outcome::Written { .. } => {
+            work.not_copied(name, "embedded file in a format the copy cannot keep");
+            None
+        }
+        Outcome::NotCopied(reason) => {
+            work.not_copied(name, &reason);
+            None
+        }
+    }
+}
+
+/// The member a rewritten part becomes: its new bytes, or, if it could not
+/// be rewritten, left out with the first failure kept in `failure` (a part
+/// that cannot be rewritten must fail the copy, not be copied as it was).
+pub fn rewritten(name: &str, result: Result<Vec<u8>, String>, failure: &mut Option<String>) -> Member {
+    match result {
+        Ok(new) => Member::Replace(name.to_string(), new),
+        Err(e) => {
+            failure.get_or_insert(format!("{name}: {e}"));
+            Member::Remove
+        }
+    }
+}
+
 /// Rewrite a zip package member by member. `decide(name, bytes)` is called
 /// for every file member with its uncompressed bytes; directories are kept.
 /// Members larger than the in-memory limit fail the whole copy.
