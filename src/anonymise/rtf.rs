@@ -240,12 +240,17 @@ impl<'d> Scan<'d> {
         self
     }
 
-    fn open_group(&mut self, start: usize) {
+    /// A brace ends what was pending and any skip, surrogate or `\*` in progress.
+    fn at_brace(&mut self) {
         self.flush_pending();
         self.skip = 0;
         self.skip_piece = None;
         self.high_surrogate = None;
         self.starred = false;
+    }
+
+    fn open_group(&mut self, start: usize) {
+        self.at_brace();
         if self.stack.len() >= MAX_DEPTH {
             self.overflow += 1;
             return;
@@ -260,11 +265,7 @@ impl<'d> Scan<'d> {
     }
 
     fn close_group(&mut self, at: usize) {
-        self.flush_pending();
-        self.skip = 0;
-        self.skip_piece = None;
-        self.high_surrogate = None;
-        self.starred = false;
+        self.at_brace();
         if self.overflow > 0 {
             self.overflow -= 1;
         } else if self.stack.len() > 1
