@@ -126,15 +126,8 @@ mod tests {
             "07700 ",
             "03/03/2024 ",
         ];
-        let mut seed = 99u64;
         let mut found = 0;
-        for _ in 0..3000 {
-            let mut text = String::new();
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            for _ in 0..(seed >> 60) + 3 {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
+        for text in crate::detect::tests::texts_from_pieces(&pieces, 3000, 3..19, 99) {
             let mut anchors = Anchors::default();
             anchors.find(text.as_bytes());
             let (mut all, mut filtered) = (Vec::new(), Vec::new());

@@ -188,19 +188,7 @@ mod tests {
             "0", "7", "12", "943", "4505", "07700", "+44", "(0)", " ", "  ", "-", "/", ".", ",", "AB", "me", "GB", "x",
             "Mar", "march", "st", "\n", "é", "½", "NI", "\t", "3rd of", "1985", "ME14 5PP", "0044", "(01322)", "£",
         ];
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let texts: Vec<String> = (0..600)
-            .map(|_| {
-                let len = (next() % 60) as usize;
-                (0..len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect()
-            })
-            .collect();
+        let texts = crate::detect::tests::texts_from_pieces(&pieces, 600, 0..60, 0x2545_F491_4F6C_DD1D);
         let got = through_combined(&sources, &patterns, &texts);
         for (text, per_rule) in texts.iter().zip(got) {
             let mut anchors = Anchors::default();

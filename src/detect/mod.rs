@@ -461,4 +461,4 @@ fn better(a: &Hit, b: &Hit) -> std::cmp::Ordering {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

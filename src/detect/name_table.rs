@@ -139,12 +139,11 @@ mod tests {
         let mut table = NameTable::default();
         table.reserve(100);
         let mut map: FxHashMap<String, u8> = FxHashMap::default();
-        let mut seed = 5u64;
+        let mut rng = crate::corpus::rng::Rng::new(5);
         let mut words = Vec::new();
         for i in 0..20_000u32 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let len = 1 + (seed >> 59) as usize; // 1 to 32 bytes: inline and long keys
-            let word: String = (0..len).map(|k| char::from(b'a' + ((seed >> (k % 50)) % 26) as u8)).collect();
+            let len = 1 + rng.below(32); // inline and long keys
+            let word: String = (0..len).map(|_| char::from(b'a' + rng.below(26) as u8)).collect();
             let word = if i % 97 == 0 { format!("{word}ë") } else { word };
             let flags = 1 << (i % 5);
             table.add(&word, flags);

@@ -855,15 +855,8 @@ mod tests {
             "Ab",
             "aB",
         ];
-        let mut seed = 7u64;
         let mut tokens = Vec::new();
-        for _ in 0..3000 {
-            let mut text = String::new();
-            for _ in 0..(seed % 12) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
-            }
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        for text in crate::detect::tests::texts_from_pieces(&pieces, 3000, 0..12, 7) {
             tokenize(&text, &lists, &mut tokens);
             let want = tokens_by_walking_words(&text);
             let starts: Vec<_> = tokens.iter().map(|t| t.start).collect();

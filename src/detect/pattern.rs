@@ -580,21 +580,12 @@ mod tests {
             "ç@",
             "3rd of",
         ];
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
         let mut patterns: Vec<String> =
             crate::detect::RuleSet::builtin().rules.into_iter().filter_map(|r| r.pattern).collect();
         patterns.push(
             r"(?-u:\b)(?P<v>[0-9]{1,4}[A-Za-z]?,? (?:[A-Z][a-z]{1,29} ){1,4}(?:Road|Lane)\.?)(?:[^A-Za-z]|$)".into(),
         );
-        for _ in 0..400 {
-            let len = (next() % 40) as usize;
-            let text: String = (0..len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+        for text in crate::detect::tests::texts_from_pieces(&pieces, 400, 0..40, 0x9E37_79B9_7F4A_7C15) {
             for p in &patterns {
                 assert_eq!(all_matches(p, &text), whole_text(p, &text), "{p} on {text:?}");
             }

@@ -2,7 +2,26 @@
 //! behaviour across rules.
 
 use super::*;
+use crate::corpus::rng::Rng;
 use crate::extract::Segment;
+
+/// `count` texts, each glued from a number of `pieces` in `lengths`, picked
+/// at random with a fixed seed (so a failure repeats): inputs for checking a
+/// fast path against a plain one.
+pub(crate) fn texts_from_pieces(
+    pieces: &[&str],
+    count: usize,
+    lengths: std::ops::Range<usize>,
+    seed: u64,
+) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    (0..count)
+        .map(|_| {
+            let n = lengths.start + rng.below(lengths.len());
+            (0..n).map(|_| *rng.pick(pieces)).collect()
+        })
+        .collect()
+}
 
 /// `[Header] text` → (Some(Header), text).
 fn split_example(example: &str) -> (Option<&str>, &str) {
@@ -105,7 +124,7 @@ fn context_found_around_candidates_is_what_a_whole_walk_finds() {
     let mut all = Vec::new();
     engine.dict.occurrences(&text, &mut all);
     assert!(all.len() > 20, "the text holds many terms");
-    let mut seed = 11u64;
+    let mut rng = Rng::new(11);
     for _ in 0..200 {
         let (mut occurrences, mut walked, mut spare, anchors) =
             (Vec::new(), Vec::new(), Vec::new(), Anchors::default());
@@ -120,9 +139,8 @@ fn context_found_around_candidates_is_what_a_whole_walk_finds() {
             header_hash: 0,
         };
         for _ in 0..8 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let a = context::floor_char(&text, (seed >> 33) as usize % text.len());
-            let b = context::ceil_char(&text, (a + (seed >> 20) as usize % 120).min(text.len()));
+            let a = context::floor_char(&text, rng.below(text.len()));
+            let b = context::ceil_char(&text, (a + rng.below(120)).min(text.len()));
             scan.walk(a, b);
             let inside = |o: &Occurrence| scan.walked.iter().any(|w| w.0 <= o.start && o.start < w.1);
             let want: Vec<_> = all.iter().filter(|o| inside(o)).copied().collect();
