@@ -4,11 +4,11 @@
 //! "d.o.b", "Date of Birth" matches "date of birth", and "dob" does not match
 //! inside "adobe".
 
-/// Is `c` part of a word? Letters and digits; a word also ends where ASCII
-/// letters meet ASCII digits, so a label glued to its value ("Tel07700...",
-/// "DOB12/03/1985") still reads as the label.
 use rustc_hash::FxHashMap;
 
+/// Is `c` part of a word? Letters and digits; a word also ends where ASCII
+/// letters meet ASCII digits (see [`splits`]), so a label glued to its value
+/// ("Tel07700...", "DOB12/03/1985") still reads as the label.
 fn word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
@@ -120,8 +120,9 @@ impl Terms {
     }
 }
 
-/// All the context terms of all rules, so that a segment's term occurrences
-/// are found in one pass over its words and shared by every candidate in it.
+/// The context terms of a group of rules, found by walking a text's words
+/// once (most words pass a small filter without a hash lookup) or looked up
+/// at one place (a term ending or starting there).
 #[derive(Debug)]
 pub struct Dictionary {
     /// Which words may be first or last words of a term: most words of a
@@ -251,6 +252,7 @@ impl Dictionary {
     }
 
     /// Every occurrence of every term in `text`, in order of start, into `out`.
+    #[cfg(test)]
     pub fn occurrences(&self, text: &str, out: &mut Vec<Occurrence>) {
         out.clear();
         self.occurrences_in(text, 0, text.len(), out);

@@ -1,12 +1,13 @@
 //! Detection: the rules engine. It sees only text segments, never files.
 //!
-//! One pass over a segment finds its anchors (runs of digits, each `@`);
-//! pattern rules then search only the windows around anchors where a match
-//! could lie (see [`pattern`]) and check each candidate with a validator and
-//! context; detector rules (names, addresses) run built-in code configured by
-//! their rule entry. Context words of all rules are found in one pass, only
-//! when some candidate needs them, and shared. Overlapping hits are then
-//! resolved, keeping the most confident.
+//! One pass over a segment finds its anchors (runs of digits, each `@`).
+//! The number rules' matches are then found together in one pass over the
+//! windows around the digits (see [`combined`]); other pattern rules search
+//! only the windows around their anchors (see [`pattern`]). Each candidate is
+//! checked with a validator and context, whose words are looked for only
+//! around the candidates that need them. Detector rules (names, addresses)
+//! run built-in code configured by their rule entry. Overlapping hits are
+//! then resolved, keeping the most confident.
 
 pub mod address;
 mod bytescan;
@@ -117,7 +118,7 @@ impl Rule {
 /// them (each part of the text is walked at most once).
 pub struct SegmentScan<'s> {
     pub seg: &'s Segment<'s>,
-    pub dict: &'s Dictionary,
+    dict: &'s Dictionary,
     anchors: &'s Anchors,
     /// Occurrences starting in the `walked` ranges, in order of start.
     occurrences: &'s mut Vec<Occurrence>,
