@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use std::borrow::Cow;
+
+use compact_str::CompactString;
 use std::sync::Arc;
 
 use crate::detect::Category;
@@ -11,20 +13,21 @@ use crate::keys::Hash;
 /// A piece of personal data found in a file. `value` is held in memory only;
 /// what leaves the process is decided by the sink (masked unless `--reveal`).
 ///
-/// Cheap to build: the path and rule id are shared (one `Arc` per file part
-/// and per rule), the hash is 32 bytes inline, and the masked form is made
-/// only when it is written ([`Finding::masked`]). Two allocations remain per
-/// finding: its location and its value.
+/// Cheap to build, with no allocation of its own in the usual case: the
+/// path and rule id are shared (one `Arc` per file part and per rule), the
+/// hash is 32 bytes inline, the location and value are held inline when
+/// they fit 24 bytes (as nearly all do), and the masked form is made only
+/// when it is written ([`Finding::masked`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     /// Relative to the scanned root, `/`-separated, `!` into containers.
     pub path: Arc<str>,
-    pub location: String,
+    pub location: CompactString,
     pub category: Category,
     /// The text exactly as it stands in the source; for a finding rebuilt
     /// from a data map written without `--reveal`, its masked form (see
     /// `masked_only`).
-    pub value: String,
+    pub value: CompactString,
     /// `value` holds only the masked form: the plain value is not known.
     pub masked_only: bool,
     /// Keyed hash (HMAC-SHA256) of the normalised value.
@@ -88,7 +91,7 @@ impl Finding {
             push_json_str(out, &self.value);
         } else {
             out.extend_from_slice(b"\",\"masked\":");
-            let masked = if self.masked_only {
+            let masked: &str = if self.masked_only {
                 &self.value
             } else {
                 self.category.mask_into(&self.value, scratch);
@@ -363,10 +366,10 @@ mod tests {
             let value = text(&mut rng);
             let f = Finding {
                 path: text(&mut rng).into(),
-                location: text(&mut rng),
+                location: text(&mut rng).into(),
                 category: *rng.pick(&Category::ALL),
                 hash: key.hash_bytes(&value),
-                value,
+                value: value.into(),
                 masked_only: rng.chance(20),
                 confidence: if i % 2 == 0 { *rng.pick(&confidences) } else { f32::from_bits(rng.next_u64() as u32) },
                 rule: text(&mut rng).into(),

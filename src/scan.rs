@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use compact_str::CompactString;
 use rayon::prelude::*;
 
 use crate::detect::Engine;
@@ -220,7 +221,7 @@ impl SegmentHandler for Detector<'_> {
                 path,
                 location: locator.at(h.start),
                 category: h.category,
-                value: value.to_string(),
+                value: CompactString::from(value),
                 masked_only: false,
                 hash: self.key.hash_bytes(&self.normalised),
                 confidence: h.confidence,

@@ -21,7 +21,7 @@ fn check(select: impl Fn(&str) -> bool, what: &str) {
         .findings
         .iter()
         .filter(|f| select(&f.path))
-        .map(|f| (f.path.to_string(), f.location.clone(), f.category.to_string(), f.category.normalise(&f.value)))
+        .map(|f| (f.path.to_string(), f.location.to_string(), f.category.to_string(), f.category.normalise(&f.value)))
         .collect();
     let missed: Vec<_> = labels
         .iter()

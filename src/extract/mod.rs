@@ -21,6 +21,8 @@ pub use sniff::Kind;
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 /// Where a segment's text came from inside its file.
 #[derive(Debug, Clone, Copy)]
 pub enum Loc<'a> {
@@ -33,7 +35,7 @@ pub enum Loc<'a> {
 
 impl Loc<'_> {
     /// The location of the byte `offset` within the segment's text.
-    pub fn at(&self, text: &str, offset: usize) -> String {
+    pub fn at(&self, text: &str, offset: usize) -> CompactString {
         Locator::new(*self, text).at(offset)
     }
 }
@@ -57,9 +59,9 @@ impl<'a> Locator<'a> {
     }
 
     /// The location of byte `offset`; cheapest when offsets do not go back.
-    pub fn at(&mut self, offset: usize) -> String {
+    pub fn at(&mut self, offset: usize) -> CompactString {
         match self.loc {
-            Loc::Fixed(s) => s.to_string(),
+            Loc::Fixed(s) => CompactString::from(s),
             Loc::Lines { prefix, first } => {
                 let offset = offset.min(self.text.len());
                 if offset < self.offset {
@@ -70,7 +72,7 @@ impl<'a> Locator<'a> {
                 self.offset = offset;
                 let mut digits = itoa::Buffer::new();
                 let line = digits.format(self.line);
-                let mut location = String::with_capacity(prefix.len() + 1 + line.len());
+                let mut location = CompactString::with_capacity(prefix.len() + 1 + line.len());
                 location.push_str(prefix);
                 location.push(' ');
                 location.push_str(line);
@@ -232,7 +234,7 @@ impl Emit for Collect {
     fn segment(&mut self, seg: Segment<'_>) {
         let location = match seg.loc {
             Loc::Fixed(s) => s.to_string(),
-            Loc::Lines { .. } => seg.loc.at(seg.text, 0),
+            Loc::Lines { .. } => seg.loc.at(seg.text, 0).into(),
         };
         self.segments.push((location, seg.text.to_string(), seg.context.map(str::to_string)));
     }

@@ -194,12 +194,12 @@ impl Reuse {
             })?;
             let finding = Finding {
                 path: shared.get(&r.get::<_, String>(1)?),
-                location: r.get(2)?,
+                location: r.get_ref(2)?.as_str()?.into(),
                 category: Category::parse(&category).unwrap_or(Category::Name),
                 masked_only: value.is_none(),
                 value: match value {
-                    Some(v) => v,
-                    None => r.get(5)?,
+                    Some(v) => v.into(),
+                    None => r.get_ref(5)?.as_str()?.into(),
                 },
                 hash,
                 confidence: r.get::<_, f64>(7)? as f32,
@@ -473,7 +473,7 @@ impl MapSink {
             .execute(params![
                 file_id,
                 f.path,
-                f.location,
+                f.location.as_str(),
                 f.category.as_str(),
                 f.hash.hex().as_str(),
                 f.masked(),
@@ -571,10 +571,10 @@ mod tests {
         let value = format!("07700 9{i:05}");
         Finding {
             path: path.clone(),
-            location: format!("line {i}"),
+            location: format!("line {i}").into(),
             category: Category::Phone,
             hash: key.hash_bytes(&Category::Phone.normalise(&value)),
-            value,
+            value: value.into(),
             masked_only: false,
             confidence: 0.9,
             rule: rule.clone(),
