@@ -55,8 +55,8 @@ pub struct Rule {
     needs_at: bool,
     /// The rule's member number in the engine's [`Combined`] pass, if it takes part.
     member: Option<usize>,
-    /// Unique for the life of the process (keys the per-thread header cache).
-    uid: usize,
+    /// The rule's place in [`Engine::rules`] (its bit in a segment's header answers).
+    index: usize,
 }
 
 impl Rule {
@@ -70,38 +70,16 @@ impl Rule {
             needs_digit: spec.needs.contains(&rules::Needs::Digit),
             needs_at: spec.needs.contains(&rules::Needs::At),
             member: None,
-            uid: {
-                static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            },
+            index: 0,
             pattern,
             spec,
         }
     }
 
-    /// Does the segment's header make this rule's context? Headers repeat
-    /// for every cell of a column, so answers are cached per thread.
+    /// Does the segment's header make this rule's context? (Answered once
+    /// per segment for all rules: see [`HeaderAnswers`].)
     pub fn header_ok(&self, scan: &SegmentScan<'_>) -> bool {
-        let Some(header) = scan.seg.context else { return false };
-        if self.headers.is_empty() {
-            return false;
-        }
-        thread_local! {
-            static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<(usize, u64), bool>> = Default::default();
-        }
-        let key = (self.uid, scan.header_hash);
-        if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).copied()) {
-            return hit;
-        }
-        let answer = header_matches(header, &self.headers, &self.exclude_headers);
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() > 50_000 {
-                c.clear();
-            }
-            c.insert(key, answer);
-        });
-        answer
+        scan.headers.get(self.index / 64).is_some_and(|bits| bits >> (self.index % 64) & 1 == 1)
     }
 
     /// Is there context for a candidate at `start..end`: the header, or a
@@ -126,8 +104,9 @@ pub struct SegmentScan<'s> {
     walked: &'s mut Vec<(usize, usize)>,
     /// A buffer for occurrences found before others already found.
     spare: &'s mut Vec<Occurrence>,
-    /// Hash of the segment's header (0 without one), keying cached answers.
-    header_hash: u64,
+    /// Which rules the segment's header makes context for, a bit a rule
+    /// (empty without a header).
+    headers: &'s [u64],
 }
 
 impl SegmentScan<'_> {
@@ -233,6 +212,36 @@ struct Scratch {
     names: names::Buffers,
     kept: Vec<Hit>,
     ends: combined::Ends,
+    headers: HeaderAnswers,
+}
+
+/// Which rules each header makes context for, a bit a rule, per engine and
+/// header. Headers repeat for every cell of a column, so each is matched
+/// against the rules' header terms once, and a segment then costs one
+/// lookup, not one per rule that asks.
+#[derive(Default)]
+struct HeaderAnswers(rustc_hash::FxHashMap<(usize, u64), Box<[u64]>>);
+
+impl HeaderAnswers {
+    /// Most headers remembered before starting afresh.
+    const MOST: usize = 50_000;
+
+    fn get(&mut self, engine: &Engine, header: &str) -> &[u64] {
+        use std::hash::BuildHasher;
+        let key = (engine.uid, rustc_hash::FxBuildHasher.hash_one(header));
+        if self.0.len() >= Self::MOST && !self.0.contains_key(&key) {
+            self.0.clear();
+        }
+        self.0.entry(key).or_insert_with(|| {
+            let mut bits = vec![0u64; engine.rules.len().div_ceil(64)];
+            for (i, rule) in engine.rules.iter().enumerate() {
+                if !rule.headers.is_empty() && header_matches(header, &rule.headers, &rule.exclude_headers) {
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+            }
+            bits.into_boxed_slice()
+        })
+    }
 }
 
 thread_local! {
@@ -263,11 +272,16 @@ pub struct Engine {
     address: Option<address::AddressDetector>,
     /// One pass for the number rules (see [`combined`]).
     combined: Option<Combined>,
+    /// Unique for the life of the process (keys the per-thread header answers).
+    uid: usize,
 }
 
 impl Engine {
     pub fn new(set: RuleSet) -> Engine {
         let mut rules: Vec<Rule> = set.rules.into_iter().map(Rule::compile).collect();
+        for (index, rule) in rules.iter_mut().enumerate() {
+            rule.index = index;
+        }
         // Two dictionaries: the name rules look their cues up at one place,
         // the other rules walk the words around candidates, which is quicker
         // the fewer the words to know.
@@ -297,7 +311,9 @@ impl Engine {
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
-        Engine { rules, dict, name_dict, lists: set.lists, names, address, combined }
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let uid = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Engine { rules, dict, name_dict, lists: set.lists, names, address, combined, uid }
     }
 
     /// The engine with the built-in rules.
@@ -321,13 +337,12 @@ impl Engine {
         hits.clear();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { anchors, occurrences, walked, spare, names, kept, ends } = &mut *scratch;
+            let Scratch { anchors, occurrences, walked, spare, names, kept, ends, headers } = &mut *scratch;
             occurrences.clear();
             walked.clear();
             anchors.find(seg.text.as_bytes());
-            use std::hash::BuildHasher;
-            let header_hash = seg.context.map_or(0, |h| rustc_hash::FxBuildHasher.hash_one(h));
-            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, walked, spare, header_hash };
+            let headers = seg.context.map_or(&[][..], |h| headers.get(self, h));
+            let mut scan = SegmentScan { seg, dict: &self.dict, anchors, occurrences, walked, spare, headers };
             let (has_digit, has_at) = (!scan.anchors.digits.is_empty(), !scan.anchors.ats.is_empty());
             // The number rules' matches, all found in one pass.
             let combined = self.combined.as_ref().filter(|c| has_digit && c.find(seg.text, scan.anchors, ends));

@@ -136,7 +136,7 @@ fn context_found_around_candidates_is_what_a_whole_walk_finds() {
             occurrences: &mut occurrences,
             walked: &mut walked,
             spare: &mut spare,
-            header_hash: 0,
+            headers: &[],
         };
         for _ in 0..8 {
             let a = context::floor_char(&text, rng.below(text.len()));
@@ -171,5 +171,34 @@ fn a_role_after_a_name_counts_on_any_line_of_a_segment() {
             .map(|h| &text[h.start..h.end])
             .collect();
         assert_eq!(names, ["Zorbul Quenty"], "{text:?}");
+    }
+}
+
+#[test]
+fn header_answers_are_each_rules_own_match_and_kept_per_engine() {
+    let engine = Engine::builtin();
+    let headers =
+        ["Date of birth", "DOB", "Client name", "Client ID", "Postcode", "NI number", "Mobile", "Notes", "Email", ""];
+    let mut answers = HeaderAnswers::default();
+    for _ in 0..2 {
+        for header in headers {
+            let bits = answers.get(&engine, header).to_vec();
+            for (i, rule) in engine.rules.iter().enumerate() {
+                let want = !rule.headers.is_empty() && header_matches(header, &rule.headers, &rule.exclude_headers);
+                assert_eq!(bits[i / 64] >> (i % 64) & 1 == 1, want, "{header:?}, rule {}", rule.spec.id);
+            }
+        }
+    }
+    assert!(headers.iter().any(|h| answers.get(&engine, h).iter().any(|&b| b != 0)), "some header makes context");
+    // Another engine with other rules gets its own answers, not the first one's.
+    let mut set = RuleSet::builtin();
+    set.rules.retain(|r| r.category != Category::Dob);
+    let other = Engine::new(set);
+    for header in headers {
+        let bits = answers.get(&other, header).to_vec();
+        for (i, rule) in other.rules.iter().enumerate() {
+            let want = !rule.headers.is_empty() && header_matches(header, &rule.headers, &rule.exclude_headers);
+            assert_eq!(bits[i / 64] >> (i % 64) & 1 == 1, want, "other engine: {header:?}, rule {}", rule.spec.id);
+        }
     }
 }
