@@ -154,10 +154,24 @@ pub enum RulesError {
 
 /// One list file's entries: one per line (or several separated by spaces for
 /// the lists of single words), `#` starts a comment line.
-fn parse_list(text: &str, words_per_line: bool) -> impl Iterator<Item = String> + '_ {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).flat_map(move |l| -> Vec<String> {
-        if words_per_line { l.split_whitespace().map(str::to_string).collect() } else { vec![l.to_string()] }
+fn parse_list(text: &str, words_per_line: bool) -> impl Iterator<Item = &str> + '_ {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).flat_map(move |l| {
+        let (mut whole, mut words) = (Some(l), l.split_whitespace());
+        std::iter::from_fn(move || if words_per_line { words.next() } else { whole.take() })
     })
+}
+
+/// `word` in lower case, written into `buf` (no allocation once `buf` is
+/// large enough; ASCII, which nearly every listed name is, byte by byte).
+fn lower_into<'b>(word: &str, buf: &'b mut String) -> &'b str {
+    buf.clear();
+    if word.is_ascii() {
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+    } else {
+        buf.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    buf
 }
 
 impl Lists {
@@ -174,8 +188,9 @@ impl Lists {
         };
         if let Some(bit) = name_bit {
             self.name_flags.reserve(text.lines().count());
+            let mut lower = String::new();
             for w in parse_list(text, false) {
-                self.name_flags.add(&w.to_lowercase(), bit);
+                self.name_flags.add(lower_into(w, &mut lower), bit);
             }
             return;
         }
@@ -192,6 +207,8 @@ impl Lists {
     /// The lists compiled into the binary.
     pub fn builtin() -> Lists {
         let mut lists = Lists::default();
+        // Room for every listed name at once, not one list after another.
+        lists.name_flags.reserve(BUILTIN_LISTS.iter().map(|(_, text)| text.lines().count()).sum());
         for (file, text) in BUILTIN_LISTS {
             lists.add(file, text);
         }
@@ -325,5 +342,23 @@ mod tests {
         let l = Lists::builtin();
         assert_eq!(l.postcode_areas.len(), 124);
         assert!(l.postcode_areas.contains("ME") && l.role_mailboxes.contains("info"));
+    }
+
+    #[test]
+    fn list_words_are_read_trimmed_and_lower_cased() {
+        let mut l = Lists::default();
+        l.add("names/first_names.txt", "# a comment\n  Siobhan \nZOË\n\nÉlodie\nAnne Marie\n");
+        l.add("names/surnames.txt", "Roberts\nÉlodie\n");
+        l.add("lists/street_types.txt", "Road rd\n# not this\nAVENUE\n");
+        use NameFlags as F;
+        assert_eq!(l.flags("siobhan"), F::FIRST);
+        assert_eq!(l.flags("zoë"), F::FIRST);
+        assert_eq!(l.flags("élodie"), F::FIRST | F::SUR);
+        assert_eq!(l.flags("anne marie"), F::FIRST, "a line is one entry");
+        assert_eq!(l.flags("roberts"), F::SUR);
+        assert_eq!(l.flags("# a comment") | l.flags("Siobhan") | l.flags(""), 0);
+        let mut streets: Vec<&str> = l.street_types.iter().map(String::as_str).collect();
+        streets.sort();
+        assert_eq!(streets, ["avenue", "rd", "road"], "a word a line for street types");
     }
 }
