@@ -174,27 +174,45 @@ fn lower_into<'b>(word: &str, buf: &'b mut String) -> &'b str {
     buf
 }
 
+/// The [`NameFlags`] bit a name list file sets (`None` for other lists).
+fn name_bit(file: &str) -> Option<u8> {
+    use NameFlags as F;
+    match file.rsplit('/').next().unwrap_or(file) {
+        "first_names.txt" => Some(F::FIRST),
+        "surnames.txt" => Some(F::SUR),
+        "ambiguous.txt" => Some(F::AMBIGUOUS),
+        "stop_words.txt" => Some(F::STOP),
+        "titles.txt" => Some(F::TITLE),
+        _ => None,
+    }
+}
+
 impl Lists {
+    /// The lists from `(file, text)` pairs, with room in the name table for
+    /// every name list's entries made once, not list by list.
+    fn from_texts<'t>(texts: impl IntoIterator<Item = (&'t str, &'t str)> + Clone) -> Lists {
+        let mut lists = Lists::default();
+        let names = texts
+            .clone()
+            .into_iter()
+            .filter(|(file, _)| name_bit(file).is_some())
+            .map(|(_, text)| text.lines().count());
+        lists.name_flags.reserve(names.sum());
+        for (file, text) in texts {
+            lists.add(file, text);
+        }
+        lists
+    }
+
     fn add(&mut self, file: &str, text: &str) {
-        use NameFlags as F;
-        let name = file.rsplit('/').next().unwrap_or(file);
-        let name_bit = match name {
-            "first_names.txt" => Some(F::FIRST),
-            "surnames.txt" => Some(F::SUR),
-            "ambiguous.txt" => Some(F::AMBIGUOUS),
-            "stop_words.txt" => Some(F::STOP),
-            "titles.txt" => Some(F::TITLE),
-            _ => None,
-        };
-        if let Some(bit) = name_bit {
-            self.name_flags.reserve(text.lines().count());
+        if let Some(bit) = name_bit(file) {
             let mut lower = String::new();
             for w in parse_list(text, false) {
                 self.name_flags.add(lower_into(w, &mut lower), bit);
             }
             return;
         }
-        let (set, upper, words) = match name {
+        let (set, upper, words) = match file.rsplit('/').next().unwrap_or(file) {
             "postcode_areas.txt" => (&mut self.postcode_areas, true, true),
             "role_mailboxes.txt" => (&mut self.role_mailboxes, false, true),
             "street_types.txt" => (&mut self.street_types, false, true),
@@ -206,13 +224,7 @@ impl Lists {
 
     /// The lists compiled into the binary.
     pub fn builtin() -> Lists {
-        let mut lists = Lists::default();
-        // Room for every listed name at once, not one list after another.
-        lists.name_flags.reserve(BUILTIN_LISTS.iter().map(|(_, text)| text.lines().count()).sum());
-        for (file, text) in BUILTIN_LISTS {
-            lists.add(file, text);
-        }
-        lists
+        Lists::from_texts(BUILTIN_LISTS.iter().copied())
     }
 
     /// The [`NameFlags`] of a lower-case word (0 if in no list).
@@ -222,17 +234,19 @@ impl Lists {
 
     /// Lists from `dir/lists` and `dir/names`, built-in ones where a file is missing.
     fn from_dir(dir: &Path) -> Result<Lists, RulesError> {
-        let mut lists = Lists::default();
+        let mut texts = Vec::new();
         for (file, builtin) in BUILTIN_LISTS {
             let path = dir.join(file);
-            if path.exists() {
-                let text = std::fs::read_to_string(&path).map_err(|source| RulesError::Read { path, source })?;
-                lists.add(file, &text);
+            let text = if path.exists() {
+                std::borrow::Cow::Owned(
+                    std::fs::read_to_string(&path).map_err(|source| RulesError::Read { path, source })?,
+                )
             } else {
-                lists.add(file, builtin);
-            }
+                std::borrow::Cow::Borrowed(*builtin)
+            };
+            texts.push((*file, text));
         }
-        Ok(lists)
+        Ok(Lists::from_texts(texts.iter().map(|(file, text)| (*file, &**text))))
     }
 }
 
