@@ -30,10 +30,84 @@ pub struct Words<'a> {
     back: usize,
 }
 
+impl<'a> Words<'a> {
+    /// [`Iterator::next`] byte by byte while the bytes it looks at are
+    /// ASCII (`None` as soon as one is not: the general walk then decides).
+    #[inline]
+    fn next_ascii(&mut self) -> Option<Option<(usize, &'a str)>> {
+        let bytes = &self.text.as_bytes()[..self.back];
+        let mut start = self.front;
+        while start < bytes.len() && !bytes[start].is_ascii_alphanumeric() {
+            if !bytes[start].is_ascii() {
+                return None;
+            }
+            start += 1;
+        }
+        if start == bytes.len() {
+            self.front = start;
+            return Some(None);
+        }
+        let digits = bytes[start].is_ascii_digit();
+        let mut end = start + 1;
+        while end < bytes.len() && bytes[end].is_ascii_alphanumeric() && bytes[end].is_ascii_digit() == digits {
+            end += 1;
+        }
+        if bytes.get(end).is_some_and(|b| !b.is_ascii()) {
+            return None;
+        }
+        self.front = end;
+        Some(Some((start, &self.text[start..end])))
+    }
+
+    /// [`DoubleEndedIterator::next_back`] byte by byte while the bytes it
+    /// looks at are ASCII, like [`Words::next_ascii`].
+    #[inline]
+    fn next_back_ascii(&mut self) -> Option<Option<(usize, &'a str)>> {
+        let bytes = self.text.as_bytes();
+        let mut end = self.back;
+        while end > self.front && !bytes[end - 1].is_ascii_alphanumeric() {
+            if !bytes[end - 1].is_ascii() {
+                return None;
+            }
+            end -= 1;
+        }
+        if end == self.front {
+            self.back = end;
+            return Some(None);
+        }
+        let digits = bytes[end - 1].is_ascii_digit();
+        let mut start = end - 1;
+        while start > self.front
+            && bytes[start - 1].is_ascii_alphanumeric()
+            && bytes[start - 1].is_ascii_digit() == digits
+        {
+            start -= 1;
+        }
+        if start > self.front && !bytes[start - 1].is_ascii() {
+            return None;
+        }
+        self.back = start;
+        Some(Some((start, &self.text[start..end])))
+    }
+}
+
 impl<'a> Iterator for Words<'a> {
     type Item = (usize, &'a str);
 
     fn next(&mut self) -> Option<(usize, &'a str)> {
+        self.next_ascii().unwrap_or_else(|| self.next_chars())
+    }
+}
+
+impl<'a> DoubleEndedIterator for Words<'a> {
+    fn next_back(&mut self) -> Option<(usize, &'a str)> {
+        self.next_back_ascii().unwrap_or_else(|| self.next_back_chars())
+    }
+}
+
+impl<'a> Words<'a> {
+    /// The next word, char by char: the general rule.
+    fn next_chars(&mut self) -> Option<(usize, &'a str)> {
         let rest = &self.text[self.front..self.back];
         let (skip, first) = rest.char_indices().find(|(_, c)| word_char(*c))?;
         let start = self.front + skip;
@@ -49,10 +123,9 @@ impl<'a> Iterator for Words<'a> {
         self.front = end;
         Some((start, &self.text[start..end]))
     }
-}
 
-impl<'a> DoubleEndedIterator for Words<'a> {
-    fn next_back(&mut self) -> Option<(usize, &'a str)> {
+    /// The last word, char by char: the general rule.
+    fn next_back_chars(&mut self) -> Option<(usize, &'a str)> {
         let rest = &self.text[self.front..self.back];
         let (at, last) = rest.char_indices().rev().find(|(_, c)| word_char(*c))?;
         let end = self.front + at + last.len_utf8();
@@ -285,10 +358,20 @@ impl Dictionary {
                 start + bytes[start..].iter().take_while(|c| c.is_ascii_alphabetic()).count()
             };
             let end = if ascii_end > start && bytes.get(ascii_end).is_none_or(|c| c.is_ascii()) {
+                i = ascii_end;
+                if !self.first_filter.may_hold_ascii(&bytes[start..ascii_end]) {
+                    continue;
+                }
                 ascii_end
             } else {
                 match word_slices(&text[start..]).next() {
-                    Some((0, w)) => start + w.len(),
+                    Some((0, w)) => {
+                        i = start + w.len();
+                        if !self.first_filter.may_hold(w) {
+                            continue;
+                        }
+                        i
+                    }
                     // Not a word character after all (a non-ASCII symbol).
                     _ => {
                         i = start + text[start..].chars().next().map_or(1, char::len_utf8);
@@ -296,10 +379,6 @@ impl Dictionary {
                     }
                 }
             };
-            i = end;
-            if !self.first_filter.may_hold(&text[start..end]) {
-                continue;
-            }
             let Some(ids) = lookup(&self.first_map, &text[start..end]) else { continue };
             for &id in ids {
                 if let Some(term_end) = self.rest_matches(text, id, end) {
@@ -363,13 +442,19 @@ impl WordFilter {
     }
 
     fn may_hold(&self, word: &str) -> bool {
-        if word.is_empty() {
-            return false;
-        }
         if !word.is_ascii() {
             return self.non_ascii;
         }
-        let k = WordFilter::key(word.as_bytes());
+        self.may_hold_ascii(word.as_bytes())
+    }
+
+    /// [`WordFilter::may_hold`] for a word known to be ASCII.
+    #[inline]
+    fn may_hold_ascii(&self, word: &[u8]) -> bool {
+        if word.is_empty() {
+            return false;
+        }
+        let k = WordFilter::key(word);
         self.bits[k / 64] & (1 << (k % 64)) != 0
     }
 }
@@ -515,6 +600,32 @@ mod tests {
         assert!(dict.ends_at(text, set, 0, 34) && dict.starts_at(text, set, 22, 40));
         // The whole term must lie after `from` and end by `to`.
         assert!(!dict.ends_at(text, set, 25, 34) && !dict.starts_at(text, set, 22, 30));
+    }
+
+    #[test]
+    fn ascii_word_steps_agree_with_the_general_rule() {
+        let pieces = [
+            "a", "Zo", "ë", "é", "12", "7", " ", "  ", ",", ".", "-", "'", "’", "½", "DOB", "tel", "\n", "é1", "x9y",
+            "Ⅻ",
+        ];
+        for (n, text) in crate::detect::tests::texts_from_pieces(&pieces, 400, 0..24, 31).iter().enumerate() {
+            // Forward, backward, and from both ends in turn.
+            for pattern in [0u32, u32::MAX, 0x5555_5555, (n as u32).wrapping_mul(2_654_435_761)] {
+                let (mut fast, mut general) = (word_slices(text), word_slices(text));
+                for step in 0.. {
+                    let back = pattern.rotate_left(step) & 1 == 1;
+                    let (f, g) = if back {
+                        (fast.next_back(), general.next_back_chars())
+                    } else {
+                        (fast.next(), general.next_chars())
+                    };
+                    assert_eq!(f, g, "{text:?}, step {step}, back {back}");
+                    if f.is_none() {
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     #[test]

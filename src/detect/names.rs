@@ -42,12 +42,19 @@ impl NameRules {
 
     pub fn detect(&self, engine: &Engine, scan: &mut SegmentScan<'_>, bufs: &mut Buffers, hits: &mut Vec<Hit>) {
         let seg = scan.seg;
-        let mut found =
-            Finder { engine, text: seg.text, hits, tokens: std::mem::take(&mut bufs.tokens), dict: &engine.name_dict };
+        let mut found = Finder {
+            engine,
+            text: seg.text,
+            hits,
+            tokens: std::mem::take(&mut bufs.tokens),
+            lower: std::mem::take(&mut bufs.lower),
+            dict: &engine.name_dict,
+        };
         found.tokens.clear();
         let mut used = std::mem::take(&mut bufs.used);
         found.detect_all(self, scan, &mut used);
         bufs.tokens = found.tokens;
+        bufs.lower = found.lower;
         bufs.used = used;
     }
 }
@@ -56,6 +63,8 @@ impl NameRules {
 #[derive(Debug, Default)]
 pub struct Buffers {
     tokens: Vec<Token>,
+    /// A word in lower case, for list lookups.
+    lower: String,
     used: Vec<bool>,
 }
 
@@ -81,7 +90,7 @@ impl Finder<'_, '_> {
         if !has_upper(seg.text) {
             return;
         }
-        tokenize(seg.text, &engine.lists, &mut self.tokens);
+        tokenize(seg.text, &engine.lists, &mut self.tokens, &mut self.lower);
         let upper_text = mostly_upper(seg.text);
         used.clear();
         used.resize(self.tokens.len(), false);
@@ -126,6 +135,8 @@ struct Token {
     ambiguous: bool,
     stop: bool,
     title: bool,
+    /// A street type: `Lane`, `Road`.
+    street: bool,
     /// Part of an email address, web address or file name.
     technical: bool,
 }
@@ -179,10 +190,9 @@ fn mostly_upper(text: &str) -> bool {
 /// that can be part of a name in running text. Only a capital (or a
 /// character outside ASCII) can start one, so the scan jumps from one to
 /// the next and never looks at lower-case words.
-fn tokenize(text: &str, lists: &super::Lists, tokens: &mut Vec<Token>) {
+fn tokenize(text: &str, lists: &super::Lists, tokens: &mut Vec<Token>, lower: &mut String) {
     let bytes = text.as_bytes();
     tokens.clear();
-    let mut lower = String::new();
     let mut i = 0;
     while let Some(at) = bytescan::find(bytes, i, |b| bytescan::is_upper(b) | (b >= 0x80)) {
         let b = bytes[at];
@@ -198,7 +208,7 @@ fn tokenize(text: &str, lists: &super::Lists, tokens: &mut Vec<Token>) {
             continue;
         }
         let end = if b.is_ascii() { ascii_word_end(text, at) } else { word_end(text, at) };
-        tokens.push(make_token(text, at, end, lists, &mut lower));
+        tokens.push(make_token(text, at, end, lists, lower));
         i = end;
     }
 }
@@ -313,6 +323,7 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists, lower:
         ambiguous: flags & F::AMBIGUOUS != 0,
         stop: flags & F::STOP != 0,
         title: flags & F::TITLE != 0,
+        street: flags & F::STREET != 0,
         technical,
     }
 }
@@ -322,6 +333,7 @@ struct Finder<'a, 'h> {
     text: &'a str,
     hits: &'h mut Vec<Hit>,
     tokens: Vec<Token>,
+    lower: String,
     /// The rules' context terms (cues, roles).
     dict: &'a Dictionary,
 }
@@ -419,18 +431,7 @@ impl Finder<'_, '_> {
     }
 
     fn is_street_word(&self, i: usize) -> bool {
-        let t = &self.tokens[i];
-        let word = &self.text[t.start..t.end];
-        let types = &self.engine.lists.street_types;
-        let mut buf = [0u8; 16];
-        match buf.get_mut(..word.len()) {
-            Some(lower) if word.is_ascii() => {
-                lower.copy_from_slice(word.as_bytes());
-                lower.make_ascii_lowercase();
-                std::str::from_utf8(lower).is_ok_and(|w| types.contains(w))
-            }
-            _ => types.contains(&word.to_lowercase()),
-        }
+        self.tokens[i].street
     }
 
     fn mark(used: &mut [bool], from: usize, to: usize) {
@@ -857,7 +858,7 @@ mod tests {
         ];
         let mut tokens = Vec::new();
         for text in crate::detect::tests::texts_from_pieces(&pieces, 3000, 0..12, 7) {
-            tokenize(&text, &lists, &mut tokens);
+            tokenize(&text, &lists, &mut tokens, &mut String::new());
             let want = tokens_by_walking_words(&text);
             let starts: Vec<_> = tokens.iter().map(|t| t.start).collect();
             assert_eq!(starts, want.iter().map(|w| w.0).collect::<Vec<_>>(), "{text:?}");

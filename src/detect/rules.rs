@@ -5,6 +5,7 @@
 //! `DIR/lists/` and `DIR/names/` (a list missing there falls back to the
 //! built-in one).
 
+use rustc_hash::FxHashSet;
 use std::collections::HashSet;
 
 use std::path::{Path, PathBuf};
@@ -91,13 +92,13 @@ struct RuleFile {
 /// postcode areas which are upper case.
 #[derive(Debug, Default, Clone)]
 pub struct Lists {
-    pub postcode_areas: HashSet<String>,
-    pub role_mailboxes: HashSet<String>,
-    pub street_types: HashSet<String>,
-    pub placeholders: HashSet<String>,
+    pub postcode_areas: FxHashSet<String>,
+    pub role_mailboxes: FxHashSet<String>,
+    pub street_types: FxHashSet<String>,
+    pub placeholders: FxHashSet<String>,
     /// Every word or phrase of the name lists (first names, surnames,
-    /// ambiguous words, stop words, titles) with its [`NameFlags`] bits: one
-    /// lookup per word.
+    /// ambiguous words, stop words, titles), and the street types, with its
+    /// [`NameFlags`] bits: one lookup per word.
     pub name_flags: super::name_table::NameTable,
 }
 
@@ -110,6 +111,8 @@ impl NameFlags {
     pub const AMBIGUOUS: u8 = 4;
     pub const STOP: u8 = 8;
     pub const TITLE: u8 = 16;
+    /// A street type (`Lane`, `Road`), as in [`Lists::street_types`].
+    pub const STREET: u8 = 32;
 }
 
 macro_rules! builtin_file {
@@ -220,6 +223,11 @@ impl Lists {
             _ => return,
         };
         set.extend(parse_list(text, words).map(|w| if upper { w.to_uppercase() } else { w.to_lowercase() }));
+        if file.ends_with("street_types.txt") {
+            for w in &self.street_types {
+                self.name_flags.add(w, NameFlags::STREET);
+            }
+        }
     }
 
     /// The lists compiled into the binary.
