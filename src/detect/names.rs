@@ -149,7 +149,7 @@ impl Token {
 
 /// Does `text` hold a capital letter?
 fn has_upper(text: &str) -> bool {
-    bytescan::find(text.as_bytes(), 0, bytescan::is_upper).is_some()
+    bytescan::find::<bytescan::Upper>(text.as_bytes(), 0).is_some()
         || (!text.is_ascii() && non_ascii_chars(text).any(char::is_uppercase))
 }
 
@@ -158,7 +158,7 @@ fn non_ascii_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        let at = bytescan::find(bytes, i, |b| b >= 0x80)?;
+        let at = bytescan::find::<bytescan::NonAscii>(bytes, i)?;
         let c = text[at..].chars().next()?;
         i = at + c.len_utf8();
         Some(c)
@@ -194,7 +194,7 @@ fn tokenize(text: &str, lists: &super::Lists, tokens: &mut Vec<Token>, lower: &m
     let bytes = text.as_bytes();
     tokens.clear();
     let mut i = 0;
-    while let Some(at) = bytescan::find(bytes, i, |b| bytescan::is_upper(b) | (b >= 0x80)) {
+    while let Some(at) = bytescan::find::<bytescan::UpperOrNonAscii>(bytes, i) {
         let b = bytes[at];
         if !text.is_char_boundary(at) {
             i = at + 1;

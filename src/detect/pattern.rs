@@ -174,7 +174,7 @@ impl Anchors {
         self.digits.clear();
         self.ats.clear();
         let mut i = 0;
-        while let Some(at) = bytescan::find(text, i, |b| bytescan::is_digit(b) | (b == b'@')) {
+        while let Some(at) = bytescan::find::<bytescan::DigitOrAt>(text, i) {
             if text[at] == b'@' {
                 self.ats.push((at, at + 1));
                 i = at + 1;
