@@ -57,6 +57,8 @@ pub struct Rule {
     member: Option<usize>,
     /// The rule's place in [`Engine::rules`] (its bit in a segment's header answers).
     index: usize,
+    /// `spec.validator`, looked up once.
+    validator: Option<validate::Validator>,
 }
 
 impl Rule {
@@ -71,6 +73,7 @@ impl Rule {
             needs_at: spec.needs.contains(&rules::Needs::At),
             member: None,
             index: 0,
+            validator: spec.validator.as_deref().and_then(validate::Validator::named),
             pattern,
             spec,
         }
@@ -397,12 +400,14 @@ impl Engine {
             return;
         }
         let value = &text[start..end];
-        let check = match &rule.spec.validator {
-            Some(v) => match validate::run(v, value, &self.lists) {
+        let check = match (&rule.spec.validator, rule.validator) {
+            (None, _) => validate::Check::OK,
+            (Some(_), Some(v)) => match v.check(value, &self.lists) {
                 Some(c) => c,
                 None => return,
             },
-            None => validate::Check::OK,
+            // Rules are checked to name known validators when they load.
+            (Some(_), None) => return,
         };
         let has_context = rule.context_ok(scan, start, end);
         if (rule.spec.require_context || check.needs_context) && !has_context {

@@ -41,26 +41,109 @@ pub const NAMES: &[&str] = &[
     "email",
 ];
 
-/// Run the validator called `name` on the candidate `value`.
-pub fn run(name: &str, value: &str, lists: &Lists) -> Option<Check> {
-    match name {
-        "nino" => nino(value),
-        "nhs" => nhs(value),
-        "postcode" => postcode(value, lists),
-        "phone" => phone(value),
-        "phone_no_zero" => phone(&format!("0{}", value.trim())),
-        "card" => card(value),
-        "sort_code" => sort_code(value),
-        "bank_account" => bank_account(value),
-        "iban" => iban(value),
-        "date" => dob_date(value),
-        "email" => email(value, lists),
-        _ => None,
+/// A validator, by the name a rule gives it (one of [`NAMES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validator {
+    Nino,
+    Nhs,
+    Postcode,
+    Phone,
+    PhoneNoZero,
+    Card,
+    SortCode,
+    BankAccount,
+    Iban,
+    Date,
+    Email,
+}
+
+impl Validator {
+    /// The validator called `name`, if there is one.
+    pub fn named(name: &str) -> Option<Validator> {
+        use Validator::*;
+        Some(match name {
+            "nino" => Nino,
+            "nhs" => Nhs,
+            "postcode" => Postcode,
+            "phone" => Phone,
+            "phone_no_zero" => PhoneNoZero,
+            "card" => Card,
+            "sort_code" => SortCode,
+            "bank_account" => BankAccount,
+            "iban" => Iban,
+            "date" => Date,
+            "email" => Email,
+            _ => return None,
+        })
+    }
+
+    /// Check the candidate `value`.
+    pub fn check(self, value: &str, lists: &Lists) -> Option<Check> {
+        use Validator::*;
+        match self {
+            Nino => nino(value),
+            Nhs => nhs(value),
+            Postcode => postcode(value, lists),
+            Phone => phone(value),
+            PhoneNoZero => phone(&format!("0{}", value.trim())),
+            Card => card(value),
+            SortCode => sort_code(value),
+            BankAccount => bank_account(value),
+            Iban => iban(value),
+            Date => dob_date(value),
+            Email => email(value, lists),
+        }
     }
 }
 
-fn digits(value: &str) -> Vec<u8> {
-    value.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+/// Run the validator called `name` on the candidate `value` (`None` for a
+/// name that is not a validator).
+pub fn run(name: &str, value: &str, lists: &Lists) -> Option<Check> {
+    Validator::named(name)?.check(value, lists)
+}
+
+/// Up to `N` bytes on the stack: the compact form of a candidate, built
+/// without allocating (validators run on every candidate).
+struct Small<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Small<N> {
+    /// The bytes for which `keep` holds, through `map`; `None` if more than
+    /// `N` (no identifier checked here is that long).
+    fn from_bytes(value: &str, keep: impl Fn(u8) -> bool, map: impl Fn(u8) -> u8) -> Option<Small<N>> {
+        let mut out = Small { buf: [0; N], len: 0 };
+        for b in value.bytes().filter(|&b| keep(b)) {
+            *out.buf.get_mut(out.len)? = map(b);
+            out.len += 1;
+        }
+        Some(out)
+    }
+
+    /// The characters that are not white space, ASCII letters in capitals;
+    /// `None` if more than `N` bytes.
+    fn compact_upper(value: &str) -> Option<Small<N>> {
+        let mut out = Small { buf: [0; N], len: 0 };
+        for c in value.chars().filter(|c| !c.is_whitespace()) {
+            let mut utf8 = [0; 4];
+            for &b in c.to_ascii_uppercase().encode_utf8(&mut utf8).as_bytes() {
+                *out.buf.get_mut(out.len)? = b;
+                out.len += 1;
+            }
+        }
+        Some(out)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// The digits of `value` as numbers 0-9 (`None` if more than 19: no number
+/// checked here has more).
+fn digits(value: &str) -> Option<Small<19>> {
+    Small::from_bytes(value, |b| b.is_ascii_digit(), |b| b - b'0')
 }
 
 /// The separators between digit groups are all the same (or there are none).
@@ -74,8 +157,7 @@ fn consistent_separators(value: &str) -> bool {
 
 /// HMRC National Insurance number (NIM39110).
 pub fn nino(value: &str) -> Option<Check> {
-    let compact: String = value.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let upper = compact.to_ascii_uppercase();
+    let upper = Small::<9>::from_bytes(value, |b| b.is_ascii_alphanumeric(), |b| b.to_ascii_uppercase())?;
     let b = upper.as_bytes();
     if !(b.len() == 8 || b.len() == 9) || !b[2..8].iter().all(u8::is_ascii_digit) {
         return None;
@@ -84,8 +166,8 @@ pub fn nino(value: &str) -> Option<Check> {
     if b"DFIQUV".contains(&p1) || b"DFIOQUV".contains(&p2) || !p1.is_ascii_alphabetic() || !p2.is_ascii_alphabetic() {
         return None;
     }
-    let prefix = &upper[..2];
-    if ["BG", "GB", "KN", "NK", "NT", "TN", "ZZ"].contains(&prefix) {
+    let prefix = &b[..2];
+    if [b"BG", b"GB", b"KN", b"NK", b"NT", b"TN", b"ZZ"].iter().any(|p| p[..] == *prefix) {
         return None;
     }
     let suffix = b.get(8).copied();
@@ -98,10 +180,10 @@ pub fn nino(value: &str) -> Option<Check> {
         return None;
     }
     let mut factor = 1.0;
-    if ["OO", "CR", "FY", "MW", "NC", "PP", "PY", "PZ"].contains(&prefix) {
+    if [b"OO", b"CR", b"FY", b"MW", b"NC", b"PP", b"PY", b"PZ"].iter().any(|p| p[..] == *prefix) {
         factor *= 0.7; // administrative prefixes: still a personal reference
     }
-    if compact.bytes().any(|c| c.is_ascii_lowercase()) {
+    if value.bytes().any(|c| c.is_ascii_lowercase()) {
         factor *= 0.9;
     }
     Some(Check { factor, needs_context: suffix.is_none() })
@@ -109,7 +191,8 @@ pub fn nino(value: &str) -> Option<Check> {
 
 /// NHS number: 10 digits, mod-11 check digit.
 pub fn nhs(value: &str) -> Option<Check> {
-    let d = digits(value);
+    let d = digits(value)?;
+    let d = d.as_bytes();
     if d.len() != 10 || !consistent_separators(value) || d.iter().all(|&x| x == d[0]) {
         return None;
     }
@@ -136,22 +219,21 @@ pub fn nhs(value: &str) -> Option<Check> {
 
 /// UK postcode: full grammar and the real list of postcode areas.
 pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    if compact == "GIR0AA" {
+    let compact = Small::<7>::compact_upper(value)?;
+    let b = compact.as_bytes();
+    if b == b"GIR0AA" {
         return Some(Check::OK);
     }
-    let b = compact.as_bytes();
     if !(5..=7).contains(&b.len()) {
         return None;
     }
-    let (outward, inward) = compact.split_at(b.len() - 3);
-    let i = inward.as_bytes();
+    let (o, i) = b.split_at(b.len() - 3);
     if !i[0].is_ascii_digit() || !i[1..].iter().all(|c| c.is_ascii_uppercase() && !b"CIKMOV".contains(c)) {
         return None;
     }
-    let o = outward.as_bytes();
     let area_len = o.iter().take_while(|c| c.is_ascii_alphabetic()).count();
-    if !(1..=2).contains(&area_len) || !lists.postcode_areas.contains(&outward[..area_len]) {
+    let area = std::str::from_utf8(&o[..area_len]).unwrap_or("");
+    if !(1..=2).contains(&area_len) || !lists.postcode_areas.contains(area) {
         return None;
     }
     if b"QVX".contains(&o[0]) || (area_len == 2 && b"IJZ".contains(&o[1])) {
@@ -180,20 +262,20 @@ pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
 
 /// UK telephone number (Ofcom numbering plan), national or international form.
 pub fn phone(value: &str) -> Option<Check> {
-    let national = crate::detect::category::normalise_phone(value);
+    let national = national_digits(value)?;
     let d = national.as_bytes();
     if d.first() != Some(&b'0') || d.len() < 10 || d.len() > 11 {
         return None;
     }
     // A bracket must close what it opened: "(01622) 123456".
-    if value.matches('(').count() != value.matches(')').count() {
+    if value.bytes().filter(|&b| b == b'(').count() != value.bytes().filter(|&b| b == b')').count() {
         return None;
     }
     let len = d.len();
     let factor = match (d[1], d[2]) {
         (b'1', _) | (b'2', _) if len == 11 => 1.0,
         // A few 01 areas have 9-digit subscriber numbers (016977 xxxx).
-        (b'1', _) if len == 10 && national.starts_with("016977") => 1.0,
+        (b'1', _) if len == 10 && d.starts_with(b"016977") => 1.0,
         (b'1', _) if len == 10 => 0.7,
         // 03 and 08 numbers belong to organisations: low confidence, below the
         // default --min-confidence unless asked for.
@@ -201,20 +283,42 @@ pub fn phone(value: &str) -> Option<Check> {
         (b'5', _) if len == 11 => 0.8,
         (b'7', b'0') if len == 11 => 0.9, // personal numbering
         (b'7', b'6') if len == 11 => {
-            if national.starts_with("07624") {
+            if d.starts_with(b"07624") {
                 1.0 // Isle of Man mobiles
             } else {
                 0.6 // pagers
             }
         }
         (b'7', b'1'..=b'9') if len == 11 => 1.0,
-        (b'8', _) if national.starts_with("0800") && (len == 10 || len == 11) => 0.4,
+        (b'8', _) if d.starts_with(b"0800") && (len == 10 || len == 11) => 0.4,
         (b'8', b'0' | b'4' | b'7') if len == 11 => 0.4,
         _ => return None,
     };
     // Digits written in one unbroken run of 11 are often other references.
     let grouped = value.chars().any(|c| !c.is_ascii_digit());
     Some(if grouped || value.starts_with('0') { Check::weak(factor) } else { Check::contextual(factor) })
+}
+
+/// A phone number's national digits, as [`crate::detect::category::normalise_phone`]
+/// gives them (`+44 (0)7700 900123` → `07700900123`), on the stack; `None`
+/// if the value holds more than 16 digits (too many for a UK number).
+fn national_digits(value: &str) -> Option<Small<16>> {
+    let all = Small::<16>::from_bytes(value, |b| b.is_ascii_digit(), |b| b)?;
+    let digits = all.as_bytes();
+    let country = if digits.starts_with(b"0044") {
+        4
+    } else if value.trim_start().starts_with('+') && digits.starts_with(b"44") {
+        2
+    } else {
+        return Some(all);
+    };
+    let rest = &digits[country..];
+    let mut national = Small { buf: [b'0'; 16], len: 0 };
+    // The trunk 0 is kept if written (`+44 (0)7700`), put back if not.
+    let from = usize::from(!rest.starts_with(b"0"));
+    national.buf[from..from + rest.len()].copy_from_slice(rest);
+    national.len = from + rest.len();
+    Some(national)
 }
 
 fn luhn(d: &[u8]) -> bool {
@@ -237,8 +341,9 @@ fn luhn(d: &[u8]) -> bool {
 
 /// Payment card: 13-19 digits, Luhn, a real issuer prefix.
 pub fn card(value: &str) -> Option<Check> {
-    let d = digits(value);
-    if !(13..=19).contains(&d.len()) || !consistent_separators(value) || !luhn(&d) {
+    let d = digits(value)?;
+    let d = d.as_bytes();
+    if !(13..=19).contains(&d.len()) || !consistent_separators(value) || !luhn(d) {
         return None;
     }
     let prefix = |n: usize| d[..n].iter().fold(0u32, |a, &x| a * 10 + x as u32);
@@ -267,12 +372,14 @@ pub fn card(value: &str) -> Option<Check> {
 }
 
 pub fn sort_code(value: &str) -> Option<Check> {
-    let d = digits(value);
+    let d = digits(value)?;
+    let d = d.as_bytes();
     (d.len() == 6 && consistent_separators(value) && !d.iter().all(|&x| x == 0)).then_some(Check::OK)
 }
 
 pub fn bank_account(value: &str) -> Option<Check> {
-    let d = digits(value);
+    let d = digits(value)?;
+    let d = d.as_bytes();
     if !(6..=10).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
         return None;
     }
@@ -281,14 +388,14 @@ pub fn bank_account(value: &str) -> Option<Check> {
 
 /// GB IBAN: GB + 2 check digits + 4-letter bank code + 14 digits, mod 97.
 pub fn iban(value: &str) -> Option<Check> {
-    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    if compact.len() != 22 || !compact.starts_with("GB") {
+    let compact = Small::<22>::compact_upper(value)?;
+    let b = compact.as_bytes();
+    if b.len() != 22 || !b.starts_with(b"GB") {
         return None;
     }
-    let rearranged = format!("{}{}", &compact[4..], &compact[..4]);
     let mut rem: u32 = 0;
-    for c in rearranged.chars() {
-        let v = c.to_digit(36)?;
+    for &c in b[4..].iter().chain(&b[..4]) {
+        let v = char::from(c).to_digit(36)?;
         rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
     (rem == 1).then_some(Check::OK)
@@ -425,17 +532,17 @@ pub fn email(value: &str, lists: &Lists) -> Option<Check> {
     if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return None;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-')) {
+    if !domain.contains('.') || domain.split('.').any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-')) {
         return None;
     }
-    let tld = labels[labels.len() - 1];
+    let tld = domain.rsplit('.').next().unwrap_or("");
     if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
-    let local_lower = local.to_ascii_lowercase();
-    let base = local_lower.split(['+']).next().unwrap_or("");
-    if lists.role_mailboxes.contains(base) {
+    // The part before any `+tag`, in lower case (at most 64 bytes, checked above).
+    let base = local.split('+').next().unwrap_or("");
+    let lower = Small::<64>::from_bytes(base, |_| true, |b| b.to_ascii_lowercase())?;
+    if lists.role_mailboxes.contains(std::str::from_utf8(lower.as_bytes()).unwrap_or("")) {
         return None;
     }
     Some(Check::OK)
@@ -447,6 +554,29 @@ mod tests {
 
     fn lists() -> Lists {
         Lists::builtin()
+    }
+
+    #[test]
+    fn national_digits_are_the_normalised_phone_number() {
+        let mut rng = crate::corpus::rng::Rng::new(44);
+        let pieces = ["0", "4", "44", "0044", "+", " +", "(0)", "7", "1", " ", "-", "(", ")", "x", "é", "123", "9"];
+        for _ in 0..20_000 {
+            let n = rng.below(12);
+            let value: String = (0..n).map(|_| *rng.pick(&pieces)).collect();
+            let normalised = crate::detect::category::normalise_phone(&value);
+            match national_digits(&value) {
+                Some(d) => assert_eq!(d.as_bytes(), normalised.as_bytes(), "{value:?}"),
+                None => assert!(value.bytes().filter(u8::is_ascii_digit).count() > 16, "{value:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_validator_name_is_known() {
+        for name in NAMES {
+            assert!(Validator::named(name).is_some(), "{name}");
+        }
+        assert_eq!(Validator::named("luhn"), None);
     }
 
     #[test]
