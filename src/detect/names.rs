@@ -278,7 +278,7 @@ fn make_token(text: &str, start: usize, end: usize, lists: &super::Lists, lower:
         lower.extend(word.chars().flat_map(char::to_lowercase).map(|c| if c == '’' { '\'' } else { c }));
     }
     let mut flags = lists.flags(lower);
-    if flags & (F::FIRST | F::SUR) == 0 && lower.contains('-') {
+    if flags & (F::FIRST | F::SUR) == 0 && lower.bytes().any(|b| b == b'-') {
         // Double-barrelled: Smith-Jones is a surname if a part is; Anne-Marie a first name if all parts are.
         let parts: Vec<u8> = lower.split('-').map(|p| lists.flags(p)).collect();
         if parts.iter().all(|f| f & F::FIRST != 0) {
@@ -530,20 +530,21 @@ impl Finder<'_, '_> {
             // characters can reach (not to the end of a long paragraph).
             let from = self.tokens[end - 1].end;
             let after = &self.text[from..ceil_char(self.text, (from + 3 + 40 * 4).min(self.text.len()))];
-            let after = after.split('\n').next().unwrap_or("");
             let Some(rest) =
                 after.strip_prefix(", ").or_else(|| after.strip_prefix(" (")).or_else(|| after.strip_prefix(" - "))
             else {
                 i = end;
                 continue;
             };
+            let role_start = from + (after.len() - rest.len());
+            // The role is on the same line.
+            let rest = rest.split('\n').next().unwrap_or("");
             let role_len: usize = rest
                 .chars()
                 .take_while(|c| !matches!(c, ',' | ')' | '(' | ';' | '.'))
                 .take(40)
                 .map(char::len_utf8)
                 .sum();
-            let role_start = from + (after.len() - rest.len());
             let role = &rest[..role_len];
             let role_end = role_start + role_len;
             let mut words = super::context::word_slices(role);
