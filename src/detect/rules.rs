@@ -218,16 +218,17 @@ impl Lists {
         let (set, upper, words) = match file.rsplit('/').next().unwrap_or(file) {
             "postcode_areas.txt" => (&mut self.postcode_areas, true, true),
             "role_mailboxes.txt" => (&mut self.role_mailboxes, false, true),
-            "street_types.txt" => (&mut self.street_types, false, true),
+            "street_types.txt" => {
+                // Also flagged in the name table: one lookup per capitalised word.
+                for w in parse_list(text, true) {
+                    self.name_flags.add(&w.to_lowercase(), NameFlags::STREET);
+                }
+                (&mut self.street_types, false, true)
+            }
             "placeholders.txt" => (&mut self.placeholders, false, false),
             _ => return,
         };
         set.extend(parse_list(text, words).map(|w| if upper { w.to_uppercase() } else { w.to_lowercase() }));
-        if file.ends_with("street_types.txt") {
-            for w in &self.street_types {
-                self.name_flags.add(w, NameFlags::STREET);
-            }
-        }
     }
 
     /// The lists compiled into the binary.
@@ -382,5 +383,10 @@ mod tests {
         let mut streets: Vec<&str> = l.street_types.iter().map(String::as_str).collect();
         streets.sort();
         assert_eq!(streets, ["avenue", "rd", "road"], "a word a line for street types");
+        // Street types are flagged in the name table too (one lookup per word).
+        l.add("names/surnames.txt", "Lane\n");
+        l.add("lists/street_types.txt", "lane\n");
+        assert_eq!(l.flags("road") | l.flags("rd"), F::STREET);
+        assert_eq!(l.flags("lane"), F::SUR | F::STREET);
     }
 }
