@@ -288,7 +288,7 @@ fn check_rule(path: &str, rule: &RuleSpec) -> Result<(), RulesError> {
         _ => return Err(err("give exactly one of `pattern` or `detector`".into())),
     }
     if let Some(v) = &rule.validator
-        && !super::validate::NAMES.contains(&v.as_str())
+        && super::validate::Validator::named(v).is_none()
     {
         return Err(err(format!("unknown validator {v:?}; known: {}", super::validate::NAMES.join(", "))));
     }

@@ -96,12 +96,6 @@ impl Validator {
     }
 }
 
-/// Run the validator called `name` on the candidate `value` (`None` for a
-/// name that is not a validator).
-pub fn run(name: &str, value: &str, lists: &Lists) -> Option<Check> {
-    Validator::named(name)?.check(value, lists)
-}
-
 /// Up to `N` bytes on the stack: the compact form of a candidate, built
 /// without allocating (validators run on every candidate).
 struct Small<const N: usize> {
