@@ -350,7 +350,9 @@ impl Dictionary {
                 i += 1;
                 continue;
             }
-            // A word: ASCII letters or digits, or the general case.
+            // A word: ASCII letters or digits, or the general case. (Stepping
+            // through `Words` here instead costs about 10% more instructions
+            // in detection: this loop skips separators without a call.)
             let start = i;
             let ascii_end = if b.is_ascii_digit() {
                 start + bytes[start..].iter().take_while(|c| c.is_ascii_digit()).count()
