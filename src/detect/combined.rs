@@ -73,8 +73,7 @@ impl Combined {
         let members: Vec<Member> =
             chosen.iter().map(|(rule, _, p)| Member { rule: *rule, max_len: p.max_len.unwrap_or(0) }).collect();
         let spread = Spread::union(chosen.iter().map(|c| &c.2.spread));
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let uid = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let uid = super::unique_id();
         let numbered = members.iter().enumerate().map(|(m, member)| (member.rule, m)).collect();
         Some((Combined { dfa, members, spread, uid }, numbered))
     }

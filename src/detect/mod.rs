@@ -247,6 +247,13 @@ impl HeaderAnswers {
     }
 }
 
+/// A number no other call in this process returns: tells engines (and their
+/// number passes) apart in per-thread caches.
+fn unique_id() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = Default::default();
 }
@@ -314,9 +321,7 @@ impl Engine {
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let uid = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Engine { rules, dict, name_dict, lists: set.lists, names, address, combined, uid }
+        Engine { rules, dict, name_dict, lists: set.lists, names, address, combined, uid: unique_id() }
     }
 
     /// The engine with the built-in rules.

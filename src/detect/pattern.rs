@@ -211,6 +211,8 @@ impl Pattern {
             }
             None => (usize::MAX, usize::MAX),
         };
+        // Its own count, not `super::unique_id`: a pattern's uid indexes the
+        // per-thread scratch vector, so the numbers must stay dense.
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let uid = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let max_len = hir.properties().maximum_len();
