@@ -85,7 +85,7 @@ impl Validator {
             Nhs => nhs(value),
             Postcode => postcode(value, lists),
             Phone => phone(value),
-            PhoneNoZero => phone(&format!("0{}", value.trim())),
+            PhoneNoZero => phone_no_zero(value),
             Card => card(value),
             SortCode => sort_code(value),
             BankAccount => bank_account(value),
@@ -93,6 +93,22 @@ impl Validator {
             Date => dob_date(value),
             Email => email(value, lists),
         }
+    }
+}
+
+/// A UK phone number written without its leading 0, as spreadsheets keep
+/// them ("7700 900123" in a number-formatted phone column).
+fn phone_no_zero(value: &str) -> Option<Check> {
+    let value = value.trim();
+    // The number with its 0 back, on the stack (a phone number is short).
+    let mut buf = [0u8; 40];
+    match buf.get_mut(1..=value.len()) {
+        Some(rest) => {
+            rest.copy_from_slice(value.as_bytes());
+            buf[0] = b'0';
+            phone(std::str::from_utf8(&buf[..=value.len()]).ok()?)
+        }
+        None => phone(&format!("0{value}")),
     }
 }
 
@@ -618,6 +634,21 @@ mod tests {
         }
         for bad in ["QE14 5PP", "XX1 1AA", "ME14 5CP", "AZ1 1AA", "ME14 PP5", "ME1", "ZZ9 9ZZ", "AB1 1AI"] {
             assert_eq!(postcode(bad, &l), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn phone_numbers_that_lost_their_zero() {
+        for (cell, whole) in
+            [("7700 900123", "07700 900123"), (" 1622 123456 ", "01622 123456"), ("20 7946 0958", "020 7946 0958")]
+        {
+            let check = Validator::PhoneNoZero.check(cell, &Lists::default());
+            assert_eq!(check, phone(whole), "{cell:?}");
+            assert!(check.is_some(), "{cell:?}");
+        }
+        // (The last is longer than the stack buffer.)
+        for bad in ["", "0", "123", "77009001234567", "7700 900123 4567 8901 2345 6789 0123 4567 89"] {
+            assert_eq!(Validator::PhoneNoZero.check(bad, &Lists::default()), None, "{bad:?}");
         }
     }
 
