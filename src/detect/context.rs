@@ -184,12 +184,22 @@ impl Terms {
 
     /// Does any term occur in `text`?
     pub fn found_in(&self, text: &str) -> bool {
+        !self.spans_in(text).is_empty()
+    }
+
+    /// Where the terms occur in `text`, as ranges of word indexes
+    /// (`first..end`), in order of their first word.
+    pub fn spans_in(&self, text: &str) -> Vec<(usize, usize)> {
         let ws: Vec<&str> = word_slices(text).map(|w| w.1).collect();
-        (0..ws.len()).any(|i| {
-            self.terms
-                .iter()
-                .any(|t| i + t.len() <= ws.len() && t.iter().zip(&ws[i..]).all(|(term, w)| word_eq(w, term)))
-        })
+        let mut spans = Vec::new();
+        for i in 0..ws.len() {
+            for t in &self.terms {
+                if i + t.len() <= ws.len() && t.iter().zip(&ws[i..]).all(|(term, w)| word_eq(w, term)) {
+                    spans.push((i, i + t.len()));
+                }
+            }
+        }
+        spans
     }
 }
 
@@ -558,8 +568,16 @@ pub fn ceil_char(text: &str, mut i: usize) -> usize {
 const MAX_GAP_LETTERS: usize = 12;
 
 /// Does the header match one of `terms` and none of `exclude`?
+/// Does a column header or form label name what `terms` hold? An excluded
+/// word vetoes it ("Client ID", "Surname of school"), unless the word is part
+/// of a longer included term: "service user" names a person although "user"
+/// alone ("User ID") does not.
 pub fn header_matches(header: &str, terms: &Terms, exclude: &Terms) -> bool {
-    terms.found_in(header) && !exclude.found_in(header)
+    let found = terms.spans_in(header);
+    if found.is_empty() {
+        return false;
+    }
+    exclude.spans_in(header).iter().all(|&(s, e)| found.iter().any(|&(fs, fe)| fe - fs > e - s && fs <= s && e <= fe))
 }
 
 #[cfg(test)]
@@ -672,5 +690,16 @@ mod tests {
         let exc = t(&["id"]);
         assert!(header_matches("Client name", &inc, &exc));
         assert!(!header_matches("Client ID", &inc, &exc));
+    }
+
+    #[test]
+    fn excluded_words_inside_a_longer_header_term_do_not_count() {
+        let inc = t(&["service user", "contact", "contact name"]);
+        let exc = t(&["user", "contact number", "id"]);
+        assert!(header_matches("Service user", &inc, &exc));
+        assert!(header_matches("Contact name", &inc, &exc));
+        assert!(!header_matches("Service user ID", &inc, &exc));
+        assert!(!header_matches("Contact number", &inc, &exc));
+        assert!(!header_matches("User", &inc, &exc));
     }
 }

@@ -420,7 +420,13 @@ impl Finder<'_, '_> {
     /// With `backward`, words before `i` count too (titles excepted).
     fn in_stop_phrase(&self, i: usize, backward: bool) -> bool {
         let mut a = i;
-        while backward && a > 0 && self.namelike(a - 1, false) && !self.tokens[a - 1].title && self.joined(a - 1, a) {
+        while backward
+            && a > 0
+            && self.namelike(a - 1, false)
+            && !self.tokens[a - 1].title
+            && self.joined(a - 1, a)
+            && !self.sentence_opener(a - 1)
+        {
             a -= 1;
         }
         let mut b = i;
@@ -428,6 +434,28 @@ impl Finder<'_, '_> {
             b += 1;
         }
         self.tokens[a..=b].iter().any(|t| t.stop && !t.known())
+    }
+
+    /// Does token `i` start a sentence or a line (only spaces or tabs after
+    /// the full stop, colon or line break before it)?
+    fn starts_sentence(&self, i: usize) -> bool {
+        let prev = self.text[..self.tokens[i].start].trim_end_matches([' ', '\t']);
+        prev.is_empty() || prev.ends_with(['.', '!', '?', ':', '\n'])
+    }
+
+    /// Is token `i` a common word capitalised only because it opens the
+    /// sentence ("Paid Kwabena Mensah", "Today Joan rang")? Such a word is
+    /// not part of the name after it, nor of an organisation's name.
+    fn sentence_opener(&self, i: usize) -> bool {
+        let t = &self.tokens[i];
+        t.cap
+            && !t.upper
+            && !t.known()
+            && !t.title
+            && !t.street
+            && !t.initial
+            && t.end - t.start >= 3
+            && self.starts_sentence(i)
     }
 
     fn is_street_word(&self, i: usize) -> bool {
@@ -652,6 +680,12 @@ impl Finder<'_, '_> {
             let unlisted_ok = first.cap && first.end - first.start >= 3 && !sentence_start;
             return (unlisted_ok && last.sur && !last.ambiguous && !last.stop).then_some(0.8);
         }
+        if !first.first && first.sur && !first.ambiguous && !first.stop && toks.len() == 2 {
+            // A given name the lists hold only as a surname ("Kwabena Mensah"),
+            // before a well-known surname, mid-sentence only.
+            let strong_last = last.sur && !last.ambiguous && !last.stop;
+            return (first.cap && !sentence_start && strong_last).then_some(0.8);
+        }
         if !first.first || first.stop {
             return None;
         }
@@ -673,7 +707,8 @@ impl Finder<'_, '_> {
                 continue;
             }
             // Not glued to other capitalised words (those were for name_full).
-            let joined_prev = i > 0 && self.namelike(i - 1, false) && self.joined(i - 1, i);
+            let joined_prev =
+                i > 0 && self.namelike(i - 1, false) && self.joined(i - 1, i) && !self.sentence_opener(i - 1);
             let joined_next = i + 1 < self.tokens.len() && self.namelike(i + 1, false) && self.joined(i, i + 1);
             if joined_prev || joined_next {
                 continue;
