@@ -48,6 +48,17 @@ pub struct Anonymiser<'a> {
     pub limits: &'a Limits,
 }
 
+impl Anonymiser<'_> {
+    /// Is `value` already in the form the policy writes? A date of birth
+    /// generalised to its year ("date of birth 1985") is found again as a
+    /// year of birth, but generalising it again changes nothing.
+    pub fn in_policy_form(&self, cat: Category, value: &str) -> bool {
+        let op = self.policy.operator(cat);
+        matches!(op, Operator::Generalise { .. })
+            && operators::apply(&op, cat, value, self.key, self.policy.pseudonym_hex) == value
+    }
+}
+
 /// A piece of personal data in a text: byte range and category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -109,6 +120,7 @@ impl<'a> Work<'a> {
         let mut spans: Vec<Span> = hits
             .iter()
             .filter(|h| h.confidence >= self.anon.min_confidence)
+            .filter(|h| !self.anon.in_policy_form(h.category, &seg.text[h.start..h.end]))
             .map(|h| Span { start: h.start, end: h.end, category: h.category })
             .collect();
         self.hits = hits;

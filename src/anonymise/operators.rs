@@ -90,7 +90,15 @@ fn generalise(cat: Category, value: &str, to: Option<Generalise>) -> String {
                 Generalise::Year => year.to_string(),
                 Generalise::AgeBand => age_band(year, month, day, chrono::Local::now().date_naive()),
             },
-            None => redaction(cat).to_string(),
+            // A year or month of birth ("born 1952", "DOB: March 1987").
+            None => match crate::detect::validate::parse_birth_year(value) {
+                Some((year, month)) => match to.unwrap_or(Generalise::Year) {
+                    Generalise::Year => year.to_string(),
+                    // Without the day, the middle of the month (or year) it names.
+                    Generalise::AgeBand => age_band(year, month.unwrap_or(7), 1, chrono::Local::now().date_naive()),
+                },
+                None => redaction(cat).to_string(),
+            },
         },
         Category::Postcode => {
             let normal = cat.normalise(value);
@@ -136,6 +144,9 @@ mod tests {
         let g = |c, v: &str, to| apply(&Operator::Generalise { to }, c, v, &key, 6);
         assert_eq!(g(Category::Postcode, "me14 5pp", None), "ME14");
         assert_eq!(g(Category::Dob, "12/03/1985", Some(Generalise::Year)), "1985");
+        assert_eq!(g(Category::Dob, "March 1987", Some(Generalise::Year)), "1987");
+        assert_eq!(g(Category::Dob, "1952", None), "1952");
+        assert_eq!(g(Category::Dob, "1940", Some(Generalise::AgeBand)), "75+");
         assert_eq!(g(Category::Phone, "07700 900123", None), "[PHONE]");
         assert_eq!(mask_keep_last("07700 900123", 3), "***** ***123");
         assert_eq!(apply(&Operator::Drop, Category::Email, "a@b.org", &key, 6), "");

@@ -38,6 +38,7 @@ pub const NAMES: &[&str] = &[
     "bank_account",
     "iban",
     "date",
+    "birth_year",
     "email",
 ];
 
@@ -54,6 +55,7 @@ pub enum Validator {
     BankAccount,
     Iban,
     Date,
+    BirthYear,
     Email,
 }
 
@@ -72,6 +74,7 @@ impl Validator {
             "bank_account" => BankAccount,
             "iban" => Iban,
             "date" => Date,
+            "birth_year" => BirthYear,
             "email" => Email,
             _ => return None,
         })
@@ -91,6 +94,7 @@ impl Validator {
             BankAccount => bank_account(value),
             Iban => iban(value),
             Date => dob_date(value),
+            BirthYear => birth_year(value),
             Email => email(value, lists),
         }
     }
@@ -535,6 +539,33 @@ pub fn dob_date(value: &str) -> Option<Check> {
     Some(Check::OK)
 }
 
+/// A year of birth, alone or after a month: `1952`, `March 1987`,
+/// `Sept. 1990`. Returns the year and the month if there is one.
+pub fn parse_birth_year(value: &str) -> Option<(i32, Option<u32>)> {
+    let mut parts = value.split(|c: char| c.is_whitespace() || c == ',').filter(|p| !p.is_empty());
+    let (first, second) = (parts.next()?, parts.next());
+    if parts.next().is_some() {
+        return None;
+    }
+    let (month, year) = match second {
+        Some(year) => (Some(month_number(first)?), year),
+        None => (None, first),
+    };
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((year.parse().ok()?, month))
+}
+
+/// A year (and month) of birth of someone alive: 1900 to this year, and not
+/// a month still to come.
+pub fn birth_year(value: &str) -> Option<Check> {
+    let (y, m) = parse_birth_year(value)?;
+    let today = today();
+    let future = y > today.year() || (y == today.year() && m.is_some_and(|m| m > today.month()));
+    (y >= 1900 && !future).then_some(Check::OK)
+}
+
 /// An email address belonging to a person: well formed, and not a role
 /// mailbox (info@, enquiries@...) or a placeholder domain from the allow list.
 pub fn email(value: &str, lists: &Lists) -> Option<Check> {
@@ -714,6 +745,23 @@ mod tests {
         assert_eq!(parse_date("13/13/1985"), None);
         assert!(dob_date("01/01/1850").is_none());
         assert!(dob_date("01/01/2999").is_none());
+    }
+
+    #[test]
+    fn birth_years() {
+        assert_eq!(parse_birth_year("1952"), Some((1952, None)));
+        assert_eq!(parse_birth_year("March 1987"), Some((1987, Some(3))));
+        assert_eq!(parse_birth_year("Sept. 1990"), Some((1990, Some(9))));
+        assert_eq!(parse_birth_year("Mar, 1987"), Some((1987, Some(3))));
+        assert_eq!(parse_birth_year("Marching 1987"), None);
+        assert_eq!(parse_birth_year("87"), None);
+        assert_eq!(parse_birth_year("12 March 1987"), None);
+        assert!(birth_year("1952").is_some());
+        assert!(birth_year("1899").is_none());
+        assert!(birth_year("2999").is_none());
+        let next = today().year() + 1;
+        assert!(birth_year(&next.to_string()).is_none());
+        assert!(birth_year(&today().year().to_string()).is_some());
     }
 
     #[test]
