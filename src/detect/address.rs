@@ -9,7 +9,13 @@ use super::{Category, Engine, Hit, SegmentScan};
 pub struct AddressDetector {
     rule: usize,
     street: Pattern,
+    /// What may come before the house number as part of the same line:
+    /// `Flat 3, `, `Unit 2 `, or the first number of a range (`4-`).
+    prefix: regex::Regex,
 }
+
+/// The longest prefix looked for before a house number, in bytes.
+const PREFIX_REACH: usize = 24;
 
 impl AddressDetector {
     pub fn new(rule: usize, lists: &super::Lists) -> AddressDetector {
@@ -30,7 +36,33 @@ impl AddressDetector {
             r"(?-u:\b)[0-9]{{1,4}}[A-Za-z]?,? (?:(?:St\.?|[A-Z][a-z]{{1,29}}(?:['’-][A-Za-z]{{1,29}}){{0,2}}) ){{1,4}}(?:{})(?:\.|(?-u:\b))",
             types.join("|")
         );
-        AddressDetector { rule, street: Pattern::new(&pattern).expect("street pattern is built from a word list") }
+        let prefix = regex::Regex::new(
+            r"(?i)(?:\b(?:flat|apartment|apt|unit|room|suite|studio|maisonette)\.? ?[0-9]{1,4}[a-z]?,? ?|\b(?P<from>[0-9]{1,4})[a-z]?(?:-|–| - ))$",
+        )
+        .expect("the prefix pattern is fixed");
+        AddressDetector {
+            rule,
+            street: Pattern::new(&pattern).expect("street pattern is built from a word list"),
+            prefix,
+        }
+    }
+
+    /// Where the street line starting with a house number at `start` really
+    /// starts: before a flat or unit number, or a range's first number.
+    fn line_start(&self, text: &str, start: usize) -> usize {
+        let from = super::context::floor_char(text, start.saturating_sub(PREFIX_REACH));
+        let Some(found) = self.prefix.captures(&text[from..start]) else { return start };
+        let whole = found.get(0).expect("group 0 is the match");
+        if let Some(first) = found.name("from") {
+            // A range runs upwards (4-6), from a number not glued to others (2024-12-03).
+            let number = |s: &str| s.parse::<u32>().ok();
+            let second = text[start..].split(|c: char| !c.is_ascii_digit()).next().and_then(number);
+            let glued = text[..from + whole.start()].ends_with(|c: char| c.is_ascii_digit() || "/-.".contains(c));
+            if glued || number(first.as_str()).zip(second).is_none_or(|(a, b)| a >= b) {
+                return start;
+            }
+        }
+        from + whole.start()
     }
 
     pub fn detect(&self, engine: &Engine, scan: &mut SegmentScan<'_>, hits: &mut Vec<Hit>) {
@@ -54,7 +86,7 @@ impl AddressDetector {
             if postcode_near || rule.context_ok(scan, start, end) {
                 found.push(Hit {
                     category: rule.spec.category,
-                    start,
+                    start: self.line_start(text, start),
                     end: end - usize::from(text[..end].ends_with('.')),
                     confidence: rule.spec.confidence,
                     rule: self.rule,
@@ -87,6 +119,29 @@ fn may_start(bytes: &[u8], (s, e): (usize, usize)) -> bool {
 mod tests {
     use super::*;
     use crate::detect::pattern::Anchors;
+    use crate::extract::Segment;
+
+    fn streets(text: &str) -> Vec<String> {
+        let engine = Engine::builtin();
+        let seg = Segment::fixed("test", text, None);
+        engine
+            .detect(&seg)
+            .iter()
+            .filter(|h| h.category == Category::Address)
+            .map(|h| text[h.start..h.end].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn flat_numbers_and_ranges_are_part_of_the_street_line() {
+        assert_eq!(streets("Flat 3, 12 High Street\nAshford TN23 1AA"), ["Flat 3, 12 High Street"]);
+        assert_eq!(streets("lives at unit 4b 7 Mill Lane, Maidstone"), ["unit 4b 7 Mill Lane"]);
+        assert_eq!(streets("4-6 Mill Lane, ME14 5PP"), ["4-6 Mill Lane"]);
+        assert_eq!(streets("Address: 10 - 12 Orchard Close"), ["10 - 12 Orchard Close"]);
+        // A number before that is not a flat or range stays out.
+        assert_eq!(streets("Address: page 2 12 Orchard Close"), ["12 Orchard Close"]);
+        assert_eq!(streets("Address: ref 2024-12 Orchard Close"), ["12 Orchard Close"]);
+    }
 
     #[test]
     fn runs_passed_over_hold_no_street_line() {
