@@ -84,11 +84,17 @@ impl AddressDetector {
                     && ((h.start >= end && h.start - end <= window) || (h.end <= start && start - h.end <= window))
             });
             if postcode_near || rule.context_ok(scan, start, end) {
+                let mut confidence = rule.spec.confidence;
+                if let Some(factor) = rule.spec.organisation_factor
+                    && engine.organisation_line(scan, start, end)
+                {
+                    confidence *= factor;
+                }
                 found.push(Hit {
                     category: rule.spec.category,
                     start: self.line_start(text, start),
                     end: end - usize::from(text[..end].ends_with('.')),
-                    confidence: rule.spec.confidence,
+                    confidence,
                     rule: self.rule,
                 });
             }

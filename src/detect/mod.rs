@@ -277,6 +277,8 @@ pub struct Engine {
     dict: Dictionary,
     /// The name rules' cues and roles.
     name_dict: Dictionary,
+    /// The phrases of lists/organisation_context.txt, as ids of `dict`.
+    organisation_ids: TermSet,
     pub lists: Lists,
     names: names::NameRules,
     address: Option<address::AddressDetector>,
@@ -300,7 +302,11 @@ impl Engine {
         let only = |names: bool| -> Vec<&Terms> {
             rules.iter().map(|r| if is_name(r) == names { &r.context } else { &none }).collect()
         };
-        let (dict, ids) = Dictionary::new(&only(false));
+        let organisation = Terms::new(&set.lists.organisation_context);
+        let mut sets = only(false);
+        sets.push(&organisation);
+        let (dict, mut ids) = Dictionary::new(&sets);
+        let organisation_ids = ids.pop().expect("one set for the organisation phrases");
         let (name_dict, name_ids) = Dictionary::new(&only(true));
         for ((rule, ids), name_ids) in rules.iter_mut().zip(ids).zip(name_ids) {
             rule.context_ids = if is_name(rule) { name_ids } else { ids };
@@ -321,7 +327,17 @@ impl Engine {
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
-        Engine { rules, dict, name_dict, lists: set.lists, names, address, combined, uid: unique_id() }
+        Engine {
+            rules,
+            dict,
+            name_dict,
+            organisation_ids,
+            lists: set.lists,
+            names,
+            address,
+            combined,
+            uid: unique_id(),
+        }
     }
 
     /// The engine with the built-in rules.
@@ -419,8 +435,32 @@ impl Engine {
             return;
         }
         let boost = if has_context { rule.spec.context_boost } else { 0.0 };
-        let confidence = (rule.spec.confidence * check.factor + boost).min(1.0);
+        let mut confidence = (rule.spec.confidence * check.factor + boost).min(1.0);
+        if let Some(factor) = rule.spec.organisation_factor
+            && self.organisation_line(scan, start, end)
+        {
+            confidence *= factor;
+        }
         hits.push(Hit { category: rule.spec.category, start, end, confidence, rule: index });
+    }
+
+    /// Is a phrase of lists/organisation_context.txt on the line of
+    /// `start..end` ("Registered office: ...", "call us on ...")?
+    pub fn organisation_line(&self, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> bool {
+        /// How far along its line to look, each way.
+        const REACH: usize = 80;
+        let text = scan.seg.text;
+        let from = context::floor_char(text, start.saturating_sub(REACH));
+        let to = context::ceil_char(text, (end + REACH).min(text.len()));
+        // The line, and in a paragraph on one line, the sentence.
+        let line_start = text[from..start].rfind(['\n', '.']).map_or(from, |i| from + i + 1);
+        let line_end = text[end..to].find('\n').map_or(to, |i| end + i);
+        let line_end = text[end..line_end].find(". ").map_or(line_end, |i| end + i);
+        scan.walk(line_start, line_end);
+        Near { text, occurrences: scan.occurrences }
+            .within(&self.organisation_ids, line_start, line_end)
+            .next()
+            .is_some()
     }
 }
 

@@ -399,7 +399,9 @@ impl Finder<'_, '_> {
         let mut j = i;
         while j < self.tokens.len() && j - i < max {
             let t = &self.tokens[j];
-            if !self.namelike(j, allow_upper) || (t.title && !t.sur && j > i) || (t.stop && !t.known()) {
+            // A stop word ends the run, but not as an initial: "A. Shah".
+            let stop = t.stop && !t.known() && !(t.initial && self.text[t.end..].starts_with('.'));
+            if !self.namelike(j, allow_upper) || (t.title && !t.sur && j > i) || stop {
                 break;
             }
             if j > i && !self.joined(j - 1, j) {
@@ -603,9 +605,21 @@ impl Finder<'_, '_> {
             {
                 // Skip a bracketed role: "(Chair)".
                 gap = &gap[close + 1..];
-            } else if gap.contains('(') {
-                // The bracket holds the next token: skip to the token after it.
-                return;
+            } else if let Some(open) = gap.find('(') {
+                // The bracket holds tokens ("(CEO)"): skip to the token after
+                // it, on the same line.
+                let from = gap_start + open;
+                let Some(close) = self.text[from..].find([')', '\n']).map(|c| from + c) else { return };
+                if self.text.as_bytes()[close] != b')' {
+                    return;
+                }
+                match (next..self.tokens.len()).find(|&k| self.tokens[k].start > close) {
+                    Some(k) if !used[k] => {
+                        next = k;
+                        gap = &self.text[close + 1..self.tokens[k].start];
+                    }
+                    _ => return,
+                }
             }
             let sep = gap.trim();
             if !matches!(sep, "," | "&" | "and" | ", and" | ";") || gap.contains('\n') {
@@ -685,6 +699,12 @@ impl Finder<'_, '_> {
             // before a well-known surname, mid-sentence only.
             let strong_last = last.sur && !last.ambiguous && !last.stop;
             return (first.cap && !sentence_start && strong_last).then_some(0.8);
+        }
+        if first.first && first.stop && toks.len() == 2 {
+            // A given name that is also a month or season ("June Whitfield",
+            // "Summer Okafor"): only before a well-known surname.
+            let strong_last = last.sur && !last.ambiguous && !last.stop;
+            return strong_last.then_some(0.75);
         }
         if !first.first || first.stop {
             return None;
@@ -813,6 +833,15 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
     if words.iter().any(|(_, w)| place_not_name(&lower(w))) {
         return None;
     }
+    // A placeholder word in a longer value: "anon - rough sleeper", "Unknown
+    // male". (Short ones are left to whole values: "Na" is a given name too.)
+    let placeholder_word = |w: &str| {
+        let w = lower(w);
+        w.len() >= 4 && lists.placeholders.contains(&w)
+    };
+    if words.iter().any(|(_, w)| placeholder_word(w)) {
+        return None;
+    }
     // A whole value that is a place or organisation phrase, unless it is also a name (Chelsea, Barnes).
     let whole = trimmed.to_lowercase();
     if place_not_name(&whole) {
@@ -826,6 +855,32 @@ pub fn name_value_span(value: &str, lists: &super::Lists) -> Option<(usize, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        let engine = Engine::builtin();
+        let seg = crate::extract::Segment::fixed("test", text, None);
+        engine
+            .detect(&seg)
+            .iter()
+            .filter(|h| h.category == super::super::Category::Name)
+            .map(|h| text[h.start..h.end].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn lists_go_on_past_a_bracketed_role_in_capitals() {
+        assert_eq!(
+            names("In attendance: Tomasz Nowicki (CEO), Bronwen Price (minutes)"),
+            ["Tomasz Nowicki", "Bronwen Price"]
+        );
+        assert_eq!(names("Present: Ann Lee (HR), Raj Gill (IT) and Ola Nowak"), ["Ann Lee", "Raj Gill", "Ola Nowak"]);
+    }
+
+    #[test]
+    fn an_initial_that_is_also_a_word_still_starts_a_name() {
+        assert_eq!(names("Seen by Dr A. Okonkwo MBBS today"), ["A. Okonkwo"]);
+        assert_eq!(names("Issued by Mrs I. Kowalska"), ["I. Kowalska"]);
+    }
 
     #[test]
     fn ascii_word_ends_agree_with_the_general_rule() {

@@ -56,6 +56,11 @@ pub struct RuleSpec {
     /// ("Client ID" for a rule keyed on "client").
     #[serde(default)]
     pub exclude_headers: Vec<String>,
+    /// Multiplies the confidence when a phrase of
+    /// lists/organisation_context.txt is on the candidate's line ("Registered
+    /// office", "call us on"): the detail is an organisation's, not a person's.
+    #[serde(default)]
+    pub organisation_factor: Option<f32>,
     /// Cheap pre-checks: skip segments without a digit / an `@`.
     #[serde(default)]
     pub needs: Vec<Needs>,
@@ -96,6 +101,9 @@ pub struct Lists {
     pub role_mailboxes: FxHashSet<String>,
     pub street_types: FxHashSet<String>,
     pub placeholders: FxHashSet<String>,
+    /// Phrases that show a contact detail on the same line belongs to an
+    /// organisation (lists/organisation_context.txt), lower case.
+    pub organisation_context: Vec<String>,
     /// Every word or phrase of the name lists (first names, surnames,
     /// ambiguous words, stop words, titles), and the street types, with its
     /// [`NameFlags`] bits: one lookup per word.
@@ -135,6 +143,7 @@ const BUILTIN_LISTS: &[(&str, &str)] = &[
     builtin_file!("lists/role_mailboxes.txt"),
     builtin_file!("lists/street_types.txt"),
     builtin_file!("lists/placeholders.txt"),
+    builtin_file!("lists/organisation_context.txt"),
     builtin_file!("names/first_names.txt"),
     builtin_file!("names/surnames.txt"),
     builtin_file!("names/ambiguous.txt"),
@@ -226,6 +235,10 @@ impl Lists {
                 (&mut self.street_types, false, true)
             }
             "placeholders.txt" => (&mut self.placeholders, false, false),
+            "organisation_context.txt" => {
+                self.organisation_context.extend(parse_list(text, false).map(|w| w.to_lowercase()));
+                return;
+            }
             _ => return,
         };
         set.extend(parse_list(text, words).map(|w| if upper { w.to_uppercase() } else { w.to_lowercase() }));
@@ -291,6 +304,9 @@ fn check_rule(path: &str, rule: &RuleSpec) -> Result<(), RulesError> {
         && super::validate::Validator::named(v).is_none()
     {
         return Err(err(format!("unknown validator {v:?}; known: {}", super::validate::NAMES.join(", "))));
+    }
+    if rule.organisation_factor.is_some_and(|f| !(0.0..=1.0).contains(&f)) {
+        return Err(err("organisation_factor must be between 0.0 and 1.0".into()));
     }
     if !(0.0..=1.0).contains(&rule.confidence) {
         return Err(err("confidence must be between 0.0 and 1.0".into()));

@@ -202,3 +202,30 @@ fn header_answers_are_each_rules_own_match_and_kept_per_engine() {
         }
     }
 }
+
+#[test]
+fn an_organisations_details_on_its_own_line_are_less_certain() {
+    let engine = Engine::builtin();
+    let found = |text: &str| -> Vec<(Category, String, f32)> {
+        let seg = Segment::fixed("test", text, None);
+        engine.detect(&seg).iter().map(|h| (h.category, text[h.start..h.end].to_string(), h.confidence)).collect()
+    };
+    let low = |text: &str, cat: Category| {
+        let f = found(text);
+        assert!(f.iter().any(|h| h.0 == cat), "{cat:?} not found at all in {text:?}: {f:?}");
+        assert!(f.iter().filter(|h| h.0 == cat).all(|h| h.2 < 0.5), "{text:?}: {f:?}");
+    };
+    low("Registered office: 4 Mill Lane, Sittingbourne ME10 2JZ", Category::Postcode);
+    low("Registered office: 4 Mill Lane, Sittingbourne ME10 2JZ", Category::Address);
+    low("Call us on 01622 123456 (Mon-Fri)", Category::Phone);
+    low("Tel 01233 627119 | Registered charity no. 1143210", Category::Phone);
+    low("To donate by bank transfer: sort code 40-22-18", Category::SortCode);
+    // The same details of a person, or on another line, keep their confidence.
+    let high = |text: &str, cat: Category| {
+        let f = found(text);
+        assert!(f.iter().any(|h| h.0 == cat && h.2 >= 0.8), "{text:?}: {f:?}");
+    };
+    high("Lives at 4 Mill Lane, Sittingbourne ME10 2JZ", Category::Postcode);
+    high("Mrs Jones: tel 01622 123456", Category::Phone);
+    high("Registered charity no. 1143210\nHer mobile: 07700 900123", Category::Phone);
+}
