@@ -84,12 +84,7 @@ impl AddressDetector {
                     && ((h.start >= end && h.start - end <= window) || (h.end <= start && start - h.end <= window))
             });
             if postcode_near || rule.context_ok(scan, start, end) {
-                let mut confidence = rule.spec.confidence;
-                if let Some(factor) = rule.spec.organisation_factor
-                    && engine.organisation_line(scan, start, end)
-                {
-                    confidence *= factor;
-                }
+                let confidence = rule.spec.confidence * engine.organisation_factor(rule, scan, start, end);
                 found.push(Hit {
                     category: rule.spec.category,
                     start: self.line_start(text, start),

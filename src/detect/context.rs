@@ -567,7 +567,6 @@ pub fn ceil_char(text: &str, mut i: usize) -> usize {
 /// "Date of birth (ddmmyyyy): x", "born in Ashford on x".
 const MAX_GAP_LETTERS: usize = 12;
 
-/// Does the header match one of `terms` and none of `exclude`?
 /// Does a column header or form label name what `terms` hold? An excluded
 /// word vetoes it ("Client ID", "Surname of school"), unless the word is part
 /// of a longer included term: "service user" names a person although "user"

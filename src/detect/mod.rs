@@ -435,18 +435,24 @@ impl Engine {
             return;
         }
         let boost = if has_context { rule.spec.context_boost } else { 0.0 };
-        let mut confidence = (rule.spec.confidence * check.factor + boost).min(1.0);
-        if let Some(factor) = rule.spec.organisation_factor
-            && self.organisation_line(scan, start, end)
-        {
-            confidence *= factor;
-        }
+        let confidence =
+            (rule.spec.confidence * check.factor + boost).min(1.0) * self.organisation_factor(rule, scan, start, end);
         hits.push(Hit { category: rule.spec.category, start, end, confidence, rule: index });
     }
 
-    /// Is a phrase of lists/organisation_context.txt on the line of
-    /// `start..end` ("Registered office: ...", "call us on ...")?
-    pub fn organisation_line(&self, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> bool {
+    /// The rule's `organisation_factor` if a phrase of
+    /// lists/organisation_context.txt is on the line of `start..end`
+    /// ("Registered office: ...", "call us on ..."); otherwise 1.
+    pub fn organisation_factor(&self, rule: &Rule, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> f32 {
+        match rule.spec.organisation_factor {
+            Some(factor) if self.organisation_line(scan, start, end) => factor,
+            _ => 1.0,
+        }
+    }
+
+    /// Is a phrase of lists/organisation_context.txt on the line (or, in a
+    /// paragraph on one line, the sentence) of `start..end`?
+    fn organisation_line(&self, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> bool {
         /// How far along its line to look, each way.
         const REACH: usize = 80;
         let text = scan.seg.text;
