@@ -216,6 +216,15 @@ struct Scratch {
     kept: Vec<Hit>,
     ends: combined::Ends,
     headers: HeaderAnswers,
+    candidates: Vec<Candidate>,
+}
+
+/// A pattern rule's match, not yet checked by its validator and context.
+struct Candidate {
+    start: usize,
+    end: usize,
+    /// Index of the rule in [`Engine::rules`].
+    rule: usize,
 }
 
 /// Which rules each header makes context for, a bit a rule, per engine and
@@ -361,7 +370,7 @@ impl Engine {
         hits.clear();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { anchors, occurrences, walked, spare, names, kept, ends, headers } = &mut *scratch;
+            let Scratch { anchors, occurrences, walked, spare, names, kept, ends, headers, candidates } = &mut *scratch;
             occurrences.clear();
             walked.clear();
             anchors.find(seg.text.as_bytes());
@@ -385,17 +394,18 @@ impl Engine {
                 if rule.spec.require_context && member.is_none() && !scan.context_possible(rule) {
                     continue;
                 }
+                let mut found = |start, end| candidates.push(Candidate { start, end, rule: index });
                 match member {
-                    Some((c, m)) => pattern.each_match_in_ranges(seg.text, c.ranges(ends, m), |start, end| {
-                        self.accept(index, rule, &mut scan, start, end, hits)
-                    }),
-                    None => {
-                        let anchors = scan.anchors;
-                        pattern.each_match(seg.text, anchors, |start, end| {
-                            self.accept(index, rule, &mut scan, start, end, hits)
-                        })
-                    }
+                    Some((c, m)) => pattern.each_match_in_ranges(seg.text, c.ranges(ends, m), &mut found),
+                    None => pattern.each_match(seg.text, scan.anchors, &mut found),
                 }
+            }
+            // Candidates are checked in text order, whatever their rule, so
+            // that the context walk around them moves forward through the
+            // text (stable: a place's candidates keep their rules' order).
+            candidates.sort_by_key(|c| c.start);
+            for c in candidates.drain(..) {
+                self.accept(c.rule, &self.rules[c.rule], &mut scan, c.start, c.end, hits);
             }
             self.names.detect(self, &mut scan, names, hits);
             if let Some(address) = &self.address {
@@ -458,10 +468,13 @@ impl Engine {
         let text = scan.seg.text;
         let from = context::floor_char(text, start.saturating_sub(REACH));
         let to = context::ceil_char(text, (end + REACH).min(text.len()));
-        // The line, and in a paragraph on one line, the sentence.
-        let line_start = text[from..start].rfind(['\n', '.']).map_or(from, |i| from + i + 1);
-        let line_end = text[end..to].find('\n').map_or(to, |i| end + i);
-        let line_end = text[end..line_end].find(". ").map_or(line_end, |i| end + i);
+        // The line, and in a paragraph on one line, the sentence: back to a
+        // newline or full stop, on to a newline or ". ". (Byte loops: these
+        // few dozen bytes cost less than setting up a string searcher.)
+        let b = text.as_bytes();
+        let line_start = b[from..start].iter().rposition(|&c| c == b'\n' || c == b'.').map_or(from, |i| from + i + 1);
+        let line_end =
+            (end..to).find(|&i| b[i] == b'\n' || (b[i] == b'.' && i + 1 < to && b[i + 1] == b' ')).unwrap_or(to);
         scan.walk(line_start, line_end);
         Near { text, occurrences: scan.occurrences }
             .within(&self.organisation_ids, line_start, line_end)

@@ -228,4 +228,8 @@ fn an_organisations_details_on_its_own_line_are_less_certain() {
     high("Lives at 4 Mill Lane, Sittingbourne ME10 2JZ", Category::Postcode);
     high("Mrs Jones: tel 01622 123456", Category::Phone);
     high("Registered charity no. 1143210\nHer mobile: 07700 900123", Category::Phone);
+    // In a paragraph on one line, the sentence is the line.
+    high("Our registered office is in Maidstone. Her mobile is 07700 900123 now", Category::Phone);
+    high("Her mobile is 07700 900123. Registered charity no. 1143210", Category::Phone);
+    low("Her mobile is 07700 900123.Registered charity no. 1143210", Category::Phone);
 }
