@@ -69,6 +69,11 @@ impl AddressDetector {
         let rule = &engine.rules[self.rule];
         let window = rule.spec.context_window;
         let text = scan.seg.text;
+        // A street line starts at a run of digits that may start one: most
+        // segments (and cells) have none, and need no more looking at.
+        if !scan.anchors.digits.iter().any(|&run| may_start(text.as_bytes(), run)) {
+            return;
+        }
         // Reported only near a postcode or with context: without either
         // anywhere in the segment, there is nothing to search for.
         if !hits.iter().any(|h| h.category == Category::Postcode) && !scan.context_possible(rule) {
