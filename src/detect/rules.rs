@@ -104,6 +104,8 @@ pub struct Lists {
     /// Country calling codes (lists/calling_codes.txt), with the length of
     /// the national number where the country's plan fixes it.
     pub calling_codes: FxHashMap<String, NationalLength>,
+    /// Words ending a house name (lists/house_types.txt): `Cottage`, `Farm`.
+    pub house_types: FxHashSet<String>,
     /// Phrases that show a contact detail on the same line belongs to an
     /// organisation (lists/organisation_context.txt), lower case.
     pub organisation_context: Vec<String>,
@@ -181,6 +183,7 @@ const BUILTIN_LISTS: &[(&str, &str)] = &[
     builtin_file!("lists/placeholders.txt"),
     builtin_file!("lists/organisation_context.txt"),
     builtin_file!("lists/calling_codes.txt"),
+    builtin_file!("lists/house_types.txt"),
     builtin_file!("names/first_names.txt"),
     builtin_file!("names/surnames.txt"),
     builtin_file!("names/ambiguous.txt"),
@@ -272,6 +275,7 @@ impl Lists {
                 (&mut self.street_types, false, true)
             }
             "placeholders.txt" => (&mut self.placeholders, false, false),
+            "house_types.txt" => (&mut self.house_types, false, true),
             "calling_codes.txt" => {
                 // Entries not of the form `code[:length]` are passed over.
                 self.calling_codes.extend(
@@ -450,6 +454,7 @@ mod tests {
             assert_eq!(NationalLength::parse_entry(bad), None, "{bad:?}");
         }
         assert_eq!(NationalLength::parse_entry("20:8-10"), Some(("20", NationalLength { min: 8, max: 10 })));
+        assert!(l.house_types.contains("cottage") && l.house_types.contains("rectory"));
     }
 
     #[test]
