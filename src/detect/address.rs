@@ -87,7 +87,7 @@ impl AddressDetector {
         self.house_lines(text, scan.anchors, &mut streets);
         if streets.len() > numbered {
             for (start, end) in &mut streets[numbered..] {
-                *start = house_name_start(text, *start, *end, &engine.lists);
+                *start = house_name_start(text, *start, *end);
             }
             streets.sort_unstable();
         }
@@ -131,18 +131,26 @@ impl AddressDetector {
     }
 }
 
+/// Words that begin a sentence or a clause, never a house name: a
+/// house name's words after one of these start after it ("From Hop Farm,
+/// ..." is "Hop Farm, ...").
+const NOT_HOUSE_WORDS: &[&str] = &[
+    "From", "To", "At", "In", "On", "Of", "By", "Via", "Near", "For", "With", "And", "Or", "But", "Then", "Now",
+    "Contact", "Call", "Visit", "Visited", "Meet", "Met", "See", "Send", "Sent", "Write", "Deliver", "Moved", "Lives",
+    "Living", "Address", "Is", "Was", "Please", "Opposite", "Behind", "Outside", "Our", "Her", "His", "Their", "My",
+    "Your",
+];
+
 /// Where the house name of the street line `start..end` really starts: past
-/// words before it that are never part of a name ("From Hop Farm, ...",
-/// "Contact Rose Cottage, ..."), as the name lists' stop words say, while a
-/// word is left before the house type. "The" stays ("The Old Forge").
-fn house_name_start(text: &str, start: usize, end: usize, lists: &super::Lists) -> usize {
+/// words before it that never begin one ([`NOT_HOUSE_WORDS`]), while a word
+/// is left before the house type.
+fn house_name_start(text: &str, start: usize, end: usize) -> usize {
     let mut start = start;
     loop {
         let line = &text[start..end];
         let name = &line[..line.find([',', '\r', '\n']).unwrap_or(line.len())];
         let Some((first, _)) = name.split_once(' ') else { return start };
-        let stop = lists.flags(&first.to_lowercase()) & super::rules::NameFlags::STOP != 0;
-        if name.split(' ').filter(|w| !w.is_empty()).count() <= 2 || first == "The" || !stop {
+        if name.split(' ').filter(|w| !w.is_empty()).count() <= 2 || !NOT_HOUSE_WORDS.contains(&first) {
             return start;
         }
         start += first.len() + 1;
@@ -242,6 +250,9 @@ mod tests {
         assert_eq!(streets("lives at St Mary's Vicarage, Church Hill."), ["St Mary's Vicarage, Church Hill"]);
         // A house number still makes the line (and the name before it stays out).
         assert_eq!(streets("Flat 2, Mulberry House, 14 Bank Street, TN23 1AA"), ["14 Bank Street"]);
+        // A place name may start a house name; a word that starts a clause does not.
+        assert_eq!(streets("Address: Ash Ivy Cottage, Holly Crescent"), ["Ash Ivy Cottage, Holly Crescent"]);
+        assert_eq!(streets("Address: Contact Rose Cottage, Church Road"), ["Rose Cottage, Church Road"]);
         // Two addresses in one text, each found.
         assert_eq!(
             streets("From Hop Farm, Maidstone Road ME15 9NN to Ivy Lodge, Mill Lane ME14 5PP"),
