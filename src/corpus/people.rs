@@ -219,6 +219,30 @@ const PROVIDERS: &[&str] = &[
     "sky.com",
 ];
 
+/// The first words and house types of house names (the words are in
+/// [`RESERVED`], so no one in the corpus is called by them).
+const HOUSE_WORDS: &[&str] = &[
+    "Rose", "Holly", "Ivy", "Beech", "Oak", "Ash", "Orchard", "Meadow", "Hop", "Brook", "Little", "Green", "Elm",
+    "Well",
+];
+const HOUSE_TYPES: &[&str] = &["Cottage", "House", "Farm", "Lodge", "Barn", "Villa", "Bungalow", "Oast"];
+/// What "The Old ..." houses were.
+const OLD_HOUSES: &[&str] =
+    &["Rectory", "Vicarage", "Forge", "Bakery", "Dairy", "School House", "Post Office", "Chapel"];
+
+/// A house name: `Rose Cottage`, `Little Oak Farm`, `The Old Forge`.
+fn house_name(rng: &mut Rng) -> String {
+    match rng.below(4) {
+        0 => format!("The Old {}", rng.pick(OLD_HOUSES)),
+        1 => {
+            let (first, second) = (rng.pick(HOUSE_WORDS), rng.pick(HOUSE_WORDS));
+            let second = if first == second { "Tree" } else { second };
+            format!("{first} {second} {}", rng.pick(HOUSE_TYPES))
+        }
+        _ => format!("{} {}", rng.pick(HOUSE_WORDS), rng.pick(HOUSE_TYPES)),
+    }
+}
+
 /// What a person is to the charity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -263,6 +287,8 @@ pub struct Person {
     pub landline: Option<String>,
     pub email: String,
     pub house: u32,
+    /// A house name given instead of the number: `Rose Cottage`.
+    pub house_name: Option<String>,
     /// Street name and type: `Mill Lane`.
     pub street: String,
     pub town: &'static str,
@@ -282,9 +308,12 @@ impl Person {
     pub fn full(&self) -> String {
         format!("{} {}", self.first, self.surname)
     }
-    /// `12 Mill Lane`.
+    /// `12 Mill Lane`, or `Rose Cottage, Mill Lane` for a house with a name.
     pub fn street_line(&self) -> String {
-        format!("{} {}", self.house, self.street)
+        match &self.house_name {
+            Some(name) => format!("{name}, {}", self.street),
+            None => format!("{} {}", self.house, self.street),
+        }
     }
     /// True when the name needs no encoding in a mail header.
     pub fn ascii(&self) -> bool {
@@ -438,6 +467,9 @@ pub struct Pool {
 impl Pool {
     /// A pool sized by `scale` (1 gives 30 clients, 8 volunteers, 5 staff, 6 referrers).
     pub fn new(rng: &mut Rng, scale: usize) -> Pool {
+        // Drawn from their own stream, which leaves `rng` as it was: the
+        // rest of the corpus does not change with what is drawn here.
+        let mut abroad = rng.clone().fork(0x4855_5345);
         let names = Names::load();
         let charity = CHARITIES[rng.below(CHARITIES.len())].clone();
         let mut seen = std::collections::HashSet::new();
@@ -448,7 +480,28 @@ impl Pool {
         let volunteers = make(Role::Volunteer, 8 * scale, rng);
         let staff = make(Role::Staff, 4 + scale, rng);
         let referrers = make(Role::Referrer, 6 * scale, rng);
-        Pool { charity, clients, volunteers, staff, referrers }
+        let mut pool = Pool { charity, clients, volunteers, staff, referrers };
+        pool.add_house_names_and_numbers_abroad(&mut abroad);
+        pool
+    }
+
+    /// Some clients live in a house with a name and no number (`Rose
+    /// Cottage, Mill Lane`) or have a mobile from abroad; some next of kin
+    /// have a number from abroad.
+    fn add_house_names_and_numbers_abroad(&mut self, rng: &mut Rng) {
+        for c in &mut self.clients {
+            if rng.chance(35) {
+                c.house_name = Some(house_name(rng));
+            }
+            if rng.chance(15) {
+                c.mobile = values::international_phone(rng);
+            }
+        }
+        for p in self.clients.iter_mut().chain(&mut self.volunteers).chain(&mut self.staff).chain(&mut self.referrers) {
+            if rng.chance(25) {
+                p.kin.phone = values::international_phone(rng);
+            }
+        }
     }
 
     /// Every person, for the tests' re-scan.
@@ -505,6 +558,7 @@ fn person(
         landline: rng.chance(40).then(|| values::phone(rng, false)),
         email,
         house: rng.range(1, 148),
+        house_name: None,
         street: format!("{} {}", rng.pick(STREETS), rng.pick(STREET_TYPES)),
         town,
         postcode,

@@ -146,11 +146,25 @@ pub fn case_note(ctx: &mut Ctx, ci: usize) -> Vec<Line> {
         );
     } else {
         out.push(Line::new().t("Address:"));
-        out.push(Line::new().v(Cat::Address, c.street_line()));
+        match &c.house_name {
+            // The house name on a line of its own, the street on the next:
+            // one street line, labelled where it starts.
+            Some(name) => {
+                let both = format!("{name}\n{}", c.street);
+                out.push(Line { text: name.clone(), items: vec![(Cat::Address, both)] });
+                out.push(Line::new().t(&c.street));
+            }
+            None => out.push(Line::new().v(Cat::Address, c.street_line())),
+        }
         out.push(Line::new().t(c.town));
         out.push(Line::new().v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng)));
     }
-    out.push(Line::new().t("Tel: ").v(Cat::Phone, values::fmt_phone(&c.mobile, rng)));
+    let mut tel = values::fmt_phone(&c.mobile, rng);
+    if c.mobile.starts_with('+') && c.id.is_multiple_of(2) {
+        // From abroad, dialled from the UK: 0048 ... (after its "Tel:" label).
+        tel = values::fmt_phone_00(&c.mobile);
+    }
+    out.push(Line::new().t("Tel: ").v(Cat::Phone, tel));
     if rng.chance(50) {
         out.push(Line::new().t("NHS no: ").v(Cat::NhsNumber, values::fmt_nhs(&c.nhs, rng)));
     }

@@ -230,8 +230,14 @@ pub fn phone(rng: &mut Rng, mobile: bool) -> String {
     }
 }
 
-/// One of the ways a UK number is written; `d` is the national form.
+/// One of the ways a number is written; `d` is the national form of a UK
+/// number or the canonical form of another ([`international_phone`]).
 pub fn fmt_phone(d: &str, rng: &mut Rng) -> String {
+    if d.starts_with('+') {
+        // One draw, as for a UK number, so that the rest of the corpus is
+        // the same whichever numbers are from abroad.
+        return fmt_international(d, rng.below(7));
+    }
     if let Some(rest) = d.strip_prefix("020") {
         let (a, b) = rest.split_at(4);
         return match rng.below(3) {
@@ -252,7 +258,102 @@ pub fn fmt_phone(d: &str, rng: &mut Rng) -> String {
     }
 }
 
-/// True when the Luhn checksum of the digits in `s` is correct.
+/// Countries whose numbers clients and their next of kin in Kent have, with
+/// the mobile prefixes, the national number's length and how it is grouped.
+struct Abroad {
+    code: &'static str,
+    prefixes: &'static [&'static str],
+    len: usize,
+    groups: &'static [usize],
+    /// Written with a bracketed trunk zero at times (`+33 (0)6 ...`).
+    trunk: bool,
+}
+
+const ABROAD: &[Abroad] = &[
+    Abroad {
+        code: "48",
+        prefixes: &["50", "51", "53", "57", "60", "66", "69", "72", "79", "88"],
+        len: 9,
+        groups: &[3, 3, 3],
+        trunk: false,
+    },
+    Abroad { code: "40", prefixes: &["72", "73", "74", "75", "76", "78"], len: 9, groups: &[3, 3, 3], trunk: false },
+    Abroad { code: "353", prefixes: &["83", "85", "86", "87", "89"], len: 9, groups: &[2, 3, 4], trunk: true },
+    Abroad { code: "33", prefixes: &["6", "7"], len: 9, groups: &[1, 2, 2, 2, 2], trunk: true },
+    Abroad {
+        code: "91",
+        prefixes: &["98", "97", "96", "90", "88", "70", "81"],
+        len: 10,
+        groups: &[5, 5],
+        trunk: false,
+    },
+    Abroad {
+        code: "234",
+        prefixes: &["803", "806", "813", "816", "703", "706", "903", "805"],
+        len: 10,
+        groups: &[3, 3, 4],
+        trunk: false,
+    },
+    Abroad { code: "370", prefixes: &["6"], len: 8, groups: &[3, 5], trunk: false },
+    Abroad { code: "233", prefixes: &["24", "54", "55", "20", "50"], len: 9, groups: &[2, 3, 4], trunk: false },
+    Abroad { code: "92", prefixes: &["300", "301", "321", "333", "345"], len: 10, groups: &[3, 7], trunk: false },
+    Abroad { code: "49", prefixes: &["151", "152", "160", "170", "176"], len: 11, groups: &[3, 8], trunk: true },
+    Abroad { code: "380", prefixes: &["50", "67", "63", "93", "97"], len: 9, groups: &[2, 3, 2, 2], trunk: false },
+    // North America: the 555-01xx numbers set aside for fiction.
+    Abroad {
+        code: "1",
+        prefixes: &["20255501", "21255501", "41655501", "61755501", "31255501"],
+        len: 10,
+        groups: &[3, 3, 4],
+        trunk: false,
+    },
+];
+
+/// A mobile number outside the UK, canonical: `+48 512345678` (the country
+/// code, a space, the national number).
+pub fn international_phone(rng: &mut Rng) -> String {
+    let a = rng.pick(ABROAD);
+    let prefix = rng.pick(a.prefixes);
+    format!("+{} {prefix}{}", a.code, rng.digits(a.len - prefix.len()))
+}
+
+/// The national number `n` cut into `groups`, joined by `sep`.
+fn grouped(n: &str, groups: &[usize], sep: &str) -> String {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &g in groups {
+        out.push(&n[at..(at + g).min(n.len())]);
+        at += g;
+    }
+    out.join(sep)
+}
+
+/// One of the ways a number outside the UK is written; `d` is the canonical
+/// form from [`international_phone`]. `k` (0-6) picks the way.
+fn fmt_international(d: &str, k: usize) -> String {
+    let (code, national) = d.trim_start_matches('+').split_once(' ').unwrap_or(("", d));
+    let a = ABROAD.iter().find(|a| a.code == code);
+    let groups = a.map_or(&[3, 3, 4][..], |a| a.groups);
+    let trunk = a.is_some_and(|a| a.trunk);
+    match k {
+        0..=2 => format!("+{code} {}", grouped(national, groups, " ")),
+        3 => format!("+{code}{national}"),
+        4 if code == "1" => format!("+1 {}", grouped(national, groups, "-")),
+        4 => format!("+{code}-{}", grouped(national, groups, "-")),
+        5 if trunk => format!("+{code} (0){}", grouped(national, groups, " ")),
+        5 => format!("(+{code}) {}", grouped(national, groups, " ")),
+        _ if code == "1" => format!("+1 ({}) {}-{}", &national[..3], &national[3..6], &national[6..]),
+        _ => format!("+{code} {national}"),
+    }
+}
+
+/// A number outside the UK written with `00` for the `+`, as dialled from
+/// the UK: `0048 512 345 678`. Only written where a phone label is near.
+pub fn fmt_phone_00(d: &str) -> String {
+    fmt_international(d, 0).replacen('+', "00", 1)
+}
+
+/// True when the Luhn checksum of the digits in `s` is correct./// True when the Luhn checksum of the digits in `s` is correct.
 pub fn luhn_ok(s: &str) -> bool {
     let d: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
     let sum: u32 = d
@@ -370,5 +471,21 @@ mod tests {
             assert!(digits.ends_with(&p[1..]), "{p} -> {f}");
         }
         assert_eq!(fold("Łukasz-Wójcik O'Neill"), "lukaszwojcikoneill");
+        // Numbers from abroad, every way they are written, normalise to one
+        // form with their country code, and the detector's validator takes them.
+        let lists = crate::detect::Lists::builtin();
+        for _ in 0..300 {
+            let d = international_phone(&mut r);
+            let canonical = d.replace(' ', "");
+            for k in 0..7 {
+                let written = fmt_international(&d, k);
+                assert_eq!(crate::detect::category::normalise_phone(&written), canonical, "{d} -> {written}");
+                let check = crate::detect::validate::phone_international(&written, &lists);
+                assert_eq!(check.map(|c| c.needs_context), Some(false), "{written}");
+            }
+            let dialled = fmt_phone_00(&d);
+            assert!(dialled.starts_with("00"), "{dialled}");
+            assert_eq!(crate::detect::category::normalise_phone(&dialled), canonical);
+        }
     }
 }

@@ -130,7 +130,16 @@ fn build(ctx: &mut Ctx, path: &str) -> Result<Vec<u8>, XlsxError> {
                 text(v.full(), Some(Cat::Name)),
                 text(v.kin.full(), Some(Cat::Name)),
                 text(v.kin.relation, None),
-                text(values::fmt_phone(&v.kin.phone, rng), Some(Cat::Phone)),
+                {
+                    let written = values::fmt_phone(&v.kin.phone, rng);
+                    // A number from abroad dialled from the UK, in the phone column.
+                    let written = if v.kin.phone.starts_with('+') && v.id % 2 == 1 {
+                        values::fmt_phone_00(&v.kin.phone)
+                    } else {
+                        written
+                    };
+                    text(written, Some(Cat::Phone))
+                },
             ]
         })
         .collect();

@@ -1,6 +1,8 @@
 //! Street lines of UK addresses: a house number, capitalised street words and
-//! a street-type word from rules/lists/street_types.txt ("12 Mill Lane"),
-//! reported only near a postcode, after an address cue or in an address column.
+//! a street-type word from rules/lists/street_types.txt ("12 Mill Lane"), or
+//! a house name ending in a word of rules/lists/house_types.txt, a comma or
+//! line break, and such a street ("Rose Cottage, Church Road"); reported only
+//! near a postcode, after an address cue or in an address column.
 
 use super::pattern::Pattern;
 use super::{Category, Engine, Hit, SegmentScan};
@@ -12,6 +14,14 @@ pub struct AddressDetector {
     /// What may come before the house number as part of the same line:
     /// `Flat 3, `, `Unit 2 `, or the first number of a range (`4-`).
     prefix: regex::Regex,
+    /// A house-type word (`Cottage`) or the `Old` of `The Old ...`: every
+    /// street line given by house name holds one, so only the text around
+    /// these is searched for [`AddressDetector::house_line`].
+    house_word: Pattern,
+    /// A house name, a comma or line break, and a street without a number.
+    house_line: Pattern,
+    /// The longest match of `house_line`, in bytes.
+    house_reach: usize,
 }
 
 /// The longest prefix looked for before a house number, in bytes.
@@ -19,31 +29,27 @@ const PREFIX_REACH: usize = 24;
 
 impl AddressDetector {
     pub fn new(rule: usize, lists: &super::Lists) -> AddressDetector {
-        let mut types: Vec<String> = lists
-            .street_types
-            .iter()
-            .map(|t| {
-                let mut c = t.chars();
-                let first = c.next().map(|f| f.to_uppercase().collect::<String>()).unwrap_or_default();
-                regex::escape(&(first + c.as_str()))
-            })
-            .collect();
-        types.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let types = capitalised_alternation(&lists.street_types);
         // Words are bounded (no street word is 30 letters) so that a match's
         // length is, and the search stays near the house number. The street
         // type ends the word ("Roads" is not "Road"), or a dot follows it.
         let pattern = format!(
-            r"(?-u:\b)[0-9]{{1,4}}[A-Za-z]?,? (?:(?:St\.?|[A-Z][a-z]{{1,29}}(?:['’-][A-Za-z]{{1,29}}){{0,2}}) ){{1,4}}(?:{})(?:\.|(?-u:\b))",
-            types.join("|")
+            r"(?-u:\b)[0-9]{{1,4}}[A-Za-z]?,? (?:(?:St\.?|[A-Z][a-z]{{1,29}}(?:['’-][A-Za-z]{{1,29}}){{0,2}}) ){{1,4}}(?:{types})(?:\.|(?-u:\b))"
         );
         let prefix = regex::Regex::new(
             r"(?i)(?:\b(?:flat|apartment|apt|unit|room|suite|studio|maisonette)\.? ?[0-9]{1,4}[a-z]?,? ?|\b(?P<from>[0-9]{1,4})[a-z]?(?:-|–| - ))$",
         )
         .expect("the prefix pattern is fixed");
+        let (house_word, house_line) = house_patterns(&lists.house_types, &types);
+        let house_line = Pattern::new(&house_line).expect("house pattern is built from word lists");
+        let house_reach = house_line.max_len.expect("house line words are bounded");
         AddressDetector {
             rule,
             street: Pattern::new(&pattern).expect("street pattern is built from a word list"),
             prefix,
+            house_word: Pattern::new(&house_word).expect("house words are built from a word list"),
+            house_line,
+            house_reach,
         }
     }
 
@@ -82,6 +88,14 @@ impl AddressDetector {
         let mut streets = Vec::new();
         // The pattern starts `\b[0-9]`: a match starts where a run of digits does.
         self.street.each_match_at_runs(text, scan.anchors, may_start, |s, e| streets.push((s, e)));
+        let numbered = streets.len();
+        self.house_lines(text, scan.anchors, &mut streets);
+        if streets.len() > numbered {
+            for (start, end) in &mut streets[numbered..] {
+                *start = house_name_start(text, *start, *end);
+            }
+            streets.sort_unstable();
+        }
         let mut found = Vec::new();
         for (start, end) in streets {
             let postcode_near = hits.iter().any(|h| {
@@ -101,6 +115,85 @@ impl AddressDetector {
         }
         hits.extend(found);
     }
+
+    /// Add to `streets` the street lines given by house name ("Rose Cottage,
+    /// Church Road"). Only the text around house-type words is searched:
+    /// every match holds one, and lies within the longest match of it, so
+    /// this finds what a search of the whole text would.
+    fn house_lines(&self, text: &str, anchors: &super::pattern::Anchors, streets: &mut Vec<(usize, usize)>) {
+        let mut windows: Vec<std::ops::Range<usize>> = Vec::new();
+        self.house_word.each_match(text, anchors, |s, e| {
+            let from = super::context::floor_char(text, s.saturating_sub(self.house_reach));
+            let to = super::context::ceil_char(text, e.saturating_add(self.house_reach).min(text.len()));
+            match windows.last_mut() {
+                Some(last) if from <= last.end => last.end = last.end.max(to),
+                _ => windows.push(from..to),
+            }
+        });
+        if !windows.is_empty() {
+            self.house_line.each_match_in_ranges(text, windows, |s, e| streets.push((s, e)));
+        }
+    }
+}
+
+/// Words that begin a sentence or a clause, never a house name: a
+/// house name's words after one of these start after it ("From Hop Farm,
+/// ..." is "Hop Farm, ...").
+const NOT_HOUSE_WORDS: &[&str] = &[
+    "From", "To", "At", "In", "On", "Of", "By", "Via", "Near", "For", "With", "And", "Or", "But", "Then", "Now",
+    "Contact", "Call", "Visit", "Visited", "Meet", "Met", "See", "Send", "Sent", "Write", "Deliver", "Moved", "Lives",
+    "Living", "Address", "Is", "Was", "Please", "Opposite", "Behind", "Outside", "Our", "Her", "His", "Their", "My",
+    "Your",
+];
+
+/// Where the house name of the street line `start..end` really starts: past
+/// words before it that never begin one ([`NOT_HOUSE_WORDS`]), while a word
+/// is left before the house type.
+fn house_name_start(text: &str, start: usize, end: usize) -> usize {
+    let mut start = start;
+    loop {
+        let line = &text[start..end];
+        let name = &line[..line.find([',', '\r', '\n']).unwrap_or(line.len())];
+        let Some((first, _)) = name.split_once(' ') else { return start };
+        if name.split(' ').filter(|w| !w.is_empty()).count() <= 2 || !NOT_HOUSE_WORDS.contains(&first) {
+            return start;
+        }
+        start += first.len() + 1;
+    }
+}
+
+/// The words of `list` with a capital first letter, escaped, longest first,
+/// as a regex alternation.
+fn capitalised_alternation(list: &rustc_hash::FxHashSet<String>) -> String {
+    let mut words: Vec<String> = list
+        .iter()
+        .map(|t| {
+            let mut c = t.chars();
+            let first = c.next().map(|f| f.to_uppercase().collect::<String>()).unwrap_or_default();
+            regex::escape(&(first + c.as_str()))
+        })
+        .collect();
+    words.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    words.join("|")
+}
+
+/// The patterns for street lines given by house name: one finding the
+/// house-type words (and the `Old` of `The Old ...`), one the whole line.
+/// `street_types` is the street types' alternation.
+///
+/// A house name is one to three capitalised words ending in a house type
+/// (`Rose Cottage`, `The Old Rectory`), or `The Old` and one to three words
+/// (`The Old Post Office`); then a comma or a line break, and a street:
+/// capitalised words ending in a street type, with no house number
+/// (`Church Road`, `The Street`).
+fn house_patterns(house_types: &rustc_hash::FxHashSet<String>, street_types: &str) -> (String, String) {
+    let houses = capitalised_alternation(house_types);
+    let word = r"[A-Z][a-z]{1,24}(?:['’-][A-Za-z]{1,24})?";
+    let finder = format!(r"(?-u:\b)(?:{houses}|Old)(?-u:\b)");
+    let line = format!(
+        r"(?-u:\b)(?:The Old (?:{word} ){{0,2}}{word}|(?:{word} ){{1,3}}(?:{houses}))(?:,[ \t]{{0,8}}(?:\r?\n[ \t]{{0,8}})?|[ \t]{{0,8}}\r?\n[ \t]{{0,8}})(?:(?:St\.?|{word}) ){{1,4}}(?:{street_types})(?:\.|(?-u:\b))"
+    );
+    (finder, line)
 }
 
 /// Can a street line start at the run of digits `run` of `bytes`? The
@@ -147,6 +240,99 @@ mod tests {
         // A number before that is not a flat or range stays out.
         assert_eq!(streets("Address: page 2 12 Orchard Close"), ["12 Orchard Close"]);
         assert_eq!(streets("Address: ref 2024-12 Orchard Close"), ["12 Orchard Close"]);
+    }
+
+    #[test]
+    fn house_names_start_the_street_line() {
+        assert_eq!(streets("Rose Cottage, Church Road, Hawkhurst TN18 4AB"), ["Rose Cottage, Church Road"]);
+        assert_eq!(streets("Address: The Old Rectory, School Lane, Cranbrook"), ["The Old Rectory, School Lane"]);
+        assert_eq!(streets("Address:\nThe Old Post Office\nThe Street\nBoughton"), ["The Old Post Office\nThe Street"]);
+        assert_eq!(streets("Mulberry House,\n  Bank Street\nAshford TN23 1AA"), ["Mulberry House,\n  Bank Street"]);
+        assert_eq!(
+            streets("Flat 2, Mulberry House, Bank Street, Ashford TN23 1AA"),
+            ["Flat 2, Mulberry House, Bank Street"]
+        );
+        assert_eq!(streets("lives at St Mary's Vicarage, Church Hill."), ["St Mary's Vicarage, Church Hill"]);
+        // A house number still makes the line (and the name before it stays out).
+        assert_eq!(streets("Flat 2, Mulberry House, 14 Bank Street, TN23 1AA"), ["14 Bank Street"]);
+        // A place name may start a house name; a word that starts a clause does not.
+        assert_eq!(streets("Address: Ash Ivy Cottage, Holly Crescent"), ["Ash Ivy Cottage, Holly Crescent"]);
+        assert_eq!(streets("Address: Contact Rose Cottage, Church Road"), ["Rose Cottage, Church Road"]);
+        // Two addresses in one text, each found.
+        assert_eq!(
+            streets("From Hop Farm, Maidstone Road ME15 9NN to Ivy Lodge, Mill Lane ME14 5PP"),
+            ["Hop Farm, Maidstone Road", "Ivy Lodge, Mill Lane"]
+        );
+    }
+
+    #[test]
+    fn house_like_words_without_a_street_line_are_not_addresses() {
+        for text in [
+            // Nowhere near a postcode or an address cue.
+            "Rose Cottage, Church Road",
+            "Meet at Rose Cottage, Church Road at ten",
+            // An organisation's name, no street after it.
+            "Oakwood House Surgery, Church Road, ME14 5PP",
+            "Address: the meeting at Maidstone House was moved",
+            "Maidstone House is closed; see ME14 1XX",
+            // A street with no house name or number.
+            "Court Road, Maidstone ME14 5PP",
+            "Address: Mill Lane, Maidstone",
+            // Lower case, or the house type alone.
+            "address: rose cottage, church road",
+            "Address: House, Church Road",
+            "Address: Cottages, Church Road",
+            // A house name with no street type after it.
+            "Address: Rose Cottage, Hawkhurst TN18 4AB",
+        ] {
+            assert!(streets(text).is_empty(), "{text:?}: {:?}", streets(text));
+        }
+    }
+
+    #[test]
+    fn house_lines_in_windows_are_what_a_whole_text_search_finds() {
+        let detector = AddressDetector::new(0, &crate::detect::Lists::builtin());
+        let pieces = [
+            "Rose Cottage, Church Road",
+            "The Old Forge\nThe Street",
+            "Rose ",
+            "Cottage",
+            "House",
+            "The Old ",
+            "Old ",
+            "Post ",
+            "Office",
+            ", ",
+            ",",
+            "\n",
+            " ",
+            "Church ",
+            "Road",
+            "Street",
+            "Mill ",
+            "Lane",
+            "St ",
+            "Mary's ",
+            "Vicarage",
+            "12 ",
+            "the ",
+            "x",
+            "é",
+            "’",
+            "Farm",
+            "Court ",
+        ];
+        let mut found = 0;
+        for text in crate::detect::tests::texts_from_pieces(&pieces, 3000, 2..30, 7) {
+            let mut anchors = Anchors::default();
+            anchors.find(text.as_bytes());
+            let (mut windowed, mut whole) = (Vec::new(), Vec::new());
+            detector.house_lines(&text, &anchors, &mut windowed);
+            detector.house_line.each_match_in_ranges(&text, std::iter::once(0..text.len()), |s, e| whole.push((s, e)));
+            assert_eq!(windowed, whole, "{text:?}");
+            found += whole.len();
+        }
+        assert!(found > 50, "the texts hold house lines ({found})");
     }
 
     #[test]

@@ -247,21 +247,49 @@ fn normalise_words_into(value: &str, out: &mut String) {
     }
 }
 
-/// A UK phone number in national digits: `+44 (0)7700 900123` → `07700900123`.
+/// A phone number's canonical form. UK numbers in national digits:
+/// `+44 (0)7700 900123` → `07700900123`; other international numbers as
+/// `+` and their digits, without a bracketed trunk zero: `0048 512 345 678`
+/// and `+48 512-345-678` → `+48512345678`, `+33 (0)6 12 34 56 78` →
+/// `+33612345678`.
 pub fn normalise_phone(value: &str) -> String {
     let mut out = String::new();
     normalise_phone_into(value, &mut out);
     out
 }
 
+/// Is `value` written with a `+` first (`+48 ...`, `(+48) ...`)?
+pub(crate) fn written_with_plus(value: &str) -> bool {
+    let v = value.trim_start();
+    v.starts_with('+') || v.starts_with("(+")
+}
+
+/// The digits of an international number after its `+` (`plus`) or its
+/// `00`, leaving out a bracketed trunk zero: `+33 (0)6 12` → `33612`.
+pub(crate) fn international_digits(value: &str, plus: bool) -> impl Iterator<Item = u8> + '_ {
+    let trunk = value.find("(0)");
+    value
+        .bytes()
+        .enumerate()
+        .filter(move |&(i, b)| b.is_ascii_digit() && trunk.is_none_or(|t| !(t..t + 3).contains(&i)))
+        .map(|(_, b)| b)
+        .skip(if plus { 0 } else { 2 })
+}
+
 /// [`normalise_phone`] written into `out`, which must be empty.
 fn normalise_phone_into(value: &str, out: &mut String) {
     debug_assert!(out.is_empty());
     push_ascii_digits(value, out);
+    let plus = written_with_plus(value);
     let country = if out.starts_with("0044") {
         Some(4)
-    } else if value.trim_start().starts_with('+') && out.starts_with("44") {
+    } else if plus && out.starts_with("44") {
         Some(2)
+    } else if plus || out.starts_with("00") {
+        out.clear();
+        out.push('+');
+        out.extend(international_digits(value, plus).map(char::from));
+        return;
     } else {
         None
     };
@@ -287,6 +315,14 @@ mod tests {
         assert_eq!(Category::Phone.normalise("+44 7700 900123"), "07700900123");
         assert_eq!(Category::Phone.normalise("0044 1622 123456"), "01622123456");
         assert_eq!(Category::Phone.normalise("(01622) 123456"), "01622123456");
+        // Numbers outside the UK keep their country code, never a UK 0.
+        for written in ["+48 512 345 678", "0048 512 345 678", "+48-512-345-678", "(+48) 512345678", " +48512345678"] {
+            assert_eq!(Category::Phone.normalise(written), "+48512345678", "{written:?}");
+        }
+        assert_eq!(Category::Phone.normalise("+33 (0)6 12 34 56 78"), "+33612345678");
+        assert_eq!(Category::Phone.normalise("0033 (0)6 12 34 56 78"), "+33612345678");
+        assert_eq!(Category::Phone.normalise("+1 (202) 555-0143"), "+12025550143");
+        assert_eq!(Category::Phone.normalise("+353 87 123 4567"), "+353871234567");
         assert_eq!(Category::Name.normalise("  O’Brien,  Siobhan "), "o'brien siobhan");
         assert_eq!(Category::Dob.normalise("3 March 1985"), "1985-03-03");
         assert_eq!(Category::Dob.normalise("03/03/85"), "1985-03-03");
@@ -300,6 +336,8 @@ mod tests {
         assert_eq!(Category::Email.mask("jane@x.org"), "j***@x.org");
         assert_eq!(Category::Postcode.mask("ME14 5PP"), "ME14 ***");
         assert_eq!(Category::Dob.mask("12/03/1985"), "**/**/****");
+        assert_eq!(Category::Phone.mask("+48 512 345 678"), "+48 *** *** 678");
+        assert_eq!(Category::Phone.mask("0048 512 345 678"), "00** *** *** 678");
     }
 
     /// The allocating forms these functions had before they wrote into
@@ -402,12 +440,18 @@ mod tests {
 
         pub fn normalise_phone(value: &str) -> String {
             let digits: String = value.chars().filter(|c| c.is_ascii_digit()).collect();
-            let rest = digits
-                .strip_prefix("0044")
-                .or_else(|| if value.trim_start().starts_with('+') { digits.strip_prefix("44") } else { None });
+            let trimmed = value.trim_start();
+            let plus = trimmed.starts_with('+') || trimmed.starts_with("(+");
+            let rest = digits.strip_prefix("0044").or_else(|| if plus { digits.strip_prefix("44") } else { None });
             match rest {
                 Some(r) if r.starts_with('0') => r.to_string(),
                 Some(r) => format!("0{r}"),
+                None if plus || digits.starts_with("00") => {
+                    let without_trunk: String =
+                        value.replacen("(0)", "", 1).chars().filter(|c| c.is_ascii_digit()).collect();
+                    let skip = if plus { 0 } else { 2 };
+                    format!("+{}", without_trunk.get(skip..).unwrap_or(""))
+                }
                 None => digits,
             }
         }
@@ -424,6 +468,10 @@ mod tests {
             "4",
             "44",
             "0044",
+            "00",
+            "(0)",
+            "+48",
+            "(+",
             "7",
             "9",
             "a",

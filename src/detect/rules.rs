@@ -5,7 +5,7 @@
 //! `DIR/lists/` and `DIR/names/` (a list missing there falls back to the
 //! built-in one).
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashSet;
 
 use std::path::{Path, PathBuf};
@@ -101,6 +101,11 @@ pub struct Lists {
     pub role_mailboxes: FxHashSet<String>,
     pub street_types: FxHashSet<String>,
     pub placeholders: FxHashSet<String>,
+    /// Country calling codes (lists/calling_codes.txt), with the length of
+    /// the national number where the country's plan fixes it.
+    pub calling_codes: FxHashMap<String, NationalLength>,
+    /// Words ending a house name (lists/house_types.txt): `Cottage`, `Farm`.
+    pub house_types: FxHashSet<String>,
     /// Phrases that show a contact detail on the same line belongs to an
     /// organisation (lists/organisation_context.txt), lower case.
     pub organisation_context: Vec<String>,
@@ -108,6 +113,39 @@ pub struct Lists {
     /// ambiguous words, stop words, titles), and the street types, with its
     /// [`NameFlags`] bits: one lookup per word.
     pub name_flags: super::name_table::NameTable,
+}
+
+/// How many digits a country's national (significant) number has, after its
+/// calling code: `48:9` in lists/calling_codes.txt, `353:7-9`, or any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NationalLength {
+    pub min: u8,
+    pub max: u8,
+}
+
+impl NationalLength {
+    /// No length given: E.164 alone limits it.
+    pub const ANY: NationalLength = NationalLength { min: 0, max: u8::MAX };
+
+    /// `code`, `code:n` or `code:min-max` → the code and its length; `None`
+    /// if the entry is not of that form.
+    pub fn parse_entry(entry: &str) -> Option<(&str, NationalLength)> {
+        let (code, len) = match entry.split_once(':') {
+            Some((code, len)) => (code, Some(len)),
+            None => (entry, None),
+        };
+        if code.is_empty() || code.len() > 3 || !code.bytes().all(|b| b.is_ascii_digit()) || code.starts_with('0') {
+            return None;
+        }
+        let Some(len) = len else { return Some((code, NationalLength::ANY)) };
+        let (min, max) = len.split_once('-').unwrap_or((len, len));
+        let (min, max) = (min.parse().ok()?, max.parse().ok()?);
+        (min <= max).then_some((code, NationalLength { min, max }))
+    }
+
+    pub fn fits(self, digits: usize) -> bool {
+        (self.min as usize..=self.max as usize).contains(&digits)
+    }
 }
 
 /// Bits of [`Lists::name_flags`].
@@ -144,6 +182,8 @@ const BUILTIN_LISTS: &[(&str, &str)] = &[
     builtin_file!("lists/street_types.txt"),
     builtin_file!("lists/placeholders.txt"),
     builtin_file!("lists/organisation_context.txt"),
+    builtin_file!("lists/calling_codes.txt"),
+    builtin_file!("lists/house_types.txt"),
     builtin_file!("names/first_names.txt"),
     builtin_file!("names/surnames.txt"),
     builtin_file!("names/ambiguous.txt"),
@@ -235,6 +275,16 @@ impl Lists {
                 (&mut self.street_types, false, true)
             }
             "placeholders.txt" => (&mut self.placeholders, false, false),
+            "house_types.txt" => (&mut self.house_types, false, true),
+            "calling_codes.txt" => {
+                // Entries not of the form `code[:length]` are passed over.
+                self.calling_codes.extend(
+                    parse_list(text, true)
+                        .filter_map(NationalLength::parse_entry)
+                        .map(|(code, len)| (code.to_string(), len)),
+                );
+                return;
+            }
             "organisation_context.txt" => {
                 self.organisation_context.extend(parse_list(text, false).map(|w| w.to_lowercase()));
                 return;
@@ -381,6 +431,30 @@ mod tests {
         let l = Lists::builtin();
         assert_eq!(l.postcode_areas.len(), 124);
         assert!(l.postcode_areas.contains("ME") && l.role_mailboxes.contains("info"));
+    }
+
+    #[test]
+    fn calling_codes_are_a_prefix_code_with_lengths() {
+        let l = Lists::builtin();
+        let codes = &l.calling_codes;
+        assert!(codes.len() > 200, "{}", codes.len());
+        for code in codes.keys() {
+            for n in 1..code.len() {
+                assert!(!codes.contains_key(&code[..n]), "{} begins {code}", &code[..n]);
+            }
+        }
+        assert_eq!(codes["48"], NationalLength { min: 9, max: 9 });
+        assert_eq!(codes["353"], NationalLength { min: 7, max: 9 });
+        assert_eq!(codes["49"], NationalLength::ANY);
+        assert!(codes.contains_key("44") && codes.contains_key("1") && !codes.contains_key("999"));
+        // Every entry of the file is read: none is passed over as malformed.
+        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/lists/calling_codes.txt"));
+        assert_eq!(parse_list(text, true).count(), codes.len());
+        for bad in ["", "0", "1234", "48:", "48:x", "48:9-7", "x1", "01"] {
+            assert_eq!(NationalLength::parse_entry(bad), None, "{bad:?}");
+        }
+        assert_eq!(NationalLength::parse_entry("20:8-10"), Some(("20", NationalLength { min: 8, max: 10 })));
+        assert!(l.house_types.contains("cottage") && l.house_types.contains("rectory"));
     }
 
     #[test]

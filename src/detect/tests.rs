@@ -233,3 +233,30 @@ fn an_organisations_details_on_its_own_line_are_less_certain() {
     high("Her mobile is 07700 900123. Registered charity no. 1143210", Category::Phone);
     low("Her mobile is 07700 900123.Registered charity no. 1143210", Category::Phone);
 }
+
+#[test]
+fn international_phone_numbers_join_the_combined_pass_and_stay_out_of_uk_ones() {
+    let engine = Engine::builtin();
+    let rule = engine.rules.iter().find(|r| r.spec.id == "phone.international").expect("the rule is built in");
+    assert!(rule.member.is_some(), "bounded, on digits: one of the combined pass's rules");
+    // A +44 number is reported once, by the UK rule.
+    for text in ["Mobile +44 7700 900123", "tel 0044 20 7946 0018", "+44 (0)1622 123456"] {
+        let found = run(&engine, text);
+        let phones: Vec<_> = found.iter().filter(|f| f.0 == Category::Phone).collect();
+        assert_eq!(phones.len(), 1, "{text}: {found:?}");
+        assert_eq!(phones[0].2, "phone.uk", "{text}: {found:?}");
+    }
+    // A number from abroad is one finding, the whole number, even where a
+    // UK or NHS number's shape lies inside it.
+    for (text, want) in [
+        ("tel: +33 (0)1 23 45 67 89", "+33 (0)1 23 45 67 89"),
+        ("son +1 202 555 0143 (work)", "+1 202 555 0143"),
+        ("mob +234 0803 123 4567", "+234 0803 123 4567"),
+        ("Call from Jo (+48 512 345 678) re care", "+48 512 345 678"),
+    ] {
+        let found = run(&engine, text);
+        let phones: Vec<_> = found.iter().filter(|f| f.0 != Category::Name).collect();
+        assert_eq!(phones.len(), 1, "{text}: {found:?}");
+        assert_eq!((phones[0].0, phones[0].1.as_str(), phones[0].2), (Category::Phone, want, "phone.international"));
+    }
+}

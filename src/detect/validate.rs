@@ -33,6 +33,7 @@ pub const NAMES: &[&str] = &[
     "postcode",
     "phone",
     "phone_no_zero",
+    "phone_international",
     "card",
     "sort_code",
     "bank_account",
@@ -50,6 +51,7 @@ pub enum Validator {
     Postcode,
     Phone,
     PhoneNoZero,
+    PhoneInternational,
     Card,
     SortCode,
     BankAccount,
@@ -69,6 +71,7 @@ impl Validator {
             "postcode" => Postcode,
             "phone" => Phone,
             "phone_no_zero" => PhoneNoZero,
+            "phone_international" => PhoneInternational,
             "card" => Card,
             "sort_code" => SortCode,
             "bank_account" => BankAccount,
@@ -89,6 +92,7 @@ impl Validator {
             Postcode => postcode(value, lists),
             Phone => phone(value),
             PhoneNoZero => phone_no_zero(value),
+            PhoneInternational => phone_international(value, lists),
             Card => card(value),
             SortCode => sort_code(value),
             BankAccount => bank_account(value),
@@ -313,21 +317,89 @@ pub fn phone(value: &str) -> Option<Check> {
     Some(if grouped || value.starts_with('0') { Check::weak(factor) } else { Check::contextual(factor) })
 }
 
+/// A phone number outside the UK, written internationally: `+` (or `00`,
+/// only with phone context) and an assigned ITU country calling code
+/// (lists/calling_codes.txt), then a national number of the length the
+/// country's plan gives (where the list says), at most 15 digits in all
+/// (E.164) and at least 8. `+44` numbers are the UK rule's.
+pub fn phone_international(value: &str, lists: &Lists) -> Option<Check> {
+    let value = value.trim();
+    let plus = super::category::written_with_plus(value);
+    if !plus && !value.starts_with("00") {
+        return None;
+    }
+    // The digits after the `+` or `00`, without a bracketed trunk zero
+    // (`+33 (0)6 12 34 56 78`), as the number normalises.
+    let mut all = Small { buf: [0u8; 16], len: 0 };
+    for b in super::category::international_digits(value, plus) {
+        *all.buf.get_mut(all.len)? = b;
+        all.len += 1;
+    }
+    let d = all.as_bytes();
+    let code_len = (1..=3).find(|&n| d.len() > n && lists.calling_codes.contains_key(ascii(&d[..n])))?;
+    let (code, national) = d.split_at(code_len);
+    let length = lists.calling_codes[ascii(code)];
+    if code == b"44" || !(8..=15).contains(&d.len()) || national.len() < 5 || !length.fits(national.len()) {
+        return None;
+    }
+    if national.iter().all(|&x| x == national[0]) {
+        return None;
+    }
+    // North American numbers: area code and exchange start 2-9.
+    if code == b"1" && (national[0] < b'2' || national[3] < b'2') {
+        return None;
+    }
+    // Brackets close what they open; dots only between short groups of a
+    // number written all with dots (`+33.6.12.34.56.78`), never a decimal
+    // (`+51.50741234`) or an amount.
+    if value.bytes().filter(|&b| b == b'(').count() != value.bytes().filter(|&b| b == b')').count() {
+        return None;
+    }
+    if value.contains('.') {
+        let mut groups = value.trim_start_matches(['(', '+']).split('.');
+        let dotted = groups.clone().count() >= 3;
+        let short = groups.all(|g| (1..=4).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+        if !dotted || !short {
+            return None;
+        }
+    }
+    let factor = if length == super::rules::NationalLength::ANY { 0.9 } else { 1.0 };
+    Some(if plus { Check::weak(factor) } else { Check::contextual(factor) })
+}
+
+/// ASCII digits as a `&str`.
+fn ascii(digits: &[u8]) -> &str {
+    std::str::from_utf8(digits).unwrap_or("")
+}
+
 /// A phone number's national digits, as [`crate::detect::category::normalise_phone`]
 /// gives them (`+44 (0)7700 900123` → `07700900123`), on the stack; `None`
 /// if the value holds more than 16 digits (too many for a UK number).
-fn national_digits(value: &str) -> Option<Small<16>> {
-    let all = Small::<16>::from_bytes(value, |b| b.is_ascii_digit(), |b| b)?;
+/// International numbers outside +44 come as `+` and their digits
+/// (`+48512345678`), as they normalise, which no UK number matches.
+fn national_digits(value: &str) -> Option<Small<17>> {
+    let all = Small::<17>::from_bytes(value, |b| b.is_ascii_digit(), |b| b)?;
     let digits = all.as_bytes();
+    if digits.len() > 16 {
+        return None;
+    }
+    let plus = crate::detect::category::written_with_plus(value);
     let country = if digits.starts_with(b"0044") {
         4
-    } else if value.trim_start().starts_with('+') && digits.starts_with(b"44") {
+    } else if plus && digits.starts_with(b"44") {
         2
+    } else if plus || digits.starts_with(b"00") {
+        let mut out = Small { buf: [b'+'; 17], len: 1 };
+        for b in crate::detect::category::international_digits(value, plus) {
+            *out.buf.get_mut(out.len)? = b;
+            out.len += 1;
+        }
+        return Some(out);
     } else {
         return Some(all);
     };
     let rest = &digits[country..];
-    let mut national = Small { buf: [b'0'; 16], len: 0 };
+    let mut national = Small { buf: [b'0'; 17], len: 0 };
     // The trunk 0 is kept if written (`+44 (0)7700`), put back if not.
     let from = usize::from(!rest.starts_with(b"0"));
     national.buf[from..from + rest.len()].copy_from_slice(rest);
@@ -600,7 +672,10 @@ mod tests {
     #[test]
     fn national_digits_are_the_normalised_phone_number() {
         let mut rng = crate::corpus::rng::Rng::new(44);
-        let pieces = ["0", "4", "44", "0044", "+", " +", "(0)", "7", "1", " ", "-", "(", ")", "x", "é", "123", "9"];
+        let pieces = [
+            "0", "4", "44", "0044", "00", "+", " +", "(+", "(0)", "7", "1", " ", "-", "(", ")", "x", "é", "123", "9",
+            "48",
+        ];
         for _ in 0..20_000 {
             let n = rng.below(12);
             let value: String = (0..n).map(|_| *rng.pick(&pieces)).collect();
@@ -711,6 +786,67 @@ mod tests {
             assert_eq!(phone(bad), None, "{bad}");
         }
         assert!(phone("+447700900123").is_some());
+    }
+
+    #[test]
+    fn international_phone_rules() {
+        let l = lists();
+        let check = |v: &str| phone_international(v, &l);
+        for good in [
+            "+48 512 345 678",
+            "+48512345678",
+            "(+48) 512 345 678",
+            "+353 87 123 4567",
+            "+353 1 234 5678",
+            "+1 (202) 555-0143",
+            "+1-202-555-0143",
+            "+33 6 12 34 56 78",
+            "+33 (0)6 12 34 56 78",
+            "+33.6.12.34.56.78",
+            "+40 721 234 567",
+            "+91 98765 43210",
+            "+234 803 123 4567",
+            "+49 151 23456789",
+            "+370 612 34567",
+        ] {
+            assert_eq!(check(good).map(|c| c.needs_context), Some(false), "{good}");
+        }
+        // `00` instead of `+`: only with phone context.
+        for written in ["0048 512 345 678", "0033 (0)6 12 34 56 78", "001 202 555 0143"] {
+            assert_eq!(check(written).map(|c| c.needs_context), Some(true), "{written}");
+        }
+        // A length the country's plan fixes is a surer sign than any length.
+        assert!(check("+49 151 23456789").unwrap().factor < check("+48 512 345 678").unwrap().factor);
+        for bad in [
+            // UK numbers are phone.uk's.
+            "+44 7700 900123",
+            "0044 7700 900123",
+            // Codes not assigned (spare, or global services).
+            "+999 123 456 789",
+            "+210 123 4567",
+            "+800 1234 5678",
+            // Lengths: the country's, E.164's 15 digits, 8 at least.
+            "+48 512 345 6789",
+            "+48 51 234 567",
+            "+33 6 12 34 56 7",
+            "+1 202 555 014",
+            "+49 1512 3456 7890 12",
+            "+36 123 45",
+            // North American area codes and exchanges start 2-9.
+            "+1 (102) 555-0143",
+            "+1 202 155 0143",
+            // Decimals, amounts, dates, repeated digits, a lone `0`.
+            "+51.50741234",
+            "+48.512345678",
+            "+2024-03-01",
+            "+1999-12-31",
+            "+48 000 000 000",
+            "+48 (512 345 678",
+            "048 512 345 678",
+            "",
+        ] {
+            assert_eq!(check(bad), None, "{bad}");
+        }
     }
 
     #[test]
