@@ -75,9 +75,12 @@ impl AddressDetector {
         let rule = &engine.rules[self.rule];
         let window = rule.spec.context_window;
         let text = scan.seg.text;
-        // A street line starts at a run of digits that may start one: most
-        // segments (and cells) have none, and need no more looking at.
-        if !scan.anchors.digits.iter().any(|&run| may_start(text.as_bytes(), run)) {
+        // A street line starts at a run of digits that may start one, or with
+        // a house name that a comma or line break follows: most segments (and
+        // cells) have neither, and need no more looking at.
+        let bytes = text.as_bytes();
+        let numbered = scan.anchors.digits.iter().any(|&run| may_start(bytes, run));
+        if !numbered && !bytes.iter().any(|&b| b == b',' || b == b'\n') {
             return;
         }
         // Reported only near a postcode or with context: without either
