@@ -562,7 +562,7 @@ pub fn run(
             }
         });
         pool.install(|| {
-            files.par_iter().enumerate().for_each_with(tx, |tx, (i, entry)| {
+            each_file(files, tx, |tx, i, entry| {
                 let mut out = |batch: Vec<Finding>| {
                     let prepared = prepares.iter().map(|p| p.as_ref().map(|p| p(&batch))).collect();
                     let _ = tx.send(Message::Findings(i, batch, prepared));
@@ -583,6 +583,16 @@ pub fn run(
     Ok(summary)
 }
 
+/// Run `f(state, index, file)` for every file on the current rayon pool,
+/// each file a task of its own, so that an idle thread takes the next file
+/// whatever the others are doing. (Left to split the list by length, rayon
+/// hands each thread runs of files read one after another: a drive's few
+/// large files could then sit in one run while the other threads, done with
+/// many small files, had nothing left to take.)
+fn each_file<T: Sync, S: Send + Clone>(files: &[T], state: S, f: impl Fn(&mut S, usize, &T) + Sync + Send) {
+    files.par_iter().enumerate().with_max_len(1).for_each_with(state, |state, (i, file)| f(state, i, file));
+}
+
 fn progress_bar(show: bool, bytes: u64, files: usize) -> indicatif::ProgressBar {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     if !show {
@@ -597,4 +607,37 @@ fn progress_bar(show: bool, bytes: u64, files: usize) -> indicatif::ProgressBar 
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// While one thread is held on the first file, the other reads all the
+    /// rest: no file waits behind a slow one in a run of its own.
+    #[test]
+    fn a_slow_file_holds_back_no_other_file() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let files: Vec<usize> = (0..256).collect();
+        let others_done = AtomicUsize::new(0);
+        let seen_while_held = AtomicUsize::new(0);
+        pool.install(|| {
+            each_file(&files, (), |_, i, _| {
+                if i == 0 {
+                    let start = Instant::now();
+                    while others_done.load(Ordering::SeqCst) < files.len() - 1
+                        && start.elapsed() < Duration::from_secs(20)
+                    {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    seen_while_held.store(others_done.load(Ordering::SeqCst), Ordering::SeqCst);
+                } else {
+                    others_done.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        });
+        assert_eq!(seen_while_held.load(Ordering::SeqCst), files.len() - 1);
+        assert_eq!(others_done.load(Ordering::SeqCst), files.len() - 1);
+    }
 }
