@@ -429,8 +429,11 @@ pub fn run(anon: &Anonymiser<'_>, opts: &RunOptions) -> anyhow::Result<RunReport
         }
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
-    let mut files: Vec<FileResult> =
-        pool.install(|| jobs.par_iter().map(|(entry, source)| one_file(anon, opts, entry, source)).collect());
+    // Each file a task of its own, as in a sweep (see `scan::each_file`):
+    // a few large files never wait in one thread's run of small ones.
+    let mut files: Vec<FileResult> = pool.install(|| {
+        jobs.par_iter().with_max_len(1).map(|(entry, source)| one_file(anon, opts, entry, source)).collect()
+    });
     files.sort_by(|a, b| a.source.cmp(&b.source));
     report.files = files;
     verify::rescan(anon, opts, &mut report);
