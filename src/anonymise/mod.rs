@@ -436,7 +436,7 @@ pub fn run(anon: &Anonymiser<'_>, opts: &RunOptions) -> anyhow::Result<RunReport
     });
     files.sort_by(|a, b| a.source.cmp(&b.source));
     report.files = files;
-    verify::rescan(anon, opts, &mut report);
+    pool.install(|| verify::rescan(anon, opts, &mut report));
     Ok(report)
 }
 

@@ -4,36 +4,45 @@
 
 use std::fmt::Write as _;
 
-use super::{Anonymiser, RunOptions, RunReport};
+use super::{Anonymiser, FileResult, RunOptions, RunReport};
+use crate::finding::Finding;
 use crate::scan::{self, Status};
 use crate::walk::FileEntry;
 
 /// Re-scan every copy written, filling `report.residual` and `must_remove_left`.
+/// Copies are re-scanned in parallel on the current rayon pool, each a task
+/// of its own (as files are in a sweep); the residual findings keep the
+/// files' order.
 pub fn rescan(anon: &Anonymiser<'_>, opts: &RunOptions, report: &mut RunReport) {
-    for file in &mut report.files {
-        let Some(out) = &file.output else { continue };
-        let abs = opts.out.join(out);
-        let Ok(md) = std::fs::metadata(&abs) else {
-            file.error = Some(format!("the copy {out} cannot be read back"));
-            continue;
-        };
-        let entry = FileEntry { abs, rel: out.clone(), size: md.len(), modified: md.modified().ok() };
-        let how = scan::Detection {
-            engine: anon.engine,
-            key: anon.key,
-            limits: anon.limits,
-            min_confidence: anon.min_confidence,
-        };
-        let (scanned, findings) = scan::scan_file(&entry, how);
-        if let Status::Failed(why) = &scanned.status {
-            file.notes.push(format!("the copy could not be re-scanned: {why}"));
-        }
-        // What the policy itself wrote ("date of birth 1985") is not left over.
-        report
-            .residual
-            .extend(findings.into_iter().filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value)));
-    }
+    use rayon::prelude::*;
+    let residual: Vec<Vec<Finding>> =
+        report.files.par_iter_mut().with_max_len(1).map(|file| rescan_one(anon, opts, file)).collect();
+    report.residual.extend(residual.into_iter().flatten());
     report.must_remove_left = report.residual.iter().filter(|f| anon.policy.must_remove.contains(&f.category)).count();
+}
+
+/// Re-scan the copy of `file`, if one was written: what the policy should
+/// have replaced and did not.
+fn rescan_one(anon: &Anonymiser<'_>, opts: &RunOptions, file: &mut FileResult) -> Vec<Finding> {
+    let Some(out) = &file.output else { return Vec::new() };
+    let abs = opts.out.join(out);
+    let Ok(md) = std::fs::metadata(&abs) else {
+        file.error = Some(format!("the copy {out} cannot be read back"));
+        return Vec::new();
+    };
+    let entry = FileEntry { abs, rel: out.clone(), size: md.len(), modified: md.modified().ok() };
+    let how = scan::Detection {
+        engine: anon.engine,
+        key: anon.key,
+        limits: anon.limits,
+        min_confidence: anon.min_confidence,
+    };
+    let (scanned, findings) = scan::scan_file(&entry, how);
+    if let Status::Failed(why) = &scanned.status {
+        file.notes.push(format!("the copy could not be re-scanned: {why}"));
+    }
+    // What the policy itself wrote ("date of birth 1985") is not left over.
+    findings.into_iter().filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value)).collect()
 }
 
 /// The per-file summary, the files not copied and the residual findings.
