@@ -132,11 +132,17 @@ impl<const N: usize> Small<N> {
     /// `N` (no identifier checked here is that long).
     fn from_bytes(value: &str, keep: impl Fn(u8) -> bool, map: impl Fn(u8) -> u8) -> Option<Small<N>> {
         let mut out = Small { buf: [0; N], len: 0 };
-        for b in value.bytes().filter(|&b| keep(b)) {
-            *out.buf.get_mut(out.len)? = map(b);
-            out.len += 1;
-        }
+        out.extend(value.bytes().filter(|&b| keep(b)).map(map))?;
         Some(out)
+    }
+
+    /// Append `bytes`; `None` if they do not all fit.
+    fn extend(&mut self, bytes: impl IntoIterator<Item = u8>) -> Option<()> {
+        for b in bytes {
+            *self.buf.get_mut(self.len)? = b;
+            self.len += 1;
+        }
+        Some(())
     }
 
     /// The characters that are not white space, ASCII letters in capitals;
@@ -145,10 +151,7 @@ impl<const N: usize> Small<N> {
         let mut out = Small { buf: [0; N], len: 0 };
         for c in value.chars().filter(|c| !c.is_whitespace()) {
             let mut utf8 = [0; 4];
-            for &b in c.to_ascii_uppercase().encode_utf8(&mut utf8).as_bytes() {
-                *out.buf.get_mut(out.len)? = b;
-                out.len += 1;
-            }
+            out.extend(c.to_ascii_uppercase().encode_utf8(&mut utf8).bytes())?;
         }
         Some(out)
     }
@@ -331,10 +334,7 @@ pub fn phone_international(value: &str, lists: &Lists) -> Option<Check> {
     // The digits after the `+` or `00`, without a bracketed trunk zero
     // (`+33 (0)6 12 34 56 78`), as the number normalises.
     let mut all = Small { buf: [0u8; 16], len: 0 };
-    for b in super::category::international_digits(value, plus) {
-        *all.buf.get_mut(all.len)? = b;
-        all.len += 1;
-    }
+    all.extend(super::category::international_digits(value, plus))?;
     let d = all.as_bytes();
     let code_len = (1..=3).find(|&n| d.len() > n && lists.calling_codes.contains_key(ascii(&d[..n])))?;
     let (code, national) = d.split_at(code_len);
@@ -390,10 +390,7 @@ fn national_digits(value: &str) -> Option<Small<17>> {
         2
     } else if plus || digits.starts_with(b"00") {
         let mut out = Small { buf: [b'+'; 17], len: 1 };
-        for b in crate::detect::category::international_digits(value, plus) {
-            *out.buf.get_mut(out.len)? = b;
-            out.len += 1;
-        }
+        out.extend(crate::detect::category::international_digits(value, plus))?;
         return Some(out);
     } else {
         return Some(all);
