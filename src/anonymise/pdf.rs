@@ -27,11 +27,22 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use super::Work;
 use crate::extract::{self, Collect, Input, Segment};
 
+/// Why an image-only PDF is not copied.
+pub const NEEDS_OCR: &str = "needs OCR: its pages are images (a scan), so personal data in them cannot be found or removed; \
+     no copy was made (make one by hand, or from a version with text)";
+
 /// A PDF's copy.
 pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     let mut doc = Document::load_mem(data).map_err(|e| format!("corrupt pdf: {e}"))?;
     if doc.is_encrypted() {
         return Err("encrypted: remove the password to anonymise it".into());
+    }
+    // Pages that are pictures (a scan) may show personal data that no
+    // text reader finds: such a copy could not be made clean.
+    if let Err(extract::ExtractError::NoText) =
+        extract::pdf::extract(&Input::Bytes(data), &mut Collect::default(), work.anon.limits)
+    {
+        return Err(NEEDS_OCR.into());
     }
     clear_metadata(work, &mut doc);
     let pages = doc.get_pages();

@@ -40,6 +40,8 @@ fn rescan_one(anon: &Anonymiser<'_>, opts: &RunOptions, file: &mut FileResult) -
     let (scanned, findings) = scan::scan_file(&entry, how);
     if let Status::Failed(why) = &scanned.status {
         file.notes.push(format!("the copy could not be re-scanned: {why}"));
+    } else {
+        file.rescanned = true;
     }
     // What the policy itself wrote ("date of birth 1985") is not left over.
     findings.into_iter().filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value)).collect()
@@ -79,8 +81,37 @@ pub fn summary_text(report: &RunReport) -> String {
             let _ = writeln!(s, "  {}: {}", f.source, f.error.as_deref().unwrap_or(""));
         }
     }
-    if report.residual.is_empty() {
-        let _ = writeln!(s, "Verified: the re-scan of the copies found no personal data.");
+    let rescanned = report.files.iter().filter(|f| f.output.is_some() && f.rescanned).count();
+    if written == 0 {
+        let why = if report.files.is_empty() {
+            "no files were found to anonymise".to_string()
+        } else {
+            let failed = report.files.iter().filter(|f| f.error.is_some()).count();
+            let not_copied = report.files.len() - failed;
+            match (not_copied, failed) {
+                (n, 0) => format!("{n} file(s) not copied (see above)"),
+                (0, f) => format!("{f} copy(ies) could not be written (see above)"),
+                (n, f) => format!("{n} file(s) not copied and {f} copy(ies) could not be written (see above)"),
+            }
+        };
+        let _ = writeln!(s, "Nothing was written to the output folder: {why}. Nothing to verify.");
+    } else if rescanned == 0 {
+        let _ = writeln!(
+            s,
+            "Not verified: none of the {written} copies could be re-scanned (see above): check them by hand before sharing."
+        );
+    } else if report.residual.is_empty() {
+        let unchecked = written - rescanned;
+        let _ = write!(
+            s,
+            "Verified: {rescanned} of {written} cop{} re-scanned with the same detection; no personal data found in {}.",
+            if written == 1 { "y" } else { "ies" },
+            if rescanned == 1 { "it" } else { "them" }
+        );
+        if unchecked > 0 {
+            let _ = write!(s, " {unchecked} could not be re-scanned (see above): check them by hand before sharing.");
+        }
+        let _ = writeln!(s);
     } else {
         let _ = writeln!(
             s,
