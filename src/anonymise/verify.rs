@@ -1,6 +1,8 @@
 //! Verification: the copies are scanned again with the same engine, key and
 //! minimum confidence; what is still found is listed, and the categories the
-//! policy says must be removed decide the exit status. Plus the summary.
+//! policy says must be removed decide the exit status. A copy still holding
+//! one of those is deleted: `--out` only keeps copies that were made clean.
+//! Plus the summary.
 
 use std::fmt::Write as _;
 
@@ -17,6 +19,36 @@ pub fn rescan(anon: &Anonymiser<'_>, opts: &RunOptions, report: &mut RunReport) 
     use rayon::prelude::*;
     let residual: Vec<Vec<Finding>> =
         report.files.par_iter_mut().with_max_len(1).map(|file| rescan_one(anon, opts, file)).collect();
+    // A copy still holding data the policy must remove could not be made
+    // clean: it does not stay in the output folder.
+    for (file, found) in report.files.iter_mut().zip(&residual) {
+        let mut left: Vec<&str> = found
+            .iter()
+            .filter(|f| anon.policy.must_remove.contains(&f.category))
+            .map(|f| f.category.as_str())
+            .collect();
+        left.sort_unstable();
+        left.dedup();
+        if left.is_empty() {
+            continue;
+        }
+        let Some(out) = file.output.take() else { continue };
+        let left = left.join(", ");
+        match std::fs::remove_file(opts.out.join(&out)) {
+            Ok(()) => {
+                file.not_copied = Some(format!(
+                    "could not be made clean: the re-scan of its copy still found {left}, which the policy must \
+                     remove, so the copy was deleted (see the findings below; check the policy)"
+                ));
+            }
+            Err(e) => {
+                file.error = Some(format!(
+                    "the copy {out} still holds {left} and could not be deleted ({e}): delete it before sharing the folder"
+                ));
+                file.output = Some(out);
+            }
+        }
+    }
     report.residual.extend(residual.into_iter().flatten());
     report.must_remove_left = report.residual.iter().filter(|f| anon.policy.must_remove.contains(&f.category)).count();
 }
@@ -82,6 +114,19 @@ pub fn summary_text(report: &RunReport) -> String {
         }
     }
     let rescanned = report.files.iter().filter(|f| f.output.is_some() && f.rescanned).count();
+    if !report.residual.is_empty() {
+        let deleted =
+            if report.must_remove_left > 0 { " (the copies holding those were deleted: see Not copied)" } else { "" };
+        let _ = writeln!(
+            s,
+            "Re-scan of the copies found {} item(s), {} of them in categories that must be removed{deleted}:",
+            report.residual.len(),
+            report.must_remove_left
+        );
+        for r in &report.residual {
+            let _ = writeln!(s, "  {} {}: {} {}", r.path, r.location, r.category, r.masked());
+        }
+    }
     if written == 0 {
         let why = if report.files.is_empty() {
             "no files were found to anonymise".to_string()
@@ -112,16 +157,6 @@ pub fn summary_text(report: &RunReport) -> String {
             let _ = write!(s, " {unchecked} could not be re-scanned (see above): check them by hand before sharing.");
         }
         let _ = writeln!(s);
-    } else {
-        let _ = writeln!(
-            s,
-            "Re-scan of the copies found {} item(s), {} of them in categories that must be removed:",
-            report.residual.len(),
-            report.must_remove_left
-        );
-        for r in &report.residual {
-            let _ = writeln!(s, "  {} {}: {} {}", r.path, r.location, r.category, r.masked());
-        }
     }
     s
 }
