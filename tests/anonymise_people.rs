@@ -325,22 +325,39 @@ fn names_in_file_names_are_replaced_as_whole_words_with_any_separator() {
         std::fs::write(src.join(name), body).unwrap();
     }
     std::fs::write(src.join("Jane_Roberts-referral.docx"), docx(&["Referral for Jane Roberts."])).unwrap();
+    // A folder named after someone: every file in it gets the same folder
+    // name, whether or not it names them; ordinary folder names are kept.
+    let folder = src.join("Clients").join("Priya Patel");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("intake.txt"), "Referral for Priya Patel.\n").unwrap();
+    std::fs::write(folder.join("Annual Report.txt"), "Our year in numbers.\n").unwrap();
+    std::fs::create_dir_all(src.join("Team Meeting")).unwrap();
+    std::fs::write(src.join("Team Meeting/Grant Application.txt"), "No names here.\n").unwrap();
     let key = tmp.path().join("k.key");
     let out = tmp.path().join("out");
     let (run, stderr) = anonymise(&src, &out, &key);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     let (jane, sean) = (token(&key, "jane roberts"), token(&key, "sean o'neill"));
-    let mut written: Vec<String> =
-        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let priya = token(&key, "priya patel");
+    let mut written: Vec<String> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+        .collect();
     written.sort();
     let mut expected = vec![
         format!("{jane}-referral.txt"),
         format!("{jane}.txt"),
         format!("notes - {jane}.txt"),
         format!("{sean} 2024.txt"),
-        "Jane-Robertson.txt".to_string(),
-        "Janet_Roberts.txt".to_string(),
+        // Whole words: these are other people (name-shaped), not Jane Roberts.
+        format!("{}.txt", token(&key, "jane robertson")),
+        format!("{}.txt", token(&key, "janet roberts")),
         format!("{jane}-referral.docx"),
+        format!("Clients/{priya}/intake.txt"),
+        format!("Clients/{priya}/Annual Report.txt"),
+        "Team Meeting/Grant Application.txt".to_string(),
     ];
     expected.sort();
     assert_eq!(written, expected, "{stderr}");

@@ -377,12 +377,15 @@ fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, S
 }
 
 impl Work<'_> {
-    /// A file name with the names of people named in the file replaced by
-    /// their pseudonyms: a first name and surname, in either order, as
-    /// whole words with any of space, `_`, `-` or `.` between and around
-    /// them (`Jane_Roberts-referral.docx`, `roberts.jane.txt` →
-    /// `Person_7F3A9C-referral.docx`, `Person_7F3A9C.txt`). The extension
-    /// is left alone; a word that merely starts with a name is not a name.
+    /// A file name with the names of people replaced by their pseudonyms: a
+    /// first name and surname, in either order, as whole words with any of
+    /// space, `_`, `-` or `.` between and around them
+    /// (`Jane_Roberts-referral.docx`, `roberts.jane.txt` →
+    /// `Person_7F3A9C-referral.docx`, `Person_7F3A9C.txt`). The people are
+    /// those named in the file, and any pair of words that is a listed first
+    /// name then a listed surname (neither also a common word). The
+    /// extension is left alone; a word that merely starts with a name is not
+    /// a name.
     pub fn rename(&mut self, file_name: &str) -> String {
         let (stem, ext) = match file_name.rsplit_once('.') {
             Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() && ext.len() <= 5 => {
@@ -390,6 +393,20 @@ impl Work<'_> {
             }
             _ => (file_name, ""),
         };
+        let mut out = self.rename_words(stem, true);
+        out.push_str(ext);
+        out
+    }
+
+    /// A relative folder path (`Clients/Jane Roberts/`) with the names in its
+    /// folders' names replaced. Only name-shaped pairs of words count here,
+    /// not the file's own people, so every file of a folder gets the same
+    /// folder name.
+    pub fn rename_folders(&mut self, dir: &str) -> String {
+        dir.split('/').map(|c| self.rename_words(c, false)).collect::<Vec<_>>().join("/")
+    }
+
+    fn rename_words(&mut self, stem: &str, registry: bool) -> String {
         let is_sep = |c: char| matches!(c, ' ' | '_' | '-' | '.');
         // The stem as alternating words and separators.
         let mut pieces: Vec<(&str, bool)> = Vec::new();
@@ -407,36 +424,41 @@ impl Work<'_> {
         if let Some(p) = prev {
             pieces.push((&stem[start..], p));
         }
-        let people: Vec<(String, String)> =
-            self.people.first_and_surnames().map(|(f, s)| (f.to_string(), s.to_string())).collect();
-        if people.is_empty() {
-            return file_name.to_string();
-        }
+        // "ONeill" in a file name is "O'Neill".
+        let plain = |w: &str| w.to_lowercase().replace(['\'', '’'], "");
+        // (first, surname) as compared, and the full name as the file has it.
+        let people: Vec<(String, String, String)> = if registry {
+            self.people.first_and_surnames().map(|(f, s)| (plain(f), plain(s), format!("{f} {s}"))).collect()
+        } else {
+            Vec::new()
+        };
+        let lists = &self.anon.engine.lists;
+        let name_shaped = |first: &str, surname: &str| {
+            use crate::detect::rules::NameFlags as F;
+            let (f, s) = (lists.flags(first), lists.flags(surname));
+            let common = F::STOP | F::AMBIGUOUS;
+            f & F::FIRST != 0 && s & F::SUR != 0 && (f | s) & common == 0
+        };
         let words: Vec<usize> = (0..pieces.len()).filter(|&i| !pieces[i].1).collect();
-        let mut out = String::with_capacity(file_name.len());
+        let mut out = String::with_capacity(stem.len());
         let mut next = 0; // next piece to copy
         let mut w = 0;
         while w < words.len() {
             let i = words[w];
-            let pair = words.get(w + 1).map(|&j| (i, j));
-            let found = pair.and_then(|(i, j)| {
-                // "ONeill" in a file name is "O'Neill".
-                let plain = |w: &str| w.to_lowercase().replace(['\'', '’'], "");
+            let found = words.get(w + 1).and_then(|&j| {
                 let (a, b) = (plain(pieces[i].0), plain(pieces[j].0));
-                people
-                    .iter()
-                    .find(|(f, s)| {
-                        let (f, s) = (plain(f), plain(s));
-                        (f == a && s == b) || (s == a && f == b)
-                    })
-                    .map(|p| (j, p.clone()))
+                if let Some((_, _, name)) = people.iter().find(|(f, s, _)| (*f == a && *s == b) || (*s == a && *f == b))
+                {
+                    return Some((j, name.clone()));
+                }
+                name_shaped(&a, &b).then(|| (j, format!("{a} {b}")))
             });
             match found {
-                Some((j, (first, surname))) => {
+                Some((j, name)) => {
                     for p in &pieces[next..i] {
                         out.push_str(p.0);
                     }
-                    out.push_str(&self.replace(Category::Name, &format!("{first} {surname}")));
+                    out.push_str(&self.replace(Category::Name, &name));
                     next = j + 1;
                     w += 2;
                 }
@@ -446,7 +468,6 @@ impl Work<'_> {
         for p in &pieces[next..] {
             out.push_str(p.0);
         }
-        out.push_str(ext);
         out
     }
 }
@@ -561,7 +582,7 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         Some((d, f)) => (format!("{d}/"), f.to_string()),
         None => (String::new(), source.to_string()),
     };
-    let out_name = format!("{dir}{}", work.rename(&output_name(&file_name, kind)));
+    let out_name = format!("{}{}", work.rename_folders(&dir), work.rename(&output_name(&file_name, kind)));
     let out_path = opts.out.join(&out_name);
     let written = match kind {
         // An mbox is streamed message by message from the source file.
