@@ -147,7 +147,8 @@ fn one_token_per_person_in_text_and_across_files_and_runs_organisations_kept() {
          Mrs Roberts said Kent Police had called her.\n\
          Jane called again on 14/05/2024 about Maidstone and Tunbridge Wells NHS Trust.\n\
          Priya Patel from Hope Trust visited. Ms Patel left a leaflet.\n\
-         Jane Roberts Council Tax arrears: see Roberts, Jane.\n",
+         Jane Roberts Council Tax arrears: see Roberts, Jane.\n\
+         Signed: Jane A. Roberts.\n",
     )
     .unwrap();
     // Two people share a surname: the title and surname alone cannot say
@@ -173,7 +174,8 @@ fn one_token_per_person_in_text_and_across_files_and_runs_organisations_kept() {
              Mrs {jane} said Kent Police had called her.\n\
              {jane} called again on 14/05/2024 about Maidstone and Tunbridge Wells NHS Trust.\n\
              {priya} from Hope Trust visited. Ms {priya} left a leaflet.\n\
-             {jane} Council Tax arrears: see {jane}, {jane}.\n"
+             {jane} Council Tax arrears: see {jane}, {jane}.\n\
+             Signed: {jane}.\n"
         )
     );
     let family = std::fs::read_to_string(out.join("family.txt")).unwrap();

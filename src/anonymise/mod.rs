@@ -150,6 +150,7 @@ impl<'a> Work<'a> {
         // County" before "Council") is not a person's.
         let lists = &self.anon.engine.lists;
         spans.retain(|s| s.category != Category::Name || !is_organisation_span(seg.text, s, lists));
+        merge_middle_initials(seg.text, &mut spans);
         spans
     }
 
@@ -242,6 +243,30 @@ impl Known {
             .ok()?;
         let categories = values.iter().map(|(_, c)| *c).collect();
         Some(Known { matcher, categories })
+    }
+}
+
+/// A first name and a surname found apart around a middle initial ("Jane"
+/// "A." "Roberts") become one span, so the initial goes with the name.
+fn merge_middle_initials(text: &str, spans: &mut Vec<Span>) {
+    let mut i = 1;
+    while i < spans.len() {
+        let (a, b) = (spans[i - 1], spans[i]);
+        let gap = text.get(a.end..b.start).unwrap_or("");
+        let initial = gap.trim().trim_end_matches('.');
+        let joins = a.category == Category::Name
+            && b.category == Category::Name
+            && gap.starts_with(' ')
+            && gap.ends_with(' ')
+            && gap.len() <= 5
+            && initial.chars().count() == 1
+            && initial.chars().all(char::is_uppercase);
+        if joins {
+            spans[i - 1].end = b.end;
+            spans.remove(i);
+        } else {
+            i += 1;
+        }
     }
 }
 

@@ -8,8 +8,9 @@
 //! person's token. A mention that fits several people (two Robertses) and
 //! has no first name or initial to tell them apart keeps a token of its own,
 //! so it is never given to the wrong one of them. A person's token is keyed
-//! on their normalised full name, so the same person has the same token in
-//! every file and run made with the same key.
+//! on their normalised first name and surname (titles, middle names and
+//! initials left out), so the same person has the same token in every file
+//! and run made with the same key.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -103,8 +104,8 @@ pub fn name_words(value: &str) -> Vec<String> {
     words
 }
 
-/// One person: lower-case first name and surname, and the normalised full
-/// name their token is keyed on.
+/// One person: lower-case first name and surname, and the normal form their
+/// token is keyed on (`first surname`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Person {
     first: String,
@@ -146,8 +147,11 @@ impl People {
         Some(self.add(&words))
     }
 
+    /// A person is their first name and surname: middle names and initials
+    /// ("Jane A. Roberts", "Jane Anne Roberts") do not make another person,
+    /// and do not change the token.
     fn add(&mut self, words: &[String]) -> usize {
-        let basis = words.join(" ");
+        let basis = format!("{} {}", words[0], words[words.len() - 1]);
         if let Some(&i) = self.by_basis.get(&basis) {
             return i;
         }
@@ -177,7 +181,11 @@ impl People {
         if words.is_empty() {
             return normalise_words(value);
         }
-        let own = words.join(" ");
+        let own = if words.len() > 2 && words[0].chars().count() > 1 {
+            format!("{} {}", words[0], words[words.len() - 1])
+        } else {
+            words.join(" ")
+        };
         if let Some(row) = self.row.map(|i| &self.people[i])
             && (own == row.basis || own == row.first || own == row.surname)
         {
@@ -259,6 +267,10 @@ mod tests {
         }
         assert_eq!(p.basis("Ms Patel"), "priya patel");
         assert_eq!(p.basis("Tom Baker"), "tom baker");
+        // A middle name or initial is the same person.
+        p.add_full_name("Jane A. Roberts");
+        assert_eq!(p.basis("Jane Anne Roberts"), "jane roberts");
+        assert_eq!(p.basis("Mrs Roberts"), "jane roberts");
         // A second Roberts: the surname alone no longer says who.
         p.add_full_name("Tom Roberts");
         assert_eq!(p.basis("Mrs Roberts"), "roberts");
