@@ -366,8 +366,9 @@ fn names_in_file_names_are_replaced_as_whole_words_with_any_separator() {
     assert!(stderr.contains(&format!("Jane_Roberts-referral.docx -> {jane}-referral.docx")), "{stderr}");
 }
 
-/// A PDF whose only page is a picture (a scan): no text layer.
-fn image_only_pdf() -> Vec<u8> {
+/// A PDF of pages, each with an optional line of Helvetica text and an
+/// optional picture drawn on it.
+fn pdf(pages: &[(Option<&str>, bool)]) -> Vec<u8> {
     use lopdf::{Document, Object, Stream, dictionary};
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
@@ -378,15 +379,33 @@ fn image_only_pdf() -> Vec<u8> {
         },
         vec![0x80],
     ));
-    let content = doc.add_object(Stream::new(dictionary! {}, b"q 500 0 0 700 40 60 cm /Im1 Do Q".to_vec()));
-    let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
-        "Resources" => dictionary! { "XObject" => dictionary! { "Im1" => image } },
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
     });
+    let mut kids = Vec::new();
+    for (text, picture) in pages {
+        let mut content = String::new();
+        if *picture {
+            content.push_str("q 500 0 0 700 40 60 cm /Im1 Do Q\n");
+        }
+        if let Some(t) = text {
+            content.push_str(&format!("BT /F1 12 Tf 72 720 Td ({t}) Tj ET\n"));
+        }
+        let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+            "Resources" => dictionary! {
+                "XObject" => dictionary! { "Im1" => image },
+                "Font" => dictionary! { "F1" => font },
+            },
+        });
+        kids.push(page.into());
+    }
+    let count = kids.len() as i64;
     doc.objects.insert(
         pages_id,
         Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1,
+            "Type" => "Pages", "Kids" => kids, "Count" => count,
             "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
         }),
     );
@@ -404,7 +423,7 @@ fn image_only_pdf_is_not_copied_and_verified_only_counts_copies_checked() {
     // Only a scan: nothing is written, and nothing claims to be verified.
     let src = tmp.path().join("scans");
     std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(src.join("signed-form.pdf"), image_only_pdf()).unwrap();
+    std::fs::write(src.join("signed-form.pdf"), pdf(&[(None, true)])).unwrap();
     let out = tmp.path().join("out");
     let (run, stderr) = anonymise(&src, &out, &key);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
@@ -416,14 +435,21 @@ fn image_only_pdf_is_not_copied_and_verified_only_counts_copies_checked() {
 
     // With two text files beside it: two copies, both re-scanned.
     std::fs::write(src.join("a.txt"), "Call from Jane Roberts.\n").unwrap();
+    // A text page then a scanned page: not copied, naming the page. A text
+    // page with a logo on it is copied.
+    std::fs::write(src.join("mixed.pdf"), pdf(&[(Some("Case notes for Jane Roberts"), false), (None, true)])).unwrap();
+    std::fs::write(src.join("letterhead.pdf"), pdf(&[(Some("Letter to Jane Roberts"), true)])).unwrap();
     std::fs::write(src.join("b.txt"), "Nothing personal.\n").unwrap();
     let out = tmp.path().join("out2");
     let (run, stderr) = anonymise(&src, &out, &key);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("Verified: 2 of 2 copies re-scanned"), "{stderr}");
+    assert!(stderr.contains("Verified: 3 of 3 copies re-scanned"), "{stderr}");
     assert!(stderr.contains("signed-form.pdf: not copied: needs OCR"), "{stderr}");
-    assert!(!out.join("signed-form.pdf").exists());
+    assert!(stderr.contains("mixed.pdf: not copied: needs OCR: page 2 is only images (a scan)"), "{stderr}");
+    assert!(!out.join("signed-form.pdf").exists() && !out.join("mixed.pdf").exists());
+    let letter = std::fs::read(out.join("letterhead.pdf")).unwrap();
+    assert!(lopdf::Document::load_mem(&letter).is_ok());
     let names: BTreeMap<String, ()> =
         std::fs::read_dir(&out).unwrap().map(|e| (e.unwrap().file_name().to_string_lossy().into_owned(), ())).collect();
-    assert_eq!(names.keys().collect::<Vec<_>>(), ["a.txt", "b.txt"]);
+    assert_eq!(names.keys().collect::<Vec<_>>(), ["a.txt", "b.txt", "letterhead.pdf"]);
 }
