@@ -231,6 +231,7 @@ fn name_columns_of_a_row_get_the_persons_token_in_csv_and_xlsx() {
                 sheet.write_datetime_with_format(r, c, &dt, &date).unwrap();
             }
             sheet.write_string(r, 4, *by).unwrap();
+            sheet.write_string(r, 5, "Tea & cake <free> in the café's \"garden\"").unwrap();
         }
         book.save(src.join("clients.xlsx")).unwrap();
     }
@@ -274,6 +275,7 @@ fn name_columns_of_a_row_get_the_persons_token_in_csv_and_xlsx() {
             other => panic!("row {r}: referral date no longer a date: {other:?}"),
         }
         assert_eq!(cell(r, 4), Data::String(by.to_string()), "row {r}");
+        assert_eq!(cell(r, 5), Data::String("Tea & cake <free> in the café's \"garden\"".into()), "row {r}");
     }
 }
 
