@@ -144,6 +144,14 @@ fn residual_must_remove_category_exits_4_and_is_listed() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("notes.txt line 4: phone"), "{stderr}");
+    // The copy that could not be made clean is not left in --out; the others are.
+    let out = tmp.path().join("out");
+    assert!(!out.join("notes.txt").exists(), "{stderr}");
+    assert!(
+        stderr.contains("notes.txt: not copied: could not be made clean: the re-scan of its copy still found phone")
+    );
+    assert!(out.join("clients.csv").exists() && out.join("Mail/referral.eml").exists(), "{stderr}");
+    assert!(!stderr.contains("Verified"), "{stderr}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! are read with their column header as context, as the extractor reads them.
 
 use super::Work;
+use super::people::{NameColumn, name_column};
 use super::policy::Operator;
 use super::text::{decode, encode};
 use crate::extract::Segment;
@@ -20,6 +21,38 @@ fn quote_style(text: &str, delimiter: u8) -> csv::QuoteStyle {
     }
 }
 
+/// The person of each row named in first-name and surname columns (a
+/// first pass over the records), added to the file's people.
+fn row_people(work: &mut Work<'_>, text: &str, delimiter: u8) -> Vec<Option<usize>> {
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    let (mut first, mut surname) = (None, None);
+    for (n, record) in reader.records().enumerate() {
+        let Ok(record) = record else { break };
+        if n == 0 {
+            for (i, h) in record.iter().enumerate() {
+                match name_column(h) {
+                    Some(NameColumn::First) => first = first.or(Some(i)),
+                    Some(NameColumn::Surname) => surname = surname.or(Some(i)),
+                    None => {}
+                }
+            }
+            if first.is_none() || surname.is_none() {
+                return out;
+            }
+            out.push(None);
+            continue;
+        }
+        let (Some(f), Some(s)) = (first.and_then(|i| record.get(i)), surname.and_then(|i| record.get(i))) else {
+            out.push(None);
+            continue;
+        };
+        out.push(work.people.add_parts(f, s));
+    }
+    out
+}
+
 /// A delimited-text file's copy.
 pub fn write(work: &mut Work<'_>, data: &[u8], delimiter: u8) -> Result<Vec<u8>, String> {
     let (text, enc) = decode(data);
@@ -32,6 +65,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8], delimiter: u8) -> Result<Vec<u8>,
         .quote_style(quote_style(&text, delimiter))
         .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
         .from_writer(Vec::new());
+    let row_people = row_people(work, &text, delimiter);
     let mut headers: Vec<String> = Vec::new();
     let mut columns: Vec<Option<Operator>> = Vec::new();
     let mut location = String::new();
@@ -42,6 +76,8 @@ pub fn write(work: &mut Work<'_>, data: &[u8], delimiter: u8) -> Result<Vec<u8>,
             headers = record.iter().map(|h| h.trim().to_string()).collect();
             columns = headers.iter().map(|h| work.anon.policy.column(h).cloned()).collect();
         }
+        // The row's first-name and surname cells name one person.
+        work.people.set_row(row_people.get(n).copied().flatten());
         let mut out: Vec<String> = Vec::with_capacity(record.len());
         for (i, value) in record.iter().enumerate() {
             let column = columns.get(i).cloned().flatten();
@@ -62,6 +98,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8], delimiter: u8) -> Result<Vec<u8>,
         }
         writer.write_record(&out).map_err(|e| e.to_string())?;
     }
+    work.people.set_row(None);
     let mut bytes = writer.into_inner().map_err(|e| e.to_string())?;
     if !text.ends_with('\n') {
         // The source had no final line ending: neither has the copy.

@@ -114,7 +114,7 @@ pub(super) fn events(bytes: &[u8]) -> Result<Vec<Event<'static>>, String> {
             continue;
         }
         if let Some(t) = pending.take() {
-            out.push(Event::Text(BytesText::new(&t).into_owned()));
+            out.push(text_event(&t));
         }
         if matches!(e, Event::Eof) {
             break;
@@ -133,10 +133,25 @@ pub(super) fn serialise(events: &[Event<'_>]) -> Result<Vec<u8>, String> {
     Ok(w.into_inner())
 }
 
-/// The unescaped text of a text event.
+/// A text event holding `text`, escaped once (`&`, `<` and `>` only, as
+/// Word and LibreOffice write text: apostrophes and quotes stay as they are).
+pub(super) fn text_event(text: &str) -> Event<'static> {
+    Event::Text(BytesText::from_escaped(quick_xml::escape::partial_escape(text).into_owned()))
+}
+
+/// The text of a text event, unescaped: the events hold escaped text (the
+/// reader's, or [`text_event`]'s), and every value found in it and every
+/// new text written back is plain text, escaped once by [`text_event`].
 pub(super) fn text_of<'a>(e: &'a Event<'_>) -> Cow<'a, str> {
     match e {
-        Event::Text(t) => t.xml10_content(),
+        Event::Text(t) => {
+            let raw = t.xml10_content();
+            let unescaped = match quick_xml::escape::unescape(&raw) {
+                Ok(Cow::Owned(s)) => Some(s),
+                _ => None,
+            };
+            unescaped.map_or(raw, Cow::Owned)
+        }
         _ => Cow::Borrowed(""),
     }
 }
@@ -299,7 +314,7 @@ pub(super) fn apply_para(work: &mut Work<'_>, p: &Para, evs: &mut [Event<'static
         for (s, e, r) in edits[k].iter().rev() {
             text.replace_range(*s..*e, r);
         }
-        evs[node.event] = Event::Text(BytesText::new(&text).into_owned());
+        evs[node.event] = text_event(&text);
         preserve_space(&mut evs[node.start_tag]);
     }
 }
@@ -344,7 +359,7 @@ pub(super) fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>
                     work.rewrite(&Segment::fixed("metadata", &text, Some(field)))
                 };
                 if let Some(new) = new {
-                    *ev = Event::Text(BytesText::new(&new).into_owned());
+                    *ev = text_event(&new);
                 }
             }
             _ => {}

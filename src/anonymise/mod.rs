@@ -21,6 +21,7 @@ pub mod mail;
 pub mod odt;
 pub mod operators;
 pub mod pdf;
+pub mod people;
 pub mod policy;
 pub mod rtf;
 pub mod sheet;
@@ -84,7 +85,6 @@ pub enum Outcome {
 struct Known {
     matcher: AhoCorasick,
     categories: Vec<Category>,
-    values: Vec<String>,
 }
 
 /// Per-file working state: counts of replacements and notes for the summary.
@@ -100,6 +100,9 @@ pub struct Work<'a> {
     /// Containers entered so far (attachments of attachments...).
     pub depth: u32,
     hits: Vec<Hit>,
+    /// The people named in full in the file: partial mentions of them get
+    /// their token (see [`people`]).
+    people: people::People,
 }
 
 impl<'a> Work<'a> {
@@ -111,8 +114,14 @@ impl<'a> Work<'a> {
         let mut values = collect.values;
         values.sort();
         values.dedup();
+        let lists = &anon.engine.lists;
+        values.retain(|(v, c)| *c != Category::Name || !people::is_organisation(v, lists));
+        let mut people = people::People::default();
+        for (v, _) in values.iter().filter(|(_, c)| *c == Category::Name) {
+            people.add_full_name(v);
+        }
         let known = Known::build(values);
-        Work { anon, known, counts: BTreeMap::new(), notes: Vec::new(), depth: 0, hits: Vec::new() }
+        Work { anon, known, counts: BTreeMap::new(), notes: Vec::new(), depth: 0, hits: Vec::new(), people }
     }
 
     /// The personal data in a segment: the engine's hits (at or above the
@@ -137,13 +146,27 @@ impl<'a> Work<'a> {
             }
             spans.sort_by_key(|s| (s.start, s.end));
         }
+        // A "name" that is the start of an organisation's name ("Kent
+        // County" before "Council") is not a person's.
+        let lists = &self.anon.engine.lists;
+        spans.retain(|s| s.category != Category::Name || !is_organisation_span(seg.text, s, lists));
+        merge_middle_initials(seg.text, &mut spans);
         spans
     }
 
     /// What a value becomes, counted for the summary.
+    /// A name's pseudonym follows the person: a partial mention of someone
+    /// named in full in the file gets their token.
     pub fn replace(&mut self, cat: Category, value: &str) -> String {
         let op = self.anon.policy.operator(cat);
         *self.counts.entry((op.name(), cat.as_str().to_string())).or_default() += 1;
+        if cat == Category::Name
+            && let Operator::Pseudonymise { prefix } = &op
+        {
+            let prefix = prefix.as_deref().unwrap_or(operators::pseudonym_prefix(cat));
+            let basis = self.people.basis(value);
+            return operators::token(self.anon.key, cat.as_str(), &basis, prefix, self.anon.policy.pseudonym_hex);
+        }
         operators::apply(&op, cat, value, self.anon.key, self.anon.policy.pseudonym_hex)
     }
 
@@ -219,9 +242,66 @@ impl Known {
             .build(values.iter().map(|(v, _)| v.as_str()))
             .ok()?;
         let categories = values.iter().map(|(_, c)| *c).collect();
-        let values = values.into_iter().map(|(v, _)| v).collect();
-        Some(Known { matcher, categories, values })
+        Some(Known { matcher, categories })
     }
+}
+
+/// A first name and a surname found apart around a middle initial ("Jane"
+/// "A." "Roberts") become one span, so the initial goes with the name.
+fn merge_middle_initials(text: &str, spans: &mut Vec<Span>) {
+    let mut i = 1;
+    while i < spans.len() {
+        let (a, b) = (spans[i - 1], spans[i]);
+        let gap = text.get(a.end..b.start).unwrap_or("");
+        let initial = gap.trim().trim_end_matches('.');
+        let joins = a.category == Category::Name
+            && b.category == Category::Name
+            && gap.starts_with(' ')
+            && gap.ends_with(' ')
+            && gap.len() <= 5
+            && initial.chars().count() == 1
+            && initial.chars().all(char::is_uppercase);
+        if joins {
+            spans[i - 1].end = b.end;
+            spans.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Is a name span the start of an organisation's name: does it, or it with
+/// some of the capitalised words that follow it, end in an organisation
+/// word ("Kent County" + " Council", "Hope Trust")?
+fn is_organisation_span(text: &str, span: &Span, lists: &crate::detect::Lists) -> bool {
+    let mut value = text[span.start..span.end].to_string();
+    if people::is_organisation(&value, lists) {
+        return true;
+    }
+    // A first name and surname stay a person even before an organisation
+    // word ("Jane Roberts Council Tax arrears").
+    if people::looks_like_full_name(&value, lists) {
+        return false;
+    }
+    let mut rest = &text[span.end..];
+    for _ in 0..6 {
+        let trimmed = rest.trim_start_matches(' ');
+        if trimmed.len() == rest.len() {
+            break;
+        }
+        let end = trimmed.find(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-').unwrap_or(trimmed.len());
+        let word = &trimmed[..end];
+        if !word.chars().next().is_some_and(char::is_uppercase) {
+            break;
+        }
+        value.push(' ');
+        value.push_str(word);
+        if people::is_organisation(&value, lists) {
+            return true;
+        }
+        rest = &trimmed[end..];
+    }
+    false
 }
 
 /// Is `text[s..e]` a whole word (not part of a longer word or number)?
@@ -322,35 +402,96 @@ fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, S
 }
 
 impl Work<'_> {
-    /// A file name with the names of people found in the file replaced by
-    /// their pseudonyms (`offer-letter-jane-roberts.docx` →
-    /// `offer-letter-Person_7F3A9C.docx`), when names are pseudonymised.
+    /// A file name with the names of people replaced by their pseudonyms: a
+    /// first name and surname, in either order, as whole words with any of
+    /// space, `_`, `-` or `.` between and around them
+    /// (`Jane_Roberts-referral.docx`, `roberts.jane.txt` →
+    /// `Person_7F3A9C-referral.docx`, `Person_7F3A9C.txt`). The people are
+    /// those named in the file, and any pair of words that is a listed first
+    /// name then a listed surname (neither also a common word). The
+    /// extension is left alone; a word that merely starts with a name is not
+    /// a name.
     pub fn rename(&mut self, file_name: &str) -> String {
-        let Some(known) = &self.known else { return file_name.to_string() };
-        if !file_name.is_ascii() {
-            return file_name.to_string();
-        }
-        let mut out = file_name.to_string();
-        let names: Vec<String> = known
-            .values
-            .iter()
-            .zip(&known.categories)
-            .filter(|(v, c)| **c == Category::Name && v.split_whitespace().count() >= 2 && v.is_ascii())
-            .map(|(v, _)| v.clone())
-            .collect();
-        for name in names {
-            let words: Vec<String> = name
-                .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
-                .filter(|w| !w.is_empty())
-                .map(str::to_ascii_lowercase)
-                .collect();
-            for sep in ["-", "_", " ", "."] {
-                let variant = words.join(sep);
-                while let Some(i) = out.to_ascii_lowercase().find(&variant) {
-                    let token = self.replace(Category::Name, &name);
-                    out.replace_range(i..i + variant.len(), &token);
-                }
+        let (stem, ext) = match file_name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() && ext.len() <= 5 => {
+                (stem, &file_name[stem.len()..])
             }
+            _ => (file_name, ""),
+        };
+        let mut out = self.rename_words(stem, true);
+        out.push_str(ext);
+        out
+    }
+
+    /// A relative folder path (`Clients/Jane Roberts/`) with the names in its
+    /// folders' names replaced. Only name-shaped pairs of words count here,
+    /// not the file's own people, so every file of a folder gets the same
+    /// folder name.
+    pub fn rename_folders(&mut self, dir: &str) -> String {
+        dir.split('/').map(|c| self.rename_words(c, false)).collect::<Vec<_>>().join("/")
+    }
+
+    fn rename_words(&mut self, stem: &str, registry: bool) -> String {
+        let is_sep = |c: char| matches!(c, ' ' | '_' | '-' | '.');
+        // The stem as alternating words and separators.
+        let mut pieces: Vec<(&str, bool)> = Vec::new();
+        let (mut start, mut prev) = (0, None);
+        for (i, c) in stem.char_indices() {
+            let sep = is_sep(c);
+            if let Some(p) = prev
+                && p != sep
+            {
+                pieces.push((&stem[start..i], p));
+                start = i;
+            }
+            prev = Some(sep);
+        }
+        if let Some(p) = prev {
+            pieces.push((&stem[start..], p));
+        }
+        // "ONeill" in a file name is "O'Neill".
+        let plain = |w: &str| w.to_lowercase().replace(['\'', '’'], "");
+        // (first, surname) as compared, and the full name as the file has it.
+        let people: Vec<(String, String, String)> = if registry {
+            self.people.first_and_surnames().map(|(f, s)| (plain(f), plain(s), format!("{f} {s}"))).collect()
+        } else {
+            Vec::new()
+        };
+        let lists = &self.anon.engine.lists;
+        let name_shaped = |first: &str, surname: &str| {
+            use crate::detect::rules::NameFlags as F;
+            let (f, s) = (lists.flags(first), lists.flags(surname));
+            let common = F::STOP | F::AMBIGUOUS;
+            f & F::FIRST != 0 && s & F::SUR != 0 && (f | s) & common == 0
+        };
+        let words: Vec<usize> = (0..pieces.len()).filter(|&i| !pieces[i].1).collect();
+        let mut out = String::with_capacity(stem.len());
+        let mut next = 0; // next piece to copy
+        let mut w = 0;
+        while w < words.len() {
+            let i = words[w];
+            let found = words.get(w + 1).and_then(|&j| {
+                let (a, b) = (plain(pieces[i].0), plain(pieces[j].0));
+                if let Some((_, _, name)) = people.iter().find(|(f, s, _)| (*f == a && *s == b) || (*s == a && *f == b))
+                {
+                    return Some((j, name.clone()));
+                }
+                name_shaped(&a, &b).then(|| (j, format!("{a} {b}")))
+            });
+            match found {
+                Some((j, name)) => {
+                    for p in &pieces[next..i] {
+                        out.push_str(p.0);
+                    }
+                    out.push_str(&self.replace(Category::Name, &name));
+                    next = j + 1;
+                    w += 2;
+                }
+                None => w += 1,
+            }
+        }
+        for p in &pieces[next..] {
+            out.push_str(p.0);
         }
         out
     }
@@ -385,6 +526,8 @@ pub struct FileResult {
     pub not_copied: Option<String>,
     /// Why the copy could not be written (exists, I/O error).
     pub error: Option<String>,
+    /// Whether the copy was re-scanned (the summary's "verified" counts these).
+    pub rescanned: bool,
 }
 
 /// The result of a run: each file, then what the re-scan found in the copies.
@@ -464,7 +607,7 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         Some((d, f)) => (format!("{d}/"), f.to_string()),
         None => (String::new(), source.to_string()),
     };
-    let out_name = format!("{dir}{}", work.rename(&output_name(&file_name, kind)));
+    let out_name = format!("{}{}", work.rename_folders(&dir), work.rename(&output_name(&file_name, kind)));
     let out_path = opts.out.join(&out_name);
     let written = match kind {
         // An mbox is streamed message by message from the source file.

@@ -25,10 +25,12 @@
 //! removed. Embedded binary objects are anonymised with their own writer or
 //! left out and listed. Pictures are copied as they are, as in docx.
 
-use quick_xml::events::{BytesStart, BytesText, Event};
+use quick_xml::events::{BytesStart, Event};
 
 use super::Work;
-use super::docx::{Node, Para, apply_para, attr_value, events, local_name, rewrite_other, serialise, text_of};
+use super::docx::{
+    Node, Para, apply_para, attr_value, events, local_name, rewrite_other, serialise, text_event, text_of,
+};
 use super::zip::{Member, add_member, embedded, finish, new_writer, read_member, rewrite_into, rewritten};
 use crate::detect::Category;
 use crate::extract::Segment;
@@ -302,13 +304,13 @@ fn rewrite_flow(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
                         if !raw.trim().is_empty() {
                             let field = flow.names.last().cloned().unwrap_or_default();
                             *work.counts.entry(("drop", format!("field {field}"))).or_default() += 1;
-                            evs[i] = Event::Text(BytesText::new("").into_owned());
+                            evs[i] = text_event("");
                         }
                     }
                     Role::Apart | Role::Inherit => {
                         let parent = flow.names.last().map(String::as_str).unwrap_or("");
                         if let Some(new) = apart_text(work, parent, &raw) {
-                            evs[i] = Event::Text(BytesText::new(&new).into_owned());
+                            evs[i] = text_event(&new);
                         }
                     }
                 }
@@ -411,7 +413,7 @@ fn rewrite_meta(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
                     work.rewrite(&Segment::fixed("metadata", &text, context))
                 };
                 if let Some(new) = new {
-                    *ev = Event::Text(BytesText::new(&new).into_owned());
+                    *ev = text_event(&new);
                 }
             }
             _ => {}
@@ -440,7 +442,7 @@ fn rewrite_settings(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String
             Event::Text(_) if binary.last() == Some(&false) => {
                 let text = text_of(ev).into_owned();
                 if let Some(new) = work.rewrite(&Segment::fixed("settings", &text, None)) {
-                    *ev = Event::Text(BytesText::new(&new).into_owned());
+                    *ev = text_event(&new);
                 }
             }
             _ => {}

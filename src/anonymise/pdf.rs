@@ -27,11 +27,34 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use super::Work;
 use crate::extract::{self, Collect, Input, Segment};
 
+/// Why an image-only PDF is not copied.
+pub const NEEDS_OCR: &str = "needs OCR: its pages are images (a scan), so personal data in them cannot be found or removed; \
+     no copy was made (make one by hand, or from a version with text)";
+
 /// A PDF's copy.
 pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     let mut doc = Document::load_mem(data).map_err(|e| format!("corrupt pdf: {e}"))?;
     if doc.is_encrypted() {
         return Err("encrypted: remove the password to anonymise it".into());
+    }
+    // Pages that are pictures (a scan) may show personal data that no
+    // text reader finds: such a copy could not be made clean.
+    let mut source = Collect::default();
+    if let Err(extract::ExtractError::NoText) =
+        extract::pdf::extract(&Input::Bytes(data), &mut source, work.anon.limits)
+    {
+        return Err(NEEDS_OCR.into());
+    }
+    let pictured = pictured_pages(&doc, &source);
+    if !pictured.is_empty() {
+        let list: Vec<String> = pictured.iter().map(u32::to_string).collect();
+        return Err(format!(
+            "needs OCR: page {} {} only images (a scan), so personal data on {} cannot be found or removed; \
+             no copy was made (make one by hand, or from a version with text)",
+            list.join(", "),
+            if list.len() == 1 { "is" } else { "are" },
+            if list.len() == 1 { "it" } else { "them" }
+        ));
     }
     clear_metadata(work, &mut doc);
     let pages = doc.get_pages();
@@ -58,6 +81,43 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
         bytes = save(&mut doc)?;
     }
     Ok(bytes)
+}
+
+/// Pages with no text that draw an image: scanned pages.
+fn pictured_pages(doc: &Document, source: &Collect) -> Vec<u32> {
+    let with_text: BTreeSet<u32> = source
+        .segments
+        .iter()
+        .filter(|(_, text, _)| !text.trim().is_empty())
+        .filter_map(|(location, _, _)| location.strip_prefix("page ")?.parse().ok())
+        .collect();
+    doc.get_pages()
+        .into_iter()
+        .filter(|(n, id)| !with_text.contains(n) && draws_image(doc, *id))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// Does the page draw an image: an image XObject in its resources that its
+/// content paints (`Do`), or an inline image (`BI`)?
+fn draws_image(doc: &Document, page_id: ObjectId) -> bool {
+    let Ok(content) = doc.get_and_decode_page_content(page_id) else { return false };
+    if content.operations.iter().any(|op| op.operator == "BI") {
+        return true;
+    }
+    if !content.operations.iter().any(|op| op.operator == "Do") {
+        return false;
+    }
+    let Ok((direct, inherited)) = doc.get_page_resources(page_id) else { return false };
+    let dicts = direct.into_iter().chain(inherited.iter().filter_map(|id| doc.get_dictionary(*id).ok()));
+    dicts.filter_map(|r| r.get(b"XObject").ok()).filter_map(|x| doc.dereference(x).ok()?.1.as_dict().ok()).any(|x| {
+        x.iter().any(|(_, v)| {
+            doc.dereference(v)
+                .ok()
+                .and_then(|(_, o)| o.as_stream().ok())
+                .is_some_and(|st| st.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"Image"))
+        })
+    })
 }
 
 fn save(doc: &mut Document) -> Result<Vec<u8>, String> {

@@ -12,6 +12,7 @@ use calamine::{Data, Reader};
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::Work;
+use super::people::{NameColumn, name_column};
 use super::policy::Operator;
 use crate::extract::{self, Collect, Input, Kind, Loc, Segment};
 
@@ -46,9 +47,12 @@ fn plan(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Plan, String> {
     let mut collect = Collect::default();
     extract::sheet::extract(&Input::Bytes(data), kind, &mut collect, work.anon.limits).map_err(|e| e.to_string())?;
     let mut plan = Plan::default();
+    let row_people = row_people(work, &collect.segments);
     for (location, text, context) in &collect.segments {
         let Some((sheet, cell)) = location.rsplit_once('!') else { continue };
         let Some((row, col)) = parse_cell_ref(cell) else { continue };
+        // A row's first-name and surname cells name one person.
+        work.people.set_row(row_people.get(&(sheet.to_string(), row)).copied());
         let key = (sheet.to_string(), row, col);
         if let Some(h) = context.as_deref()
             && let Some(op) = work.anon.policy.column(h).cloned()
@@ -73,7 +77,44 @@ fn plan(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Plan, String> {
             plan.cells.insert(key, new);
         }
     }
+    work.people.set_row(None);
     Ok(plan)
+}
+
+/// The person of each row (by sheet and 0-based row) whose cells under a
+/// first-name and a surname header name them, added to the file's people.
+fn row_people(work: &mut Work<'_>, segments: &[(String, String, Option<String>)]) -> BTreeMap<(String, u32), usize> {
+    // (first name, surname) by (sheet, row).
+    type NameParts<'s> = (Option<&'s str>, Option<&'s str>);
+    let mut parts: BTreeMap<(String, u32), NameParts<'_>> = BTreeMap::new();
+    for (location, text, context) in segments {
+        let Some(column) = context.as_deref().and_then(name_column) else { continue };
+        let Some((sheet, cell)) = location.rsplit_once('!') else { continue };
+        let Some((row, _)) = parse_cell_ref(cell) else { continue };
+        let entry = parts.entry((sheet.to_string(), row)).or_default();
+        match column {
+            NameColumn::First => entry.0 = entry.0.or(Some(text)),
+            NameColumn::Surname => entry.1 = entry.1.or(Some(text)),
+        }
+    }
+    parts
+        .into_iter()
+        .filter_map(|(key, parts)| match parts {
+            (Some(f), Some(s)) => work.people.add_parts(f, s).map(|i| (key, i)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A replacement that is a whole number (a date of birth generalised to its
+/// year) for a cell that held a number or a date: written as a number, so
+/// the column still sorts and sums as numbers.
+fn as_number(new: &str, old: &Data) -> Option<f64> {
+    let numeric = matches!(old, Data::Int(_) | Data::Float(_) | Data::DateTime(_) | Data::DateTimeIso(_));
+    if !numeric || new.is_empty() || new.len() > 15 || !new.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    new.parse().ok()
 }
 
 /// A spreadsheet's copy, as xlsx.
@@ -104,7 +145,10 @@ pub fn write(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Vec<u8>, St
             let out_col = col - dropped.map_or(0, |d| d.range(..col).count() as u32);
             let Ok(out_col) = u16::try_from(out_col) else { continue };
             let result = match plan.cells.get(&(name.clone(), row, col)) {
-                Some(text) => sheet.write_string(row, out_col, text).map(|_| ()),
+                Some(text) => match as_number(text, value) {
+                    Some(n) => sheet.write_number(row, out_col, n).map(|_| ()),
+                    None => sheet.write_string(row, out_col, text).map(|_| ()),
+                },
                 None => match value {
                     Data::Int(i) => sheet.write_number(row, out_col, *i as f64).map(|_| ()),
                     Data::Float(f) => sheet.write_number(row, out_col, *f).map(|_| ()),

@@ -1,6 +1,8 @@
 //! Verification: the copies are scanned again with the same engine, key and
 //! minimum confidence; what is still found is listed, and the categories the
-//! policy says must be removed decide the exit status. Plus the summary.
+//! policy says must be removed decide the exit status. A copy still holding
+//! one of those is deleted: `--out` only keeps copies that were made clean.
+//! Plus the summary.
 
 use std::fmt::Write as _;
 
@@ -17,6 +19,36 @@ pub fn rescan(anon: &Anonymiser<'_>, opts: &RunOptions, report: &mut RunReport) 
     use rayon::prelude::*;
     let residual: Vec<Vec<Finding>> =
         report.files.par_iter_mut().with_max_len(1).map(|file| rescan_one(anon, opts, file)).collect();
+    // A copy still holding data the policy must remove could not be made
+    // clean: it does not stay in the output folder.
+    for (file, found) in report.files.iter_mut().zip(&residual) {
+        let mut left: Vec<&str> = found
+            .iter()
+            .filter(|f| anon.policy.must_remove.contains(&f.category))
+            .map(|f| f.category.as_str())
+            .collect();
+        left.sort_unstable();
+        left.dedup();
+        if left.is_empty() {
+            continue;
+        }
+        let Some(out) = file.output.take() else { continue };
+        let left = left.join(", ");
+        match std::fs::remove_file(opts.out.join(&out)) {
+            Ok(()) => {
+                file.not_copied = Some(format!(
+                    "could not be made clean: the re-scan of its copy still found {left}, which the policy must \
+                     remove, so the copy was deleted (see the findings below; check the policy)"
+                ));
+            }
+            Err(e) => {
+                file.error = Some(format!(
+                    "the copy {out} still holds {left} and could not be deleted ({e}): delete it before sharing the folder"
+                ));
+                file.output = Some(out);
+            }
+        }
+    }
     report.residual.extend(residual.into_iter().flatten());
     report.must_remove_left = report.residual.iter().filter(|f| anon.policy.must_remove.contains(&f.category)).count();
 }
@@ -40,6 +72,8 @@ fn rescan_one(anon: &Anonymiser<'_>, opts: &RunOptions, file: &mut FileResult) -
     let (scanned, findings) = scan::scan_file(&entry, how);
     if let Status::Failed(why) = &scanned.status {
         file.notes.push(format!("the copy could not be re-scanned: {why}"));
+    } else {
+        file.rescanned = true;
     }
     // What the policy itself wrote ("date of birth 1985") is not left over.
     findings.into_iter().filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value)).collect()
@@ -79,18 +113,50 @@ pub fn summary_text(report: &RunReport) -> String {
             let _ = writeln!(s, "  {}: {}", f.source, f.error.as_deref().unwrap_or(""));
         }
     }
-    if report.residual.is_empty() {
-        let _ = writeln!(s, "Verified: the re-scan of the copies found no personal data.");
-    } else {
+    let rescanned = report.files.iter().filter(|f| f.output.is_some() && f.rescanned).count();
+    if !report.residual.is_empty() {
+        let deleted =
+            if report.must_remove_left > 0 { " (the copies holding those were deleted: see Not copied)" } else { "" };
         let _ = writeln!(
             s,
-            "Re-scan of the copies found {} item(s), {} of them in categories that must be removed:",
+            "Re-scan of the copies found {} item(s), {} of them in categories that must be removed{deleted}:",
             report.residual.len(),
             report.must_remove_left
         );
         for r in &report.residual {
             let _ = writeln!(s, "  {} {}: {} {}", r.path, r.location, r.category, r.masked());
         }
+    }
+    if written == 0 {
+        let why = if report.files.is_empty() {
+            "no files were found to anonymise".to_string()
+        } else {
+            let failed = report.files.iter().filter(|f| f.error.is_some()).count();
+            let not_copied = report.files.len() - failed;
+            match (not_copied, failed) {
+                (n, 0) => format!("{n} file(s) not copied (see above)"),
+                (0, f) => format!("{f} copy(ies) could not be written (see above)"),
+                (n, f) => format!("{n} file(s) not copied and {f} copy(ies) could not be written (see above)"),
+            }
+        };
+        let _ = writeln!(s, "Nothing was written to the output folder: {why}. Nothing to verify.");
+    } else if rescanned == 0 {
+        let _ = writeln!(
+            s,
+            "Not verified: none of the {written} copies could be re-scanned (see above): check them by hand before sharing."
+        );
+    } else if report.residual.is_empty() {
+        let unchecked = written - rescanned;
+        let _ = write!(
+            s,
+            "Verified: {rescanned} of {written} cop{} re-scanned with the same detection; no personal data found in {}.",
+            if written == 1 { "y" } else { "ies" },
+            if rescanned == 1 { "it" } else { "them" }
+        );
+        if unchecked > 0 {
+            let _ = write!(s, " {unchecked} could not be re-scanned (see above): check them by hand before sharing.");
+        }
+        let _ = writeln!(s);
     }
     s
 }
