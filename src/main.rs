@@ -252,8 +252,14 @@ fn main() -> ExitCode {
     piisweep::scan::quiet_caught_panics();
     // A panic that escapes (a bug) ends with status 1 and a message, like any
     // other error, not with the runtime's own status.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)))
-        .unwrap_or_else(|panic| Err(anyhow::anyhow!("internal error (please report it): {}", panic_text(&*panic))));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))).unwrap_or_else(|panic| {
+        let text = panic_text(&*panic);
+        // print! panics when standard output is closed (`piisweep map | head`): not a bug.
+        if text.starts_with("failed printing to std") {
+            return Err(anyhow::anyhow!("{text}"));
+        }
+        Err(anyhow::anyhow!("internal error (please report it): {text}"))
+    });
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
