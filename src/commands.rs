@@ -53,7 +53,16 @@ impl SweepConfig {
         let key = keys::key_path(self.key.as_deref(), map);
         let mut all = vec![Output::Key { path: &key, explicit: self.key.is_some() }];
         all.extend_from_slice(outputs);
-        Ok(Sources::new(&self.paths).check(&all)?)
+        self.refuse_overlaps_only(&all)
+    }
+
+    /// [`SweepConfig::refuse_overlaps`] for commands that use no key.
+    pub fn refuse_overlaps_only(&self, outputs: &[Output<'_>]) -> anyhow::Result<()> {
+        let mut sources = Sources::new(&self.paths);
+        if self.follow_links {
+            sources = sources.with_followed_links(&self.paths);
+        }
+        Ok(sources.check(outputs)?)
     }
 
     /// Check the paths exist, and load rules and key (the key of the data
@@ -302,7 +311,7 @@ pub struct ExtractConfig {
 /// detection sees; also feeds other tools the same text for comparison.
 pub fn extract(cfg: &ExtractConfig) -> anyhow::Result<i32> {
     if let Some(j) = &cfg.jsonl {
-        Sources::new(&cfg.sweep.paths).check(&[Output::File("--jsonl", j)])?;
+        cfg.sweep.refuse_overlaps_only(&[Output::File("--jsonl", j)])?;
     }
     let walked = crate::walk::walk(
         &cfg.sweep.paths,

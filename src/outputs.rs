@@ -130,6 +130,20 @@ impl Sources {
         Sources { roots: roots.iter().map(|r| Resolved::new(r)).collect() }
     }
 
+    /// With `--follow-links` the sweep also reads wherever the links under
+    /// the roots lead: those places are sources too. (A walk of the roots,
+    /// made only when links are followed.)
+    pub fn with_followed_links(mut self, roots: &[PathBuf]) -> Sources {
+        for root in roots {
+            for entry in walkdir::WalkDir::new(root).follow_links(true).into_iter().flatten() {
+                if entry.path_is_symlink() {
+                    self.roots.push(Resolved::new(entry.path()));
+                }
+            }
+        }
+        self
+    }
+
     /// Refuse each output that would write over, into or around a source.
     /// Nothing is written here.
     pub fn check(&self, outputs: &[Output<'_>]) -> Result<(), UsageError> {

@@ -216,6 +216,25 @@ fn other_names_for_the_same_place_are_refused() {
 }
 
 #[test]
+fn with_follow_links_the_places_links_lead_to_are_sources_too() {
+    let d = Drive::new();
+    let src = d.src();
+    let cwd = d.path();
+    // Another folder, reached only through a link inside the folder swept.
+    let other = d.path().join("Other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("list.csv"), "Name,Phone\nTom Roberts,07700 900789\n").unwrap();
+    symlink(&other, src.join("Clients/other")).unwrap();
+    let target = other.join("list.csv");
+    d.refused(cwd, &[&"scan", &src, &"--follow-links", &"--jsonl", &target, &"KEY"], INSIDE);
+    d.refused(cwd, &[&"extract", &src, &"--follow-links", &"--jsonl", &other.join("x.jsonl")], INSIDE);
+    d.refused(cwd, &[&"anonymise", &src, &"--follow-links", &"--out", &other.join("anon"), &"KEY"], INSIDE);
+    // Without --follow-links the link is not followed, so that folder is not a source.
+    let out = d.run_in(cwd, &[&"scan", &src, &"--quiet", &"--jsonl", &other.join("x.jsonl"), &"KEY"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn relative_paths_with_dot_dot_are_resolved() {
     let d = Drive::new();
     let src = d.src();
