@@ -8,13 +8,17 @@ use anyhow::{Context, bail};
 
 use crate::detect::{Engine, RuleSet};
 use crate::extract::Limits;
-use crate::keys::{DEFAULT_KEY_FILE, Key};
+use crate::keys::{self, DEFAULT_KEY_FILE, Key};
+use crate::outputs::{Output, Sources};
 use crate::scan::{self, ScanOptions, Sink, Summary};
 use crate::sink::JsonlSink;
 use crate::walk::WalkOptions;
 
 /// Exit status: ran fine (findings are not an error).
 pub const EXIT_OK: i32 = 0;
+/// Exit status: stopped by an error while running (an output could not be
+/// written, the data map is damaged, an internal error).
+pub const EXIT_ERROR: i32 = 1;
 /// Exit status: bad usage.
 pub const EXIT_USAGE: i32 = 2;
 /// Exit status: finished, but some files could not be read.
@@ -43,8 +47,27 @@ pub struct SweepConfig {
 }
 
 impl SweepConfig {
-    /// Check the paths exist, and load rules and key.
-    pub fn prepare(&self, key_dir: Option<&Path>) -> anyhow::Result<(Engine, Key, ScanOptions)> {
+    /// Refuse, before anything is written, outputs that overlap the paths
+    /// swept: `outputs` and the key file if it is to be created.
+    pub fn refuse_overlaps(&self, map: Option<&Path>, outputs: &[Output<'_>]) -> anyhow::Result<()> {
+        let key = keys::key_path(self.key.as_deref(), map);
+        let mut all = vec![Output::Key { path: &key, explicit: self.key.is_some() }];
+        all.extend_from_slice(outputs);
+        self.refuse_overlaps_only(&all)
+    }
+
+    /// [`SweepConfig::refuse_overlaps`] for commands that use no key.
+    pub fn refuse_overlaps_only(&self, outputs: &[Output<'_>]) -> anyhow::Result<()> {
+        let mut sources = Sources::new(&self.paths);
+        if self.follow_links {
+            sources = sources.with_followed_links(&self.paths);
+        }
+        Ok(sources.check(outputs)?)
+    }
+
+    /// Check the paths exist, and load rules and key (the key of the data
+    /// map `map`, when there is one: see [`load_key`]).
+    pub fn prepare(&self, map: Option<&Path>) -> anyhow::Result<(Engine, Key, ScanOptions)> {
         for p in &self.paths {
             if std::fs::symlink_metadata(p).is_err() {
                 return Err(UsageError(format!(
@@ -58,11 +81,7 @@ impl SweepConfig {
             return Err(UsageError(format!("bad --exclude pattern: {e}")).into());
         }
         let engine = Engine::new(load_rules(self.rules.as_deref())?);
-        let key_path = self
-            .key
-            .clone()
-            .unwrap_or_else(|| key_dir.map_or_else(|| PathBuf::from(DEFAULT_KEY_FILE), |d| d.join(DEFAULT_KEY_FILE)));
-        let key = Key::load_or_create(&key_path)?;
+        let key = load_key(self.key.as_deref(), map, true)?;
         let limits = Limits { max_file_size: self.max_file_size, ..Limits::default() };
         let opts = ScanOptions {
             roots: self.paths.clone(),
@@ -111,15 +130,15 @@ pub struct ScanConfig {
 
 /// `piisweep scan`: returns the exit status.
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
-    let (engine, key, opts) = cfg.sweep.prepare(cfg.map.as_deref().map(map_dir).as_deref())?;
+    let mut outputs = Vec::new();
     if let Some(m) = &cfg.map {
-        refuse_inside_roots(m, &cfg.sweep.paths, "--map")?;
+        outputs.push(Output::Map(m));
     }
-    if let Some(out) = &cfg.jsonl
-        && out != Path::new("-")
-    {
-        refuse_inside_roots(out, &cfg.sweep.paths, "--jsonl")?;
+    if let Some(j) = &cfg.jsonl {
+        outputs.push(Output::File("--jsonl", j));
     }
+    cfg.sweep.refuse_overlaps(cfg.map.as_deref(), &outputs)?;
+    let (engine, key, opts) = cfg.sweep.prepare(cfg.map.as_deref())?;
     let mut jsonl = match &cfg.jsonl {
         Some(p) => Some(JsonlSink::new(open_output(p)?, cfg.reveal)),
         None => None,
@@ -173,43 +192,70 @@ fn finish(summary: &Summary, quiet: bool, hint_jsonl: bool) -> anyhow::Result<i3
     Ok(if summary.any_failed() { EXIT_UNREADABLE } else { EXIT_OK })
 }
 
-/// Refuse an output path inside a scanned root: it would be swept next time,
-/// and writing there could touch the sources.
-pub fn refuse_inside_roots(out: &Path, roots: &[PathBuf], flag: &str) -> anyhow::Result<()> {
-    let out_abs = absolute(out);
-    for r in roots {
-        let r_abs = absolute(r);
-        if out_abs.starts_with(&r_abs) && r_abs.is_dir() {
-            bail!(UsageError(format!(
-                "{flag} {} is inside the scanned folder {}: choose a place outside it",
-                out.display(),
-                r.display()
-            )));
-        }
-    }
-    Ok(())
+/// An absolute form of a path that may not exist yet, links and `..` resolved.
+pub fn absolute(p: &Path) -> PathBuf {
+    crate::outputs::resolve(p)
 }
 
-/// An absolute, `..`-free form of a path that may not exist yet.
-pub fn absolute(p: &Path) -> PathBuf {
-    let base = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    // Canonicalise the longest existing ancestor so symlinked roots compare equal.
-    let mut existing = base.as_path();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => break,
+/// The key for a command, found by the one rule of [`keys::key_path`]
+/// (`--key`, else beside the map, else `piisweep.key` here).
+///
+/// When the data map `map` records the key it was made with, only that key
+/// is accepted and no key is created: a different or missing key is refused,
+/// naming the key file that matches if one of the usual places holds it.
+/// Otherwise the key is created if `create`, else it must exist.
+pub fn load_key(explicit: Option<&Path>, map: Option<&Path>, create: bool) -> anyhow::Result<Key> {
+    let path = keys::key_path(explicit, map);
+    let recorded = match map {
+        Some(m) => crate::map::recorded_key_check_at(m)?,
+        None => None,
+    };
+    let (Some(check), Some(map)) = (recorded, map) else {
+        if create {
+            return Ok(Key::load_or_create(&path)?);
+        }
+        if !path.is_file() {
+            bail!(UsageError(format!(
+                "no key file at {}: give the key the map was made with (--key FILE)",
+                path.display()
+            )));
+        }
+        return Ok(Key::load(&path)?);
+    };
+    let exists = path.is_file();
+    if exists && crate::map::key_check(&Key::load(&path)?) == check {
+        return Ok(Key::load(&path)?);
+    }
+    // Which of the usual places holds the map's key?
+    let mut places: Vec<PathBuf> = Vec::new();
+    for p in explicit.map(Path::to_path_buf).into_iter().chain([keys::beside(map), PathBuf::from(DEFAULT_KEY_FILE)]) {
+        if !places.iter().any(|q| absolute(q) == absolute(&p)) {
+            places.push(p);
         }
     }
-    let mut out = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
-    for part in rest.iter().rev() {
-        out.push(part);
-    }
-    out
+    let matching =
+        places.iter().find(|p| p.is_file() && Key::load(p).is_ok_and(|k| crate::map::key_check(&k) == check));
+    let problem = if exists {
+        format!("the key file {} is not the key the data map {} was made with", path.display(), map.display())
+    } else {
+        format!(
+            "there is no key file at {}, and the data map {} was made with a key (piisweep will not make a second one)",
+            path.display(),
+            map.display()
+        )
+    };
+    let fix = match matching {
+        Some(p) => format!("{} is its key: give --key {}", p.display(), p.display()),
+        None => {
+            let list: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
+            format!(
+                "none of the usual places ({}) holds it: give --key with the key file the map was made with \
+                 (restore it from a backup), or start a new map with --map NEWFILE",
+                list.join(", ")
+            )
+        }
+    };
+    bail!(UsageError(format!("{problem}. {fix}")))
 }
 
 pub struct EvalConfig {
@@ -231,6 +277,7 @@ pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
             None
         }
         None => {
+            cfg.sweep.refuse_overlaps(None, &[])?;
             let (engine, key, opts) = cfg.sweep.prepare(None)?;
             Some(scan::run(&opts, &engine, &key, &mut [&mut collector], None)?)
         }
@@ -263,6 +310,9 @@ pub struct ExtractConfig {
 /// `{"path", "location", "context", "text"}`, one per segment. Shows what
 /// detection sees; also feeds other tools the same text for comparison.
 pub fn extract(cfg: &ExtractConfig) -> anyhow::Result<i32> {
+    if let Some(j) = &cfg.jsonl {
+        cfg.sweep.refuse_overlaps_only(&[Output::File("--jsonl", j)])?;
+    }
     let walked = crate::walk::walk(
         &cfg.sweep.paths,
         &WalkOptions { follow_links: cfg.sweep.follow_links, exclude: cfg.sweep.exclude.clone() },
@@ -298,19 +348,6 @@ pub fn extract(cfg: &ExtractConfig) -> anyhow::Result<i32> {
     Ok(if failed { EXIT_UNREADABLE } else { EXIT_OK })
 }
 
-/// Where `map` and `sar` find the key: `--key`, else beside the map. It must exist.
-fn existing_key(map: &Path, key: Option<&Path>) -> anyhow::Result<Key> {
-    let path = key.map_or_else(|| map_dir(map).join(DEFAULT_KEY_FILE), Path::to_path_buf);
-    if !path.is_file() {
-        return Err(UsageError(format!(
-            "no key file at {}: give the key the map was made with (--key FILE)",
-            path.display()
-        ))
-        .into());
-    }
-    Ok(Key::load_or_create(&path)?)
-}
-
 pub struct MapConfig {
     pub map: PathBuf,
     /// `folder`, `type` or `category`.
@@ -327,6 +364,7 @@ pub fn map(cfg: &MapConfig) -> anyhow::Result<i32> {
     let by = report::By::parse(&cfg.by)
         .ok_or_else(|| UsageError(format!("--by {}: use folder, type or category", cfg.by)))?;
     let age = report::Age::parse(&cfg.older_than).map_err(UsageError)?;
+    crate::outputs::check_map_path(&cfg.map)?;
     let map = crate::map::Map::open_existing(&cfg.map)?;
     let r = report::build(&map.conn, &cfg.map, by, age)?;
     let out = match cfg.format.as_str() {
@@ -354,8 +392,9 @@ pub struct SarConfig {
 
 /// `piisweep sar`: find one person in the map, and optionally write a bundle.
 pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
+    crate::outputs::check_map_path(&cfg.map)?;
     let map = crate::map::Map::open_existing(&cfg.map)?;
-    let key = existing_key(&cfg.map, cfg.key.as_deref())?;
+    let key = load_key(cfg.key.as_deref(), Some(&cfg.map), false)?;
     map.check_key(&key)?;
     let query = crate::sar::Query::new(&cfg.subject, &key);
     if query.is_empty() {
@@ -364,13 +403,15 @@ pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
         ));
     }
     if let Some(dir) = &cfg.bundle {
-        refuse_inside_roots(dir, &map.roots()?, "--bundle")?;
-        let non_empty = std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(false);
-        if non_empty && !cfg.force {
-            bail!(UsageError(format!(
-                "--bundle {} already holds files: choose an empty or new folder, or add --force",
-                dir.display()
-            )));
+        Sources::new(&map.roots()?).check(&[Output::Folder("--bundle", dir)])?;
+        if crate::outputs::prepare_folder("--bundle", dir, cfg.force)? {
+            if !cfg.force {
+                bail!(UsageError(format!(
+                    "--bundle {} already holds a bundle: add --force to replace it, or choose a new folder",
+                    dir.display()
+                )));
+            }
+            crate::outputs::remove_earlier(dir, &["files", "index.csv", "index.html"])?;
         }
     }
     let matches = crate::sar::search(&map.conn, &query)?;
@@ -405,8 +446,9 @@ pub fn anonymise(cfg: &AnonymiseConfig) -> anyhow::Result<i32> {
         Some(p) => Policy::load(p).map_err(UsageError)?,
         None => Policy::builtin(),
     };
-    refuse_inside_roots(&cfg.out, &cfg.sweep.paths, "--out")?;
+    cfg.sweep.refuse_overlaps(None, &[Output::Folder("--out", &cfg.out)])?;
     let (engine, key, opts) = cfg.sweep.prepare(None)?;
+    crate::outputs::prepare_folder("--out", &cfg.out, cfg.force)?;
     let anonymiser = Anonymiser {
         engine: &engine,
         key: &key,

@@ -13,6 +13,25 @@ use sha2::Sha256;
 
 pub const DEFAULT_KEY_FILE: &str = "piisweep.key";
 
+/// Where a command's key is: `--key` when given, else `piisweep.key` beside
+/// the data map when there is one, else `piisweep.key` in the current folder.
+/// The same rule for every command.
+pub fn key_path(explicit: Option<&Path>, map: Option<&Path>) -> PathBuf {
+    match (explicit, map) {
+        (Some(k), _) => k.to_path_buf(),
+        (None, Some(m)) => beside(m),
+        (None, None) => PathBuf::from(DEFAULT_KEY_FILE),
+    }
+}
+
+/// `piisweep.key` in the folder holding `map`.
+pub fn beside(map: &Path) -> PathBuf {
+    match map.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join(DEFAULT_KEY_FILE),
+        _ => PathBuf::from(DEFAULT_KEY_FILE),
+    }
+}
+
 #[derive(Clone)]
 pub struct Key {
     bytes: [u8; 32],
@@ -50,16 +69,19 @@ impl Key {
         &self.bytes
     }
 
+    /// Load the key at `path`, which must exist.
+    pub fn load(path: &Path) -> Result<Key, KeyError> {
+        let text = fs::read_to_string(path).map_err(|e| KeyError::Read(path.to_path_buf(), e))?;
+        let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
+        Ok(Key::from_bytes(arr))
+    }
+
     /// Load the key at `path`, creating it (0600) if it does not exist yet.
     pub fn load_or_create(path: &Path) -> Result<Key, KeyError> {
-        match fs::read_to_string(path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
-                let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Damaged(path.to_path_buf()))?;
-                Ok(Key::from_bytes(arr))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::create(path),
-            Err(e) => Err(KeyError::Read(path.to_path_buf(), e)),
+        match Self::load(path) {
+            Err(KeyError::Read(_, e)) if e.kind() == std::io::ErrorKind::NotFound => Self::create(path),
+            other => other,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod fuzzing;
 pub mod keys;
 pub mod map;
+pub mod outputs;
 pub mod report;
 pub mod sar;
 pub mod scan;

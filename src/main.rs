@@ -6,12 +6,27 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use piisweep::commands::{
-    self, AnonymiseConfig, EXIT_USAGE, EvalConfig, ExtractConfig, MapConfig, SarConfig, ScanConfig, SweepConfig,
-    UsageError,
+    self, AnonymiseConfig, EXIT_ERROR, EXIT_USAGE, EvalConfig, ExtractConfig, MapConfig, SarConfig, ScanConfig,
+    SweepConfig, UsageError,
 };
 
+/// Every exit status piisweep returns (also in the README).
+const EXIT_STATUS: &str = "Exit status:
+  0  finished (findings are not an error)
+  1  stopped by an error while running (an output could not be written, the data map is
+     damaged, an internal error): the message says what happened
+  2  bad usage: nothing was done; the message says what to change
+  3  finished, but some files could not be read (listed in the summary)
+  4  anonymise: a category the policy must remove is still found in a copy";
+
 #[derive(Parser)]
-#[command(name = "piisweep", version, about = "Find, map and remove personal data in a charity's files", long_about = None)]
+#[command(
+    name = "piisweep",
+    version,
+    about = "Find, map and remove personal data in a charity's files",
+    long_about = None,
+    after_help = EXIT_STATUS
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,6 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Sweep folders and files for personal data.
+    #[command(after_help = EXIT_STATUS)]
     Scan {
         /// Folders or files to sweep.
         #[arg(required = true, value_name = "PATH")]
@@ -38,6 +54,7 @@ enum Command {
         map: Option<PathBuf>,
     },
     /// Measure accuracy: scan, then compare with labelled truth (precision, recall, F1 per category).
+    #[command(after_help = EXIT_STATUS)]
     Eval {
         /// Labels as JSON Lines: {"path": ..., "category": ..., "value": ...} per planted item.
         #[arg(long, value_name = "LABELS.jsonl")]
@@ -59,6 +76,7 @@ enum Command {
     },
     /// Show where personal data lives, from the data map: counts by folder, type or
     /// category, the files with the most, and files past a retention limit.
+    #[command(after_help = EXIT_STATUS)]
     Map {
         /// The data map written by `scan --map`.
         #[arg(long, value_name = "FILE", default_value = "piisweep.db")]
@@ -76,6 +94,7 @@ enum Command {
     },
     /// Subject access request: find every file and place in the data map that
     /// mentions one person (by keyed hashes), strongest first, and say why.
+    #[command(after_help = EXIT_STATUS)]
     Sar {
         /// The data map written by `scan --map`.
         #[arg(long, value_name = "FILE", default_value = "piisweep.db")]
@@ -111,7 +130,7 @@ enum Command {
         /// person's spreadsheet rows as CSV, and an index (index.html, index.csv).
         #[arg(long, value_name = "DIR")]
         bundle: Option<PathBuf>,
-        /// Write the bundle into a folder that already holds files.
+        /// Replace an earlier bundle in DIR (a folder holding other files is refused).
         #[arg(long)]
         force: bool,
         /// In text and CSV copies, mask other people's personal data.
@@ -122,6 +141,7 @@ enum Command {
         rules: Option<PathBuf>,
     },
     /// Print the text piisweep reads from each file (JSON Lines: path, location, context, text).
+    #[command(after_help = EXIT_STATUS)]
     Extract {
         /// Folders or files to sweep.
         #[arg(required = true, value_name = "PATH")]
@@ -134,19 +154,20 @@ enum Command {
     },
     /// Write anonymised copies of files (same formats) into a mirror tree, then
     /// re-scan the copies. Exit status 4 if a must-remove category remains.
+    #[command(after_help = EXIT_STATUS)]
     Anonymise {
         /// Folders or files to sweep.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         #[command(flatten)]
         sweep: SweepArgs,
-        /// Folder for the copies (must be outside the folders swept).
+        /// Folder for the copies: new or empty (or piisweep's earlier output), outside the folders swept.
         #[arg(long, value_name = "DIR", required = true)]
         out: PathBuf,
         /// Anonymisation policy (TOML); default: the shipped council-sharing policy.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
-        /// Overwrite copies that already exist.
+        /// Replace copies piisweep wrote before in --out.
         #[arg(long)]
         force: bool,
     },
@@ -172,11 +193,12 @@ struct SweepArgs {
     /// No progress bar, and no summary unless something could not be read.
     #[arg(long, short)]
     quiet: bool,
-    /// Key for the keyed hashes (created on first use, owner-only). Default: piisweep.key.
+    /// Key for the keyed hashes (created on first use, owner-only). Default: piisweep.key beside
+    /// the --map file, else in the current folder.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
     /// Leave out findings less certain than this (0.0 to 1.0).
-    #[arg(long, value_name = "X", default_value_t = 0.5)]
+    #[arg(long, value_name = "X", default_value_t = 0.5, value_parser = parse_confidence, allow_negative_numbers = true)]
     min_confidence: f32,
 }
 
@@ -193,6 +215,18 @@ impl SweepArgs {
             key: self.key,
             min_confidence: self.min_confidence,
         }
+    }
+}
+
+/// A confidence from 0 to 1; `90` is taken for the percentage it probably is.
+fn parse_confidence(s: &str) -> Result<f32, String> {
+    let x: f32 = s.trim().parse().map_err(|_| format!("{s:?} is not a number: give one from 0 to 1, e.g. 0.5"))?;
+    if (0.0..=1.0).contains(&x) {
+        Ok(x)
+    } else if x > 1.0 && x <= 100.0 {
+        Err(format!("{s} looks like a percentage: give a number from 0 to 1, e.g. {}", x / 100.0))
+    } else {
+        Err(format!("{s} is out of range: give a number from 0 to 1, e.g. 0.5"))
     }
 }
 
@@ -216,7 +250,41 @@ fn parse_size(s: &str) -> Result<u64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     piisweep::scan::quiet_caught_panics();
-    let result = match cli.command {
+    // A panic that escapes (a bug) ends with status 1 and a message, like any
+    // other error, not with the runtime's own status.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))).unwrap_or_else(|panic| {
+        let text = panic_text(&*panic);
+        // print! panics when standard output is closed (`piisweep map | head`): not a bug.
+        if text.starts_with("failed printing to std") {
+            return Err(anyhow::anyhow!("{text}"));
+        }
+        Err(anyhow::anyhow!("internal error (please report it): {text}"))
+    });
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let usage =
+                e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<piisweep::keys::KeyError>().is_some();
+            ExitCode::from(if usage { EXIT_USAGE as u8 } else { EXIT_ERROR as u8 })
+        }
+    }
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    // For tests of the exit status after a bug only.
+    if std::env::var_os("PIISWEEP_TEST_PANIC_IN_MAIN").is_some() {
+        panic!("test panic (PIISWEEP_TEST_PANIC_IN_MAIN)");
+    }
+    match cli.command {
         Command::Scan { paths, sweep, jsonl, reveal, map } => {
             commands::scan(&ScanConfig { sweep: sweep.config(paths), jsonl, reveal, map })
         }
@@ -248,15 +316,6 @@ fn main() -> ExitCode {
         }
         Command::Anonymise { paths, sweep, out, policy, force } => {
             commands::anonymise(&AnonymiseConfig { sweep: sweep.config(paths), out, policy, force })
-        }
-    };
-    match result {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            let usage =
-                e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<piisweep::keys::KeyError>().is_some();
-            ExitCode::from(if usage { EXIT_USAGE as u8 } else { 1 })
         }
     }
 }

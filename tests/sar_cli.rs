@@ -259,10 +259,26 @@ fn bundle_is_never_written_inside_a_scanned_root_nor_over_files() {
     let busy = d.out.join("busy");
     std::fs::create_dir_all(&busy).unwrap();
     std::fs::write(busy.join("keep.txt"), "x").unwrap();
-    let out = sar(&d, &["--name", "Jane Roberts", "--bundle", busy.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "a non-empty folder needs --force");
-    ok(&sar(&d, &["--name", "Jane Roberts", "--bundle", busy.to_str().unwrap(), "--force"]));
-    assert!(busy.join("index.csv").is_file() && busy.join("keep.txt").is_file());
+    for force in [None, Some("--force")] {
+        let out = sar(
+            &d,
+            &[
+                &["--name", "Jane Roberts", "--bundle", busy.to_str().unwrap()],
+                &force.into_iter().collect::<Vec<_>>()[..],
+            ]
+            .concat(),
+        );
+        assert_eq!(out.status.code(), Some(2), "a folder of other files is not piisweep's to write in");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("did not write"));
+    }
+    assert_eq!(std::fs::read_dir(&busy).unwrap().count(), 1, "nothing added");
+    // piisweep's own earlier bundle is replaced only with --force.
+    let bundle = d.out.join("bundle");
+    ok(&sar(&d, &["--name", "Jane Roberts", "--bundle", bundle.to_str().unwrap()]));
+    let again = sar(&d, &["--name", "Jane Roberts", "--bundle", bundle.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2), "an earlier bundle needs --force");
+    ok(&sar(&d, &["--name", "Jane Roberts", "--bundle", bundle.to_str().unwrap(), "--force"]));
+    assert!(bundle.join("index.csv").is_file());
 }
 
 #[test]
@@ -314,7 +330,8 @@ fn refuses_another_key_and_an_empty_request() {
     std::fs::write(&other_key, format!("{}\n", "ab".repeat(32))).unwrap();
     let out = sar(&d, &["--name", "Jane Roberts", "--key", other_key.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not the key the data map") && err.contains("is its key: give --key"), "{err}");
     assert_eq!(sar(&d, &[]).status.code(), Some(2));
     let missing = bin().args(["sar", "--name", "X Y", "--map"]).arg(Path::new("/nonexistent/m.db")).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));

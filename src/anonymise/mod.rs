@@ -609,6 +609,10 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
     };
     let out_name = format!("{}{}", work.rename_folders(&dir), work.rename(&output_name(&file_name, kind)));
     let out_path = opts.out.join(&out_name);
+    if let Err(e) = crate::outputs::stays_inside(&opts.out, &out_path) {
+        result.error = Some(e);
+        return result;
+    }
     let written = match kind {
         // An mbox is streamed message by message from the source file.
         Kind::Mbox => write_mbox_file(&mut work, &input, &out_path, opts.force),
@@ -649,13 +653,16 @@ fn write_new(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
+    // An earlier copy is replaced by a new file, never written through: a
+    // link (hard or symbolic) at its name leaves what it points to untouched.
+    if force
+        && let Ok(md) = std::fs::symlink_metadata(path)
+        && !md.is_dir()
+    {
+        std::fs::remove_file(path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
     }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     let file = options.open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             format!("{} already exists: not overwritten (use --force)", path.display())

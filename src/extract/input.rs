@@ -81,3 +81,49 @@ impl<'a> Input<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::FileTimes;
+    use std::time::{Duration, SystemTime};
+
+    /// A file whose access time is an hour before its modification time, so
+    /// that an ordinary read updates it (on `relatime` and `strictatime` mounts).
+    fn stale_atime_file(dir: &Path, name: &str) -> (std::path::PathBuf, SystemTime) {
+        let path = dir.join(name);
+        std::fs::write(&path, "Jane Roberts, 07700 900123\n").unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let old = modified - Duration::from_secs(3600);
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_times(FileTimes::new().set_accessed(old).set_modified(modified)).unwrap();
+        (path, old)
+    }
+
+    fn atime(path: &Path) -> SystemTime {
+        std::fs::metadata(path).unwrap().accessed().unwrap()
+    }
+
+    #[test]
+    fn sources_are_read_without_touching_their_access_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (control, old) = stale_atime_file(dir.path(), "control.txt");
+        let (source, source_old) = stale_atime_file(dir.path(), "source.txt");
+        // Would this filesystem update the access time on an ordinary read?
+        std::io::read_to_string(File::open(&control).unwrap()).unwrap();
+        let updates = atime(&control) != old;
+        let mut text = String::new();
+        open_readonly(&source).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "Jane Roberts, 07700 900123\n");
+        let input = Input::File { path: &source, size: text.len() as u64 };
+        assert_eq!(&*input.bytes(1 << 20).unwrap(), text.as_bytes());
+        if !updates {
+            eprintln!("this filesystem does not update access times on reading: nothing more to check");
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        assert_eq!(atime(&source), source_old, "reading updated the access time");
+        // The file is read-only to piisweep: writing through its handle fails.
+        assert!(std::io::Write::write_all(&mut open_readonly(&source).unwrap(), b"x").is_err());
+    }
+}

@@ -132,10 +132,8 @@ impl Map {
     /// Check `key` is the one the map's hashes were made with (recording it
     /// on first use): another key would silently match nothing.
     pub fn check_key(&self, key: &Key) -> anyhow::Result<()> {
-        let check = key.hash("piisweep key check");
-        let stored: Option<String> =
-            self.conn.query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0)).optional()?;
-        match stored {
+        let check = key_check(key);
+        match self.recorded_key_check()? {
             Some(s) if s == check => Ok(()),
             Some(_) => bail!(crate::commands::UsageError(format!(
                 "the key does not match the data map {}: its hashes were made with another key. Use --key with the key file that was used for it",
@@ -146,6 +144,12 @@ impl Map {
                 Ok(())
             }
         }
+    }
+
+    /// The fingerprint ([`key_check`]) of the key the map's hashes were made
+    /// with, once a sweep has recorded it.
+    pub fn recorded_key_check(&self) -> anyhow::Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0)).optional()?)
     }
 
     /// The absolute roots of all runs recorded (for refusing outputs inside them).
@@ -165,6 +169,33 @@ impl Map {
         out.dedup();
         Ok(out)
     }
+}
+
+/// A fingerprint of `key` (a keyed hash of a fixed text), as recorded in a
+/// map: it tells which key a map was made with without holding the key.
+pub fn key_check(key: &Key) -> String {
+    key.hash("piisweep key check")
+}
+
+/// The key fingerprint recorded in the map at `path`, read without writing
+/// to it. `None` when the map does not exist or has no key recorded yet.
+pub fn recorded_key_check_at(path: &Path) -> anyhow::Result<Option<String>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .with_context(|| format!("cannot open the data map {}", path.display()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let has_meta: bool = conn
+        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .with_context(|| format!("{} is not a piisweep data map", path.display()))?
+        > 0;
+    if !has_meta {
+        return Ok(None);
+    }
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0)).optional()?)
 }
 
 /// Create an empty file readable only by its owner.
@@ -261,7 +292,7 @@ pub fn settings_fingerprint(engine: &Engine, min_confidence: f32, max_file_size:
 pub fn content_hash(path: &Path) -> std::io::Result<String> {
     use std::io::{Read, Seek, SeekFrom};
     const SAMPLE: u64 = 64 << 10;
-    let mut f = std::fs::File::open(path)?;
+    let mut f = crate::extract::input::open_readonly(path)?;
     let size = f.metadata()?.len();
     let mut h = Sha256::new();
     h.update(size.to_le_bytes());

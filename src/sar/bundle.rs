@@ -152,7 +152,8 @@ fn copy_part(m: &FileMatch, job: &Job<'_>) -> anyhow::Result<(String, String)> {
     if size > job.opts.limits.max_in_memory {
         anyhow::bail!("the container is larger than the in-memory limit");
     }
-    let mut bytes = std::fs::read(&m.abs)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut extract::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
     let mut name = m.path.clone();
     let mut parent = Kind::Text;
     for component in &inner {
