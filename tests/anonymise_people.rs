@@ -346,7 +346,7 @@ fn names_in_file_names_are_replaced_as_whole_words_with_any_separator() {
     let mut written: Vec<String> = walkdir::WalkDir::new(&out)
         .into_iter()
         .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
+        .filter(|e| e.file_type().is_file() && e.file_name() != piisweep::outputs::MARKER)
         .map(|e| e.path().strip_prefix(&out).unwrap().to_string_lossy().into_owned())
         .collect();
     written.sort();
@@ -432,7 +432,12 @@ fn image_only_pdf_is_not_copied_and_verified_only_counts_copies_checked() {
     assert!(stderr.contains("signed-form.pdf: not copied: needs OCR"), "{stderr}");
     assert!(stderr.contains("Nothing was written to the output folder: 1 file(s) not copied"), "{stderr}");
     assert!(!stderr.to_lowercase().contains("verified"), "{stderr}");
-    let files: Vec<_> = walkdir::WalkDir::new(&out).into_iter().flatten().filter(|e| e.file_type().is_file()).collect();
+    // The folder holds only piisweep's marker of its own output.
+    let files: Vec<_> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.file_name() != piisweep::outputs::MARKER)
+        .collect();
     assert!(files.is_empty(), "{files:?}");
 
     // With two text files beside it: two copies, both re-scanned.
@@ -453,5 +458,5 @@ fn image_only_pdf_is_not_copied_and_verified_only_counts_copies_checked() {
     assert!(lopdf::Document::load_mem(&letter).is_ok());
     let names: BTreeMap<String, ()> =
         std::fs::read_dir(&out).unwrap().map(|e| (e.unwrap().file_name().to_string_lossy().into_owned(), ())).collect();
-    assert_eq!(names.keys().collect::<Vec<_>>(), ["a.txt", "b.txt", "letterhead.pdf"]);
+    assert_eq!(names.keys().collect::<Vec<_>>(), [piisweep::outputs::MARKER, "a.txt", "b.txt", "letterhead.pdf"]);
 }
