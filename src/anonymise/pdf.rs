@@ -397,7 +397,14 @@ mod tests {
     fn run(data: &[u8]) -> (String, Vec<String>) {
         let (engine, key, policy, limits) =
             (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+        let anon = Anonymiser {
+            engine: &engine,
+            key: &key,
+            policy: &policy,
+            min_confidence: 0.5,
+            limits: &limits,
+            keep: None,
+        };
         let mut work = Work::new(&anon, "a.pdf", &Input::Bytes(data));
         let out = write(&mut work, data).unwrap();
         let mut text = Collect::default();
