@@ -61,6 +61,9 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 fn save(doc: &mut Document) -> Result<Vec<u8>, String> {
+    // The pages' old content streams are no longer referenced but still in
+    // the document: saved, they would carry the original text into the copy.
+    doc.prune_objects();
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(|e| format!("cannot write the pdf: {e}"))?;
     Ok(out)

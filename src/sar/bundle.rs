@@ -132,12 +132,44 @@ pub struct Own<'a> {
     pub query: &'a Query,
     pub key: &'a Key,
     pub min_confidence: f32,
+    /// (is strong, is the subject's) by value: values repeat (the person's
+    /// own, row after row) and each answer costs keyed hashes.
+    memo: std::sync::Mutex<std::collections::HashMap<(Category, String), (bool, bool)>>,
 }
 
-impl Own<'_> {
+impl<'a> Own<'a> {
+    pub fn new(engine: &'a Engine, query: &'a Query, key: &'a Key, min_confidence: f32) -> Own<'a> {
+        Own { engine, query, key, min_confidence, memo: Default::default() }
+    }
+
+    /// (strong match, the subject's own) for a value, remembered.
+    fn judge(&self, category: Category, value: &str) -> (bool, bool) {
+        let memo_key = (category, value.to_string());
+        if let Some(v) = self.memo.lock().ok().and_then(|m| m.get(&memo_key).copied()) {
+            return v;
+        }
+        let v = (self.strong_uncached(category, value), self.subject_uncached(category, value));
+        if let Ok(mut m) = self.memo.lock() {
+            if m.len() > 100_000 {
+                m.clear();
+            }
+            m.insert(memo_key, v);
+        }
+        v
+    }
+
     /// Is this value one of the person's details as typed (a name: theirs
     /// in full, or only their own first name, surname or initial)?
     pub fn is_subject(&self, category: Category, value: &str) -> bool {
+        self.judge(category, value).1
+    }
+
+    /// Is this a strong match: an identifier as typed, or the full name?
+    fn is_strong(&self, category: Category, value: &str) -> bool {
+        self.judge(category, value).0
+    }
+
+    fn subject_uncached(&self, category: Category, value: &str) -> bool {
         let hash = self.key.hash(&category.normalise(value));
         if category != Category::Name {
             return self.query.idents.contains_key(&hash);
@@ -150,8 +182,7 @@ impl Own<'_> {
         !words.is_empty() && words.iter().all(|(_, w)| own.iter().any(|o| o.as_deref() == Some(&self.key.hash(w))))
     }
 
-    /// Is this a strong match: an identifier as typed, or the full name?
-    fn is_strong(&self, category: Category, value: &str) -> bool {
+    fn strong_uncached(&self, category: Category, value: &str) -> bool {
         let hash = self.key.hash(&category.normalise(value));
         self.query.idents.contains_key(&hash) || (category == Category::Name && self.query.full_names.contains(&hash))
     }
@@ -176,7 +207,13 @@ struct Record {
     strong: bool,
     other_name: bool,
     values: Vec<(Category, String)>,
+    /// A table row's hits by cell (text, header): cells whose hits are all
+    /// kept are written without being read again.
+    cells: std::collections::HashMap<CellKey, Vec<(Category, String)>>,
 }
+
+/// A table cell: its text and header.
+type CellKey = (String, Option<String>);
 
 impl Record {
     fn add(&mut self, own: &Own<'_>, hits: Vec<(Category, String)>, context: Option<&str>) {
@@ -295,7 +332,7 @@ pub fn write(
     let files_dir = opts.dir.join("files");
     private_dir(opts.dir)?;
     private_dir(&files_dir)?;
-    let own = Own { engine, query, key, min_confidence: opts.min_confidence };
+    let own = Own::new(engine, query, key, opts.min_confidence);
     let policy = redact_all();
     let mut report = BundleReport::default();
     let mut n = 0usize;
@@ -324,8 +361,8 @@ pub fn write(
                     .map(|p| format!("{} ({})", p.what, super::thousands(p.count)))
                     .collect::<Vec<_>>()
                     .join(", "),
-                places: places.iter().map(|p| p.at.as_str()).filter(|a| !a.is_empty()).collect::<Vec<_>>().join("; "),
-                count: places.iter().map(|p| p.count).sum(),
+                places: super::merged_places(&places).0,
+                count: super::merged_places(&places).1,
                 modified: m.modified.clone(),
                 copies: Vec::new(),
                 status: String::new(),
@@ -646,6 +683,7 @@ impl Job<'_> {
                 continue;
             }
             let hits = self.own.hits(&Segment::fixed("cell", text, *header));
+            record.cells.insert((text.to_string(), header.map(str::to_string)), hits.clone());
             record.add(self.own, hits, *header);
         }
         (located || record.strong).then_some(record)
@@ -677,7 +715,7 @@ impl<'a> RowWriter<'a> {
     }
 
     /// Write a row about the person: with others redacted when asked.
-    fn row(&mut self, lead: &[String], cells: &[(&str, Option<&str>)], record: Record) -> anyhow::Result<()> {
+    fn row(&mut self, lead: &[String], cells: &[(&str, Option<&str>)], mut record: Record) -> anyhow::Result<()> {
         self.rows += 1;
         let mut out: Vec<String> = lead.to_vec();
         if !self.job.opts.redact_others {
@@ -685,6 +723,7 @@ impl<'a> RowWriter<'a> {
             self.writer.write_record(&out)?;
             return Ok(());
         }
+        let hits_of = std::mem::take(&mut record.cells);
         let mut values = HashSet::new();
         record.finish(&mut values);
         let keep = KeepSet { values };
@@ -700,6 +739,14 @@ impl<'a> RowWriter<'a> {
             };
             let mut work = Work::plain(&anon);
             for (text, header) in cells {
+                // Read once already: a cell with nothing to replace is written as it is.
+                let known = hits_of.get(&(text.to_string(), header.map(str::to_string)));
+                if text.trim().is_empty()
+                    || known.is_some_and(|hits| hits.iter().all(|(c, v)| keep.keeps(self.job.own, *c, v)))
+                {
+                    out.push(text.to_string());
+                    continue;
+                }
                 let seg = Segment::fixed("cell", text, *header);
                 out.push(work.rewrite(&seg).unwrap_or_else(|| text.to_string()));
             }
@@ -923,7 +970,7 @@ fn index_csv(report: &BundleReport, opts: &BundleOptions<'_>) -> anyhow::Result<
         let what = format!("still holds someone else's {}", r.category);
         w.write_record([&r.copy, &what, &r.location, "", "", &r.copy, "residual", &r.masked])?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Escape text for HTML.

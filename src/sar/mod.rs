@@ -353,7 +353,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -426,6 +426,23 @@ impl Places {
             if scope == "row" { Some(("", r)) } else { scope.strip_suffix('!').map(|sheet| (sheet, r)) }
         })
     }
+}
+
+/// Where several kinds of evidence matched in one part, merged: the distinct
+/// places as text (`rows 12-3,400; header From`) and how many there are.
+pub fn merged_places(places: &[&Places]) -> (String, u64) {
+    let mut numbered: BTreeMap<String, Ranges> = BTreeMap::new();
+    let mut named: BTreeSet<&str> = BTreeSet::new();
+    for p in places {
+        for (scope, r) in &p.numbered {
+            numbered.entry(scope.clone()).or_default().union(r);
+        }
+        named.extend(p.named.iter().map(String::as_str));
+    }
+    let count = numbered.values().map(Ranges::len).sum::<u64>() + named.len() as u64;
+    let mut parts: Vec<String> = numbered.iter().map(|(scope, r)| scope_text(scope, r)).collect();
+    parts.extend(named.iter().map(|n| n.to_string()));
+    (parts.join("; "), count)
 }
 
 /// `rows 12-3,400`, `Sheet1 rows 3-5`, `line 4`.
@@ -845,5 +862,80 @@ mod tests {
         assert_eq!(q.last, Some(key.hash("roberts")));
         assert_eq!(q.first_initial, Some(key.hash("j")));
         assert_eq!(q.idents.get(&key.hash("AB123456C")), Some(&Category::Nino));
+    }
+
+    #[test]
+    fn ranges_merge_and_read_well() {
+        let mut r = Ranges::default();
+        for n in [12, 14, 13, 3400, 11, 20, 3399] {
+            r.add(n);
+        }
+        r.add(13);
+        assert_eq!(r.len(), 7);
+        assert_eq!(r.text(8), "11-14, 20, 3,399-3,400");
+        assert_eq!(r.text(1), "11-14, and 2 more");
+        assert!(r.contains(12) && r.contains(3400) && !r.contains(15) && !r.contains(3401));
+        let mut other = Ranges::default();
+        other.add_range(15, 19);
+        r.union(&other);
+        assert_eq!(r.text(8), "11-20, 3,399-3,400");
+        assert_eq!(r.len(), 12);
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn places_are_grouped_with_ranges() {
+        let mut p = Places::new("a.csv".into(), Evidence::FullName);
+        for row in 12..=3400 {
+            p.add(&format!("row {row}, col Name"));
+        }
+        p.add("header From");
+        p.finish();
+        assert_eq!(p.count, 3390);
+        assert_eq!(p.at, "rows 12-3,400; header From");
+        let mut one = Places::new("b.xlsx".into(), Evidence::FullName);
+        one.add("Sheet1!C7");
+        one.finish();
+        assert_eq!(one.at, "Sheet1 row 7");
+        assert_eq!(one.table_rows().map(|(s, r)| (s.to_string(), r.len())).collect::<Vec<_>>(), [("Sheet1".into(), 1)]);
+    }
+
+    #[test]
+    fn dates_typed_by_staff_are_checked() {
+        let d = |s: &str| check_date(s, "--dob");
+        assert_eq!(d("04/05/1950").unwrap(), chrono::NaiveDate::from_ymd_opt(1950, 5, 4).unwrap());
+        assert_eq!(d("12 March 1985").unwrap(), chrono::NaiveDate::from_ymd_opt(1985, 3, 12).unwrap());
+        let e = d("31/02/1950").unwrap_err();
+        assert!(e.contains("not a real date") && e.contains("February 1950"), "{e}");
+        let e = d("03/29/1950").unwrap_err();
+        assert!(e.contains("did you mean 29 March 1950? write it day first: 29/03/1950"), "{e}");
+        assert!(d("soon").unwrap_err().contains("day first"));
+        assert!(d("01/01/2999").unwrap_err().contains("future"));
+    }
+
+    #[test]
+    fn the_deadline_is_one_calendar_month_on() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(deadline(day(2025, 1, 31)), day(2025, 2, 28));
+        assert_eq!(deadline(day(2024, 1, 31)), day(2024, 2, 29));
+        assert_eq!(deadline(day(2025, 3, 15)), day(2025, 4, 15));
+        assert_eq!(deadline(day(2025, 12, 31)), day(2026, 1, 31));
+    }
+
+    #[test]
+    fn malformed_identifiers_are_refused() {
+        let with = |f: fn(&mut Subject)| {
+            let mut s = Subject { name: Some("Jane Roberts".into()), ..Subject::default() };
+            f(&mut s);
+            s.check()
+        };
+        assert!(with(|_| {}).is_ok());
+        assert!(with(|s| s.nhs = vec!["943 476 5919".into()]).is_ok());
+        assert!(with(|s| s.nhs = vec!["943 476 5918".into()]).unwrap_err().contains("not an NHS number"));
+        assert!(with(|s| s.nino = vec!["AB 12 34 56 C".into()]).is_ok());
+        assert!(with(|s| s.nino = vec!["QQ 12 34 56 C".into()]).is_err());
+        assert!(with(|s| s.email = vec!["info@charity.org.uk".into()]).is_ok());
+        assert!(with(|s| s.email = vec!["jane@roberts".into()]).unwrap_err().contains("not an email address"));
     }
 }
