@@ -1072,4 +1072,41 @@ mod tests {
         assert!(!other_person_context(Some("Groups")));
         assert!(!other_person_context(None));
     }
+
+    #[test]
+    fn the_rescan_lists_other_peoples_data_left_in_a_copy_and_not_the_persons_own() {
+        let engine = Engine::builtin();
+        let key = Key::from_bytes([7; 32]);
+        let subject = super::super::Subject { name: Some("Alice Hartley".into()), ..Default::default() };
+        let query = Query::new(&subject, &key);
+        let own = Own::new(&engine, &query, &key, 0.5);
+        let request = Request {
+            whose: "Alice Hartley".into(),
+            searched: vec![],
+            received: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            deadline: chrono::NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
+            unsearched: vec![],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BundleOptions {
+            dir: dir.path(),
+            redact_others: true,
+            limits: Limits::default(),
+            min_confidence: 0.5,
+            request: &request,
+        };
+        std::fs::write(
+            dir.path().join("a.txt"),
+            "Alice Hartley rang from 07700 900111.\n\nBernard Okafor called on 07700 900222.\n",
+        )
+        .unwrap();
+        let mut report = BundleReport::default();
+        let mut keep = KeepSet { values: HashSet::new() };
+        keep.values.insert((Category::Phone, Category::Phone.normalise("07700 900111")));
+        rescan(dir.path(), "a.txt", &keep, &own, &opts, &mut report);
+        let left: Vec<(Category, &str)> = report.residual.iter().map(|r| (r.category, r.location.as_str())).collect();
+        assert_eq!(left, [(Category::Name, "line 3"), (Category::Phone, "line 3")], "{:?}", report.residual);
+        assert_eq!(report.residual_total, 2);
+        assert!(report.residual.iter().all(|r| !r.masked.contains("Okafor") && !r.masked.contains("900222")));
+    }
 }
