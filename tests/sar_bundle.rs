@@ -22,6 +22,8 @@ const A_NHS: &str = "450 557 7104";
 /// A's details staff did not type: in the same row or message as her.
 const A_PHONE: &str = "07700 900111";
 const A_POSTCODE: &str = "ME14 2LP";
+/// In the signature of her own message only.
+const A_OTHER_PHONE: &str = "07700 900333";
 
 /// Client B: nothing of theirs may be in A's bundle.
 const B_NAME: &str = "Bernard Okafor";
@@ -149,7 +151,8 @@ fn drive() -> Drive {
     let plain = format!(
         "Hello, this is {A_NAME}. My NHS number is {A_NHS}; please call me on {A_PHONE}.\r\n\r\n\
          My neighbour {B_NAME} (NHS number {B_NHS}) of {B_STREET}, Canterbury {B_POSTCODE},\r\n\
-         phone {B_PHONE}, asked me to pass this on.\r\n"
+         phone {B_PHONE}, asked me to pass this on.\r\n\r\n\
+         Kind regards,\r\nAlice\r\n{A_OTHER_PHONE}\r\n"
     );
     let html = format!(
         "<html><body><p>Hello, this is {A_NAME}. My NHS number is {A_NHS}; please call me on {A_PHONE}.</p>\r\n\
@@ -348,6 +351,8 @@ fn bundle_with_redact_others_leaks_nothing_of_another_client_and_keeps_the_clien
     );
     let mail = copy("from-alice.eml (decoded)");
     assert!(mail.contains(A_NAME) && mail.contains(A_NHS) && mail.contains(A_PHONE), "{mail}");
+    // Her message (from her): the number in her signature is hers.
+    assert!(mail.contains(A_OTHER_PHONE), "{mail}");
     assert!(mail.contains("[NAME]") && mail.contains("[PHONE]"), "B is redacted, not dropped: {mail}");
     assert!(mail.to_lowercase().contains("<p>"), "the HTML alternative is kept: {mail}");
     let docx = copy("referral.docx!word/document.xml");

@@ -261,7 +261,13 @@ struct Records<'a> {
     row: Option<(String, Record)>,
     kept: HashSet<(Category, String)>,
     depth: u32,
+    /// The current message is from the person (a strong match in its From,
+    /// Sender or Reply-To header): its body blocks are about them too.
+    from_subject: bool,
 }
+
+/// Mail headers that say who wrote the message.
+const AUTHOR_HEADERS: &[&str] = &["header From", "header Sender", "header Reply-To"];
 
 impl Records<'_> {
     fn flush(&mut self) {
@@ -290,6 +296,12 @@ impl Emit for Records<'_> {
                 self.flush();
                 let mut record = Record::default();
                 record.add(self.own, hits, seg.context);
+                if AUTHOR_HEADERS.contains(&location.as_str()) && record.strong {
+                    self.from_subject = true;
+                }
+                if self.from_subject && location.starts_with("body") {
+                    record.strong = true;
+                }
                 record.finish(&mut self.kept);
             }
         }
@@ -298,9 +310,12 @@ impl Emit for Records<'_> {
         self.flush();
         if self.depth < self.limits.max_depth {
             self.depth += 1;
+            // A part (an attachment, a message of an mbox) has its own author.
+            let from_subject = std::mem::replace(&mut self.from_subject, false);
             let limits = self.limits;
             let _ = extract::extract(name, &Input::Bytes(data), self, limits);
             self.flush();
+            self.from_subject = from_subject;
             self.depth -= 1;
         }
     }
@@ -597,7 +612,14 @@ fn redacted_copy<'a>(input: &Input<'_>, name: &str, kind: Kind, suffix: &str, jo
         return Ok(Made::Review(why));
     }
     // The records about the person: their values are kept as theirs.
-    let mut records = Records { own: job.own, limits: &job.opts.limits, row: None, kept: HashSet::new(), depth: 0 };
+    let mut records = Records {
+        own: job.own,
+        limits: &job.opts.limits,
+        row: None,
+        kept: HashSet::new(),
+        depth: 0,
+        from_subject: false,
+    };
     let _ = extract::extract(name, &Input::Bytes(&data), &mut records, &job.opts.limits);
     records.flush();
     let keep = KeepSet { values: records.kept };
