@@ -523,7 +523,9 @@ fn place(location: &str) -> (String, i64, i64) {
     (location.to_string(), 0, 0)
 }
 
-/// Are two findings (path, location) at the same or nearby places?
+/// Are two findings (path, location) at the same or nearby places? (What
+/// [`Near`] answers for many findings at once.)
+#[cfg(test)]
 fn nearby(a: &Row, b: &Row) -> bool {
     if a.path != b.path {
         return false;
@@ -531,6 +533,36 @@ fn nearby(a: &Row, b: &Row) -> bool {
     let (sa, na, w) = place(&a.location);
     let (sb, nb, _) = place(&b.location);
     sa == sb && (na - nb).abs() <= w
+}
+
+/// Findings indexed by where they are, so that "is one of them nearby?"
+/// costs a few lookups, not a comparison with every other finding (one
+/// person in 200,000 rows would make that quadratic).
+#[derive(Default)]
+struct Near {
+    at: HashMap<(String, String, i64), Vec<i64>>,
+}
+
+impl Near {
+    fn insert(&mut self, r: &Row) {
+        let (scope, n, _) = place(&r.location);
+        self.at.entry((r.path.clone(), scope, n)).or_default().push(r.id);
+    }
+
+    /// Is a finding near `r` (as [`nearby`] says) that `skip` does not reject?
+    fn any(&self, r: &Row, skip: impl Fn(i64) -> bool) -> bool {
+        let (scope, n, w) = place(&r.location);
+        let mut key = (r.path.clone(), scope, 0);
+        for k in n - w..=n + w {
+            key.2 = k;
+            if let Some(ids) = self.at.get(&key)
+                && ids.iter().any(|id| !skip(*id))
+            {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// Is this a row of a table (CSV row or spreadsheet row)?
@@ -629,11 +661,12 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
     }
     let is = |w: &String, h: &Option<String>| h.as_ref() == Some(w);
     // Lone first names, for "nearby".
-    let first_alone: Vec<&Row> = found
-        .values()
-        .filter(|(_, _, ws)| ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &q.first))
-        .map(|(r, _, _)| r)
-        .collect();
+    let mut first_alone = Near::default();
+    for (r, _, ws) in found.values() {
+        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &q.first) {
+            first_alone.insert(r);
+        }
+    }
     let mut classified: Vec<(Row, Evidence)> = Vec::new();
     let mut lone_first: Vec<Row> = Vec::new();
     for (row, full, ws) in found.values() {
@@ -653,11 +686,7 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
                 _ => Evidence::Surname,
             }
         } else if has_last {
-            if first_alone.iter().any(|f| nearby(f, row)) {
-                Evidence::SurnameAndFirstNameNearby
-            } else {
-                Evidence::Surname
-            }
+            if first_alone.any(row, |_| false) { Evidence::SurnameAndFirstNameNearby } else { Evidence::Surname }
         } else {
             if ws.len() == 1 {
                 lone_first.push(row.clone());
@@ -672,30 +701,31 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
         .filter(|(r, e)| *e == Evidence::Surname && is_row(&r.location))
         .map(|(r, _)| r.file_id)
         .collect();
-    let mut others: HashMap<i64, Vec<Row>> = HashMap::new();
+    // Names that are not about the person (not found by their words), by place.
+    let mut others = Near::default();
     for file_id in rows_to_check {
         let mut stmt =
             conn.prepare_cached("SELECT id, path, location FROM findings WHERE file_id = ?1 AND category = 'name'")?;
-        let names = stmt
-            .query_map([file_id], |r| Ok(Row { id: r.get(0)?, file_id, path: r.get(1)?, location: r.get(2)? }))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        others.insert(file_id, names);
+        let mut rows = stmt.query([file_id])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if !found.contains_key(&id) && !full_ids.contains(&id) {
+                others.insert(&Row { id, file_id, path: r.get(1)?, location: r.get(2)? });
+            }
+        }
     }
     for (row, ev) in classified.iter_mut() {
-        if *ev == Evidence::Surname
-            && let Some(names) = others.get(&row.file_id)
-            && names
-                .iter()
-                .any(|n| n.id != row.id && !found.contains_key(&n.id) && !full_ids.contains(&n.id) && nearby(n, row))
-        {
+        if *ev == Evidence::Surname && others.any(row, |id| id == row.id) {
             *ev = Evidence::SurnameOtherFirstName;
         }
     }
     // A lone surname next to the same surname under another first name is that other person.
-    let others_named: Vec<Row> =
-        classified.iter().filter(|(_, e)| *e == Evidence::SurnameOtherFirstName).map(|(r, _)| r.clone()).collect();
+    let mut others_named = Near::default();
+    for (r, _) in classified.iter().filter(|(_, e)| *e == Evidence::SurnameOtherFirstName) {
+        others_named.insert(r);
+    }
     for (row, ev) in classified.iter_mut() {
-        if *ev == Evidence::Surname && others_named.iter().any(|o| nearby(o, row)) {
+        if *ev == Evidence::Surname && others_named.any(row, |_| false) {
             *ev = Evidence::SurnameOtherFirstName;
         }
     }
@@ -937,5 +967,30 @@ mod tests {
         assert!(with(|s| s.nino = vec!["QQ 12 34 56 C".into()]).is_err());
         assert!(with(|s| s.email = vec!["info@charity.org.uk".into()]).is_ok());
         assert!(with(|s| s.email = vec!["jane@roberts".into()]).unwrap_err().contains("not an email address"));
+    }
+
+    #[test]
+    fn near_answers_as_nearby_does() {
+        let r = |id: i64, path: &str, loc: &str| Row { id, file_id: 1, path: path.into(), location: loc.into() };
+        let found =
+            [r(1, "a", "line 3"), r(2, "a", "row 2, col First name"), r(3, "a", "Sheet1!A7"), r(4, "b", "line 5")];
+        let mut near = Near::default();
+        for f in &found {
+            near.insert(f);
+        }
+        let asks = [
+            r(9, "a", "line 5"),
+            r(9, "a", "line 9"),
+            r(9, "a", "row 2, col Surname"),
+            r(9, "a", "row 3, col Surname"),
+            r(9, "a", "Sheet1!B7"),
+            r(9, "a", "Sheet2!B7"),
+            r(9, "b", "line 3"),
+            r(9, "a", "header From"),
+        ];
+        for ask in &asks {
+            assert_eq!(near.any(ask, |_| false), found.iter().any(|f| nearby(f, ask)), "{}", ask.location);
+        }
+        assert!(!near.any(&r(9, "a", "line 4"), |id| id == 1), "skipped ids do not count");
     }
 }
