@@ -388,11 +388,20 @@ pub struct SarConfig {
     pub force: bool,
     pub redact_others: bool,
     pub rules: Option<PathBuf>,
+    /// When the request was received (day first); default today.
+    pub received: Option<String>,
 }
 
-/// `piisweep sar`: find one person in the map, and optionally write a bundle.
+/// `piisweep sar`: find one person in the map, and optionally write a
+/// bundle. Exit status 4 when the re-scan of a redacted bundle still finds
+/// other people's data, 3 when some files could not be searched.
 pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
     crate::outputs::check_map_path(&cfg.map)?;
+    cfg.subject.check().map_err(UsageError)?;
+    let received = match &cfg.received {
+        Some(r) => crate::sar::check_date(r, "--received").map_err(UsageError)?,
+        None => chrono::Local::now().date_naive(),
+    };
     let map = crate::map::Map::open_existing(&cfg.map)?;
     let key = load_key(cfg.key.as_deref(), Some(&cfg.map), false)?;
     map.check_key(&key)?;
@@ -401,6 +410,9 @@ pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
         bail!(UsageError(
             "say whom to look for: --name and/or --dob, --nino, --email, --phone, --postcode, --nhs".into()
         ));
+    }
+    if cfg.format != "json" && cfg.format != "table" {
+        bail!(UsageError(format!("--format {}: use table or json", cfg.format)));
     }
     if let Some(dir) = &cfg.bundle {
         Sources::new(&map.roots()?).check(&[Output::Folder("--bundle", dir)])?;
@@ -415,19 +427,73 @@ pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
         }
     }
     let matches = crate::sar::search(&map.conn, &query)?;
-    match cfg.format.as_str() {
-        "json" => println!("{}", serde_json::to_string_pretty(&matches)?),
-        "table" => print!("{}", crate::sar::table(&matches)),
-        f => return Err(UsageError(format!("--format {f}: use table or json")).into()),
+    let unsearched = crate::sar::unsearched(&map.conn)?;
+    let request = crate::sar::bundle::Request {
+        whose: cfg.subject.whose(),
+        searched: cfg.subject.described(),
+        received,
+        deadline: crate::sar::deadline(received),
+        unsearched,
+    };
+    let due = format!(
+        "Request received {}: the reply is due by {} (one calendar month).",
+        request.received.format("%-d %B %Y"),
+        request.deadline.format("%-d %B %Y")
+    );
+    if cfg.format == "json" {
+        let out = serde_json::json!({
+            "request": request.whose,
+            "searched": request.searched,
+            "received": request.received.to_string(),
+            "deadline": request.deadline.to_string(),
+            "matches": matches,
+            "unsearched": request.unsearched,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print!("{}", crate::sar::table(&matches, &cfg.subject, &request.unsearched));
+        println!("\n{due}");
     }
+    let mut status = if request.unsearched.is_empty() { EXIT_OK } else { EXIT_UNREADABLE };
     if let Some(dir) = &cfg.bundle {
         let engine = Engine::new(load_rules(cfg.rules.as_deref())?);
-        let opts =
-            crate::sar::bundle::BundleOptions { dir, redact_others: cfg.redact_others, limits: Limits::default() };
-        let index = crate::sar::bundle::write(&matches, &query, &key, &engine, &opts)?;
-        eprintln!("bundle written to {}: {} places; open index.html (or index.csv) there", dir.display(), index.len());
+        let opts = crate::sar::bundle::BundleOptions {
+            dir,
+            redact_others: cfg.redact_others,
+            limits: Limits::default(),
+            min_confidence: 0.5,
+            request: &request,
+        };
+        let report = crate::sar::bundle::write(&matches, &query, &key, &engine, &opts)?;
+        eprintln!(
+            "bundle written to {}: {} files; open index.html (or index.csv) there",
+            dir.display(),
+            report.rows.len()
+        );
+        if report.review > 0 {
+            eprintln!(
+                "{} files could not be redacted and were not copied: the index lists them for manual review",
+                report.review
+            );
+        }
+        if report.residual_total > 0 {
+            eprintln!(
+                "the re-scan of the bundle still finds {} items of other people's data: remove them before sending it",
+                report.residual_total
+            );
+            for r in report.residual.iter().take(20) {
+                eprintln!("  {} {}: {} {}", r.copy, r.location, r.category, r.masked);
+            }
+            status = EXIT_RESIDUAL;
+        }
     }
-    Ok(EXIT_OK)
+    if !request.unsearched.is_empty() {
+        eprintln!(
+            "{} files or parts could not be searched (listed above): the person may be in them",
+            request.unsearched.len()
+        );
+    }
+    Ok(status)
 }
 
 pub struct AnonymiseConfig {
@@ -455,6 +521,7 @@ pub fn anonymise(cfg: &AnonymiseConfig) -> anyhow::Result<i32> {
         policy: &policy,
         min_confidence: opts.min_confidence,
         limits: &opts.limits,
+        keep: None,
     };
     let run = RunOptions {
         roots: opts.roots.clone(),

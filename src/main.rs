@@ -133,9 +133,16 @@ enum Command {
         /// Replace an earlier bundle in DIR (a folder holding other files is refused).
         #[arg(long)]
         force: bool,
-        /// In text and CSV copies, mask other people's personal data.
+        /// Redact other people's personal data in every copy (with the anonymise
+        /// writers), keep the person's own, and scan the copies again (exit status 4
+        /// if other people's data remains). Files that cannot be redacted are listed
+        /// for manual review, not copied.
         #[arg(long)]
         redact_others: bool,
+        /// When the request was received, day first (default today): the index
+        /// gives the deadline, one calendar month later.
+        #[arg(long, value_name = "DATE")]
+        received: Option<String>,
         /// Rules for --redact-others (default: the built-in ones).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
@@ -309,10 +316,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             bundle,
             force,
             redact_others,
+            received,
             rules,
         } => {
             let subject = piisweep::sar::Subject { name, dob, nino, email, phone, postcode, nhs };
-            commands::sar(&SarConfig { map, key, subject, format, bundle, force, redact_others, rules })
+            commands::sar(&SarConfig { map, key, subject, format, bundle, force, redact_others, rules, received })
         }
         Command::Anonymise { paths, sweep, out, policy, force } => {
             commands::anonymise(&AnonymiseConfig { sweep: sweep.config(paths), out, policy, force })

@@ -272,8 +272,11 @@ pub fn prepare_folder(flag: &str, dir: &Path, force: bool) -> Result<bool, Usage
     let entries: Vec<std::ffi::OsString> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| UsageError(format!("cannot create {flag} {}: {e}", dir.display())))?;
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir).map_err(|e| UsageError(format!("cannot create {flag} {}: {e}", dir.display())))?;
             Vec::new()
         }
         Err(e) => return Err(UsageError(format!("cannot open {flag} {}: {e}", dir.display()))),
@@ -282,7 +285,7 @@ pub fn prepare_folder(flag: &str, dir: &Path, force: bool) -> Result<bool, Usage
     let others = entries.iter().filter(|n| n.as_os_str() != MARKER).count();
     if others == 0 {
         if !marked {
-            std::fs::write(dir.join(MARKER), MARKER_TEXT)
+            write_marker(&dir.join(MARKER))
                 .map_err(|e| UsageError(format!("cannot write in {flag} {}: {e}", dir.display())))?;
         }
         return Ok(false);
@@ -296,6 +299,16 @@ pub fn prepare_folder(flag: &str, dir: &Path, force: bool) -> Result<bool, Usage
         )));
     }
     Ok(true)
+}
+
+/// Write the marker, readable by its owner only like everything else in an
+/// output folder.
+fn write_marker(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, MARKER_TEXT.as_bytes())
 }
 
 /// Remove the entries `names` of an earlier output in the marked folder

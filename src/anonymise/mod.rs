@@ -47,9 +47,21 @@ pub struct Anonymiser<'a> {
     /// Hits less certain than this are left alone (as `scan` leaves them out).
     pub min_confidence: f32,
     pub limits: &'a Limits,
+    /// Values to leave as they are (a subject access bundle keeps the
+    /// subject's own data): consulted before any value is replaced. `None`
+    /// for anonymise, which replaces everything.
+    pub keep: Option<&'a Keep<'a>>,
 }
 
+/// Says whether a value found in a file is kept as it is.
+pub type Keep<'k> = dyn Fn(Category, &str) -> bool + Sync + 'k;
+
 impl Anonymiser<'_> {
+    /// Is this value one to leave as it is?
+    pub fn kept(&self, cat: Category, value: &str) -> bool {
+        self.keep.is_some_and(|keep| keep(cat, value))
+    }
+
     /// Is `value` already in the form the policy writes? A date of birth
     /// generalised to its year ("date of birth 1985") is found again as a
     /// year of birth, but generalising it again changes nothing.
@@ -124,6 +136,21 @@ impl<'a> Work<'a> {
         Work { anon, known, counts: BTreeMap::new(), notes: Vec::new(), depth: 0, hits: Vec::new(), people }
     }
 
+    /// Working state without known values: text is read piece by piece
+    /// (the rows of a table picked one at a time) and only the engine's hits
+    /// are replaced.
+    pub fn plain(anon: &'a Anonymiser<'a>) -> Work<'a> {
+        Work {
+            anon,
+            known: None,
+            counts: BTreeMap::new(),
+            notes: Vec::new(),
+            depth: 0,
+            hits: Vec::new(),
+            people: people::People::default(),
+        }
+    }
+
     /// The personal data in a segment: the engine's hits (at or above the
     /// minimum confidence) and exact matches of the file's known values,
     /// without overlaps, in text order.
@@ -136,12 +163,27 @@ impl<'a> Work<'a> {
             .filter(|h| !self.anon.in_policy_form(h.category, &seg.text[h.start..h.end]))
             .map(|h| Span { start: h.start, end: h.end, category: h.category })
             .collect();
+        // Kept values stay, and no known value is matched inside them.
+        let mut kept = Vec::new();
+        if self.anon.keep.is_some() {
+            spans.retain(|s| {
+                let keep = self.anon.kept(s.category, &seg.text[s.start..s.end]);
+                if keep {
+                    kept.push(*s);
+                }
+                !keep
+            });
+        }
         self.hits = hits;
         if let Some(known) = &self.known {
             for m in known.matcher.find_iter(seg.text) {
                 let (s, e) = (m.start(), m.end());
-                if word_bounded(seg.text, s, e) && !spans.iter().any(|x| s < x.end && x.start < e) {
-                    spans.push(Span { start: s, end: e, category: known.categories[m.pattern().as_usize()] });
+                let category = known.categories[m.pattern().as_usize()];
+                if word_bounded(seg.text, s, e)
+                    && !spans.iter().chain(&kept).any(|x| s < x.end && x.start < e)
+                    && !self.anon.kept(category, &seg.text[s..e])
+                {
+                    spans.push(Span { start: s, end: e, category });
                 }
             }
             spans.sort_by_key(|s| (s.start, s.end));
@@ -158,6 +200,9 @@ impl<'a> Work<'a> {
     /// A name's pseudonym follows the person: a partial mention of someone
     /// named in full in the file gets their token.
     pub fn replace(&mut self, cat: Category, value: &str) -> String {
+        if self.anon.kept(cat, value) {
+            return value.to_string();
+        }
         let op = self.anon.policy.operator(cat);
         *self.counts.entry((op.name(), cat.as_str().to_string())).or_default() += 1;
         if cat == Category::Name

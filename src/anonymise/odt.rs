@@ -516,7 +516,14 @@ mod tests {
     fn with_work<T>(data: &[u8], f: impl FnOnce(&mut Work<'_>) -> T) -> T {
         let (engine, key, policy, limits) =
             (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+        let anon = Anonymiser {
+            engine: &engine,
+            key: &key,
+            policy: &policy,
+            min_confidence: 0.5,
+            limits: &limits,
+            keep: None,
+        };
         let mut work = Work::new(&anon, "a.odt", &Input::Bytes(data));
         f(&mut work)
     }

@@ -121,6 +121,9 @@ fn draws_image(doc: &Document, page_id: ObjectId) -> bool {
 }
 
 fn save(doc: &mut Document) -> Result<Vec<u8>, String> {
+    // The pages' old content streams are no longer referenced but still in
+    // the document: saved, they would carry the original text into the copy.
+    doc.prune_objects();
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(|e| format!("cannot write the pdf: {e}"))?;
     Ok(out)
@@ -457,7 +460,14 @@ mod tests {
     fn run(data: &[u8]) -> (String, Vec<String>) {
         let (engine, key, policy, limits) =
             (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+        let anon = Anonymiser {
+            engine: &engine,
+            key: &key,
+            policy: &policy,
+            min_confidence: 0.5,
+            limits: &limits,
+            keep: None,
+        };
         let mut work = Work::new(&anon, "a.pdf", &Input::Bytes(data));
         let out = write(&mut work, data).unwrap();
         let mut text = Collect::default();

@@ -673,7 +673,14 @@ mod tests {
     fn run(data: &str) -> (String, String, Vec<String>) {
         let (engine, key, policy, limits) =
             (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+        let anon = Anonymiser {
+            engine: &engine,
+            key: &key,
+            policy: &policy,
+            min_confidence: 0.5,
+            limits: &limits,
+            keep: None,
+        };
         let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(data.as_bytes()));
         let out = write(&mut work, data.as_bytes()).expect("written");
         let mut text = Collect::default();
@@ -727,7 +734,14 @@ mod tests {
         );
         let (engine, key, policy, limits) =
             (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+        let anon = Anonymiser {
+            engine: &engine,
+            key: &key,
+            policy: &policy,
+            min_confidence: 0.5,
+            limits: &limits,
+            keep: None,
+        };
         for end in 5..=doc.len() {
             let data = &doc.as_bytes()[..end];
             let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(data));
@@ -761,14 +775,28 @@ mod tests {
         ] {
             let (engine, key, policy, limits) =
                 (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-            let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+            let anon = Anonymiser {
+                engine: &engine,
+                key: &key,
+                policy: &policy,
+                min_confidence: 0.5,
+                limits: &limits,
+                keep: None,
+            };
             let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(doc.as_bytes()));
             let out = write(&mut work, doc.as_bytes()).expect(doc);
             assert!(out.starts_with(b"{\\rtf1"), "{doc}");
         }
         let (engine, key, policy, limits) =
             (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser { engine: &engine, key: &key, policy: &policy, min_confidence: 0.5, limits: &limits };
+        let anon = Anonymiser {
+            engine: &engine,
+            key: &key,
+            policy: &policy,
+            min_confidence: 0.5,
+            limits: &limits,
+            keep: None,
+        };
         let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(b"x"));
         assert!(write(&mut work, b"not rtf").unwrap_err().contains("not an RTF file"));
         let bare = b"{\\rtf1 \\objdata 0102 Jane Roberts}";

@@ -1,98 +1,468 @@
 //! The subject access bundle: copies of what the map found about a person,
-//! with an index (HTML and CSV).
+//! with an index (HTML and CSV), one row per file.
 //!
 //! Sources are only read. Each matching document is copied; a part inside a
-//! container is taken out of it (an mbox message as its own `.eml`, a zip
-//! member, an attachment); a spreadsheet or CSV gives only the rows about the
-//! person, as CSV. With `redact_others`, text and CSV copies have other
-//! people's personal data masked (found by running detection again); other
-//! formats are copied as they are and the index says so.
+//! container is taken out of it with the extractors (an mbox message as its
+//! own `.eml`, a zip member, an attachment); a spreadsheet or CSV gives only
+//! the rows about the person, one CSV per sheet, streamed row by row.
+//!
+//! With `redact_others`, redaction is anonymisation: every copy is written by
+//! the `anonymise` writers for its format (text, CSV, sheets, docx, odt, rtf,
+//! PDF, mail with every part, attachments, zip members), with every category
+//! redacted except the subject's own data (see [`Own`]). A file those writers
+//! cannot make clean (an unsupported format, a PDF page with no text layer)
+//! is not put in the bundle: the index lists it for manual review. The copies
+//! are then scanned again with the engine; any other person's data still
+//! found is listed in the report.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 
-use super::{FileMatch, Query};
+use super::{Evidence, FileMatch, Places, Query, Ranges, Unsearched};
+use crate::anonymise::{self, Anonymiser, Outcome, Policy, Work};
 use crate::detect::{Category, Engine};
-use crate::extract::{self, Collect, Input, Kind, Limits, Segment};
+use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
 use crate::keys::Key;
+
+/// The request the bundle answers: shown at the top of the index.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Whose request it is, as given.
+    pub whose: String,
+    /// What was searched, as typed.
+    pub searched: Vec<String>,
+    pub received: chrono::NaiveDate,
+    /// One calendar month after `received`.
+    pub deadline: chrono::NaiveDate,
+    /// Files and parts the map could not search.
+    pub unsearched: Vec<Unsearched>,
+}
 
 /// What to write and how.
 pub struct BundleOptions<'a> {
     pub dir: &'a Path,
     pub redact_others: bool,
     pub limits: Limits,
+    /// Findings less certain than this are left alone (as a sweep leaves them out).
+    pub min_confidence: f32,
+    pub request: &'a Request,
 }
 
-/// One line of the index.
+/// One row of the index: one file or part.
 #[derive(Debug, Clone)]
 pub struct IndexRow {
     pub file: String,
-    pub location: String,
+    /// `NI number (1), full name (3)`.
     pub matched: String,
+    /// `rows 12-3,400; header From`.
+    pub places: String,
+    pub count: u64,
     pub modified: String,
-    /// The copy in the bundle, relative to it (empty if none could be made).
-    pub copy: String,
+    /// The copies in the bundle, relative to it (none when not copied).
+    pub copies: Vec<String>,
+    /// `copied`, `rows copied` or `manual review: not copied`.
+    pub status: String,
     pub note: String,
 }
 
+/// Personal data of someone else still found in a copy by the re-scan.
+#[derive(Debug, Clone)]
+pub struct Residual {
+    pub copy: String,
+    pub location: String,
+    pub category: Category,
+    /// The value, masked.
+    pub masked: String,
+}
+
+/// What was written.
+#[derive(Debug, Default)]
+pub struct BundleReport {
+    pub rows: Vec<IndexRow>,
+    /// Residual findings (at most [`MAX_RESIDUAL`] listed).
+    pub residual: Vec<Residual>,
+    pub residual_total: u64,
+    /// Files listed for manual review instead of being copied.
+    pub review: usize,
+}
+
+/// Residual findings listed at most (all are counted).
+pub const MAX_RESIDUAL: usize = 500;
+
+/// Headers of columns about someone other than the person the row is about.
+const OTHER_PERSON: &[&str] = &[
+    "kin",
+    "emergency",
+    "referr",
+    "worker",
+    "gp",
+    "doctor",
+    "parent",
+    "mother",
+    "father",
+    "guardian",
+    "partner",
+    "spouse",
+    "carer",
+    "staff",
+    "volunteer",
+    "manager",
+    "landlord",
+    "advocate",
+    "contact name",
+    "relative",
+];
+
+/// Is this context (a column header, a form label) about another person?
+fn other_person_context(context: Option<&str>) -> bool {
+    let Some(c) = context else { return false };
+    let c = c.to_lowercase();
+    c.split(|ch: char| !ch.is_alphanumeric())
+        .any(|w| OTHER_PERSON.iter().any(|o| if o.len() <= 3 { w == *o } else { w.starts_with(o) }))
+        || OTHER_PERSON.iter().any(|o| o.contains(' ') && c.contains(o))
+}
+
+/// The subject's own data: what staff typed (by keyed hash, as the map
+/// holds it), and the values of the records about them.
+pub struct Own<'a> {
+    pub engine: &'a Engine,
+    pub query: &'a Query,
+    pub key: &'a Key,
+    pub min_confidence: f32,
+    /// (is strong, is the subject's) by value: values repeat (the person's
+    /// own, row after row) and each answer costs keyed hashes.
+    memo: std::sync::Mutex<std::collections::HashMap<(Category, String), (bool, bool)>>,
+}
+
+impl<'a> Own<'a> {
+    pub fn new(engine: &'a Engine, query: &'a Query, key: &'a Key, min_confidence: f32) -> Own<'a> {
+        Own { engine, query, key, min_confidence, memo: Default::default() }
+    }
+
+    /// (strong match, the subject's own) for a value, remembered.
+    fn judge(&self, category: Category, value: &str) -> (bool, bool) {
+        let memo_key = (category, value.to_string());
+        if let Some(v) = self.memo.lock().ok().and_then(|m| m.get(&memo_key).copied()) {
+            return v;
+        }
+        let v = (self.strong_uncached(category, value), self.subject_uncached(category, value));
+        if let Ok(mut m) = self.memo.lock() {
+            if m.len() > 100_000 {
+                m.clear();
+            }
+            m.insert(memo_key, v);
+        }
+        v
+    }
+
+    /// Is this value one of the person's details as typed (a name: theirs
+    /// in full, or only their own first name, surname or initial)?
+    pub fn is_subject(&self, category: Category, value: &str) -> bool {
+        self.judge(category, value).1
+    }
+
+    /// Is this a strong match: an identifier as typed, or the full name?
+    fn is_strong(&self, category: Category, value: &str) -> bool {
+        self.judge(category, value).0
+    }
+
+    fn subject_uncached(&self, category: Category, value: &str) -> bool {
+        let hash = self.key.hash(&category.normalise(value));
+        if category != Category::Name {
+            return self.query.idents.contains_key(&hash);
+        }
+        if self.query.full_names.contains(&hash) {
+            return true;
+        }
+        let own = [&self.query.first, &self.query.last, &self.query.first_initial];
+        let words = crate::map::name_words(value);
+        !words.is_empty() && words.iter().all(|(_, w)| own.iter().any(|o| o.as_deref() == Some(&self.key.hash(w))))
+    }
+
+    fn strong_uncached(&self, category: Category, value: &str) -> bool {
+        let hash = self.key.hash(&category.normalise(value));
+        self.query.idents.contains_key(&hash) || (category == Category::Name && self.query.full_names.contains(&hash))
+    }
+
+    /// The hits of a segment, at or above the minimum confidence.
+    fn hits(&self, seg: &Segment<'_>) -> Vec<(Category, String)> {
+        self.engine
+            .detect(seg)
+            .into_iter()
+            .filter(|h| h.confidence >= self.min_confidence)
+            .map(|h| (h.category, seg.text[h.start..h.end].to_string()))
+            .collect()
+    }
+}
+
+/// The values of one record (a table row, a paragraph or block, a mail
+/// header): kept as the person's when the record holds a strong match and
+/// names nobody else. Names are never taken this way (only the person's own
+/// name is kept), nor values under another person's heading (next of kin).
+#[derive(Default)]
+struct Record {
+    strong: bool,
+    other_name: bool,
+    values: Vec<(Category, String)>,
+    /// A table row's hits by cell (text, header): cells whose hits are all
+    /// kept are written without being read again.
+    cells: std::collections::HashMap<CellKey, Vec<(Category, String)>>,
+}
+
+/// A table cell: its text and header.
+type CellKey = (String, Option<String>);
+
+impl Record {
+    fn add(&mut self, own: &Own<'_>, hits: Vec<(Category, String)>, context: Option<&str>) {
+        let other_context = other_person_context(context);
+        for (cat, value) in hits {
+            if own.is_strong(cat, &value) {
+                self.strong = true;
+            }
+            if cat == Category::Name && !own.is_subject(cat, &value) && !other_context {
+                self.other_name = true;
+            }
+            if cat != Category::Name && !other_context {
+                self.values.push((cat, cat.normalise(&value)));
+            }
+        }
+    }
+
+    /// The record's values, if they are the person's.
+    fn finish(self, into: &mut HashSet<(Category, String)>) {
+        if self.strong && !self.other_name {
+            into.extend(self.values);
+        }
+    }
+}
+
+/// What is kept in one copy: the person's own details and the values of
+/// the records about them.
+struct KeepSet {
+    values: HashSet<(Category, String)>,
+}
+
+impl KeepSet {
+    fn keeps(&self, own: &Own<'_>, category: Category, value: &str) -> bool {
+        own.is_subject(category, value)
+            || (category != Category::Name && self.values.contains(&(category, category.normalise(value))))
+    }
+}
+
+/// Gathers the records of a document (its segments, table rows grouped),
+/// and those of its parts.
+struct Records<'a> {
+    own: &'a Own<'a>,
+    limits: &'a Limits,
+    /// The current table row (`row 3`, `Sheet1!7`) and its record.
+    row: Option<(String, Record)>,
+    kept: HashSet<(Category, String)>,
+    depth: u32,
+    /// The current message is from the person (a strong match in its From,
+    /// Sender or Reply-To header): its body blocks are about them too.
+    from_subject: bool,
+}
+
+/// Mail headers that say who wrote the message.
+const AUTHOR_HEADERS: &[&str] = &["header From", "header Sender", "header Reply-To"];
+
+impl Records<'_> {
+    fn flush(&mut self) {
+        if let Some((_, record)) = self.row.take() {
+            record.finish(&mut self.kept);
+        }
+    }
+}
+
+impl Emit for Records<'_> {
+    fn segment(&mut self, seg: Segment<'_>) {
+        let location = seg.loc.at(seg.text, 0).to_string();
+        let hits = self.own.hits(&seg);
+        match row_of(&location) {
+            Some((sheet, row)) => {
+                let key = format!("{}:{sheet}!{row}", self.depth);
+                if self.row.as_ref().is_none_or(|(k, _)| *k != key) {
+                    self.flush();
+                    self.row = Some((key, Record::default()));
+                }
+                if let Some((_, record)) = &mut self.row {
+                    record.add(self.own, hits, seg.context);
+                }
+            }
+            None => {
+                self.flush();
+                let mut record = Record::default();
+                record.add(self.own, hits, seg.context);
+                if AUTHOR_HEADERS.contains(&location.as_str()) && record.strong {
+                    self.from_subject = true;
+                }
+                if self.from_subject && location.starts_with("body") {
+                    record.strong = true;
+                }
+                record.finish(&mut self.kept);
+            }
+        }
+    }
+    fn part(&mut self, name: &str, data: &[u8]) {
+        self.flush();
+        if self.depth < self.limits.max_depth {
+            self.depth += 1;
+            // A part (an attachment, a message of an mbox) has its own author.
+            let from_subject = std::mem::replace(&mut self.from_subject, false);
+            let limits = self.limits;
+            let _ = extract::extract(name, &Input::Bytes(data), self, limits);
+            self.flush();
+            self.from_subject = from_subject;
+            self.depth -= 1;
+        }
+    }
+    fn warn(&mut self, _message: String) {}
+    fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
+/// The policy of a bundle: every category redacted (`[NAME]`, `[PHONE]`...)
+/// and none may remain.
+fn redact_all() -> Policy {
+    Policy {
+        categories: BTreeMap::new(),
+        columns: BTreeMap::new(),
+        must_remove: Category::ALL.to_vec(),
+        pseudonym_hex: 6,
+    }
+}
+
 /// Write the bundle for `matches` (likely ones only) into `opts.dir`.
-/// Returns the index rows.
 pub fn write(
     matches: &[FileMatch],
     query: &Query,
     key: &Key,
     engine: &Engine,
     opts: &BundleOptions<'_>,
-) -> anyhow::Result<Vec<IndexRow>> {
+) -> anyhow::Result<BundleReport> {
     let files_dir = opts.dir.join("files");
-    std::fs::create_dir_all(&files_dir).with_context(|| format!("cannot create {}", files_dir.display()))?;
-    let redactor = Redactor { engine, query, key };
-    let mut index = Vec::new();
+    private_dir(opts.dir)?;
+    private_dir(&files_dir)?;
+    let own = Own::new(engine, query, key, opts.min_confidence);
+    let policy = redact_all();
+    let mut report = BundleReport::default();
     let mut n = 0usize;
+    let mut made: Vec<(String, KeepSet)> = Vec::new();
     for m in matches.iter().filter(|m| m.likely()) {
         let changed = changed_note(m);
-        let mut by_part: BTreeMap<&str, Vec<&super::Hit>> = BTreeMap::new();
         // Places that are probably someone else's stay out of the bundle.
-        for h in m.hits.iter().filter(|h| h.evidence != super::Evidence::SurnameOtherFirstName) {
-            by_part.entry(h.path.as_str()).or_default().push(h);
+        let mut by_part: BTreeMap<&str, Vec<&Places>> = BTreeMap::new();
+        for p in m.places.iter().filter(|p| p.evidence != Evidence::SurnameOtherFirstName) {
+            by_part.entry(p.path.as_str()).or_default().push(p);
         }
-        for (part, hits) in by_part {
+        for (part, places) in by_part {
             n += 1;
-            let job = Job {
-                part,
-                n,
-                out: &files_dir,
-                opts,
-                redactor: &redactor,
-                rows: hits.iter().filter_map(|h| row_of(&h.location)).collect(),
-                changed: changed.is_some(),
-            };
-            let (copy, mut note) = match copy_part(m, &job) {
-                Ok((name, note)) => (format!("files/{name}"), note),
-                Err(e) => (String::new(), format!("no copy could be made: {e:#}")),
-            };
-            if let Some(c) = &changed {
-                note = if note.is_empty() { c.clone() } else { format!("{c}; {note}") };
+            let mut rows: BTreeMap<String, Ranges> = BTreeMap::new();
+            for p in &places {
+                for (sheet, r) in p.table_rows() {
+                    rows.entry(sheet.to_string()).or_default().union(r);
+                }
             }
-            for h in hits {
-                index.push(IndexRow {
-                    file: part.to_string(),
-                    location: h.location.clone(),
-                    matched: h.what.to_string(),
-                    modified: m.modified.clone(),
-                    copy: copy.clone(),
-                    note: note.clone(),
+            let job =
+                Job { part, n, out: &files_dir, opts, own: &own, policy: &policy, rows, changed: changed.is_some() };
+            let mut row = IndexRow {
+                file: part.to_string(),
+                matched: places
+                    .iter()
+                    .map(|p| format!("{} ({})", p.what, super::thousands(p.count)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                places: super::merged_places(&places).0,
+                count: super::merged_places(&places).1,
+                modified: m.modified.clone(),
+                copies: Vec::new(),
+                status: String::new(),
+                note: String::new(),
+            };
+            match copy_part(m, &job) {
+                Ok(Made::Copies(copies, note)) => {
+                    row.status = if copies.iter().any(|c| c.name.ends_with(".rows.csv")) {
+                        "rows copied".into()
+                    } else {
+                        "copied".into()
+                    };
+                    row.note = note;
+                    for c in copies {
+                        row.copies.push(format!("files/{}", c.name));
+                        if let Some(keep) = c.keep {
+                            made.push((c.name, keep));
+                        }
+                    }
+                }
+                Ok(Made::Review(why)) => {
+                    report.review += 1;
+                    row.status = "manual review: not copied".into();
+                    row.note = format!("{why}; check the original by hand and copy what is the person's");
+                }
+                Err(e) => {
+                    report.review += 1;
+                    row.status = "manual review: not copied".into();
+                    row.note = format!("no copy could be made: {e:#}");
+                }
+            }
+            if let Some(c) = &changed {
+                row.note = if row.note.is_empty() { c.clone() } else { format!("{c}; {}", row.note) };
+            }
+            report.rows.push(row);
+        }
+    }
+    if opts.redact_others {
+        for (name, keep) in &made {
+            rescan(&files_dir, name, keep, &own, opts, &mut report);
+        }
+    }
+    write_private(&opts.dir.join("index.csv"), &index_csv(&report, opts)?)?;
+    write_private(&opts.dir.join("index.html"), index_html(&report, opts).as_bytes())?;
+    Ok(report)
+}
+
+/// Scan a copy again: values the engine finds that are not the person's are
+/// residual.
+fn rescan(dir: &Path, name: &str, keep: &KeepSet, own: &Own<'_>, opts: &BundleOptions<'_>, report: &mut BundleReport) {
+    let abs = dir.join(name);
+    let Ok(md) = std::fs::metadata(&abs) else { return };
+    let entry =
+        crate::walk::FileEntry { abs, rel: format!("files/{name}"), size: md.len(), modified: md.modified().ok() };
+    let how = crate::scan::Detection {
+        engine: own.engine,
+        key: own.key,
+        limits: &opts.limits,
+        min_confidence: opts.min_confidence,
+    };
+    let scanned = crate::scan::scan_file_streaming(&entry, how, &mut |batch| {
+        for f in batch {
+            if keep.keeps(own, f.category, &f.value) {
+                continue;
+            }
+            report.residual_total += 1;
+            if report.residual.len() < MAX_RESIDUAL {
+                report.residual.push(Residual {
+                    copy: f.path.to_string(),
+                    location: f.location.to_string(),
+                    category: f.category,
+                    masked: f.masked().to_string(),
                 });
             }
         }
+    });
+    if let crate::scan::Status::Failed(why) = &scanned.status {
+        report.residual_total += 1;
+        report.residual.push(Residual {
+            copy: format!("files/{name}"),
+            location: String::new(),
+            category: Category::Name,
+            masked: format!("the copy could not be scanned again ({why}): check it by hand"),
+        });
     }
-    write_index_csv(&opts.dir.join("index.csv"), &index)?;
-    std::fs::write(opts.dir.join("index.html"), index_html(&index))
-        .with_context(|| format!("cannot write {}", opts.dir.join("index.html").display()))?;
-    Ok(index)
 }
 
 /// Has the file changed on disk since the map recorded it?
@@ -129,134 +499,192 @@ struct Job<'a> {
     n: usize,
     out: &'a Path,
     opts: &'a BundleOptions<'a>,
-    redactor: &'a Redactor<'a>,
-    /// Table rows the map located the person in: (sheet, row).
-    rows: BTreeSet<(String, u64)>,
+    own: &'a Own<'a>,
+    policy: &'a Policy,
+    /// Table rows the map located the person in, by sheet ("" for a CSV).
+    rows: BTreeMap<String, Ranges>,
     /// The file changed since the scan: the map's rows may have moved, so
     /// rows are picked by re-reading only.
     changed: bool,
 }
 
-/// Copy (or take rows from) one file or part. Returns the copy's name and a note.
-fn copy_part(m: &FileMatch, job: &Job<'_>) -> anyhow::Result<(String, String)> {
+/// One file written into the bundle, and (when others are redacted) what
+/// the re-scan keeps in it.
+struct Copy {
+    name: String,
+    keep: Option<KeepSet>,
+}
+
+/// The copies of one part and a note, or why it must be checked by hand.
+enum Made {
+    Copies(Vec<Copy>, String),
+    Review(String),
+}
+
+/// Finds one part of a container by name, through the extractors.
+struct Finder<'n> {
+    want: &'n str,
+    found: Option<Vec<u8>>,
+}
+
+impl Emit for Finder<'_> {
+    fn segment(&mut self, _seg: Segment<'_>) {}
+    fn part(&mut self, name: &str, data: &[u8]) {
+        if self.found.is_none() && name == self.want {
+            self.found = Some(data.to_vec());
+        }
+    }
+    fn warn(&mut self, _message: String) {}
+}
+
+/// Copy (or take rows from) one file or part.
+fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
     let mut chain = job.part.split('!');
     chain.next();
     let inner: Vec<&str> = chain.collect();
     let file = extract::input::open_readonly(Path::new(&m.abs)).with_context(|| format!("cannot read {}", m.abs))?;
     let size = file.metadata()?.len();
+    drop(file);
     if inner.is_empty() {
         let input = Input::File { path: Path::new(&m.abs), size };
-        return write_copy(&input, job);
+        return write_copy(&input, &m.path, job);
     }
-    drop(file);
     if size > job.opts.limits.max_in_memory {
         anyhow::bail!("the container is larger than the in-memory limit");
     }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut extract::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
     let mut name = m.path.clone();
-    let mut parent = Kind::Text;
     for component in &inner {
-        parent = sniff_bytes(&name, &bytes);
-        bytes = take_part(&name, &bytes, component, &job.opts.limits)?;
-        name = component.to_string();
-    }
-    let input = Input::Bytes(&bytes);
-    if parent == Kind::Mbox {
+        let parent = sniff_bytes(&name, &bytes);
+        let mut finder = Finder { want: component, found: None };
+        let extracted = extract::extract(&name, &Input::Bytes(&bytes), &mut finder, &job.opts.limits);
+        bytes = match (finder.found, extracted) {
+            (Some(data), _) => data,
+            (None, Err(e)) => anyhow::bail!("cannot open {name}: {e}"),
+            (None, Ok(_)) => anyhow::bail!("{component} is no longer inside {name}"),
+        };
         // An mbox message stands alone as a .eml file.
-        return write_text_copy(&input, job, ".eml");
+        name = if parent == Kind::Mbox { format!("{component}.eml") } else { component.to_string() };
     }
-    write_copy(&input, job)
+    write_copy(&Input::Bytes(&bytes), &name, job)
 }
 
 fn sniff_bytes(name: &str, bytes: &[u8]) -> Kind {
     extract::sniff::sniff(name, &bytes[..bytes.len().min(extract::sniff::HEAD_LEN)])
 }
 
-/// The bytes of part `component` inside the container `bytes` (named `name`).
-fn take_part(name: &str, bytes: &[u8], component: &str, limits: &Limits) -> anyhow::Result<Vec<u8>> {
-    let mut collect = Collect::default();
-    let extracted = extract::extract(name, &Input::Bytes(bytes), &mut collect, limits);
-    if let Some((_, data)) = collect.parts.into_iter().find(|(n, _)| n == component) {
-        return Ok(data);
-    }
-    match sniff_bytes(name, bytes) {
-        Kind::Mbox => {
-            let index: usize = component.parse().context("an mbox part is a message number")?;
-            mbox_message(bytes, index).with_context(|| format!("message {index} is not in the mbox"))
-        }
-        Kind::Zip => zip_member(bytes, component),
-        _ => match extracted {
-            Err(e) => Err(anyhow::anyhow!("cannot open {name}: {e}")),
-            Ok(_) => Err(anyhow::anyhow!("{component} is no longer inside {name}")),
-        },
-    }
-}
-
-/// The `index`th message (from 1) of an mbox: split on lines starting `From `.
-pub fn mbox_message(bytes: &[u8], index: usize) -> Option<Vec<u8>> {
-    let mut starts = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at..].starts_with(b"From ") {
-            starts.push(at);
-        }
-        match bytes[at..].iter().position(|&b| b == b'\n') {
-            Some(p) => at += p + 1,
-            None => break,
-        }
-    }
-    let start = *starts.get(index.checked_sub(1)?)?;
-    let end = starts.get(index).copied().unwrap_or(bytes.len());
-    let msg = &bytes[start..end];
-    // Drop the mbox `From ` separator line: the .eml starts at its headers.
-    let body_start = msg.iter().position(|&b| b == b'\n').map_or(msg.len(), |p| p + 1);
-    Some(msg[body_start..].to_vec())
-}
-
-fn zip_member(bytes: &[u8], name: &str) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).context("not a readable zip")?;
-    let mut member = archive.by_name(name).with_context(|| format!("{name} is not in the archive"))?;
-    let mut out = Vec::new();
-    member.by_ref().take(1 << 30).read_to_end(&mut out)?;
-    Ok(out)
-}
-
 /// Write the copy of one input according to its type.
-fn write_copy(input: &Input<'_>, job: &Job<'_>) -> anyhow::Result<(String, String)> {
+fn write_copy<'a>(input: &Input<'_>, name: &str, job: &'a Job<'a>) -> anyhow::Result<Made> {
     let head = input.head(extract::sniff::HEAD_LEN)?;
-    let kind = extract::sniff::sniff(job.part, &head);
+    let kind = extract::sniff::sniff(name, &head);
+    let suffix = if name.ends_with(".eml") && !job.part.ends_with(".eml") { ".eml" } else { "" };
     match kind {
         Kind::Csv(delim) => csv_rows(input, delim, job),
         Kind::Xlsx | Kind::Xls | Kind::Ods => sheet_rows(input, job),
-        Kind::Text | Kind::Eml => write_text_copy(input, job, ""),
-        _ => {
-            let name = copy_name(job.n, job.part, "");
-            plain_copy(input, &job.out.join(&name))?;
-            let note = if job.opts.redact_others {
-                format!("copied as is: piisweep cannot redact {} files; check other people's data by hand", kind.name())
-            } else {
-                String::new()
-            };
-            Ok((name, note))
+        _ if !job.opts.redact_others => {
+            let copy = copy_name(job.n, job.part, suffix);
+            let mut file = create_private(&job.out.join(&copy))?;
+            match input {
+                Input::Bytes(b) => std::io::Write::write_all(&mut file, b)?,
+                Input::File { .. } => {
+                    std::io::copy(&mut input.reader()?, &mut file)?;
+                }
+            }
+            Ok(Made::Copies(vec![Copy { name: copy, keep: None }], String::new()))
+        }
+        _ => redacted_copy(input, name, kind, suffix, job),
+    }
+}
+
+/// A copy written by the anonymise writer for its format, keeping the
+/// person's own data; or the reason it must be checked by hand.
+fn redacted_copy<'a>(input: &Input<'_>, name: &str, kind: Kind, suffix: &str, job: &Job<'a>) -> anyhow::Result<Made> {
+    if let Some(reason) = anonymise::unsupported(kind) {
+        return Ok(Made::Review(format!("piisweep cannot redact it ({reason})")));
+    }
+    let data = match input.bytes(job.opts.limits.max_in_memory) {
+        Ok(d) => d,
+        Err(e) => return Ok(Made::Review(format!("piisweep cannot redact it ({e})"))),
+    };
+    if kind == Kind::Pdf
+        && let Some(why) = pdf_without_text(&data, &job.opts.limits)
+    {
+        return Ok(Made::Review(why));
+    }
+    // The records about the person: their values are kept as theirs.
+    let mut records = Records {
+        own: job.own,
+        limits: &job.opts.limits,
+        row: None,
+        kept: HashSet::new(),
+        depth: 0,
+        from_subject: false,
+    };
+    let _ = extract::extract(name, &Input::Bytes(&data), &mut records, &job.opts.limits);
+    records.flush();
+    let keep = KeepSet { values: records.kept };
+    let (outcome, masked, notes) = {
+        let keep_fn = |c: Category, v: &str| keep.keeps(job.own, c, v);
+        let anon = Anonymiser {
+            engine: job.own.engine,
+            key: job.own.key,
+            policy: job.policy,
+            min_confidence: job.opts.min_confidence,
+            limits: &job.opts.limits,
+            keep: Some(&keep_fn),
+        };
+        let mut work = Work::new(&anon, name, &Input::Bytes(&data));
+        let outcome = anonymise::anonymise_bytes(&mut work, name, &data);
+        (outcome, work.counts.values().sum::<u64>(), work.notes)
+    };
+    match outcome {
+        Outcome::NotCopied(reason) => Ok(Made::Review(format!("piisweep cannot redact it ({reason})"))),
+        Outcome::Written { data, .. } => {
+            let copy = copy_name(job.n, job.part, suffix);
+            write_private(&job.out.join(&copy), &data)?;
+            let mut note = format!("{masked} items of other people's personal data redacted");
+            for n in &notes {
+                let _ = write!(note, "; {n}");
+            }
+            if notes.iter().any(|n| n.starts_with("not copied")) {
+                note.push_str(" (parts left out: check them in the original by hand)");
+            }
+            Ok(Made::Copies(vec![Copy { name: copy, keep: Some(keep) }], note))
         }
     }
 }
 
-/// Copy the input's bytes unchanged (streamed for files on disk).
-fn plain_copy(input: &Input<'_>, to: &Path) -> anyhow::Result<()> {
-    let mut file = std::fs::File::create(to).with_context(|| format!("cannot create {}", to.display()))?;
-    match input {
-        Input::Bytes(b) => std::io::Write::write_all(&mut file, b)?,
-        Input::File { .. } => {
-            std::io::copy(&mut input.reader()?, &mut file)?;
-        }
+/// Why a PDF cannot be redacted: pages with no text layer (scans) show
+/// people's data as pictures no writer can change.
+fn pdf_without_text(data: &[u8], limits: &Limits) -> Option<String> {
+    let doc = match lopdf::Document::load_mem(data) {
+        Ok(d) => d,
+        Err(e) => return Some(format!("piisweep cannot read this PDF to redact it ({e})")),
+    };
+    let pages = doc.get_pages().len();
+    let mut collect = extract::Collect::default();
+    if extract::pdf::extract(&Input::Bytes(data), &mut collect, limits).is_err() {
+        return Some("the PDF has no text layer (a scan): piisweep cannot redact it".into());
     }
-    Ok(())
+    let with_text: std::collections::BTreeSet<&str> = collect
+        .segments
+        .iter()
+        .filter(|(_, text, _)| !text.trim().is_empty())
+        .filter_map(|(loc, _, _)| loc.strip_prefix("page "))
+        .collect();
+    let without: Vec<String> = (1..=pages).map(|p| p.to_string()).filter(|p| !with_text.contains(p.as_str())).collect();
+    if without.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "page {} of the PDF {} no text layer (a scan or picture): piisweep cannot redact it",
+        without.join(", "),
+        if without.len() == 1 { "has" } else { "have" }
+    ))
 }
 
-/// The (scope, row) of a table location: `row 5, col X` → ("", 5); `Sheet1!C7` → ("Sheet1", 7).
+/// The (sheet, row) of a table location: `row 5, col X` → ("", 5); `Sheet1!C7` → ("Sheet1", 7).
 fn row_of(location: &str) -> Option<(String, u64)> {
     if let Some(rest) = location.strip_prefix("row ") {
         return rest.split(',').next()?.trim().parse().ok().map(|r| (String::new(), r));
@@ -266,58 +694,123 @@ fn row_of(location: &str) -> Option<(String, u64)> {
     digits.parse().ok().map(|r| (sheet.to_string(), r))
 }
 
-/// A text copy, redacted when asked.
-fn write_text_copy(input: &Input<'_>, job: &Job<'_>, suffix: &str) -> anyhow::Result<(String, String)> {
-    let name = copy_name(job.n, job.part, suffix);
-    if !job.opts.redact_others {
-        plain_copy(input, &job.out.join(&name))?;
-        return Ok((name, String::new()));
-    }
-    let bytes = input.bytes(job.opts.limits.max_in_memory)?;
-    let text = String::from_utf8_lossy(&bytes);
-    let (redacted, masked) = job.redactor.redact_text(&text);
-    std::fs::write(job.out.join(&name), redacted)?;
-    Ok((name, format!("{masked} items of other people's personal data masked")))
-}
-
 impl Job<'_> {
     /// Is this table row about the person: located by the map (if the file
     /// is unchanged), or holding one of their identifiers or their full name
-    /// when read again?
-    fn row_wanted(&self, key: &(String, u64), cells: &[(&str, Option<&str>)]) -> bool {
-        (!self.changed && self.rows.contains(key))
-            || cells.iter().any(|(text, header)| self.redactor.names_subject(text, *header))
-    }
-
-    /// A cell's text, with other people's data masked if asked.
-    fn cell(&self, text: &str, header: Option<&str>, masked: &mut usize) -> String {
-        if !self.opts.redact_others {
-            return text.to_string();
+    /// when read again? Returns the row's record when it is.
+    fn row_wanted(&self, sheet: &str, row: u64, cells: &[(&str, Option<&str>)]) -> Option<Record> {
+        let located = !self.changed && self.rows.get(sheet).is_some_and(|r| r.contains(row));
+        let mut record = Record::default();
+        for (text, header) in cells {
+            if text.trim().is_empty() {
+                continue;
+            }
+            let hits = self.own.hits(&Segment::fixed("cell", text, *header));
+            record.cells.insert((text.to_string(), header.map(str::to_string)), hits.clone());
+            record.add(self.own, hits, *header);
         }
-        let (r, k) = self.redactor.redact(Segment::fixed("cell", text, header));
-        *masked += k;
-        r
+        (located || record.strong).then_some(record)
     }
 }
 
-/// Header row and the person's rows of a CSV file, as CSV.
-fn csv_rows(input: &Input<'_>, delim: u8, job: &Job<'_>) -> anyhow::Result<(String, String)> {
+/// Writes the person's rows of one table, each cell through the anonymise
+/// engine with the row's own record kept.
+struct RowWriter<'a> {
+    job: &'a Job<'a>,
+    writer: csv::Writer<std::fs::File>,
+    name: String,
+    /// Everything kept in any row written, for the re-scan.
+    kept: HashSet<(Category, String)>,
+    masked: u64,
+    rows: u64,
+}
+
+impl<'a> RowWriter<'a> {
+    fn new(job: &'a Job<'a>, name: String) -> anyhow::Result<RowWriter<'a>> {
+        let file = create_private(&job.out.join(&name))?;
+        Ok(RowWriter { job, writer: csv::Writer::from_writer(file), name, kept: HashSet::new(), masked: 0, rows: 0 })
+    }
+
+    /// Write a row as it is (a header row).
+    fn plain(&mut self, cells: &[String]) -> anyhow::Result<()> {
+        self.writer.write_record(cells)?;
+        Ok(())
+    }
+
+    /// Write a row about the person: with others redacted when asked.
+    fn row(&mut self, lead: &[String], cells: &[(&str, Option<&str>)], mut record: Record) -> anyhow::Result<()> {
+        self.rows += 1;
+        let mut out: Vec<String> = lead.to_vec();
+        if !self.job.opts.redact_others {
+            out.extend(cells.iter().map(|(t, _)| t.to_string()));
+            self.writer.write_record(&out)?;
+            return Ok(());
+        }
+        let hits_of = std::mem::take(&mut record.cells);
+        let mut values = HashSet::new();
+        record.finish(&mut values);
+        let keep = KeepSet { values };
+        {
+            let keep_fn = |c: Category, v: &str| keep.keeps(self.job.own, c, v);
+            let anon = Anonymiser {
+                engine: self.job.own.engine,
+                key: self.job.own.key,
+                policy: self.job.policy,
+                min_confidence: self.job.opts.min_confidence,
+                limits: &self.job.opts.limits,
+                keep: Some(&keep_fn),
+            };
+            let mut work = Work::plain(&anon);
+            for (text, header) in cells {
+                // Read once already: a cell with nothing to replace is written as it is.
+                let known = hits_of.get(&(text.to_string(), header.map(str::to_string)));
+                if text.trim().is_empty()
+                    || known.is_some_and(|hits| hits.iter().all(|(c, v)| keep.keeps(self.job.own, *c, v)))
+                {
+                    out.push(text.to_string());
+                    continue;
+                }
+                let seg = Segment::fixed("cell", text, *header);
+                out.push(work.rewrite(&seg).unwrap_or_else(|| text.to_string()));
+            }
+            self.masked += work.counts.values().sum::<u64>();
+        }
+        self.kept.extend(keep.values);
+        self.writer.write_record(&out)?;
+        Ok(())
+    }
+
+    fn finish(mut self, note: &mut String) -> anyhow::Result<Copy> {
+        self.writer.flush()?;
+        let _ = write!(note, "{} rows about the person", super::thousands(self.rows));
+        let keep = if self.job.opts.redact_others {
+            let _ = write!(note, "; {} items of other people's personal data redacted", self.masked);
+            Some(KeepSet { values: self.kept })
+        } else {
+            None
+        };
+        Ok(Copy { name: self.name, keep })
+    }
+}
+
+/// Header row and the person's rows of a CSV file, as CSV, streamed: a row
+/// at a time is held, whatever the file's size.
+fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Result<Made> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delim)
         .has_headers(false)
         .flexible(true)
         .from_reader(extract::text::utf8_stream(input.reader()?));
-    let name = copy_name(job.n, job.part, ".rows.csv");
-    let mut writer = csv::Writer::from_path(job.out.join(&name))?;
+    let mut out = RowWriter::new(job, copy_name(job.n, job.part, ".rows.csv"))?;
     let mut headers: Vec<String> = Vec::new();
-    let (mut masked, mut kept) = (0, 0);
-    for (i, record) in reader.byte_records().enumerate() {
-        let record = record.context("the CSV file could not be read again")?;
-        let row = i as u64 + 1;
+    let mut record = csv::ByteRecord::new();
+    let mut row = 0u64;
+    while reader.read_byte_record(&mut record).context("the CSV file could not be read again")? {
+        row += 1;
         let cells: Vec<String> = record.iter().map(|c| extract::text::decode_line(c).into_owned()).collect();
         if row == 1 {
-            headers = cells.clone();
-            writer.write_record(&cells)?;
+            out.plain(&cells)?;
+            headers = cells;
             continue;
         }
         let with_headers: Vec<(&str, Option<&str>)> = cells
@@ -325,166 +818,182 @@ fn csv_rows(input: &Input<'_>, delim: u8, job: &Job<'_>) -> anyhow::Result<(Stri
             .enumerate()
             .map(|(c, cell)| (cell.as_str(), headers.get(c).map(String::as_str).filter(|h| !h.is_empty())))
             .collect();
-        if !job.row_wanted(&(String::new(), row), &with_headers) {
+        if let Some(rec) = job.row_wanted("", row, &with_headers) {
+            out.row(&[], &with_headers, rec)?;
+        }
+    }
+    let mut note = String::from("only the header and the ");
+    let copy = out.finish(&mut note)?;
+    let _ = write!(note, " (of {} rows)", super::thousands(row.saturating_sub(1)));
+    Ok(Made::Copies(vec![copy], note))
+}
+
+/// The person's rows of a spreadsheet, one CSV per sheet (with the sheet's
+/// first row): `row, A, B, C...`.
+fn sheet_rows<'a>(input: &Input<'_>, job: &'a Job<'a>) -> anyhow::Result<Made> {
+    let mut collect = extract::Collect::default();
+    extract::extract(job.part, input, &mut collect, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // sheet → row → (column width, letters) → (text, header)
+    type Cells<'c> = BTreeMap<(usize, String), (&'c str, Option<&'c str>)>;
+    let mut sheets: BTreeMap<&str, BTreeMap<u64, Cells<'_>>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for (loc, text, header) in &collect.segments {
+        let Some((sheet, cell)) = loc.rsplit_once('!') else { continue };
+        let digits: String = cell.chars().skip_while(|c| c.is_ascii_alphabetic()).collect();
+        let Ok(row) = digits.parse::<u64>() else { continue };
+        let col: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+        if !order.contains(&sheet) {
+            order.push(sheet);
+        }
+        sheets
+            .entry(sheet)
+            .or_default()
+            .entry(row)
+            .or_default()
+            .insert((col.len(), col), (text.as_str(), header.as_deref()));
+    }
+    let mut copies = Vec::new();
+    let mut notes = Vec::new();
+    for sheet in order {
+        let table = &sheets[sheet];
+        let columns: std::collections::BTreeSet<(usize, String)> =
+            table.values().flat_map(|r| r.keys().cloned()).collect();
+        let wanted: Vec<(u64, Record)> = table
+            .iter()
+            .filter(|(row, _)| **row != 1)
+            .filter_map(|(row, cells)| {
+                let cells: Vec<(&str, Option<&str>)> = cells.values().copied().collect();
+                job.row_wanted(sheet, *row, &cells).map(|r| (*row, r))
+            })
+            .collect();
+        if wanted.is_empty() {
             continue;
         }
-        kept += 1;
-        let out: Vec<String> = with_headers.iter().map(|(t, h)| job.cell(t, *h, &mut masked)).collect();
-        writer.write_record(&out)?;
-    }
-    writer.flush()?;
-    let mut note = format!("only the header and the {kept} rows about the person");
-    if job.opts.redact_others {
-        let _ = write!(note, "; {masked} items of other people's personal data masked");
-    }
-    Ok((name, note))
-}
-
-/// The person's rows of a spreadsheet (with each sheet's first row), as CSV:
-/// `sheet, row, A, B, C...`.
-fn sheet_rows(input: &Input<'_>, job: &Job<'_>) -> anyhow::Result<(String, String)> {
-    let mut collect = Collect::default();
-    extract::extract(job.part, input, &mut collect, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
-    // (sheet, row) → (column width, letters) → (text, header)
-    type Cells<'c> = BTreeMap<(usize, String), (&'c str, Option<&'c str>)>;
-    let mut table: BTreeMap<(String, u64), Cells<'_>> = BTreeMap::new();
-    for (loc, text, header) in &collect.segments {
-        let Some(key) = row_of(loc) else { continue };
-        let col: String = loc
-            .rsplit_once('!')
-            .map(|(_, c)| c.chars().take_while(char::is_ascii_alphabetic).collect())
-            .unwrap_or_default();
-        table.entry(key).or_default().insert((col.len(), col), (text.as_str(), header.as_deref()));
-    }
-    table.retain(|key, cells| key.1 == 1 || job.row_wanted(key, &cells.values().copied().collect::<Vec<_>>()));
-    let columns: BTreeSet<(usize, String)> = table.values().flat_map(|r| r.keys().cloned()).collect();
-    let name = copy_name(job.n, job.part, ".rows.csv");
-    let mut writer = csv::Writer::from_path(job.out.join(&name))?;
-    let mut head = vec!["sheet".to_string(), "row".to_string()];
-    head.extend(columns.iter().map(|c| c.1.clone()));
-    writer.write_record(&head)?;
-    let mut masked = 0;
-    for ((sheet, row), cells) in &table {
-        let mut rec = vec![sheet.clone(), row.to_string()];
-        rec.extend(
-            columns.iter().map(|c| cells.get(c).map_or_else(String::new, |(t, h)| job.cell(t, *h, &mut masked))),
-        );
-        writer.write_record(&rec)?;
-    }
-    writer.flush()?;
-    let mut note = "only each sheet's first row and the rows about the person".to_string();
-    if job.opts.redact_others {
-        let _ = write!(note, "; {masked} items of other people's personal data masked");
-    }
-    Ok((name, note))
-}
-
-/// Masks personal data that is not the subject's.
-struct Redactor<'a> {
-    engine: &'a Engine,
-    query: &'a Query,
-    key: &'a Key,
-}
-
-impl Redactor<'_> {
-    /// Is this value the subject's own?
-    fn is_subject(&self, category: Category, value: &str) -> bool {
-        let hash = self.key.hash(&category.normalise(value));
-        if category != Category::Name {
-            return self.query.idents.contains_key(&hash);
-        }
-        if self.query.full_names.contains(&hash) {
-            return true;
-        }
-        let own = [&self.query.first, &self.query.last, &self.query.first_initial];
-        let words = crate::map::name_words(value);
-        !words.is_empty() && words.iter().all(|(_, w)| own.iter().any(|o| o.as_deref() == Some(&self.key.hash(w))))
-    }
-
-    /// Does this cell hold one of the person's identifiers or their full name?
-    fn names_subject(&self, text: &str, header: Option<&str>) -> bool {
-        self.engine.detect(&Segment::fixed("cell", text, header)).iter().any(|h| {
-            let value = &text[h.start..h.end];
-            let hash = self.key.hash(&h.category.normalise(value));
-            self.query.idents.contains_key(&hash) || self.query.full_names.contains(&hash)
-        })
-    }
-
-    /// Redact running text the way the scanner reads it: blocks of lines
-    /// split at blank lines, so context words on nearby lines count.
-    fn redact_text(&self, text: &str) -> (String, usize) {
-        let mut out = String::with_capacity(text.len());
-        let mut block: Vec<(&str, &str)> = Vec::new();
-        let mut first = 1u64;
-        let mut masked = 0;
-        let mut flush = |block: &mut Vec<(&str, &str)>, first: u64, out: &mut String| {
-            if block.is_empty() {
-                return;
-            }
-            let joined = block.iter().map(|(body, _)| *body).collect::<Vec<_>>().join("\n");
-            let (r, k) = self.redact(Segment::lines("line", first, &joined));
-            masked += k;
-            let lines: Vec<&str> = r.split('\n').collect();
-            if lines.len() == block.len() {
-                for (line, (_, end)) in lines.iter().zip(block.iter()) {
-                    out.push_str(line);
-                    out.push_str(end);
-                }
-            } else {
-                out.push_str(&r);
-                out.push_str(block.last().map_or("", |b| b.1));
-            }
-            block.clear();
+        let safe: String = sheet.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let mut out = RowWriter::new(job, copy_name(job.n, job.part, &format!(".{safe}.rows.csv")))?;
+        let mut head = vec!["row".to_string()];
+        head.extend(columns.iter().map(|c| c.1.clone()));
+        out.plain(&head)?;
+        let cells_of = |row: u64| -> Vec<(&str, Option<&str>)> {
+            columns.iter().map(|c| table.get(&row).and_then(|r| r.get(c)).copied().unwrap_or(("", None))).collect()
         };
-        for (i, line) in text.split_inclusive('\n').enumerate() {
-            let body = line.trim_end_matches(['\n', '\r']);
-            let end = &line[body.len()..];
-            if body.trim().is_empty() || block.len() >= extract::text::BLOCK_LINES {
-                flush(&mut block, first, &mut out);
-            }
-            if body.trim().is_empty() {
-                out.push_str(line);
-                continue;
-            }
-            if block.is_empty() {
-                first = i as u64 + 1;
-            }
-            block.push((body, end));
+        if table.contains_key(&1) {
+            let first: Vec<String> =
+                std::iter::once("1".to_string()).chain(cells_of(1).iter().map(|(t, _)| t.to_string())).collect();
+            out.plain(&first)?;
         }
-        flush(&mut block, first, &mut out);
-        (out, masked)
-    }
-
-    /// The segment's text with other people's data replaced by `[category]`,
-    /// and how many items were masked.
-    fn redact(&self, seg: Segment<'_>) -> (String, usize) {
-        let hits = self.engine.detect(&seg);
-        let mut out = String::with_capacity(seg.text.len());
-        let mut at = 0;
-        let mut count = 0;
-        for h in hits {
-            let value = &seg.text[h.start..h.end];
-            if self.is_subject(h.category, value) {
-                continue;
-            }
-            out.push_str(&seg.text[at..h.start]);
-            let _ = write!(out, "[{}]", h.category.as_str());
-            at = h.end;
-            count += 1;
+        for (row, record) in wanted {
+            out.row(&[row.to_string()], &cells_of(row), record)?;
         }
-        out.push_str(&seg.text[at..]);
-        (out, count)
+        let mut note = format!("sheet {sheet}: ");
+        copies.push(out.finish(&mut note)?);
+        notes.push(note);
     }
+    if copies.is_empty() {
+        return Ok(Made::Review("the rows about the person are no longer in the spreadsheet".into()));
+    }
+    Ok(Made::Copies(copies, format!("only each sheet's first row and {}", notes.join("; "))))
 }
 
-fn write_index_csv(path: &PathBuf, rows: &[IndexRow]) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    w.write_record(["file", "location", "what matched", "modified", "copy", "note"])?;
-    for r in rows {
-        w.write_record([&r.file, &r.location, &r.matched, &r.modified, &r.copy, &r.note])?;
+/// Create a folder (and its parents) readable by its owner only.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", dir.display()))?;
     }
-    w.flush()?;
     Ok(())
+}
+
+/// Create (or replace) a file readable by its owner only.
+fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+fn write_private(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    let mut file = create_private(path)?;
+    std::io::Write::write_all(&mut file, data).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The request's header lines: whose, when, what was searched, the deadline.
+fn header_lines(opts: &BundleOptions<'_>) -> Vec<(String, String)> {
+    let r = opts.request;
+    let mut out = vec![
+        ("Subject access request for".to_string(), format!("{} (as given)", r.whose)),
+        ("Received".to_string(), r.received.format("%-d %B %Y").to_string()),
+        (
+            "Reply due by".to_string(),
+            format!("{} (one calendar month after it was received)", r.deadline.format("%-d %B %Y")),
+        ),
+        ("Bundle made".to_string(), crate::map::now_text()),
+        ("Searched for".to_string(), r.searched.join("; ")),
+        (
+            "Other people's data".to_string(),
+            if opts.redact_others {
+                "redacted in every copy".to_string()
+            } else {
+                "NOT redacted: check every copy before it is sent".to_string()
+            },
+        ),
+    ];
+    out.push((
+        "Could not be searched".to_string(),
+        if r.unsearched.is_empty() {
+            "nothing: every file in the data map was read".to_string()
+        } else {
+            format!(
+                "{} files or parts (listed below): the person may be in them; check them by hand",
+                r.unsearched.len()
+            )
+        },
+    ));
+    out
+}
+
+fn index_csv(report: &BundleReport, opts: &BundleOptions<'_>) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    for (k, v) in header_lines(opts) {
+        w.write_record([format!("# {k}: {v}")])?;
+    }
+    w.write_record(["file", "what matched", "places", "count", "modified", "copy", "status", "note"])?;
+    for r in &report.rows {
+        w.write_record([
+            &r.file,
+            &r.matched,
+            &r.places,
+            &r.count.to_string(),
+            &r.modified,
+            &r.copies.join(" "),
+            &r.status,
+            &r.note,
+        ])?;
+    }
+    for u in &opts.request.unsearched {
+        let status = "not searched".to_string();
+        w.write_record([&u.path, "", "", "", "", "", &status, &format!("{}: {}", u.status, u.reason)])?;
+    }
+    for r in &report.residual {
+        let what = format!("still holds someone else's {}", r.category);
+        w.write_record([&r.copy, &what, &r.location, "", "", &r.copy, "residual", &r.masked])?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Escape text for HTML.
@@ -492,36 +1001,77 @@ pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn index_html(rows: &[IndexRow]) -> String {
+fn index_html(report: &BundleReport, opts: &BundleOptions<'_>) -> String {
     let mut s = String::from(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Subject access bundle</title>\
-         <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
-         td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#eee}</style>\
-         </head><body><h1>Subject access bundle</h1>",
+         <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}\
+         td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#eee}\
+         .warn{color:#a00}</style></head><body><h1>Subject access bundle</h1><table>",
     );
-    let files: BTreeSet<&str> = rows.iter().map(|r| r.file.as_str()).collect();
-    let _ = write!(
-        s,
-        "<p>Made {} by piisweep. {} places in {} files or parts. Copies are in the <code>files</code> folder.</p>",
-        esc(&crate::map::now_text()),
-        rows.len(),
-        files.len()
-    );
-    s.push_str("<table><tr><th>File</th><th>Location</th><th>What matched</th><th>Modified</th><th>Copy</th><th>Note</th></tr>");
-    for r in rows {
-        let copy = if r.copy.is_empty() { String::new() } else { format!("<a href=\"{0}\">{0}</a>", esc(&r.copy)) };
+    for (k, v) in header_lines(opts) {
+        let _ = write!(s, "<tr><th>{}</th><td>{}</td></tr>", esc(&k), esc(&v));
+    }
+    s.push_str("</table>");
+    if report.residual_total > 0 {
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<p class=\"warn\"><b>The re-scan still finds {} items of other people's data in the copies (listed at the end): \
+             remove them before the bundle is sent.</b></p>",
+            report.residual_total
+        );
+    }
+    let _ = write!(
+        s,
+        "<h2>Files ({})</h2><p>One row per file or part. Copies are in the <code>files</code> folder.</p>",
+        report.rows.len()
+    );
+    s.push_str("<table><tr><th>File</th><th>What matched</th><th>Where</th><th>Places</th><th>Modified</th><th>Copy</th><th>Status</th><th>Note</th></tr>");
+    for r in &report.rows {
+        let copies: Vec<String> = r.copies.iter().map(|c| format!("<a href=\"{0}\">{0}</a>", esc(c))).collect();
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&r.file),
-            esc(&r.location),
             esc(&r.matched),
+            esc(&r.places),
+            r.count,
             esc(&r.modified),
-            copy,
+            copies.join("<br>"),
+            esc(&r.status),
             esc(&r.note)
         );
     }
-    s.push_str("</table></body></html>\n");
+    s.push_str("</table>");
+    let unsearched = &opts.request.unsearched;
+    if !unsearched.is_empty() {
+        let _ = write!(
+            s,
+            "<h2 class=\"warn\">Could not be searched ({})</h2><p>The person may be in these: check each by hand.</p>\
+             <table><tr><th>File</th><th>Why</th></tr>",
+            unsearched.len()
+        );
+        for u in unsearched {
+            let _ = write!(s, "<tr><td>{}</td><td>{}: {}</td></tr>", esc(&u.path), esc(&u.status), esc(&u.reason));
+        }
+        s.push_str("</table>");
+    }
+    if !report.residual.is_empty() {
+        let _ =
+            write!(s, "<h2 class=\"warn\">Other people's data still in the copies ({})</h2>", report.residual_total);
+        s.push_str("<table><tr><th>Copy</th><th>Where</th><th>What</th><th>Value (masked)</th></tr>");
+        for r in &report.residual {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&r.copy),
+                esc(&r.location),
+                esc(r.category.as_str()),
+                esc(&r.masked)
+            );
+        }
+        s.push_str("</table>");
+    }
+    s.push_str("</body></html>\n");
     s
 }
 
@@ -530,32 +1080,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splits_an_mbox() {
-        let mbox = b"From a@x Mon Jan 1 00:00:00 2024\nSubject: one\n\nhi\nFrom b@x Tue Jan 2 00:00:00 2024\nSubject: two\n\nbye\n";
-        assert_eq!(mbox_message(mbox, 1).unwrap(), b"Subject: one\n\nhi\n");
-        assert_eq!(mbox_message(mbox, 2).unwrap(), b"Subject: two\n\nbye\n");
-        assert!(mbox_message(mbox, 3).is_none());
-        assert!(mbox_message(mbox, 0).is_none());
-    }
-
-    #[test]
-    fn takes_parts_out_of_containers() {
-        use std::io::Write;
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        zip.start_file("HR/list.csv", zip::write::SimpleFileOptions::default()).unwrap();
-        zip.write_all(b"Name\nJane Roberts\n").unwrap();
-        let bytes = zip.finish().unwrap().into_inner();
-        let limits = Limits::default();
-        assert_eq!(take_part("a.zip", &bytes, "HR/list.csv", &limits).unwrap(), b"Name\nJane Roberts\n");
-        assert!(take_part("a.zip", &bytes, "HR/other.csv", &limits).is_err());
-        let mbox = b"From a@x Mon Jan 1 00:00:00 2024\nSubject: one\n\nhi\nFrom b@x Tue Jan 2 00:00:00 2024\nSubject: two\n\nbye\n";
-        assert_eq!(take_part("export.mbox", mbox, "2", &limits).unwrap(), b"Subject: two\n\nbye\n");
-    }
-
-    #[test]
     fn rows_of_locations() {
         assert_eq!(row_of("row 5, col Surname"), Some((String::new(), 5)));
         assert_eq!(row_of("Sheet1!C7"), Some(("Sheet1".into(), 7)));
         assert_eq!(row_of("line 3"), None);
+    }
+
+    #[test]
+    fn headers_about_someone_else() {
+        assert!(other_person_context(Some("Next of kin phone")));
+        assert!(other_person_context(Some("GP")));
+        assert!(other_person_context(Some("Emergency contact")));
+        assert!(!other_person_context(Some("Phone")));
+        assert!(!other_person_context(Some("Groups")));
+        assert!(!other_person_context(None));
+    }
+
+    #[test]
+    fn the_rescan_lists_other_peoples_data_left_in_a_copy_and_not_the_persons_own() {
+        let engine = Engine::builtin();
+        let key = Key::from_bytes([7; 32]);
+        let subject = super::super::Subject { name: Some("Alice Hartley".into()), ..Default::default() };
+        let query = Query::new(&subject, &key);
+        let own = Own::new(&engine, &query, &key, 0.5);
+        let request = Request {
+            whose: "Alice Hartley".into(),
+            searched: vec![],
+            received: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            deadline: chrono::NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
+            unsearched: vec![],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BundleOptions {
+            dir: dir.path(),
+            redact_others: true,
+            limits: Limits::default(),
+            min_confidence: 0.5,
+            request: &request,
+        };
+        std::fs::write(
+            dir.path().join("a.txt"),
+            "Alice Hartley rang from 07700 900111.\n\nBernard Okafor called on 07700 900222.\n",
+        )
+        .unwrap();
+        let mut report = BundleReport::default();
+        let mut keep = KeepSet { values: HashSet::new() };
+        keep.values.insert((Category::Phone, Category::Phone.normalise("07700 900111")));
+        rescan(dir.path(), "a.txt", &keep, &own, &opts, &mut report);
+        let left: Vec<(Category, &str)> = report.residual.iter().map(|r| (r.category, r.location.as_str())).collect();
+        assert_eq!(left, [(Category::Name, "line 3"), (Category::Phone, "line 3")], "{:?}", report.residual);
+        assert_eq!(report.residual_total, 2);
+        assert!(report.residual.iter().all(|r| !r.masked.contains("Okafor") && !r.masked.contains("900222")));
     }
 }

@@ -32,6 +32,130 @@ pub struct Subject {
     pub nhs: Vec<String>,
 }
 
+impl Subject {
+    /// Check the details as typed. An impossible or month-first date, or a
+    /// malformed email, NI or NHS number would find nothing and let someone
+    /// answer "we hold nothing": each is refused with a plain message.
+    pub fn check(&self) -> Result<(), String> {
+        for d in &self.dob {
+            check_date(d, "--dob")?;
+        }
+        for n in &self.nino {
+            if crate::detect::validate::nino(n).is_none() {
+                return Err(format!(
+                    "--nino {n:?} is not a National Insurance number: two letters, six digits and A, B, C or D, \
+                     like AB 12 34 56 C"
+                ));
+            }
+        }
+        for n in &self.nhs {
+            let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+            let others = n.chars().any(|c| !(c.is_ascii_digit() || c == ' ' || c == '-'));
+            if digits.len() != 10 || others || crate::detect::validate::nhs(n).is_none() {
+                return Err(format!(
+                    "--nhs {n:?} is not an NHS number: ten digits whose last digit checks the others \
+                     (like 943 476 5919); check it against the letter or record it came from"
+                ));
+            }
+        }
+        let mut lists = crate::detect::rules::Lists::builtin();
+        // A role mailbox may be the person's own: only the form is checked.
+        lists.role_mailboxes.clear();
+        for e in &self.email {
+            if e.trim().contains(char::is_whitespace) || crate::detect::validate::email(e.trim(), &lists).is_none() {
+                return Err(format!("--email {e:?} is not an email address: write it in full, like jane@example.org"));
+            }
+        }
+        for p in &self.phone {
+            if crate::detect::category::normalise_phone(p).chars().filter(char::is_ascii_digit).count() < 7 {
+                return Err(format!("--phone {p:?} is not a phone number: write it with its area code"));
+            }
+        }
+        for p in &self.postcode {
+            if crate::detect::validate::postcode(p, &crate::detect::rules::Lists::builtin()).is_none() {
+                return Err(format!("--postcode {p:?} is not a UK postcode: write it in full, like SW1A 1AA"));
+            }
+        }
+        Ok(())
+    }
+
+    /// What was searched, as typed: `name "Jane Roberts"`, `date of birth 12/03/1985`.
+    pub fn described(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(n) = &self.name {
+            out.push(format!("name \"{n}\" (and its variants)"));
+        }
+        let lists: [(&str, &Vec<String>); 6] = [
+            ("date of birth", &self.dob),
+            ("NI number", &self.nino),
+            ("email", &self.email),
+            ("phone", &self.phone),
+            ("postcode", &self.postcode),
+            ("NHS number", &self.nhs),
+        ];
+        for (what, values) in lists {
+            for v in values {
+                out.push(format!("{what} {v}"));
+            }
+        }
+        out
+    }
+
+    /// Whose request it is, as given: the name, else the first detail.
+    pub fn whose(&self) -> String {
+        match &self.name {
+            Some(n) => n.clone(),
+            None => self.described().into_iter().next().unwrap_or_default(),
+        }
+    }
+}
+
+/// A date typed by staff, day first (the UK way): the date, or why not.
+/// `31/02/1950` does not exist; `03/29/1950` is month first, so the message
+/// asks whether 29 March 1950 was meant. `flag` names the option.
+pub fn check_date(value: &str, flag: &str) -> Result<chrono::NaiveDate, String> {
+    use crate::detect::validate::parse_date;
+    let v = value.trim();
+    let day_first = "write it day first, like 12/03/1985";
+    if let Some((y, m, d)) = parse_date(v)
+        && let Some(date) = chrono::NaiveDate::from_ymd_opt(y, m, d)
+    {
+        if date > chrono::Local::now().date_naive() {
+            return Err(format!("{flag} {value:?} is in the future: check it ({day_first})"));
+        }
+        return Ok(date);
+    }
+    let parts: Vec<&str> = v.split(['/', '.', '-', ' ']).filter(|p| !p.is_empty()).collect();
+    let nums: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    if parts.len() == 3 && nums.len() == 3 && parts[2].len() == 4 {
+        let (a, b, y) = (nums[0], nums[1], nums[2] as i32);
+        // Month first: the first number a month, the second a day over 12.
+        if (1..=12).contains(&a)
+            && b > 12
+            && let Some(date) = chrono::NaiveDate::from_ymd_opt(y, a, b)
+        {
+            return Err(format!(
+                "{flag} {value:?} reads month first: did you mean {}? write it day first: {}",
+                date.format("%-d %B %Y"),
+                date.format("%d/%m/%Y")
+            ));
+        }
+        if (1..=12).contains(&b) && a > 0 {
+            let month = chrono::NaiveDate::from_ymd_opt(y, b, 1).map(|d| d.format("%B %Y").to_string());
+            if let Some(month) = month {
+                return Err(format!("{flag} {value:?} is not a real date: {month} has no day {a}; check it"));
+            }
+        }
+    }
+    Err(format!("{flag} {value:?} is not a date piisweep can read: {day_first}"))
+}
+
+/// One calendar month after `received` (the legal deadline for a subject
+/// access request), clamped to the month's end: 31 January → 28 or 29 February.
+pub fn deadline(received: chrono::NaiveDate) -> chrono::NaiveDate {
+    received.checked_add_months(chrono::Months::new(1)).unwrap_or(received)
+}
+
 /// Titles dropped from a searched name.
 const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", "lady", "lord"];
 
@@ -150,14 +274,187 @@ impl Evidence {
     }
 }
 
-/// One place in a file that matched.
+/// Numbers (rows, lines, pages) as merged ranges, in bounded memory for a
+/// run of consecutive places: `12-3,400, 3,405`.
+#[derive(Debug, Clone, Default)]
+pub struct Ranges {
+    /// start → end (inclusive), not touching one another.
+    spans: BTreeMap<u64, u64>,
+    count: u64,
+}
+
+impl Ranges {
+    pub fn add(&mut self, n: u64) {
+        self.add_range(n, n);
+    }
+
+    /// Add `start..=end`, merging with the ranges it touches.
+    pub fn add_range(&mut self, start: u64, end: u64) {
+        let (mut s, mut e) = (start, end);
+        let touching: Vec<u64> = self
+            .spans
+            .range(..=end.saturating_add(1))
+            .rev()
+            .take_while(|(_, pe)| pe.saturating_add(1) >= start)
+            .map(|(&ps, _)| ps)
+            .collect();
+        for ps in touching {
+            if let Some(pe) = self.spans.remove(&ps) {
+                self.count -= pe - ps + 1;
+                s = s.min(ps);
+                e = e.max(pe);
+            }
+        }
+        self.spans.insert(s, e);
+        self.count += e - s + 1;
+    }
+
+    pub fn contains(&self, n: u64) -> bool {
+        self.spans.range(..=n).next_back().is_some_and(|(_, &e)| n <= e)
+    }
+
+    /// How many numbers.
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The highest number.
+    pub fn last(&self) -> Option<u64> {
+        self.spans.values().next_back().copied()
+    }
+
+    pub fn union(&mut self, other: &Ranges) {
+        for (&s, &e) in &other.spans {
+            self.add_range(s, e);
+        }
+    }
+
+    /// `12-3,400, 3,405` (at most `max` ranges, then "and N more").
+    pub fn text(&self, max: usize) -> String {
+        let mut parts: Vec<String> = self
+            .spans
+            .iter()
+            .take(max)
+            .map(|(&s, &e)| if s == e { thousands(s) } else { format!("{}-{}", thousands(s), thousands(e)) })
+            .collect();
+        if self.spans.len() > max {
+            parts.push(format!("and {} more", thousands((self.spans.len() - max) as u64)));
+        }
+        parts.join(", ")
+    }
+}
+
+/// `3400` → `3,400`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// At most this many place names that are not numbered (`header From`) are
+/// kept per kind of evidence; the rest are counted.
+const MAX_NAMED: usize = 20;
+
+/// The places in one file or part that matched one way, grouped: a count
+/// and ranges (`rows 12-3,400`), not a line per place.
 #[derive(Debug, Clone, Serialize)]
-pub struct Hit {
+pub struct Places {
     /// The finding's path (with `!` for a part inside a container).
     pub path: String,
-    pub location: String,
     pub evidence: Evidence,
     pub what: &'static str,
+    /// How many places.
+    pub count: u64,
+    /// Where: `rows 12-3,400; header From`.
+    pub at: String,
+    /// Numbered places by scope (`row`, `Sheet1!`, `line `...).
+    #[serde(skip)]
+    pub numbered: BTreeMap<String, Ranges>,
+    /// Other places by name (at most [`MAX_NAMED`]).
+    #[serde(skip)]
+    pub named: BTreeSet<String>,
+}
+
+impl Places {
+    fn new(path: String, evidence: Evidence) -> Places {
+        Places {
+            path,
+            evidence,
+            what: evidence.label(),
+            count: 0,
+            at: String::new(),
+            numbered: BTreeMap::new(),
+            named: BTreeSet::new(),
+        }
+    }
+
+    fn add(&mut self, location: &str) {
+        self.count += 1;
+        let (scope, n, _) = place(location);
+        if n > 0 {
+            self.numbered.entry(scope).or_default().add(n as u64);
+        } else if self.named.len() < MAX_NAMED {
+            self.named.insert(location.to_string());
+        }
+    }
+
+    /// Fill `at` from the ranges.
+    fn finish(&mut self) {
+        let mut parts: Vec<String> = self.numbered.iter().map(|(scope, r)| scope_text(scope, r)).collect();
+        parts.extend(self.named.iter().cloned());
+        let listed = self.numbered.values().map(Ranges::len).sum::<u64>() + self.named.len() as u64;
+        if self.count > listed && self.numbered.is_empty() {
+            parts.push(format!("and {} more", thousands(self.count - listed)));
+        }
+        self.at = parts.join("; ");
+    }
+
+    /// Table rows (sheet, rows) among these places: `row N` in a CSV has
+    /// sheet "", `Sheet1!C7` sheet "Sheet1".
+    pub fn table_rows(&self) -> impl Iterator<Item = (&str, &Ranges)> {
+        self.numbered.iter().filter_map(|(scope, r)| {
+            if scope == "row" { Some(("", r)) } else { scope.strip_suffix('!').map(|sheet| (sheet, r)) }
+        })
+    }
+}
+
+/// Where several kinds of evidence matched in one part, merged: the distinct
+/// places as text (`rows 12-3,400; header From`) and how many there are.
+pub fn merged_places(places: &[&Places]) -> (String, u64) {
+    let mut numbered: BTreeMap<String, Ranges> = BTreeMap::new();
+    let mut named: BTreeSet<&str> = BTreeSet::new();
+    for p in places {
+        for (scope, r) in &p.numbered {
+            numbered.entry(scope.clone()).or_default().union(r);
+        }
+        named.extend(p.named.iter().map(String::as_str));
+    }
+    let count = numbered.values().map(Ranges::len).sum::<u64>() + named.len() as u64;
+    let mut parts: Vec<String> = numbered.iter().map(|(scope, r)| scope_text(scope, r)).collect();
+    parts.extend(named.iter().map(|n| n.to_string()));
+    (parts.join("; "), count)
+}
+
+/// `rows 12-3,400`, `Sheet1 rows 3-5`, `line 4`.
+fn scope_text(scope: &str, r: &Ranges) -> String {
+    let one = r.len() == 1;
+    let noun = |singular: &str| if one { singular.to_string() } else { format!("{singular}s") };
+    let what = match scope {
+        "row" => noun("row"),
+        s if s.ends_with('!') => format!("{} {}", s.trim_end_matches('!'), noun("row")),
+        s => noun(s.trim_end()),
+    };
+    format!("{what} {}", r.text(8))
 }
 
 /// One file that mentions the person, with its score and reasons.
@@ -178,7 +475,10 @@ pub struct FileMatch {
     pub score: f64,
     /// The distinct kinds of evidence, strongest first: "NI number, date of birth, full name".
     pub why: String,
-    pub hits: Vec<Hit>,
+    /// How many places matched, in all.
+    pub count: u64,
+    /// The places, grouped by part and kind of evidence.
+    pub places: Vec<Places>,
 }
 
 impl FileMatch {
@@ -223,7 +523,9 @@ fn place(location: &str) -> (String, i64, i64) {
     (location.to_string(), 0, 0)
 }
 
-/// Are two findings (path, location) at the same or nearby places?
+/// Are two findings (path, location) at the same or nearby places? (What
+/// [`Near`] answers for many findings at once.)
+#[cfg(test)]
 fn nearby(a: &Row, b: &Row) -> bool {
     if a.path != b.path {
         return false;
@@ -231,6 +533,36 @@ fn nearby(a: &Row, b: &Row) -> bool {
     let (sa, na, w) = place(&a.location);
     let (sb, nb, _) = place(&b.location);
     sa == sb && (na - nb).abs() <= w
+}
+
+/// Findings indexed by where they are, so that "is one of them nearby?"
+/// costs a few lookups, not a comparison with every other finding (one
+/// person in 200,000 rows would make that quadratic).
+#[derive(Default)]
+struct Near {
+    at: HashMap<(String, String, i64), Vec<i64>>,
+}
+
+impl Near {
+    fn insert(&mut self, r: &Row) {
+        let (scope, n, _) = place(&r.location);
+        self.at.entry((r.path.clone(), scope, n)).or_default().push(r.id);
+    }
+
+    /// Is a finding near `r` (as [`nearby`] says) that `skip` does not reject?
+    fn any(&self, r: &Row, skip: impl Fn(i64) -> bool) -> bool {
+        let (scope, n, w) = place(&r.location);
+        let mut key = (r.path.clone(), scope, 0);
+        for k in n - w..=n + w {
+            key.2 = k;
+            if let Some(ids) = self.at.get(&key)
+                && ids.iter().any(|id| !skip(*id))
+            {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// Is this a row of a table (CSV row or spreadsheet row)?
@@ -243,9 +575,29 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
 }
 
+/// Evidence gathered as it streams in from the map, grouped by file, part
+/// and kind: counts and ranges, not a record per place.
+#[derive(Default)]
+struct Gathered {
+    files: BTreeMap<i64, BTreeMap<(String, Evidence), Places>>,
+}
+
+impl Gathered {
+    fn add(&mut self, row: &Row, ev: Evidence) {
+        let parts = self.files.entry(row.file_id).or_default();
+        let key = (row.path.clone(), ev);
+        parts.entry(key).or_insert_with(|| Places::new(row.path.clone(), ev)).add(&row.location);
+    }
+
+    /// Files with evidence of at least `weight`.
+    fn files_with(&self, weight: f64) -> BTreeSet<i64> {
+        self.files.iter().filter(|(_, p)| p.keys().any(|(_, e)| e.weight() >= weight)).map(|(f, _)| *f).collect()
+    }
+}
+
 /// Search the map. Files are returned strongest first.
 pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> {
-    let mut evidence: Vec<(Row, Evidence)> = Vec::new();
+    let mut gathered = Gathered::default();
     // Identifiers and full names, by their hashes.
     let hashes: Vec<&String> = q.idents.keys().chain(q.full_names.iter()).collect();
     if !hashes.is_empty() {
@@ -262,20 +614,20 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
                 Some(c) => Evidence::Ident(*c),
                 None => Evidence::FullName,
             };
-            evidence.push((row, ev));
+            gathered.add(&row, ev);
         }
     }
     if q.last.is_some() {
-        name_evidence(conn, q, &mut evidence)?;
+        name_evidence(conn, q, &mut gathered)?;
     }
-    let mut matches = group(conn, evidence)?;
+    let mut matches = group(conn, gathered)?;
     matches
         .sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then(a.path.cmp(&b.path)));
     Ok(matches)
 }
 
 /// Name findings with the surname or first name among their words, classified.
-fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -> rusqlite::Result<()> {
+fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::Result<()> {
     // Every name with the surname among its words, and lone first names.
     let sql = "SELECT f.id, f.file_id, f.path, f.location, f.hash, t2.pos, t2.token_hash
          FROM findings f JOIN name_tokens t2 ON t2.finding_id = f.id
@@ -286,8 +638,18 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
     let mut rows = stmt.query(rusqlite::params![q.last, q.first.as_deref().unwrap_or(""), POS_ONLY])?;
     // finding id → (row, full hash, words by position)
     let mut found: BTreeMap<i64, NameFinding> = BTreeMap::new();
+    // The full name itself was matched by its hash already: only its id is kept.
+    let mut full_ids: std::collections::HashSet<i64> = std::collections::HashSet::new();
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
+        if full_ids.contains(&id) {
+            continue;
+        }
+        let full: String = r.get(4)?;
+        if q.full_names.contains(&full) {
+            full_ids.insert(id);
+            continue;
+        }
         let entry = match found.entry(id) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
@@ -299,11 +661,12 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
     }
     let is = |w: &String, h: &Option<String>| h.as_ref() == Some(w);
     // Lone first names, for "nearby".
-    let first_alone: Vec<&Row> = found
-        .values()
-        .filter(|(_, _, ws)| ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &q.first))
-        .map(|(r, _, _)| r)
-        .collect();
+    let mut first_alone = Near::default();
+    for (r, _, ws) in found.values() {
+        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &q.first) {
+            first_alone.insert(r);
+        }
+    }
     let mut classified: Vec<(Row, Evidence)> = Vec::new();
     let mut lone_first: Vec<Row> = Vec::new();
     for (row, full, ws) in found.values() {
@@ -323,11 +686,7 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
                 _ => Evidence::Surname,
             }
         } else if has_last {
-            if first_alone.iter().any(|f| nearby(f, row)) {
-                Evidence::SurnameAndFirstNameNearby
-            } else {
-                Evidence::Surname
-            }
+            if first_alone.any(row, |_| false) { Evidence::SurnameAndFirstNameNearby } else { Evidence::Surname }
         } else {
             if ws.len() == 1 {
                 lone_first.push(row.clone());
@@ -342,59 +701,61 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
         .filter(|(r, e)| *e == Evidence::Surname && is_row(&r.location))
         .map(|(r, _)| r.file_id)
         .collect();
-    let mut others: HashMap<i64, Vec<Row>> = HashMap::new();
+    // Names that are not about the person (not found by their words), by place.
+    let mut others = Near::default();
     for file_id in rows_to_check {
         let mut stmt =
             conn.prepare_cached("SELECT id, path, location FROM findings WHERE file_id = ?1 AND category = 'name'")?;
-        let names = stmt
-            .query_map([file_id], |r| Ok(Row { id: r.get(0)?, file_id, path: r.get(1)?, location: r.get(2)? }))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        others.insert(file_id, names);
+        let mut rows = stmt.query([file_id])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if !found.contains_key(&id) && !full_ids.contains(&id) {
+                others.insert(&Row { id, file_id, path: r.get(1)?, location: r.get(2)? });
+            }
+        }
     }
     for (row, ev) in classified.iter_mut() {
-        if *ev == Evidence::Surname
-            && let Some(names) = others.get(&row.file_id)
-            && names.iter().any(|n| n.id != row.id && !found.contains_key(&n.id) && nearby(n, row))
-        {
+        if *ev == Evidence::Surname && others.any(row, |id| id == row.id) {
             *ev = Evidence::SurnameOtherFirstName;
         }
     }
     // A lone surname next to the same surname under another first name is that other person.
-    let others_named: Vec<Row> =
-        classified.iter().filter(|(_, e)| *e == Evidence::SurnameOtherFirstName).map(|(r, _)| r.clone()).collect();
+    let mut others_named = Near::default();
+    for (r, _) in classified.iter().filter(|(_, e)| *e == Evidence::SurnameOtherFirstName) {
+        others_named.insert(r);
+    }
     for (row, ev) in classified.iter_mut() {
-        if *ev == Evidence::Surname && others_named.iter().any(|o| nearby(o, row)) {
+        if *ev == Evidence::Surname && others_named.any(row, |_| false) {
             *ev = Evidence::SurnameOtherFirstName;
         }
     }
     // First names alone count only in files that match otherwise.
-    out.extend(classified);
-    let strong_files: BTreeSet<i64> = out.iter().filter(|(_, e)| e.weight() >= 1.0).map(|(r, _)| r.file_id).collect();
+    for (row, ev) in &classified {
+        out.add(row, *ev);
+    }
+    let strong_files = out.files_with(1.0);
     for row in lone_first {
         if strong_files.contains(&row.file_id) {
-            out.push((row, Evidence::FirstNameNearStrongerMatch));
+            out.add(&row, Evidence::FirstNameNearStrongerMatch);
         }
     }
     Ok(())
 }
 
-/// Group evidence by file, score each file, and fetch its details.
-fn group(conn: &Connection, evidence: Vec<(Row, Evidence)>) -> rusqlite::Result<Vec<FileMatch>> {
-    let mut by_file: BTreeMap<i64, Vec<(Row, Evidence)>> = BTreeMap::new();
-    for (row, ev) in evidence {
-        by_file.entry(row.file_id).or_default().push((row, ev));
-    }
+/// Score each file and fetch its details.
+fn group(conn: &Connection, gathered: Gathered) -> rusqlite::Result<Vec<FileMatch>> {
     let mut out = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT root, abs, path, kind, size, modified, content_hash FROM files WHERE id = ?1 AND status <> 'gone'",
     )?;
-    for (file_id, mut hits) in by_file {
+    for (file_id, parts) in gathered.files {
         let mut rows = stmt.query([file_id])?;
         let Some(f) = rows.next()? else { continue };
-        let kinds: BTreeSet<Evidence> = hits.iter().map(|(_, e)| *e).collect();
+        let kinds: BTreeSet<Evidence> = parts.keys().map(|(_, e)| *e).collect();
         let score: f64 = kinds.iter().map(Evidence::weight).sum();
         let why = kinds.iter().map(Evidence::label).collect::<Vec<_>>().join(", ");
-        hits.sort_by(|a, b| a.0.path.cmp(&b.0.path).then(a.0.id.cmp(&b.0.id)));
+        let mut places: Vec<Places> = parts.into_values().collect();
+        places.iter_mut().for_each(Places::finish);
         let modified_ns: Option<i64> = f.get(5)?;
         out.push(FileMatch {
             file_id,
@@ -408,30 +769,90 @@ fn group(conn: &Connection, evidence: Vec<(Row, Evidence)>) -> rusqlite::Result<
             content_hash: f.get(6)?,
             score: (score * 10.0).round() / 10.0,
             why,
-            hits: hits
-                .into_iter()
-                .map(|(r, e)| Hit { path: r.path, location: r.location, evidence: e, what: e.label() })
-                .collect(),
+            count: places.iter().map(|p| p.count).sum(),
+            places,
         });
     }
     Ok(out)
 }
 
-/// The results as a table for the terminal.
-pub fn table(matches: &[FileMatch]) -> String {
+/// A file or part the map could not search, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unsearched {
+    pub path: String,
+    /// `failed` or `skipped`.
+    pub status: String,
+    pub reason: String,
+}
+
+/// Every file and part the sweeps recorded as not read (failed, or skipped:
+/// encrypted, needing OCR, unsupported, too large...): the person may be in
+/// them, unseen.
+pub fn unsearched(conn: &Connection) -> rusqlite::Result<Vec<Unsearched>> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT path, status, COALESCE(reason, '') FROM files WHERE status IN ('failed', 'skipped', 'reading') ORDER BY path",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let status: String = r.get(1)?;
+        let mut reason: String = r.get(2)?;
+        if status == "reading" {
+            reason = "the sweep stopped while reading it: scan again".into();
+        }
+        out.push(Unsearched {
+            path: r.get(0)?,
+            status: if status == "reading" { "failed".into() } else { status },
+            reason,
+        });
+    }
+    let mut stmt = conn.prepare(
+        "SELECT f.path, p.path, p.status, p.reason FROM parts p JOIN files f ON f.id = p.file_id \
+         WHERE f.status <> 'gone' ORDER BY f.path, p.path",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (file, part): (String, String) = (r.get(0)?, r.get(1)?);
+        let path = if part.contains('!') { part } else { format!("{file}!{part}") };
+        out.push(Unsearched { path, status: r.get(2)?, reason: r.get(3)? });
+    }
+    Ok(out)
+}
+
+/// The results as a table for the terminal: one entry per file, its places
+/// grouped with counts and ranges. When nothing matches, what was searched
+/// and what could not be searched are listed, so that "nothing" is not
+/// mistaken for "we hold nothing".
+pub fn table(matches: &[FileMatch], subject: &Subject, unsearched: &[Unsearched]) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     if matches.is_empty() {
         s.push_str("Nothing in the data map matches this person.\n");
-        return s;
+        let _ = writeln!(s, "Searched for: {}.", subject.described().join("; "));
+    } else {
+        let _ = writeln!(s, "{} files mention this person (strongest first):", matches.len());
     }
-    let _ = writeln!(s, "{} files mention this person (strongest first):", matches.len());
     for (i, m) in matches.iter().enumerate() {
-        let _ = writeln!(s, "\n{:>3}. {}  [score {:.1}: {}]", i + 1, m.path, m.score, m.why);
+        let _ =
+            writeln!(s, "\n{:>3}. {}  [score {:.1}: {}; {} places]", i + 1, m.path, m.score, m.why, thousands(m.count));
         let _ = writeln!(s, "     {} ({}, modified {})", m.abs, m.kind, m.modified);
-        for h in &m.hits {
-            let part = if h.path != m.path { format!("{} ", h.path) } else { String::new() };
-            let _ = writeln!(s, "       {part}{}: {}", h.location, h.what);
+        for p in &m.places {
+            let part = if p.path != m.path { format!("{} ", p.path) } else { String::new() };
+            let _ = writeln!(s, "       {part}{}: {} ({})", p.what, thousands(p.count), p.at);
+        }
+    }
+    if !unsearched.is_empty() {
+        const SHOWN: usize = 30;
+        let _ = writeln!(
+            s,
+            "\n{} files or parts could not be searched: the person may be in them. Check them by hand:",
+            unsearched.len()
+        );
+        for u in unsearched.iter().take(SHOWN) {
+            let _ = writeln!(s, "  {} ({}: {})", u.path, u.status, u.reason);
+        }
+        if unsearched.len() > SHOWN {
+            let _ = writeln!(s, "  ... and {} more (the bundle index lists them all)", unsearched.len() - SHOWN);
         }
     }
     s
@@ -471,5 +892,105 @@ mod tests {
         assert_eq!(q.last, Some(key.hash("roberts")));
         assert_eq!(q.first_initial, Some(key.hash("j")));
         assert_eq!(q.idents.get(&key.hash("AB123456C")), Some(&Category::Nino));
+    }
+
+    #[test]
+    fn ranges_merge_and_read_well() {
+        let mut r = Ranges::default();
+        for n in [12, 14, 13, 3400, 11, 20, 3399] {
+            r.add(n);
+        }
+        r.add(13);
+        assert_eq!(r.len(), 7);
+        assert_eq!(r.text(8), "11-14, 20, 3,399-3,400");
+        assert_eq!(r.text(1), "11-14, and 2 more");
+        assert!(r.contains(12) && r.contains(3400) && !r.contains(15) && !r.contains(3401));
+        let mut other = Ranges::default();
+        other.add_range(15, 19);
+        r.union(&other);
+        assert_eq!(r.text(8), "11-20, 3,399-3,400");
+        assert_eq!(r.len(), 12);
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn places_are_grouped_with_ranges() {
+        let mut p = Places::new("a.csv".into(), Evidence::FullName);
+        for row in 12..=3400 {
+            p.add(&format!("row {row}, col Name"));
+        }
+        p.add("header From");
+        p.finish();
+        assert_eq!(p.count, 3390);
+        assert_eq!(p.at, "rows 12-3,400; header From");
+        let mut one = Places::new("b.xlsx".into(), Evidence::FullName);
+        one.add("Sheet1!C7");
+        one.finish();
+        assert_eq!(one.at, "Sheet1 row 7");
+        assert_eq!(one.table_rows().map(|(s, r)| (s.to_string(), r.len())).collect::<Vec<_>>(), [("Sheet1".into(), 1)]);
+    }
+
+    #[test]
+    fn dates_typed_by_staff_are_checked() {
+        let d = |s: &str| check_date(s, "--dob");
+        assert_eq!(d("04/05/1950").unwrap(), chrono::NaiveDate::from_ymd_opt(1950, 5, 4).unwrap());
+        assert_eq!(d("12 March 1985").unwrap(), chrono::NaiveDate::from_ymd_opt(1985, 3, 12).unwrap());
+        let e = d("31/02/1950").unwrap_err();
+        assert!(e.contains("not a real date") && e.contains("February 1950"), "{e}");
+        let e = d("03/29/1950").unwrap_err();
+        assert!(e.contains("did you mean 29 March 1950? write it day first: 29/03/1950"), "{e}");
+        assert!(d("soon").unwrap_err().contains("day first"));
+        assert!(d("01/01/2999").unwrap_err().contains("future"));
+    }
+
+    #[test]
+    fn the_deadline_is_one_calendar_month_on() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(deadline(day(2025, 1, 31)), day(2025, 2, 28));
+        assert_eq!(deadline(day(2024, 1, 31)), day(2024, 2, 29));
+        assert_eq!(deadline(day(2025, 3, 15)), day(2025, 4, 15));
+        assert_eq!(deadline(day(2025, 12, 31)), day(2026, 1, 31));
+    }
+
+    #[test]
+    fn malformed_identifiers_are_refused() {
+        let with = |f: fn(&mut Subject)| {
+            let mut s = Subject { name: Some("Jane Roberts".into()), ..Subject::default() };
+            f(&mut s);
+            s.check()
+        };
+        assert!(with(|_| {}).is_ok());
+        assert!(with(|s| s.nhs = vec!["943 476 5919".into()]).is_ok());
+        assert!(with(|s| s.nhs = vec!["943 476 5918".into()]).unwrap_err().contains("not an NHS number"));
+        assert!(with(|s| s.nino = vec!["AB 12 34 56 C".into()]).is_ok());
+        assert!(with(|s| s.nino = vec!["QQ 12 34 56 C".into()]).is_err());
+        assert!(with(|s| s.email = vec!["info@charity.org.uk".into()]).is_ok());
+        assert!(with(|s| s.email = vec!["jane@roberts".into()]).unwrap_err().contains("not an email address"));
+    }
+
+    #[test]
+    fn near_answers_as_nearby_does() {
+        let r = |id: i64, path: &str, loc: &str| Row { id, file_id: 1, path: path.into(), location: loc.into() };
+        let found =
+            [r(1, "a", "line 3"), r(2, "a", "row 2, col First name"), r(3, "a", "Sheet1!A7"), r(4, "b", "line 5")];
+        let mut near = Near::default();
+        for f in &found {
+            near.insert(f);
+        }
+        let asks = [
+            r(9, "a", "line 5"),
+            r(9, "a", "line 9"),
+            r(9, "a", "row 2, col Surname"),
+            r(9, "a", "row 3, col Surname"),
+            r(9, "a", "Sheet1!B7"),
+            r(9, "a", "Sheet2!B7"),
+            r(9, "b", "line 3"),
+            r(9, "a", "header From"),
+        ];
+        for ask in &asks {
+            assert_eq!(near.any(ask, |_| false), found.iter().any(|f| nearby(f, ask)), "{}", ask.location);
+        }
+        assert!(!near.any(&r(9, "a", "line 4"), |id| id == 1), "skipped ids do not count");
     }
 }
