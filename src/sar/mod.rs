@@ -199,7 +199,7 @@ struct Row {
 }
 
 /// A name finding with the full name's hash and its words' hashes by position.
-type NameFinding = (Row, String, Vec<(i64, String)>);
+type NameFinding = (Row, String, Vec<(i64, [u8; 8])>);
 
 /// Where a location sits, for "nearby": (scope, number, window).
 fn place(location: &str) -> (String, i64, i64) {
@@ -243,26 +243,45 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
 }
 
+/// The columns that make a [`Row`] (with `findings f`, `paths p`, `places l`).
+const ROW_COLUMNS: &str = "f.id, f.file_id, p.path, l.pre, f.num, l.post";
+const ROW_JOINS: &str = "findings f JOIN paths p ON p.id = f.path JOIN places l ON l.id = f.place";
+
+/// A [`Row`] from the first six columns of a query using [`ROW_COLUMNS`].
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let pre: String = r.get(3)?;
+    let num: Option<i64> = r.get(4)?;
+    let post: String = r.get(5)?;
+    let location = match num {
+        Some(n) => format!("{pre}{n}{post}"),
+        None => pre + &post,
+    };
+    Ok(Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location })
+}
+
 /// Search the map. Files are returned strongest first.
 pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> {
     let mut evidence: Vec<(Row, Evidence)> = Vec::new();
-    // Identifiers and full names, by their hashes.
+    // Identifiers and full names, by their hashes (the index holds the
+    // first 8 bytes; the whole hash is checked here).
     let hashes: Vec<&String> = q.idents.keys().chain(q.full_names.iter()).collect();
-    if !hashes.is_empty() {
+    let prefixes: Vec<Vec<u8>> =
+        hashes.iter().filter_map(|h| crate::map::store::prefix_of_hex(h)).map(|p| p.to_vec()).collect();
+    if !prefixes.is_empty() {
         let sql = format!(
-            "SELECT id, file_id, path, location, hash FROM findings WHERE hash IN ({})",
-            placeholders(hashes.len())
+            "SELECT {ROW_COLUMNS}, f.hash FROM {ROW_JOINS} WHERE substr(f.hash, 1, 8) IN ({})",
+            placeholders(prefixes.len())
         );
         let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(hashes.iter()))?;
+        let mut rows = stmt.query(params_from_iter(prefixes.iter()))?;
         while let Some(r) = rows.next()? {
-            let row = Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location: r.get(3)? };
-            let hash: String = r.get(4)?;
+            let hash = hex::encode(r.get_ref(6)?.as_blob()?);
             let ev = match q.idents.get(&hash) {
                 Some(c) => Evidence::Ident(*c),
-                None => Evidence::FullName,
+                None if q.full_names.contains(&hash) => Evidence::FullName,
+                None => continue,
             };
-            evidence.push((row, ev));
+            evidence.push((row(r)?, ev));
         }
     }
     if q.last.is_some() {
@@ -276,32 +295,32 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
 
 /// Name findings with the surname or first name among their words, classified.
 fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -> rusqlite::Result<()> {
+    use crate::map::store::{prefix_of_hex, words_of};
+    let word = |h: &Option<String>| h.as_deref().and_then(prefix_of_hex);
+    let (last, first, first_initial) = (word(&q.last), word(&q.first), word(&q.first_initial));
     // Every name with the surname among its words, and lone first names.
-    let sql = "SELECT f.id, f.file_id, f.path, f.location, f.hash, t2.pos, t2.token_hash
-         FROM findings f JOIN name_tokens t2 ON t2.finding_id = f.id
-         WHERE f.id IN (SELECT finding_id FROM name_tokens WHERE token_hash = ?1
-                        UNION SELECT finding_id FROM name_tokens WHERE token_hash = ?2 AND pos = ?3)
-         ORDER BY f.id";
-    let mut stmt = conn.prepare(sql)?;
-    let mut rows = stmt.query(rusqlite::params![q.last, q.first.as_deref().unwrap_or(""), POS_ONLY])?;
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, f.hash, f.words FROM {ROW_JOINS}
+         WHERE f.id IN (SELECT id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
+                        UNION SELECT id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
+                        UNION SELECT id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
+         ORDER BY f.id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(rusqlite::params![last.map(|w| w.to_vec()), first.map(|w| w.to_vec())])?;
     // finding id → (row, full hash, words by position)
     let mut found: BTreeMap<i64, NameFinding> = BTreeMap::new();
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let entry = match found.entry(id) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                let row = Row { id, file_id: r.get(1)?, path: r.get(2)?, location: r.get(3)? };
-                e.insert((row, r.get(4)?, Vec::new()))
-            }
-        };
-        entry.2.push((r.get(5)?, r.get(6)?));
+        let full = hex::encode(r.get_ref(6)?.as_blob()?);
+        let words = words_of(r.get_ref(7)?.as_blob()?);
+        let row = row(r)?;
+        found.insert(row.id, (row, full, words));
     }
-    let is = |w: &String, h: &Option<String>| h.as_ref() == Some(w);
+    let is = |w: &[u8; 8], h: &Option<[u8; 8]>| h.as_ref() == Some(w);
     // Lone first names, for "nearby".
     let first_alone: Vec<&Row> = found
         .values()
-        .filter(|(_, _, ws)| ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &q.first))
+        .filter(|(_, _, ws)| ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &first))
         .map(|(r, _, _)| r)
         .collect();
     let mut classified: Vec<(Row, Evidence)> = Vec::new();
@@ -310,15 +329,15 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
         if q.full_names.contains(full) {
             continue; // already matched by its full hash
         }
-        let has_last = ws.iter().any(|(_, w)| is(w, &q.last));
-        let has_first = ws.iter().any(|(_, w)| is(w, &q.first));
+        let has_last = ws.iter().any(|(_, w)| is(w, &last));
+        let has_first = ws.iter().any(|(_, w)| is(w, &first));
         let ev = if has_last && has_first && ws.len() > 1 {
             Evidence::FullName
         } else if has_last && ws.len() > 1 {
             // The other end word: the initial, or another first name.
-            let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, &q.last));
+            let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, &last));
             match other {
-                Some((_, w)) if is(w, &q.first_initial) => Evidence::SurnameAndInitial,
+                Some((_, w)) if is(w, &first_initial) => Evidence::SurnameAndInitial,
                 Some(_) if q.first.is_some() => Evidence::SurnameOtherFirstName,
                 _ => Evidence::Surname,
             }
@@ -344,11 +363,11 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
         .collect();
     let mut others: HashMap<i64, Vec<Row>> = HashMap::new();
     for file_id in rows_to_check {
-        let mut stmt =
-            conn.prepare_cached("SELECT id, path, location FROM findings WHERE file_id = ?1 AND category = 'name'")?;
-        let names = stmt
-            .query_map([file_id], |r| Ok(Row { id: r.get(0)?, file_id, path: r.get(1)?, location: r.get(2)? }))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM {ROW_JOINS}
+             WHERE f.file_id = ?1 AND f.category = (SELECT id FROM categories WHERE name = 'name')"
+        ))?;
+        let names = stmt.query_map([file_id], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         others.insert(file_id, names);
     }
     for (row, ev) in classified.iter_mut() {
