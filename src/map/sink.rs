@@ -202,10 +202,7 @@ impl Reuse {
     /// Hand a file's recorded findings to `out`, in the order found, in
     /// batches of [`BATCH`], counting them.
     fn stream(&self, conn: &Connection, file_id: i64, counts: &mut Counts, out: Batches<'_>) -> rusqlite::Result<()> {
-        let mut stmt = conn.prepare_cached(
-            "SELECT path, place, num, category, rule, confidence, hash, masked, value FROM findings
-             WHERE file_id = ?1 ORDER BY id",
-        )?;
+        let mut stmt = conn.prepare_cached(STREAM_SQL)?;
         let mut rows = stmt.query([file_id])?;
         let mut paths: HashMap<i64, Arc<str>> = HashMap::new();
         let mut batch = Vec::with_capacity(BATCH);
@@ -263,6 +260,13 @@ impl Reuse {
     }
 }
 
+/// A file's findings in the order found.
+const STREAM_SQL: &str = "SELECT path, place, num, category, rule, confidence, hash, masked, value FROM findings
+     WHERE file_id = ?1 ORDER BY id";
+
+/// A file's counts by category, from its findings.
+const COUNTS_SQL: &str = "SELECT category, count(*) FROM findings WHERE file_id = ?1 GROUP BY category";
+
 /// The parts of a recorded file that were not scanned.
 fn parts_of(conn: &Connection, file_id: i64) -> rusqlite::Result<Vec<(String, Status)>> {
     let mut stmt = conn.prepare_cached("SELECT path, status, reason FROM parts WHERE file_id = ?1")?;
@@ -278,8 +282,7 @@ fn parts_of(conn: &Connection, file_id: i64) -> rusqlite::Result<Vec<(String, St
 /// recorded before `files.counts` existed).
 fn counts_of(conn: &Connection, file_id: i64, names: &Names) -> rusqlite::Result<Counts> {
     let mut counts = Counts::default();
-    let mut stmt =
-        conn.prepare_cached("SELECT category, count(*) FROM findings WHERE file_id = ?1 GROUP BY category")?;
+    let mut stmt = conn.prepare_cached(COUNTS_SQL)?;
     let mut rows = stmt.query([file_id])?;
     while let Some(r) = rows.next()? {
         if let Some(c) = names.categories.get(&r.get::<_, i64>(0)?) {
@@ -675,6 +678,30 @@ mod tests {
             counts,
             parts: Vec::new(),
             warnings: Vec::new(),
+        }
+    }
+
+    /// Reading a file's findings back (to write them with --jsonl, or to
+    /// count them in a map converted from schema 1) goes through the index
+    /// on file_id, in order, with no scan of the table; deleting
+    /// a file's findings too.
+    #[test]
+    fn a_files_findings_are_read_through_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = Map::create_or_open(&dir.path().join("m.db")).unwrap();
+        for sql in [STREAM_SQL, COUNTS_SQL, "DELETE FROM findings WHERE file_id = ?1"] {
+            let plan: Vec<String> = map
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([1], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(plan.iter().any(|l| l.contains("USING INDEX findings_file")), "{sql}: {plan:?}");
+            assert!(!plan.iter().any(|l| l == "SCAN findings"), "{sql}: {plan:?}");
+            // In the order found, straight from the index (a group-by's sort is of one file's rows).
+            assert!(sql != STREAM_SQL || !plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:?}");
         }
     }
 

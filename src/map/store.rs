@@ -404,3 +404,167 @@ pub fn migrate_v1(conn: &mut Connection) -> rusqlite::Result<u64> {
     tx.commit()?;
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_split_around_their_number_and_join_back_the_same() {
+        assert_eq!(split_location("row 17, col Email"), ("row ", Some(17), ", col Email"));
+        assert_eq!(split_location("line 3"), ("line ", Some(3), ""));
+        assert_eq!(split_location("Sheet1!C7"), ("Sheet1!C", Some(7), ""));
+        assert_eq!(split_location("row 12, col Address 2"), ("row ", Some(12), ", col Address 2"));
+        assert_eq!(split_location("header From"), ("header From", None, ""));
+        assert_eq!(split_location("line 007"), ("line 007", None, ""), "a leading zero stays in the text");
+        let long = format!("row {}", "9".repeat(30));
+        assert_eq!(split_location(&long), (long.as_str(), None, ""));
+        for loc in ["row 0, col A", "page 3, line 40", "body line 12", "x1y22z", "", "9", "Sheet 2!AB10", "é 5 é"] {
+            let (pre, num, post) = split_location(loc);
+            assert_eq!(format!("{pre}{}{post}", num.map(|n| n.to_string()).unwrap_or_default()), loc);
+        }
+    }
+
+    #[test]
+    fn counts_round_trip_through_text() {
+        let mut c = crate::finding::Counts::default();
+        for cat in [Category::Name, Category::Name, Category::Email] {
+            c.add(cat);
+        }
+        assert_eq!(parse_counts(&counts_text(&c)), Some(c));
+        assert_eq!(parse_counts(""), Some(crate::finding::Counts::default()));
+        assert_eq!(parse_counts("nonsense 3"), None);
+    }
+
+    /// The schema 1 tables (as piisweep wrote them before this version).
+    const SCHEMA_V1: &str = "
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta(key, value) VALUES ('schema', '1');
+    CREATE TABLE runs(id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
+        roots TEXT NOT NULL, settings TEXT NOT NULL, reveal INTEGER NOT NULL, files_read INTEGER NOT NULL DEFAULT 0,
+        files_reused INTEGER NOT NULL DEFAULT 0, files_gone INTEGER NOT NULL DEFAULT 0, findings INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE files(id INTEGER PRIMARY KEY, root TEXT NOT NULL, abs TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+        size INTEGER NOT NULL, modified INTEGER, kind TEXT NOT NULL, content_hash TEXT, status TEXT NOT NULL, reason TEXT,
+        findings INTEGER NOT NULL DEFAULT 0, settings TEXT NOT NULL, seen_in_run INTEGER NOT NULL, scanned_in_run INTEGER NOT NULL);
+    CREATE INDEX files_root ON files(root, seen_in_run);
+    CREATE TABLE parts(file_id INTEGER NOT NULL, path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL);
+    CREATE INDEX parts_file ON parts(file_id);
+    CREATE TABLE findings(id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, path TEXT NOT NULL, location TEXT NOT NULL,
+        category TEXT NOT NULL, hash TEXT NOT NULL, masked TEXT NOT NULL, value TEXT, rule TEXT NOT NULL, confidence REAL NOT NULL);
+    CREATE INDEX findings_hash ON findings(hash);
+    CREATE INDEX findings_file ON findings(file_id, category);
+    CREATE TABLE name_tokens(finding_id INTEGER NOT NULL, pos INTEGER NOT NULL, token_hash TEXT NOT NULL, initial TEXT NOT NULL);
+    CREATE INDEX name_tokens_hash ON name_tokens(token_hash, pos);
+    CREATE INDEX name_tokens_finding ON name_tokens(finding_id);
+    ";
+
+    #[test]
+    fn a_schema_1_map_is_converted_on_open_with_the_same_findings_and_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let key = Key::from_bytes([5; 32]);
+        let rows: Vec<(String, String, &str, String, String, Option<&str>, &str, f64)> = vec![
+            (
+                "a.csv".into(),
+                "row 2, col Name".into(),
+                "name",
+                key.hash("jane roberts"),
+                "J*** R******".into(),
+                None,
+                "name_column",
+                0.9,
+            ),
+            (
+                "a.csv".into(),
+                "row 2, col Phone".into(),
+                "phone",
+                key.hash("07700900123"),
+                "07*** ***123".into(),
+                None,
+                "uk_mobile",
+                0.95,
+            ),
+            (
+                "a.csv!x.txt".into(),
+                "line 4".into(),
+                "name",
+                key.hash("roberts"),
+                "R******".into(),
+                Some("Roberts"),
+                "surname",
+                0.6,
+            ),
+        ];
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute(
+                "INSERT INTO files VALUES (1, '/d', '/d/a.csv', 'a.csv', 10, 0, 'csv', 'abc', 'scanned', NULL, 3, 's', 1, 1)",
+                [],
+            )
+            .unwrap();
+            for (i, r) in rows.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO findings VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![i as i64 + 10, r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7],
+                )
+                .unwrap();
+            }
+            let token = "INSERT INTO name_tokens VALUES (?1, ?2, ?3, 'x')";
+            conn.execute(token, params![10, 0, key.hash("jane")]).unwrap();
+            conn.execute(token, params![10, 1, key.hash("roberts")]).unwrap();
+            conn.execute(token, params![12, 2, key.hash("roberts")]).unwrap();
+        }
+        let map = super::super::Map::create_or_open(&path).unwrap();
+        assert_eq!(version(&map.conn).unwrap(), SCHEMA_VERSION);
+        let back: Vec<(String, String, String, String, String, Option<String>, String, f64)> = map
+            .conn
+            .prepare(
+                "SELECT path, location, category, hash, masked, value, rule, confidence FROM findings_text ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let want: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.0.clone(),
+                    r.1.clone(),
+                    r.2.to_string(),
+                    r.3.clone(),
+                    r.4.clone(),
+                    r.5.map(String::from),
+                    r.6.to_string(),
+                    r.7,
+                )
+            })
+            .collect();
+        assert_eq!(back, want);
+        let tables: i64 = map
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('name_tokens', 'findings_v1')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(tables, 0, "the old tables are gone");
+        // The subject access search answers from the converted map.
+        let q = crate::sar::Query::new(
+            &crate::sar::Subject { name: Some("Jane Roberts".into()), ..Default::default() },
+            &key,
+        );
+        let found = crate::sar::search(&map.conn, &q).unwrap();
+        assert_eq!(found.len(), 1);
+        let what: Vec<(&str, &str)> = found[0].hits.iter().map(|h| (h.path.as_str(), h.location.as_str())).collect();
+        assert_eq!(what, [("a.csv", "row 2, col Name"), ("a.csv!x.txt", "line 4")]);
+        let q = crate::sar::Query::new(
+            &crate::sar::Subject { phone: vec!["07700 900123".into()], ..Default::default() },
+            &key,
+        );
+        assert_eq!(crate::sar::search(&map.conn, &q).unwrap()[0].hits[0].location, "row 2, col Phone");
+    }
+}

@@ -259,6 +259,30 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location })
 }
 
+/// Findings whose hash starts with one of `n` 8-byte prefixes.
+fn hash_sql(n: usize) -> String {
+    format!("SELECT {ROW_COLUMNS}, f.hash FROM {ROW_JOINS} WHERE substr(f.hash, 1, 8) IN ({})", placeholders(n))
+}
+
+/// Names with the word `?1` (surname) anywhere, or `?2` (first name) alone.
+fn names_sql() -> String {
+    format!(
+        "SELECT {ROW_COLUMNS}, f.hash, f.words FROM {ROW_JOINS}
+         WHERE f.id IN (SELECT id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
+                        UNION SELECT id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
+                        UNION SELECT id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
+         ORDER BY f.id"
+    )
+}
+
+/// The names found in file `?1`.
+fn names_in_file_sql() -> String {
+    format!(
+        "SELECT {ROW_COLUMNS} FROM {ROW_JOINS}
+         WHERE f.file_id = ?1 AND f.category = (SELECT id FROM categories WHERE name = 'name')"
+    )
+}
+
 /// Search the map. Files are returned strongest first.
 pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> {
     let mut evidence: Vec<(Row, Evidence)> = Vec::new();
@@ -268,11 +292,7 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
     let prefixes: Vec<Vec<u8>> =
         hashes.iter().filter_map(|h| crate::map::store::prefix_of_hex(h)).map(|p| p.to_vec()).collect();
     if !prefixes.is_empty() {
-        let sql = format!(
-            "SELECT {ROW_COLUMNS}, f.hash FROM {ROW_JOINS} WHERE substr(f.hash, 1, 8) IN ({})",
-            placeholders(prefixes.len())
-        );
-        let mut stmt = conn.prepare(&sql)?;
+        let mut stmt = conn.prepare(&hash_sql(prefixes.len()))?;
         let mut rows = stmt.query(params_from_iter(prefixes.iter()))?;
         while let Some(r) = rows.next()? {
             let hash = hex::encode(r.get_ref(6)?.as_blob()?);
@@ -299,14 +319,7 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
     let word = |h: &Option<String>| h.as_deref().and_then(prefix_of_hex);
     let (last, first, first_initial) = (word(&q.last), word(&q.first), word(&q.first_initial));
     // Every name with the surname among its words, and lone first names.
-    let sql = format!(
-        "SELECT {ROW_COLUMNS}, f.hash, f.words FROM {ROW_JOINS}
-         WHERE f.id IN (SELECT id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
-                        UNION SELECT id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
-                        UNION SELECT id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
-         ORDER BY f.id"
-    );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare(&names_sql())?;
     let mut rows = stmt.query(rusqlite::params![last.map(|w| w.to_vec()), first.map(|w| w.to_vec())])?;
     // finding id → (row, full hash, words by position)
     let mut found: BTreeMap<i64, NameFinding> = BTreeMap::new();
@@ -363,10 +376,7 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Vec<(Row, Evidence)>) -
         .collect();
     let mut others: HashMap<i64, Vec<Row>> = HashMap::new();
     for file_id in rows_to_check {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM {ROW_JOINS}
-             WHERE f.file_id = ?1 AND f.category = (SELECT id FROM categories WHERE name = 'name')"
-        ))?;
+        let mut stmt = conn.prepare_cached(&names_in_file_sql())?;
         let names = stmt.query_map([file_id], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         others.insert(file_id, names);
     }
@@ -459,6 +469,33 @@ pub fn table(matches: &[FileMatch]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every lookup goes through an index: none reads the whole findings table.
+    #[test]
+    fn lookups_use_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = crate::map::Map::create_or_open(&dir.path().join("m.db")).unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = map.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let n = stmt.parameter_count();
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(std::iter::repeat_n(vec![0u8; 8], n)), |r| r.get::<_, String>(3))
+                .unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+        };
+        let hash = plan(&hash_sql(3));
+        assert!(hash.contains("USING INDEX findings_hash"), "{hash}");
+        let names = plan(&names_sql());
+        assert!(
+            names.contains("USING INDEX findings_word1") && names.contains("USING INDEX findings_word2"),
+            "{names}"
+        );
+        let in_file = plan(&names_in_file_sql());
+        assert!(in_file.contains("USING INDEX findings_file"), "{in_file}");
+        for p in [&hash, &names, &in_file] {
+            assert!(!p.lines().any(|l| l.starts_with("SCAN f") || l.starts_with("SCAN findings")), "{p}");
+        }
+    }
 
     #[test]
     fn places_and_nearness() {
