@@ -350,6 +350,8 @@ impl MapSink {
         let conn = Connection::open(&map.path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The hash and word indexes take inserts in random order: keep their pages in memory.
+        conn.pragma_update(None, "cache_size", -65536)?;
         conn.execute(
             "INSERT INTO runs(started, status, roots, settings, reveal) VALUES (?1, 'running', ?2, ?3, ?4)",
             params![now_text(), serde_json::to_string(&root_list)?, settings, reveal],
@@ -423,18 +425,8 @@ impl MapSink {
         self.run
     }
 
-    /// Test hook: with `PIISWEEP_TEST_KILL_AT=N`, the process kills itself
-    /// (SIGKILL, as `kill -9` would) at its Nth step of writing the map: a
-    /// step is each finding recorded, each file recorded, each commit.
     fn step(&mut self) {
-        self.steps += 1;
-        if self.kill_at == Some(self.steps) {
-            #[cfg(unix)]
-            // SAFETY: sending a signal to this process.
-            unsafe {
-                libc::kill(libc::getpid(), libc::SIGKILL);
-            }
-        }
+        kill_hook(&mut self.steps, self.kill_at);
     }
 
     fn commit(&mut self) -> rusqlite::Result<()> {
@@ -478,7 +470,7 @@ impl MapSink {
 
     /// Record a batch of findings of a file being read (nothing for a file
     /// whose findings come from the map).
-    fn record_findings(&mut self, entry: &FileEntry, batch: &[Finding]) -> rusqlite::Result<()> {
+    fn record_findings(&mut self, entry: &FileEntry, batch: &[Finding], words: Option<&[u8]>) -> rusqlite::Result<()> {
         let Some((root, abs)) = locate(&self.roots, &entry.abs, &entry.rel) else {
             return Ok(());
         };
@@ -493,16 +485,35 @@ impl MapSink {
                 id
             }
         };
-        for f in batch {
-            let words = store::name_words_blob(&self.key, f);
-            self.ids.insert(&self.conn, id, None, f, self.reveal, words.as_deref())?;
-            self.step();
-            self.recorded += 1;
-            self.in_batch_findings += 1;
+        let computed;
+        let mut words = match words {
+            Some(w) => w,
+            None => {
+                computed = store::encode_words(&self.key, batch);
+                &computed[..]
+            }
+        };
+        let mut rest = batch;
+        while !rest.is_empty() {
+            let room = self.batch_findings.saturating_sub(self.in_batch_findings).max(1);
+            let (chunk, tail) = rest.split_at(room.min(rest.len()));
+            {
+                let mut stmt = self.conn.prepare_cached(store::INSERT_SQL)?;
+                for f in chunk {
+                    let n = usize::from(words[0]);
+                    let w = (n > 0).then(|| &words[1..1 + n]);
+                    words = &words[1 + n..];
+                    self.ids.insert_with(&self.conn, &mut stmt, id, None, f, self.reveal, w)?;
+                    kill_hook(&mut self.steps, self.kill_at);
+                    self.recorded += 1;
+                    self.in_batch_findings += 1;
+                    test_abort(self.abort_after_findings, self.recorded, "PIISWEEP_TEST_ABORT_AFTER_FINDINGS");
+                }
+            }
             if self.in_batch_findings >= self.batch_findings {
                 self.commit()?;
             }
-            self.test_abort(self.abort_after_findings, self.recorded, "PIISWEEP_TEST_ABORT_AFTER_FINDINGS");
+            rest = tail;
         }
         if self.batch_started.elapsed() >= BATCH_TIME {
             self.commit()?;
@@ -555,16 +566,6 @@ impl MapSink {
         Ok(())
     }
 
-    /// Test hook: stop the process (as a kill would) once `done` reaches `after`.
-    fn test_abort(&self, after: Option<u64>, done: u64, name: &str) {
-        if let Some(n) = after
-            && done >= n
-        {
-            eprintln!("{name}: stopping the process after {n}, as asked");
-            std::process::exit(86);
-        }
-    }
-
     /// Mark files under this run's roots that were not seen as gone, and
     /// drop what the map held about them.
     fn mark_gone(&mut self) -> rusqlite::Result<()> {
@@ -611,6 +612,31 @@ impl MapSink {
     }
 }
 
+/// Test hook: with `PIISWEEP_TEST_KILL_AT=N`, the process kills itself
+/// (SIGKILL, as `kill -9` would) at its Nth step of writing the map: a step
+/// is each finding recorded, each file recorded, each commit (before and
+/// after).
+fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
+    *steps += 1;
+    if kill_at == Some(*steps) {
+        #[cfg(unix)]
+        // SAFETY: sending a signal to this process.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}
+
+/// Test hook: stop the process (as a kill would) once `done` reaches `after`.
+fn test_abort(after: Option<u64>, done: u64, name: &str) {
+    if let Some(n) = after
+        && done >= n
+    {
+        eprintln!("{name}: stopping the process after {n}, as asked");
+        std::process::exit(86);
+    }
+}
+
 /// Delete a file's findings and parts (before it is re-recorded).
 fn clear_file(conn: &Connection, file_id: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM findings WHERE file_id = ?1")?.execute([file_id])?;
@@ -624,7 +650,17 @@ fn io(e: rusqlite::Error) -> std::io::Error {
 
 impl Sink for MapSink {
     fn findings(&mut self, file: &FileEntry, batch: &[Finding]) -> std::io::Result<()> {
-        self.record_findings(file, batch).map_err(io)
+        self.record_findings(file, batch, None).map_err(io)
+    }
+
+    /// Names' word hashes are made on the worker threads.
+    fn prepare(&self) -> Option<crate::scan::Prepare> {
+        let key = self.key.clone();
+        Some(Arc::new(move |batch: &[Finding]| store::encode_words(&key, batch)))
+    }
+
+    fn prepared(&mut self, file: &FileEntry, batch: &[Finding], bytes: Vec<u8>) -> std::io::Result<()> {
+        self.record_findings(file, batch, Some(&bytes)).map_err(io)
     }
 
     fn file(&mut self, report: &FileReport) -> std::io::Result<()> {
@@ -634,7 +670,7 @@ impl Sink for MapSink {
         if self.in_batch >= self.batch_files || self.batch_started.elapsed() >= BATCH_TIME {
             self.commit().map_err(io)?;
         }
-        self.test_abort(self.abort_after, self.counts.read + self.counts.reused, "PIISWEEP_TEST_ABORT_AFTER");
+        test_abort(self.abort_after, self.counts.read + self.counts.reused, "PIISWEEP_TEST_ABORT_AFTER");
         Ok(())
     }
 

@@ -180,7 +180,7 @@ pub fn parse_counts(text: &str) -> Option<crate::finding::Counts> {
 /// Numbers for the strings findings share, cached as they are written.
 #[derive(Default)]
 pub struct Ids {
-    categories: HashMap<&'static str, i64>,
+    categories: Vec<Option<i64>>,
     rules: HashMap<String, i64>,
     paths: HashMap<String, i64>,
     places: HashMap<String, i64>,
@@ -205,11 +205,15 @@ fn intern(conn: &Connection, table: &str, cols: &[&str], values: &[&str]) -> rus
 
 impl Ids {
     fn category(&mut self, conn: &Connection, c: Category) -> rusqlite::Result<i64> {
-        if let Some(&id) = self.categories.get(c.as_str()) {
-            return Ok(id);
+        let i = c as usize;
+        if let Some(Some(id)) = self.categories.get(i) {
+            return Ok(*id);
         }
         let id = intern(conn, "categories", &["name"], &[c.as_str()])?;
-        self.categories.insert(c.as_str(), id);
+        if self.categories.len() <= i {
+            self.categories.resize(i + 1, None);
+        }
+        self.categories[i] = Some(id);
         Ok(id)
     }
 
@@ -264,6 +268,22 @@ impl Ids {
         reveal: bool,
         words: Option<&[u8]>,
     ) -> rusqlite::Result<()> {
+        let mut stmt = conn.prepare_cached(INSERT_SQL)?;
+        self.insert_with(conn, &mut stmt, file_id, id, f, reveal, words)
+    }
+
+    /// [`Ids::insert`] with the statement of [`INSERT_SQL`] prepared once.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_with(
+        &mut self,
+        conn: &Connection,
+        stmt: &mut rusqlite::Statement<'_>,
+        file_id: i64,
+        id: Option<i64>,
+        f: &Finding,
+        reveal: bool,
+        words: Option<&[u8]>,
+    ) -> rusqlite::Result<()> {
         let path = self.path(conn, &f.path)?;
         let (pre, num, post) = split_location(&f.location);
         let place = self.place(conn, pre, post)?;
@@ -271,11 +291,7 @@ impl Ids {
         let rule = self.rule(conn, &f.rule)?;
         let confidence = (f.confidence * 100.0).round() as i64;
         let value = (reveal && !f.masked_only).then_some(f.value.as_str());
-        conn.prepare_cached(
-            "INSERT INTO findings(id, file_id, path, place, num, category, rule, confidence, hash, masked, value, words)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?
-        .execute(params![
+        stmt.execute(params![
             id,
             file_id,
             path,
@@ -291,6 +307,28 @@ impl Ids {
         ])?;
         Ok(())
     }
+}
+
+/// Inserts one finding (see [`Ids::insert_with`]).
+pub const INSERT_SQL: &str =
+    "INSERT INTO findings(id, file_id, path, place, num, category, rule, confidence, hash, masked, value, words)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+/// The `words` of each finding of a batch, made on the sweep's worker
+/// threads (they cost two keyed hashes per name): for each finding, one
+/// length byte (0, 8 or 16) and that many bytes.
+pub fn encode_words(key: &Key, batch: &[Finding]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(batch.len() * 4);
+    for f in batch {
+        match name_words_blob(key, f) {
+            Some(w) => {
+                out.push(w.len() as u8);
+                out.extend_from_slice(&w);
+            }
+            None => out.push(0),
+        }
+    }
+    out
 }
 
 /// The small tables, read whole, to rebuild findings.
