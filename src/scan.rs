@@ -796,6 +796,57 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// Bytes are counted as a file is read, not when it is finished: while
+    /// a 3 MB CSV is read, its segments see the count grow, short of the
+    /// size until the end.
+    #[test]
+    fn bytes_are_counted_as_they_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let rows: String = (0..100_000).map(|i| format!("Jane Roberts {i},07700 900{:03}\n", i % 1000)).collect();
+        std::fs::write(&path, format!("Name,Phone\n{rows}")).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let entry = FileEntry { abs: path, rel: "big.csv".into(), size, modified: None };
+
+        let counted = Arc::new(AtomicU64::new(0));
+        let c = counted.clone();
+        extract::input::count_reads(Some(Arc::new(move |n| {
+            c.fetch_add(n, Ordering::Relaxed);
+        })));
+        struct Seen(Arc<AtomicU64>, Vec<u64>);
+        impl SegmentHandler for Seen {
+            fn segment(&mut self, _path: &str, _seg: &Segment<'_>) {
+                self.1.push(self.0.load(Ordering::Relaxed));
+            }
+        }
+        let (report, seen) = read_file(&entry, &Limits::default(), Seen(counted.clone(), Vec::new()));
+        extract::input::count_reads(None);
+        assert_eq!(report.status, Status::Scanned);
+        let seen = seen.1;
+        assert!(seen.len() > 1000, "{}", seen.len());
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]));
+        let distinct: std::collections::BTreeSet<u64> = seen.iter().copied().collect();
+        assert!(distinct.len() >= 5, "the count grew while reading: {distinct:?}");
+        assert!(seen[0] < size / 2, "not all read before the first segment: {} of {size}", seen[0]);
+        assert_eq!(counted.load(Ordering::Relaxed), size);
+    }
+
+    /// The bar's total is what must be read: unchanged files come out of
+    /// it, and a file read counts its whole size once finished.
+    #[test]
+    fn progress_totals_what_is_read() {
+        let p = Progress::new(true, 1000, 2);
+        p.bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        let entry = |size| FileEntry { abs: PathBuf::from("/nonexistent"), rel: "x".into(), size, modified: None };
+        p.unchanged(&entry(400));
+        assert_eq!(p.bar.length(), Some(600));
+        let reading = p.start(&entry(600));
+        p.finish(&entry(600), reading);
+        assert_eq!(p.bar.position(), 600);
+        p.file_done(2);
+        assert_eq!(p.bar.prefix(), "2/2 files (1 unchanged)");
+    }
+
     /// While one thread is held on the first file, the other reads all the
     /// rest: no file waits behind a slow one in a run of its own.
     #[test]
