@@ -162,7 +162,6 @@ fn a_sweep_killed_at_any_point_is_completed_by_the_next_to_the_same_findings() {
     let steps = want_before.len() as u64; // at least one step per finding
 
     // The changed drive: one note rewritten, one deleted, one added.
-    let changed = tmp.path().join("changed");
     let copy = |from: &Path, to: &Path| {
         std::fs::create_dir_all(to.join("Clients")).unwrap();
         for e in std::fs::read_dir(from.join("Clients")).unwrap() {

@@ -496,12 +496,15 @@ mod tests {
     CREATE INDEX name_tokens_finding ON name_tokens(finding_id);
     ";
 
+    /// (path, location, category, hash, masked, value, rule, confidence)
+    type Row<S> = (String, String, S, String, String, Option<S>, S, f64);
+
     #[test]
     fn a_schema_1_map_is_converted_on_open_with_the_same_findings_and_answers() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.db");
         let key = Key::from_bytes([5; 32]);
-        let rows: Vec<(String, String, &str, String, String, Option<&str>, &str, f64)> = vec![
+        let rows: Vec<Row<&str>> = vec![
             (
                 "a.csv".into(),
                 "row 2, col Name".into(),
@@ -555,7 +558,7 @@ mod tests {
         }
         let map = super::super::Map::create_or_open(&path).unwrap();
         assert_eq!(version(&map.conn).unwrap(), SCHEMA_VERSION);
-        let back: Vec<(String, String, String, String, String, Option<String>, String, f64)> = map
+        let back: Vec<Row<String>> = map
             .conn
             .prepare(
                 "SELECT path, location, category, hash, masked, value, rule, confidence FROM findings_text ORDER BY id",
