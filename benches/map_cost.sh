@@ -44,9 +44,9 @@ secs() { # run the command, print its elapsed seconds
   t0=$(date +%s.%N); "$@" > /dev/null 2>&1 || true; t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc -l
 }
-best() { # best of 3
+best() { # best of REPEAT (default 3)
   local b=999999 s
-  for _ in 1 2 3; do s=$(secs "$@"); b=$(echo "if ($s < $b) $s else $b" | bc -l); done
+  for _ in $(seq 1 "${REPEAT:-3}"); do s=$(secs "$@"); b=$(echo "if ($s < $b) $s else $b" | bc -l); done
   printf "%.2f" "$b"
 }
 

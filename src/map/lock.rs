@@ -92,6 +92,9 @@ fn flock(_file: &File, _block: bool) -> std::io::Result<bool> {
 /// ends; with [`Wait::No`], fail with a usage error naming it.
 pub fn lock(map: &Path, wait: Wait, announce: &mut dyn FnMut(&str)) -> anyhow::Result<MapLock> {
     let path = lock_path(map);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -131,7 +134,7 @@ mod tests {
     #[test]
     fn a_second_lock_names_the_first_and_waits_or_refuses() {
         let dir = tempfile::tempdir().unwrap();
-        let map = dir.path().join("m.db");
+        let map = dir.path().join("new/m.db");
         let first = lock(&map, Wait::No, &mut |_| panic!("nobody holds it")).unwrap();
         let text = std::fs::read_to_string(lock_path(&map)).unwrap();
         assert!(text.ends_with(&format!(" {}\n", std::process::id())), "{text}");
