@@ -1,8 +1,8 @@
 //! Subject access search over a data map holding one million findings.
 //!
 //! Setup writes a synthetic map (20,000 files, 1,000,000 findings, 40% of
-//! them names with their word hashes) through the real schema, with one
-//! prepared statement per table in one transaction. The person searched for
+//! them names with their word hashes) through the map's own writer
+//! (`store::Ids::insert`) in one transaction. The person searched for
 //! is planted in three files among 500 other people sharing her surname.
 //!
 //! Run: `cargo bench --bench map_search` (or build it with
@@ -13,7 +13,10 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use piisweep::detect::Category;
 use piisweep::keys::Key;
-use piisweep::map::{self, Map};
+use std::sync::Arc;
+
+use piisweep::finding::Finding;
+use piisweep::map::{Map, store};
 use piisweep::sar::{self, Query, Subject};
 use rusqlite::params;
 
@@ -55,35 +58,48 @@ fn build(path: &std::path::Path, key: &Key) -> anyhow::Result<()> {
                 (FINDINGS / FILES) as i64
             ])?;
         }
-        let mut finding = tx.prepare(
-            "INSERT INTO findings(file_id, path, location, category, hash, masked, rule, confidence)
-             VALUES (?1, ?2, ?3, ?4, ?5, '****', 'bench', 0.9)",
-        )?;
-        let mut token =
-            tx.prepare("INSERT INTO name_tokens(finding_id, pos, token_hash, initial) VALUES (?1, ?2, ?3, ?4)")?;
-        // Hashes of name words, computed once.
+        let mut ids = store::Ids::default();
+        let rule: Arc<str> = Arc::from("bench");
+        let paths: Vec<Arc<str>> = (0..FILES).map(|f| Arc::from(format!("f{f}.txt"))).collect();
+        // Word hash prefixes of names, computed once.
         let mut word_hash = std::collections::HashMap::new();
-        let mut hash_word = |w: &str| word_hash.entry(w.to_string()).or_insert_with(|| key.hash(w)).clone();
+        let mut hash_word =
+            |w: &str| *word_hash.entry(w.to_string()).or_insert_with(|| store::prefix(&key.hash_bytes(w)));
         let mut n = 0usize;
         let mut i = 0usize;
         while n < FINDINGS {
             let file_id = (i % FILES) as i64 + 1;
-            let path = format!("f{}.txt", i % FILES);
             let p = person(i % PEOPLE);
             let line = format!("line {}", i % 500);
+            let finding = |category: Category, normalised: &str| Finding {
+                path: paths[i % FILES].clone(),
+                location: line.as_str().into(),
+                category,
+                value: "****".into(),
+                masked_only: true,
+                hash: key.hash_bytes(normalised),
+                confidence: 0.9,
+                rule: rule.clone(),
+            };
             // Per person-mention: a name and three identifiers (2 in 5 findings are names).
             let full = format!("{} {}", p.0, p.1);
-            finding.execute(params![file_id, path, line, "name", key.hash(&full)])?;
-            let fid = tx.last_insert_rowid();
-            token.execute(params![fid, map::POS_FIRST, hash_word(&p.0), &p.0[..1]])?;
-            token.execute(params![fid, map::POS_LAST, hash_word(&p.1), &p.1[..1]])?;
+            let words = [hash_word(&p.0), hash_word(&p.1)].concat();
+            ids.insert(&tx, file_id, None, &finding(Category::Name, &full), false, Some(&words))?;
             for (cat, v) in [(Category::Dob, &p.2), (Category::Nino, &p.3), (Category::Email, &p.4)] {
-                finding.execute(params![file_id, path, line, cat.as_str(), key.hash(&cat.normalise(v))])?;
+                ids.insert(&tx, file_id, None, &finding(cat, &cat.normalise(v)), false, None)?;
             }
-            let extra = if i.is_multiple_of(2) { (Category::Phone, &p.5) } else { (Category::Name, &p.1) };
-            finding.execute(params![file_id, path, line, extra.0.as_str(), key.hash(&extra.0.normalise(extra.1))])?;
-            if extra.0 == Category::Name {
-                token.execute(params![tx.last_insert_rowid(), map::POS_ONLY, hash_word(&p.1), &p.1[..1]])?;
+            if i.is_multiple_of(2) {
+                ids.insert(
+                    &tx,
+                    file_id,
+                    None,
+                    &finding(Category::Phone, &Category::Phone.normalise(&p.5)),
+                    false,
+                    None,
+                )?;
+            } else {
+                let words = hash_word(&p.1);
+                ids.insert(&tx, file_id, None, &finding(Category::Name, &p.1), false, Some(&words))?;
             }
             n += 5;
             i += 1;

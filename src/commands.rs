@@ -126,6 +126,8 @@ pub struct ScanConfig {
     pub reveal: bool,
     /// Record the sweep in this data map (SQLite).
     pub map: Option<PathBuf>,
+    /// If another sweep is writing the map, fail (exit 2) instead of waiting.
+    pub no_wait: bool,
 }
 
 /// `piisweep scan`: returns the exit status.
@@ -147,27 +149,56 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     if let Some(j) = jsonl.as_mut() {
         sinks.push(j);
     }
+    scan::stop_on_ctrl_c();
     let Some(map_path) = &cfg.map else {
         let summary = scan::run(&opts, &engine, &key, &mut sinks, None)?;
         return finish(&summary, cfg.sweep.quiet, cfg.jsonl.is_none());
     };
+    let map_started = std::time::Instant::now();
+    let wait = if cfg.no_wait { crate::map::lock::Wait::No } else { crate::map::lock::Wait::Yes };
+    let _lock = crate::map::lock::lock(map_path, wait, &mut |m| eprintln!("{m}"))?;
     let map = crate::map::Map::create_or_open(map_path)?;
     let settings = crate::map::settings_fingerprint(&engine, opts.min_confidence, opts.limits.max_file_size);
-    let (mut map_sink, reuse) = crate::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
     // Findings rebuilt from the map have no plain values unless it was written with --reveal.
     let reuse_ok = !(cfg.jsonl.is_some() && cfg.reveal);
+    let (mut map_sink, mut reuse) = crate::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
+    // Without --jsonl, nothing needs an unchanged file's findings: they stay in the map.
+    reuse.hand_on_findings(cfg.jsonl.is_some());
+    let map_opening = map_started.elapsed();
     let check = |e: &crate::walk::FileEntry, out: scan::Batches<'_>| reuse.check(e, out);
     sinks.push(&mut map_sink);
     let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
     drop(sinks);
-    if !cfg.sweep.quiet {
-        let c = map_sink.counts;
+    let map_time = map_opening + summary.sink_time.last().copied().unwrap_or_default();
+    let c = map_sink.counts;
+    if summary.stopped {
         eprintln!(
-            "data map {}: {} files read, {} unchanged (not read again), {} gone since the last sweep",
+            "Stopped: {} of {} files done and recorded in the data map {} ({} read, {} unchanged); \
+             files being read when stopped are not recorded as done.",
+            summary.files_done,
+            summary.files_total,
+            map_path.display(),
+            c.read,
+            c.reused
+        );
+        eprintln!("To resume, run the same command again: files already done are not read again.");
+        if cfg.jsonl.is_some() {
+            eprintln!(
+                "The --jsonl output is complete up to the stop (every line whole); the next run writes it all again."
+            );
+        }
+        scan::exit_as_interrupted();
+    }
+    if !cfg.sweep.quiet {
+        eprintln!(
+            "data map {}: {} files read, {} unchanged (not read again), {} gone since the last sweep; \
+             {:.1} s of the sweep's {:.1} s went on the map",
             map_path.display(),
             c.read,
             c.reused,
-            c.gone
+            c.gone,
+            map_time.as_secs_f64(),
+            (summary.elapsed + map_opening).as_secs_f64()
         );
     }
     finish(&summary, cfg.sweep.quiet, false)
@@ -183,6 +214,14 @@ pub fn map_dir(map: &Path) -> PathBuf {
 
 /// Print the summary and choose the exit status.
 fn finish(summary: &Summary, quiet: bool, hint_jsonl: bool) -> anyhow::Result<i32> {
+    if summary.stopped {
+        eprintln!(
+            "Stopped: {} of {} files done; the output is complete up to the stop (every line whole). \
+             Run the same command again to sweep everything (with --map, files already done are not read again).",
+            summary.files_done, summary.files_total
+        );
+        scan::exit_as_interrupted();
+    }
     if !quiet || summary.any_failed() {
         eprint!("{}", crate::report::summary_text(summary));
         if hint_jsonl && !quiet {

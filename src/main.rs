@@ -52,6 +52,10 @@ enum Command {
         /// only read changed files. Write `--map=FILE` or put it after the folders.
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "piisweep.db")]
         map: Option<PathBuf>,
+        /// If another sweep is writing the same data map, stop at once (exit
+        /// status 2) instead of waiting for it to finish.
+        #[arg(long, requires = "map")]
+        no_wait: bool,
     },
     /// Measure accuracy: scan, then compare with labelled truth (precision, recall, F1 per category).
     #[command(after_help = EXIT_STATUS)]
@@ -292,8 +296,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         panic!("test panic (PIISWEEP_TEST_PANIC_IN_MAIN)");
     }
     match cli.command {
-        Command::Scan { paths, sweep, jsonl, reveal, map } => {
-            commands::scan(&ScanConfig { sweep: sweep.config(paths), jsonl, reveal, map })
+        Command::Scan { paths, sweep, jsonl, reveal, map, no_wait } => {
+            commands::scan(&ScanConfig { sweep: sweep.config(paths), jsonl, reveal, map, no_wait })
         }
         Command::Eval { truth, findings, paths, sweep, examples, json } => {
             commands::eval(&EvalConfig { sweep: sweep.config(paths), findings, truth, examples, json })

@@ -13,6 +13,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -111,6 +112,12 @@ pub trait Sink {
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+    /// The sweep was stopped (Ctrl-C) before every file was reported: keep
+    /// what was written whole, and do not take the files not reported for
+    /// gone. By default the same as [`Sink::finish`].
+    fn stopped(&mut self) -> std::io::Result<()> {
+        self.finish()
+    }
     /// Work to do on the worker threads for each batch before it reaches
     /// this sink (such as rendering JSON lines), so that the one thread
     /// feeding the sinks does not hold the workers back. Its result is handed
@@ -153,6 +160,9 @@ struct Detector<'a> {
     rules: Vec<Option<Arc<str>>>,
     /// The normalised value being hashed, kept between findings.
     normalised: String,
+    /// The sweep was stopped while this file was read: the rest of it is
+    /// not looked at, and its report is not sent.
+    abandoned: bool,
 }
 
 impl<'a> Detector<'a> {
@@ -168,6 +178,7 @@ impl<'a> Detector<'a> {
             path: None,
             rules: Vec::new(),
             normalised: String::new(),
+            abandoned: false,
         }
     }
 
@@ -197,17 +208,22 @@ impl<'a> Detector<'a> {
         }
     }
 
-    /// Hand on what is pending; return the counts of all findings made.
-    fn finish(mut self) -> Counts {
+    /// Hand on what is pending; return the counts of all findings made,
+    /// and whether the file was abandoned (the sweep was stopped).
+    fn finish(mut self) -> (Counts, bool) {
         if !self.pending.is_empty() {
             (self.out)(std::mem::take(&mut self.pending));
         }
-        self.counts
+        (self.counts, self.abandoned)
     }
 }
 
 impl SegmentHandler for Detector<'_> {
     fn segment(&mut self, path: &str, seg: &Segment<'_>) {
+        if self.abandoned || stop_requested() {
+            self.abandoned = true;
+            return;
+        }
         let mut hits = std::mem::take(&mut self.hits);
         self.engine.detect_into(seg, &mut hits);
         let mut locator = crate::extract::Locator::new(seg.loc, seg.text);
@@ -343,10 +359,17 @@ pub struct Detection<'a> {
 /// Extract and detect one file, handing its findings to `out` in batches of
 /// at most [`BATCH`] while it is read. The report counts them.
 pub fn scan_file_streaming(entry: &FileEntry, how: Detection<'_>, out: Batches<'_>) -> FileReport {
+    scan_file_stoppable(entry, how, out).0
+}
+
+/// As [`scan_file_streaming`], and whether the file was abandoned part-read
+/// because the sweep was stopped (then its report must not be recorded).
+fn scan_file_stoppable(entry: &FileEntry, how: Detection<'_>, out: Batches<'_>) -> (FileReport, bool) {
     let detector = Detector::new(how.engine, how.key, how.min_confidence, out);
     let (mut report, detector) = read_file(entry, how.limits, detector);
-    report.counts = detector.finish();
-    report
+    let (counts, abandoned) = detector.finish();
+    report.counts = counts;
+    (report, abandoned)
 }
 
 /// Extract and detect one file, collecting all its findings: for callers
@@ -463,10 +486,19 @@ pub struct Summary {
     pub warnings: Vec<String>,
     pub findings: std::collections::BTreeMap<crate::detect::Category, u64>,
     pub elapsed: Duration,
+    /// Files listed by the walk.
+    pub files_total: u64,
+    /// Files whose report was handed to the sinks (all of them unless stopped).
+    pub files_done: u64,
+    /// The sweep was stopped (Ctrl-C) before every file was done.
+    pub stopped: bool,
+    /// Time each sink spent on the writer thread, in the order given to [`run`].
+    pub sink_time: Vec<Duration>,
 }
 
 impl Summary {
     fn add(&mut self, r: &FileReport) {
+        self.files_done += 1;
         match &r.status {
             Status::Scanned => {
                 self.files_scanned += 1;
@@ -497,6 +529,70 @@ impl Summary {
     }
 }
 
+/// Ctrl-C: the first asks the sweep to stop (files being read are left, no
+/// new file is started, and everything written so far is kept whole); a
+/// second ends the process at once.
+static STOP: AtomicBool = AtomicBool::new(false);
+static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg(unix)]
+extern "C" fn on_interrupt(_signal: libc::c_int) {
+    // Only async-signal-safe calls here: atomics, write(2), _exit(2).
+    if INTERRUPTS.fetch_add(1, Ordering::SeqCst) > 0 {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(130) };
+    }
+    STOP.store(true, Ordering::SeqCst);
+    let msg = b"\nStopping: keeping what is done (press Ctrl-C again to stop at once)...\n";
+    // SAFETY: write(2) on stderr with a valid buffer is async-signal-safe.
+    unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+}
+
+/// Make Ctrl-C (SIGINT) stop the sweep cleanly instead of killing it: see
+/// [`stop_requested`]. Call once, before the sweep.
+pub fn stop_on_ctrl_c() {
+    #[cfg(unix)]
+    // SAFETY: a zeroed sigaction with a valid handler and an empty mask is a
+    // valid argument; the handler only does async-signal-safe things.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+    }
+}
+
+/// Has Ctrl-C asked the sweep to stop?
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
+/// End the process as killed by Ctrl-C (after a clean stop), so that the
+/// shell or script that ran it sees it was interrupted (status 130).
+pub fn exit_as_interrupted() -> ! {
+    #[cfg(unix)]
+    // SAFETY: restoring the default action and raising a signal are plain libc calls.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::raise(libc::SIGINT);
+    }
+    std::process::exit(130)
+}
+
+/// For tests of Ctrl-C only: `PIISWEEP_TEST_INTERRUPT_AFTER=N` sends this
+/// process a real SIGINT once N files are done.
+fn test_hook_interrupt(done: u64) {
+    if let Some(n) = std::env::var("PIISWEEP_TEST_INTERRUPT_AFTER").ok().and_then(|v| v.parse::<u64>().ok())
+        && done == n
+    {
+        #[cfg(unix)]
+        // SAFETY: sending a signal to this process.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGINT);
+        }
+    }
+}
+
 /// Which files to read: all of them, or only those a sink says changed. For
 /// a file that need not be read, it hands on the file's findings (in batches,
 /// as [`scan_file_streaming`] does) and returns its report.
@@ -504,6 +600,11 @@ pub type FileFilter<'a> = dyn Fn(&FileEntry, Batches<'_>) -> Option<FileReport> 
 
 /// Run a sweep. `reuse` may stand in for reading a file that need not be
 /// read again (an unchanged file in an incremental rescan).
+///
+/// If Ctrl-C asks it to stop ([`stop_on_ctrl_c`]), no new file is started,
+/// files being read are abandoned (their findings so far were handed on,
+/// their reports are not), the sinks are told [`Sink::stopped`], and the
+/// summary says `stopped`.
 pub fn run(
     opts: &ScanOptions,
     engine: &Engine,
@@ -513,13 +614,13 @@ pub fn run(
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let walked = walk::walk(&opts.roots, &opts.walk)?;
-    let mut summary = Summary::default();
+    let mut summary = Summary { files_total: walked.files.len() as u64, ..Summary::default() };
     for p in &walked.passed {
         let list = if p.failed { &mut summary.failed } else { &mut summary.skipped };
         list.push((p.rel.clone(), p.reason.clone()));
     }
     let total: u64 = walked.files.iter().map(|f| f.size).sum();
-    let bar = progress_bar(opts.progress, total, walked.files.len());
+    let progress = Progress::new(opts.progress, total, walked.files.len());
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
     let (tx, rx) = crossbeam_channel::bounded::<Message>(CHANNEL);
@@ -528,57 +629,82 @@ pub fn run(
     let files = &walked.files;
     let prepares: Vec<Option<Prepare>> = sinks.iter().map(|s| s.prepare()).collect();
     let prepares = &prepares;
+    let mut sink_time = vec![Duration::ZERO; sinks.len()];
     std::thread::scope(|scope| {
         let summary = &mut summary;
         let sink_error = &sink_error;
-        let bar2 = bar.clone();
+        let sink_time = &mut sink_time;
+        let progress2 = &progress;
         let writer = scope.spawn(move || {
-            let write = |result: std::io::Result<()>| {
+            let mut write = |i: usize, f: &mut dyn FnMut() -> std::io::Result<()>| {
+                let t = Instant::now();
+                let result = f();
+                sink_time[i] += t.elapsed();
                 if let Err(e) = result {
                     sink_error.lock().expect("sink error lock").get_or_insert(e);
                 }
             };
             for message in rx {
                 match message {
-                    Message::Findings(i, batch, prepared) => {
-                        for (sink, bytes) in sinks.iter_mut().zip(prepared) {
-                            write(match bytes {
-                                Some(bytes) => sink.prepared(&files[i], &batch, bytes),
-                                None => sink.findings(&files[i], &batch),
+                    Message::Findings(f, batch, prepared) => {
+                        for (i, (sink, bytes)) in sinks.iter_mut().zip(prepared).enumerate() {
+                            let mut bytes = bytes;
+                            write(i, &mut || match bytes.take() {
+                                Some(bytes) => sink.prepared(&files[f], &batch, bytes),
+                                None => sink.findings(&files[f], &batch),
                             });
                         }
                     }
                     Message::File(report) => {
                         summary.add(&report);
-                        bar2.set_message(format!("{} files", summary.files_scanned));
-                        for sink in sinks.iter_mut() {
-                            write(sink.file(&report));
+                        progress2.file_done(summary.files_done);
+                        for (i, sink) in sinks.iter_mut().enumerate() {
+                            write(i, &mut || sink.file(&report));
                         }
+                        test_hook_interrupt(summary.files_done);
                     }
                 }
             }
-            for sink in sinks.iter_mut() {
-                write(sink.finish());
+            let all_done = summary.files_done == files.len() as u64;
+            summary.stopped = !all_done;
+            for (i, sink) in sinks.iter_mut().enumerate() {
+                write(i, &mut || if all_done { sink.finish() } else { sink.stopped() });
             }
         });
         pool.install(|| {
             each_file(files, tx, |tx, i, entry| {
+                if stop_requested() {
+                    return;
+                }
                 let mut out = |batch: Vec<Finding>| {
                     let prepared = prepares.iter().map(|p| p.as_ref().map(|p| p(&batch))).collect();
                     let _ = tx.send(Message::Findings(i, batch, prepared));
                 };
-                let report =
-                    reuse.and_then(|f| f(entry, &mut out)).unwrap_or_else(|| scan_file_streaming(entry, how, &mut out));
-                bar.inc(entry.size);
-                let _ = tx.send(Message::File(Box::new(report)));
+                let reused = reuse.and_then(|f| f(entry, &mut out));
+                let (report, abandoned) = match reused {
+                    Some(report) => {
+                        progress.unchanged(entry);
+                        (report, false)
+                    }
+                    None => {
+                        let reading = progress.start(entry);
+                        let (report, abandoned) = scan_file_stoppable(entry, how, &mut out);
+                        progress.finish(entry, reading);
+                        (report, abandoned)
+                    }
+                };
+                if !abandoned {
+                    let _ = tx.send(Message::File(Box::new(report)));
+                }
             });
         });
         writer.join().expect("the writer thread does not panic");
     });
-    bar.finish_and_clear();
+    progress.bar.finish_and_clear();
     if let Some(e) = sink_error.into_inner().expect("sink error lock") {
         return Err(anyhow::anyhow!("could not write the results: {e}"));
     }
+    summary.sink_time = sink_time;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -593,26 +719,133 @@ fn each_file<T: Sync, S: Send + Clone>(files: &[T], state: S, f: impl Fn(&mut S,
     files.par_iter().enumerate().with_max_len(1).for_each_with(state, |state, (i, file)| f(state, i, file));
 }
 
-fn progress_bar(show: bool, bytes: u64, files: usize) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    if !show {
-        return ProgressBar::hidden();
+/// The progress bar: bytes counted as they are read (not only when a file
+/// is finished), so that one big file moves it too; the file being read
+/// named; unchanged files (not read again) taken out of the total, so that
+/// the rate and time left are those of reading.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    shown: bool,
+    files: usize,
+    unchanged: AtomicU64,
+}
+
+impl Progress {
+    fn new(show: bool, bytes: u64, files: usize) -> Progress {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        if !show {
+            return Progress { bar: ProgressBar::hidden(), shown: false, files, unchanged: AtomicU64::new(0) };
+        }
+        let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:25} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {prefix} {wide_msg}",
+            )
+            .expect("valid template"),
+        );
+        bar.set_prefix(format!("0/{files} files"));
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress { bar, shown: true, files, unchanged: AtomicU64::new(0) }
     }
-    let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{bytes}}/{{total_bytes}} ({{bytes_per_sec}}, {{eta}} left) {{msg}} of {files}"
-        ))
-        .expect("valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+
+    /// `entry` starts being read on this thread: name it, and count its bytes
+    /// as they are read. Returns the count, to settle at [`Progress::finish`].
+    fn start(&self, entry: &FileEntry) -> Option<Arc<AtomicU64>> {
+        if !self.shown {
+            return None;
+        }
+        self.bar.set_message(entry.rel.clone());
+        let counted = Arc::new(AtomicU64::new(0));
+        let (bar, c, size) = (self.bar.clone(), counted.clone(), entry.size);
+        extract::input::count_reads(Some(Arc::new(move |n: u64| {
+            // Never more than the file's size (it may have grown meanwhile).
+            let before = c.fetch_add(n, Ordering::Relaxed);
+            bar.inc(n.min(size.saturating_sub(before)));
+        })));
+        Some(counted)
+    }
+
+    /// `entry` is finished: count the bytes not read (skipped files, parts
+    /// of files never read).
+    fn finish(&self, entry: &FileEntry, counted: Option<Arc<AtomicU64>>) {
+        if let Some(c) = counted {
+            extract::input::count_reads(None);
+            self.bar.inc(entry.size.saturating_sub(c.load(Ordering::Relaxed)));
+        }
+    }
+
+    /// `entry` is unchanged since the map recorded it: not read.
+    fn unchanged(&self, entry: &FileEntry) {
+        if self.shown {
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+            self.bar.dec_length(entry.size);
+        }
+    }
+
+    fn file_done(&self, done: u64) {
+        if self.shown {
+            let unchanged = self.unchanged.load(Ordering::Relaxed);
+            let note = if unchanged > 0 { format!(" ({unchanged} unchanged)") } else { String::new() };
+            self.bar.set_prefix(format!("{done}/{} files{note}", self.files));
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Bytes are counted as a file is read, not when it is finished: while
+    /// a 3 MB CSV is read, its segments see the count grow, short of the
+    /// size until the end.
+    #[test]
+    fn bytes_are_counted_as_they_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let rows: String = (0..100_000).map(|i| format!("Jane Roberts {i},07700 900{:03}\n", i % 1000)).collect();
+        std::fs::write(&path, format!("Name,Phone\n{rows}")).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let entry = FileEntry { abs: path, rel: "big.csv".into(), size, modified: None };
+
+        let counted = Arc::new(AtomicU64::new(0));
+        let c = counted.clone();
+        extract::input::count_reads(Some(Arc::new(move |n| {
+            c.fetch_add(n, Ordering::Relaxed);
+        })));
+        struct Seen(Arc<AtomicU64>, Vec<u64>);
+        impl SegmentHandler for Seen {
+            fn segment(&mut self, _path: &str, _seg: &Segment<'_>) {
+                self.1.push(self.0.load(Ordering::Relaxed));
+            }
+        }
+        let (report, seen) = read_file(&entry, &Limits::default(), Seen(counted.clone(), Vec::new()));
+        extract::input::count_reads(None);
+        assert_eq!(report.status, Status::Scanned);
+        let seen = seen.1;
+        assert!(seen.len() > 1000, "{}", seen.len());
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]));
+        let distinct: std::collections::BTreeSet<u64> = seen.iter().copied().collect();
+        assert!(distinct.len() >= 5, "the count grew while reading: {distinct:?}");
+        assert!(seen[0] < size / 2, "not all read before the first segment: {} of {size}", seen[0]);
+        assert_eq!(counted.load(Ordering::Relaxed), size);
+    }
+
+    /// The bar's total is what must be read: unchanged files come out of
+    /// it, and a file read counts its whole size once finished.
+    #[test]
+    fn progress_totals_what_is_read() {
+        let p = Progress::new(true, 1000, 2);
+        p.bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        let entry = |size| FileEntry { abs: PathBuf::from("/nonexistent"), rel: "x".into(), size, modified: None };
+        p.unchanged(&entry(400));
+        assert_eq!(p.bar.length(), Some(600));
+        let reading = p.start(&entry(600));
+        p.finish(&entry(600), reading);
+        assert_eq!(p.bar.position(), 600);
+        p.file_done(2);
+        assert_eq!(p.bar.prefix(), "2/2 files (1 unchanged)");
+    }
 
     /// While one thread is held on the first file, the other reads all the
     /// rest: no file waits behind a slow one in a run of its own.

@@ -52,7 +52,8 @@ fn last_run(db: &Path) -> (String, i64, i64, i64) {
 /// Every finding as (path, location, category, hash), sorted, duplicates kept.
 fn findings(db: &Path) -> Vec<(String, String, String, String)> {
     let conn = Connection::open(db).unwrap();
-    let mut stmt = conn.prepare("SELECT path, location, category, hash FROM findings ORDER BY 1, 2, 3, 4").unwrap();
+    let mut stmt =
+        conn.prepare("SELECT path, location, category, hash FROM findings_text ORDER BY 1, 2, 3, 4").unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
 }
 
@@ -78,8 +79,8 @@ fn rescans_read_only_changed_files_and_mark_removed_ones_gone() {
     ok(&scan(&root, &db, &[], &[]));
     assert_eq!(last_run(&db), ("complete".into(), 1, 1, 1));
     assert_eq!(count(&db, "SELECT count(*) FROM files WHERE path = 'Clients/note-02.txt' AND status = 'gone'"), 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM findings WHERE path = 'Clients/note-02.txt'"), 0);
-    assert_eq!(count(&db, "SELECT count(*) FROM findings WHERE path = 'Clients/note-01.txt'"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM findings_text WHERE path = 'Clients/note-02.txt'"), 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM findings_text WHERE path = 'Clients/note-01.txt'"), 1);
     assert_eq!(count(&db, "SELECT scanned_in_run FROM files WHERE path = 'Clients/note-01.txt'"), 3);
     assert_eq!(count(&db, "SELECT scanned_in_run FROM files WHERE path = 'Clients/note-00.txt'"), 1);
 }
@@ -210,7 +211,7 @@ fn a_file_killed_half_recorded_is_read_again_not_reused() {
     let clean = tmp.path().join("clean.db");
     ok(&scan(&root, &clean, &[], &[]));
     let want = findings(&clean);
-    let in_roster = count(&clean, "SELECT count(*) FROM findings WHERE path = 'Clients/roster.csv'");
+    let in_roster = count(&clean, "SELECT count(*) FROM findings_text WHERE path = 'Clients/roster.csv'");
     assert!(in_roster >= 100, "{in_roster}");
 
     // Commit every 25 findings and stop after 110, on one thread: the notes
@@ -220,7 +221,7 @@ fn a_file_killed_half_recorded_is_read_again_not_reused() {
     let killed = scan(&root, &db, &["--threads", "1"], &env);
     assert_eq!(killed.status.code(), Some(86), "{}", String::from_utf8_lossy(&killed.stderr));
     assert_eq!(count(&db, "SELECT count(*) FROM findings"), 100, "four commits of 25 findings");
-    let partial = count(&db, "SELECT count(*) FROM findings WHERE path = 'Clients/roster.csv'");
+    let partial = count(&db, "SELECT count(*) FROM findings_text WHERE path = 'Clients/roster.csv'");
     assert!(partial > 0 && partial < in_roster, "{partial} of {in_roster}");
     assert_eq!(count(&db, "SELECT count(*) FROM files WHERE status = 'scanned'"), 2, "the notes");
     assert_eq!(count(&db, "SELECT count(*) FROM files WHERE path = 'Clients/roster.csv' AND status = 'reading'"), 1);

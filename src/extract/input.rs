@@ -8,6 +8,38 @@ use std::path::Path;
 
 use super::{ExtractError, Result};
 
+/// Called with the number of bytes each time a file is read on this thread.
+pub type ReadCounter = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
+thread_local! {
+    static COUNT_READS: std::cell::RefCell<Option<ReadCounter>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Count the bytes read from files on this thread with `counter` (or stop
+/// counting with `None`): what a sweep's progress shows as read.
+pub fn count_reads(counter: Option<ReadCounter>) {
+    COUNT_READS.with(|c| *c.borrow_mut() = counter);
+}
+
+fn counted(n: usize) {
+    COUNT_READS.with(|c| {
+        if let Some(f) = c.borrow().as_ref() {
+            f(n as u64)
+        }
+    });
+}
+
+/// A file reader that reports what it reads to [`count_reads`]' counter.
+struct Counting(File);
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        counted(n);
+        Ok(n)
+    }
+}
+
 pub enum Input<'a> {
     File { path: &'a Path, size: u64 },
     Bytes(&'a [u8]),
@@ -53,7 +85,9 @@ impl<'a> Input<'a> {
     pub fn reader(&self) -> Result<Box<dyn BufRead + 'a>> {
         match self {
             Input::Bytes(b) => Ok(Box::new(*b)),
-            Input::File { path, .. } => Ok(Box::new(BufReader::with_capacity(256 << 10, open_readonly(path)?))),
+            Input::File { path, .. } => {
+                Ok(Box::new(BufReader::with_capacity(256 << 10, Counting(open_readonly(path)?))))
+            }
         }
     }
 
@@ -73,6 +107,7 @@ impl<'a> Input<'a> {
                 let mut buf = Vec::new();
                 // Read at most limit+1 so that a file that grew while being read is still bounded.
                 open_readonly(path)?.take(limit + 1).read_to_end(&mut buf)?;
+                counted(buf.len());
                 if buf.len() as u64 > limit {
                     return Err(ExtractError::Skipped("file grew past the in-memory limit while being read".into()));
                 }

@@ -5,15 +5,25 @@
 //! holding the data itself. It is still personal data (it says which files
 //! mention whom), so it is created owner-only (0600).
 //!
-//! Writes go through [`MapSink`] on the sweep's writer thread, one
-//! transaction per batch of files: a sweep killed half-way leaves every
-//! committed file complete with its findings, and its `runs` row unfinished.
-//! [`Reuse`] lets the next sweep skip files whose size and modified time are
-//! unchanged since they were recorded (in a finished run or an unfinished
-//! one, which is how a killed sweep resumes).
+//! One sweep at a time writes a map: it holds the map's [`lock`] (an OS
+//! lock, released however the process ends). Writes go through [`MapSink`]
+//! on the sweep's writer thread, one transaction per batch of files: a sweep
+//! killed half-way leaves every committed file complete with its findings
+//! (a file whose findings were committed in several transactions says
+//! `reading` until the last, and is read again if the sweep stopped before
+//! it), and its `runs` row unfinished. [`Reuse`] lets the next sweep skip
+//! files whose size and modified time are unchanged since they were
+//! recorded (in a finished run or an unfinished one, which is how a killed
+//! sweep resumes), at the cost of a stat: their findings are read back only
+//! when something needs them (`--jsonl`).
+//!
+//! The storage is described in [`store`] (schema 2); a schema 1 map is
+//! converted when opened.
 
+pub mod lock;
 pub mod report;
 mod sink;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -26,68 +36,12 @@ use crate::detect::{Category, Engine};
 use crate::keys::Key;
 
 pub use sink::{MapSink, Reuse};
+pub use store::SCHEMA_VERSION;
 
 /// Where `--map` writes when given no file name.
 pub const DEFAULT_MAP_FILE: &str = "piisweep.db";
 
-/// The schema; every statement is idempotent so opening an existing map is safe.
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1');
-CREATE TABLE IF NOT EXISTS runs(
-    id INTEGER PRIMARY KEY,
-    started TEXT NOT NULL,
-    finished TEXT,
-    status TEXT NOT NULL,            -- running | complete
-    roots TEXT NOT NULL,             -- JSON list of absolute roots
-    settings TEXT NOT NULL,          -- fingerprint of rules and options
-    reveal INTEGER NOT NULL,
-    files_read INTEGER NOT NULL DEFAULT 0,
-    files_reused INTEGER NOT NULL DEFAULT 0,
-    files_gone INTEGER NOT NULL DEFAULT 0,
-    findings INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS files(
-    id INTEGER PRIMARY KEY,
-    root TEXT NOT NULL,              -- the absolute scanned root it was found under
-    abs TEXT NOT NULL UNIQUE,        -- absolute path on disk
-    path TEXT NOT NULL,              -- relative to the root, as in the findings
-    size INTEGER NOT NULL,
-    modified INTEGER,                -- nanoseconds since 1970
-    kind TEXT NOT NULL,
-    content_hash TEXT,               -- SHA-256 of size, first and last 64 KiB
-    status TEXT NOT NULL,            -- scanned | skipped | failed | gone | reading (findings partly recorded)
-    reason TEXT,
-    findings INTEGER NOT NULL DEFAULT 0,
-    settings TEXT NOT NULL,
-    seen_in_run INTEGER NOT NULL,    -- last run that saw it on disk
-    scanned_in_run INTEGER NOT NULL);-- last run that read it
-CREATE INDEX IF NOT EXISTS files_root ON files(root, seen_in_run);
-CREATE TABLE IF NOT EXISTS parts(
-    file_id INTEGER NOT NULL, path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS parts_file ON parts(file_id);
-CREATE TABLE IF NOT EXISTS findings(
-    id INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL,
-    path TEXT NOT NULL,              -- with `!` for parts inside containers
-    location TEXT NOT NULL,
-    category TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    masked TEXT NOT NULL,
-    value TEXT,                      -- only with --reveal
-    rule TEXT NOT NULL,
-    confidence REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS findings_hash ON findings(hash);
-CREATE INDEX IF NOT EXISTS findings_file ON findings(file_id, category);
-CREATE TABLE IF NOT EXISTS name_tokens(
-    finding_id INTEGER NOT NULL,
-    pos INTEGER NOT NULL,            -- 0 first word, 1 last word, 2 the only word
-    token_hash TEXT NOT NULL,
-    initial TEXT NOT NULL);          -- the word's first letter (shown in the masked value anyway)
-CREATE INDEX IF NOT EXISTS name_tokens_hash ON name_tokens(token_hash, pos);
-CREATE INDEX IF NOT EXISTS name_tokens_finding ON name_tokens(finding_id);
-";
-
-/// Word positions in `name_tokens.pos`.
+/// Word positions of a name (see [`store::words_of`]).
 pub const POS_FIRST: i64 = 0;
 pub const POS_LAST: i64 = 1;
 pub const POS_ONLY: i64 = 2;
@@ -120,11 +74,38 @@ impl Map {
     }
 
     fn open_inner(path: &Path) -> anyhow::Result<Map> {
-        let conn = Connection::open(path).with_context(|| format!("cannot open the data map {}", path.display()))?;
+        let mut conn =
+            Connection::open(path).with_context(|| format!("cannot open the data map {}", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(SCHEMA).with_context(|| format!("{} is not a piisweep data map", path.display()))?;
+        let not_a_map = || format!("{} is not a piisweep data map", path.display());
+        match store::version(&conn).with_context(not_a_map)? {
+            0 => {
+                conn.execute_batch(store::SCHEMA).with_context(not_a_map)?;
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?1)",
+                    [store::SCHEMA_VERSION.to_string()],
+                )?;
+            }
+            1 => {
+                store::migrate_v1(&mut conn).with_context(|| {
+                    format!(
+                        "could not convert the data map {} to this version's format: sweep again into a new map (--map NEW.db)",
+                        path.display()
+                    )
+                })?;
+                let _ = conn.execute_batch("VACUUM");
+            }
+            v if v == store::SCHEMA_VERSION => {
+                conn.execute_batch(store::SCHEMA).with_context(not_a_map)?;
+            }
+            v => bail!(crate::commands::UsageError(format!(
+                "the data map {} was made by a newer piisweep (format {v}; this one reads up to {}): use that version, or sweep again into a new map (--map NEW.db)",
+                path.display(),
+                store::SCHEMA_VERSION
+            ))),
+        }
         restrict(path);
         Ok(Map { conn, path: path.to_path_buf() })
     }

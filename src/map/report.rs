@@ -205,7 +205,10 @@ fn groups(conn: &Connection, by: By) -> rusqlite::Result<Vec<Group>> {
         }
         By::Category => {
             let mut stmt =
-                conn.prepare("SELECT category, count(DISTINCT file_id), count(*) FROM findings GROUP BY category")?;
+                conn.prepare(
+                "SELECT c.name, count(DISTINCT f.file_id), count(*) FROM findings f JOIN categories c ON c.id = f.category
+                 GROUP BY f.category",
+            )?;
             stmt.query_map([], |r| Ok(Group { name: r.get(0)?, files: r.get(1)?, findings: r.get(2)? }))?
                 .collect::<rusqlite::Result<_>>()?
         }
@@ -246,7 +249,8 @@ fn file_rows<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> ru
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut cats = conn.prepare_cached(
-        "SELECT category, count(*) FROM findings WHERE file_id = ?1 GROUP BY category ORDER BY count(*) DESC, category",
+        "SELECT c.name, count(*) FROM findings f JOIN categories c ON c.id = f.category
+         WHERE f.file_id = ?1 GROUP BY f.category ORDER BY count(*) DESC, c.name",
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, mut row) in rows {

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, params};
 
-use super::{Map, name_words, now_text, time_ns};
-use crate::detect::Category;
+use super::store::{self, Ids, Names};
+use super::{Map, now_text, time_ns};
 use crate::finding::{Counts, Finding};
 use crate::keys::{Hash, Key};
 use crate::scan::{BATCH, Batches, FileReport, Sink, Status};
 use crate::walk::FileEntry;
+use compact_str::CompactString;
 
 /// The names `Kind::name` gives, to rebuild a report's `&'static str` kind.
 const KIND_NAMES: &[&str] = &[
@@ -35,10 +36,16 @@ const KIND_NAMES: &[&str] = &[
     "other",
 ];
 
-/// Files per transaction (and at most [`BATCH_FINDINGS`] findings, and
-/// [`BATCH_TIME`], between commits).
+/// Commits come when a file is finished, after [`BATCH_FILES`] files or
+/// [`BATCH_TIME`]; within a file only after [`BATCH_FINDINGS`] findings.
+///
+/// Findings of a file not finished are worth nothing after a stop (the file
+/// is read again), and each commit writes every index page dirtied since the
+/// last: the hash and word indexes take inserts in random order, so
+/// committing every few thousand findings rewrote most of those indexes
+/// each time (a 1.3 million finding CSV spent 20 s of its 22 s there).
 const BATCH_FILES: usize = 200;
-const BATCH_FINDINGS: usize = 50_000;
+const BATCH_FINDINGS: usize = 4_000_000;
 const BATCH_TIME: Duration = Duration::from_secs(2);
 
 /// A scanned root: as given on the command line, and absolute.
@@ -68,6 +75,10 @@ struct Known {
     modified: Option<i64>,
     settings: String,
     status: String,
+    kind: String,
+    /// Findings by category (`files.counts`); `None` in a converted schema 1 map.
+    counts: Option<String>,
+    has_parts: bool,
 }
 
 /// State shared between the reuse check (on worker threads) and the sink.
@@ -85,7 +96,13 @@ pub struct Reuse {
     roots: Vec<Root>,
     known: HashMap<String, Known>,
     settings: String,
-    reader: Mutex<Connection>,
+    /// Read-only connections, one per thread rebuilding a file at a time.
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
+    names: Names,
+    /// Hand an unchanged file's findings on (something needs them, such as
+    /// `--jsonl`); otherwise only its report is made, from its row.
+    hand_on: bool,
     shared: Arc<Shared>,
 }
 
@@ -105,7 +122,7 @@ impl Reuse {
                 && k.modified == time_ns(entry.modified)
         });
         if let Some(k) = same
-            && let Some(report) = self.rebuild(k.id, abs.clone(), entry, out)
+            && let Some(report) = self.rebuild(k, abs.clone(), entry, out)
         {
             return Some(report);
         }
@@ -115,116 +132,172 @@ impl Reuse {
         None
     }
 
-    /// The report of an unchanged file, its recorded findings handed to
-    /// `out` a page at a time. `None` if the map could not be read before any
-    /// finding was handed on (read the file instead); if it fails later, the
-    /// file is reported failed, so that it is read again next time.
-    fn rebuild(&self, file_id: i64, abs: String, entry: &FileEntry, out: Batches<'_>) -> Option<FileReport> {
-        let (kind, parts) = self.kind_and_parts(file_id).ok()?;
+    /// Whether to hand on unchanged files' findings (see [`Reuse::check`]).
+    pub fn hand_on_findings(&mut self, yes: bool) {
+        self.hand_on = yes;
+    }
+
+    /// A reader connection for this thread, returned with [`Reuse::give_back`].
+    fn reader(&self) -> rusqlite::Result<Connection> {
+        if let Some(c) = self.readers.lock().expect("readers lock").pop() {
+            return Ok(c);
+        }
+        Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        self.readers.lock().expect("readers lock").push(conn);
+    }
+
+    /// The report of an unchanged file; its recorded findings handed to
+    /// `out` in batches if [`Reuse::hand_on_findings`]. `None` if the map
+    /// could not be read before any finding was handed on (read the file
+    /// instead); if it fails later, the file is reported failed, so that it
+    /// is read again next time.
+    fn rebuild(&self, k: &Known, abs: String, entry: &FileEntry, out: Batches<'_>) -> Option<FileReport> {
+        let conn = self.reader().ok()?;
+        let result = self.rebuild_with(&conn, k, abs, entry, out);
+        self.give_back(conn);
+        result
+    }
+
+    fn rebuild_with(
+        &self,
+        conn: &Connection,
+        k: &Known,
+        abs: String,
+        entry: &FileEntry,
+        out: Batches<'_>,
+    ) -> Option<FileReport> {
+        let parts = if k.has_parts { parts_of(conn, k.id).ok()? } else { Vec::new() };
         let mut report = FileReport {
             path: entry.rel.clone(),
             abs: Some(entry.abs.clone()),
             size: entry.size,
             modified: entry.modified,
-            kind: KIND_NAMES.iter().find(|n| **n == kind).copied().unwrap_or("other"),
+            kind: KIND_NAMES.iter().find(|n| **n == k.kind).copied().unwrap_or("other"),
             status: Status::Scanned,
             counts: Counts::default(),
             parts,
             warnings: Vec::new(),
         };
-        self.shared.reused.lock().expect("reuse lock").insert(abs.clone());
-        let mut shared = Interner::default();
-        let mut after = 0;
-        loop {
-            let page = match self.findings_page(file_id, after, &mut shared) {
-                Ok(page) => page,
-                Err(e) => {
-                    self.shared.reused.lock().expect("reuse lock").remove(&abs);
-                    if report.counts.total() == 0 {
-                        return None;
-                    }
-                    report.status = Status::Failed(format!(
-                        "its findings could not all be read back from the data map ({e}): it will be read again next time"
-                    ));
-                    return Some(report);
-                }
+        if !self.hand_on {
+            report.counts = match k.counts.as_deref().and_then(store::parse_counts) {
+                Some(c) => c,
+                None => counts_of(conn, k.id, &self.names).ok()?,
             };
-            let Some(&(last, _)) = page.last() else { return Some(report) };
-            after = last;
-            let full = page.len() >= BATCH;
-            let batch: Vec<Finding> = page.into_iter().map(|(_, f)| f).collect();
-            batch.iter().for_each(|f| report.counts.add(f.category));
-            out(batch);
-            if !full {
-                return Some(report);
+            self.shared.reused.lock().expect("reuse lock").insert(abs);
+            return Some(report);
+        }
+        self.shared.reused.lock().expect("reuse lock").insert(abs.clone());
+        match self.stream(conn, k.id, &mut report.counts, out) {
+            Ok(()) => Some(report),
+            Err(e) => {
+                self.shared.reused.lock().expect("reuse lock").remove(&abs);
+                if report.counts.total() == 0 {
+                    return None;
+                }
+                report.status = Status::Failed(format!(
+                    "its findings could not all be read back from the data map ({e}): it will be read again next time"
+                ));
+                Some(report)
             }
         }
     }
 
-    /// A recorded file's kind and the parts that were not scanned.
-    fn kind_and_parts(&self, file_id: i64) -> rusqlite::Result<(String, Vec<(String, Status)>)> {
-        let conn = self.reader.lock().expect("reader lock");
-        let kind: String = conn.query_row("SELECT kind FROM files WHERE id = ?1", [file_id], |r| r.get(0))?;
-        let mut stmt = conn.prepare_cached("SELECT path, status, reason FROM parts WHERE file_id = ?1")?;
-        let parts = stmt
-            .query_map([file_id], |r| {
-                let status: String = r.get(1)?;
-                let reason: String = r.get(2)?;
-                Ok((r.get(0)?, if status == "failed" { Status::Failed(reason) } else { Status::Skipped(reason) }))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((kind, parts))
-    }
-
-    /// Up to [`BATCH`] recorded findings of a file with row ids after
-    /// `after`, in order, with their ids. The reader is locked for one page
-    /// only, so other files can be rebuilt meanwhile.
-    fn findings_page(&self, file_id: i64, after: i64, shared: &mut Interner) -> rusqlite::Result<Vec<(i64, Finding)>> {
-        let conn = self.reader.lock().expect("reader lock");
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, path, location, category, value, masked, hash, confidence, rule FROM findings
-             WHERE file_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-        )?;
-        stmt.query_map(params![file_id, after, BATCH as i64], |r| {
-            let category: String = r.get(3)?;
-            let value: Option<String> = r.get(4)?;
-            let hash: String = r.get(6)?;
-            let hash = Hash::from_hex(&hash).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, "not a keyed hash".into())
-            })?;
+    /// Hand a file's recorded findings to `out`, in the order found, in
+    /// batches of [`BATCH`], counting them.
+    fn stream(&self, conn: &Connection, file_id: i64, counts: &mut Counts, out: Batches<'_>) -> rusqlite::Result<()> {
+        let mut stmt = conn.prepare_cached(STREAM_SQL)?;
+        let mut rows = stmt.query([file_id])?;
+        let mut paths: HashMap<i64, Arc<str>> = HashMap::new();
+        let mut batch = Vec::with_capacity(BATCH);
+        let bad = |i: usize, what: &str| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Integer, what.to_string().into())
+        };
+        let mut digits = itoa::Buffer::new();
+        while let Some(r) = rows.next()? {
+            let path_id: i64 = r.get(0)?;
+            let path = match paths.get(&path_id) {
+                Some(p) => p.clone(),
+                None => {
+                    let p: String = conn
+                        .prepare_cached("SELECT path FROM paths WHERE id = ?1")?
+                        .query_row([path_id], |r| r.get(0))?;
+                    paths.entry(path_id).or_insert_with(|| Arc::from(p)).clone()
+                }
+            };
+            let (pre, post) = self.names.places.get(&r.get::<_, i64>(1)?).ok_or_else(|| bad(1, "unknown place"))?;
+            let num: Option<i64> = r.get(2)?;
+            let mut location = CompactString::with_capacity(pre.len() + post.len() + 8);
+            location.push_str(pre);
+            if let Some(n) = num {
+                location.push_str(digits.format(n));
+            }
+            location.push_str(post);
+            let category =
+                *self.names.categories.get(&r.get::<_, i64>(3)?).ok_or_else(|| bad(3, "unknown category"))?;
+            let rule = self.names.rules.get(&r.get::<_, i64>(4)?).ok_or_else(|| bad(4, "unknown rule"))?.clone();
+            let hash: [u8; 32] = r.get_ref(6)?.as_blob()?.try_into().map_err(|_| bad(6, "not a keyed hash"))?;
+            let value = r.get_ref(8)?.as_str_or_null()?;
             let finding = Finding {
-                path: shared.get(&r.get::<_, String>(1)?),
-                location: r.get_ref(2)?.as_str()?.into(),
-                category: Category::parse(&category).unwrap_or(Category::Name),
+                path,
+                location,
+                category,
                 masked_only: value.is_none(),
                 value: match value {
                     Some(v) => v.into(),
-                    None => r.get_ref(5)?.as_str()?.into(),
+                    None => r.get_ref(7)?.as_str()?.into(),
                 },
-                hash,
-                confidence: r.get::<_, f64>(7)? as f32,
-                rule: shared.get(&r.get::<_, String>(8)?),
+                hash: Hash(hash),
+                confidence: r.get::<_, i64>(5)? as f32 / 100.0,
+                rule,
             };
-            Ok((r.get(0)?, finding))
-        })?
-        .collect()
+            counts.add(category);
+            batch.push(finding);
+            if batch.len() >= BATCH {
+                out(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        }
+        if !batch.is_empty() {
+            out(batch);
+        }
+        Ok(())
     }
 }
 
-/// One shared copy of each distinct string (paths and rule ids of findings
-/// rebuilt from the map).
-#[derive(Default)]
-struct Interner(HashSet<Arc<str>>);
+/// A file's findings in the order found.
+const STREAM_SQL: &str = "SELECT path, place, num, category, rule, confidence, hash, masked, value FROM findings
+     WHERE file_id = ?1 ORDER BY id";
 
-impl Interner {
-    fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.0.get(s) {
-            return a.clone();
+/// A file's counts by category, from its findings.
+const COUNTS_SQL: &str = "SELECT category, count(*) FROM findings WHERE file_id = ?1 GROUP BY category";
+
+/// The parts of a recorded file that were not scanned.
+fn parts_of(conn: &Connection, file_id: i64) -> rusqlite::Result<Vec<(String, Status)>> {
+    let mut stmt = conn.prepare_cached("SELECT path, status, reason FROM parts WHERE file_id = ?1")?;
+    stmt.query_map([file_id], |r| {
+        let status: String = r.get(1)?;
+        let reason: String = r.get(2)?;
+        Ok((r.get(0)?, if status == "failed" { Status::Failed(reason) } else { Status::Skipped(reason) }))
+    })?
+    .collect()
+}
+
+/// A recorded file's counts by category, from its findings (for files
+/// recorded before `files.counts` existed).
+fn counts_of(conn: &Connection, file_id: i64, names: &Names) -> rusqlite::Result<Counts> {
+    let mut counts = Counts::default();
+    let mut stmt = conn.prepare_cached(COUNTS_SQL)?;
+    let mut rows = stmt.query([file_id])?;
+    while let Some(r) = rows.next()? {
+        if let Some(c) = names.categories.get(&r.get::<_, i64>(0)?) {
+            for _ in 0..r.get::<_, i64>(1)? {
+                counts.add(*c);
+            }
         }
-        let a: Arc<str> = Arc::from(s);
-        self.0.insert(a.clone());
-        a
     }
+    Ok(counts)
 }
 
 /// Counts for the `runs` row and the user.
@@ -261,6 +334,11 @@ pub struct MapSink {
     abort_after: Option<u64>,
     /// Test hook: abort the process after recording this many findings.
     abort_after_findings: Option<u64>,
+    /// Test hook: SIGKILL the process at this step (see [`MapSink::step`]).
+    kill_at: Option<u64>,
+    steps: u64,
+    /// Numbers of the strings findings share.
+    ids: Ids,
 }
 
 impl MapSink {
@@ -278,6 +356,8 @@ impl MapSink {
         let conn = Connection::open(&map.path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The hash and word indexes take inserts in random order: keep their pages in memory.
+        conn.pragma_update(None, "cache_size", -65536)?;
         conn.execute(
             "INSERT INTO runs(started, status, roots, settings, reveal) VALUES (?1, 'running', ?2, ?3, ?4)",
             params![now_text(), serde_json::to_string(&root_list)?, settings, reveal],
@@ -285,7 +365,10 @@ impl MapSink {
         let run = conn.last_insert_rowid();
         let mut known = HashMap::new();
         {
-            let mut stmt = conn.prepare("SELECT id, abs, size, modified, settings, status FROM files")?;
+            let mut stmt = conn.prepare(
+                "SELECT id, abs, size, modified, settings, status, kind, counts,
+                        EXISTS (SELECT 1 FROM parts WHERE parts.file_id = files.id) FROM files",
+            )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
                     r.get::<_, String>(1)?,
@@ -295,6 +378,9 @@ impl MapSink {
                         modified: r.get(3)?,
                         settings: r.get(4)?,
                         status: r.get(5)?,
+                        kind: r.get(6)?,
+                        counts: r.get(7)?,
+                        has_parts: r.get(8)?,
                     },
                 ))
             })?;
@@ -303,13 +389,15 @@ impl MapSink {
                 known.insert(abs, k);
             }
         }
-        let reader = Connection::open_with_flags(&map.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let shared = Arc::new(Shared::default());
         let reuse = Reuse {
             roots: roots.clone(),
             known,
             settings: settings.to_string(),
-            reader: Mutex::new(reader),
+            readers: Mutex::new(Vec::new()),
+            path: map.path.clone(),
+            names: Names::load(&conn)?,
+            hand_on: true,
             shared: shared.clone(),
         };
         let env_num = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
@@ -331,6 +419,9 @@ impl MapSink {
             recorded: 0,
             abort_after: env_num("PIISWEEP_TEST_ABORT_AFTER"),
             abort_after_findings: env_num("PIISWEEP_TEST_ABORT_AFTER_FINDINGS"),
+            kill_at: env_num("PIISWEEP_TEST_KILL_AT"),
+            steps: 0,
+            ids: Ids::default(),
         };
         sink.conn.execute_batch("BEGIN")?;
         Ok((sink, reuse))
@@ -340,8 +431,14 @@ impl MapSink {
         self.run
     }
 
+    fn step(&mut self) {
+        kill_hook(&mut self.steps, self.kill_at);
+    }
+
     fn commit(&mut self) -> rusqlite::Result<()> {
+        self.step();
         self.conn.execute_batch("COMMIT; BEGIN")?;
+        self.step();
         self.in_batch = 0;
         self.in_batch_findings = 0;
         self.batch_started = Instant::now();
@@ -379,7 +476,7 @@ impl MapSink {
 
     /// Record a batch of findings of a file being read (nothing for a file
     /// whose findings come from the map).
-    fn record_findings(&mut self, entry: &FileEntry, batch: &[Finding]) -> rusqlite::Result<()> {
+    fn record_findings(&mut self, entry: &FileEntry, batch: &[Finding], words: Option<&[u8]>) -> rusqlite::Result<()> {
         let Some((root, abs)) = locate(&self.roots, &entry.abs, &entry.rel) else {
             return Ok(());
         };
@@ -394,17 +491,35 @@ impl MapSink {
                 id
             }
         };
-        for f in batch {
-            self.insert_finding(id, f)?;
-            self.recorded += 1;
-            self.in_batch_findings += 1;
+        let computed;
+        let mut words = match words {
+            Some(w) => w,
+            None => {
+                computed = store::encode_words(&self.key, batch);
+                &computed[..]
+            }
+        };
+        let mut rest = batch;
+        while !rest.is_empty() {
+            let room = self.batch_findings.saturating_sub(self.in_batch_findings).max(1);
+            let (chunk, tail) = rest.split_at(room.min(rest.len()));
+            {
+                let mut stmt = self.conn.prepare_cached(store::INSERT_SQL)?;
+                for f in chunk {
+                    let n = usize::from(words[0]);
+                    let w = (n > 0).then(|| &words[1..1 + n]);
+                    words = &words[1 + n..];
+                    self.ids.insert_with(&self.conn, &mut stmt, id, None, f, self.reveal, w)?;
+                    kill_hook(&mut self.steps, self.kill_at);
+                    self.recorded += 1;
+                    self.in_batch_findings += 1;
+                    test_abort(self.abort_after_findings, self.recorded, "PIISWEEP_TEST_ABORT_AFTER_FINDINGS");
+                }
+            }
             if self.in_batch_findings >= self.batch_findings {
                 self.commit()?;
             }
-            self.test_abort(self.abort_after_findings, self.recorded, "PIISWEEP_TEST_ABORT_AFTER_FINDINGS");
-        }
-        if self.batch_started.elapsed() >= BATCH_TIME {
-            self.commit()?;
+            rest = tail;
         }
         Ok(())
     }
@@ -438,9 +553,9 @@ impl MapSink {
         };
         self.conn
             .prepare_cached(
-                "UPDATE files SET kind = ?2, content_hash = ?3, status = ?4, reason = ?5, findings = ?6 WHERE id = ?1",
+                "UPDATE files SET kind = ?2, content_hash = ?3, status = ?4, reason = ?5, findings = ?6, counts = ?7 WHERE id = ?1",
             )?
-            .execute(params![id, r.kind, content, status, reason, found as i64])?;
+            .execute(params![id, r.kind, content, status, reason, found as i64, store::counts_text(&r.counts)])?;
         for (path, st) in &r.parts {
             let (s, why) = match st {
                 Status::Failed(w) => ("failed", w),
@@ -450,47 +565,6 @@ impl MapSink {
             self.conn
                 .prepare_cached("INSERT INTO parts(file_id, path, status, reason) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![id, path, s, why])?;
-        }
-        Ok(())
-    }
-
-    /// Test hook: stop the process (as a kill would) once `done` reaches `after`.
-    fn test_abort(&self, after: Option<u64>, done: u64, name: &str) {
-        if let Some(n) = after
-            && done >= n
-        {
-            eprintln!("{name}: stopping the process after {n}, as asked");
-            std::process::exit(86);
-        }
-    }
-
-    fn insert_finding(&self, file_id: i64, f: &Finding) -> rusqlite::Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO findings(file_id, path, location, category, hash, masked, value, rule, confidence)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                file_id,
-                f.path,
-                f.location.as_str(),
-                f.category.as_str(),
-                f.hash.hex().as_str(),
-                f.masked(),
-                self.reveal.then_some(f.value.as_str()),
-                f.rule,
-                f.confidence as f64
-            ])?;
-        if f.category == Category::Name {
-            let finding_id = self.conn.last_insert_rowid();
-            for (pos, word) in name_words(&f.value) {
-                let initial: String = word.chars().take(1).collect();
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO name_tokens(finding_id, pos, token_hash, initial) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![finding_id, pos, self.key.hash(&word), initial])?;
-            }
         }
         Ok(())
     }
@@ -527,12 +601,47 @@ impl MapSink {
         self.conn.execute_batch("COMMIT")?;
         self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")
     }
+
+    /// The sweep was stopped (Ctrl-C): keep what is recorded, mark nothing
+    /// gone, and say the run stopped.
+    fn stop(&mut self) -> rusqlite::Result<()> {
+        let c = self.counts;
+        self.conn.execute(
+            "UPDATE runs SET finished = ?1, status = 'stopped', files_read = ?2, files_reused = ?3, findings = ?4 WHERE id = ?5",
+            params![now_text(), c.read as i64, c.reused as i64, c.findings as i64, self.run],
+        )?;
+        self.conn.execute_batch("COMMIT")?;
+        self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")
+    }
 }
 
-/// Delete a file's findings, name words and parts (before it is re-recorded).
+/// Test hook: with `PIISWEEP_TEST_KILL_AT=N`, the process kills itself
+/// (SIGKILL, as `kill -9` would) at its Nth step of writing the map: a step
+/// is each finding recorded, each file recorded, each commit (before and
+/// after).
+fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
+    *steps += 1;
+    if kill_at == Some(*steps) {
+        #[cfg(unix)]
+        // SAFETY: sending a signal to this process.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
+}
+
+/// Test hook: stop the process (as a kill would) once `done` reaches `after`.
+fn test_abort(after: Option<u64>, done: u64, name: &str) {
+    if let Some(n) = after
+        && done >= n
+    {
+        eprintln!("{name}: stopping the process after {n}, as asked");
+        std::process::exit(86);
+    }
+}
+
+/// Delete a file's findings and parts (before it is re-recorded).
 fn clear_file(conn: &Connection, file_id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM name_tokens WHERE finding_id IN (SELECT id FROM findings WHERE file_id = ?1)")?
-        .execute([file_id])?;
     conn.prepare_cached("DELETE FROM findings WHERE file_id = ?1")?.execute([file_id])?;
     conn.prepare_cached("DELETE FROM parts WHERE file_id = ?1")?.execute([file_id])?;
     Ok(())
@@ -544,27 +653,43 @@ fn io(e: rusqlite::Error) -> std::io::Error {
 
 impl Sink for MapSink {
     fn findings(&mut self, file: &FileEntry, batch: &[Finding]) -> std::io::Result<()> {
-        self.record_findings(file, batch).map_err(io)
+        self.record_findings(file, batch, None).map_err(io)
+    }
+
+    /// Names' word hashes are made on the worker threads.
+    fn prepare(&self) -> Option<crate::scan::Prepare> {
+        let key = self.key.clone();
+        Some(Arc::new(move |batch: &[Finding]| store::encode_words(&key, batch)))
+    }
+
+    fn prepared(&mut self, file: &FileEntry, batch: &[Finding], bytes: Vec<u8>) -> std::io::Result<()> {
+        self.record_findings(file, batch, Some(&bytes)).map_err(io)
     }
 
     fn file(&mut self, report: &FileReport) -> std::io::Result<()> {
         self.record(report).map_err(io)?;
+        self.step();
         self.in_batch += 1;
         if self.in_batch >= self.batch_files || self.batch_started.elapsed() >= BATCH_TIME {
             self.commit().map_err(io)?;
         }
-        self.test_abort(self.abort_after, self.counts.read + self.counts.reused, "PIISWEEP_TEST_ABORT_AFTER");
+        test_abort(self.abort_after, self.counts.read + self.counts.reused, "PIISWEEP_TEST_ABORT_AFTER");
         Ok(())
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
         self.complete().map_err(io)
     }
+
+    fn stopped(&mut self) -> std::io::Result<()> {
+        self.stop().map_err(io)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::Category;
 
     /// Finding `i` of a file: a phone number on line `i`.
     fn finding(path: &Arc<str>, rule: &Arc<str>, key: &Key, i: usize) -> Finding {
@@ -592,6 +717,30 @@ mod tests {
             counts,
             parts: Vec::new(),
             warnings: Vec::new(),
+        }
+    }
+
+    /// Reading a file's findings back (to write them with --jsonl, or to
+    /// count them in a map converted from schema 1) goes through the index
+    /// on file_id, in order, with no scan of the table; deleting
+    /// a file's findings too.
+    #[test]
+    fn a_files_findings_are_read_through_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = Map::create_or_open(&dir.path().join("m.db")).unwrap();
+        for sql in [STREAM_SQL, COUNTS_SQL, "DELETE FROM findings WHERE file_id = ?1"] {
+            let plan: Vec<String> = map
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([1], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(plan.iter().any(|l| l.contains("USING INDEX findings_file")), "{sql}: {plan:?}");
+            assert!(!plan.iter().any(|l| l == "SCAN findings"), "{sql}: {plan:?}");
+            // In the order found, straight from the index (a group-by's sort is of one file's rows).
+            assert!(sql != STREAM_SQL || !plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:?}");
         }
     }
 

@@ -499,7 +499,7 @@ struct Row {
 }
 
 /// A name finding with the full name's hash and its words' hashes by position.
-type NameFinding = (Row, String, Vec<(i64, String)>);
+type NameFinding = (Row, String, Vec<(i64, [u8; 8])>);
 
 /// Where a location sits, for "nearby": (scope, number, window).
 fn place(location: &str) -> (String, i64, i64) {
@@ -575,6 +575,46 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
 }
 
+/// The columns that make a [`Row`] (with `findings f`, `paths p`, `places l`).
+const ROW_COLUMNS: &str = "f.id, f.file_id, p.path, l.pre, f.num, l.post";
+const ROW_JOINS: &str = "findings f JOIN paths p ON p.id = f.path JOIN places l ON l.id = f.place";
+
+/// A [`Row`] from the first six columns of a query using [`ROW_COLUMNS`].
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let pre: String = r.get(3)?;
+    let num: Option<i64> = r.get(4)?;
+    let post: String = r.get(5)?;
+    let location = match num {
+        Some(n) => format!("{pre}{n}{post}"),
+        None => pre + &post,
+    };
+    Ok(Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location })
+}
+
+/// Findings whose hash starts with one of `n` 8-byte prefixes.
+fn hash_sql(n: usize) -> String {
+    format!("SELECT {ROW_COLUMNS}, f.hash FROM {ROW_JOINS} WHERE substr(f.hash, 1, 8) IN ({})", placeholders(n))
+}
+
+/// Names with the word `?1` (surname) anywhere, or `?2` (first name) alone.
+fn names_sql() -> String {
+    format!(
+        "SELECT {ROW_COLUMNS}, f.hash, f.words FROM {ROW_JOINS}
+         WHERE f.id IN (SELECT id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
+                        UNION SELECT id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
+                        UNION SELECT id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
+         ORDER BY f.id"
+    )
+}
+
+/// The names found in file `?1`.
+fn names_in_file_sql() -> String {
+    format!(
+        "SELECT {ROW_COLUMNS} FROM {ROW_JOINS}
+         WHERE f.file_id = ?1 AND f.category = (SELECT id FROM categories WHERE name = 'name')"
+    )
+}
+
 /// Evidence gathered as it streams in from the map, grouped by file, part
 /// and kind: counts and ranges, not a record per place.
 #[derive(Default)]
@@ -598,23 +638,22 @@ impl Gathered {
 /// Search the map. Files are returned strongest first.
 pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> {
     let mut gathered = Gathered::default();
-    // Identifiers and full names, by their hashes.
+    // Identifiers and full names, by their hashes (the index holds the
+    // first 8 bytes; the whole hash is checked here).
     let hashes: Vec<&String> = q.idents.keys().chain(q.full_names.iter()).collect();
-    if !hashes.is_empty() {
-        let sql = format!(
-            "SELECT id, file_id, path, location, hash FROM findings WHERE hash IN ({})",
-            placeholders(hashes.len())
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(hashes.iter()))?;
+    let prefixes: Vec<Vec<u8>> =
+        hashes.iter().filter_map(|h| crate::map::store::prefix_of_hex(h)).map(|p| p.to_vec()).collect();
+    if !prefixes.is_empty() {
+        let mut stmt = conn.prepare(&hash_sql(prefixes.len()))?;
+        let mut rows = stmt.query(params_from_iter(prefixes.iter()))?;
         while let Some(r) = rows.next()? {
-            let row = Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location: r.get(3)? };
-            let hash: String = r.get(4)?;
+            let hash = hex::encode(r.get_ref(6)?.as_blob()?);
             let ev = match q.idents.get(&hash) {
                 Some(c) => Evidence::Ident(*c),
-                None => Evidence::FullName,
+                None if q.full_names.contains(&hash) => Evidence::FullName,
+                None => continue,
             };
-            gathered.add(&row, ev);
+            gathered.add(&row(r)?, ev);
         }
     }
     if q.last.is_some() {
@@ -628,42 +667,31 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
 
 /// Name findings with the surname or first name among their words, classified.
 fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::Result<()> {
+    use crate::map::store::{prefix_of_hex, words_of};
+    let word = |h: &Option<String>| h.as_deref().and_then(prefix_of_hex);
+    let (last, first, first_initial) = (word(&q.last), word(&q.first), word(&q.first_initial));
     // Every name with the surname among its words, and lone first names.
-    let sql = "SELECT f.id, f.file_id, f.path, f.location, f.hash, t2.pos, t2.token_hash
-         FROM findings f JOIN name_tokens t2 ON t2.finding_id = f.id
-         WHERE f.id IN (SELECT finding_id FROM name_tokens WHERE token_hash = ?1
-                        UNION SELECT finding_id FROM name_tokens WHERE token_hash = ?2 AND pos = ?3)
-         ORDER BY f.id";
-    let mut stmt = conn.prepare(sql)?;
-    let mut rows = stmt.query(rusqlite::params![q.last, q.first.as_deref().unwrap_or(""), POS_ONLY])?;
+    let mut stmt = conn.prepare(&names_sql())?;
+    let mut rows = stmt.query(rusqlite::params![last.map(|w| w.to_vec()), first.map(|w| w.to_vec())])?;
     // finding id → (row, full hash, words by position)
     let mut found: BTreeMap<i64, NameFinding> = BTreeMap::new();
     // The full name itself was matched by its hash already: only its id is kept.
     let mut full_ids: std::collections::HashSet<i64> = std::collections::HashSet::new();
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
-        if full_ids.contains(&id) {
-            continue;
-        }
-        let full: String = r.get(4)?;
+        let full = hex::encode(r.get_ref(6)?.as_blob()?);
         if q.full_names.contains(&full) {
             full_ids.insert(id);
             continue;
         }
-        let entry = match found.entry(id) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                let row = Row { id, file_id: r.get(1)?, path: r.get(2)?, location: r.get(3)? };
-                e.insert((row, r.get(4)?, Vec::new()))
-            }
-        };
-        entry.2.push((r.get(5)?, r.get(6)?));
+        let words = words_of(r.get_ref(7)?.as_blob()?);
+        found.insert(id, (row(r)?, full, words));
     }
-    let is = |w: &String, h: &Option<String>| h.as_ref() == Some(w);
+    let is = |w: &[u8; 8], h: &Option<[u8; 8]>| h.as_ref() == Some(w);
     // Lone first names, for "nearby".
     let mut first_alone = Near::default();
     for (r, _, ws) in found.values() {
-        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &q.first) {
+        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &first) {
             first_alone.insert(r);
         }
     }
@@ -673,15 +701,15 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
         if q.full_names.contains(full) {
             continue; // already matched by its full hash
         }
-        let has_last = ws.iter().any(|(_, w)| is(w, &q.last));
-        let has_first = ws.iter().any(|(_, w)| is(w, &q.first));
+        let has_last = ws.iter().any(|(_, w)| is(w, &last));
+        let has_first = ws.iter().any(|(_, w)| is(w, &first));
         let ev = if has_last && has_first && ws.len() > 1 {
             Evidence::FullName
         } else if has_last && ws.len() > 1 {
             // The other end word: the initial, or another first name.
-            let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, &q.last));
+            let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, &last));
             match other {
-                Some((_, w)) if is(w, &q.first_initial) => Evidence::SurnameAndInitial,
+                Some((_, w)) if is(w, &first_initial) => Evidence::SurnameAndInitial,
                 Some(_) if q.first.is_some() => Evidence::SurnameOtherFirstName,
                 _ => Evidence::Surname,
             }
@@ -704,13 +732,12 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
     // Names that are not about the person (not found by their words), by place.
     let mut others = Near::default();
     for file_id in rows_to_check {
-        let mut stmt =
-            conn.prepare_cached("SELECT id, path, location FROM findings WHERE file_id = ?1 AND category = 'name'")?;
+        let mut stmt = conn.prepare_cached(&names_in_file_sql())?;
         let mut rows = stmt.query([file_id])?;
         while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            if !found.contains_key(&id) && !full_ids.contains(&id) {
-                others.insert(&Row { id, file_id, path: r.get(1)?, location: r.get(2)? });
+            let name = row(r)?;
+            if !found.contains_key(&name.id) && !full_ids.contains(&name.id) {
+                others.insert(&name);
             }
         }
     }
@@ -861,6 +888,33 @@ pub fn table(matches: &[FileMatch], subject: &Subject, unsearched: &[Unsearched]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every lookup goes through an index: none reads the whole findings table.
+    #[test]
+    fn lookups_use_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = crate::map::Map::create_or_open(&dir.path().join("m.db")).unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = map.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let n = stmt.parameter_count();
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(std::iter::repeat_n(vec![0u8; 8], n)), |r| r.get::<_, String>(3))
+                .unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+        };
+        let hash = plan(&hash_sql(3));
+        assert!(hash.contains("USING INDEX findings_hash"), "{hash}");
+        let names = plan(&names_sql());
+        assert!(
+            names.contains("USING INDEX findings_word1") && names.contains("USING INDEX findings_word2"),
+            "{names}"
+        );
+        let in_file = plan(&names_in_file_sql());
+        assert!(in_file.contains("USING INDEX findings_file"), "{in_file}");
+        for p in [&hash, &names, &in_file] {
+            assert!(!p.lines().any(|l| l.starts_with("SCAN f") || l.starts_with("SCAN findings")), "{p}");
+        }
+    }
 
     #[test]
     fn places_and_nearness() {

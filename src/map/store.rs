@@ -1,0 +1,611 @@
+//! How findings are stored in the map (schema 2), compactly: about a third
+//! of the space of schema 1.
+//!
+//! - The keyed hash is a 32-byte BLOB, and only its first 8 bytes are
+//!   indexed (a lookup checks the whole hash after): enough to tell 2^64
+//!   values apart.
+//! - Paths, rule ids and categories are numbers into small tables (`paths`,
+//!   `rules`, `categories`), each written once.
+//! - A location is its number (the line, row or cell row: `row 17, col
+//!   Email` → 17) and the text around it, numbered once in `places`
+//!   (`row `, `, col Email`).
+//! - A name's words are 8-byte prefixes of their keyed hashes, held in the
+//!   finding itself (`words`: the first or only word, then the last) and
+//!   indexed by two partial expression indexes, instead of a table of their
+//!   own.
+//! - The confidence is a whole number of hundredths (what is written out).
+//!
+//! [`SCHEMA`] creates it; [`migrate_v1`] converts a schema 1 map in place.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::detect::Category;
+use crate::finding::Finding;
+use crate::keys::{Hash, Key};
+
+/// The schema version this build writes (`meta.schema`).
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Schema 2; every statement is idempotent so opening an existing map is safe.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs(
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,            -- running | complete | stopped (Ctrl-C)
+    roots TEXT NOT NULL,             -- JSON list of absolute roots
+    settings TEXT NOT NULL,          -- fingerprint of rules and options
+    reveal INTEGER NOT NULL,
+    files_read INTEGER NOT NULL DEFAULT 0,
+    files_reused INTEGER NOT NULL DEFAULT 0,
+    files_gone INTEGER NOT NULL DEFAULT 0,
+    findings INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY,
+    root TEXT NOT NULL,              -- the absolute scanned root it was found under
+    abs TEXT NOT NULL UNIQUE,        -- absolute path on disk
+    path TEXT NOT NULL,              -- relative to the root, as in the findings
+    size INTEGER NOT NULL,
+    modified INTEGER,                -- nanoseconds since 1970
+    kind TEXT NOT NULL,
+    content_hash TEXT,               -- SHA-256 of size, first and last 64 KiB
+    status TEXT NOT NULL,            -- scanned | skipped | failed | gone | reading (findings partly recorded)
+    reason TEXT,
+    findings INTEGER NOT NULL DEFAULT 0,
+    settings TEXT NOT NULL,
+    seen_in_run INTEGER NOT NULL,    -- last run that saw it on disk
+    scanned_in_run INTEGER NOT NULL, -- last run that read it
+    counts TEXT);                    -- findings by category: `name 12,email 3`
+CREATE INDEX IF NOT EXISTS files_root ON files(root, seen_in_run);
+CREATE TABLE IF NOT EXISTS parts(
+    file_id INTEGER NOT NULL, path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS parts_file ON parts(file_id);
+CREATE TABLE IF NOT EXISTS categories(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS rules(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS paths(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS places(id INTEGER PRIMARY KEY, pre TEXT NOT NULL, post TEXT NOT NULL, UNIQUE(pre, post));
+CREATE TABLE IF NOT EXISTS findings(
+    id INTEGER PRIMARY KEY,          -- in the order found, within each file
+    file_id INTEGER NOT NULL,
+    path INTEGER NOT NULL,           -- paths.id: the file's path, with `!` for parts inside it
+    place INTEGER NOT NULL,          -- places.id: the location's text before and after `num`
+    num INTEGER,                     -- the location's number (line, row...), NULL if it has none
+    category INTEGER NOT NULL,       -- categories.id
+    rule INTEGER NOT NULL,           -- rules.id
+    confidence INTEGER NOT NULL,     -- hundredths
+    hash BLOB NOT NULL,              -- keyed hash of the normalised value, 32 bytes
+    masked TEXT NOT NULL,
+    value TEXT,                      -- only with --reveal
+    words BLOB);                     -- names: 8-byte keyed-hash prefixes of the first (or only) word, then the last
+CREATE INDEX IF NOT EXISTS findings_file ON findings(file_id);
+CREATE INDEX IF NOT EXISTS findings_hash ON findings(substr(hash, 1, 8));
+CREATE INDEX IF NOT EXISTS findings_word1 ON findings(substr(words, 1, 8)) WHERE words IS NOT NULL;
+CREATE INDEX IF NOT EXISTS findings_word2 ON findings(substr(words, 9, 8)) WHERE length(words) = 16;
+CREATE VIEW IF NOT EXISTS findings_text AS
+    SELECT f.id, f.file_id, p.path, l.pre || coalesce(f.num, '') || l.post AS location, c.name AS category,
+           lower(hex(f.hash)) AS hash, f.masked, f.value, r.name AS rule, f.confidence / 100.0 AS confidence
+    FROM findings f JOIN paths p ON p.id = f.path JOIN places l ON l.id = f.place
+         JOIN categories c ON c.id = f.category JOIN rules r ON r.id = f.rule;
+";
+
+/// A location split around its number: `row 17, col Email` → (`row `,
+/// Some(17), `, col Email`). The number is the first run of digits after a
+/// space, else the last run of digits; one that would not be written back
+/// the same (a leading zero, too long) is left in the text.
+pub fn split_location(location: &str) -> (&str, Option<i64>, &str) {
+    let b = location.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            runs.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let chosen = runs.iter().find(|(s, _)| *s > 0 && b[s - 1] == b' ').or(runs.last());
+    if let Some(&(s, e)) = chosen {
+        let digits = &location[s..e];
+        if (digits.len() == 1 || !digits.starts_with('0')) && digits.len() <= 18 {
+            return (&location[..s], digits.parse().ok(), &location[e..]);
+        }
+    }
+    (location, None, "")
+}
+
+/// The 8-byte prefix of a keyed hash that the indexes hold.
+pub fn prefix(hash: &Hash) -> [u8; 8] {
+    hash.0[..8].try_into().expect("8 of 32 bytes")
+}
+
+/// The prefix of a hash given as hex (as [`Key::hash`] returns it).
+pub fn prefix_of_hex(hex_hash: &str) -> Option<[u8; 8]> {
+    let mut out = [0u8; 8];
+    hex::decode_to_slice(hex_hash.get(..16)?, &mut out).ok()?;
+    Some(out)
+}
+
+/// The `words` of a name: the hash prefixes of its first (or only) word
+/// and last word; `None` for other categories.
+pub fn name_words_blob(key: &Key, f: &Finding) -> Option<Vec<u8>> {
+    if f.category != Category::Name || f.masked_only {
+        return None;
+    }
+    let words = super::name_words(&f.value);
+    if words.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(16);
+    for (_, w) in words {
+        out.extend_from_slice(&prefix(&key.hash_bytes(&w)));
+    }
+    Some(out)
+}
+
+/// Words back from a `words` blob, as (position, prefix).
+pub fn words_of(blob: &[u8]) -> Vec<(i64, [u8; 8])> {
+    let word = |i: usize| -> [u8; 8] { blob[i * 8..i * 8 + 8].try_into().expect("8 bytes") };
+    match blob.len() {
+        8 => vec![(super::POS_ONLY, word(0))],
+        16 => vec![(super::POS_FIRST, word(0)), (super::POS_LAST, word(1))],
+        _ => Vec::new(),
+    }
+}
+
+/// Per-category counts as stored in `files.counts`.
+pub fn counts_text(counts: &crate::finding::Counts) -> String {
+    counts.iter().map(|(c, n)| format!("{} {n}", c.as_str())).collect::<Vec<_>>().join(",")
+}
+
+/// Back from `files.counts`.
+pub fn parse_counts(text: &str) -> Option<crate::finding::Counts> {
+    let mut counts = crate::finding::Counts::default();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        let (name, n) = part.split_once(' ')?;
+        let c = Category::parse(name)?;
+        for _ in 0..n.parse::<u64>().ok()? {
+            counts.add(c);
+        }
+    }
+    Some(counts)
+}
+
+/// Numbers for the strings findings share, cached as they are written.
+#[derive(Default)]
+pub struct Ids {
+    categories: Vec<Option<i64>>,
+    rules: HashMap<String, i64>,
+    paths: HashMap<String, i64>,
+    places: HashMap<String, i64>,
+    /// The last path looked up, by pointer (a file's findings share one).
+    last_path: Option<(std::sync::Arc<str>, i64)>,
+    scratch: String,
+}
+
+fn intern(conn: &Connection, table: &str, cols: &[&str], values: &[&str]) -> rusqlite::Result<i64> {
+    let wheres: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+    let sql = format!("SELECT id FROM {table} WHERE {}", wheres.join(" AND "));
+    let found: Option<i64> =
+        conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(values), |r| r.get(0)).optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!("INSERT INTO {table}({}) VALUES ({})", cols.join(", "), marks.join(", "));
+    conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
+    Ok(conn.last_insert_rowid())
+}
+
+impl Ids {
+    fn category(&mut self, conn: &Connection, c: Category) -> rusqlite::Result<i64> {
+        let i = c as usize;
+        if let Some(Some(id)) = self.categories.get(i) {
+            return Ok(*id);
+        }
+        let id = intern(conn, "categories", &["name"], &[c.as_str()])?;
+        if self.categories.len() <= i {
+            self.categories.resize(i + 1, None);
+        }
+        self.categories[i] = Some(id);
+        Ok(id)
+    }
+
+    fn rule(&mut self, conn: &Connection, rule: &str) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.rules.get(rule) {
+            return Ok(id);
+        }
+        let id = intern(conn, "rules", &["name"], &[rule])?;
+        self.rules.insert(rule.to_string(), id);
+        Ok(id)
+    }
+
+    fn path(&mut self, conn: &Connection, path: &std::sync::Arc<str>) -> rusqlite::Result<i64> {
+        if let Some((p, id)) = &self.last_path
+            && (std::sync::Arc::ptr_eq(p, path) || **p == **path)
+        {
+            return Ok(*id);
+        }
+        let id = match self.paths.get(&**path) {
+            Some(&id) => id,
+            None => {
+                let id = intern(conn, "paths", &["path"], &[path])?;
+                self.paths.insert(path.to_string(), id);
+                id
+            }
+        };
+        self.last_path = Some((path.clone(), id));
+        Ok(id)
+    }
+
+    fn place(&mut self, conn: &Connection, pre: &str, post: &str) -> rusqlite::Result<i64> {
+        self.scratch.clear();
+        self.scratch.push_str(pre);
+        self.scratch.push('\0');
+        self.scratch.push_str(post);
+        if let Some(&id) = self.places.get(&self.scratch) {
+            return Ok(id);
+        }
+        let id = intern(conn, "places", &["pre", "post"], &[pre, post])?;
+        self.places.insert(self.scratch.clone(), id);
+        Ok(id)
+    }
+
+    /// Insert one finding of `file_id` (with the row id `id` if given);
+    /// `words` as [`name_words_blob`] makes them.
+    pub fn insert(
+        &mut self,
+        conn: &Connection,
+        file_id: i64,
+        id: Option<i64>,
+        f: &Finding,
+        reveal: bool,
+        words: Option<&[u8]>,
+    ) -> rusqlite::Result<()> {
+        let mut stmt = conn.prepare_cached(INSERT_SQL)?;
+        self.insert_with(conn, &mut stmt, file_id, id, f, reveal, words)
+    }
+
+    /// [`Ids::insert`] with the statement of [`INSERT_SQL`] prepared once.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_with(
+        &mut self,
+        conn: &Connection,
+        stmt: &mut rusqlite::Statement<'_>,
+        file_id: i64,
+        id: Option<i64>,
+        f: &Finding,
+        reveal: bool,
+        words: Option<&[u8]>,
+    ) -> rusqlite::Result<()> {
+        let path = self.path(conn, &f.path)?;
+        let (pre, num, post) = split_location(&f.location);
+        let place = self.place(conn, pre, post)?;
+        let category = self.category(conn, f.category)?;
+        let rule = self.rule(conn, &f.rule)?;
+        let confidence = (f.confidence * 100.0).round() as i64;
+        let value = (reveal && !f.masked_only).then_some(f.value.as_str());
+        stmt.execute(params![
+            id,
+            file_id,
+            path,
+            place,
+            num,
+            category,
+            rule,
+            confidence,
+            &f.hash.0[..],
+            f.masked(),
+            value,
+            words
+        ])?;
+        Ok(())
+    }
+}
+
+/// Inserts one finding (see [`Ids::insert_with`]).
+pub const INSERT_SQL: &str =
+    "INSERT INTO findings(id, file_id, path, place, num, category, rule, confidence, hash, masked, value, words)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+/// The `words` of each finding of a batch, made on the sweep's worker
+/// threads (they cost two keyed hashes per name): for each finding, one
+/// length byte (0, 8 or 16) and that many bytes.
+pub fn encode_words(key: &Key, batch: &[Finding]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(batch.len() * 4);
+    for f in batch {
+        match name_words_blob(key, f) {
+            Some(w) => {
+                out.push(w.len() as u8);
+                out.extend_from_slice(&w);
+            }
+            None => out.push(0),
+        }
+    }
+    out
+}
+
+/// The small tables, read whole, to rebuild findings.
+pub struct Names {
+    pub categories: HashMap<i64, Category>,
+    pub rules: HashMap<i64, std::sync::Arc<str>>,
+    pub places: HashMap<i64, (String, String)>,
+}
+
+impl Names {
+    pub fn load(conn: &Connection) -> rusqlite::Result<Names> {
+        let mut categories = HashMap::new();
+        for r in conn
+            .prepare("SELECT id, name FROM categories")?
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        {
+            let (id, name) = r?;
+            if let Some(c) = Category::parse(&name) {
+                categories.insert(id, c);
+            }
+        }
+        let mut rules = HashMap::new();
+        for r in conn
+            .prepare("SELECT id, name FROM rules")?
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        {
+            let (id, name) = r?;
+            rules.insert(id, std::sync::Arc::from(name));
+        }
+        let mut places = HashMap::new();
+        for r in conn
+            .prepare("SELECT id, pre, post FROM places")?
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, String>(1)?, r.get::<_, String>(2)?))))?
+        {
+            let (id, p) = r?;
+            places.insert(id, p);
+        }
+        Ok(Names { categories, rules, places })
+    }
+}
+
+/// The schema version of an open map: 0 for a new, empty one.
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    let has_meta: bool =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", [], |r| r.get(0))?;
+    if !has_meta {
+        return Ok(0);
+    }
+    let v: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0)).optional()?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Convert a schema 1 map (text hashes, a `name_tokens` table) to schema 2
+/// in one transaction: the findings keep their ids, order and meaning.
+pub fn migrate_v1(conn: &mut Connection) -> rusqlite::Result<u64> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if version(&tx)? != 1 {
+        return Ok(0); // another process migrated it meanwhile
+    }
+    tx.execute_batch(
+        "DROP INDEX IF EXISTS findings_hash; DROP INDEX IF EXISTS findings_file;
+         ALTER TABLE findings RENAME TO findings_v1;
+         ALTER TABLE files ADD COLUMN counts TEXT;",
+    )?;
+    tx.execute_batch(SCHEMA)?;
+    let mut ids = Ids::default();
+    let mut n = 0u64;
+    {
+        let mut tokens = tx.prepare("SELECT pos, token_hash FROM name_tokens WHERE finding_id = ?1 ORDER BY pos")?;
+        let mut old = tx.prepare(
+            "SELECT id, file_id, path, location, category, hash, masked, value, rule, confidence FROM findings_v1 ORDER BY id",
+        )?;
+        let mut rows = old.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let category: String = r.get(4)?;
+            let hash: String = r.get(5)?;
+            let Some(hash) = Hash::from_hex(&hash) else { continue };
+            let value: Option<String> = r.get(7)?;
+            let masked: String = r.get(6)?;
+            let f = Finding {
+                path: std::sync::Arc::from(r.get::<_, String>(2)?),
+                location: r.get::<_, String>(3)?.into(),
+                category: Category::parse(&category).unwrap_or(Category::Name),
+                masked_only: true,
+                value: masked.into(),
+                hash,
+                confidence: r.get::<_, f64>(9)? as f32,
+                rule: std::sync::Arc::from(r.get::<_, String>(8)?),
+            };
+            let mut words = Vec::new();
+            let mut firsts: Vec<(i64, String)> =
+                tokens.query_map([id], |t| Ok((t.get(0)?, t.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            firsts.sort();
+            for (_, t) in &firsts {
+                words.extend_from_slice(&prefix_of_hex(t).unwrap_or_default());
+            }
+            let file_id: i64 = r.get(1)?;
+            ids.insert(&tx, file_id, Some(id), &f, false, (!words.is_empty()).then_some(&words[..]))?;
+            if let Some(v) = value {
+                tx.prepare_cached("UPDATE findings SET value = ?1 WHERE id = ?2")?.execute(params![v, id])?;
+            }
+            n += 1;
+        }
+    }
+    tx.execute_batch(
+        "DROP TABLE findings_v1; DROP TABLE IF EXISTS name_tokens;
+         UPDATE meta SET value = '2' WHERE key = 'schema';",
+    )?;
+    tx.commit()?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_split_around_their_number_and_join_back_the_same() {
+        assert_eq!(split_location("row 17, col Email"), ("row ", Some(17), ", col Email"));
+        assert_eq!(split_location("line 3"), ("line ", Some(3), ""));
+        assert_eq!(split_location("Sheet1!C7"), ("Sheet1!C", Some(7), ""));
+        assert_eq!(split_location("row 12, col Address 2"), ("row ", Some(12), ", col Address 2"));
+        assert_eq!(split_location("header From"), ("header From", None, ""));
+        assert_eq!(split_location("line 007"), ("line 007", None, ""), "a leading zero stays in the text");
+        let long = format!("row {}", "9".repeat(30));
+        assert_eq!(split_location(&long), (long.as_str(), None, ""));
+        for loc in ["row 0, col A", "page 3, line 40", "body line 12", "x1y22z", "", "9", "Sheet 2!AB10", "é 5 é"] {
+            let (pre, num, post) = split_location(loc);
+            assert_eq!(format!("{pre}{}{post}", num.map(|n| n.to_string()).unwrap_or_default()), loc);
+        }
+    }
+
+    #[test]
+    fn counts_round_trip_through_text() {
+        let mut c = crate::finding::Counts::default();
+        for cat in [Category::Name, Category::Name, Category::Email] {
+            c.add(cat);
+        }
+        assert_eq!(parse_counts(&counts_text(&c)), Some(c));
+        assert_eq!(parse_counts(""), Some(crate::finding::Counts::default()));
+        assert_eq!(parse_counts("nonsense 3"), None);
+    }
+
+    /// The schema 1 tables (as piisweep wrote them before this version).
+    const SCHEMA_V1: &str = "
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta(key, value) VALUES ('schema', '1');
+    CREATE TABLE runs(id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
+        roots TEXT NOT NULL, settings TEXT NOT NULL, reveal INTEGER NOT NULL, files_read INTEGER NOT NULL DEFAULT 0,
+        files_reused INTEGER NOT NULL DEFAULT 0, files_gone INTEGER NOT NULL DEFAULT 0, findings INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE files(id INTEGER PRIMARY KEY, root TEXT NOT NULL, abs TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+        size INTEGER NOT NULL, modified INTEGER, kind TEXT NOT NULL, content_hash TEXT, status TEXT NOT NULL, reason TEXT,
+        findings INTEGER NOT NULL DEFAULT 0, settings TEXT NOT NULL, seen_in_run INTEGER NOT NULL, scanned_in_run INTEGER NOT NULL);
+    CREATE INDEX files_root ON files(root, seen_in_run);
+    CREATE TABLE parts(file_id INTEGER NOT NULL, path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL);
+    CREATE INDEX parts_file ON parts(file_id);
+    CREATE TABLE findings(id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, path TEXT NOT NULL, location TEXT NOT NULL,
+        category TEXT NOT NULL, hash TEXT NOT NULL, masked TEXT NOT NULL, value TEXT, rule TEXT NOT NULL, confidence REAL NOT NULL);
+    CREATE INDEX findings_hash ON findings(hash);
+    CREATE INDEX findings_file ON findings(file_id, category);
+    CREATE TABLE name_tokens(finding_id INTEGER NOT NULL, pos INTEGER NOT NULL, token_hash TEXT NOT NULL, initial TEXT NOT NULL);
+    CREATE INDEX name_tokens_hash ON name_tokens(token_hash, pos);
+    CREATE INDEX name_tokens_finding ON name_tokens(finding_id);
+    ";
+
+    /// (path, location, category, hash, masked, value, rule, confidence)
+    type Row<S> = (String, String, S, String, String, Option<S>, S, f64);
+
+    #[test]
+    fn a_schema_1_map_is_converted_on_open_with_the_same_findings_and_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let key = Key::from_bytes([5; 32]);
+        let rows: Vec<Row<&str>> = vec![
+            (
+                "a.csv".into(),
+                "row 2, col Name".into(),
+                "name",
+                key.hash("jane roberts"),
+                "J*** R******".into(),
+                None,
+                "name_column",
+                0.9,
+            ),
+            (
+                "a.csv".into(),
+                "row 2, col Phone".into(),
+                "phone",
+                key.hash("07700900123"),
+                "07*** ***123".into(),
+                None,
+                "uk_mobile",
+                0.95,
+            ),
+            (
+                "a.csv!x.txt".into(),
+                "line 4".into(),
+                "name",
+                key.hash("roberts"),
+                "R******".into(),
+                Some("Roberts"),
+                "surname",
+                0.6,
+            ),
+        ];
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute(
+                "INSERT INTO files VALUES (1, '/d', '/d/a.csv', 'a.csv', 10, 0, 'csv', 'abc', 'scanned', NULL, 3, 's', 1, 1)",
+                [],
+            )
+            .unwrap();
+            for (i, r) in rows.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO findings VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![i as i64 + 10, r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7],
+                )
+                .unwrap();
+            }
+            let token = "INSERT INTO name_tokens VALUES (?1, ?2, ?3, 'x')";
+            conn.execute(token, params![10, 0, key.hash("jane")]).unwrap();
+            conn.execute(token, params![10, 1, key.hash("roberts")]).unwrap();
+            conn.execute(token, params![12, 2, key.hash("roberts")]).unwrap();
+        }
+        let map = super::super::Map::create_or_open(&path).unwrap();
+        assert_eq!(version(&map.conn).unwrap(), SCHEMA_VERSION);
+        let back: Vec<Row<String>> = map
+            .conn
+            .prepare(
+                "SELECT path, location, category, hash, masked, value, rule, confidence FROM findings_text ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let want: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.0.clone(),
+                    r.1.clone(),
+                    r.2.to_string(),
+                    r.3.clone(),
+                    r.4.clone(),
+                    r.5.map(String::from),
+                    r.6.to_string(),
+                    r.7,
+                )
+            })
+            .collect();
+        assert_eq!(back, want);
+        let tables: i64 = map
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('name_tokens', 'findings_v1')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(tables, 0, "the old tables are gone");
+        // The subject access search answers from the converted map.
+        let q = crate::sar::Query::new(
+            &crate::sar::Subject { name: Some("Jane Roberts".into()), ..Default::default() },
+            &key,
+        );
+        let found = crate::sar::search(&map.conn, &q).unwrap();
+        assert_eq!(found.len(), 1);
+        let what: Vec<(&str, &str)> = found[0].places.iter().map(|p| (p.path.as_str(), p.at.as_str())).collect();
+        assert_eq!(what, [("a.csv", "row 2"), ("a.csv!x.txt", "line 4")]);
+        let q = crate::sar::Query::new(
+            &crate::sar::Subject { phone: vec!["07700 900123".into()], ..Default::default() },
+            &key,
+        );
+        assert_eq!(crate::sar::search(&map.conn, &q).unwrap()[0].places[0].at, "row 2");
+    }
+}
