@@ -2,7 +2,7 @@
 //! Header` (rows count from 1, the header row being row 1) with the column's
 //! header passed to detection as context.
 
-use super::text::{decode_line, utf8_stream};
+use super::text::{decode_line, text_stream};
 use super::{Emit, ExtractError, Input, Limits, Result, Segment};
 
 pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &Limits) -> Result<()> {
@@ -10,7 +10,7 @@ pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(utf8_stream(input.reader()?));
+        .from_reader(text_stream(input)?);
     let mut headers: Vec<String> = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut row = 0u64;
@@ -48,6 +48,7 @@ pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &
             emit.segment(Segment::fixed(&location, &value, header));
         }
     }
+    reader.get_ref().warn_if_cut(input.size(), emit);
     Ok(())
 }
 

@@ -290,7 +290,10 @@ impl<'e> MboxSplit<'e> {
 
     /// One piece of a line: the whole line when `line_start` and `line_end`.
     fn piece(&mut self, piece: &[u8], line_start: bool, line_end: bool) {
-        if line_start && self.after_blank && is_from_line(piece) {
+        // The first line of an mbox is its first separator, even with no
+        // date in it (`From jane@example.org`, as some tools write it).
+        let first = self.number == 0 && piece.starts_with(b"From ");
+        if line_start && self.after_blank && (first || is_from_line(piece)) {
             self.finish();
             self.number += 1;
             self.after_blank = false;

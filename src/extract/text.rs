@@ -33,6 +33,103 @@ pub fn utf8_stream<'a>(reader: impl Read + 'a) -> impl BufRead + 'a {
     )
 }
 
+/// A text stream that ends at the first NUL byte, as ripgrep reads a file: a
+/// text file with binary data after its text (a log with a corrupted tail, a
+/// sparse file's hole) is read up to there, and [`TextPart::warn_if_cut`]
+/// says so. Wraps a stream from [`utf8_stream`].
+pub struct TextPart<R> {
+    inner: R,
+    /// UTF-16 input (decoded to UTF-8): offsets count UTF-16 code units.
+    utf16: bool,
+    /// Offset in the file of the next byte handed out.
+    offset: u64,
+    /// Offset of the NUL byte the stream ended at.
+    cut: Option<u64>,
+}
+
+impl<R: BufRead> TextPart<R> {
+    /// `head`: the file's first bytes, for its byte-order mark.
+    pub fn new(inner: R, head: &[u8]) -> Self {
+        let utf16 = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+        let bom = if utf16 {
+            2
+        } else if head.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        // The byte-order mark is not handed out: offsets start after it.
+        TextPart { inner, utf16, offset: bom, cut: None }
+    }
+
+    /// Where in the file the text ended at a NUL byte, if it did.
+    pub fn cut(&self) -> Option<u64> {
+        self.cut
+    }
+
+    /// Warn that the file was read only up to its binary data, if it was.
+    pub fn warn_if_cut(&self, size: u64, emit: &mut dyn Emit) {
+        if let Some(at) = self.cut {
+            emit.warn(binary_tail_warning(at, size));
+        }
+    }
+}
+
+/// The warning for a text file read up to binary data at byte `at` of `size`.
+pub fn binary_tail_warning(at: u64, size: u64) -> String {
+    let rest = size.saturating_sub(at);
+    let rest = if rest >= 10 << 20 { format!("{} MB", rest >> 20) } else { format!("{rest} bytes") };
+    format!(
+        "binary data (a NUL byte) from byte {at} on: the text before it was scanned, the rest ({rest}) was not read; \
+         if the rest should be text, the file is damaged (or has a hole) there"
+    )
+}
+
+impl<R: BufRead> Read for TextPart<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let buf = self.fill_buf()?;
+        let n = buf.len().min(out.len());
+        out[..n].copy_from_slice(&buf[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for TextPart<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.cut.is_some() {
+            return Ok(&[]);
+        }
+        let buf = self.inner.fill_buf()?;
+        match buf.iter().position(|&b| b == 0) {
+            Some(0) => {
+                self.cut = Some(self.offset);
+                Ok(&[])
+            }
+            Some(n) => Ok(&buf[..n]),
+            None => Ok(buf),
+        }
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.offset += if self.utf16 {
+            // The UTF-16 code units of the UTF-8 bytes handed out: one per
+            // character, two for those outside the Basic Multilingual Plane.
+            let units = match self.inner.fill_buf() {
+                Ok(buf) => buf[..amt.min(buf.len())]
+                    .iter()
+                    .map(|&b| u64::from(b & 0xC0 != 0x80) + u64::from(b >= 0xF0))
+                    .sum::<u64>(),
+                Err(_) => 0,
+            };
+            2 * units
+        } else {
+            amt as u64
+        };
+        self.inner.consume(amt);
+    }
+}
+
 /// Calls `f(line_number, line)` for each line (1-based), with `\r\n` stripped,
 /// lines longer than [`MAX_LINE`] split into pieces carrying the same number.
 pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u64, &str)) -> Result<()> {
@@ -140,19 +237,32 @@ pub fn emit_text(prefix: &'static str, text: &str, emit: &mut dyn Emit) {
     blocks.flush();
 }
 
+/// A text stream over `input`, decoded to UTF-8, ending at its first NUL byte.
+pub fn text_stream<'a>(input: &Input<'a>) -> Result<TextPart<impl BufRead + 'a>> {
+    let head = input.head(4)?;
+    Ok(TextPart::new(utf8_stream(input.reader()?), &head))
+}
+
 pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, _limits: &Limits) -> Result<()> {
-    let mut reader = utf8_stream(input.reader()?);
+    let mut reader = text_stream(input)?;
     let mut blocks = Blocks::new("line", emit);
     for_each_line(&mut reader, |n, line| blocks.push(n, line))?;
     blocks.flush();
+    drop(blocks);
+    reader.warn_if_cut(input.size(), emit);
     Ok(())
 }
 
 /// HTML: rendered to plain text first; locations count lines of that text.
+/// Like text, it is read up to its first NUL byte.
 pub fn extract_html(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     let bytes = input.bytes(limits.max_in_memory)?;
-    let text = html_to_text(&bytes);
+    let text_part = super::sniff::text_part(&bytes);
+    let text = html_to_text(text_part);
     emit_text("text line", &text, emit);
+    if text_part.len() < bytes.len() {
+        emit.warn(binary_tail_warning(text_part.len() as u64, bytes.len() as u64));
+    }
     Ok(())
 }
 
@@ -280,6 +390,29 @@ mod tests {
         // Ordinary pages with many void elements are still rendered by html2text.
         let page = format!("<p>{}</p><table><tr><td>Jane Roberts</td></tr></table>", "a<br>".repeat(2000));
         assert!(html_nesting(page.as_bytes()) < 5);
+    }
+
+    #[test]
+    fn text_ends_at_the_first_nul_with_a_warning_giving_its_offset() {
+        let c = run(b"first\nsecond\0\0\0third\n");
+        assert_eq!(c.all_text(), "first\nsecond");
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].starts_with("binary data (a NUL byte) from byte 12 on"), "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("the rest (9 bytes) was not read"), "{:?}", c.warnings);
+        // In UTF-16 the offset counts the file's bytes, BOM included.
+        let mut utf16 = hostile_utf16("Zoë 😀\nx");
+        utf16.extend([0, 0, 0, 0]);
+        let c = run(&utf16);
+        assert_eq!(c.all_text(), "Zoë 😀\nx");
+        assert!(c.warnings[0].contains(&format!("from byte {} on", utf16.len() - 4)), "{:?}", c.warnings);
+        // A UTF-8 BOM is counted too; text with no NUL has no warning.
+        let c = run(b"\xEF\xBB\xBFab\0");
+        assert!(c.warnings[0].contains("from byte 5 on"), "{:?}", c.warnings);
+        assert!(run(b"plain text\n").warnings.is_empty());
+    }
+
+    fn hostile_utf16(text: &str) -> Vec<u8> {
+        [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect()
     }
 
     #[test]
