@@ -17,11 +17,33 @@ pub const BLOCK_BYTES: usize = 64 << 10;
 /// A longer line (minified data, a file with no newlines) is cut into pieces.
 pub const MAX_LINE: usize = 1 << 20;
 
-/// Decode one line's bytes: UTF-8 where valid, else Windows-1252.
+/// Decode one line's bytes: UTF-8 where valid, each byte that is not as
+/// Windows-1252 (so a stray byte in UTF-8 text spoils only itself, and text
+/// all in Windows-1252 reads as such).
 pub fn decode_line(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => WINDOWS_1252.decode_without_bom_handling(bytes).0,
+        Err(_) => std::borrow::Cow::Owned(decode_mixed(bytes)),
+    }
+}
+
+/// UTF-8 where valid, Windows-1252 for each byte that is not.
+pub fn decode_mixed(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len());
+                out.push_str(&WINDOWS_1252.decode_without_bom_handling(&rest[..bad]).0);
+                bytes = &rest[bad..];
+            }
+        }
     }
 }
 
