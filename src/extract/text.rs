@@ -67,6 +67,9 @@ pub struct TextPart<R> {
     offset: u64,
     /// Offset of the NUL byte the stream ended at.
     cut: Option<u64>,
+    /// Bytes at the front of the inner buffer already seen to hold no NUL,
+    /// so each byte is looked at once, not at every `fill_buf`.
+    clean: usize,
 }
 
 impl<R: BufRead> TextPart<R> {
@@ -81,7 +84,7 @@ impl<R: BufRead> TextPart<R> {
             0
         };
         // The byte-order mark is not handed out: offsets start after it.
-        TextPart { inner, utf16, offset: bom, cut: None }
+        TextPart { inner, utf16, offset: bom, cut: None, clean: 0 }
     }
 
     /// Where in the file the text ended at a NUL byte, if it did.
@@ -123,14 +126,17 @@ impl<R: BufRead> BufRead for TextPart<R> {
             return Ok(&[]);
         }
         let buf = self.inner.fill_buf()?;
-        match buf.iter().position(|&b| b == 0) {
-            Some(0) => {
-                self.cut = Some(self.offset);
-                Ok(&[])
+        if self.clean == 0 {
+            match buf.iter().position(|&b| b == 0) {
+                Some(0) => {
+                    self.cut = Some(self.offset);
+                    return Ok(&[]);
+                }
+                Some(n) => self.clean = n,
+                None => self.clean = buf.len(),
             }
-            Some(n) => Ok(&buf[..n]),
-            None => Ok(buf),
         }
+        Ok(&buf[..self.clean.min(buf.len())])
     }
 
     fn consume(&mut self, amt: usize) {
@@ -149,13 +155,16 @@ impl<R: BufRead> BufRead for TextPart<R> {
             amt as u64
         };
         self.inner.consume(amt);
+        self.clean = self.clean.saturating_sub(amt);
     }
 }
 
 /// Calls `f(line_number, line)` for each line (1-based), with `\r\n` stripped,
 /// lines longer than [`MAX_LINE`] split into pieces carrying the same number.
-pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u64, &str)) -> Result<()> {
+/// Returns the lines so split and the first one's number.
+pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u64, &str)) -> Result<(u64, Option<u64>)> {
     let mut line_no = 0u64;
+    let mut cut = (0u64, None);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     // True when the previous piece was cut at MAX_LINE, not at a newline.
     let mut continued = false;
@@ -185,19 +194,34 @@ pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u64, &str)) -> 
                 }
             }
         }
+        if !newline && !ended {
+            // Full: a newline right after still ends this line here.
+            let next = reader.fill_buf()?;
+            if next.first() == Some(&b'\n') {
+                reader.consume(1);
+                newline = true;
+            } else if next.is_empty() {
+                ended = true;
+            }
+        }
         if ended && buf.is_empty() {
-            return Ok(());
+            return Ok(cut);
         }
         if !continued {
             line_no += 1;
         }
+        let was_continued = continued;
         continued = !newline && !ended;
+        if continued && !was_continued {
+            cut.0 += 1;
+            cut.1.get_or_insert(line_no);
+        }
         if buf.last() == Some(&b'\r') {
             buf.pop();
         }
         f(line_no, &decode_line(&buf));
         if ended {
-            return Ok(());
+            return Ok(cut);
         }
     }
 }
@@ -268,9 +292,17 @@ pub fn text_stream<'a>(input: &Input<'a>) -> Result<TextPart<impl BufRead + 'a>>
 pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, _limits: &Limits) -> Result<()> {
     let mut reader = text_stream(input)?;
     let mut blocks = Blocks::new("line", emit);
-    for_each_line(&mut reader, |n, line| blocks.push(n, line))?;
+    let cut = for_each_line(&mut reader, |n, line| blocks.push(n, line))?;
     blocks.flush();
     drop(blocks);
+    if let (n, Some(first)) = cut {
+        emit.warn(format!(
+            "{n} line(s) longer than {} MB (the first is line {first}) were read in pieces of {} MB: \
+             an item cut in two where pieces meet may be missed",
+            MAX_LINE >> 20,
+            MAX_LINE >> 20
+        ));
+    }
     reader.warn_if_cut(input.size(), emit);
     Ok(())
 }
@@ -298,7 +330,12 @@ pub fn html_to_text(bytes: &[u8]) -> String {
     if html_nesting(bytes) > MAX_HTML_NESTING {
         return strip_tags(&String::from_utf8_lossy(bytes));
     }
+    // Raw mode: each table cell on lines of its own, no borders and no
+    // padding to column widths. Laid out as tables, a 34 KB message of
+    // nested or wide tables rendered to megabytes of spaces and box
+    // characters, which detection then had to wade through.
     html2text::config::plain_no_decorate()
+        .raw_mode(true)
         .string_from_read(bytes, 10_000)
         .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned())
 }
@@ -437,11 +474,48 @@ mod tests {
         [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect()
     }
 
+    /// Markup that a table layout renders to far more text than it holds
+    /// (each cell padded to its column's width, borders around each table,
+    /// nested tables inside cells): rendered compactly, cells in order,
+    /// the output no larger than the input.
+    #[test]
+    fn table_layouts_render_compactly() {
+        let nested = |n: usize| {
+            let mut s = String::new();
+            for i in 0..n {
+                s.push_str(&format!("<table border=1><tr><td>cell {i}</td><td>"));
+            }
+            s.push_str("Jane Roberts 07700 900123");
+            s.push_str(&"</td></tr></table>".repeat(n));
+            s
+        };
+        let wide = |n: usize| {
+            format!("<table><tr>{}</tr><tr>{}</tr></table>", "<td>x</td>".repeat(n), "<td>Jane Roberts</td>".repeat(n))
+        };
+        let grid = |n: usize| {
+            let row = format!("<tr>{}</tr>", "<td><table><tr><td>a</td><td>bb</td></tr></table></td>".repeat(n));
+            format!("<table>{}<tr><td>Jane Roberts 07700 900123</td></tr></table>", row.repeat(n))
+        };
+        for (name, html) in [("nested", nested(150)), ("wide", wide(3000)), ("grid", grid(40))] {
+            let text = html_to_text(html.as_bytes());
+            assert!(text.len() <= html.len(), "{name}: {} bytes of HTML rendered to {}", html.len(), text.len());
+            assert!(text.contains("Jane Roberts"), "{name}: {text}");
+            assert!(!text.contains(['─', '│', '┼']), "{name}: no borders");
+        }
+        let text = html_to_text(b"<table><tr><td>Name:</td><td>Jane Roberts</td></tr></table>");
+        assert_eq!(text.split_whitespace().collect::<Vec<_>>(), ["Name:", "Jane", "Roberts"]);
+    }
+
     #[test]
     fn long_lines_are_cut_not_loaded_whole() {
         let long = vec![b'a'; MAX_LINE * 2 + 10];
         let c = run(&long);
         assert_eq!(c.segments.len(), 3);
         assert!(c.segments.iter().all(|s| s.0 == "line 1" && s.1.len() <= MAX_LINE));
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].starts_with("1 line(s) longer than 1 MB (the first is line 1)"), "{:?}", c.warnings);
+        // A line of exactly MAX_LINE bytes is not cut.
+        let c = run(&[vec![b'a'; MAX_LINE], b"\nb".to_vec()].concat());
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 }
