@@ -195,7 +195,7 @@ struct SweepArgs {
     /// Leave out paths matching GLOB (repeatable), e.g. --exclude '*.tmp' --exclude 'Archive/**'.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Skip files larger than SIZE (e.g. 500MB, 2GB).
+    /// Skip files read whole (office, PDF, zip, mail message) larger than SIZE (e.g. 500MB, 2GB); text, CSV and mbox are streamed at any size.
     #[arg(long, value_name = "SIZE", default_value = "1GB", value_parser = parse_size)]
     max_file_size: u64,
     /// Follow symbolic links (loops are detected and reported).

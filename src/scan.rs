@@ -394,14 +394,6 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         parts: Vec::new(),
         warnings: Vec::new(),
     };
-    if entry.size > limits.max_file_size {
-        report.status = Status::Skipped(format!(
-            "larger than --max-file-size ({} MB > {} MB)",
-            entry.size >> 20,
-            limits.max_file_size >> 20
-        ));
-        return (report, handler);
-    }
     let mut fs = FileScan {
         handler,
         limits,
@@ -421,6 +413,16 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         }
     };
     report.kind = kind.name();
+    // Streamed formats are read in bounded memory whatever their size.
+    let read_whole = !kind.is_streamed() && !matches!(kind, extract::Kind::Skip(_) | extract::Kind::Encrypted);
+    if read_whole && entry.size > limits.max_file_size {
+        report.status = Status::Skipped(format!(
+            "larger than --max-file-size ({} MB > {} MB)",
+            entry.size >> 20,
+            limits.max_file_size >> 20
+        ));
+        return (report, fs.handler);
+    }
     report.status = match catching(|| {
         test_hook_panic(&entry.rel);
         extract::extract_kind(kind, &input, &mut fs, limits)

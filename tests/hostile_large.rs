@@ -1,4 +1,4 @@
-//! Enormous and changing files: a 5 GB sparse file is passed over quickly in
+//! Enormous and changing files: a 5 GB sparse file is passed over in
 //! bounded memory, and a file truncated while it is read neither hangs nor
 //! crashes the sweep.
 
@@ -15,36 +15,39 @@ use hostile::{PHONE, put};
 /// Peak resident memory allowed for a sweep, in KB.
 const MAX_RSS_KB: u64 = 300 * 1024;
 
-/// Run `cmd` to completion, returning its output, peak resident memory in KB
-/// (`VmHWM` polled from /proc/PID/status; the last reading before exit) and
-/// wall time. Fails the test if it runs longer than `limit`.
-fn run_measured(mut cmd: Command, limit: Duration) -> (Output, u64, Duration) {
-    let start = Instant::now();
+/// Run `cmd` to completion, returning its output and peak resident memory in
+/// KB, as the kernel counted it for the process (`ru_maxrss` from `wait4`):
+/// exact, not sampled. A sweep still running after `limit` (a hang) is
+/// killed, and the test fails on its exit status.
+// The child is reaped by `wait4` (for its resource usage), not `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn run_measured(mut cmd: Command, limit: Duration) -> (Output, u64) {
+    use std::os::unix::process::ExitStatusExt;
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start piisweep");
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0u64;
+    let pid = child.id() as libc::pid_t;
     // Pipes are drained on threads so a chatty child cannot block.
     let mut stdout = child.stdout.take().expect("stdout");
     let mut stderr = child.stderr.take().expect("stderr");
     let out_t = std::thread::spawn(move || read_all(&mut stdout));
     let err_t = std::thread::spawn(move || read_all(&mut stderr));
-    let status = loop {
-        if let Ok(s) = std::fs::read_to_string(&status_file)
-            && let Some(kb) = s.lines().find_map(|l| l.strip_prefix("VmHWM:"))
-        {
-            peak = peak.max(kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0));
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(limit).is_err() {
+            // Still running: the process is not reaped yet, so `pid` is still ours.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
         }
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("the sweep took longer than {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    });
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let _ = done_tx.send(());
+    watchdog.join().expect("watchdog");
+    assert_eq!(reaped, pid, "wait4 failed");
+    let status = std::process::ExitStatus::from_raw(status);
+    assert!(status.signal().is_none(), "the sweep was killed after {limit:?} (a hang?)");
     let out = Output { status, stdout: out_t.join().expect("stdout"), stderr: err_t.join().expect("stderr") };
-    (out, peak, start.elapsed())
+    // ru_maxrss is in KB on Linux.
+    (out, usage.ru_maxrss as u64)
 }
 
 fn read_all(r: &mut impl std::io::Read) -> Vec<u8> {
@@ -60,7 +63,7 @@ fn scan_cmd(root: &Path, key_dir: &Path, extra: &[&str]) -> Command {
 }
 
 #[test]
-fn a_5gb_sparse_file_is_passed_over_quickly_in_bounded_memory() {
+fn a_5gb_sparse_file_is_passed_over_in_bounded_memory() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("drive");
     put(&root, "ok.txt", format!("Mobile {PHONE}\n").as_bytes());
@@ -69,24 +72,20 @@ fn a_5gb_sparse_file_is_passed_over_quickly_in_bounded_memory() {
     huge.set_len(5 << 30).unwrap();
     drop(huge);
 
-    // By default it is over --max-file-size (1 GB) and skipped unread.
-    let (out, peak_default, took) = run_measured(scan_cmd(&root, tmp.path(), &[]), Duration::from_secs(60));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("larger than --max-file-size") && err.contains("server.log.txt"), "{err}");
-    assert!(took < Duration::from_secs(20), "took {took:?}");
-
-    // With the size limit lifted, sniffing sees NULs and skips it as binary.
-    let (out, peak_sniffed, took) =
-        run_measured(scan_cmd(&root, tmp.path(), &["--max-file-size", "10GB"]), Duration::from_secs(60));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.lines().any(|l| l.contains("binary file of unknown type") && l.contains("server.log.txt")), "{err}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains(PHONE), "the file beside it is still scanned");
-    assert!(took < Duration::from_secs(20), "took {took:?}");
-    eprintln!("peak RSS: {peak_default} KB (size limit), {peak_sniffed} KB (sniffed)");
-    assert!(peak_default > 0 && peak_sniffed > 0, "VmHWM could not be read");
-    assert!(peak_default.max(peak_sniffed) < MAX_RSS_KB, "peak RSS {peak_default}/{peak_sniffed} KB");
+    // Sniffing sees NULs from its first byte and skips it as binary, unread,
+    // whatever --max-file-size says (text has no size limit: it is streamed).
+    for extra in [&[][..], &["--max-file-size", "10GB"]] {
+        let (out, peak) = run_measured(scan_cmd(&root, tmp.path(), extra), Duration::from_secs(300));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(
+            err.lines().any(|l| l.contains("binary file of unknown type") && l.contains("server.log.txt")),
+            "{err}"
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains(PHONE), "the file beside it is still scanned");
+        eprintln!("peak RSS {peak} KB with {extra:?}");
+        assert!(peak > 0 && peak < MAX_RSS_KB, "peak RSS {peak} KB");
+    }
 }
 
 #[test]
@@ -98,7 +97,7 @@ fn a_large_text_file_with_no_line_breaks_is_read_in_bounded_memory() {
     text.push_str(&format!(" Mobile {PHONE}\n"));
     put(&root, "export.txt", text.as_bytes());
     drop(text);
-    let (out, peak, _) = run_measured(scan_cmd(&root, tmp.path(), &["--quiet"]), Duration::from_secs(120));
+    let (out, peak) = run_measured(scan_cmd(&root, tmp.path(), &["--quiet"]), Duration::from_secs(300));
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains(PHONE));
     eprintln!("peak RSS: {peak} KB");
@@ -135,17 +134,17 @@ fn a_dense_file_of_personal_data_streams_its_findings_in_bounded_memory() {
     let tmp = tempfile::tempdir().unwrap();
     let small = tmp.path().join("small");
     put(&small, "ok.txt", format!("Mobile {PHONE}\n").as_bytes());
-    let (out, peak_small, _) = run_measured(scan_cmd(&small, tmp.path(), &[]), Duration::from_secs(60));
+    let (out, peak_small) = run_measured(scan_cmd(&small, tmp.path(), &[]), Duration::from_secs(300));
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 
     let rows = 60_000;
     let root = tmp.path().join("drive");
     put(&root, "export.csv", dense_csv(rows).as_bytes());
-    let (out, peak, took) = run_measured(scan_cmd(&root, tmp.path(), &[]), Duration::from_secs(120));
+    let (out, peak) = run_measured(scan_cmd(&root, tmp.path(), &[]), Duration::from_secs(300));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     let lines = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-    eprintln!("{lines} findings in {took:?}; peak RSS {peak} KB, {peak_small} KB for one small file");
+    eprintln!("{lines} findings; peak RSS {peak} KB, {peak_small} KB for one small file");
     assert_eq!(Some(lines), summary_total(&err), "one JSON line per finding counted: {err}");
     assert!(lines >= 4 * rows, "every row's four items found: {lines} for {rows} rows");
     assert!(peak_small > 0 && peak < MAX_RSS_KB, "peak RSS {peak} KB");
@@ -173,7 +172,7 @@ fn a_file_truncated_while_it_is_scanned_is_reported_and_the_sweep_finishes() {
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start piisweep");
     let start = Instant::now();
     while !pause.join("paused").exists() {
-        assert!(start.elapsed() < Duration::from_secs(30), "the sweep never reached the log");
+        assert!(start.elapsed() < Duration::from_secs(300), "the sweep never reached the log");
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(wait_until_open(child.id(), &root.join("growing.log"), Duration::from_secs(5)), "the log is open");
@@ -183,7 +182,7 @@ fn a_file_truncated_while_it_is_scanned_is_reported_and_the_sweep_finishes() {
     let waited = std::thread::spawn(move || child.wait_with_output());
     let start = Instant::now();
     while !waited.is_finished() {
-        assert!(start.elapsed() < Duration::from_secs(60), "the sweep hung after a file was truncated");
+        assert!(start.elapsed() < Duration::from_secs(300), "the sweep hung after a file was truncated");
         std::thread::sleep(Duration::from_millis(20));
     }
     let out = waited.join().unwrap().unwrap();

@@ -8,10 +8,11 @@
 use std::collections::HashSet;
 use std::io::{BufRead, Cursor, Read};
 
-use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use charset::Charset;
+use encoding_rs::UTF_8;
 use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
 
-use super::text::{Blocks, html_to_text};
+use super::text::{Blocks, decode_mixed, html_to_text};
 use super::{Emit, ExtractError, Input, Limits, Result, Segment};
 
 /// Headers that name people or hold free text, emitted as segments in this order.
@@ -23,7 +24,20 @@ const BODY: &str = "body line";
 
 pub fn extract_eml(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     let bytes = input.bytes(limits.max_in_memory)?;
-    let mail = mailparse::parse_mail(&bytes).map_err(|e| ExtractError::corrupt("eml", e))?;
+    let mail = match mailparse::parse_mail(&bytes) {
+        Ok(mail) => mail,
+        // The MIME structure could not be followed (multiparts nested past
+        // the parser's limit): headers as usual, the body as plain text.
+        Err(e) => {
+            let (headers, body_at) = mailparse::parse_headers(&bytes).map_err(|e| ExtractError::corrupt("eml", e))?;
+            emit_headers(&headers, emit);
+            emit.warn(format!(
+                "its MIME structure could not be read ({e}): the body was read as plain text, attachments not opened"
+            ));
+            emit_body(&decode_mixed(&bytes[body_at..]), emit);
+            return Ok(());
+        }
+    };
     emit_headers(&mail.headers, emit);
     let open_parts = emit.depth() < limits.max_depth;
     let mut walk = MimeWalk { emit, next_line: 1, names: Names::default(), open_parts, unopened: 0 };
@@ -40,12 +54,66 @@ fn emit_headers(headers: &[mailparse::MailHeader<'_>], emit: &mut dyn Emit) {
     for &name in HEADERS {
         let location = format!("header {name}");
         for header in headers.get_all_headers(name) {
-            let value = header.get_value();
+            let value = header_value(header);
             if !value.trim().is_empty() {
                 emit.segment(Segment::fixed(&location, value.trim(), Some(name)));
             }
         }
     }
+}
+
+/// A header's value, its RFC 2047 encoded-words decoded. Raw 8-bit bytes
+/// inside a `Q` encoded-word (some clients write them unencoded) are taken
+/// as if `=XX`-encoded, so that the word still decodes in its charset.
+pub fn header_value(header: &mailparse::MailHeader<'_>) -> String {
+    let raw = header.get_value_raw();
+    if raw.is_ascii() {
+        return header.get_value();
+    }
+    let mut line = b"X: ".to_vec();
+    let mut rest = raw;
+    while let Some(start) = find(rest, b"=?") {
+        line.extend_from_slice(&rest[..start]);
+        rest = &rest[start..];
+        // =?charset?Q?text?=
+        let word = (|| {
+            let q1 = 2 + rest[2..].iter().position(|&b| b == b'?')?;
+            let encoding = *rest.get(q1 + 1)?;
+            if rest.get(q1 + 2) != Some(&b'?') {
+                return None;
+            }
+            let end = q1 + 3 + find(&rest[q1 + 3..], b"?=")? + 2;
+            Some((q1, encoding, end))
+        })();
+        let Some((q1, encoding, end)) = word else {
+            line.extend_from_slice(&rest[..2]);
+            rest = &rest[2..];
+            continue;
+        };
+        if encoding.eq_ignore_ascii_case(&b'q') {
+            line.extend_from_slice(&rest[..q1 + 3]);
+            for &b in &rest[q1 + 3..end - 2] {
+                if b >= 0x80 {
+                    line.extend_from_slice(format!("={b:02X}").as_bytes());
+                } else {
+                    line.push(b);
+                }
+            }
+            line.extend_from_slice(b"?=");
+        } else {
+            line.extend_from_slice(&rest[..end]);
+        }
+        rest = &rest[end..];
+    }
+    line.extend_from_slice(rest);
+    match mailparse::parse_header(&line) {
+        Ok((h, _)) => h.get_value(),
+        Err(_) => header.get_value(),
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Walks a MIME tree, emitting body text and attachments.
@@ -141,17 +209,16 @@ fn is_attachment(part: &ParsedMail<'_>) -> bool {
         || part.ctype.params.contains_key("name")
 }
 
-/// Decode body bytes in their declared charset; with none (or plain ASCII
-/// declared), or UTF-8 declared but invalid, UTF-8 where valid else Windows-1252.
+/// Decode body bytes in their declared charset (UTF-7 too); with none (or
+/// plain ASCII declared), or UTF-8 declared, UTF-8 where valid and
+/// Windows-1252 for each byte that is not, so that one bad byte spoils
+/// only itself.
 pub fn decode_text(raw: &[u8], charset: &str) -> String {
-    let declared = Encoding::for_label(charset.trim().as_bytes());
+    let declared = Charset::for_label(charset.trim().as_bytes());
     let ascii = charset.eq_ignore_ascii_case("us-ascii") || charset.eq_ignore_ascii_case("ascii");
     match declared {
-        Some(enc) if enc != UTF_8 && !ascii => enc.decode_without_bom_handling(raw).0.into_owned(),
-        _ => match std::str::from_utf8(raw) {
-            Ok(s) => s.to_string(),
-            Err(_) => WINDOWS_1252.decode_without_bom_handling(raw).0.into_owned(),
-        },
+        Some(cs) if cs != Charset::for_encoding(UTF_8) && !ascii => cs.decode_without_bom_handling(raw).0.into_owned(),
+        _ => decode_mixed(raw),
     }
 }
 
@@ -290,7 +357,10 @@ impl<'e> MboxSplit<'e> {
 
     /// One piece of a line: the whole line when `line_start` and `line_end`.
     fn piece(&mut self, piece: &[u8], line_start: bool, line_end: bool) {
-        if line_start && self.after_blank && is_from_line(piece) {
+        // The first line of an mbox is its first separator, even with no
+        // date in it (`From jane@example.org`, as some tools write it).
+        let first = self.number == 0 && piece.starts_with(b"From ");
+        if line_start && self.after_blank && (first || is_from_line(piece)) {
             self.finish();
             self.number += 1;
             self.after_blank = false;
@@ -777,6 +847,49 @@ mod tests {
         assert_eq!(names, ["2", "3", "4"]);
         assert_eq!(c.warnings.len(), 1);
         assert!(c.warnings[0].starts_with("message 1: larger than"), "{:?}", c.warnings);
+    }
+
+    fn body_text(c: &Collect) -> String {
+        c.segments.iter().filter(|s| s.0.starts_with("body line")).map(|s| s.1.as_str()).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn one_bad_byte_spoils_only_itself() {
+        // UTF-8 declared, one Windows-1252 byte (a curly apostrophe) in it.
+        let eml = b"From: a@b.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/html; charset=utf-8\n\n<p>Zo\xC3\xAB Bront\xC3\xAB\x92s file</p>\n--b\nContent-Type: text/plain\n\nPl\xC3\xA4in\n--b--\n";
+        let text = body_text(&run_eml(eml));
+        assert!(text.contains("Zoë Brontë’s file"), "{text}");
+        assert!(text.contains("Pläin"), "{text}");
+    }
+
+    #[test]
+    fn utf7_bodies_are_decoded() {
+        let eml =
+            b"From: a@b.org\nContent-Type: text/plain; charset=utf-7\n\nClient: Zo+AOs- Bront+AOs-, +AKM-5 paid\n";
+        assert_eq!(body_text(&run_eml(eml)), "Client: Zoë Brontë, £5 paid");
+    }
+
+    #[test]
+    fn raw_8bit_bytes_in_encoded_words() {
+        let eml = b"From: =?utf-8?Q?Zo\xC3\xAB_Bront=C3=AB?= <zoe@example.org>\nTo: =?iso-8859-1?Q?J=E9r=F4me?= <j@x.org>\nSubject: =?utf-8?B?UmVmZXJyYWw=?= for Zo\xEB\n\nhi\n";
+        let c = run_eml(eml);
+        let header = |n: &str| c.segments.iter().find(|s| s.0 == format!("header {n}")).unwrap().1.clone();
+        assert_eq!(header("From"), "Zoë Brontë <zoe@example.org>");
+        assert_eq!(header("To"), "Jérôme <j@x.org>");
+        assert_eq!(header("Subject"), "Referral for Zoë");
+    }
+
+    #[test]
+    fn multiparts_nested_past_the_parser_limit_are_read_as_text() {
+        let mut s = String::from("From: a@example.org\nSubject: deep\nMIME-Version: 1.0\n");
+        for i in 0..150 {
+            s.push_str(&format!("Content-Type: multipart/mixed; boundary=\"={i}=\"\n\n--={i}=\n"));
+        }
+        s.push_str("Content-Type: text/plain\n\nCall Jane on 07700 900123\n");
+        let c = run_eml(s.as_bytes());
+        assert!(c.segments.iter().any(|s| s.0 == "header Subject"));
+        assert!(body_text(&c).contains("Call Jane on 07700 900123"));
+        assert!(c.warnings.iter().any(|w| w.contains("MIME structure could not be read")), "{:?}", c.warnings);
     }
 
     #[test]

@@ -43,10 +43,20 @@ pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limi
 fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
     let cursor = Cursor::new(data);
     match kind {
-        Kind::Xlsx => {
-            let mut book: Xlsx<_> = Xlsx::new(cursor).map_err(|e| read_error("xlsx", e))?;
-            extract_xlsx(&mut book, emit)
-        }
+        Kind::Xlsx => match Xlsx::new(cursor) {
+            Ok(mut book) => extract_xlsx(&mut book, emit),
+            // A sheet type calamine does not know: Excel 4 macro sheets,
+            // whose cells are laid out as a worksheet's.
+            Err(XlsxError::Unrecognized { typ: "sheet:type", .. }) => {
+                let Some(patched) = macro_sheets_as_worksheets(data) else {
+                    return Err(ExtractError::corrupt("xlsx", "a sheet of a type that cannot be read"));
+                };
+                let mut book: Xlsx<_> = Xlsx::new(Cursor::new(&patched[..])).map_err(|e| read_error("xlsx", e))?;
+                emit.warn("Excel 4 macro sheet(s) read as worksheets".into());
+                extract_xlsx(&mut book, emit)
+            }
+            Err(e) => Err(read_error("xlsx", e)),
+        },
         Kind::Xls => {
             check_compound_file(data)?;
             let mut book: Xls<_> = Xls::new(cursor).map_err(|e| read_error("xls", e))?;
@@ -58,6 +68,32 @@ fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
         }
         other => Err(ExtractError::Skipped(format!("not a spreadsheet ({})", other.name()))),
     }
+}
+
+/// A copy of an xlsx whose workbook relationships name its Excel 4 macro
+/// sheets (`xlMacrosheet`, `xlIntlMacrosheet`) as worksheets, the other
+/// members copied as they are; `None` if it has none or cannot be copied.
+fn macro_sheets_as_worksheets(data: &[u8]) -> Option<Vec<u8>> {
+    const RELS: &str = "xl/_rels/workbook.xml.rels";
+    let mut zip = zip::ZipArchive::new(Cursor::new(data)).ok()?;
+    let mut rels = String::new();
+    zip.by_name(RELS).ok()?.take(16 << 20).read_to_string(&mut rels).ok()?;
+    let patched = rels.replace("/xlMacrosheet\"", "/worksheet\"").replace("/xlIntlMacrosheet\"", "/worksheet\"");
+    if patched == rels {
+        return None;
+    }
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(data.len())));
+    for i in 0..zip.len() {
+        let file = zip.by_index_raw(i).ok()?;
+        if file.name().ok()?.as_ref() == RELS {
+            drop(file);
+            out.start_file(RELS, zip::write::SimpleFileOptions::default()).ok()?;
+            std::io::Write::write_all(&mut out, patched.as_bytes()).ok()?;
+        } else {
+            out.raw_copy_file(file).ok()?;
+        }
+    }
+    Some(out.finish().ok()?.into_inner())
 }
 
 /// Check an .xls container with the `cfb` crate before calamine reads it:
@@ -92,6 +128,11 @@ fn check_dimensions(stream: &[u8]) -> Result<()> {
         let (typ, len) = (u16_at(stream, at), u16_at(stream, at + 2) as usize);
         let body = &stream[at + 4..(at + 4 + len).min(stream.len())];
         at += 4 + len;
+        if typ == 0x002F {
+            // FILEPASS: the records after it are encrypted (their bodies,
+            // DIMENSIONS too, are noise), so this is a password-protected book.
+            return Err(ExtractError::Encrypted);
+        }
         if typ != 0x0200 {
             continue;
         }
@@ -757,6 +798,61 @@ mod tests {
         let got = sheet_cells(&[(0, 0, s("Jane")), (0, 1, s("12/03/1985")), (0, 2, Data::Int(7)), (1, 0, s("Priya"))]);
         assert!(got.iter().all(|c| c.2.is_none()), "{got:?}");
         assert_eq!(got.len(), 4);
+    }
+
+    /// An xlsx with an Excel 4 macro sheet beside its worksheet, as Excel
+    /// saves one: both sheets' cells are read.
+    #[test]
+    fn workbook_with_an_excel4_macro_sheet_is_read() {
+        let mut wb = Workbook::new();
+        wb.add_worksheet().set_name("People").unwrap().write_string(0, 0, "Jane Roberts").unwrap();
+        let plain = wb.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(&plain[..])).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut text = String::new();
+            f.read_to_string(&mut text).unwrap();
+            if name == "xl/workbook.xml" {
+                text = text.replace("</sheets>", r#"<sheet name="Macro1" sheetId="9" r:id="rId99"/></sheets>"#);
+            } else if name == "xl/_rels/workbook.xml.rels" {
+                text = text.replace("</Relationships>", r#"<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>"#);
+            }
+            out.start_file(name, opts).unwrap();
+            out.write_all(text.as_bytes()).unwrap();
+        }
+        out.start_file("xl/macrosheets/sheet1.xml", opts).unwrap();
+        out.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>priya.patel@gmail.com</t></is></c></row></sheetData></xm:macrosheet>"#).unwrap();
+        let data = out.finish().unwrap().into_inner();
+        let c = run(&data, Kind::Xlsx).unwrap();
+        let cells: Vec<_> = c.segments.iter().map(|s| (s.0.as_str(), s.1.as_str())).collect();
+        assert!(cells.contains(&("People!A1", "Jane Roberts")), "{cells:?}");
+        assert!(cells.contains(&("Macro1!A1", "priya.patel@gmail.com")), "{cells:?}");
+        assert_eq!(c.warnings, ["Excel 4 macro sheet(s) read as worksheets"]);
+    }
+
+    /// A BIFF8 workbook stream as Excel writes a password-protected book:
+    /// BOF, FILEPASS, then records whose bodies are encrypted (a DIMENSIONS
+    /// record of noise declaring billions of cells).
+    #[test]
+    fn encrypted_xls_is_reported_as_encrypted() {
+        let record = |typ: u16, body: &[u8]| {
+            let mut r = typ.to_le_bytes().to_vec();
+            r.extend((body.len() as u16).to_le_bytes());
+            r.extend(body);
+            r
+        };
+        let mut stream = record(0x0809, &[0x00, 0x06, 0x05, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        stream.extend(record(0x002F, &[1, 0, 1, 0, 1, 0, 0x5A, 0x5A, 0x5A, 0x5A]));
+        stream.extend(record(0x0200, &[0x00, 0x10, 0x37, 0x4A, 0xFF, 0xFF, 0xFF, 0x7F, 0x00, 0x00, 0xFF, 0x00, 0, 0]));
+        let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        cf.create_stream("/Workbook").unwrap().write_all(&stream).unwrap();
+        cf.flush().unwrap();
+        let data = cf.into_inner().into_inner();
+        let r = run(&data, Kind::Xls);
+        assert!(matches!(r, Err(ExtractError::Encrypted)), "{r:?}");
     }
 
     #[test]

@@ -27,6 +27,12 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Formats streamed in bounded memory whatever their size (text, CSV,
+    /// mbox): `--max-file-size` applies only to the others, read whole.
+    pub fn is_streamed(&self) -> bool {
+        matches!(self, Kind::Text | Kind::Csv(_) | Kind::Mbox)
+    }
+
     /// Short name for summaries and the data map.
     pub fn name(&self) -> &'static str {
         match self {
@@ -81,17 +87,23 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     if let Some(reason) = known_binary(head) {
         return Kind::Skip(reason);
     }
-    if !looks_textual(head) {
+    // As ripgrep reads it, text ends at the first NUL byte: a file that
+    // starts as text (a log with a corrupted tail, a sparse file with a hole)
+    // is text, read up to there.
+    let whole = head;
+    let head = text_part(head);
+    if !looks_textual(head) || (head.is_empty() && !whole.is_empty()) {
         return Kind::Skip("binary file of unknown type");
     }
     // Text of some kind: decide by content, then by name.
     let text_head = String::from_utf8_lossy(&head[..head.len().min(8192)]);
     let trimmed = text_head.trim_start_matches('\u{feff}');
-    if trimmed.starts_with("From ")
-        && (ext == "mbox"
-            || ext == "mbx"
-            || ext.is_empty()
-            || looks_like_headers(trimmed.split_once('\n').map_or("", |x| x.1)))
+    if let Some((first, rest)) = trimmed.split_once('\n').or(Some((trimmed, "")))
+        && first.starts_with("From ")
+        // A separator with no date (`From jane@example.org`) only with mail
+        // headers after it: a message of an mbox, once its separator is
+        // gone, may start with a line such as "From the minutes".
+        && (ext == "mbox" || ext == "mbx" || looks_like_headers(rest) || (ext.is_empty() && has_time(first)))
     {
         return Kind::Mbox;
     }
@@ -169,10 +181,40 @@ fn known_binary(head: &[u8]) -> Option<&'static str> {
         (b"Rar!", "RAR archive: not supported, unpack it to scan it"),
         (b"SQLite format 3\0", "SQLite database: not supported"),
     ];
+    if head.get(257..262) == Some(b"ustar") {
+        return Some("tar archive: not supported, unpack it to scan it");
+    }
     OTHER.iter().find(|(m, _)| head.starts_with(m)).map(|(_, r)| *r)
 }
 
-/// Text if it has a UTF-16 BOM, or no NUL bytes and few control characters.
+/// The text at the start of `head`: all of it with a UTF-16 byte-order mark,
+/// else the bytes before the first NUL. A NUL after too little text to be
+/// a text file's (a binary format's magic number or a name field) leaves
+/// nothing: less than 256 bytes with no line break.
+pub fn text_part(head: &[u8]) -> &[u8] {
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return head;
+    }
+    match memchr(0, head) {
+        None => head,
+        Some(n) if n >= 256 || head[..n].contains(&b'\n') => &head[..n],
+        Some(_) => &[],
+    }
+}
+
+/// Is there a time of day (`12:08`) in `line`?
+pub fn has_time(line: &str) -> bool {
+    line.as_bytes()
+        .windows(4)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit())
+}
+
+pub fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+/// Text if it has a UTF-16 BOM, or no NUL bytes and few control characters
+/// (random or compressed bytes have about one in ten).
 fn looks_textual(head: &[u8]) -> bool {
     if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
         return true;
@@ -264,6 +306,34 @@ mod tests {
         assert_eq!(sniff("a.csv", b"Name;DOB\nJane;1/2/1980\n"), Kind::Csv(b';'));
         assert_eq!(sniff("a.csv", b"Name,DOB\nJane,1/2/1980\n"), Kind::Csv(b','));
         assert_eq!(sniff("u16.txt", b"\xFF\xFEa\0b\0"), Kind::Text);
+    }
+
+    #[test]
+    fn text_before_a_nul_is_text() {
+        let log = [b"09:00 started\n09:01 call from Jane\n".as_slice(), &[0u8; 100], b"more"].concat();
+        assert_eq!(sniff("server.log", &log), Kind::Text);
+        assert_eq!(text_part(&log), b"09:00 started\n09:01 call from Jane\n");
+        let long_line = [vec![b'a'; 300], vec![0u8; 10]].concat();
+        assert_eq!(sniff("a.txt", &long_line), Kind::Text);
+        // A few bytes, or a name field, before the NULs: binary.
+        assert_eq!(sniff("a.txt", b"RIFF\0\0\0\0WAVE"), Kind::Skip("binary file of unknown type"));
+        assert_eq!(sniff("a.txt", b"\0\0\0\x01Bud1"), Kind::Skip("binary file of unknown type"));
+        let mut tar = b"docs/report.txt".to_vec();
+        tar.resize(257, 0);
+        tar.extend(b"ustar\x0000");
+        tar.resize(1024, 0);
+        assert_eq!(sniff("backup", &tar), Kind::Skip("tar archive: not supported, unpack it to scan it"));
+        // Mail with a stray NUL later on is still mail.
+        let mbox = [b"From a@b Mon Jan  1 09:00:00 2024\nFrom: a@b\nTo: c@d\n\nhi".as_slice(), b"\0rest"].concat();
+        assert_eq!(sniff("Inbox", &mbox), Kind::Mbox);
+    }
+
+    #[test]
+    fn from_lines_without_a_date_need_headers_after_them() {
+        assert_eq!(sniff("Inbox", b"From jane@example.org\nFrom: Jane <j@x.org>\nTo: a@b.org\n\nhi"), Kind::Mbox);
+        // A message split out of an mbox (named by its number) starting "From the".
+        assert_eq!(sniff("3", b"From the minutes of the meeting\nwe learned"), Kind::Text);
+        assert_eq!(sniff("3", b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nbody"), Kind::Mbox);
     }
 
     #[test]
