@@ -498,8 +498,14 @@ struct Row {
     location: String,
 }
 
-/// A name finding with the full name's hash and its words' hashes by position.
-type NameFinding = (Row, String, Vec<(i64, String)>);
+/// A name finding with its words by position (see [`FIRST`], [`LAST`], [`INITIAL`]).
+type NameFinding = (Row, Vec<(i64, u8)>);
+
+/// What a name word is to the search (bits; a word's hash is not kept):
+/// the person's first name, surname, first initial.
+const FIRST: u8 = 1;
+const LAST: u8 = 2;
+const INITIAL: u8 = 4;
 
 /// Where a location sits, for "nearby": (scope, number, window).
 fn place(location: &str) -> (String, i64, i64) {
@@ -654,34 +660,39 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
                 let row = Row { id, file_id: r.get(1)?, path: r.get(2)?, location: r.get(3)? };
-                e.insert((row, r.get(4)?, Vec::new()))
+                e.insert((row, Vec::new()))
             }
         };
-        entry.2.push((r.get(5)?, r.get(6)?));
+        let token: String = r.get(6)?;
+        let mut word = 0;
+        for (flag, own) in [(FIRST, &q.first), (LAST, &q.last), (INITIAL, &q.first_initial)] {
+            if own.as_deref() == Some(token.as_str()) {
+                word |= flag;
+            }
+        }
+        entry.1.push((r.get(5)?, word));
     }
-    let is = |w: &String, h: &Option<String>| h.as_ref() == Some(w);
+    let is = |w: &u8, flag: u8| w & flag != 0;
     // Lone first names, for "nearby".
     let mut first_alone = Near::default();
-    for (r, _, ws) in found.values() {
-        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &q.first) {
+    for (r, ws) in found.values() {
+        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, FIRST) {
             first_alone.insert(r);
         }
     }
-    let mut classified: Vec<(Row, Evidence)> = Vec::new();
-    let mut lone_first: Vec<Row> = Vec::new();
-    for (row, full, ws) in found.values() {
-        if q.full_names.contains(full) {
-            continue; // already matched by its full hash
-        }
-        let has_last = ws.iter().any(|(_, w)| is(w, &q.last));
-        let has_first = ws.iter().any(|(_, w)| is(w, &q.first));
+    // Borrowed from `found`: one copy of each finding.
+    let mut classified: Vec<(&Row, Evidence)> = Vec::new();
+    let mut lone_first: Vec<&Row> = Vec::new();
+    for (row, ws) in found.values() {
+        let has_last = ws.iter().any(|(_, w)| is(w, LAST));
+        let has_first = ws.iter().any(|(_, w)| is(w, FIRST));
         let ev = if has_last && has_first && ws.len() > 1 {
             Evidence::FullName
         } else if has_last && ws.len() > 1 {
             // The other end word: the initial, or another first name.
-            let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, &q.last));
+            let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, LAST));
             match other {
-                Some((_, w)) if is(w, &q.first_initial) => Evidence::SurnameAndInitial,
+                Some((_, w)) if is(w, INITIAL) => Evidence::SurnameAndInitial,
                 Some(_) if q.first.is_some() => Evidence::SurnameOtherFirstName,
                 _ => Evidence::Surname,
             }
@@ -689,11 +700,11 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
             if first_alone.any(row, |_| false) { Evidence::SurnameAndFirstNameNearby } else { Evidence::Surname }
         } else {
             if ws.len() == 1 {
-                lone_first.push(row.clone());
+                lone_first.push(row);
             }
             continue;
         };
-        classified.push((row.clone(), ev));
+        classified.push((row, ev));
     }
     // A lone surname in a table row beside a name that is not the first name: someone else's row.
     let rows_to_check: BTreeSet<i64> = classified
@@ -736,7 +747,7 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
     let strong_files = out.files_with(1.0);
     for row in lone_first {
         if strong_files.contains(&row.file_id) {
-            out.add(&row, Evidence::FirstNameNearStrongerMatch);
+            out.add(row, Evidence::FirstNameNearStrongerMatch);
         }
     }
     Ok(())
