@@ -980,7 +980,7 @@ fn index_csv(report: &BundleReport, opts: &BundleOptions<'_>) -> anyhow::Result<
             &r.places,
             &r.count.to_string(),
             &r.modified,
-            &r.copies.join(" "),
+            &r.copies.join("; "),
             &r.status,
             &r.note,
         ])?;

@@ -498,8 +498,14 @@ struct Row {
     location: String,
 }
 
-/// A name finding with the full name's hash and its words' hashes by position.
-type NameFinding = (Row, String, Vec<(i64, [u8; 8])>);
+/// A name finding with its words by position (see [`FIRST`], [`LAST`], [`INITIAL`]).
+type NameFinding = (Row, Vec<(i64, u8)>);
+
+/// What a name word is to the search (bits; a word's hash is not kept):
+/// the person's first name, surname, first initial.
+const FIRST: u8 = 1;
+const LAST: u8 = 2;
+const INITIAL: u8 = 4;
 
 /// Where a location sits, for "nearby": (scope, number, window).
 fn place(location: &str) -> (String, i64, i64) {
@@ -684,32 +690,41 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
             full_ids.insert(id);
             continue;
         }
-        let words = words_of(r.get_ref(7)?.as_blob()?);
-        found.insert(id, (row(r)?, full, words));
+        let words = words_of(r.get_ref(7)?.as_blob()?)
+            .into_iter()
+            .map(|(pos, w)| {
+                let mut bits = 0;
+                for (flag, own) in [(FIRST, &first), (LAST, &last), (INITIAL, &first_initial)] {
+                    if own.as_ref() == Some(&w) {
+                        bits |= flag;
+                    }
+                }
+                (pos, bits)
+            })
+            .collect();
+        found.insert(id, (row(r)?, words));
     }
-    let is = |w: &[u8; 8], h: &Option<[u8; 8]>| h.as_ref() == Some(w);
+    let is = |w: &u8, flag: u8| w & flag != 0;
     // Lone first names, for "nearby".
     let mut first_alone = Near::default();
-    for (r, _, ws) in found.values() {
-        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, &first) {
+    for (r, ws) in found.values() {
+        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, FIRST) {
             first_alone.insert(r);
         }
     }
-    let mut classified: Vec<(Row, Evidence)> = Vec::new();
-    let mut lone_first: Vec<Row> = Vec::new();
-    for (row, full, ws) in found.values() {
-        if q.full_names.contains(full) {
-            continue; // already matched by its full hash
-        }
-        let has_last = ws.iter().any(|(_, w)| is(w, &last));
-        let has_first = ws.iter().any(|(_, w)| is(w, &first));
+    // Borrowed from `found`: one copy of each finding.
+    let mut classified: Vec<(&Row, Evidence)> = Vec::new();
+    let mut lone_first: Vec<&Row> = Vec::new();
+    for (row, ws) in found.values() {
+        let has_last = ws.iter().any(|(_, w)| is(w, LAST));
+        let has_first = ws.iter().any(|(_, w)| is(w, FIRST));
         let ev = if has_last && has_first && ws.len() > 1 {
             Evidence::FullName
         } else if has_last && ws.len() > 1 {
             // The other end word: the initial, or another first name.
-            let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, &last));
+            let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, LAST));
             match other {
-                Some((_, w)) if is(w, &first_initial) => Evidence::SurnameAndInitial,
+                Some((_, w)) if is(w, INITIAL) => Evidence::SurnameAndInitial,
                 Some(_) if q.first.is_some() => Evidence::SurnameOtherFirstName,
                 _ => Evidence::Surname,
             }
@@ -717,11 +732,11 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
             if first_alone.any(row, |_| false) { Evidence::SurnameAndFirstNameNearby } else { Evidence::Surname }
         } else {
             if ws.len() == 1 {
-                lone_first.push(row.clone());
+                lone_first.push(row);
             }
             continue;
         };
-        classified.push((row.clone(), ev));
+        classified.push((row, ev));
     }
     // A lone surname in a table row beside a name that is not the first name: someone else's row.
     let rows_to_check: BTreeSet<i64> = classified
@@ -763,7 +778,7 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
     let strong_files = out.files_with(1.0);
     for row in lone_first {
         if strong_files.contains(&row.file_id) {
-            out.add(&row, Evidence::FirstNameNearStrongerMatch);
+            out.add(row, Evidence::FirstNameNearStrongerMatch);
         }
     }
     Ok(())
