@@ -579,20 +579,6 @@ pub fn exit_as_interrupted() -> ! {
     std::process::exit(130)
 }
 
-/// For tests of Ctrl-C only: `PIISWEEP_TEST_INTERRUPT_AFTER=N` sends this
-/// process a real SIGINT once N files are done.
-fn test_hook_interrupt(done: u64) {
-    if let Some(n) = std::env::var("PIISWEEP_TEST_INTERRUPT_AFTER").ok().and_then(|v| v.parse::<u64>().ok())
-        && done == n
-    {
-        #[cfg(unix)]
-        // SAFETY: sending a signal to this process.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGINT);
-        }
-    }
-}
-
 /// Which files to read: all of them, or only those a sink says changed. For
 /// a file that need not be read, it hands on the file's findings (in batches,
 /// as [`scan_file_streaming`] does) and returns its report.
@@ -661,7 +647,6 @@ pub fn run(
                         for (i, sink) in sinks.iter_mut().enumerate() {
                             write(i, &mut || sink.file(&report));
                         }
-                        test_hook_interrupt(summary.files_done);
                     }
                 }
             }
