@@ -724,7 +724,8 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:25} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {prefix} {wide_msg}",
+                // Two lines, each within 80 columns but the file's path.
+                "{spinner} {bar:20} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)\n  {prefix}: {wide_msg}",
             )
             .expect("valid template"),
         );
