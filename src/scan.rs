@@ -581,20 +581,6 @@ pub fn exit_as_interrupted() -> ! {
     std::process::exit(130)
 }
 
-/// For tests of Ctrl-C only: `PIISWEEP_TEST_INTERRUPT_AFTER=N` sends this
-/// process a real SIGINT once N files are done.
-fn test_hook_interrupt(done: u64) {
-    if let Some(n) = std::env::var("PIISWEEP_TEST_INTERRUPT_AFTER").ok().and_then(|v| v.parse::<u64>().ok())
-        && done == n
-    {
-        #[cfg(unix)]
-        // SAFETY: sending a signal to this process.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGINT);
-        }
-    }
-}
-
 /// Which files to read: all of them, or only those a sink says changed. For
 /// a file that need not be read, it hands on the file's findings (in batches,
 /// as [`scan_file_streaming`] does) and returns its report.
@@ -663,7 +649,6 @@ pub fn run(
                         for (i, sink) in sinks.iter_mut().enumerate() {
                             write(i, &mut || sink.file(&report));
                         }
-                        test_hook_interrupt(summary.files_done);
                     }
                 }
             }
@@ -741,7 +726,8 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:25} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {prefix} {wide_msg}",
+                // Two lines, each within 80 columns but the file's path.
+                "{spinner} {bar:20} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)\n  {prefix}: {wide_msg}",
             )
             .expect("valid template"),
         );
