@@ -20,7 +20,7 @@ use std::fmt::{self, Display};
 use std::io::{Cursor, Read, Seek};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{Data, Ods, OdsError, Range, Reader, SheetType, Xls, XlsError, Xlsx, XlsxError};
+use calamine::{Data, Ods, OdsError, Range, Reader, SheetType, Xls, XlsError, Xlsb, Xlsx, XlsxError};
 
 use super::{Emit, ExtractError, Input, Kind, Limits, Result, Segment};
 
@@ -43,6 +43,11 @@ pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limi
 fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
     let cursor = Cursor::new(data);
     match kind {
+        // Excel's binary workbook: zipped like xlsx, its parts binary records.
+        Kind::Xlsx if is_xlsb(data) => {
+            let mut book: Xlsb<_> = Xlsb::new(cursor).map_err(|e| read_error("xlsb", e))?;
+            extract_xlsb(&mut book, emit)
+        }
         Kind::Xlsx => match Xlsx::new(cursor) {
             Ok(mut book) => extract_xlsx(&mut book, emit),
             // A sheet type calamine does not know: Excel 4 macro sheets,
@@ -201,6 +206,31 @@ fn extract_xlsx<RS: Read + Seek>(book: &mut Xlsx<RS>, emit: &mut dyn Emit) -> Re
         out.finish();
         if let Err(e) = result {
             first_error.get_or_insert_with(|| sheet_error("xlsx", &name, e));
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Is this zip an .xlsb (a binary workbook part)?
+fn is_xlsb(data: &[u8]) -> bool {
+    zip::ZipArchive::new(Cursor::new(data)).is_ok_and(|zip| zip.index_for_name("xl/workbook.bin").is_some())
+}
+
+/// xlsb: stream each sheet's cells in file order, as for xlsx.
+fn extract_xlsb<RS: Read + Seek>(book: &mut Xlsb<RS>, emit: &mut dyn Emit) -> Result<()> {
+    let mut first_error = None;
+    for name in cell_sheets(book) {
+        let mut out = SheetOut::new(&name, emit);
+        let result = book.worksheet_cells_reader(&name).and_then(|mut cells| {
+            while let Some(cell) = cells.next_cell()? {
+                let (row, col) = cell.get_position();
+                out.cell(row, col, &Data::from(cell.get_value().clone()));
+            }
+            Ok(())
+        });
+        out.finish();
+        if let Err(e) = result {
+            first_error.get_or_insert_with(|| sheet_error("xlsb", &name, e));
         }
     }
     first_error.map_or(Ok(()), Err)
@@ -831,6 +861,74 @@ mod tests {
         assert!(cells.contains(&("People!A1", "Jane Roberts")), "{cells:?}");
         assert!(cells.contains(&("Macro1!A1", "priya.patel@gmail.com")), "{cells:?}");
         assert_eq!(c.warnings, ["Excel 4 macro sheet(s) read as worksheets"]);
+    }
+
+    /// A minimal .xlsb as Excel lays one out: binary records (type and
+    /// length as 7-bit varints) in xl/workbook.bin and the sheet's part.
+    fn xlsb(cells: &[(u32, u32, &str)]) -> Vec<u8> {
+        fn record(out: &mut Vec<u8>, typ: u16, body: &[u8]) {
+            if typ < 0x80 {
+                out.push(typ as u8);
+            } else {
+                out.extend([(typ & 0x7F) as u8 | 0x80, (typ >> 7) as u8]);
+            }
+            let mut len = body.len();
+            loop {
+                let b = (len & 0x7F) as u8;
+                len >>= 7;
+                out.push(if len > 0 { b | 0x80 } else { b });
+                if len == 0 {
+                    break;
+                }
+            }
+            out.extend(body);
+        }
+        fn wide(s: &str) -> Vec<u8> {
+            let units: Vec<u16> = s.encode_utf16().collect();
+            let mut v = (units.len() as u32).to_le_bytes().to_vec();
+            v.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+            v
+        }
+        let mut book = Vec::new();
+        record(&mut book, 0x0083, &[]);
+        record(
+            &mut book,
+            0x009C,
+            &[&0u32.to_le_bytes()[..], &1u32.to_le_bytes(), &wide("rId1"), &wide("People")].concat(),
+        );
+        record(&mut book, 0x0090, &[]);
+        record(&mut book, 0x0084, &[]);
+        let mut sheet = Vec::new();
+        record(&mut sheet, 0x0081, &[]);
+        record(&mut sheet, 0x0094, &[0u8; 16]);
+        record(&mut sheet, 0x0091, &[]);
+        for &(row, col, text) in cells {
+            record(&mut sheet, 0x0000, &[&row.to_le_bytes()[..], &[0u8; 13]].concat());
+            record(&mut sheet, 0x0006, &[&col.to_le_bytes()[..], &0u32.to_le_bytes(), &wide(text)].concat());
+        }
+        record(&mut sheet, 0x0092, &[]);
+        let rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.bin"/></Relationships>"#;
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        for (name, data) in [
+            ("xl/workbook.bin", &book[..]),
+            ("xl/_rels/workbook.bin.rels", rels.as_bytes()),
+            ("xl/worksheets/sheet1.bin", &sheet[..]),
+        ] {
+            out.start_file(name, opts).unwrap();
+            out.write_all(data).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn xlsb_cells_are_read() {
+        let data = xlsb(&[(0, 0, "Name"), (0, 1, "Email"), (1, 0, "Jane Roberts"), (1, 1, "jane.roberts@gmail.com")]);
+        assert_eq!(crate::extract::sniff::sniff("People.xlsb", &data), Kind::Xlsx);
+        let c = run(&data, Kind::Xlsx).unwrap();
+        let cells: Vec<_> = c.segments.iter().map(|s| (s.0.as_str(), s.1.as_str(), s.2.as_deref())).collect();
+        assert!(cells.contains(&("People!A2", "Jane Roberts", Some("Name"))), "{cells:?}");
+        assert!(cells.contains(&("People!B2", "jane.roberts@gmail.com", Some("Email"))), "{cells:?}");
     }
 
     /// A BIFF8 workbook stream as Excel writes a password-protected book:
