@@ -47,7 +47,7 @@ fn office_kind(zip: &mut Zip<'_>) -> Option<Kind> {
     if zip.index_for_name("word/document.xml").is_some() {
         return Some(Kind::Docx);
     }
-    if zip.index_for_name("xl/workbook.xml").is_some() {
+    if zip.index_for_name("xl/workbook.xml").is_some() || zip.index_for_name("xl/workbook.bin").is_some() {
         return Some(Kind::Xlsx);
     }
     let index = zip.index_for_name("mimetype")?;

@@ -9,7 +9,7 @@
 //! Values are rendered as a person sees them: integral numbers without `.0`,
 //! dates as `YYYY-MM-DD` (with ` HH:MM` when there is a time), booleans as
 //! `TRUE`/`FALSE`. Formulas yield their cached values only. Error cells are
-//! skipped. Cell comments/notes are not read: calamine does not expose them.
+//! skipped. Cell comments/notes are read for ODS only (`Sheet!B3 comment`).
 //!
 //! xlsx worksheets are streamed cell by cell, so a stray cell far from the
 //! rest cannot make a huge dense grid; xls and ods go through calamine's
@@ -20,7 +20,7 @@ use std::fmt::{self, Display};
 use std::io::{Cursor, Read, Seek};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{Data, Ods, OdsError, Range, Reader, SheetType, Xls, XlsError, Xlsx, XlsxError};
+use calamine::{Data, Ods, OdsError, Range, Reader, SheetType, Xls, XlsError, Xlsb, Xlsx, XlsxError};
 
 use super::{Emit, ExtractError, Input, Kind, Limits, Result, Segment};
 
@@ -32,6 +32,9 @@ pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limi
     // file, not the whole sweep.
     catch_unwind(AssertUnwindSafe(|| extract_book(&data, kind, emit)))
         .unwrap_or_else(|_| Err(ExtractError::corrupt(label, "the spreadsheet reader failed on this file")))?;
+    if kind == Kind::Ods {
+        emit_ods_comments(&data, limits, emit);
+    }
     if kind == Kind::Xlsx {
         // Who created and last saved the workbook.
         super::docx::emit_package_metadata(&data, "xlsx", limits, emit);
@@ -39,10 +42,124 @@ pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limi
     Ok(())
 }
 
+/// Cell comments of an ODS workbook (calamine skips them): each comment's
+/// text located `Sheet!B3 comment`, its author `Sheet!B3 comment author`
+/// (context `Author`). A damaged content.xml ends the walk quietly: the
+/// cells were already read, or reported.
+fn emit_ods_comments(data: &[u8], limits: &Limits, emit: &mut dyn Emit) {
+    use quick_xml::events::{BytesStart, Event};
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(data)) else { return };
+    let mut xml = String::new();
+    let Ok(file) = zip.by_name("content.xml") else { return };
+    if file.take(limits.max_in_memory).read_to_string(&mut xml).is_err() || !xml.contains("office:annotation") {
+        return;
+    }
+    let repeated = |e: &BytesStart<'_>, name: &str| -> u32 {
+        e.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| a.value.parse().ok()).unwrap_or(1).max(1)
+    };
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut sheet, mut row, mut col) = (String::new(), 0u32, 0u32);
+    // How many rows the open row element stands for.
+    let mut row_repeat = 1u32;
+    // Inside a paragraph of the annotation (its text, not its date).
+    let mut in_p = false;
+    // Inside an annotation: its text, its author, and which we are reading.
+    let mut note: Option<(String, String)> = None;
+    let mut in_creator = false;
+    let mut location = String::new();
+    while let Ok(event) = reader.read_event() {
+        match event {
+            Event::Start(e) => match e.name().as_ref() {
+                "table:table" => {
+                    sheet = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == "table:name")
+                        .map(|a| a.value.into_owned())
+                        .unwrap_or_default();
+                    row = 0;
+                }
+                "table:table-row" => {
+                    col = 0;
+                    row_repeat = repeated(&e, "table:number-rows-repeated");
+                }
+                "office:annotation" => note = Some((String::new(), String::new())),
+                "dc:creator" => in_creator = true,
+                "text:p" if note.is_some() => {
+                    in_p = true;
+                    if let Some((text, _)) = note.as_mut().filter(|(t, _)| !t.is_empty()) {
+                        text.push('\n');
+                    }
+                }
+                _ => {}
+            },
+            Event::Empty(e) => match e.name().as_ref() {
+                "table:table-cell" | "table:covered-table-cell" => {
+                    col = col.saturating_add(repeated(&e, "table:number-columns-repeated"));
+                }
+                "table:table-row" => row = row.saturating_add(repeated(&e, "table:number-rows-repeated")),
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                "table:table-row" => row = row.saturating_add(row_repeat),
+                "text:p" => in_p = false,
+                "table:table-cell" | "table:covered-table-cell" => col = col.saturating_add(1),
+                "dc:creator" => in_creator = false,
+                "office:annotation" => {
+                    let Some((text, author)) = note.take() else { continue };
+                    location.clear();
+                    location.push_str(&sheet);
+                    location.push('!');
+                    push_cell_ref(&mut location, row, col);
+                    location.push_str(" comment");
+                    if !text.trim().is_empty() {
+                        emit.segment(Segment::fixed(&location, text.trim(), None));
+                    }
+                    if !author.trim().is_empty() {
+                        location.push_str(" author");
+                        emit.segment(Segment::fixed(&location, author.trim(), Some("Author")));
+                    }
+                }
+                _ => {}
+            },
+            Event::Text(t) => {
+                if let Some((text, author)) = note.as_mut() {
+                    let content = t.xml10_content();
+                    if in_creator {
+                        author.push_str(&content)
+                    } else if in_p {
+                        text.push_str(&content)
+                    }
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some((text, author)) = note.as_mut() {
+                    let c = match r.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        _ => quick_xml::escape::resolve_predefined_entity(&r).unwrap_or("").to_string(),
+                    };
+                    if in_creator {
+                        author.push_str(&c)
+                    } else if in_p {
+                        text.push_str(&c)
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+}
+
 /// Open the workbook with the reader for its kind and emit every sheet.
 fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
     let cursor = Cursor::new(data);
     match kind {
+        // Excel's binary workbook: zipped like xlsx, its parts binary records.
+        Kind::Xlsx if is_xlsb(data) => {
+            let mut book: Xlsb<_> = Xlsb::new(cursor).map_err(|e| read_error("xlsb", e))?;
+            extract_xlsb(&mut book, emit)
+        }
         Kind::Xlsx => match Xlsx::new(cursor) {
             Ok(mut book) => extract_xlsx(&mut book, emit),
             // A sheet type calamine does not know: Excel 4 macro sheets,
@@ -201,6 +318,31 @@ fn extract_xlsx<RS: Read + Seek>(book: &mut Xlsx<RS>, emit: &mut dyn Emit) -> Re
         out.finish();
         if let Err(e) = result {
             first_error.get_or_insert_with(|| sheet_error("xlsx", &name, e));
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Is this zip an .xlsb (a binary workbook part)?
+fn is_xlsb(data: &[u8]) -> bool {
+    zip::ZipArchive::new(Cursor::new(data)).is_ok_and(|zip| zip.index_for_name("xl/workbook.bin").is_some())
+}
+
+/// xlsb: stream each sheet's cells in file order, as for xlsx.
+fn extract_xlsb<RS: Read + Seek>(book: &mut Xlsb<RS>, emit: &mut dyn Emit) -> Result<()> {
+    let mut first_error = None;
+    for name in cell_sheets(book) {
+        let mut out = SheetOut::new(&name, emit);
+        let result = book.worksheet_cells_reader(&name).and_then(|mut cells| {
+            while let Some(cell) = cells.next_cell()? {
+                let (row, col) = cell.get_position();
+                out.cell(row, col, &Data::from(cell.get_value().clone()));
+            }
+            Ok(())
+        });
+        out.finish();
+        if let Err(e) = result {
+            first_error.get_or_insert_with(|| sheet_error("xlsb", &name, e));
         }
     }
     first_error.map_or(Ok(()), Err)
@@ -597,7 +739,7 @@ mod tests {
     /// An ods written by hand: `mimetype` stored first, the manifest, content.xml.
     fn ods_bytes() -> Vec<u8> {
         let content = r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.2">
 <office:body><office:spreadsheet>
 <table:table table:name="Referrals">
   <table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="4"/></table:table-row>
@@ -610,7 +752,7 @@ mod tests {
   </table:table-row>
   <table:table-row>
     <table:table-cell/>
-    <table:table-cell office:value-type="string"><text:p>O'Brien</text:p><office:annotation><text:p>note</text:p></office:annotation></table:table-cell>
+    <table:table-cell office:value-type="string"><text:p>O'Brien</text:p><office:annotation><dc:creator>Priya Patel</dc:creator><dc:date>2024-01-05T10:00:00</dc:date><text:p>Called Jane on</text:p><text:p>07700 900123 &amp; left a message</text:p></office:annotation></table:table-cell>
     <table:table-cell office:value-type="date" office:date-value="1990-07-04"><text:p>04/07/90</text:p></table:table-cell>
     <table:table-cell office:value-type="time" office:time-value="PT09H05M00S"><text:p>09:05</text:p></table:table-cell>
     <table:table-cell office:value-type="float" office:value="7700900123"><text:p>7700900123</text:p></table:table-cell>
@@ -668,6 +810,9 @@ mod tests {
             cell("Referrals!D12", "Line one\nLine two", Some("Seen at")),
             cell("Archive!A1", "1", None),
             cell("Archive!B1", "SW1A 1AA", None),
+            // Cell comments, after the cells: text and author.
+            cell("Referrals!B4 comment", "Called Jane on\n07700 900123 & left a message", None),
+            cell("Referrals!B4 comment author", "Priya Patel", Some("Author")),
         ];
         assert_eq!(c.segments, expected);
     }
@@ -831,6 +976,74 @@ mod tests {
         assert!(cells.contains(&("People!A1", "Jane Roberts")), "{cells:?}");
         assert!(cells.contains(&("Macro1!A1", "priya.patel@gmail.com")), "{cells:?}");
         assert_eq!(c.warnings, ["Excel 4 macro sheet(s) read as worksheets"]);
+    }
+
+    /// A minimal .xlsb as Excel lays one out: binary records (type and
+    /// length as 7-bit varints) in xl/workbook.bin and the sheet's part.
+    fn xlsb(cells: &[(u32, u32, &str)]) -> Vec<u8> {
+        fn record(out: &mut Vec<u8>, typ: u16, body: &[u8]) {
+            if typ < 0x80 {
+                out.push(typ as u8);
+            } else {
+                out.extend([(typ & 0x7F) as u8 | 0x80, (typ >> 7) as u8]);
+            }
+            let mut len = body.len();
+            loop {
+                let b = (len & 0x7F) as u8;
+                len >>= 7;
+                out.push(if len > 0 { b | 0x80 } else { b });
+                if len == 0 {
+                    break;
+                }
+            }
+            out.extend(body);
+        }
+        fn wide(s: &str) -> Vec<u8> {
+            let units: Vec<u16> = s.encode_utf16().collect();
+            let mut v = (units.len() as u32).to_le_bytes().to_vec();
+            v.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+            v
+        }
+        let mut book = Vec::new();
+        record(&mut book, 0x0083, &[]);
+        record(
+            &mut book,
+            0x009C,
+            &[&0u32.to_le_bytes()[..], &1u32.to_le_bytes(), &wide("rId1"), &wide("People")].concat(),
+        );
+        record(&mut book, 0x0090, &[]);
+        record(&mut book, 0x0084, &[]);
+        let mut sheet = Vec::new();
+        record(&mut sheet, 0x0081, &[]);
+        record(&mut sheet, 0x0094, &[0u8; 16]);
+        record(&mut sheet, 0x0091, &[]);
+        for &(row, col, text) in cells {
+            record(&mut sheet, 0x0000, &[&row.to_le_bytes()[..], &[0u8; 13]].concat());
+            record(&mut sheet, 0x0006, &[&col.to_le_bytes()[..], &0u32.to_le_bytes(), &wide(text)].concat());
+        }
+        record(&mut sheet, 0x0092, &[]);
+        let rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.bin"/></Relationships>"#;
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        for (name, data) in [
+            ("xl/workbook.bin", &book[..]),
+            ("xl/_rels/workbook.bin.rels", rels.as_bytes()),
+            ("xl/worksheets/sheet1.bin", &sheet[..]),
+        ] {
+            out.start_file(name, opts).unwrap();
+            out.write_all(data).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn xlsb_cells_are_read() {
+        let data = xlsb(&[(0, 0, "Name"), (0, 1, "Email"), (1, 0, "Jane Roberts"), (1, 1, "jane.roberts@gmail.com")]);
+        assert_eq!(crate::extract::sniff::sniff("People.xlsb", &data), Kind::Xlsx);
+        let c = run(&data, Kind::Xlsx).unwrap();
+        let cells: Vec<_> = c.segments.iter().map(|s| (s.0.as_str(), s.1.as_str(), s.2.as_deref())).collect();
+        assert!(cells.contains(&("People!A2", "Jane Roberts", Some("Name"))), "{cells:?}");
+        assert!(cells.contains(&("People!B2", "jane.roberts@gmail.com", Some("Email"))), "{cells:?}");
     }
 
     /// A BIFF8 workbook stream as Excel writes a password-protected book:

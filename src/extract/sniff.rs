@@ -136,7 +136,8 @@ fn sniff_zip(ext: &str, head: &[u8]) -> Kind {
     }
     match ext {
         "docx" | "docm" | "dotx" | "dotm" => Kind::Docx,
-        "xlsx" | "xlsm" | "xltx" | "xltm" => Kind::Xlsx,
+        // .xlsb too: the spreadsheet reader tells it by its parts.
+        "xlsx" | "xlsm" | "xltx" | "xltm" | "xlsb" => Kind::Xlsx,
         "ods" => Kind::Ods,
         "odt" => Kind::Odt,
         // Anything else that is a zip is opened as an archive, which looks for
