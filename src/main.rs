@@ -16,8 +16,11 @@ const EXIT_STATUS: &str = "Exit status:
   1  stopped by an error while running (an output could not be written, the data map is
      damaged, an internal error): the message says what happened
   2  bad usage: nothing was done; the message says what to change
-  3  finished, but some files could not be read (listed in the summary)
-  4  anonymise: a category the policy must remove is still found in a copy";
+  3  finished, but some files could not be read (listed in the summary); for sar, the
+     map holds files that could not be searched (the person may be in them)
+  4  anonymise: a category the policy must remove is still found in a copy;
+     sar --redact-others: another person's data is still found in the bundle
+  130  stopped by Ctrl-C: what was done is kept; run the same command again to resume";
 
 #[derive(Parser)]
 #[command(
