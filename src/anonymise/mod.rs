@@ -76,6 +76,39 @@ impl Anonymiser<'_> {
     }
 }
 
+/// What the writers' unit tests share: the built-in rules and policy, a
+/// fixed key and the default limits, owned here and lent as an [`Anonymiser`].
+#[cfg(test)]
+pub(crate) struct TestParts {
+    engine: Engine,
+    key: Key,
+    policy: Policy,
+    limits: Limits,
+}
+
+#[cfg(test)]
+impl TestParts {
+    pub(crate) fn new() -> TestParts {
+        TestParts {
+            engine: Engine::builtin(),
+            key: Key::from_bytes([3; 32]),
+            policy: Policy::builtin(),
+            limits: Limits::default(),
+        }
+    }
+
+    pub(crate) fn anonymiser(&self) -> Anonymiser<'_> {
+        Anonymiser {
+            engine: &self.engine,
+            key: &self.key,
+            policy: &self.policy,
+            min_confidence: 0.5,
+            limits: &self.limits,
+            keep: None,
+        }
+    }
+}
+
 /// A piece of personal data in a text: byte range and category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {

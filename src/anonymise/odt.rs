@@ -489,10 +489,7 @@ mod tests {
     use std::io::{Cursor, Read};
 
     use super::*;
-    use crate::anonymise::{Anonymiser, Policy};
-    use crate::detect::Engine;
     use crate::extract::{Collect, Input, Limits};
-    use crate::keys::Key;
 
     const NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0""#;
 
@@ -514,16 +511,8 @@ mod tests {
     }
 
     fn with_work<T>(data: &[u8], f: impl FnOnce(&mut Work<'_>) -> T) -> T {
-        let (engine, key, policy, limits) =
-            (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser {
-            engine: &engine,
-            key: &key,
-            policy: &policy,
-            min_confidence: 0.5,
-            limits: &limits,
-            keep: None,
-        };
+        let parts = crate::anonymise::TestParts::new();
+        let anon = parts.anonymiser();
         let mut work = Work::new(&anon, "a.odt", &Input::Bytes(data));
         f(&mut work)
     }

@@ -428,10 +428,6 @@ mod tests {
     use lopdf::dictionary;
 
     use super::*;
-    use crate::anonymise::{Anonymiser, Policy};
-    use crate::detect::Engine;
-    use crate::extract::Limits;
-    use crate::keys::Key;
 
     /// A one-page PDF showing `content` in font F1 described by `font`.
     fn pdf(font: Dictionary, content: &str) -> Vec<u8> {
@@ -458,20 +454,12 @@ mod tests {
     }
 
     fn run(data: &[u8]) -> (String, Vec<String>) {
-        let (engine, key, policy, limits) =
-            (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser {
-            engine: &engine,
-            key: &key,
-            policy: &policy,
-            min_confidence: 0.5,
-            limits: &limits,
-            keep: None,
-        };
+        let parts = crate::anonymise::TestParts::new();
+        let anon = parts.anonymiser();
         let mut work = Work::new(&anon, "a.pdf", &Input::Bytes(data));
         let out = write(&mut work, data).unwrap();
         let mut text = Collect::default();
-        extract::pdf::extract(&Input::Bytes(&out), &mut text, &limits).unwrap_or(());
+        extract::pdf::extract(&Input::Bytes(&out), &mut text, anon.limits).unwrap_or(());
         let doc = Document::load_mem(&out).unwrap();
         assert!(!format!("{:?}", doc.trailer).contains("Jane"));
         (text.all_text(), work.notes)

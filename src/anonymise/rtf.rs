@@ -664,27 +664,16 @@ fn encode_text(text: &str, uc: u32, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anonymise::{Anonymiser, Policy};
-    use crate::detect::Engine;
-    use crate::extract::{Collect, Input, Limits};
-    use crate::keys::Key;
+    use crate::extract::{Collect, Input};
 
     /// The copy of `data`, its text as the extractor reads it, and the notes.
     fn run(data: &str) -> (String, String, Vec<String>) {
-        let (engine, key, policy, limits) =
-            (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser {
-            engine: &engine,
-            key: &key,
-            policy: &policy,
-            min_confidence: 0.5,
-            limits: &limits,
-            keep: None,
-        };
+        let parts = crate::anonymise::TestParts::new();
+        let anon = parts.anonymiser();
         let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(data.as_bytes()));
         let out = write(&mut work, data.as_bytes()).expect("written");
         let mut text = Collect::default();
-        crate::extract::docx::extract_rtf(&Input::Bytes(&out), &mut text, &limits).expect("re-read");
+        crate::extract::docx::extract_rtf(&Input::Bytes(&out), &mut text, anon.limits).expect("re-read");
         (String::from_utf8_lossy(&out).into_owned(), text.all_text(), work.notes)
     }
 
@@ -732,22 +721,14 @@ mod tests {
             r"\pard Client: \b\u74??ane {\f1 \'82\'a0}Rob\'65rts 07700\~900123{\*\fldinst x}\bin3 {}}\par",
             r"{\*\revtbl {Sam Editor;}}\trowd\pard\intbl Tom Baker\cell\row}",
         );
-        let (engine, key, policy, limits) =
-            (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser {
-            engine: &engine,
-            key: &key,
-            policy: &policy,
-            min_confidence: 0.5,
-            limits: &limits,
-            keep: None,
-        };
+        let parts = crate::anonymise::TestParts::new();
+        let anon = parts.anonymiser();
         for end in 5..=doc.len() {
             let data = &doc.as_bytes()[..end];
             let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(data));
             let out = write(&mut work, data).expect("copied");
             let mut text = Collect::default();
-            crate::extract::docx::extract_rtf(&Input::Bytes(&out), &mut text, &limits).expect("re-read");
+            crate::extract::docx::extract_rtf(&Input::Bytes(&out), &mut text, anon.limits).expect("re-read");
             assert!(!text.all_text().contains("Ann Lee"), "{end}");
         }
     }
@@ -773,30 +754,14 @@ mod tests {
             r"{\rtf1 {\*\fldinst",
             "{\\rtf1 \\\'",
         ] {
-            let (engine, key, policy, limits) =
-                (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-            let anon = Anonymiser {
-                engine: &engine,
-                key: &key,
-                policy: &policy,
-                min_confidence: 0.5,
-                limits: &limits,
-                keep: None,
-            };
+            let parts = crate::anonymise::TestParts::new();
+            let anon = parts.anonymiser();
             let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(doc.as_bytes()));
             let out = write(&mut work, doc.as_bytes()).expect(doc);
             assert!(out.starts_with(b"{\\rtf1"), "{doc}");
         }
-        let (engine, key, policy, limits) =
-            (Engine::builtin(), Key::from_bytes([3; 32]), Policy::builtin(), Limits::default());
-        let anon = Anonymiser {
-            engine: &engine,
-            key: &key,
-            policy: &policy,
-            min_confidence: 0.5,
-            limits: &limits,
-            keep: None,
-        };
+        let parts = crate::anonymise::TestParts::new();
+        let anon = parts.anonymiser();
         let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(b"x"));
         assert!(write(&mut work, b"not rtf").unwrap_err().contains("not an RTF file"));
         let bare = b"{\\rtf1 \\objdata 0102 Jane Roberts}";
