@@ -345,3 +345,37 @@ fn refuses_another_key_and_an_empty_request() {
     let missing = bin().args(["sar", "--name", "X Y", "--map"]).arg(Path::new("/nonexistent/m.db")).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// First name and surname in separate columns: every row of the person is
+/// found as "surname with first name nearby", the lone first names count
+/// beside them, and a row of another person with the same surname is kept
+/// apart, all grouped into ranges for the one file.
+#[test]
+fn split_name_columns_are_grouped_per_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    std::fs::create_dir_all(&root).unwrap();
+    let mut csv = String::from("First name,Surname,Phone\n");
+    // Data rows are rows 2-61; rows 11, 31 and 51 are Tom Roberts, rows 21, 41 and 61 Priya Patel.
+    for i in 0..60 {
+        let (first, last) = match i % 20 {
+            9 => ("Tom", "Roberts"),
+            19 => ("Priya", "Patel"),
+            _ => ("Jane", "Roberts"),
+        };
+        csv.push_str(&format!("{first},{last},07700 900{:03}\n", i % 7));
+    }
+    std::fs::write(root.join("clients.csv"), csv).unwrap();
+    let map = tmp.path().join("map/piisweep.db");
+    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
+    ok(&out);
+    let out = bin().arg("sar").arg("--map").arg(&map).args(["--name", "Jane Roberts"]).output().unwrap();
+    ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 files mention this person"), "{text}");
+    assert!(text.contains("clients.csv  [score 3.7: surname with first name nearby, first name, surname with another first name (probably someone else); 111 places]"), "{text}");
+    let jane = "rows 2-10, 12-20, 22-30, 32-40, 42-50, 52-60";
+    assert!(text.contains(&format!("surname with first name nearby: 54 ({jane})")), "{text}");
+    assert!(text.contains(&format!("first name: 54 ({jane})")), "{text}");
+    assert!(text.contains("surname with another first name (probably someone else): 3 (rows 11, 31, 51)"), "{text}");
+}

@@ -492,14 +492,13 @@ impl FileMatch {
 /// A finding returned by a lookup.
 #[derive(Debug, Clone)]
 struct Row {
+    // Read by the tests of [`Near`] only: name findings are held as [`Cand`]s.
+    #[cfg_attr(not(test), allow(dead_code))]
     id: i64,
     file_id: i64,
     path: String,
     location: String,
 }
-
-/// A name finding with its words by position (see [`FIRST`], [`LAST`], [`INITIAL`]).
-type NameFinding = (Row, Vec<(i64, u8)>);
 
 /// What a name word is to the search (bits; a word's hash is not kept):
 /// the person's first name, surname, first initial.
@@ -541,40 +540,60 @@ fn nearby(a: &Row, b: &Row) -> bool {
     sa == sb && (na - nb).abs() <= w
 }
 
+/// Where a finding is, compactly, for "nearby": its path (an id from the
+/// `paths` table), its scope (interned per file, see [`FileNames`]), its
+/// number and window (as [`place`] says).
+#[derive(Debug, Clone, Copy)]
+struct Spot {
+    path: i64,
+    scope: u32,
+    n: i64,
+    w: i64,
+}
+
 /// Findings indexed by where they are, so that "is one of them nearby?"
 /// costs a few lookups, not a comparison with every other finding (one
 /// person in 200,000 rows would make that quadratic).
 #[derive(Default)]
 struct Near {
-    at: HashMap<(String, String, i64), Vec<i64>>,
+    at: HashMap<(i64, u32, i64), Vec<i64>>,
+    /// Paths and scopes as text, for [`Row`]s (tests).
+    #[cfg(test)]
+    names: HashMap<String, u32>,
 }
 
 impl Near {
-    fn insert(&mut self, r: &Row) {
-        let (scope, n, _) = place(&r.location);
-        self.at.entry((r.path.clone(), scope, n)).or_default().push(r.id);
+    fn insert_at(&mut self, s: Spot, id: i64) {
+        self.at.entry((s.path, s.scope, s.n)).or_default().push(id);
     }
 
-    /// Is a finding near `r` (as [`nearby`] says) that `skip` does not reject?
-    fn any(&self, r: &Row, skip: impl Fn(i64) -> bool) -> bool {
-        let (scope, n, w) = place(&r.location);
-        let mut key = (r.path.clone(), scope, 0);
-        for k in n - w..=n + w {
-            key.2 = k;
-            if let Some(ids) = self.at.get(&key)
-                && ids.iter().any(|id| !skip(*id))
-            {
-                return true;
-            }
-        }
-        false
+    /// Is a finding near `s` (as [`nearby`] says) that `skip` does not reject?
+    fn any_at(&self, s: Spot, skip: impl Fn(i64) -> bool) -> bool {
+        (s.n - s.w..=s.n + s.w)
+            .any(|k| self.at.get(&(s.path, s.scope, k)).is_some_and(|ids| ids.iter().any(|id| !skip(*id))))
     }
 }
 
-/// Is this a row of a table (CSV row or spreadsheet row)?
-fn is_row(location: &str) -> bool {
-    let (scope, _, _) = place(location);
-    scope == "row" || scope.ends_with('!')
+#[cfg(test)]
+impl Near {
+    fn spot(&mut self, r: &Row) -> Spot {
+        let (scope, n, w) = place(&r.location);
+        let len = self.names.len() as u32;
+        let path = *self.names.entry(r.path.clone()).or_insert(len) as i64;
+        let len = self.names.len() as u32;
+        let scope = *self.names.entry(scope).or_insert(len);
+        Spot { path, scope, n, w }
+    }
+
+    fn insert(&mut self, r: &Row) {
+        let s = self.spot(r);
+        self.insert_at(s, r.id);
+    }
+
+    fn any(&mut self, r: &Row, skip: impl Fn(i64) -> bool) -> bool {
+        let s = self.spot(r);
+        self.any_at(s, skip)
+    }
 }
 
 fn placeholders(n: usize) -> String {
@@ -602,21 +621,25 @@ fn hash_sql(n: usize) -> String {
     format!("SELECT {ROW_COLUMNS}, f.hash FROM {ROW_JOINS} WHERE substr(f.hash, 1, 8) IN ({})", placeholders(n))
 }
 
-/// Names with the word `?1` (surname) anywhere, or `?2` (first name) alone.
+/// The columns of a name finding read compactly by [`FileNames::read`].
+const NAME_COLUMNS: &str = "f.id, f.file_id, f.path, p.path, f.place, l.pre, f.num, l.post";
+
+/// Names with the word `?1` (surname) anywhere, or `?2` (first name) alone,
+/// file by file (so that one file's names are held at a time).
 fn names_sql() -> String {
     format!(
-        "SELECT {ROW_COLUMNS}, f.hash, f.words FROM {ROW_JOINS}
+        "SELECT {NAME_COLUMNS}, f.hash, f.words FROM {ROW_JOINS}
          WHERE f.id IN (SELECT id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
                         UNION SELECT id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
                         UNION SELECT id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
-         ORDER BY f.id"
+         ORDER BY f.file_id, f.id"
     )
 }
 
 /// The names found in file `?1`.
 fn names_in_file_sql() -> String {
     format!(
-        "SELECT {ROW_COLUMNS} FROM {ROW_JOINS}
+        "SELECT {NAME_COLUMNS} FROM {ROW_JOINS}
          WHERE f.file_id = ?1 AND f.category = (SELECT id FROM categories WHERE name = 'name')"
     )
 }
@@ -630,14 +653,18 @@ struct Gathered {
 
 impl Gathered {
     fn add(&mut self, row: &Row, ev: Evidence) {
-        let parts = self.files.entry(row.file_id).or_default();
-        let key = (row.path.clone(), ev);
-        parts.entry(key).or_insert_with(|| Places::new(row.path.clone(), ev)).add(&row.location);
+        self.add_at(row.file_id, &row.path, &row.location, ev);
     }
 
-    /// Files with evidence of at least `weight`.
-    fn files_with(&self, weight: f64) -> BTreeSet<i64> {
-        self.files.iter().filter(|(_, p)| p.keys().any(|(_, e)| e.weight() >= weight)).map(|(f, _)| *f).collect()
+    fn add_at(&mut self, file_id: i64, path: &str, location: &str, ev: Evidence) {
+        let parts = self.files.entry(file_id).or_default();
+        let key = (path.to_string(), ev);
+        parts.entry(key).or_insert_with(|| Places::new(path.to_string(), ev)).add(location);
+    }
+
+    /// Does the file have evidence of at least `weight`?
+    fn file_has(&self, file_id: i64, weight: f64) -> bool {
+        self.files.get(&file_id).is_some_and(|p| p.keys().any(|(_, e)| e.weight() >= weight))
     }
 }
 
@@ -671,26 +698,113 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
     Ok(matches)
 }
 
-/// Name findings with the surname or first name among their words, classified.
+/// What a name finding is before "nearby" is asked: known evidence, the
+/// surname alone, the first name alone, or neither.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Known(Evidence),
+    SurnameAlone,
+    FirstAlone,
+    Other,
+}
+
+/// A name finding, compactly: ids and numbers. The text of its path and
+/// place is held once per file in [`FileNames`] and only formatted when the
+/// finding is added to [`Gathered`].
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    id: i64,
+    place: i64,
+    num: Option<i64>,
+    spot: Spot,
+    kind: Kind,
+    /// The person's first name as a lone word (for "nearby").
+    first_alone: bool,
+}
+
+/// One file's name findings while they are classified: memory grows with
+/// one file's matches, in a few dozen bytes each, never with the whole map's.
+#[derive(Default)]
+struct FileNames {
+    file_id: i64,
+    paths: HashMap<i64, String>,
+    places: HashMap<i64, (String, String)>,
+    scopes: Vec<String>,
+    scope_ids: HashMap<String, u32>,
+    cands: Vec<Cand>,
+    /// Full names matched by their hash already.
+    full_ids: std::collections::HashSet<i64>,
+}
+
+impl FileNames {
+    /// The spot of a row read with [`NAME_COLUMNS`], keeping its path and place text once.
+    fn read(&mut self, r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Option<i64>, Spot)> {
+        let (path, place_id, num): (i64, i64, Option<i64>) = (r.get(2)?, r.get(4)?, r.get(6)?);
+        if !self.paths.contains_key(&path) {
+            self.paths.insert(path, r.get(3)?);
+        }
+        if !self.places.contains_key(&place_id) {
+            self.places.insert(place_id, (r.get(5)?, r.get(7)?));
+        }
+        let (scope, n, w) = place(&self.location(place_id, num));
+        let scope = match self.scope_ids.get(&scope) {
+            Some(id) => *id,
+            None => {
+                let id = self.scopes.len() as u32;
+                self.scopes.push(scope.clone());
+                self.scope_ids.insert(scope, id);
+                id
+            }
+        };
+        Ok((place_id, num, Spot { path, scope, n, w }))
+    }
+
+    /// The location text, as [`row`] makes it.
+    fn location(&self, place_id: i64, num: Option<i64>) -> String {
+        let (pre, post) = &self.places[&place_id];
+        match num {
+            Some(n) => format!("{pre}{n}{post}"),
+            None => format!("{pre}{post}"),
+        }
+    }
+
+    /// Is the spot a row of a table (CSV row or spreadsheet row)?
+    fn is_row(&self, s: Spot) -> bool {
+        let scope = &self.scopes[s.scope as usize];
+        scope == "row" || scope.ends_with('!')
+    }
+
+    fn add(&self, out: &mut Gathered, c: &Cand, ev: Evidence) {
+        out.add_at(self.file_id, &self.paths[&c.spot.path], &self.location(c.place, c.num), ev);
+    }
+}
+
+/// Name findings with the surname or first name among their words,
+/// classified file by file (nearby checks never cross files).
 fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::Result<()> {
     use crate::map::store::{prefix_of_hex, words_of};
     let word = |h: &Option<String>| h.as_deref().and_then(prefix_of_hex);
     let (last, first, first_initial) = (word(&q.last), word(&q.first), word(&q.first_initial));
+    let is = |w: &u8, flag: u8| w & flag != 0;
     // Every name with the surname among its words, and lone first names.
     let mut stmt = conn.prepare(&names_sql())?;
     let mut rows = stmt.query(rusqlite::params![last.map(|w| w.to_vec()), first.map(|w| w.to_vec())])?;
-    // finding id → (row, full hash, words by position)
-    let mut found: BTreeMap<i64, NameFinding> = BTreeMap::new();
-    // The full name itself was matched by its hash already: only its id is kept.
-    let mut full_ids: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut file: Option<FileNames> = None;
     while let Some(r) = rows.next()? {
+        let file_id: i64 = r.get(1)?;
+        if file.as_ref().is_some_and(|f| f.file_id != file_id) {
+            classify_file(conn, file.take().unwrap_or_default(), out)?;
+        }
+        let names = file.get_or_insert_with(|| FileNames { file_id, ..Default::default() });
         let id: i64 = r.get(0)?;
-        let full = hex::encode(r.get_ref(6)?.as_blob()?);
+        let full = hex::encode(r.get_ref(8)?.as_blob()?);
+        // The full name itself was matched by its hash already: only its id is kept.
         if q.full_names.contains(&full) {
-            full_ids.insert(id);
+            names.full_ids.insert(id);
             continue;
         }
-        let words = words_of(r.get_ref(7)?.as_blob()?)
+        // Words by position (see [`FIRST`], [`LAST`], [`INITIAL`]).
+        let ws: Vec<(i64, u8)> = words_of(r.get_ref(9)?.as_blob()?)
             .into_iter()
             .map(|(pos, w)| {
                 let mut bits = 0;
@@ -702,83 +816,91 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
                 (pos, bits)
             })
             .collect();
-        found.insert(id, (row(r)?, words));
-    }
-    let is = |w: &u8, flag: u8| w & flag != 0;
-    // Lone first names, for "nearby".
-    let mut first_alone = Near::default();
-    for (r, ws) in found.values() {
-        if ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, FIRST) {
-            first_alone.insert(r);
-        }
-    }
-    // Borrowed from `found`: one copy of each finding.
-    let mut classified: Vec<(&Row, Evidence)> = Vec::new();
-    let mut lone_first: Vec<&Row> = Vec::new();
-    for (row, ws) in found.values() {
         let has_last = ws.iter().any(|(_, w)| is(w, LAST));
         let has_first = ws.iter().any(|(_, w)| is(w, FIRST));
-        let ev = if has_last && has_first && ws.len() > 1 {
-            Evidence::FullName
+        let kind = if has_last && has_first && ws.len() > 1 {
+            Kind::Known(Evidence::FullName)
         } else if has_last && ws.len() > 1 {
             // The other end word: the initial, or another first name.
             let other = ws.iter().find(|(p, w)| *p != POS_ONLY && !is(w, LAST));
-            match other {
+            Kind::Known(match other {
                 Some((_, w)) if is(w, INITIAL) => Evidence::SurnameAndInitial,
                 Some(_) if q.first.is_some() => Evidence::SurnameOtherFirstName,
                 _ => Evidence::Surname,
-            }
+            })
         } else if has_last {
-            if first_alone.any(row, |_| false) { Evidence::SurnameAndFirstNameNearby } else { Evidence::Surname }
+            Kind::SurnameAlone
+        } else if ws.len() == 1 {
+            Kind::FirstAlone
         } else {
-            if ws.len() == 1 {
-                lone_first.push(row);
-            }
-            continue;
+            Kind::Other
         };
-        classified.push((row, ev));
+        let first_alone = ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, FIRST);
+        let (place, num, spot) = names.read(r)?;
+        names.cands.push(Cand { id, place, num, spot, kind, first_alone });
     }
+    if let Some(f) = file {
+        classify_file(conn, f, out)?;
+    }
+    Ok(())
+}
+
+/// Classify one file's name findings (in id order) and add them to `out`.
+fn classify_file(conn: &Connection, mut file: FileNames, out: &mut Gathered) -> rusqlite::Result<()> {
+    // Lone first names, for "nearby".
+    let mut first_alone = Near::default();
+    for c in file.cands.iter().filter(|c| c.first_alone) {
+        first_alone.insert_at(c.spot, c.id);
+    }
+    for c in file.cands.iter_mut() {
+        if c.kind == Kind::SurnameAlone {
+            let near = first_alone.any_at(c.spot, |_| false);
+            c.kind = Kind::Known(if near { Evidence::SurnameAndFirstNameNearby } else { Evidence::Surname });
+        }
+    }
+    drop(first_alone);
     // A lone surname in a table row beside a name that is not the first name: someone else's row.
-    let rows_to_check: BTreeSet<i64> = classified
-        .iter()
-        .filter(|(r, e)| *e == Evidence::Surname && is_row(&r.location))
-        .map(|(r, _)| r.file_id)
-        .collect();
+    let check_rows = file.cands.iter().any(|c| c.kind == Kind::Known(Evidence::Surname) && file.is_row(c.spot));
     // Names that are not about the person (not found by their words), by place.
     let mut others = Near::default();
-    for file_id in rows_to_check {
+    if check_rows {
         let mut stmt = conn.prepare_cached(&names_in_file_sql())?;
-        let mut rows = stmt.query([file_id])?;
+        let mut rows = stmt.query([file.file_id])?;
         while let Some(r) = rows.next()? {
-            let name = row(r)?;
-            if !found.contains_key(&name.id) && !full_ids.contains(&name.id) {
-                others.insert(&name);
+            let id: i64 = r.get(0)?;
+            if file.cands.binary_search_by_key(&id, |c| c.id).is_err() && !file.full_ids.contains(&id) {
+                let (_, _, spot) = file.read(r)?;
+                others.insert_at(spot, id);
             }
         }
     }
-    for (row, ev) in classified.iter_mut() {
-        if *ev == Evidence::Surname && others.any(row, |id| id == row.id) {
-            *ev = Evidence::SurnameOtherFirstName;
+    for c in file.cands.iter_mut() {
+        let id = c.id;
+        if c.kind == Kind::Known(Evidence::Surname) && others.any_at(c.spot, |o| o == id) {
+            c.kind = Kind::Known(Evidence::SurnameOtherFirstName);
         }
     }
+    drop(others);
     // A lone surname next to the same surname under another first name is that other person.
     let mut others_named = Near::default();
-    for (r, _) in classified.iter().filter(|(_, e)| *e == Evidence::SurnameOtherFirstName) {
-        others_named.insert(r);
+    for c in file.cands.iter().filter(|c| c.kind == Kind::Known(Evidence::SurnameOtherFirstName)) {
+        others_named.insert_at(c.spot, c.id);
     }
-    for (row, ev) in classified.iter_mut() {
-        if *ev == Evidence::Surname && others_named.any(row, |_| false) {
-            *ev = Evidence::SurnameOtherFirstName;
+    for c in file.cands.iter_mut() {
+        if c.kind == Kind::Known(Evidence::Surname) && others_named.any_at(c.spot, |_| false) {
+            c.kind = Kind::Known(Evidence::SurnameOtherFirstName);
+        }
+    }
+    drop(others_named);
+    for c in &file.cands {
+        if let Kind::Known(ev) = c.kind {
+            file.add(out, c, ev);
         }
     }
     // First names alone count only in files that match otherwise.
-    for (row, ev) in &classified {
-        out.add(row, *ev);
-    }
-    let strong_files = out.files_with(1.0);
-    for row in lone_first {
-        if strong_files.contains(&row.file_id) {
-            out.add(row, Evidence::FirstNameNearStrongerMatch);
+    if out.file_has(file.file_id, 1.0) {
+        for c in file.cands.iter().filter(|c| c.kind == Kind::FirstAlone) {
+            file.add(out, c, Evidence::FirstNameNearStrongerMatch);
         }
     }
     Ok(())
