@@ -740,11 +740,11 @@ impl FileNames {
     /// The spot of a row read with [`NAME_COLUMNS`], keeping its path and place text once.
     fn read(&mut self, r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Option<i64>, Spot)> {
         let (path, place_id, num): (i64, i64, Option<i64>) = (r.get(2)?, r.get(4)?, r.get(6)?);
-        if !self.paths.contains_key(&path) {
-            self.paths.insert(path, r.get(3)?);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.paths.entry(path) {
+            e.insert(r.get(3)?);
         }
-        if !self.places.contains_key(&place_id) {
-            self.places.insert(place_id, (r.get(5)?, r.get(7)?));
+        if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(place_id) {
+            e.insert((r.get(5)?, r.get(7)?));
         }
         let (scope, n, w) = place(&self.location(place_id, num));
         let scope = match self.scope_ids.get(&scope) {
