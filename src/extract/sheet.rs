@@ -305,22 +305,15 @@ fn cell_sheets<RS: Read + Seek, R: Reader<RS>>(book: &R) -> Vec<String> {
 
 /// xlsx: stream each sheet's cells in file order.
 fn extract_xlsx<RS: Read + Seek>(book: &mut Xlsx<RS>, emit: &mut dyn Emit) -> Result<()> {
-    let mut first_error = None;
-    for name in cell_sheets(book) {
-        let mut out = SheetOut::new(&name, emit);
-        let result = book.worksheet_cells_reader(&name).and_then(|mut cells| {
-            while let Some(cell) = cells.next_cell()? {
-                let (row, col) = cell.get_position();
-                out.cell(row, col, &Data::from(cell.get_value().clone()));
-            }
-            Ok(())
-        });
-        out.finish();
-        if let Err(e) = result {
-            first_error.get_or_insert_with(|| sheet_error("xlsx", &name, e));
+    let names = cell_sheets(book);
+    stream_sheets("xlsx", names, emit, |name, out| -> std::result::Result<(), XlsxError> {
+        let mut cells = book.worksheet_cells_reader(name)?;
+        while let Some(cell) = cells.next_cell()? {
+            let (row, col) = cell.get_position();
+            out.cell(row, col, &Data::from(cell.get_value().clone()));
         }
-    }
-    first_error.map_or(Ok(()), Err)
+        Ok(())
+    })
 }
 
 /// Is this zip an .xlsb (a binary workbook part)?
@@ -330,19 +323,37 @@ fn is_xlsb(data: &[u8]) -> bool {
 
 /// xlsb: stream each sheet's cells in file order, as for xlsx.
 fn extract_xlsb<RS: Read + Seek>(book: &mut Xlsb<RS>, emit: &mut dyn Emit) -> Result<()> {
+    let names = cell_sheets(book);
+    stream_sheets("xlsb", names, emit, |name, out| -> std::result::Result<(), calamine::XlsbError> {
+        let mut cells = book.worksheet_cells_reader(name)?;
+        while let Some(cell) = cells.next_cell()? {
+            let (row, col) = cell.get_position();
+            out.cell(row, col, &Data::from(cell.get_value().clone()));
+        }
+        Ok(())
+    })
+}
+
+/// Read each of `names` with `read_sheet`, which streams one sheet's cells
+/// into its [`SheetOut`]; a sheet that fails stops only itself, and the
+/// first failure is returned after the others are read.
+fn stream_sheets<E>(
+    kind: &'static str,
+    names: Vec<String>,
+    emit: &mut dyn Emit,
+    mut read_sheet: impl FnMut(&str, &mut SheetOut<'_>) -> std::result::Result<(), E>,
+) -> Result<()>
+where
+    E: Display,
+    calamine::Error: From<E>,
+{
     let mut first_error = None;
-    for name in cell_sheets(book) {
-        let mut out = SheetOut::new(&name, emit);
-        let result = book.worksheet_cells_reader(&name).and_then(|mut cells| {
-            while let Some(cell) = cells.next_cell()? {
-                let (row, col) = cell.get_position();
-                out.cell(row, col, &Data::from(cell.get_value().clone()));
-            }
-            Ok(())
-        });
+    for name in names {
+        let mut out = SheetOut::new(&name, &mut *emit);
+        let result = read_sheet(&name, &mut out);
         out.finish();
         if let Err(e) = result {
-            first_error.get_or_insert_with(|| sheet_error("xlsb", &name, e));
+            first_error.get_or_insert_with(|| sheet_error(kind, &name, e));
         }
     }
     first_error.map_or(Ok(()), Err)
