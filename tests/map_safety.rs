@@ -225,6 +225,52 @@ fn a_sweep_killed_at_any_point_is_completed_by_the_next_to_the_same_findings() {
     }
 }
 
+/// The search indexes (by keyed hash and by name word) in the map's schema.
+fn search_indexes(db: &Path) -> i64 {
+    count(
+        db,
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index'
+         AND name IN ('findings_hash', 'findings_word1', 'findings_word2')",
+    )
+}
+
+/// A first sweep makes the search indexes at its end; one killed before
+/// then leaves a map without them, and `sar` (as every open of the map)
+/// makes them again and finds the person in what was recorded.
+#[test]
+fn a_first_sweep_killed_before_indexing_leaves_a_map_sar_can_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    write_drive(&root, 12);
+    let clean = tmp.path().join("clean.db");
+    ok(&scan(&root, &clean, &[], &[]));
+    assert_eq!(search_indexes(&clean), 3, "a complete first sweep leaves every index");
+    let steps = findings(&clean).len().to_string();
+
+    let db = tmp.path().join("killed.db");
+    let env = [
+        ("PIISWEEP_TEST_MAP_BATCH", "3"),
+        ("PIISWEEP_TEST_MAP_BATCH_FINDINGS", "7"),
+        ("PIISWEEP_TEST_KILL_AT", &*steps),
+    ];
+    let killed = scan(&root, &db, &["--threads", "2"], &env);
+    assert_eq!(killed.status.signal(), Some(libc::SIGKILL), "{:?}", killed.status);
+    consistent(&db, &root);
+    assert_eq!(search_indexes(&db), 0, "the killed first sweep had dropped them");
+    let notes = count(&db, "SELECT count(*) FROM files WHERE status = 'scanned' AND path LIKE '%note-%'");
+    assert!(notes > 0, "{:?}", files(&db));
+
+    let out =
+        bin().arg("sar").arg("--map").arg(&db).args(["--name", "Jane Roberts", "--format", "json"]).output().unwrap();
+    // 3: the file being read when the sweep was killed could not be searched.
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = v["matches"].as_array().unwrap();
+    let paths: std::collections::BTreeSet<&str> = found.iter().map(|m| m["path"].as_str().unwrap()).collect();
+    assert!(paths.len() as i64 >= notes, "every recorded note names her: {v}");
+    assert_eq!(search_indexes(&db), 3, "opening the map made them again");
+}
+
 #[test]
 fn ctrl_c_stops_cleanly_says_how_to_resume_and_the_next_sweep_completes() {
     let tmp = tempfile::tempdir().unwrap();
