@@ -95,7 +95,8 @@ CREATE VIEW IF NOT EXISTS findings_text AS
 /// and by name word), by name and statement, as in [`SCHEMA`]. A first sweep
 /// drops them and makes them again at its end: one sort is far faster than
 /// a million inserts in random order. A sweep killed before its end leaves
-/// the map without them; every open runs [`SCHEMA`], which makes them again.
+/// the map without them: readers (`map`, `sar`) search it without them, and
+/// the next sweep (the only writer) runs [`SCHEMA`], which makes them again.
 pub const SEARCH_INDEXES: [(&str, &str); 3] = [
     ("findings_hash", "CREATE INDEX IF NOT EXISTS findings_hash ON findings(substr(hash, 1, 8));"),
     (
