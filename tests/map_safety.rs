@@ -225,6 +225,111 @@ fn a_sweep_killed_at_any_point_is_completed_by_the_next_to_the_same_findings() {
     }
 }
 
+/// The search indexes (by keyed hash and by name word) in the map's schema.
+fn search_indexes(db: &Path) -> i64 {
+    count(
+        db,
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index'
+         AND name IN ('findings_hash', 'findings_word1', 'findings_word2')",
+    )
+}
+
+/// Who a search found, as (paths matched, stderr), through the binary.
+fn sar_paths(db: &Path) -> (std::collections::BTreeSet<String>, String) {
+    let out =
+        bin().arg("sar").arg("--map").arg(db).args(["--name", "Jane Roberts", "--format", "json"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    // 3: a file being read when the sweep was killed could not be searched.
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths = v["matches"].as_array().unwrap().iter().map(|m| m["path"].as_str().unwrap().to_string()).collect();
+    (paths, stderr)
+}
+
+/// A first sweep makes the search indexes at its end; one killed before
+/// then leaves a map without them. `sar` (a reader) searches it without
+/// them, says so, and changes nothing; the next sweep (the writer) makes
+/// them again and completes the map.
+#[test]
+fn a_first_sweep_killed_before_indexing_leaves_a_map_sar_can_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    write_drive(&root, 12);
+    let clean = tmp.path().join("clean.db");
+    ok(&scan(&root, &clean, &[], &[]));
+    assert_eq!(search_indexes(&clean), 3, "a complete first sweep leaves every index");
+    let steps = findings(&clean).len().to_string();
+
+    let db = tmp.path().join("killed.db");
+    let env = [
+        ("PIISWEEP_TEST_MAP_BATCH", "3"),
+        ("PIISWEEP_TEST_MAP_BATCH_FINDINGS", "7"),
+        ("PIISWEEP_TEST_KILL_AT", &*steps),
+    ];
+    let killed = scan(&root, &db, &["--threads", "2"], &env);
+    assert_eq!(killed.status.signal(), Some(libc::SIGKILL), "{:?}", killed.status);
+    consistent(&db, &root);
+    assert_eq!(search_indexes(&db), 0, "the killed first sweep had dropped them");
+    let notes = count(&db, "SELECT count(*) FROM files WHERE status = 'scanned' AND path LIKE '%note-%'");
+    assert!(notes > 0, "{:?}", files(&db));
+
+    let (paths, stderr) = sar_paths(&db);
+    assert!(paths.len() as i64 >= notes, "every recorded note names her: {paths:?}");
+    assert!(stderr.contains("lacks its search indexes"), "{stderr}");
+    assert_eq!(search_indexes(&db), 0, "a reader changes nothing in the map");
+    let report = bin().arg("map").arg("--map").arg(&db).args(["--format", "json"]).output().unwrap();
+    assert_eq!(report.status.code(), Some(0), "{}", String::from_utf8_lossy(&report.stderr));
+
+    ok(&scan(&root, &db, &[], &[]));
+    assert_eq!(search_indexes(&db), 3, "the next sweep made them again");
+    assert_eq!(findings(&db), findings(&clean));
+    let (paths, stderr) = sar_paths(&db);
+    assert_eq!(paths.len(), 12, "{paths:?}");
+    assert!(!stderr.contains("note:"), "{stderr}");
+}
+
+/// `sar` and `map` read a map while a sweep holds its lock and an open
+/// write transaction (as a first sweep does between its commits, with the
+/// search indexes dropped): they answer from what is committed and say a
+/// sweep is still writing, instead of waiting for the write lock (which
+/// used to end, after a 10 s wait, in "not a piisweep data map").
+#[test]
+fn readers_answer_while_a_sweep_is_writing_the_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    write_drive(&root, 4);
+    let db = tmp.path().join("m.db");
+    ok(&scan(&root, &db, &[], &[]));
+
+    // Play a running first sweep: its lock, an open write transaction, no search indexes.
+    let lock = std::fs::OpenOptions::new().read(true).write(true).open(format!("{}.lock", db.display())).unwrap();
+    {
+        use std::os::unix::io::AsRawFd;
+        assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }, 0);
+    }
+    std::fs::write(format!("{}.lock", db.display()), "sweephost 4242\n").unwrap();
+    let writer = Connection::open(&db).unwrap();
+    writer
+        .execute_batch(
+            "DROP INDEX findings_hash; DROP INDEX findings_word1; DROP INDEX findings_word2;
+             BEGIN IMMEDIATE; INSERT INTO runs(started, status, roots, settings, reveal) VALUES ('now', 'running', '[]', 's', 0);",
+        )
+        .unwrap();
+
+    let (paths, stderr) = sar_paths(&db);
+    assert_eq!(paths.len(), 4, "{paths:?}");
+    assert!(stderr.contains("a sweep (on sweephost, process id 4242) is still writing the data map"), "{stderr}");
+    let report = bin().arg("map").arg("--map").arg(&db).args(["--format", "json"]).output().unwrap();
+    assert_eq!(report.status.code(), Some(0), "{}", String::from_utf8_lossy(&report.stderr));
+    assert!(String::from_utf8_lossy(&report.stderr).contains("still writing"));
+
+    writer.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(search_indexes(&db), 0, "the readers left the map as it was");
+    drop(lock);
+    ok(&scan(&root, &db, &[], &[]));
+    assert_eq!(search_indexes(&db), 3, "the next sweep made them again");
+}
+
 #[test]
 fn ctrl_c_stops_cleanly_says_how_to_resume_and_the_next_sweep_completes() {
     let tmp = tempfile::tempdir().unwrap();

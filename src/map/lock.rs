@@ -127,6 +127,30 @@ pub fn lock(map: &Path, wait: Wait, announce: &mut dyn FnMut(&str)) -> anyhow::R
     Ok(MapLock { _file: file, path })
 }
 
+/// Who holds the lock of the map at `map` (`on HOST, process id PID`), if a
+/// sweep is writing it now; `None` if none is (or there is no lock file).
+/// Takes nothing: for readers, which never wait for the lock.
+pub fn held_by(map: &Path) -> Option<String> {
+    let path = lock_path(map);
+    let mut file = std::fs::File::open(&path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: the descriptor is open for the life of `file`.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } == 0 {
+            // SAFETY: as above; releases the shared lock just taken.
+            unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+            return None;
+        }
+        Some(holder(&mut file))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = &mut file;
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,7 +178,10 @@ mod tests {
         };
         let said = rx.recv().unwrap();
         assert!(said.contains("waiting") && said.contains(&format!("process id {}", std::process::id())), "{said}");
+        assert_eq!(held_by(&map).unwrap(), format!("on {}, process id {}", host_name(), std::process::id()));
         drop(first);
         waiter.join().unwrap().unwrap();
+        assert_eq!(held_by(&map), None, "released");
+        assert_eq!(held_by(&dir.path().join("other.db")), None, "no lock file");
     }
 }

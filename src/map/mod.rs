@@ -61,7 +61,15 @@ impl Map {
         Self::open_inner(path)
     }
 
-    /// Open a map that must already exist (for `map` and `sar`).
+    /// Open a map that must already exist, for reading (`map` and `sar`).
+    ///
+    /// A reader opens the map read-only and never changes its schema: a
+    /// sweep may be writing it (a first sweep makes its search indexes only
+    /// at its end), and a reader that needed the write lock would wait for
+    /// that sweep. A map without its search indexes (a first sweep running,
+    /// or killed before its end) is searched without them, more slowly; the
+    /// next sweep makes them again. Only a schema 1 map is written, to
+    /// convert it (once).
     pub fn open_existing(path: &Path) -> anyhow::Result<Map> {
         if !path.is_file() {
             bail!(crate::commands::UsageError(format!(
@@ -70,7 +78,67 @@ impl Map {
                 path.display()
             )));
         }
-        Self::open_inner(path)
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open the data map {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let writer = lock::held_by(path);
+        let not_a_map = || format!("{} is not a piisweep data map", path.display());
+        match store::version(&conn).with_context(not_a_map)? {
+            0 => match &writer {
+                Some(who) => bail!(crate::commands::UsageError(format!(
+                    "a sweep ({who}) is still writing the data map {} and has recorded nothing yet: run this again when it has finished",
+                    path.display()
+                ))),
+                None => bail!(crate::commands::UsageError(format!(
+                    "{} is not a piisweep data map (it holds no sweep): give the map a sweep wrote with --map, or run `piisweep scan FOLDER --map {}` first",
+                    path.display(),
+                    path.display()
+                ))),
+            },
+            1 => {
+                drop(conn);
+                return Self::open_inner(path);
+            }
+            v if v == store::SCHEMA_VERSION => {}
+            v => bail!(crate::commands::UsageError(format!(
+                "the data map {} was made by a newer piisweep (format {v}; this one reads up to {}): use that version, or sweep again into a new map (--map NEW.db)",
+                path.display(),
+                store::SCHEMA_VERSION
+            ))),
+        }
+        let map = Map { conn, path: path.to_path_buf() };
+        if let Some(who) = &writer {
+            eprintln!(
+                "note: a sweep ({who}) is still writing the data map {}: this answer covers only the files it has recorded so far",
+                path.display()
+            );
+        } else if !map.missing_search_indexes()?.is_empty() {
+            eprintln!(
+                "note: the data map {} lacks its search indexes (its first sweep was stopped before its end): searching it is slower until the next sweep of it, which makes them again",
+                path.display()
+            );
+        }
+        Ok(map)
+    }
+
+    /// The search indexes ([`store::SEARCH_INDEXES`]) the map lacks: a
+    /// first sweep makes them at its end.
+    pub fn missing_search_indexes(&self) -> anyhow::Result<Vec<&'static str>> {
+        let mut missing = Vec::new();
+        for (name, _) in store::SEARCH_INDEXES {
+            let n: i64 = self.conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )?;
+            if n == 0 {
+                missing.push(name);
+            }
+        }
+        Ok(missing)
     }
 
     fn open_inner(path: &Path) -> anyhow::Result<Map> {
@@ -120,6 +188,9 @@ impl Map {
                 "the key does not match the data map {}: its hashes were made with another key. Use --key with the key file that was used for it",
                 self.path.display()
             ))),
+            // A reader (read-only) records nothing: no sweep has recorded
+            // a finding with any key yet.
+            None if self.conn.is_readonly(rusqlite::MAIN_DB)? => Ok(()),
             None => {
                 self.conn.execute("INSERT INTO meta(key, value) VALUES ('key_check', ?1)", [check])?;
                 Ok(())

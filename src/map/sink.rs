@@ -339,6 +339,9 @@ pub struct MapSink {
     steps: u64,
     /// Numbers of the strings findings share.
     ids: Ids,
+    /// The map had no findings, so the search indexes were dropped: make
+    /// them at the end (see [`store::SEARCH_INDEXES`]).
+    remake_indexes: bool,
 }
 
 impl MapSink {
@@ -401,7 +404,7 @@ impl MapSink {
             shared: shared.clone(),
         };
         let env_num = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
-        let sink = MapSink {
+        let mut sink = MapSink {
             conn,
             key: key.clone(),
             run,
@@ -422,8 +425,19 @@ impl MapSink {
             kill_at: env_num("PIISWEEP_TEST_KILL_AT"),
             steps: 0,
             ids: Ids::default(),
+            remake_indexes: false,
         };
         sink.conn.execute_batch("BEGIN")?;
+        // A first sweep: index the findings in one sort at the end, not one
+        // random insert at a time. (A kill before then leaves the map
+        // without these indexes; opening it makes them again.)
+        let empty: bool = sink.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM findings)", [], |r| r.get(0))?;
+        if empty {
+            for (name, _) in store::SEARCH_INDEXES {
+                sink.conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+            }
+            sink.remake_indexes = true;
+        }
         Ok((sink, reuse))
     }
 
@@ -591,8 +605,20 @@ impl MapSink {
         Ok(())
     }
 
+    /// Make the search indexes dropped at the start, in the last transaction.
+    fn remake_indexes(&mut self) -> rusqlite::Result<()> {
+        if self.remake_indexes {
+            for (_, sql) in store::SEARCH_INDEXES {
+                self.conn.execute_batch(sql)?;
+            }
+            self.remake_indexes = false;
+        }
+        Ok(())
+    }
+
     fn complete(&mut self) -> rusqlite::Result<()> {
         self.mark_gone()?;
+        self.remake_indexes()?;
         let c = self.counts;
         self.conn.execute(
             "UPDATE runs SET finished = ?1, status = 'complete', files_read = ?2, files_reused = ?3, files_gone = ?4, findings = ?5 WHERE id = ?6",
@@ -605,6 +631,7 @@ impl MapSink {
     /// The sweep was stopped (Ctrl-C): keep what is recorded, mark nothing
     /// gone, and say the run stopped.
     fn stop(&mut self) -> rusqlite::Result<()> {
+        self.remake_indexes()?;
         let c = self.counts;
         self.conn.execute(
             "UPDATE runs SET finished = ?1, status = 'stopped', files_read = ?2, files_reused = ?3, findings = ?4 WHERE id = ?5",

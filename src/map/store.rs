@@ -91,6 +91,24 @@ CREATE VIEW IF NOT EXISTS findings_text AS
          JOIN categories c ON c.id = f.category JOIN rules r ON r.id = f.rule;
 ";
 
+/// The indexes that take a sweep's inserts in random order (by keyed hash
+/// and by name word), by name and statement, as in [`SCHEMA`]. A first sweep
+/// drops them and makes them again at its end: one sort is far faster than
+/// a million inserts in random order. A sweep killed before its end leaves
+/// the map without them: readers (`map`, `sar`) search it without them, and
+/// the next sweep (the only writer) runs [`SCHEMA`], which makes them again.
+pub const SEARCH_INDEXES: [(&str, &str); 3] = [
+    ("findings_hash", "CREATE INDEX IF NOT EXISTS findings_hash ON findings(substr(hash, 1, 8));"),
+    (
+        "findings_word1",
+        "CREATE INDEX IF NOT EXISTS findings_word1 ON findings(substr(words, 1, 8)) WHERE words IS NOT NULL;",
+    ),
+    (
+        "findings_word2",
+        "CREATE INDEX IF NOT EXISTS findings_word2 ON findings(substr(words, 9, 8)) WHERE length(words) = 16;",
+    ),
+];
+
 /// A location split around its number: `row 17, col Email` → (`row `,
 /// Some(17), `, col Email`). The number is the first run of digits after a
 /// space, else the last run of digits; one that would not be written back
@@ -446,6 +464,13 @@ pub fn migrate_v1(conn: &mut Connection) -> rusqlite::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_search_indexes_are_made_by_every_open() {
+        for (name, sql) in super::SEARCH_INDEXES {
+            assert!(super::SCHEMA.contains(sql), "{name}");
+        }
+    }
 
     #[test]
     fn locations_split_around_their_number_and_join_back_the_same() {

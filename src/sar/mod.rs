@@ -408,6 +408,19 @@ impl Places {
         }
     }
 
+    /// Add the places of `other` (same path and evidence).
+    fn merge(&mut self, other: Places) {
+        self.count += other.count;
+        for (scope, r) in other.numbered {
+            self.numbered.entry(scope).or_default().union(&r);
+        }
+        for n in other.named {
+            if self.named.len() < MAX_NAMED {
+                self.named.insert(n);
+            }
+        }
+    }
+
     /// Fill `at` from the ranges.
     fn finish(&mut self) {
         let mut parts: Vec<String> = self.numbered.iter().map(|(scope, r)| scope_text(scope, r)).collect();
@@ -625,28 +638,35 @@ fn hash_sql(n: usize) -> String {
 const NAME_COLUMNS: &str = "f.id, f.file_id, f.path, p.path, f.place, l.pre, f.num, l.post";
 
 /// Names with the word `?1` (surname) anywhere, or `?2` (first name) alone,
-/// file by file (so that one file's names are held at a time).
+/// file by file and, within a file, by place ([`Pos`]: path, then the
+/// location's number), so that a bounded window of them is held at a time.
 fn names_sql() -> String {
     format!(
         "SELECT {NAME_COLUMNS}, f.hash, f.words FROM {ROW_JOINS}
          WHERE f.id IN (SELECT id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
                         UNION SELECT id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
                         UNION SELECT id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
-         ORDER BY f.file_id, f.id"
+         ORDER BY f.file_id, f.path, f.num, f.id"
     )
 }
 
-/// The names found in file `?1`.
-fn names_in_file_sql() -> String {
+/// Every name in the files that [`names_sql`] finds names in, in its
+/// order: read alongside it for "a name that is not the person's in the same
+/// row" (the same parameters).
+fn names_in_files_sql() -> String {
     format!(
-        "SELECT {NAME_COLUMNS} FROM {ROW_JOINS}
-         WHERE f.file_id = ?1 AND f.category = (SELECT id FROM categories WHERE name = 'name')"
+        "SELECT {NAME_COLUMNS}, f.file_id FROM {ROW_JOINS}
+         WHERE f.category = (SELECT id FROM categories WHERE name = 'name')
+           AND f.file_id IN (SELECT file_id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
+                        UNION SELECT file_id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
+                        UNION SELECT file_id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
+         ORDER BY f.file_id, f.path, f.num, f.id"
     )
 }
 
 /// Evidence gathered as it streams in from the map, grouped by file, part
 /// and kind: counts and ranges, not a record per place.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Gathered {
     files: BTreeMap<i64, BTreeMap<(String, Evidence), Places>>,
 }
@@ -717,13 +737,34 @@ struct Cand {
     place: i64,
     num: Option<i64>,
     spot: Spot,
+    /// What its words say, before "nearby" is asked.
+    base: Kind,
+    /// What it is once its neighbours are known (worked out per window).
     kind: Kind,
     /// The person's first name as a lone word (for "nearby").
     first_alone: bool,
+    /// Already added to [`Gathered`]: held only as a neighbour of later ones.
+    done: bool,
 }
 
-/// One file's name findings while they are classified: memory grows with
-/// one file's matches, in a few dozen bytes each, never with the whole map's.
+/// Where a name finding comes in the order of [`names_sql`]: its path id,
+/// then its location's number (`None` first, as SQLite sorts NULL).
+type Pos = (i64, Option<i64>);
+
+/// Name findings held at once while one file is classified, about: once a
+/// window holds this many, the ones whose neighbours have all been read
+/// are classified and let go. (The window may grow past it only while many
+/// findings share one place number.)
+const WINDOW: usize = 4096;
+
+/// How far (in location numbers) a name's class can depend on others: its
+/// neighbours within the widest "nearby" window (3 lines, see [`place`]),
+/// and theirs (a lone surname beside one that is someone else's).
+const REACH: i64 = 6;
+
+/// One file's name findings while they are classified, a window at a time
+/// in the order of [`names_sql`]: memory is bounded by the window, whatever
+/// the number of rows or lines that name the person.
 #[derive(Default)]
 struct FileNames {
     file_id: i64,
@@ -732,8 +773,16 @@ struct FileNames {
     scopes: Vec<String>,
     scope_ids: HashMap<String, u32>,
     cands: Vec<Cand>,
-    /// Full names matched by their hash already.
-    full_ids: std::collections::HashSet<i64>,
+    /// Full names matched by their hash already (in the window).
+    full_ids: Vec<(Pos, i64)>,
+    /// Names in the window that are not about the person (not found by
+    /// their words), read only when a lone surname in a table row needs them.
+    others: Vec<(Pos, i64, Spot)>,
+    /// Where the last finding read is (a window closes only between places).
+    last: Option<Pos>,
+    /// First names alone: they count only if the file matches otherwise,
+    /// known at its end. Grouped as [`Gathered`] groups (counts and ranges).
+    first_alone: Gathered,
 }
 
 impl FileNames {
@@ -746,6 +795,11 @@ impl FileNames {
         if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(place_id) {
             e.insert((r.get(5)?, r.get(7)?));
         }
+        Ok((place_id, num, self.spot(path, place_id, num)))
+    }
+
+    /// The spot of a place whose path and place text are held.
+    fn spot(&mut self, path: i64, place_id: i64, num: Option<i64>) -> Spot {
         let (scope, n, w) = place(&self.location(place_id, num));
         let scope = match self.scope_ids.get(&scope) {
             Some(id) => *id,
@@ -756,7 +810,7 @@ impl FileNames {
                 id
             }
         };
-        Ok((place_id, num, Spot { path, scope, n, w }))
+        Spot { path, scope, n, w }
     }
 
     /// The location text, as [`row`] makes it.
@@ -777,30 +831,103 @@ impl FileNames {
     fn add(&self, out: &mut Gathered, c: &Cand, ev: Evidence) {
         out.add_at(self.file_id, &self.paths[&c.spot.path], &self.location(c.place, c.num), ev);
     }
+
+    fn held(&self) -> usize {
+        self.cands.len() + self.full_ids.len() + self.others.len()
+    }
+}
+
+/// Is a finding at `pos` final once everything before `next` has been read
+/// (its neighbours, and theirs, are all in the window)? `None`: the file
+/// is read to its end.
+fn settled(pos: Pos, next: Option<Pos>) -> bool {
+    match next {
+        None => true,
+        Some((path, num)) => {
+            pos.0 < path
+                || matches!((pos.1, num), (None, Some(_)))
+                || matches!((pos.1, num), (Some(a), Some(b)) if a <= b - REACH)
+        }
+    }
+}
+
+/// Is a finding at `pos` still needed, as a neighbour, for those after `next`?
+fn needed(pos: Pos, next: Pos) -> bool {
+    matches!((pos, next), ((p, Some(a)), (q, Some(b))) if p == q && a >= b - 2 * REACH)
 }
 
 /// Name findings with the surname or first name among their words,
-/// classified file by file (nearby checks never cross files).
+/// classified file by file (nearby checks never cross files), a window at a
+/// time (see [`FileNames`]).
 fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::Result<()> {
+    name_evidence_in(conn, q, out, WINDOW).map(|_| ())
+}
+
+/// [`name_evidence`] with windows of `window` findings; returns the most
+/// findings held at once (in tests; 0 otherwise). Most searches need no
+/// names other than the person's; one that does (a lone surname in a table
+/// row) is run again with every name of the files read alongside.
+fn name_evidence_in(conn: &Connection, q: &Query, out: &mut Gathered, window: usize) -> rusqlite::Result<usize> {
+    let mut first = out.clone();
+    match names_pass(conn, q, &mut first, window, false)? {
+        Some(peak) => {
+            *out = first;
+            Ok(peak)
+        }
+        None => {
+            drop(first);
+            Ok(names_pass(conn, q, out, window, true)?.unwrap_or(0))
+        }
+    }
+}
+
+/// One pass over the person's names ([`names_sql`]); with `others`, every
+/// name of their files is read alongside. `None` when a window needed the
+/// others and they were not read.
+fn names_pass(
+    conn: &Connection,
+    q: &Query,
+    out: &mut Gathered,
+    window: usize,
+    others: bool,
+) -> rusqlite::Result<Option<usize>> {
     use crate::map::store::{prefix_of_hex, words_of};
     let word = |h: &Option<String>| h.as_deref().and_then(prefix_of_hex);
     let (last, first, first_initial) = (word(&q.last), word(&q.first), word(&q.first_initial));
     let is = |w: &u8, flag: u8| w & flag != 0;
+    let params = rusqlite::params![last.map(|w| w.to_vec()), first.map(|w| w.to_vec())];
+    let mut peak = 0;
+    let mut others_stmt = conn.prepare(&names_in_files_sql())?;
+    let mut cursor = match others {
+        true => Some(OthersCursor { rows: others_stmt.query(params)?, ahead: None }),
+        false => None,
+    };
     // Every name with the surname among its words, and lone first names.
     let mut stmt = conn.prepare(&names_sql())?;
-    let mut rows = stmt.query(rusqlite::params![last.map(|w| w.to_vec()), first.map(|w| w.to_vec())])?;
+    let mut rows = stmt.query(params)?;
     let mut file: Option<FileNames> = None;
     while let Some(r) = rows.next()? {
         let file_id: i64 = r.get(1)?;
+        let pos: Pos = (r.get(2)?, r.get(6)?);
         if file.as_ref().is_some_and(|f| f.file_id != file_id) {
-            classify_file(conn, file.take().unwrap_or_default(), out)?;
+            let f = file.take().unwrap_or_default();
+            let Some(p) = finish_file(cursor.as_mut(), f, out)? else { return Ok(None) };
+            peak = peak.max(p);
         }
         let names = file.get_or_insert_with(|| FileNames { file_id, ..Default::default() });
+        // A full window: classify what is settled before this place, and let it go.
+        if names.held() >= window
+            && names.last.is_some_and(|l| l != pos)
+            && !classify_window(cursor.as_mut(), names, out, Some(pos))?
+        {
+            return Ok(None);
+        }
+        names.last = Some(pos);
         let id: i64 = r.get(0)?;
         let full = hex::encode(r.get_ref(8)?.as_blob()?);
         // The full name itself was matched by its hash already: only its id is kept.
         if q.full_names.contains(&full) {
-            names.full_ids.insert(id);
+            names.full_ids.push((pos, id));
             continue;
         }
         // Words by position (see [`FIRST`], [`LAST`], [`INITIAL`]).
@@ -837,16 +964,58 @@ fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::
         };
         let first_alone = ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, FIRST);
         let (place, num, spot) = names.read(r)?;
-        names.cands.push(Cand { id, place, num, spot, kind, first_alone });
+        names.cands.push(Cand { id, place, num, spot, base: kind, kind, first_alone, done: false });
+        peak = peak.max(names.held());
     }
     if let Some(f) = file {
-        classify_file(conn, f, out)?;
+        let Some(p) = finish_file(cursor.as_mut(), f, out)? else { return Ok(None) };
+        peak = peak.max(p);
     }
-    Ok(())
+    Ok(Some(peak))
 }
 
-/// Classify one file's name findings (in id order) and add them to `out`.
-fn classify_file(conn: &Connection, mut file: FileNames, out: &mut Gathered) -> rusqlite::Result<()> {
+/// Classify the rest of a file, and add its lone first names if the file
+/// matches otherwise. Returns the most findings it held at once; `None` as
+/// [`classify_window`].
+fn finish_file(
+    cursor: Option<&mut OthersCursor<'_>>,
+    mut file: FileNames,
+    out: &mut Gathered,
+) -> rusqlite::Result<Option<usize>> {
+    if !classify_window(cursor, &mut file, out, None)? {
+        return Ok(None);
+    }
+    // First names alone count only in files that match otherwise.
+    if out.file_has(file.file_id, 1.0) {
+        for (file_id, parts) in std::mem::take(&mut file.first_alone.files) {
+            let into = out.files.entry(file_id).or_default();
+            for (key, places) in parts {
+                match into.get_mut(&key) {
+                    Some(p) => p.merge(places),
+                    None => {
+                        into.insert(key, places);
+                    }
+                }
+            }
+        }
+    }
+    Ok(Some(0))
+}
+
+/// Classify the window's name findings; add those settled before `next`
+/// (the place read next; `None` at the end of the file) to `out`, and keep
+/// only what later ones may need as neighbours.
+/// Returns false, having done nothing, if the others are needed and
+/// `cursor` is `None` (the pass is then run again with them).
+fn classify_window(
+    cursor: Option<&mut OthersCursor<'_>>,
+    file: &mut FileNames,
+    out: &mut Gathered,
+    next: Option<Pos>,
+) -> rusqlite::Result<bool> {
+    for c in file.cands.iter_mut() {
+        c.kind = c.base;
+    }
     // Lone first names, for "nearby".
     let mut first_alone = Near::default();
     for c in file.cands.iter().filter(|c| c.first_alone) {
@@ -861,18 +1030,15 @@ fn classify_file(conn: &Connection, mut file: FileNames, out: &mut Gathered) -> 
     drop(first_alone);
     // A lone surname in a table row beside a name that is not the first name: someone else's row.
     let check_rows = file.cands.iter().any(|c| c.kind == Kind::Known(Evidence::Surname) && file.is_row(c.spot));
-    // Names that are not about the person (not found by their words), by place.
+    match cursor {
+        Some(cursor) => read_others(cursor, file, next)?,
+        None if check_rows => return Ok(false),
+        None => {}
+    }
+    // (Read as the window moves, but used only where such a row is.)
     let mut others = Near::default();
-    if check_rows {
-        let mut stmt = conn.prepare_cached(&names_in_file_sql())?;
-        let mut rows = stmt.query([file.file_id])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            if file.cands.binary_search_by_key(&id, |c| c.id).is_err() && !file.full_ids.contains(&id) {
-                let (_, _, spot) = file.read(r)?;
-                others.insert_at(spot, id);
-            }
-        }
+    for (_, id, spot) in file.others.iter().filter(|_| check_rows) {
+        others.insert_at(*spot, *id);
     }
     for c in file.cands.iter_mut() {
         let id = c.id;
@@ -892,16 +1058,98 @@ fn classify_file(conn: &Connection, mut file: FileNames, out: &mut Gathered) -> 
         }
     }
     drop(others_named);
-    for c in &file.cands {
-        if let Kind::Known(ev) = c.kind {
-            file.add(out, c, ev);
+    let mut first_names = std::mem::take(&mut file.first_alone);
+    for i in 0..file.cands.len() {
+        let c = file.cands[i];
+        if c.done || !settled((c.spot.path, c.num), next) {
+            continue;
         }
+        match c.kind {
+            Kind::Known(ev) => file.add(out, &c, ev),
+            Kind::FirstAlone => file.add(&mut first_names, &c, Evidence::FirstNameNearStrongerMatch),
+            _ => {}
+        }
+        file.cands[i].done = true;
     }
-    // First names alone count only in files that match otherwise.
-    if out.file_has(file.file_id, 1.0) {
-        for c in file.cands.iter().filter(|c| c.kind == Kind::FirstAlone) {
-            file.add(out, c, Evidence::FirstNameNearStrongerMatch);
+    file.first_alone = first_names;
+    // Keep what the next window needs as neighbours; settled ones stay only as such.
+    if let Some(next) = next {
+        file.cands.retain(|c| !c.done || needed((c.spot.path, c.num), next));
+        file.full_ids.retain(|(p, _)| !settled(*p, Some(next)) || needed(*p, next));
+        file.others.retain(|(p, _, _)| !settled(*p, Some(next)) || needed(*p, next));
+    }
+    Ok(true)
+}
+
+/// A name read from [`names_in_files_sql`], before it is known whether
+/// the window needs it.
+struct OtherName {
+    file_id: i64,
+    pos: Pos,
+    id: i64,
+    path_text: String,
+    place: i64,
+    pre: String,
+    post: String,
+}
+
+/// The names of the person's files, read alongside [`names_sql`], with the
+/// first one not yet used.
+struct OthersCursor<'s> {
+    rows: rusqlite::Rows<'s>,
+    ahead: Option<OtherName>,
+}
+
+impl OthersCursor<'_> {
+    fn next(&mut self) -> rusqlite::Result<Option<OtherName>> {
+        if let Some(o) = self.ahead.take() {
+            return Ok(Some(o));
         }
+        let Some(r) = self.rows.next()? else { return Ok(None) };
+        Ok(Some(OtherName {
+            file_id: r.get(8)?,
+            pos: (r.get(2)?, r.get(6)?),
+            id: r.get(0)?,
+            path_text: r.get(3)?,
+            place: r.get(4)?,
+            pre: r.get(5)?,
+            post: r.get(7)?,
+        }))
+    }
+}
+
+/// Read the names of the file that are not about the person, up to (not
+/// including) `next`, into the window: only those near one of the
+/// person's names (the only ones a lone surname can be beside).
+fn read_others(cursor: &mut OthersCursor<'_>, file: &mut FileNames, next: Option<Pos>) -> rusqlite::Result<()> {
+    let ids: std::collections::HashSet<i64> =
+        file.cands.iter().map(|c| c.id).chain(file.full_ids.iter().map(|(_, id)| *id)).collect();
+    while let Some(o) = cursor.next()? {
+        if o.file_id < file.file_id {
+            continue;
+        }
+        if o.file_id > file.file_id || next.is_some_and(|n| o.pos >= n) {
+            cursor.ahead = Some(o);
+            break;
+        }
+        let near = file.cands.iter().any(|c| {
+            c.spot.path == o.pos.0
+                && match (c.num, o.pos.1) {
+                    (Some(a), Some(b)) => (a - b).abs() <= REACH,
+                    (None, None) => true,
+                    _ => false,
+                }
+        });
+        // Or near where the next window starts: one of its names may be beside it.
+        let near = near
+            || next.is_some_and(|n| n.0 == o.pos.0 && matches!((o.pos.1, n.1), (Some(a), Some(b)) if a >= b - REACH));
+        if !near || ids.contains(&o.id) {
+            continue;
+        }
+        file.paths.entry(o.pos.0).or_insert(o.path_text);
+        file.places.entry(o.place).or_insert((o.pre, o.post));
+        let spot = file.spot(o.pos.0, o.place, o.pos.1);
+        file.others.push((o.pos, o.id, spot));
     }
     Ok(())
 }
@@ -1046,7 +1294,7 @@ mod tests {
             names.contains("USING INDEX findings_word1") && names.contains("USING INDEX findings_word2"),
             "{names}"
         );
-        let in_file = plan(&names_in_file_sql());
+        let in_file = plan(&names_in_files_sql());
         assert!(in_file.contains("USING INDEX findings_file"), "{in_file}");
         for p in [&hash, &names, &in_file] {
             assert!(!p.lines().any(|l| l.starts_with("SCAN f") || l.starts_with("SCAN findings")), "{p}");
@@ -1183,5 +1431,142 @@ mod tests {
             assert_eq!(near.any(ask, |_| false), found.iter().any(|f| nearby(f, ask)), "{}", ask.location);
         }
         assert!(!near.any(&r(9, "a", "line 4"), |id| id == 1), "skipped ids do not count");
+    }
+
+    /// A map with name findings written straight in: (file id, path, location, name).
+    fn map_of(names: &[(i64, &str, String, &str)], key: &Key) -> (tempfile::TempDir, crate::map::Map) {
+        let dir = tempfile::tempdir().unwrap();
+        let map = crate::map::Map::create_or_open(&dir.path().join("m.db")).unwrap();
+        let mut files: Vec<i64> = names.iter().map(|n| n.0).collect();
+        files.dedup();
+        for id in files {
+            map.conn
+                .execute(
+                    "INSERT INTO files(id, root, abs, path, size, kind, status, settings, seen_in_run, scanned_in_run)
+                     VALUES (?1, '/d', '/d/f' || ?1, 'f' || ?1, 1, 'csv', 'scanned', 's', 1, 1)",
+                    [id],
+                )
+                .unwrap();
+        }
+        let mut ids = crate::map::store::Ids::default();
+        map.conn.execute_batch("BEGIN").unwrap();
+        for (file_id, path, location, name) in names {
+            let f = crate::finding::Finding {
+                path: std::sync::Arc::from(*path),
+                location: location.as_str().into(),
+                category: Category::Name,
+                value: (*name).into(),
+                masked_only: false,
+                hash: key.hash_bytes(&Category::Name.normalise(name)),
+                confidence: 0.9,
+                rule: std::sync::Arc::from("name"),
+            };
+            let words = crate::map::store::name_words_blob(key, &f);
+            ids.insert(&map.conn, *file_id, None, &f, false, words.as_deref()).unwrap();
+        }
+        map.conn.execute_batch("COMMIT").unwrap();
+        (dir, map)
+    }
+
+    /// What name evidence a search gathers, readably, and the most findings it held.
+    fn gathered(map: &crate::map::Map, q: &Query, window: usize) -> (Vec<String>, usize) {
+        let mut out = Gathered::default();
+        let peak = name_evidence_in(&map.conn, q, &mut out, window).unwrap();
+        let mut lines = Vec::new();
+        for (file, parts) in out.files {
+            for ((path, ev), mut p) in parts {
+                p.finish();
+                lines.push(format!("{file} {path} {ev:?}: {} ({})", p.count, p.at));
+            }
+        }
+        (lines, peak)
+    }
+
+    /// Classifying a window at a time gives the same answer as holding a
+    /// whole file, however small the windows: lone surnames beside the
+    /// first name (same row, or within 3 lines), beside another person's
+    /// name in a row, beside the same surname under another first name;
+    /// lone first names only in files that match otherwise; full names.
+    #[test]
+    fn names_classified_a_window_at_a_time_match_the_whole_file() {
+        let key = Key::from_bytes([7; 32]);
+        let mut names: Vec<(i64, &str, String, &str)> = Vec::new();
+        for row in 2..60 {
+            let loc = |col: &str| format!("row {row}, col {col}");
+            match row % 6 {
+                0 => names.extend([(1, "f1", loc("First"), "Jane"), (1, "f1", loc("Surname"), "Roberts")]),
+                1 => names.extend([(1, "f1", loc("First"), "Tom"), (1, "f1", loc("Surname"), "Roberts")]),
+                2 => names.push((1, "f1", loc("Client"), "Jane Roberts")),
+                3 => names.extend([(1, "f1", loc("Client"), "Tom Roberts"), (1, "f1", loc("Contact"), "Roberts")]),
+                4 => names.push((1, "f1", loc("Contact"), "Roberts")),
+                _ => names.push((1, "f1", loc("First"), "Jane")),
+            }
+        }
+        for line in 1..80 {
+            let loc = format!("line {line}");
+            match line % 9 {
+                0 => names.push((2, "notes.txt", loc, "Jane")),
+                2 => names.push((2, "notes.txt", loc, "Roberts")),
+                4 => names.push((2, "notes.txt", loc, "Mrs Roberts")),
+                7 => names.push((2, "notes.txt", loc, "J. Roberts")),
+                _ => {}
+            }
+        }
+        names.push((2, "notes.txt!a.txt", "line 1".into(), "Roberts"));
+        names.push((2, "notes.txt!a.txt", "header From".into(), "Jane"));
+        // A file naming only her first name: it does not count.
+        names.push((3, "f3", "line 4".into(), "Jane"));
+        // Surnames in a sheet beside other people's names.
+        for row in 1..30 {
+            names.push((4, "s.xlsx", format!("Sheet1!A{row}"), "Roberts"));
+            if row % 3 == 0 {
+                names.push((4, "s.xlsx", format!("Sheet1!B{row}"), "Amir Khan"));
+            }
+        }
+        let (_dir, map) = map_of(&names, &key);
+        let q = Query::new(&Subject { name: Some("Jane Roberts".into()), ..Default::default() }, &key);
+        let (whole, _) = gathered(&map, &q, usize::MAX);
+        assert!(whole.iter().any(|l| l.contains("SurnameOtherFirstName")), "{whole:#?}");
+        assert!(whole.iter().any(|l| l.contains("SurnameAndFirstNameNearby")), "{whole:#?}");
+        assert!(whole.iter().any(|l| l.contains("FirstNameNearStrongerMatch")), "{whole:#?}");
+        assert!(!whole.iter().any(|l| l.starts_with("3 ")), "a lone first name alone does not count: {whole:#?}");
+        for window in [1, 2, 3, 5, 8, 13, 64] {
+            assert_eq!(gathered(&map, &q, window).0, whole, "window {window}");
+        }
+    }
+
+    /// One person in a huge table, first name and surname in separate
+    /// columns (and other people in some rows): the findings held at once
+    /// stay within the window whatever the number of rows.
+    #[test]
+    fn names_in_a_huge_table_are_classified_in_bounded_memory() {
+        let key = Key::from_bytes([8; 32]);
+        let q = Query::new(&Subject { name: Some("Jane Roberts".into()), ..Default::default() }, &key);
+        let mut peaks = Vec::new();
+        for rows in [2_000i64, 8_000] {
+            let mut names: Vec<(i64, &str, String, &str)> = Vec::new();
+            for row in 2..rows + 2 {
+                names.push((1, "big.csv", format!("row {row}, col First name"), "Jane"));
+                names.push((1, "big.csv", format!("row {row}, col Surname"), "Roberts"));
+                if row % 10 == 0 {
+                    names.push((1, "big.csv", format!("row {row}, col Carer"), "Amir Khan"));
+                    names.push((1, "big.csv", format!("row {row}, col Client"), "Jane Roberts"));
+                }
+            }
+            let (_dir, map) = map_of(&names, &key);
+            let (lines, peak) = gathered(&map, &q, 256);
+            let last = rows + 1;
+            assert!(
+                lines.contains(&format!(
+                    "1 big.csv SurnameAndFirstNameNearby: {rows} (rows 2-{})",
+                    thousands(last as u64)
+                )),
+                "{lines:#?}"
+            );
+            // One pass over the rows with others read alongside, as the window moves.
+            assert!(peak <= 256 + 4 * (2 * REACH as usize + 1), "{rows} rows held {peak} findings at once");
+            peaks.push(peak);
+        }
+        assert!(peaks[1] <= peaks[0] + 8, "memory grew with the rows: {peaks:?}");
     }
 }
