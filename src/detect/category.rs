@@ -81,7 +81,7 @@ impl Category {
                 }
             }
             Category::Email => push_lowercase(value.trim(), out),
-            Category::Dob => match crate::detect::validate::parse_date(value) {
+            Category::Dob => match super::dates::parse_date(value) {
                 Some((y, m, d)) => {
                     use std::fmt::Write;
                     write!(out, "{y:04}-{m:02}-{d:02}").expect("writing to a String does not fail")
@@ -365,7 +365,7 @@ mod tests {
                     }
                 }
                 Category::Email => value.trim().to_lowercase(),
-                Category::Dob => crate::detect::validate::parse_date(value)
+                Category::Dob => crate::detect::dates::parse_date(value)
                     .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
                     .unwrap_or_else(|| value.trim().to_lowercase()),
                 Category::Name | Category::Address => normalise_words(value),
