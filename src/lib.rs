@@ -6,9 +6,10 @@
 //! [`scan`] runs the sweep in parallel.
 
 pub mod anonymise;
-pub mod commands;
+pub mod common;
 pub mod corpus;
 pub mod detect;
+pub mod error;
 pub mod eval;
 pub mod extract;
 pub mod finding;

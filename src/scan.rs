@@ -569,18 +569,6 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
-/// End the process as killed by Ctrl-C (after a clean stop), so that the
-/// shell or script that ran it sees it was interrupted (status 130).
-pub fn exit_as_interrupted() -> ! {
-    #[cfg(unix)]
-    // SAFETY: restoring the default action and raising a signal are plain libc calls.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::raise(libc::SIGINT);
-    }
-    std::process::exit(130)
-}
-
 /// Which files to read: all of them, or only those a sink says changed. For
 /// a file that need not be read, it hands on the file's findings (in batches,
 /// as [`scan_file_streaming`] does) and returns its report.

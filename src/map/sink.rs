@@ -64,7 +64,7 @@ fn locate(roots: &[Root], abs: &Path, rel: &str) -> Option<(String, String)> {
 }
 
 fn roots_of(given: &[PathBuf]) -> Vec<Root> {
-    given.iter().map(|g| Root { given: g.clone(), abs: crate::commands::absolute(g), is_file: g.is_file() }).collect()
+    given.iter().map(|g| Root { given: g.clone(), abs: crate::outputs::resolve(g), is_file: g.is_file() }).collect()
 }
 
 /// What the map holds about a file from an earlier run.
