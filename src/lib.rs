@@ -7,14 +7,11 @@
 
 pub mod anonymise;
 pub mod common;
-pub mod corpus;
 pub mod detect;
 pub mod error;
 pub mod eval;
 pub mod extract;
 pub mod finding;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod keys;
 pub mod map;
 pub mod outputs;
@@ -22,4 +19,5 @@ pub mod report;
 pub mod sar;
 pub mod scan;
 pub mod sink;
+mod test_hooks;
 pub mod walk;

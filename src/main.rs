@@ -256,7 +256,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
-    // For tests of the exit status after a bug only.
+    // For tests of the exit status after a bug only (not in the product).
+    #[cfg(feature = "test-hooks")]
     if std::env::var_os("PIISWEEP_TEST_PANIC_IN_MAIN").is_some() {
         panic!("test panic (PIISWEEP_TEST_PANIC_IN_MAIN)");
     }

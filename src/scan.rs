@@ -445,7 +445,7 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
 /// For tests of panic handling only: `PIISWEEP_TEST_PANIC_ON=NAME` makes
 /// reading any file whose path contains NAME panic.
 fn test_hook_panic(path: &str) {
-    if let Some(name) = std::env::var_os("PIISWEEP_TEST_PANIC_ON")
+    if let Some(name) = crate::test_hooks::var("PIISWEEP_TEST_PANIC_ON")
         && path.contains(&*name.to_string_lossy())
     {
         panic!("test panic (PIISWEEP_TEST_PANIC_ON)");
@@ -456,13 +456,13 @@ fn test_hook_panic(path: &str) {
 /// `PIISWEEP_TEST_PAUSE_ON=NAME` with `PIISWEEP_TEST_PAUSE_DIR=DIR` makes
 /// reading a file whose path contains NAME pause at its first segment.
 fn test_hook_pause_on(path: &str) -> bool {
-    std::env::var_os("PIISWEEP_TEST_PAUSE_ON").is_some_and(|name| path.contains(&*name.to_string_lossy()))
+    crate::test_hooks::var("PIISWEEP_TEST_PAUSE_ON").is_some_and(|name| path.contains(&*name.to_string_lossy()))
 }
 
 /// The pause: create `DIR/paused`, then wait until `DIR/resume` exists (at
 /// most a minute), so that a test can change the file mid-read.
 fn test_hook_pause() {
-    let Some(dir) = std::env::var_os("PIISWEEP_TEST_PAUSE_DIR").map(PathBuf::from) else { return };
+    let Some(dir) = crate::test_hooks::var("PIISWEEP_TEST_PAUSE_DIR").map(PathBuf::from) else { return };
     let _ = std::fs::write(dir.join("paused"), b"");
     let start = Instant::now();
     while !dir.join("resume").exists() && start.elapsed() < Duration::from_secs(60) {

@@ -558,7 +558,7 @@ mod tests {
 
     #[test]
     fn national_digits_are_the_normalised_phone_number() {
-        let mut rng = crate::corpus::rng::Rng::new(44);
+        let mut rng = piisweep_testkit::rng::Rng::new(44);
         let pieces = [
             "0", "4", "44", "0044", "00", "+", " +", "(+", "(0)", "7", "1", " ", "-", "(", ")", "x", "é", "123", "9",
             "48",

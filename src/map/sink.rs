@@ -400,7 +400,7 @@ impl MapSink {
             hand_on: true,
             shared: shared.clone(),
         };
-        let env_num = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+        let env_num = crate::test_hooks::num;
         let sink = MapSink {
             conn,
             key: key.clone(),
