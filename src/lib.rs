@@ -4,6 +4,12 @@
 //! text segments with locations) → [`detect`] (the rules engine) → sinks
 //! ([`sink`] for JSON Lines findings, the data map, anonymised copies).
 //! [`scan`] runs the sweep in parallel.
+//!
+//! The library knows nothing of the command line: errors that were the
+//! request's fault carry an [`error::BadRequest`], and the binary
+//! (`src/main.rs`, `src/cli/`) chooses exit statuses. [`map`], its report
+//! and [`sar`] share helpers through [`common`]. The corpus generator and
+//! fuzzing support live in the `piisweep-testkit` crate (crates/testkit).
 
 pub mod anonymise;
 pub mod common;

@@ -620,6 +620,9 @@ impl MapSink {
 /// is each finding recorded, each file recorded, each commit (before and
 /// after).
 fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
+    if !cfg!(feature = "test-hooks") {
+        return;
+    }
     *steps += 1;
     if kill_at == Some(*steps) {
         #[cfg(unix)]
@@ -632,6 +635,9 @@ fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
 
 /// Test hook: stop the process (as a kill would) once `done` reaches `after`.
 fn test_abort(after: Option<u64>, done: u64, name: &str) {
+    if !cfg!(feature = "test-hooks") {
+        return;
+    }
     if let Some(n) = after
         && done >= n
     {
