@@ -23,7 +23,8 @@ impl Emit for Count {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
-    piisweep::corpus::generate(dir.path(), &piisweep::corpus::Options { seed: 1, scale: 2 }).expect("corpus");
+    piisweep_testkit::corpus::generate(dir.path(), &piisweep_testkit::corpus::Options { seed: 1, scale: 2 })
+        .expect("corpus");
     let mut by_ext: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir.path().join("drive")).into_iter().filter_map(Result::ok) {
         if entry.file_type().is_file() {

@@ -5,14 +5,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::detect::Category;
 use crate::finding::Finding;
 use crate::scan::{FileReport, Sink};
 use crate::walk::FileEntry;
 
-pub use crate::corpus::Label;
+/// One planted item: where it is and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// Relative to `out/drive`, `/`-separated, `!` into containers.
+    pub path: String,
+    pub category: Category,
+    /// The text exactly as written.
+    pub value: String,
+    /// `line 3`, `row 2, col Surname`, `Volunteers!B2`, `page 1`, ...
+    /// (optional in truth files written by hand).
+    #[serde(default)]
+    pub location: String,
+}
 
 type Key = (String, Category, String);
 

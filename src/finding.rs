@@ -284,7 +284,7 @@ mod tests {
         chars
     }
 
-    fn random_string(rng: &mut crate::corpus::rng::Rng, chars: &[char]) -> String {
+    fn random_string(rng: &mut piisweep_testkit::rng::Rng, chars: &[char]) -> String {
         let len = rng.below(12);
         (0..len).map(|_| *rng.pick(chars)).collect()
     }
@@ -300,7 +300,7 @@ mod tests {
                 assert_eq!(String::from_utf8(out.clone()).unwrap(), serde_json::to_string(&s).unwrap(), "{s:?}");
             }
         }
-        let mut rng = crate::corpus::rng::Rng::new(11);
+        let mut rng = piisweep_testkit::rng::Rng::new(11);
         for _ in 0..20_000 {
             let s = random_string(&mut rng, &chars);
             out.clear();
@@ -356,11 +356,11 @@ mod tests {
             f32::NAN,
             f32::INFINITY,
         ];
-        let mut rng = crate::corpus::rng::Rng::new(5);
+        let mut rng = piisweep_testkit::rng::Rng::new(5);
         let key = Key::from_bytes([9; 32]);
         let (mut scratch, mut out) = (String::from("left over"), Vec::new());
         for i in 0..20_000 {
-            let text = |rng: &mut crate::corpus::rng::Rng| {
+            let text = |rng: &mut piisweep_testkit::rng::Rng| {
                 if rng.chance(30) { rng.pick(&words).to_string() } else { random_string(rng, &chars) }
             };
             let value = text(&mut rng);

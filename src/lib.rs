@@ -4,16 +4,20 @@
 //! text segments with locations) → [`detect`] (the rules engine) → sinks
 //! ([`sink`] for JSON Lines findings, the data map, anonymised copies).
 //! [`scan`] runs the sweep in parallel.
+//!
+//! The library knows nothing of the command line: errors that were the
+//! request's fault carry an [`error::BadRequest`], and the binary
+//! (`src/main.rs`, `src/cli/`) chooses exit statuses. [`map`], its report
+//! and [`sar`] share helpers through [`common`]. The corpus generator and
+//! fuzzing support live in the `piisweep-testkit` crate (crates/testkit).
 
 pub mod anonymise;
-pub mod commands;
-pub mod corpus;
+pub mod common;
 pub mod detect;
+pub mod error;
 pub mod eval;
 pub mod extract;
 pub mod finding;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod keys;
 pub mod map;
 pub mod outputs;
@@ -21,4 +25,5 @@ pub mod report;
 pub mod sar;
 pub mod scan;
 pub mod sink;
+mod test_hooks;
 pub mod walk;

@@ -1,26 +1,15 @@
-//! The `piisweep` command line: parsing only; the work is in the library.
+//! The `piisweep` command line: parsing only, then each command's glue in
+//! [`cli::commands`]; the work is in the library, exit statuses in [`cli::exit`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use piisweep::commands::{
-    self, AnonymiseConfig, EXIT_ERROR, EXIT_USAGE, EvalConfig, ExtractConfig, MapConfig, SarConfig, ScanConfig,
-    SweepConfig, UsageError,
-};
+mod cli;
 
-/// Every exit status piisweep returns (also in the README).
-const EXIT_STATUS: &str = "Exit status:
-  0  finished (findings are not an error)
-  1  stopped by an error while running (an output could not be written, the data map is
-     damaged, an internal error): the message says what happened
-  2  bad usage: nothing was done; the message says what to change
-  3  finished, but some files could not be read (listed in the summary); for sar, the
-     map holds files that could not be searched (the person may be in them)
-  4  anonymise: a category the policy must remove is still found in a copy;
-     sar --redact-others: another person's data is still found in the bundle
-  130  stopped by Ctrl-C: what was done is kept; run the same command again to resume";
+use cli::commands::{self, AnonymiseConfig, EvalConfig, ExtractConfig, MapConfig, SarConfig, ScanConfig, SweepConfig};
+use cli::exit::EXIT_STATUS;
 
 #[derive(Parser)]
 #[command(
@@ -263,38 +252,12 @@ fn parse_size(s: &str) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    piisweep::scan::quiet_caught_panics();
-    // A panic that escapes (a bug) ends with status 1 and a message, like any
-    // other error, not with the runtime's own status.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))).unwrap_or_else(|panic| {
-        let text = panic_text(&*panic);
-        // print! panics when standard output is closed (`piisweep map | head`): not a bug.
-        if text.starts_with("failed printing to std") {
-            return Err(anyhow::anyhow!("{text}"));
-        }
-        Err(anyhow::anyhow!("internal error (please report it): {text}"))
-    });
-    match result {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            let usage =
-                e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<piisweep::keys::KeyError>().is_some();
-            ExitCode::from(if usage { EXIT_USAGE as u8 } else { EXIT_ERROR as u8 })
-        }
-    }
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".into())
+    cli::exit::run_guarded(|| run(cli))
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
-    // For tests of the exit status after a bug only.
+    // For tests of the exit status after a bug only (not in the product).
+    #[cfg(feature = "test-hooks")]
     if std::env::var_os("PIISWEEP_TEST_PANIC_IN_MAIN").is_some() {
         panic!("test panic (PIISWEEP_TEST_PANIC_IN_MAIN)");
     }

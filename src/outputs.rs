@@ -13,7 +13,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::commands::UsageError;
+use crate::error::BadRequest;
 
 /// The file that marks a folder as piisweep's own output.
 pub const MARKER: &str = ".piisweep-output";
@@ -146,7 +146,7 @@ impl Sources {
 
     /// Refuse each output that would write over, into or around a source.
     /// Nothing is written here.
-    pub fn check(&self, outputs: &[Output<'_>]) -> Result<(), UsageError> {
+    pub fn check(&self, outputs: &[Output<'_>]) -> Result<(), BadRequest> {
         for out in outputs {
             match *out {
                 Output::File(flag, path) => {
@@ -155,7 +155,7 @@ impl Sources {
                     }
                     self.check_one(flag, path, "choose a place outside it")?;
                     if path.is_dir() {
-                        return Err(UsageError(format!(
+                        return Err(BadRequest(format!(
                             "{flag} {} is a folder: give a file name, e.g. {}",
                             path.display(),
                             path.join("findings.jsonl").display()
@@ -166,7 +166,7 @@ impl Sources {
                 Output::Folder(flag, path) => {
                     self.check_one(flag, path, "choose a new folder outside it")?;
                     if path.exists() && !path.is_dir() {
-                        return Err(UsageError(format!(
+                        return Err(BadRequest(format!(
                             "{flag} {} is a file: give a folder (a new one is created)",
                             path.display()
                         )));
@@ -198,7 +198,7 @@ impl Sources {
         Ok(())
     }
 
-    fn check_one(&self, flag: &str, out: &Path, fix: &str) -> Result<(), UsageError> {
+    fn check_one(&self, flag: &str, out: &Path, fix: &str) -> Result<(), BadRequest> {
         let out = Resolved::new(out);
         let o = out.given.display();
         for root in &self.roots {
@@ -206,20 +206,20 @@ impl Sources {
             let root_is_dir = root.path.is_dir();
             if out.same(root) {
                 let what = if root_is_dir { "the folder being swept" } else { "one of the files being swept" };
-                return Err(UsageError(format!(
+                return Err(BadRequest(format!(
                     "{flag} {o} is {r}, {what}: piisweep never writes to what it reads. Give a new name outside the sources"
                 )));
             }
             if out.within(root) {
                 if root_is_dir {
-                    return Err(UsageError(format!("{flag} {o} is inside the scanned folder {r}: {fix}")));
+                    return Err(BadRequest(format!("{flag} {o} is inside the scanned folder {r}: {fix}")));
                 }
-                return Err(UsageError(format!(
+                return Err(BadRequest(format!(
                     "{flag} {o} is inside {r}, one of the files being swept: piisweep never writes to what it reads. Give a new name outside the sources"
                 )));
             }
             if root.within(&out) {
-                return Err(UsageError(format!(
+                return Err(BadRequest(format!(
                     "{flag} {o} holds {r}, which is being swept: writing there could replace the sources. \
                      Choose a new folder that is not one of those swept and does not hold them"
                 )));
@@ -231,7 +231,7 @@ impl Sources {
 
 /// An existing file with another name may be a source under another path:
 /// it is not written over.
-fn refuse_hard_link(flag: &str, path: &Path) -> Result<(), UsageError> {
+fn refuse_hard_link(flag: &str, path: &Path) -> Result<(), BadRequest> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -239,7 +239,7 @@ fn refuse_hard_link(flag: &str, path: &Path) -> Result<(), UsageError> {
             && md.is_file()
             && md.nlink() > 1
         {
-            return Err(UsageError(format!(
+            return Err(BadRequest(format!(
                 "{flag} {} is a file with more than one name (a hard link): it may be a file being swept under \
                  another name, so piisweep will not write over it. Delete it or choose another name",
                 path.display()
@@ -252,9 +252,9 @@ fn refuse_hard_link(flag: &str, path: &Path) -> Result<(), UsageError> {
 }
 
 /// `--map` takes a file: say so when given a folder.
-pub fn check_map_path(path: &Path) -> Result<(), UsageError> {
+pub fn check_map_path(path: &Path) -> Result<(), BadRequest> {
     if path.is_dir() {
-        return Err(UsageError(format!(
+        return Err(BadRequest(format!(
             "--map {} is a folder: --map takes a file, e.g. {}",
             path.display(),
             path.join(crate::map::DEFAULT_MAP_FILE).display()
@@ -268,7 +268,7 @@ pub fn check_map_path(path: &Path) -> Result<(), UsageError> {
 /// refuse a folder holding anything else. Call after [`Sources::check`].
 ///
 /// Returns whether the folder already held earlier output.
-pub fn prepare_folder(flag: &str, dir: &Path, force: bool) -> Result<bool, UsageError> {
+pub fn prepare_folder(flag: &str, dir: &Path, force: bool) -> Result<bool, BadRequest> {
     let entries: Vec<std::ffi::OsString> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -276,23 +276,23 @@ pub fn prepare_folder(flag: &str, dir: &Path, force: bool) -> Result<bool, Usage
             builder.recursive(true);
             #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder.create(dir).map_err(|e| UsageError(format!("cannot create {flag} {}: {e}", dir.display())))?;
+            builder.create(dir).map_err(|e| BadRequest(format!("cannot create {flag} {}: {e}", dir.display())))?;
             Vec::new()
         }
-        Err(e) => return Err(UsageError(format!("cannot open {flag} {}: {e}", dir.display()))),
+        Err(e) => return Err(BadRequest(format!("cannot open {flag} {}: {e}", dir.display()))),
     };
     let marked = std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file());
     let others = entries.iter().filter(|n| n.as_os_str() != MARKER).count();
     if others == 0 {
         if !marked {
             write_marker(&dir.join(MARKER))
-                .map_err(|e| UsageError(format!("cannot write in {flag} {}: {e}", dir.display())))?;
+                .map_err(|e| BadRequest(format!("cannot write in {flag} {}: {e}", dir.display())))?;
         }
         return Ok(false);
     }
     if !marked {
         let why = if force { "--force only replaces piisweep's own earlier output" } else { "it is not piisweep's" };
-        return Err(UsageError(format!(
+        return Err(BadRequest(format!(
             "{flag} {} already holds files that piisweep did not write ({why}, marked by a {MARKER} file): \
              choose a new or empty folder",
             dir.display()
@@ -314,12 +314,12 @@ fn write_marker(path: &Path) -> std::io::Result<()> {
 /// Remove the entries `names` of an earlier output in the marked folder
 /// `dir` (after [`prepare_folder`] said it is one), so that what is written
 /// next is new files: a link left there is removed, never followed.
-pub fn remove_earlier(dir: &Path, names: &[&str]) -> Result<(), UsageError> {
+pub fn remove_earlier(dir: &Path, names: &[&str]) -> Result<(), BadRequest> {
     for name in names {
         let path = dir.join(name);
         let Ok(md) = std::fs::symlink_metadata(&path) else { continue };
         let removed = if md.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-        removed.map_err(|e| UsageError(format!("cannot remove the earlier {}: {e}", path.display())))?;
+        removed.map_err(|e| BadRequest(format!("cannot remove the earlier {}: {e}", path.display())))?;
     }
     Ok(())
 }

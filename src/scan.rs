@@ -445,7 +445,7 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
 /// For tests of panic handling only: `PIISWEEP_TEST_PANIC_ON=NAME` makes
 /// reading any file whose path contains NAME panic.
 fn test_hook_panic(path: &str) {
-    if let Some(name) = std::env::var_os("PIISWEEP_TEST_PANIC_ON")
+    if let Some(name) = crate::test_hooks::var("PIISWEEP_TEST_PANIC_ON")
         && path.contains(&*name.to_string_lossy())
     {
         panic!("test panic (PIISWEEP_TEST_PANIC_ON)");
@@ -456,13 +456,13 @@ fn test_hook_panic(path: &str) {
 /// `PIISWEEP_TEST_PAUSE_ON=NAME` with `PIISWEEP_TEST_PAUSE_DIR=DIR` makes
 /// reading a file whose path contains NAME pause at its first segment.
 fn test_hook_pause_on(path: &str) -> bool {
-    std::env::var_os("PIISWEEP_TEST_PAUSE_ON").is_some_and(|name| path.contains(&*name.to_string_lossy()))
+    crate::test_hooks::var("PIISWEEP_TEST_PAUSE_ON").is_some_and(|name| path.contains(&*name.to_string_lossy()))
 }
 
 /// The pause: create `DIR/paused`, then wait until `DIR/resume` exists (at
 /// most a minute), so that a test can change the file mid-read.
 fn test_hook_pause() {
-    let Some(dir) = std::env::var_os("PIISWEEP_TEST_PAUSE_DIR").map(PathBuf::from) else { return };
+    let Some(dir) = crate::test_hooks::var("PIISWEEP_TEST_PAUSE_DIR").map(PathBuf::from) else { return };
     let _ = std::fs::write(dir.join("paused"), b"");
     let start = Instant::now();
     while !dir.join("resume").exists() && start.elapsed() < Duration::from_secs(60) {
@@ -567,18 +567,6 @@ pub fn stop_on_ctrl_c() {
 /// Has Ctrl-C asked the sweep to stop?
 pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
-}
-
-/// End the process as killed by Ctrl-C (after a clean stop), so that the
-/// shell or script that ran it sees it was interrupted (status 130).
-pub fn exit_as_interrupted() -> ! {
-    #[cfg(unix)]
-    // SAFETY: restoring the default action and raising a signal are plain libc calls.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::raise(libc::SIGINT);
-    }
-    std::process::exit(130)
 }
 
 /// Which files to read: all of them, or only those a sink says changed. For

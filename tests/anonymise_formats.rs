@@ -58,7 +58,8 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
-    piisweep::corpus::generate(&tmp.path().join("corpus"), &piisweep::corpus::Options::default()).unwrap();
+    piisweep_testkit::corpus::generate(&tmp.path().join("corpus"), &piisweep_testkit::corpus::Options::default())
+        .unwrap();
     let drive = tmp.path().join("corpus/drive");
     let out = tmp.path().join("out");
     let (_, findings) = scan_reveal(&[&drive], &[], tmp.path());

@@ -107,7 +107,7 @@ fn the_shipped_fixture_drive_is_what_the_generator_makes() {
     // default options, checked in so that the README's sweep has every format.
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/charity-drive");
     let fresh = tempfile::tempdir().unwrap();
-    piisweep::corpus::generate(fresh.path(), &Default::default()).unwrap();
+    piisweep_testkit::corpus::generate(fresh.path(), &Default::default()).unwrap();
     let files = |root: &std::path::Path| -> Vec<(String, Vec<u8>)> {
         let mut v: Vec<_> = walkdir::WalkDir::new(root)
             .into_iter()

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::bin;
-use piisweep::corpus::Line;
+use piisweep_testkit::corpus::Line;
 
 /// Client A, as staff type them for the request: name, dob, NHS number.
 const A_NAME: &str = "Alice Hartley";
@@ -70,7 +70,7 @@ fn zip_of(name: &str, text: &str) -> Vec<u8> {
 }
 
 fn b64_lines(text: &str) -> String {
-    piisweep::corpus::mail::base64(text.as_bytes())
+    piisweep_testkit::corpus::mail::base64(text.as_bytes())
 }
 
 /// A PDF whose first page holds text about A and whose second is only a picture.
@@ -182,7 +182,7 @@ fn drive() -> Drive {
             ),
         ]),
     );
-    let pdf = piisweep::corpus::pdf::build(&[vec![
+    let pdf = piisweep_testkit::corpus::pdf::build(&[vec![
         Line::new().t(format!("Case summary: {A_NAME}, NHS number {A_NHS}")),
         Line::new().t(""),
         Line::new().t(format!("Neighbour: {B_NAME}, {B_STREET}, Canterbury {B_POSTCODE}, tel {B_PHONE}")),

@@ -8,7 +8,7 @@ use common::*;
 fn misnamed_files_are_read_by_their_content() {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = tmp.path().join("corpus");
-    let labels = piisweep::corpus::generate(&corpus, &Default::default()).unwrap();
+    let labels = piisweep_testkit::corpus::generate(&corpus, &Default::default()).unwrap();
     let docx = labels.iter().find(|l| !l.path.contains('!') && l.path.ends_with(".docx")).unwrap();
     let xlsx = labels.iter().find(|l| l.path.ends_with(".xlsx")).unwrap();
     let pdf = labels.iter().find(|l| l.path.ends_with(".pdf")).unwrap();

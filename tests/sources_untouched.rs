@@ -51,7 +51,8 @@ fn no_command_modifies_the_sources() {
     // A generated drive (every format) with the hostile files beside it, and the
     // repository's own checked-in fixtures, swept in place.
     let gen_dir = tmp.path().join("gen");
-    piisweep::corpus::generate(&gen_dir, &piisweep::corpus::Options::default()).expect("generate corpus");
+    piisweep_testkit::corpus::generate(&gen_dir, &piisweep_testkit::corpus::Options::default())
+        .expect("generate corpus");
     let drive = gen_dir.join("drive");
     hostile::write_broken_documents(&drive.join("Broken"));
     std::os::unix::fs::symlink(&drive, drive.join("loop")).unwrap();
@@ -80,7 +81,7 @@ fn no_command_modifies_the_sources() {
     // copies, each over the same sources.
     let map = out_dir.join("map.db");
     let key = out_dir.join("k.key");
-    let person = piisweep::corpus::generate(&tmp.path().join("labels-only"), &Default::default())
+    let person = piisweep_testkit::corpus::generate(&tmp.path().join("labels-only"), &Default::default())
         .unwrap()
         .into_iter()
         .find(|l| l.category == piisweep::detect::Category::Name && l.value.contains(' '))

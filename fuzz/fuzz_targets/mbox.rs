@@ -1,6 +1,6 @@
-//! Fuzz target `mbox`: see `piisweep::fuzzing::run`.
+//! Fuzz target `mbox`: see `piisweep_testkit::fuzzing::run`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(init: piisweep::fuzzing::quiet_panic_hook(), |data: &[u8]| {
-    piisweep::fuzzing::run_or_abort("mbox", data)
+libfuzzer_sys::fuzz_target!(init: piisweep_testkit::fuzzing::quiet_panic_hook(), |data: &[u8]| {
+    piisweep_testkit::fuzzing::run_or_abort("mbox", data)
 });

@@ -81,7 +81,7 @@ impl Category {
                 }
             }
             Category::Email => push_lowercase(value.trim(), out),
-            Category::Dob => match crate::detect::validate::parse_date(value) {
+            Category::Dob => match super::dates::parse_date(value) {
                 Some((y, m, d)) => {
                     use std::fmt::Write;
                     write!(out, "{y:04}-{m:02}-{d:02}").expect("writing to a String does not fail")
@@ -365,7 +365,7 @@ mod tests {
                     }
                 }
                 Category::Email => value.trim().to_lowercase(),
-                Category::Dob => crate::detect::validate::parse_date(value)
+                Category::Dob => crate::detect::dates::parse_date(value)
                     .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
                     .unwrap_or_else(|| value.trim().to_lowercase()),
                 Category::Name | Category::Address => normalise_words(value),
@@ -462,7 +462,7 @@ mod tests {
     /// characters that are white space and some that are not, white space
     /// outside ASCII, letters that change length when cased, a final sigma,
     /// a curly apostrophe.
-    fn random_value(rng: &mut crate::corpus::rng::Rng) -> String {
+    fn random_value(rng: &mut piisweep_testkit::rng::Rng) -> String {
         const PIECES: &[&str] = &[
             "0",
             "4",
@@ -526,7 +526,7 @@ mod tests {
 
     #[test]
     fn buffered_forms_match_the_allocating_ones() {
-        let mut rng = crate::corpus::rng::Rng::new(7);
+        let mut rng = piisweep_testkit::rng::Rng::new(7);
         let mut buf = String::from("left over from before");
         for _ in 0..20_000 {
             let value = random_value(&mut rng);

@@ -9,11 +9,20 @@
 //! run built-in code configured by their rule entry. Overlapping hits are
 //! then resolved, keeping the most confident.
 
+/// `(path, text)` of a file under `rules/`, compiled in (for [`rules`] and [`lists`]).
+macro_rules! builtin_file {
+    ($path:literal) => {
+        ($path, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $path)))
+    };
+}
+
 pub mod address;
 mod bytescan;
 pub mod category;
 pub mod combined;
 pub mod context;
+pub mod dates;
+pub mod lists;
 pub mod name_table;
 pub mod names;
 pub mod pattern;
@@ -24,22 +33,9 @@ pub use category::Category;
 use combined::Combined;
 use context::{Dictionary, Near, Occurrence, TermSet, Terms, header_matches};
 use pattern::{Anchors, Pattern};
-pub use rules::{Lists, RuleSet, RuleSpec, RulesError};
+pub use rules::{DETECTORS, Lists, RuleSet, RuleSpec, RulesError};
 
 use crate::extract::Segment;
-
-/// The built-in detectors a rule may name in `detector = "..."`.
-pub const DETECTORS: &[&str] = &[
-    "name_title",
-    "name_cue",
-    "name_signoff",
-    "name_role",
-    "name_full",
-    "name_single",
-    "name_column",
-    "name_mail_header",
-    "address",
-];
 
 /// A rule ready to run.
 #[derive(Debug)]

@@ -139,7 +139,7 @@ mod tests {
         let mut table = NameTable::default();
         table.reserve(100);
         let mut map: FxHashMap<String, u8> = FxHashMap::default();
-        let mut rng = crate::corpus::rng::Rng::new(5);
+        let mut rng = piisweep_testkit::rng::Rng::new(5);
         let mut words = Vec::new();
         for i in 0..20_000u32 {
             let len = 1 + rng.below(32); // inline and long keys

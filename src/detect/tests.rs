@@ -2,8 +2,8 @@
 //! behaviour across rules.
 
 use super::*;
-use crate::corpus::rng::Rng;
 use crate::extract::Segment;
+use piisweep_testkit::rng::Rng;
 
 /// `count` texts, each glued from a number of `pieces` in `lengths`, picked
 /// at random with a fixed seed (so a failure repeats): inputs for checking a

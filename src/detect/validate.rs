@@ -5,7 +5,10 @@
 
 use chrono::Datelike;
 
-use super::rules::Lists;
+use super::category::{international_digits, written_with_plus};
+pub use super::dates::parse_date;
+use super::dates::{month_number, today};
+use super::lists::{Lists, NationalLength};
 
 /// What a validator says about a candidate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -327,14 +330,14 @@ pub fn phone(value: &str) -> Option<Check> {
 /// (E.164) and at least 8. `+44` numbers are the UK rule's.
 pub fn phone_international(value: &str, lists: &Lists) -> Option<Check> {
     let value = value.trim();
-    let plus = super::category::written_with_plus(value);
+    let plus = written_with_plus(value);
     if !plus && !value.starts_with("00") {
         return None;
     }
     // The digits after the `+` or `00`, without a bracketed trunk zero
     // (`+33 (0)6 12 34 56 78`), as the number normalises.
     let mut all = Small { buf: [0u8; 16], len: 0 };
-    all.extend(super::category::international_digits(value, plus))?;
+    all.extend(international_digits(value, plus))?;
     let d = all.as_bytes();
     let code_len = (1..=3).find(|&n| d.len() > n && lists.calling_codes.contains_key(ascii(&d[..n])))?;
     let (code, national) = d.split_at(code_len);
@@ -363,7 +366,7 @@ pub fn phone_international(value: &str, lists: &Lists) -> Option<Check> {
             return None;
         }
     }
-    let factor = if length == super::rules::NationalLength::ANY { 0.9 } else { 1.0 };
+    let factor = if length == NationalLength::ANY { 0.9 } else { 1.0 };
     Some(if plus { Check::weak(factor) } else { Check::contextual(factor) })
 }
 
@@ -383,14 +386,14 @@ fn national_digits(value: &str) -> Option<Small<17>> {
     if digits.len() > 16 {
         return None;
     }
-    let plus = crate::detect::category::written_with_plus(value);
+    let plus = written_with_plus(value);
     let country = if digits.starts_with(b"0044") {
         4
     } else if plus && digits.starts_with(b"44") {
         2
     } else if plus || digits.starts_with(b"00") {
         let mut out = Small { buf: [b'+'; 17], len: 1 };
-        out.extend(crate::detect::category::international_digits(value, plus))?;
+        out.extend(international_digits(value, plus))?;
         return Some(out);
     } else {
         return Some(all);
@@ -484,119 +487,6 @@ pub fn iban(value: &str) -> Option<Check> {
     (rem == 1).then_some(Check::OK)
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
-fn month_number(word: &str) -> Option<u32> {
-    let w = word.trim_end_matches('.');
-    if w.len() < 3 || !w.as_bytes()[0].is_ascii_alphabetic() {
-        return None;
-    }
-    if w.eq_ignore_ascii_case("sept") {
-        return Some(9);
-    }
-    MONTHS
-        .iter()
-        .position(|m| {
-            m.len() >= w.len() && m[..w.len()].eq_ignore_ascii_case(w) && (w.len() == 3 || m.len() == w.len())
-        })
-        .map(|i| i as u32 + 1)
-}
-
-fn days_in_month(y: i32, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Parse a date written the UK way (day first), ISO, or with a month name.
-/// Two-digit years are read as the most recent past year. Returns (y, m, d).
-pub fn parse_date(value: &str) -> Option<(i32, u32, u32)> {
-    let v = value.trim();
-    // The first three parts are all that is read.
-    let mut parts = [""; 3];
-    let mut n = 0;
-    for p in v
-        .split(|c: char| c == '/' || c == '.' || c == '-' || c == ',' || c.is_whitespace())
-        .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("of"))
-    {
-        if n == 3 {
-            break;
-        }
-        parts[n] = p;
-        n += 1;
-    }
-    if n < 3 {
-        return None;
-    }
-    let num = |s: &str| -> Option<u32> {
-        let s = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) { None } else { s.parse().ok() }
-    };
-    let (y, m, d, year_len);
-    if parts[0].len() == 4 && parts[0].bytes().all(|b| b.is_ascii_digit()) {
-        // ISO: 1985-03-12 (anything after the date, such as a time, is ignored)
-        y = parts[0].parse::<i32>().ok()?;
-        m = num(parts[1])?;
-        d = num(parts[2])?;
-        year_len = 4;
-    } else if let Some(mo) = month_number(parts[1]) {
-        // 12 March 1985, 12th Mar 85, 12-Mar-1985
-        d = num(parts[0])?;
-        m = mo;
-        y = parts[2].parse::<i32>().ok()?;
-        year_len = parts[2].len();
-    } else if let Some(mo) = month_number(parts[0]) {
-        // March 12, 1985
-        m = mo;
-        d = num(parts[1])?;
-        y = parts[2].parse::<i32>().ok()?;
-        year_len = parts[2].len();
-    } else {
-        d = num(parts[0])?;
-        m = num(parts[1])?;
-        y = parts[2].parse::<i32>().ok()?;
-        year_len = parts[2].len();
-    }
-    let y = match year_len {
-        4 => y,
-        2 => {
-            let now = today().year();
-            let century = now - now % 100;
-            if century + y > now { century - 100 + y } else { century + y }
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
-        return None;
-    }
-    Some((y, m, d))
-}
-
-/// Today's date, read once: the local time zone is costly to look up for
-/// every date found.
-fn today() -> chrono::NaiveDate {
-    static TODAY: std::sync::LazyLock<chrono::NaiveDate> =
-        std::sync::LazyLock::new(|| chrono::Local::now().date_naive());
-    *TODAY
-}
-
 /// A date that could be a living person's date of birth.
 pub fn dob_date(value: &str) -> Option<Check> {
     let (y, m, d) = parse_date(value)?;
@@ -668,7 +558,7 @@ mod tests {
 
     #[test]
     fn national_digits_are_the_normalised_phone_number() {
-        let mut rng = crate::corpus::rng::Rng::new(44);
+        let mut rng = piisweep_testkit::rng::Rng::new(44);
         let pieces = [
             "0", "4", "44", "0044", "00", "+", " +", "(+", "(0)", "7", "1", " ", "-", "(", ")", "x", "é", "123", "9",
             "48",

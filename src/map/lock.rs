@@ -33,7 +33,7 @@ pub fn lock_path(map: &Path) -> PathBuf {
 pub enum Wait {
     /// Wait for it, saying so on standard error (`announce`).
     Yes,
-    /// Give up at once with a [`crate::commands::UsageError`].
+    /// Give up at once with a [`crate::error::BadRequest`].
     No,
 }
 
@@ -107,7 +107,7 @@ pub fn lock(map: &Path, wait: Wait, announce: &mut dyn FnMut(&str)) -> anyhow::R
     if !taken {
         let who = holder(&mut file);
         match wait {
-            Wait::No => anyhow::bail!(crate::commands::UsageError(format!(
+            Wait::No => anyhow::bail!(crate::error::BadRequest(format!(
                 "the data map {} is being written by another sweep ({who}): run again when it has finished, or leave out --no-wait to wait for it",
                 map.display()
             ))),
@@ -166,7 +166,7 @@ mod tests {
         // flock locks belong to the open file: a second open in this process conflicts.
         let err = lock(&map, Wait::No, &mut |_| panic!("no waiting")).unwrap_err();
         let msg = err.to_string();
-        assert!(err.downcast_ref::<crate::commands::UsageError>().is_some());
+        assert!(err.downcast_ref::<crate::error::BadRequest>().is_some());
         assert!(msg.contains(&format!("process id {}", std::process::id())) && msg.contains("--no-wait"), "{msg}");
 
         let (tx, rx) = std::sync::mpsc::channel();

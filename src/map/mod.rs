@@ -32,24 +32,23 @@ use anyhow::{Context, bail};
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
-use crate::detect::{Category, Engine};
+use crate::detect::Engine;
 use crate::keys::Key;
 
+pub use crate::common::{POS_FIRST, POS_LAST, POS_ONLY, date_text, name_words, now_text, time_ns};
 pub use sink::{MapSink, Reuse};
 pub use store::SCHEMA_VERSION;
 
 /// Where `--map` writes when given no file name.
 pub const DEFAULT_MAP_FILE: &str = "piisweep.db";
 
-/// Word positions of a name (see [`store::words_of`]).
-pub const POS_FIRST: i64 = 0;
-pub const POS_LAST: i64 = 1;
-pub const POS_ONLY: i64 = 2;
-
 /// An open data map.
 pub struct Map {
     pub conn: Connection,
     pub path: PathBuf,
+    /// What a reader must tell the user about the map as it found it (a
+    /// sweep still writing it, search indexes missing); the caller shows them.
+    pub notes: Vec<String>,
 }
 
 impl Map {
@@ -72,7 +71,7 @@ impl Map {
     /// convert it (once).
     pub fn open_existing(path: &Path) -> anyhow::Result<Map> {
         if !path.is_file() {
-            bail!(crate::commands::UsageError(format!(
+            bail!(crate::error::BadRequest(format!(
                 "no data map at {}: run `piisweep scan FOLDER --map {}` first, or give --map FILE",
                 path.display(),
                 path.display()
@@ -88,11 +87,11 @@ impl Map {
         let not_a_map = || format!("{} is not a piisweep data map", path.display());
         match store::version(&conn).with_context(not_a_map)? {
             0 => match &writer {
-                Some(who) => bail!(crate::commands::UsageError(format!(
+                Some(who) => bail!(crate::error::BadRequest(format!(
                     "a sweep ({who}) is still writing the data map {} and has recorded nothing yet: run this again when it has finished",
                     path.display()
                 ))),
-                None => bail!(crate::commands::UsageError(format!(
+                None => bail!(crate::error::BadRequest(format!(
                     "{} is not a piisweep data map (it holds no sweep): give the map a sweep wrote with --map, or run `piisweep scan FOLDER --map {}` first",
                     path.display(),
                     path.display()
@@ -103,23 +102,25 @@ impl Map {
                 return Self::open_inner(path);
             }
             v if v == store::SCHEMA_VERSION => {}
-            v => bail!(crate::commands::UsageError(format!(
+            v => bail!(crate::error::BadRequest(format!(
                 "the data map {} was made by a newer piisweep (format {v}; this one reads up to {}): use that version, or sweep again into a new map (--map NEW.db)",
                 path.display(),
                 store::SCHEMA_VERSION
             ))),
         }
-        let map = Map { conn, path: path.to_path_buf() };
+        let mut map = Map { conn, path: path.to_path_buf(), notes: Vec::new() };
         if let Some(who) = &writer {
-            eprintln!(
-                "note: a sweep ({who}) is still writing the data map {}: this answer covers only the files it has recorded so far",
+            let note = format!(
+                "a sweep ({who}) is still writing the data map {}: this answer covers only the files it has recorded so far",
                 path.display()
             );
+            map.notes.push(note);
         } else if !map.missing_search_indexes()?.is_empty() {
-            eprintln!(
-                "note: the data map {} lacks its search indexes (its first sweep was stopped before its end): searching it is slower until the next sweep of it, which makes them again",
+            let note = format!(
+                "the data map {} lacks its search indexes (its first sweep was stopped before its end): searching it is slower until the next sweep of it, which makes them again",
                 path.display()
             );
+            map.notes.push(note);
         }
         Ok(map)
     }
@@ -168,14 +169,14 @@ impl Map {
             v if v == store::SCHEMA_VERSION => {
                 conn.execute_batch(store::SCHEMA).with_context(not_a_map)?;
             }
-            v => bail!(crate::commands::UsageError(format!(
+            v => bail!(crate::error::BadRequest(format!(
                 "the data map {} was made by a newer piisweep (format {v}; this one reads up to {}): use that version, or sweep again into a new map (--map NEW.db)",
                 path.display(),
                 store::SCHEMA_VERSION
             ))),
         }
         restrict(path);
-        Ok(Map { conn, path: path.to_path_buf() })
+        Ok(Map { conn, path: path.to_path_buf(), notes: Vec::new() })
     }
 
     /// Check `key` is the one the map's hashes were made with (recording it
@@ -184,7 +185,7 @@ impl Map {
         let check = key_check(key);
         match self.recorded_key_check()? {
             Some(s) if s == check => Ok(()),
-            Some(_) => bail!(crate::commands::UsageError(format!(
+            Some(_) => bail!(crate::error::BadRequest(format!(
                 "the key does not match the data map {}: its hashes were made with another key. Use --key with the key file that was used for it",
                 self.path.display()
             ))),
@@ -287,27 +288,9 @@ fn restrict(path: &Path) {
     let _ = path;
 }
 
-/// Nanoseconds since 1970 (what `files.modified` holds).
-pub fn time_ns(t: Option<SystemTime>) -> Option<i64> {
-    t.and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_nanos() as i64)
-}
-
 /// Back from `files.modified`.
 pub fn from_ns(ns: Option<i64>) -> Option<SystemTime> {
     ns.map(|n| UNIX_EPOCH + std::time::Duration::from_nanos(n.max(0) as u64))
-}
-
-/// `YYYY-MM-DD HH:MM` (UTC) for an optional `files.modified`.
-pub fn date_text(ns: Option<i64>) -> String {
-    match ns {
-        Some(n) => chrono::DateTime::from_timestamp_nanos(n).format("%Y-%m-%d %H:%M").to_string(),
-        None => String::new(),
-    }
-}
-
-/// Now, as the ISO text stored in `runs`.
-pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// A fingerprint of everything that decides what a file's findings are: a
@@ -360,30 +343,9 @@ pub fn content_hash(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(&h.finalize()[..16]))
 }
 
-/// The words of a name as stored in `name_tokens`: (position, word).
-/// `Roberts, Jane` → [(first, roberts), (last, jane)]; `Roberts` → [(only, roberts)].
-pub fn name_words(value: &str) -> Vec<(i64, String)> {
-    let norm = Category::Name.normalise(value);
-    let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
-    match words.as_slice() {
-        [] => Vec::new(),
-        [only] => vec![(POS_ONLY, only.to_string())],
-        [first, .., last] => vec![(POS_FIRST, first.to_string()), (POS_LAST, last.to_string())],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn name_words_keep_first_and_last() {
-        assert_eq!(name_words("Roberts, Jane"), vec![(POS_FIRST, "roberts".into()), (POS_LAST, "jane".into())]);
-        assert_eq!(name_words("J. Roberts"), vec![(POS_FIRST, "j".into()), (POS_LAST, "roberts".into())]);
-        assert_eq!(name_words("Mary Ann Roberts"), vec![(POS_FIRST, "mary".into()), (POS_LAST, "roberts".into())]);
-        assert_eq!(name_words("ROBERTS"), vec![(POS_ONLY, "roberts".into())]);
-        assert!(name_words(" , ").is_empty());
-    }
 
     #[test]
     fn map_is_private_and_checks_its_key() {

@@ -11,8 +11,7 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::date_text;
-use crate::sar::bundle::esc;
+use crate::common::{date_text, esc};
 
 /// How to group the counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -64,7 +64,7 @@ fn locate(roots: &[Root], abs: &Path, rel: &str) -> Option<(String, String)> {
 }
 
 fn roots_of(given: &[PathBuf]) -> Vec<Root> {
-    given.iter().map(|g| Root { given: g.clone(), abs: crate::commands::absolute(g), is_file: g.is_file() }).collect()
+    given.iter().map(|g| Root { given: g.clone(), abs: crate::outputs::resolve(g), is_file: g.is_file() }).collect()
 }
 
 /// What the map holds about a file from an earlier run.
@@ -403,7 +403,7 @@ impl MapSink {
             hand_on: true,
             shared: shared.clone(),
         };
-        let env_num = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+        let env_num = crate::test_hooks::num;
         let mut sink = MapSink {
             conn,
             key: key.clone(),
@@ -647,6 +647,9 @@ impl MapSink {
 /// is each finding recorded, each file recorded, each commit (before and
 /// after).
 fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
+    if !cfg!(feature = "test-hooks") {
+        return;
+    }
     *steps += 1;
     if kill_at == Some(*steps) {
         #[cfg(unix)]
@@ -659,6 +662,9 @@ fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
 
 /// Test hook: stop the process (as a kill would) once `done` reaches `after`.
 fn test_abort(after: Option<u64>, done: u64, name: &str) {
+    if !cfg!(feature = "test-hooks") {
+        return;
+    }
     if let Some(n) = after
         && done >= n
     {

@@ -23,6 +23,7 @@ use anyhow::Context;
 
 use super::{Evidence, FileMatch, Places, Query, Ranges, Unsearched};
 use crate::anonymise::{self, Anonymiser, Outcome, Policy, Work};
+use crate::common::esc;
 use crate::detect::{Category, Engine};
 use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
 use crate::keys::Key;
@@ -178,7 +179,7 @@ impl<'a> Own<'a> {
             return true;
         }
         let own = [&self.query.first, &self.query.last, &self.query.first_initial];
-        let words = crate::map::name_words(value);
+        let words = crate::common::name_words(value);
         !words.is_empty() && words.iter().all(|(_, w)| own.iter().any(|o| o.as_deref() == Some(&self.key.hash(w))))
     }
 
@@ -471,7 +472,7 @@ fn changed_note(m: &FileMatch) -> Option<String> {
         Ok(meta) => meta,
         Err(_) => return Some("the file is no longer there: nothing copied".into()),
     };
-    let now_ns = crate::map::time_ns(meta.modified().ok());
+    let now_ns = crate::common::time_ns(meta.modified().ok());
     let content = crate::map::content_hash(Path::new(&m.abs)).ok();
     let changed = meta.len() as i64 != m.size
         || now_ns != m.modified_ns
@@ -480,7 +481,7 @@ fn changed_note(m: &FileMatch) -> Option<String> {
         format!(
             "changed since the scan (then modified {}, now {}): the copy is the current version; rescan and check it",
             m.modified,
-            crate::map::date_text(now_ns)
+            crate::common::date_text(now_ns)
         )
     })
 }
@@ -942,7 +943,7 @@ fn header_lines(opts: &BundleOptions<'_>) -> Vec<(String, String)> {
             "Reply due by".to_string(),
             format!("{} (one calendar month after it was received)", r.deadline.format("%-d %B %Y")),
         ),
-        ("Bundle made".to_string(), crate::map::now_text()),
+        ("Bundle made".to_string(), crate::common::now_text()),
         ("Searched for".to_string(), r.searched.join("; ")),
         (
             "Other people's data".to_string(),
@@ -994,11 +995,6 @@ fn index_csv(report: &BundleReport, opts: &BundleOptions<'_>) -> anyhow::Result<
         w.write_record([&r.copy, &what, &r.location, "", "", &r.copy, "residual", &r.masked])?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// Escape text for HTML.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn index_html(report: &BundleReport, opts: &BundleOptions<'_>) -> String {

@@ -16,9 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rusqlite::{Connection, params_from_iter};
 use serde::Serialize;
 
+use crate::common::POS_ONLY;
 use crate::detect::Category;
 use crate::keys::Key;
-use crate::map::POS_ONLY;
 
 /// The person, as typed by staff. Every field may be given several times.
 #[derive(Debug, Default, Clone)]
@@ -1177,7 +1177,7 @@ fn group(conn: &Connection, gathered: Gathered) -> rusqlite::Result<Vec<FileMatc
             kind: f.get(3)?,
             size: f.get(4)?,
             modified_ns,
-            modified: crate::map::date_text(modified_ns),
+            modified: crate::common::date_text(modified_ns),
             content_hash: f.get(6)?,
             score: (score * 10.0).round() / 10.0,
             why,

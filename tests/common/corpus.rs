@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use piisweep::corpus::{self, Label, Options};
 use piisweep::detect::{Category, Engine};
 use piisweep::extract::Limits;
 use piisweep::finding::Finding;
 use piisweep::keys::Key;
 use piisweep::scan::{self, FileReport, ScanOptions, Sink, Summary};
 use piisweep::walk::{FileEntry, WalkOptions};
+use piisweep_testkit::corpus::{self, Label, Options};
 
 pub struct Scanned {
     pub dir: tempfile::TempDir,

@@ -11,7 +11,7 @@ use std::io::{Cursor, Write};
 use std::path::Path;
 
 use lopdf::{EncryptionState, EncryptionVersion, Permissions};
-use piisweep::corpus::Line;
+use piisweep_testkit::corpus::Line;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
@@ -59,7 +59,7 @@ pub fn docx(text: &str) -> Vec<u8> {
 /// A valid one-page PDF saying `text`.
 pub fn pdf(text: &str) -> Vec<u8> {
     let lines: Vec<Line> = text.lines().map(|l| Line::new().t(l)).collect();
-    piisweep::corpus::pdf::build(&[lines]).expect("pdf")
+    piisweep_testkit::corpus::pdf::build(&[lines]).expect("pdf")
 }
 
 /// The same PDF encrypted with a user password (RC4-128 via lopdf).

@@ -1,36 +1,21 @@
-//! What each subcommand does, given its already-parsed options. `main.rs`
-//! only parses the command line and calls these.
+//! What each subcommand does, given its already-parsed options: the glue
+//! between the command line and the library. `main.rs` only parses the
+//! command line and calls these; they return the exit status.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::detect::{Engine, RuleSet};
-use crate::extract::Limits;
-use crate::keys::{self, DEFAULT_KEY_FILE, Key};
-use crate::outputs::{Output, Sources};
-use crate::scan::{self, ScanOptions, Sink, Summary};
-use crate::sink::JsonlSink;
-use crate::walk::WalkOptions;
-
-/// Exit status: ran fine (findings are not an error).
-pub const EXIT_OK: i32 = 0;
-/// Exit status: stopped by an error while running (an output could not be
-/// written, the data map is damaged, an internal error).
-pub const EXIT_ERROR: i32 = 1;
-/// Exit status: bad usage.
-pub const EXIT_USAGE: i32 = 2;
-/// Exit status: finished, but some files could not be read.
-pub const EXIT_UNREADABLE: i32 = 3;
-/// Exit status (`anonymise`): the re-scan of the copies still finds a
-/// category the policy says must be removed.
-pub const EXIT_RESIDUAL: i32 = 4;
-
-/// An error in what the user asked for: exit status 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+use super::exit::{EXIT_OK, EXIT_RESIDUAL, EXIT_UNREADABLE, exit_as_interrupted};
+use piisweep::detect::{Engine, RuleSet};
+use piisweep::error::BadRequest;
+use piisweep::extract::Limits;
+use piisweep::keys::{self, DEFAULT_KEY_FILE, Key};
+use piisweep::outputs::{Output, Sources};
+use piisweep::scan::{self, ScanOptions, Sink, Summary};
+use piisweep::sink::JsonlSink;
+use piisweep::walk::WalkOptions;
 
 /// Options shared by commands that sweep files.
 #[derive(Debug, Clone)]
@@ -70,15 +55,15 @@ impl SweepConfig {
     pub fn prepare(&self, map: Option<&Path>) -> anyhow::Result<(Engine, Key, ScanOptions)> {
         for p in &self.paths {
             if std::fs::symlink_metadata(p).is_err() {
-                return Err(UsageError(format!(
+                return Err(BadRequest(format!(
                     "{} does not exist: check the path (put quotes around paths with spaces)",
                     p.display()
                 ))
                 .into());
             }
         }
-        if let Err(e) = crate::walk::build_globs(&self.exclude) {
-            return Err(UsageError(format!("bad --exclude pattern: {e}")).into());
+        if let Err(e) = piisweep::walk::build_globs(&self.exclude) {
+            return Err(BadRequest(format!("bad --exclude pattern: {e}")).into());
         }
         let engine = Engine::new(load_rules(self.rules.as_deref())?);
         let key = load_key(self.key.as_deref(), map, true)?;
@@ -100,13 +85,13 @@ pub fn load_rules(dir: Option<&Path>) -> anyhow::Result<RuleSet> {
         None => Ok(RuleSet::builtin()),
         Some(d) => RuleSet::from_dir(d).map_err(|e| {
             let fix = match e {
-                crate::detect::RulesError::Read { .. } => {
+                piisweep::detect::RulesError::Read { .. } => {
                     "--rules takes a folder of readable UTF-8 .toml rule files (like the rules/ folder); \
                      check the path, or leave out --rules to use the built-in rules"
                 }
                 _ => "fix the file at the place shown, or leave out --rules to use the built-in rules",
             };
-            UsageError(format!("{e}\n{fix}")).into()
+            BadRequest(format!("{e}\n{fix}")).into()
         }),
     }
 }
@@ -155,17 +140,17 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
         return finish(&summary, cfg.sweep.quiet, cfg.jsonl.is_none());
     };
     let map_started = std::time::Instant::now();
-    let wait = if cfg.no_wait { crate::map::lock::Wait::No } else { crate::map::lock::Wait::Yes };
-    let _lock = crate::map::lock::lock(map_path, wait, &mut |m| eprintln!("{m}"))?;
-    let map = crate::map::Map::create_or_open(map_path)?;
-    let settings = crate::map::settings_fingerprint(&engine, opts.min_confidence, opts.limits.max_file_size);
+    let wait = if cfg.no_wait { piisweep::map::lock::Wait::No } else { piisweep::map::lock::Wait::Yes };
+    let _lock = piisweep::map::lock::lock(map_path, wait, &mut |m| eprintln!("{m}"))?;
+    let map = piisweep::map::Map::create_or_open(map_path)?;
+    let settings = piisweep::map::settings_fingerprint(&engine, opts.min_confidence, opts.limits.max_file_size);
     // Findings rebuilt from the map have no plain values unless it was written with --reveal.
     let reuse_ok = !(cfg.jsonl.is_some() && cfg.reveal);
-    let (mut map_sink, mut reuse) = crate::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
+    let (mut map_sink, mut reuse) = piisweep::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
     // Without --jsonl, nothing needs an unchanged file's findings: they stay in the map.
     reuse.hand_on_findings(cfg.jsonl.is_some());
     let map_opening = map_started.elapsed();
-    let check = |e: &crate::walk::FileEntry, out: scan::Batches<'_>| reuse.check(e, out);
+    let check = |e: &piisweep::walk::FileEntry, out: scan::Batches<'_>| reuse.check(e, out);
     sinks.push(&mut map_sink);
     let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
     drop(sinks);
@@ -187,7 +172,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
                 "The --jsonl output is complete up to the stop (every line whole); the next run writes it all again."
             );
         }
-        scan::exit_as_interrupted();
+        exit_as_interrupted();
     }
     if !cfg.sweep.quiet {
         eprintln!(
@@ -204,14 +189,6 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     finish(&summary, cfg.sweep.quiet, false)
 }
 
-/// The folder holding a map (where its key lives by default).
-pub fn map_dir(map: &Path) -> PathBuf {
-    match map.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 /// Print the summary and choose the exit status.
 fn finish(summary: &Summary, quiet: bool, hint_jsonl: bool) -> anyhow::Result<i32> {
     if summary.stopped {
@@ -220,10 +197,10 @@ fn finish(summary: &Summary, quiet: bool, hint_jsonl: bool) -> anyhow::Result<i3
              Run the same command again to sweep everything (with --map, files already done are not read again).",
             summary.files_done, summary.files_total
         );
-        scan::exit_as_interrupted();
+        exit_as_interrupted();
     }
     if !quiet || summary.any_failed() {
-        eprint!("{}", crate::report::summary_text(summary));
+        eprint!("{}", piisweep::report::summary_text(summary));
         if hint_jsonl && !quiet {
             eprintln!("(add --jsonl FILE to write each finding with its file and location)");
         }
@@ -233,7 +210,7 @@ fn finish(summary: &Summary, quiet: bool, hint_jsonl: bool) -> anyhow::Result<i3
 
 /// An absolute form of a path that may not exist yet, links and `..` resolved.
 pub fn absolute(p: &Path) -> PathBuf {
-    crate::outputs::resolve(p)
+    piisweep::outputs::resolve(p)
 }
 
 /// The key for a command, found by the one rule of [`keys::key_path`]
@@ -246,7 +223,7 @@ pub fn absolute(p: &Path) -> PathBuf {
 pub fn load_key(explicit: Option<&Path>, map: Option<&Path>, create: bool) -> anyhow::Result<Key> {
     let path = keys::key_path(explicit, map);
     let recorded = match map {
-        Some(m) => crate::map::recorded_key_check_at(m)?,
+        Some(m) => piisweep::map::recorded_key_check_at(m)?,
         None => None,
     };
     let (Some(check), Some(map)) = (recorded, map) else {
@@ -254,7 +231,7 @@ pub fn load_key(explicit: Option<&Path>, map: Option<&Path>, create: bool) -> an
             return Ok(Key::load_or_create(&path)?);
         }
         if !path.is_file() {
-            bail!(UsageError(format!(
+            bail!(BadRequest(format!(
                 "no key file at {}: give the key the map was made with (--key FILE)",
                 path.display()
             )));
@@ -262,7 +239,7 @@ pub fn load_key(explicit: Option<&Path>, map: Option<&Path>, create: bool) -> an
         return Ok(Key::load(&path)?);
     };
     let exists = path.is_file();
-    if exists && crate::map::key_check(&Key::load(&path)?) == check {
+    if exists && piisweep::map::key_check(&Key::load(&path)?) == check {
         return Ok(Key::load(&path)?);
     }
     // Which of the usual places holds the map's key?
@@ -273,7 +250,7 @@ pub fn load_key(explicit: Option<&Path>, map: Option<&Path>, create: bool) -> an
         }
     }
     let matching =
-        places.iter().find(|p| p.is_file() && Key::load(p).is_ok_and(|k| crate::map::key_check(&k) == check));
+        places.iter().find(|p| p.is_file() && Key::load(p).is_ok_and(|k| piisweep::map::key_check(&k) == check));
     let problem = if exists {
         format!("the key file {} is not the key the data map {} was made with", path.display(), map.display())
     } else {
@@ -294,7 +271,7 @@ pub fn load_key(explicit: Option<&Path>, map: Option<&Path>, create: bool) -> an
             )
         }
     };
-    bail!(UsageError(format!("{problem}. {fix}")))
+    bail!(BadRequest(format!("{problem}. {fix}")))
 }
 
 pub struct EvalConfig {
@@ -308,11 +285,11 @@ pub struct EvalConfig {
 
 /// `piisweep eval`: scan, compare with the labels, print the table.
 pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
-    let labels = crate::eval::read_labels(&cfg.truth).map_err(|e| UsageError(e.to_string()))?;
-    let mut collector = crate::eval::Collector::default();
+    let labels = piisweep::eval::read_labels(&cfg.truth).map_err(|e| BadRequest(e.to_string()))?;
+    let mut collector = piisweep::eval::Collector::default();
     let summary = match &cfg.findings {
         Some(file) => {
-            collector.found = crate::eval::read_findings(file).map_err(|e| UsageError(e.to_string()))?;
+            collector.found = piisweep::eval::read_findings(file).map_err(|e| BadRequest(e.to_string()))?;
             None
         }
         None => {
@@ -321,7 +298,7 @@ pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
             Some(scan::run(&opts, &engine, &key, &mut [&mut collector], None)?)
         }
     };
-    let scores = crate::eval::evaluate(&labels, &collector.found);
+    let scores = piisweep::eval::evaluate(&labels, &collector.found);
     if cfg.json {
         let rows: serde_json::Map<String, serde_json::Value> = scores
             .iter()
@@ -332,7 +309,7 @@ pub fn eval(cfg: &EvalConfig) -> anyhow::Result<i32> {
             .collect();
         println!("{}", serde_json::Value::Object(rows));
     } else {
-        print!("{}", crate::eval::table(&scores, cfg.examples));
+        print!("{}", piisweep::eval::table(&scores, cfg.examples));
     }
     match summary {
         Some(summary) => finish(&summary, true, false),
@@ -352,14 +329,14 @@ pub fn extract(cfg: &ExtractConfig) -> anyhow::Result<i32> {
     if let Some(j) = &cfg.jsonl {
         cfg.sweep.refuse_overlaps_only(&[Output::File("--jsonl", j)])?;
     }
-    let walked = crate::walk::walk(
+    let walked = piisweep::walk::walk(
         &cfg.sweep.paths,
         &WalkOptions { follow_links: cfg.sweep.follow_links, exclude: cfg.sweep.exclude.clone() },
     )?;
     let out = open_output(cfg.jsonl.as_deref().unwrap_or(Path::new("-")))?;
     struct Writer(std::io::BufWriter<Box<dyn std::io::Write + Send>>, Option<std::io::Error>);
     impl scan::SegmentHandler for Writer {
-        fn segment(&mut self, path: &str, seg: &crate::extract::Segment<'_>) {
+        fn segment(&mut self, path: &str, seg: &piisweep::extract::Segment<'_>) {
             let line = serde_json::json!({"path": path, "location": seg.loc.at(seg.text, 0), "context": seg.context, "text": seg.text});
             let written = serde_json::to_writer(&mut self.0, &line)
                 .map_err(std::io::Error::from)
@@ -399,19 +376,19 @@ pub struct MapConfig {
 
 /// `piisweep map`: report where personal data lives.
 pub fn map(cfg: &MapConfig) -> anyhow::Result<i32> {
-    use crate::map::report;
+    use piisweep::map::report;
     let by = report::By::parse(&cfg.by)
-        .ok_or_else(|| UsageError(format!("--by {}: use folder, type or category", cfg.by)))?;
-    let age = report::Age::parse(&cfg.older_than).map_err(UsageError)?;
-    crate::outputs::check_map_path(&cfg.map)?;
-    let map = crate::map::Map::open_existing(&cfg.map)?;
+        .ok_or_else(|| BadRequest(format!("--by {}: use folder, type or category", cfg.by)))?;
+    let age = report::Age::parse(&cfg.older_than).map_err(BadRequest)?;
+    piisweep::outputs::check_map_path(&cfg.map)?;
+    let map = open_map_to_read(&cfg.map)?;
     let r = report::build(&map.conn, &cfg.map, by, age)?;
     let out = match cfg.format.as_str() {
         "table" => report::table(&r),
         "csv" => report::csv(&r)?,
         "json" => serde_json::to_string_pretty(&r)? + "\n",
         "html" => report::html(&r),
-        f => return Err(UsageError(format!("--format {f}: use table, csv, json or html")).into()),
+        f => return Err(BadRequest(format!("--format {f}: use table, csv, json or html")).into()),
     };
     print!("{out}");
     Ok(EXIT_OK)
@@ -420,7 +397,7 @@ pub fn map(cfg: &MapConfig) -> anyhow::Result<i32> {
 pub struct SarConfig {
     pub map: PathBuf,
     pub key: Option<PathBuf>,
-    pub subject: crate::sar::Subject,
+    pub subject: piisweep::sar::Subject,
     /// `table` or `json`.
     pub format: String,
     pub bundle: Option<PathBuf>,
@@ -435,43 +412,43 @@ pub struct SarConfig {
 /// bundle. Exit status 4 when the re-scan of a redacted bundle still finds
 /// other people's data, 3 when some files could not be searched.
 pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
-    crate::outputs::check_map_path(&cfg.map)?;
-    cfg.subject.check().map_err(UsageError)?;
+    piisweep::outputs::check_map_path(&cfg.map)?;
+    cfg.subject.check().map_err(BadRequest)?;
     let received = match &cfg.received {
-        Some(r) => crate::sar::check_date(r, "--received").map_err(UsageError)?,
+        Some(r) => piisweep::sar::check_date(r, "--received").map_err(BadRequest)?,
         None => chrono::Local::now().date_naive(),
     };
-    let map = crate::map::Map::open_existing(&cfg.map)?;
+    let map = open_map_to_read(&cfg.map)?;
     let key = load_key(cfg.key.as_deref(), Some(&cfg.map), false)?;
     map.check_key(&key)?;
-    let query = crate::sar::Query::new(&cfg.subject, &key);
+    let query = piisweep::sar::Query::new(&cfg.subject, &key);
     if query.is_empty() {
-        bail!(UsageError(
+        bail!(BadRequest(
             "say whom to look for: --name and/or --dob, --nino, --email, --phone, --postcode, --nhs".into()
         ));
     }
     if cfg.format != "json" && cfg.format != "table" {
-        bail!(UsageError(format!("--format {}: use table or json", cfg.format)));
+        bail!(BadRequest(format!("--format {}: use table or json", cfg.format)));
     }
     if let Some(dir) = &cfg.bundle {
         Sources::new(&map.roots()?).check(&[Output::Folder("--bundle", dir)])?;
-        if crate::outputs::prepare_folder("--bundle", dir, cfg.force)? {
+        if piisweep::outputs::prepare_folder("--bundle", dir, cfg.force)? {
             if !cfg.force {
-                bail!(UsageError(format!(
+                bail!(BadRequest(format!(
                     "--bundle {} already holds a bundle: add --force to replace it, or choose a new folder",
                     dir.display()
                 )));
             }
-            crate::outputs::remove_earlier(dir, &["files", "index.csv", "index.html"])?;
+            piisweep::outputs::remove_earlier(dir, &["files", "index.csv", "index.html"])?;
         }
     }
-    let matches = crate::sar::search(&map.conn, &query)?;
-    let unsearched = crate::sar::unsearched(&map.conn)?;
-    let request = crate::sar::bundle::Request {
+    let matches = piisweep::sar::search(&map.conn, &query)?;
+    let unsearched = piisweep::sar::unsearched(&map.conn)?;
+    let request = piisweep::sar::bundle::Request {
         whose: cfg.subject.whose(),
         searched: cfg.subject.described(),
         received,
-        deadline: crate::sar::deadline(received),
+        deadline: piisweep::sar::deadline(received),
         unsearched,
     };
     let due = format!(
@@ -490,20 +467,20 @@ pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print!("{}", crate::sar::table(&matches, &cfg.subject, &request.unsearched));
+        print!("{}", piisweep::sar::table(&matches, &cfg.subject, &request.unsearched));
         println!("\n{due}");
     }
     let mut status = if request.unsearched.is_empty() { EXIT_OK } else { EXIT_UNREADABLE };
     if let Some(dir) = &cfg.bundle {
         let engine = Engine::new(load_rules(cfg.rules.as_deref())?);
-        let opts = crate::sar::bundle::BundleOptions {
+        let opts = piisweep::sar::bundle::BundleOptions {
             dir,
             redact_others: cfg.redact_others,
             limits: Limits::default(),
             min_confidence: 0.5,
             request: &request,
         };
-        let report = crate::sar::bundle::write(&matches, &query, &key, &engine, &opts)?;
+        let report = piisweep::sar::bundle::write(&matches, &query, &key, &engine, &opts)?;
         eprintln!(
             "bundle written to {}: {} files; open index.html (or index.csv) there",
             dir.display(),
@@ -546,14 +523,14 @@ pub struct AnonymiseConfig {
 /// them, print the summary; returns the exit status (4 when a must-remove
 /// category is still found, 3 when some copies could not be written).
 pub fn anonymise(cfg: &AnonymiseConfig) -> anyhow::Result<i32> {
-    use crate::anonymise::{self as anon, Anonymiser, Policy, RunOptions};
+    use piisweep::anonymise::{self as anon, Anonymiser, Policy, RunOptions};
     let policy = match &cfg.policy {
-        Some(p) => Policy::load(p).map_err(UsageError)?,
+        Some(p) => Policy::load(p).map_err(BadRequest)?,
         None => Policy::builtin(),
     };
     cfg.sweep.refuse_overlaps(None, &[Output::Folder("--out", &cfg.out)])?;
     let (engine, key, opts) = cfg.sweep.prepare(None)?;
-    crate::outputs::prepare_folder("--out", &cfg.out, cfg.force)?;
+    piisweep::outputs::prepare_folder("--out", &cfg.out, cfg.force)?;
     let anonymiser = Anonymiser {
         engine: &engine,
         key: &key,
@@ -580,4 +557,14 @@ pub fn anonymise(cfg: &AnonymiseConfig) -> anyhow::Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+/// Open a map for `map` or `sar`, telling the user what they must know about
+/// it as found (a sweep still writing it, search indexes missing).
+fn open_map_to_read(path: &std::path::Path) -> anyhow::Result<piisweep::map::Map> {
+    let map = piisweep::map::Map::open_existing(path)?;
+    for note in &map.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(map)
 }

@@ -1,4 +1,4 @@
-//! The code path the fuzz targets (`fuzz/`) drive, kept in the library so
+//! The code path the fuzz targets (`fuzz/`) drive, kept in this crate so
 //! that `tests/fuzz_regressions.rs` replays saved crashing inputs through
 //! exactly the same calls without cargo-fuzz.
 //!
@@ -10,8 +10,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, OnceLock};
 
-use crate::detect::Engine;
-use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
+use piisweep::detect::Engine;
+use piisweep::extract::{self, Emit, Input, Kind, Limits, Segment};
 
 /// The fuzz target names, one per extractor plus the detector and the sniffer.
 pub const TARGETS: &[&str] = &["text", "csv", "sheet", "pdf", "docx", "eml", "mbox", "msg", "zip", "detect", "sniff"];

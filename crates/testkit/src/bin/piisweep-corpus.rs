@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use piisweep::corpus::{Options, generate};
+use piisweep_testkit::corpus::{Options, generate};
 
 const USAGE: &str = "usage: piisweep-corpus OUT_DIR [--seed N] [--scale N]";
 

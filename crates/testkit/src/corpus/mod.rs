@@ -18,7 +18,7 @@ pub mod docx;
 pub mod mail;
 pub mod pdf;
 pub mod people;
-pub mod rng;
+pub use crate::rng;
 pub mod txt;
 pub mod values;
 pub mod xlsx;
@@ -26,8 +26,6 @@ pub mod zip;
 
 use std::io;
 use std::path::Path;
-
-use serde::{Deserialize, Serialize};
 
 use people::Pool;
 use rng::Rng;
@@ -48,21 +46,10 @@ impl Default for Options {
 }
 
 /// The categories of personal data: the detector's own.
-pub use crate::detect::Category as Cat;
+pub use piisweep::detect::Category as Cat;
 
-/// One planted item: where it is and what it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Label {
-    /// Relative to `out/drive`, `/`-separated, `!` into containers.
-    pub path: String,
-    pub category: Cat,
-    /// The text exactly as written.
-    pub value: String,
-    /// `line 3`, `row 2, col Surname`, `Volunteers!B2`, `page 1`, ...
-    /// (optional in truth files written by hand).
-    #[serde(default)]
-    pub location: String,
-}
+/// One planted item (the label type `piisweep eval` reads).
+pub use piisweep::eval::Label;
 
 /// A line (or paragraph, or cell) of text with the personal data in it.
 #[derive(Debug, Clone, Default)]

@@ -473,19 +473,19 @@ mod tests {
         assert_eq!(fold("Łukasz-Wójcik O'Neill"), "lukaszwojcikoneill");
         // Numbers from abroad, every way they are written, normalise to one
         // form with their country code, and the detector's validator takes them.
-        let lists = crate::detect::Lists::builtin();
+        let lists = piisweep::detect::Lists::builtin();
         for _ in 0..300 {
             let d = international_phone(&mut r);
             let canonical = d.replace(' ', "");
             for k in 0..7 {
                 let written = fmt_international(&d, k);
-                assert_eq!(crate::detect::category::normalise_phone(&written), canonical, "{d} -> {written}");
-                let check = crate::detect::validate::phone_international(&written, &lists);
+                assert_eq!(piisweep::detect::category::normalise_phone(&written), canonical, "{d} -> {written}");
+                let check = piisweep::detect::validate::phone_international(&written, &lists);
                 assert_eq!(check.map(|c| c.needs_context), Some(false), "{written}");
             }
             let dialled = fmt_phone_00(&d);
             assert!(dialled.starts_with("00"), "{dialled}");
-            assert_eq!(crate::detect::category::normalise_phone(&dialled), canonical);
+            assert_eq!(piisweep::detect::category::normalise_phone(&dialled), canonical);
         }
     }
 }
