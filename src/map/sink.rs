@@ -764,6 +764,9 @@ mod tests {
         }
     }
 
+    /// A stored finding as text (`findings_text`), with its words and hkey.
+    type Stored = (String, String, String, String, String, Option<String>, String, f64, Vec<u8>, i64);
+
     /// Findings written a statement of many rows at a time (with --reveal,
     /// names with their words, parts with their own paths, locations with and
     /// without numbers) are stored exactly as one insert each stores them, in
@@ -802,33 +805,32 @@ mod tests {
             .collect();
         let mut counts = Counts::default();
         all.iter().for_each(|f| counts.add(f.category));
-        let stored =
-            |db: &Path| -> Vec<(String, String, String, String, String, Option<String>, String, f64, Vec<u8>, i64)> {
-                let conn = Connection::open(db).unwrap();
-                conn.prepare(
-                    "SELECT t.path, t.location, t.category, t.hash, t.masked, t.value, t.rule, t.confidence,
+        let stored = |db: &Path| -> Vec<Stored> {
+            let conn = Connection::open(db).unwrap();
+            conn.prepare(
+                "SELECT t.path, t.location, t.category, t.hash, t.masked, t.value, t.rule, t.confidence,
                         coalesce(f.words, x''), f.hkey
                  FROM findings_text t JOIN findings f ON f.id = t.id ORDER BY t.id",
-                )
-                .unwrap()
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                })
-                .unwrap()
-                .map(Result::unwrap)
-                .collect()
-            };
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        };
 
         // Through the sink, in batches that split the groups unevenly.
         let grouped = dir.path().join("grouped.db");
