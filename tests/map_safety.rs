@@ -230,7 +230,7 @@ fn search_indexes(db: &Path) -> i64 {
     count(
         db,
         "SELECT count(*) FROM sqlite_master WHERE type = 'index'
-         AND name IN ('findings_hash', 'findings_word1', 'findings_word2')",
+         AND name IN ('findings_hkey', 'findings_word1', 'findings_word2')",
     )
 }
 
@@ -311,7 +311,7 @@ fn readers_answer_while_a_sweep_is_writing_the_map() {
     let writer = Connection::open(&db).unwrap();
     writer
         .execute_batch(
-            "DROP INDEX findings_hash; DROP INDEX findings_word1; DROP INDEX findings_word2;
+            "DROP INDEX findings_hkey; DROP INDEX findings_word1; DROP INDEX findings_word2;
              BEGIN IMMEDIATE; INSERT INTO runs(started, status, roots, settings, reveal) VALUES ('now', 'running', '[]', 's', 0);",
         )
         .unwrap();

@@ -17,7 +17,7 @@
 //! sweep resumes), at the cost of a stat: their findings are read back only
 //! when something needs them (`--jsonl`).
 //!
-//! The storage is described in [`store`] (schema 2); a schema 1 map is
+//! The storage is described in [`store`] (schema 3); a schema 1 or 2 map is
 //! converted when opened.
 
 pub mod lock;
@@ -97,7 +97,7 @@ impl Map {
                     path.display()
                 ))),
             },
-            1 => {
+            1 | 2 => {
                 drop(conn);
                 return Self::open_inner(path);
             }
@@ -165,6 +165,14 @@ impl Map {
                     )
                 })?;
                 let _ = conn.execute_batch("VACUUM");
+            }
+            2 => {
+                store::migrate_v2(&mut conn).with_context(|| {
+                    format!(
+                        "could not convert the data map {} to this version's format: sweep again into a new map (--map NEW.db)",
+                        path.display()
+                    )
+                })?;
             }
             v if v == store::SCHEMA_VERSION => {
                 conn.execute_batch(store::SCHEMA).with_context(not_a_map)?;

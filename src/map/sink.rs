@@ -518,16 +518,33 @@ impl MapSink {
             let room = self.batch_findings.saturating_sub(self.in_batch_findings).max(1);
             let (chunk, tail) = rest.split_at(room.min(rest.len()));
             {
-                let mut stmt = self.conn.prepare_cached(store::INSERT_SQL)?;
-                for f in chunk {
-                    let n = usize::from(words[0]);
-                    let w = (n > 0).then(|| &words[1..1 + n]);
-                    words = &words[1 + n..];
-                    self.ids.insert_with(&self.conn, &mut stmt, id, None, f, self.reveal, w)?;
-                    kill_hook(&mut self.steps, self.kill_at);
-                    self.recorded += 1;
-                    self.in_batch_findings += 1;
-                    test_abort(self.abort_after_findings, self.recorded, "PIISWEEP_TEST_ABORT_AFTER_FINDINGS");
+                // Whole groups go in one statement each, the rest one at a
+                // time. The test hooks still count each finding: the
+                // transaction is not committed inside a chunk, so a stop
+                // after any of them loses the same (uncommitted) work.
+                let mut one = self.conn.prepare_cached(store::INSERT_SQL)?;
+                let mut many = self.conn.prepare_cached(&store::insert_rows_sql(store::ROWS_PER_INSERT))?;
+                let mut group: Vec<(&Finding, Option<&[u8]>)> = Vec::with_capacity(store::ROWS_PER_INSERT);
+                for g in chunk.chunks(store::ROWS_PER_INSERT) {
+                    group.clear();
+                    for f in g {
+                        let n = usize::from(words[0]);
+                        group.push((f, (n > 0).then(|| &words[1..1 + n])));
+                        words = &words[1 + n..];
+                    }
+                    if group.len() == store::ROWS_PER_INSERT {
+                        self.ids.insert_rows(&self.conn, &mut many, id, &group, self.reveal)?;
+                    } else {
+                        for (f, w) in &group {
+                            self.ids.insert_with(&self.conn, &mut one, id, None, f, self.reveal, *w)?;
+                        }
+                    }
+                    for _ in 0..group.len() {
+                        kill_hook(&mut self.steps, self.kill_at);
+                        self.recorded += 1;
+                        self.in_batch_findings += 1;
+                        test_abort(self.abort_after_findings, self.recorded, "PIISWEEP_TEST_ABORT_AFTER_FINDINGS");
+                    }
                 }
             }
             if self.in_batch_findings >= self.batch_findings {
@@ -750,6 +767,104 @@ mod tests {
             counts,
             parts: Vec::new(),
             warnings: Vec::new(),
+        }
+    }
+
+    /// A stored finding as text (`findings_text`), with its words and hkey.
+    type Stored = (String, String, String, String, String, Option<String>, String, f64, Vec<u8>, i64);
+
+    /// Findings written a statement of many rows at a time (with --reveal,
+    /// names with their words, parts with their own paths, locations with and
+    /// without numbers) are stored exactly as one insert each stores them, in
+    /// the order given, whatever the batches' sizes.
+    #[test]
+    fn findings_inserted_many_rows_a_statement_are_stored_as_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("drive");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("a.csv"), "x").unwrap();
+        let md = std::fs::metadata(root.join("a.csv")).unwrap();
+        let entry =
+            FileEntry { abs: root.join("a.csv"), rel: "a.csv".into(), size: md.len(), modified: md.modified().ok() };
+        let key = Key::from_bytes([9; 32]);
+        let paths: [Arc<str>; 2] = ["a.csv".into(), "a.csv!inner.txt".into()];
+        let rules: [Arc<str>; 2] = ["name_column".into(), "email".into()];
+        let names = ["Jane Roberts", "Amir", "Mary Ann Khan"];
+        let all: Vec<Finding> = (0..3 * store::ROWS_PER_INSERT + 7)
+            .map(|i| {
+                let (category, value) = match i % 3 {
+                    0 => (Category::Name, names[i % names.len()].to_string()),
+                    1 => (Category::Email, format!("p{i}@example.org")),
+                    _ => (Category::Phone, format!("07700 9{i:05}")),
+                };
+                Finding {
+                    path: paths[i % 2].clone(),
+                    location: if i % 5 == 0 { "header From".into() } else { format!("row {i}, col C{}", i % 3).into() },
+                    category,
+                    hash: key.hash_bytes(&category.normalise(&value)),
+                    value: value.into(),
+                    masked_only: i % 7 == 0,
+                    confidence: 0.5 + (i % 50) as f32 / 100.0,
+                    rule: rules[i % 2].clone(),
+                }
+            })
+            .collect();
+        let mut counts = Counts::default();
+        all.iter().for_each(|f| counts.add(f.category));
+        let stored = |db: &Path| -> Vec<Stored> {
+            let conn = Connection::open(db).unwrap();
+            conn.prepare(
+                "SELECT t.path, t.location, t.category, t.hash, t.masked, t.value, t.rule, t.confidence,
+                        coalesce(f.words, x''), f.hkey
+                 FROM findings_text t JOIN findings f ON f.id = t.id ORDER BY t.id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        };
+
+        // Through the sink, in batches that split the groups unevenly.
+        let grouped = dir.path().join("grouped.db");
+        let map = Map::create_or_open(&grouped).unwrap();
+        let (mut sink, _) = MapSink::start(&map, &key, std::slice::from_ref(&root), "s", true).unwrap();
+        for batch in all.chunks(store::ROWS_PER_INSERT * 2 + 3) {
+            sink.findings(&entry, batch).unwrap();
+        }
+        sink.file(&report(&entry, counts)).unwrap();
+        sink.finish().unwrap();
+
+        // One insert each.
+        let single = dir.path().join("single.db");
+        let one = Map::create_or_open(&single).unwrap();
+        let mut ids = Ids::default();
+        for f in &all {
+            let words = store::name_words_blob(&key, f);
+            ids.insert(&one.conn, 1, None, f, true, words.as_deref()).unwrap();
+        }
+
+        let (a, b) = (stored(&grouped), stored(&single));
+        assert_eq!(a.len(), all.len());
+        assert_eq!(a, b);
+        assert!(a.iter().any(|r| r.5.is_some()) && a.iter().any(|r| r.5.is_none()), "values kept only where revealed");
+        assert!(a.iter().filter(|r| r.8.len() == 16).count() > 10, "two-word names keep both words");
+        for (row, f) in a.iter().zip(&all) {
+            assert_eq!(row.1, f.location.as_str());
+            assert_eq!(row.9, store::hkey(&f.hash));
         }
     }
 

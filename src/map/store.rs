@@ -1,9 +1,12 @@
-//! How findings are stored in the map (schema 2), compactly: about a third
+//! How findings are stored in the map (schema 3), compactly: about a third
 //! of the space of schema 1.
 //!
-//! - The keyed hash is a 32-byte BLOB, and only its first 8 bytes are
-//!   indexed (a lookup checks the whole hash after): enough to tell 2^64
-//!   values apart.
+//! - The keyed hash is a 32-byte BLOB; its first 8 bytes are also held as a
+//!   number (`hkey`, big-endian, signed), and only that is indexed (a lookup
+//!   checks the whole hash after): enough to tell 2^64 values apart. An
+//!   index of numbers is made and searched faster than one of the BLOB's
+//!   first 8 bytes (schema 2's expression index), which SQLite computed and
+//!   compared as BLOBs.
 //! - Paths, rule ids and categories are numbers into small tables (`paths`,
 //!   `rules`, `categories`), each written once.
 //! - A location is its number (the line, row or cell row: `row 17, col
@@ -15,7 +18,8 @@
 //!   own.
 //! - The confidence is a whole number of hundredths (what is written out).
 //!
-//! [`SCHEMA`] creates it; [`migrate_v1`] converts a schema 1 map in place.
+//! [`SCHEMA`] creates it; [`migrate_v1`] and [`migrate_v2`] convert a
+//! schema 1 or 2 map in place.
 
 use std::collections::HashMap;
 
@@ -26,9 +30,9 @@ use crate::finding::Finding;
 use crate::keys::{Hash, Key};
 
 /// The schema version this build writes (`meta.schema`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
-/// Schema 2; every statement is idempotent so opening an existing map is safe.
+/// Schema 3; every statement is idempotent so opening an existing map is safe.
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs(
@@ -79,9 +83,10 @@ CREATE TABLE IF NOT EXISTS findings(
     hash BLOB NOT NULL,              -- keyed hash of the normalised value, 32 bytes
     masked TEXT NOT NULL,
     value TEXT,                      -- only with --reveal
-    words BLOB);                     -- names: 8-byte keyed-hash prefixes of the first (or only) word, then the last
+    words BLOB,                      -- names: 8-byte keyed-hash prefixes of the first (or only) word, then the last
+    hkey INTEGER);                   -- the hash's first 8 bytes as a number (big-endian, signed): what is indexed
 CREATE INDEX IF NOT EXISTS findings_file ON findings(file_id);
-CREATE INDEX IF NOT EXISTS findings_hash ON findings(substr(hash, 1, 8));
+CREATE INDEX IF NOT EXISTS findings_hkey ON findings(hkey);
 CREATE INDEX IF NOT EXISTS findings_word1 ON findings(substr(words, 1, 8)) WHERE words IS NOT NULL;
 CREATE INDEX IF NOT EXISTS findings_word2 ON findings(substr(words, 9, 8)) WHERE length(words) = 16;
 CREATE VIEW IF NOT EXISTS findings_text AS
@@ -98,7 +103,7 @@ CREATE VIEW IF NOT EXISTS findings_text AS
 /// the map without them: readers (`map`, `sar`) search it without them, and
 /// the next sweep (the only writer) runs [`SCHEMA`], which makes them again.
 pub const SEARCH_INDEXES: [(&str, &str); 3] = [
-    ("findings_hash", "CREATE INDEX IF NOT EXISTS findings_hash ON findings(substr(hash, 1, 8));"),
+    ("findings_hkey", "CREATE INDEX IF NOT EXISTS findings_hkey ON findings(hkey);"),
     (
         "findings_word1",
         "CREATE INDEX IF NOT EXISTS findings_word1 ON findings(substr(words, 1, 8)) WHERE words IS NOT NULL;",
@@ -141,6 +146,16 @@ pub fn split_location(location: &str) -> (&str, Option<i64>, &str) {
 /// The 8-byte prefix of a keyed hash that the indexes hold.
 pub fn prefix(hash: &Hash) -> [u8; 8] {
     hash.0[..8].try_into().expect("8 of 32 bytes")
+}
+
+/// The number `hkey` holds for a hash: its first 8 bytes, big-endian.
+pub fn hkey(hash: &Hash) -> i64 {
+    i64::from_be_bytes(prefix(hash))
+}
+
+/// The `hkey` of a hash given as hex (as [`Key::hash`] returns it).
+pub fn hkey_of_hex(hex_hash: &str) -> Option<i64> {
+    prefix_of_hex(hex_hash).map(i64::from_be_bytes)
 }
 
 /// The prefix of a hash given as hex (as [`Key::hash`] returns it).
@@ -321,16 +336,74 @@ impl Ids {
             &f.hash.0[..],
             f.masked(),
             value,
-            words
+            words,
+            hkey(&f.hash)
         ])?;
+        Ok(())
+    }
+
+    /// Insert findings of `file_id`, with their `words`, in one statement
+    /// (`stmt` prepared from [`insert_rows_sql`] of `rows.len()`), in order.
+    pub fn insert_rows(
+        &mut self,
+        conn: &Connection,
+        stmt: &mut rusqlite::Statement<'_>,
+        file_id: i64,
+        rows: &[(&Finding, Option<&[u8]>)],
+        reveal: bool,
+    ) -> rusqlite::Result<()> {
+        for (i, (f, words)) in rows.iter().enumerate() {
+            let at = i * 12;
+            let path = self.path(conn, &f.path)?;
+            let (pre, num, post) = split_location(&f.location);
+            let place = self.place(conn, pre, post)?;
+            let category = self.category(conn, f.category)?;
+            let rule = self.rule(conn, &f.rule)?;
+            let confidence = (f.confidence * 100.0).round() as i64;
+            let value = (reveal && !f.masked_only).then_some(f.value.as_str());
+            stmt.raw_bind_parameter(at + 1, file_id)?;
+            stmt.raw_bind_parameter(at + 2, path)?;
+            stmt.raw_bind_parameter(at + 3, place)?;
+            stmt.raw_bind_parameter(at + 4, num)?;
+            stmt.raw_bind_parameter(at + 5, category)?;
+            stmt.raw_bind_parameter(at + 6, rule)?;
+            stmt.raw_bind_parameter(at + 7, confidence)?;
+            stmt.raw_bind_parameter(at + 8, &f.hash.0[..])?;
+            stmt.raw_bind_parameter(at + 9, &*f.masked())?;
+            stmt.raw_bind_parameter(at + 10, value)?;
+            stmt.raw_bind_parameter(at + 11, *words)?;
+            stmt.raw_bind_parameter(at + 12, hkey(&f.hash))?;
+        }
+        stmt.raw_execute()?;
         Ok(())
     }
 }
 
+/// Findings inserted by one statement of [`insert_rows_sql`]: each
+/// statement run costs a bind-reset-step round besides its rows, so a few
+/// dozen rows a statement cut the writer's work per finding.
+pub const ROWS_PER_INSERT: usize = 32;
+
+/// Inserts `n` findings in one statement, 12 parameters each, in the order
+/// of [`Ids::insert_rows`] (row ids given by SQLite, in order).
+pub fn insert_rows_sql(n: usize) -> String {
+    let row = "(?,?,?,?,?,?,?,?,?,?,?,?)";
+    let mut sql = String::from(
+        "INSERT INTO findings(file_id, path, place, num, category, rule, confidence, hash, masked, value, words, hkey) VALUES ",
+    );
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(row);
+    }
+    sql
+}
+
 /// Inserts one finding (see [`Ids::insert_with`]).
 pub const INSERT_SQL: &str =
-    "INSERT INTO findings(id, file_id, path, place, num, category, rule, confidence, hash, masked, value, words)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "INSERT INTO findings(id, file_id, path, place, num, category, rule, confidence, hash, masked, value, words, hkey)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 /// The `words` of each finding of a batch, made on the sweep's worker
 /// threads (they cost two keyed hashes per name): for each finding, one
@@ -400,8 +473,8 @@ pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
-/// Convert a schema 1 map (text hashes, a `name_tokens` table) to schema 2
-/// in one transaction: the findings keep their ids, order and meaning.
+/// Convert a schema 1 map (text hashes, a `name_tokens` table) to this
+/// schema in one transaction: the findings keep their ids, order and meaning.
 pub fn migrate_v1(conn: &mut Connection) -> rusqlite::Result<u64> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     if version(&tx)? != 1 {
@@ -455,8 +528,36 @@ pub fn migrate_v1(conn: &mut Connection) -> rusqlite::Result<u64> {
     }
     tx.execute_batch(
         "DROP TABLE findings_v1; DROP TABLE IF EXISTS name_tokens;
-         UPDATE meta SET value = '2' WHERE key = 'schema';",
+         UPDATE meta SET value = '3' WHERE key = 'schema';",
     )?;
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Convert a schema 2 map (an expression index on the hash BLOB's first 8
+/// bytes) to schema 3 in one transaction: each finding gets its `hkey`, and
+/// the old index goes. Returns the findings converted.
+pub fn migrate_v2(conn: &mut Connection) -> rusqlite::Result<u64> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if version(&tx)? != 2 {
+        return Ok(0); // another process migrated it meanwhile
+    }
+    tx.execute_batch("DROP INDEX IF EXISTS findings_hash; ALTER TABLE findings ADD COLUMN hkey INTEGER;")?;
+    let mut n = 0u64;
+    {
+        let mut read = tx.prepare("SELECT id, hash FROM findings ORDER BY id")?;
+        let mut write = tx.prepare("UPDATE findings SET hkey = ?1 WHERE id = ?2")?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let hash = r.get_ref(1)?.as_blob()?;
+            let Some(first) = hash.get(..8) else { continue };
+            write.execute(params![i64::from_be_bytes(first.try_into().expect("8 bytes")), id])?;
+            n += 1;
+        }
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch("UPDATE meta SET value = '3' WHERE key = 'schema';")?;
     tx.commit()?;
     Ok(n)
 }
@@ -497,6 +598,81 @@ mod tests {
         assert_eq!(parse_counts(&counts_text(&c)), Some(c));
         assert_eq!(parse_counts(""), Some(crate::finding::Counts::default()));
         assert_eq!(parse_counts("nonsense 3"), None);
+    }
+
+    #[test]
+    fn a_schema_2_map_is_converted_on_read_with_its_hash_numbers_and_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        let key = Key::from_bytes([7; 32]);
+        let values =
+            [(Category::Phone, "07700900123"), (Category::Email, "jane@example.org"), (Category::Nino, "AB123456C")];
+        {
+            let map = super::super::Map::create_or_open(&path).unwrap();
+            map.conn
+                .execute(
+                    "INSERT INTO files(id, root, abs, path, size, kind, status, settings, seen_in_run, scanned_in_run)
+                     VALUES (1, '/d', '/d/a.csv', 'a.csv', 10, 'csv', 'scanned', 's', 1, 1)",
+                    [],
+                )
+                .unwrap();
+            let mut ids = Ids::default();
+            for (i, (cat, v)) in values.iter().enumerate() {
+                let f = Finding {
+                    path: std::sync::Arc::from("a.csv"),
+                    location: format!("row {}, col X", i + 2).into(),
+                    category: *cat,
+                    masked_only: false,
+                    value: (*v).into(),
+                    hash: key.hash_bytes(&cat.normalise(v)),
+                    confidence: 0.95,
+                    rule: std::sync::Arc::from("r"),
+                };
+                ids.insert(&map.conn, 1, None, &f, false, None).unwrap();
+            }
+            // Back to schema 2 exactly: no `hkey`, the expression index on the hash.
+            map.conn
+                .execute_batch(
+                    "DROP INDEX findings_hkey; ALTER TABLE findings DROP COLUMN hkey;
+                     CREATE INDEX findings_hash ON findings(substr(hash, 1, 8));
+                     UPDATE meta SET value = '2' WHERE key = 'schema';",
+                )
+                .unwrap();
+        }
+        // A reader (`sar`, `map`) converts it once, as for schema 1.
+        let map = super::super::Map::open_existing(&path).unwrap();
+        assert_eq!(version(&map.conn).unwrap(), SCHEMA_VERSION);
+        assert!(map.missing_search_indexes().unwrap().is_empty());
+        let old: i64 = map
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'findings_hash'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(old, 0, "the old expression index is gone");
+        let keys: Vec<(Vec<u8>, i64)> = map
+            .conn
+            .prepare("SELECT hash, hkey FROM findings ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(keys.len(), values.len());
+        for ((hash, hk), (cat, v)) in keys.iter().zip(values) {
+            let want = key.hash_bytes(&cat.normalise(v));
+            assert_eq!(hash[..], want.0[..]);
+            assert_eq!(*hk, hkey(&want));
+        }
+        let q = crate::sar::Query::new(
+            &crate::sar::Subject {
+                phone: vec!["07700 900123".into()],
+                email: vec!["Jane@example.org".into()],
+                ..Default::default()
+            },
+            &key,
+        );
+        let found = crate::sar::search(&map.conn, &q).unwrap();
+        let at: Vec<&str> = found[0].places.iter().map(|p| p.at.as_str()).collect();
+        assert_eq!(at, ["row 2", "row 3"]);
     }
 
     /// The schema 1 tables (as piisweep wrote them before this version).

@@ -629,9 +629,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location })
 }
 
-/// Findings whose hash starts with one of `n` 8-byte prefixes.
+/// Findings whose hash starts with one of `n` 8-byte prefixes (as `hkey` numbers).
 fn hash_sql(n: usize) -> String {
-    format!("SELECT {ROW_COLUMNS}, f.hash FROM {ROW_JOINS} WHERE substr(f.hash, 1, 8) IN ({})", placeholders(n))
+    format!("SELECT {ROW_COLUMNS}, f.hash FROM {ROW_JOINS} WHERE f.hkey IN ({})", placeholders(n))
 }
 
 /// The columns of a name finding read compactly by [`FileNames::read`].
@@ -694,8 +694,7 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
     // Identifiers and full names, by their hashes (the index holds the
     // first 8 bytes; the whole hash is checked here).
     let hashes: Vec<&String> = q.idents.keys().chain(q.full_names.iter()).collect();
-    let prefixes: Vec<Vec<u8>> =
-        hashes.iter().filter_map(|h| crate::map::store::prefix_of_hex(h)).map(|p| p.to_vec()).collect();
+    let prefixes: Vec<i64> = hashes.iter().filter_map(|h| crate::map::store::hkey_of_hex(h)).collect();
     if !prefixes.is_empty() {
         let mut stmt = conn.prepare(&hash_sql(prefixes.len()))?;
         let mut rows = stmt.query(params_from_iter(prefixes.iter()))?;
@@ -1288,7 +1287,7 @@ mod tests {
             rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
         };
         let hash = plan(&hash_sql(3));
-        assert!(hash.contains("USING INDEX findings_hash"), "{hash}");
+        assert!(hash.contains("USING INDEX findings_hkey"), "{hash}");
         let names = plan(&names_sql());
         assert!(
             names.contains("USING INDEX findings_word1") && names.contains("USING INDEX findings_word2"),
