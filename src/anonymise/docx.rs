@@ -62,7 +62,8 @@ fn classify(name: &str) -> PartKind {
 pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     let limits = work.anon.limits.clone();
     let mut failure: Option<String> = None;
-    let out = rewrite(data, &limits, |name, bytes| {
+    let keep = |name: &str| matches!(classify(name), PartKind::Keep);
+    let out = rewrite(data, &limits, keep, |name, bytes| {
         let result = match classify(name) {
             PartKind::Keep => return Member::Keep,
             PartKind::Wml => rewrite_wml(work, bytes),

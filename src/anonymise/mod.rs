@@ -36,7 +36,8 @@ use aho_corasick::{AhoCorasick, MatchKind};
 pub use policy::{Operator, Policy};
 
 use crate::detect::{Category, Engine, Hit};
-use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
+use crate::extract::container::{self, Visit};
+use crate::extract::{self, Input, Kind, Limits, Segment};
 use crate::keys::Key;
 
 /// Everything a writer needs that is the same for every file of a run.
@@ -144,6 +145,9 @@ pub struct Work<'a> {
     pub notes: Vec<String>,
     /// Containers entered so far (attachments of attachments...).
     pub depth: u32,
+    /// Bytes taken out of archives for this source file, every level
+    /// together (the budget a scan of it shares).
+    pub archive_used: zip::ArchiveUse,
     hits: Vec<Hit>,
     /// The people named in full in the file: partial mentions of them get
     /// their token (see [`people`]).
@@ -154,8 +158,8 @@ impl<'a> Work<'a> {
     /// Working state for one source file, whose known values are found by
     /// scanning `data` (named `name`) first.
     pub fn new(anon: &'a Anonymiser<'a>, name: &str, input: &Input<'_>) -> Work<'a> {
-        let mut collect = KnownCollect { anon, values: Vec::new(), depth: 0 };
-        let _ = extract::extract(name, input, &mut collect, anon.limits);
+        let collect = KnownCollect { anon, values: Vec::new() };
+        let (collect, _) = container::walk(name, input, collect, anon.limits);
         let mut values = collect.values;
         values.sort();
         values.dedup();
@@ -166,7 +170,16 @@ impl<'a> Work<'a> {
             people.add_full_name(v);
         }
         let known = Known::build(values);
-        Work { anon, known, counts: BTreeMap::new(), notes: Vec::new(), depth: 0, hits: Vec::new(), people }
+        Work {
+            anon,
+            known,
+            counts: BTreeMap::new(),
+            notes: Vec::new(),
+            depth: 0,
+            archive_used: zip::ArchiveUse::default(),
+            hits: Vec::new(),
+            people,
+        }
     }
 
     /// Working state without known values: text is read piece by piece
@@ -179,6 +192,7 @@ impl<'a> Work<'a> {
             counts: BTreeMap::new(),
             notes: Vec::new(),
             depth: 0,
+            archive_used: zip::ArchiveUse::default(),
             hits: Vec::new(),
             people: people::People::default(),
         }
@@ -293,8 +307,9 @@ impl<'a> Work<'a> {
     /// Anonymise a nested file (an attachment, an archive member) by name and
     /// bytes, with the same writers.
     pub fn nested(&mut self, name: &str, data: &[u8]) -> Outcome {
-        if self.depth >= self.anon.limits.max_depth {
-            return Outcome::NotCopied(format!("nested more than {} deep", self.anon.limits.max_depth));
+        let nesting = container::Nesting { depth: self.depth, archive_used: self.archive_used.get() };
+        if let Err(limit) = nesting.check_enter(self.anon.limits) {
+            return Outcome::NotCopied(limit.to_string());
         }
         self.depth += 1;
         let out = anonymise_bytes(self, name, data);
@@ -393,28 +408,15 @@ fn word_bounded(text: &str, s: usize, e: usize) -> bool {
 struct KnownCollect<'a> {
     anon: &'a Anonymiser<'a>,
     values: Vec<(String, Category)>,
-    depth: u32,
 }
 
-impl Emit for KnownCollect<'_> {
-    fn segment(&mut self, seg: Segment<'_>) {
+impl Visit for KnownCollect<'_> {
+    fn segment(&mut self, _path: &str, seg: Segment<'_>) {
         for h in self.anon.engine.detect(&seg) {
             if h.confidence >= self.anon.min_confidence {
                 self.values.push((seg.text[h.start..h.end].to_string(), h.category));
             }
         }
-    }
-    fn part(&mut self, name: &str, data: &[u8]) {
-        if self.depth < self.anon.limits.max_depth {
-            self.depth += 1;
-            let limits = self.anon.limits;
-            let _ = extract::extract(name, &Input::Bytes(data), self, limits);
-            self.depth -= 1;
-        }
-    }
-    fn warn(&mut self, _message: String) {}
-    fn depth(&self) -> u32 {
-        self.depth
     }
 }
 

@@ -112,7 +112,8 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     let mut left_out: Vec<String> = Vec::new();
     let mut failure: Option<String> = None;
     let mut has_content = false;
-    rewrite_into(&mut out, data, &limits, |name, bytes| {
+    let keep = |name: &str| matches!(classify(name), PartKind::Keep);
+    rewrite_into(&mut out, data, &limits, keep, |name, bytes| {
         let kind = classify(name);
         has_content |= name == "content.xml";
         let result = match kind {

@@ -14,11 +14,12 @@ use super::{Emit, ExtractError, Input, Kind, Limits, Result};
 
 /// Output a member must reach before its compression ratio is judged (small
 /// files of repeated bytes compress very well quite innocently).
-const RATIO_FLOOR: u64 = 1 << 20;
+pub const RATIO_FLOOR: u64 = 1 << 20;
 /// Bytes decompressed per read while watching the limits.
 const CHUNK: usize = 64 << 10;
 
-type Zip<'b> = ZipArchive<Cursor<&'b [u8]>>;
+/// A zip read from memory.
+pub type Zip<'b> = ZipArchive<Cursor<&'b [u8]>>;
 
 pub fn extract_zip(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     if emit.depth() >= limits.max_depth {
@@ -35,7 +36,6 @@ pub fn extract_zip(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> R
     }
     let mut reading =
         Reading { emit, limits, budget: limits.max_archive_total, files: 0, read: 0, encrypted: Vec::new() };
-    reading.resync_budget(0);
     for index in 0..zip.len() {
         reading.member(&mut zip, index)?;
     }
@@ -76,21 +76,11 @@ struct Reading<'e, 'l> {
     encrypted: Vec<String>,
 }
 
-/// Why a member's bytes were not all read.
-enum Stop {
-    /// Past the compression ratio limit.
-    Ratio,
-    /// Larger than the in-memory limit.
-    TooLarge,
-    /// The archive's total budget ran out.
-    Total,
-}
-
 impl Reading<'_, '_> {
     /// Read member `index` and hand it on; `Err` stops the whole archive.
     fn member(&mut self, zip: &mut Zip<'_>, index: usize) -> Result<()> {
-        let (name, is_dir, encrypted, compressed) = match zip.by_index_raw(index) {
-            Ok(f) => (safe_path(&f.name().unwrap_or_default(), index), f.is_dir(), f.encrypted(), f.compressed_size()),
+        let (name, is_dir, compressed) = match zip.by_index_raw(index) {
+            Ok(f) => (safe_path(&f.name().unwrap_or_default(), index), f.is_dir(), f.compressed_size()),
             Err(e) => {
                 self.emit.part_error(&format!("member-{}", index + 1), ExtractError::corrupt("zip member", e));
                 return Ok(());
@@ -100,90 +90,25 @@ impl Reading<'_, '_> {
             return Ok(());
         }
         self.files += 1;
-        if encrypted {
-            self.encrypted.push(name);
-            return Ok(());
-        }
-        let file = match zip.by_index(index) {
-            Ok(f) => f,
-            Err(ZipError::UnsupportedArchive(m)) if m == ZipError::PASSWORD_REQUIRED => {
-                self.encrypted.push(name);
-                return Ok(());
-            }
-            Err(ZipError::CompressionMethodNotSupported(m)) => {
-                self.emit.part_error(&name, ExtractError::Skipped(format!("compression method {m} not supported")));
-                return Ok(());
-            }
-            Err(e) => {
-                self.emit.part_error(&name, ExtractError::corrupt("zip member", e));
-                return Ok(());
-            }
-        };
-        let (data, stop) = match self.decompress(file, compressed) {
-            Ok(read) => read,
-            Err(e) => {
-                self.emit.part_error(&name, ExtractError::corrupt("zip member", e));
-                return Ok(());
-            }
-        };
-        self.emit.archive_take(data.len() as u64);
-        self.resync_budget(data.len() as u64);
-        match stop {
-            None => {
+        let shared = self.emit.archive_used();
+        let (taken, used) =
+            take_member(zip, index, &name, compressed, self.limits, RATIO_FLOOR, &mut self.budget, shared);
+        self.emit.archive_take(used);
+        match taken {
+            Taken::Bytes(data) => {
                 self.read += 1;
                 self.emit.part(&name, &data);
-                // Archives inside this member used the shared budget too.
-                self.resync_budget(0);
                 Ok(())
             }
-            Some(Stop::Ratio) => {
-                let ratio = self.limits.max_ratio;
-                let why = format!("compression ratio over {ratio}:1 (zip bomb?), not read");
-                self.emit.part_error(&name, ExtractError::Limit(why));
+            Taken::Refused(ExtractError::Encrypted) => {
+                self.encrypted.push(name);
                 Ok(())
             }
-            Some(Stop::TooLarge) => {
-                let mb = self.limits.max_in_memory >> 20;
-                let why = format!("larger than the in-memory limit ({mb} MB) uncompressed, not read");
-                self.emit.part_error(&name, ExtractError::Skipped(why));
+            Taken::Refused(e) => {
+                self.emit.part_error(&name, e);
                 Ok(())
             }
-            Some(Stop::Total) => Err(ExtractError::Limit(format!(
-                "more than {} MB uncompressed in the archive: stopped at {name}",
-                self.limits.max_archive_total >> 20
-            ))),
-        }
-    }
-
-    /// Take `used` off this archive's budget, and never allow more than what
-    /// is left of the budget shared with enclosing and nested archives.
-    fn resync_budget(&mut self, used: u64) {
-        let shared = self.limits.max_archive_total.saturating_sub(self.emit.archive_used());
-        self.budget = self.budget.saturating_sub(used).min(shared);
-    }
-
-    /// Decompress one member, never reading more than the in-memory limit or
-    /// the archive's remaining budget (declared sizes are not trusted), and
-    /// giving up once the output outgrows `max_ratio` times the compressed size.
-    fn decompress(&self, file: impl Read, compressed: u64) -> std::io::Result<(Vec<u8>, Option<Stop>)> {
-        let cap = self.limits.max_in_memory.min(self.budget);
-        let mut reader = file.take(cap.saturating_add(1));
-        let mut data = Vec::new();
-        let mut chunk = vec![0u8; CHUNK];
-        loop {
-            let n = reader.read(&mut chunk)?;
-            if n == 0 {
-                return Ok((data, None));
-            }
-            data.extend_from_slice(&chunk[..n]);
-            let len = data.len() as u64;
-            if len > RATIO_FLOOR && len / compressed.max(1) > self.limits.max_ratio {
-                return Ok((data, Some(Stop::Ratio)));
-            }
-            if len > cap {
-                let stop = if cap == self.budget { Stop::Total } else { Stop::TooLarge };
-                return Ok((data, Some(stop)));
-            }
+            Taken::Stop(e) => Err(e),
         }
     }
 
@@ -199,10 +124,125 @@ impl Reading<'_, '_> {
     }
 }
 
+/// What became of one file member read under the limits.
+pub enum Taken {
+    /// Its uncompressed bytes.
+    Bytes(Vec<u8>),
+    /// This member is not read (encrypted, too large, past the compression
+    /// ratio, damaged, an unsupported method); the others may be.
+    Refused(ExtractError),
+    /// The archive's budget of uncompressed bytes ran out at this member:
+    /// stop reading the archive.
+    Stop(ExtractError),
+}
+
+/// Read file member `index` (called `name`, `compressed` bytes in the zip)
+/// under the limits: the in-memory limit, the compression ratio (judged
+/// once past `ratio_floor` bytes: [`RATIO_FLOOR`] for archive members, more
+/// for office packages, whose XML compresses very well), and the
+/// budget of uncompressed bytes, which is `budget` (what is left of this
+/// archive's) and never more than what `shared_used` (bytes already taken
+/// out of archives by the file on disk, at every level) leaves. This is the
+/// one way members are read, for scans and for copies alike. Returns what
+/// became of it and the bytes decompressed (to count against the file's
+/// shared budget, read or not).
+#[allow(clippy::too_many_arguments)]
+pub fn take_member(
+    zip: &mut Zip<'_>,
+    index: usize,
+    name: &str,
+    compressed: u64,
+    limits: &Limits,
+    ratio_floor: u64,
+    budget: &mut u64,
+    shared_used: u64,
+) -> (Taken, u64) {
+    let file = match zip.by_index(index) {
+        Ok(f) => f,
+        Err(ZipError::UnsupportedArchive(m)) if m == ZipError::PASSWORD_REQUIRED => {
+            return (Taken::Refused(ExtractError::Encrypted), 0);
+        }
+        Err(ZipError::CompressionMethodNotSupported(m)) => {
+            return (Taken::Refused(ExtractError::Skipped(format!("compression method {m} not supported"))), 0);
+        }
+        Err(e) => return (Taken::Refused(ExtractError::corrupt("zip member", e)), 0),
+    };
+    if file.encrypted() {
+        return (Taken::Refused(ExtractError::Encrypted), 0);
+    }
+    *budget = (*budget).min(limits.max_archive_total.saturating_sub(shared_used));
+    let cap = limits.max_in_memory.min(*budget);
+    // Stopped at the cap: the archive's budget if that is the smaller.
+    let budget_bound = cap == *budget;
+    let (data, stop) = match decompress(file, compressed, cap, ratio_floor, limits.max_ratio) {
+        Ok(read) => read,
+        Err(e) => return (Taken::Refused(ExtractError::corrupt("zip member", e)), 0),
+    };
+    let used = data.len() as u64;
+    *budget = budget.saturating_sub(used);
+    let taken = match stop {
+        None => Taken::Bytes(data),
+        Some(Stop::Ratio) => {
+            let why = format!("compression ratio over {}:1 (zip bomb?), not read", limits.max_ratio);
+            Taken::Refused(ExtractError::Limit(why))
+        }
+        Some(Stop::Cap) if !budget_bound => {
+            let mb = limits.max_in_memory >> 20;
+            Taken::Refused(ExtractError::Skipped(format!(
+                "larger than the in-memory limit ({mb} MB) uncompressed, not read"
+            )))
+        }
+        Some(Stop::Cap) => Taken::Stop(ExtractError::Limit(format!(
+            "more than {} MB uncompressed in the archive: stopped at {name}",
+            limits.max_archive_total >> 20
+        ))),
+    };
+    (taken, used)
+}
+
+/// Why a member's bytes were not all read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Past the compression ratio limit.
+    Ratio,
+    /// More than the cap asked for.
+    Cap,
+}
+
+/// Decompress one member, never reading more than `cap` bytes (declared
+/// sizes are not trusted: one byte more is read to know), and giving up once
+/// the output is past `ratio_floor` bytes and over `max_ratio` times the
+/// `compressed` size. What was read comes back, with why it stopped early.
+pub fn decompress(
+    file: impl Read,
+    compressed: u64,
+    cap: u64,
+    ratio_floor: u64,
+    max_ratio: u64,
+) -> std::io::Result<(Vec<u8>, Option<Stop>)> {
+    let mut reader = file.take(cap.saturating_add(1));
+    let mut data = Vec::new();
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = reader.read(&mut chunk)?;
+        if n == 0 {
+            return Ok((data, None));
+        }
+        data.extend_from_slice(&chunk[..n]);
+        let len = data.len() as u64;
+        if len > ratio_floor && len / compressed.max(1) > max_ratio {
+            return Ok((data, Some(Stop::Ratio)));
+        }
+        if len > cap {
+            return Ok((data, Some(Stop::Cap)));
+        }
+    }
+}
+
 /// A member path made safe: `/`-separated, no leading `/`, no `.`/`..` or empty
 /// components, no drive letter, control characters and `!` (which separates
 /// parts in paths) replaced. Falls back to `member-N`.
-fn safe_path(name: &str, index: usize) -> String {
+pub fn safe_path(name: &str, index: usize) -> String {
     let parts: Vec<String> = name
         .split(['/', '\\'])
         .filter(|c| !c.is_empty() && *c != "." && *c != ".." && !(c.len() == 2 && c.ends_with(':')))

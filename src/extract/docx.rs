@@ -20,7 +20,7 @@
 
 mod flow;
 mod odt;
-mod package;
+pub mod package;
 mod rtf;
 mod xml;
 

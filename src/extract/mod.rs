@@ -7,6 +7,7 @@
 //! Extraction never decides what is personal data.
 
 pub mod archive;
+pub mod container;
 pub mod csv;
 pub mod docx;
 pub mod input;
@@ -152,6 +153,9 @@ pub enum ExtractError {
     Limit(String),
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
+    /// A bug in piisweep stopped reading (a panic, caught).
+    #[error("internal error while reading this file (please report it): {0}")]
+    Internal(String),
 }
 
 impl ExtractError {

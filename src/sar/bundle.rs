@@ -24,7 +24,8 @@ use anyhow::Context;
 use super::{Evidence, FileMatch, Places, Query, Ranges, Unsearched};
 use crate::anonymise::{self, Anonymiser, Outcome, Policy, Work};
 use crate::detect::{Category, Engine};
-use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
+use crate::extract::container::{self, Visit};
+use crate::extract::{self, Input, Kind, Limits, Segment};
 use crate::keys::Key;
 
 /// The request the bundle answers: shown at the top of the index.
@@ -256,20 +257,24 @@ impl KeepSet {
 /// and those of its parts.
 struct Records<'a> {
     own: &'a Own<'a>,
-    limits: &'a Limits,
-    /// The current table row (`row 3`, `Sheet1!7`) and its record.
+    /// The current table row (`path:row 3`, `path:Sheet1!7`) and its record.
     row: Option<(String, Record)>,
     kept: HashSet<(Category, String)>,
-    depth: u32,
     /// The current message is from the person (a strong match in its From,
     /// Sender or Reply-To header): its body blocks are about them too.
     from_subject: bool,
+    /// `from_subject` of the enclosing parts, innermost last.
+    outer: Vec<bool>,
 }
 
 /// Mail headers that say who wrote the message.
 const AUTHOR_HEADERS: &[&str] = &["header From", "header Sender", "header Reply-To"];
 
 impl Records<'_> {
+    fn new<'a>(own: &'a Own<'a>) -> Records<'a> {
+        Records { own, row: None, kept: HashSet::new(), from_subject: false, outer: Vec::new() }
+    }
+
     fn flush(&mut self) {
         if let Some((_, record)) = self.row.take() {
             record.finish(&mut self.kept);
@@ -277,13 +282,13 @@ impl Records<'_> {
     }
 }
 
-impl Emit for Records<'_> {
-    fn segment(&mut self, seg: Segment<'_>) {
+impl Visit for Records<'_> {
+    fn segment(&mut self, path: &str, seg: Segment<'_>) {
         let location = seg.loc.at(seg.text, 0).to_string();
         let hits = self.own.hits(&seg);
         match row_of(&location) {
             Some((sheet, row)) => {
-                let key = format!("{}:{sheet}!{row}", self.depth);
+                let key = format!("{path}:{sheet}!{row}");
                 if self.row.as_ref().is_none_or(|(k, _)| *k != key) {
                     self.flush();
                     self.row = Some((key, Record::default()));
@@ -306,22 +311,20 @@ impl Emit for Records<'_> {
             }
         }
     }
-    fn part(&mut self, name: &str, data: &[u8]) {
+    fn enter(&mut self, _path: &str, _data: &[u8]) -> bool {
         self.flush();
-        if self.depth < self.limits.max_depth {
-            self.depth += 1;
-            // A part (an attachment, a message of an mbox) has its own author.
-            let from_subject = std::mem::replace(&mut self.from_subject, false);
-            let limits = self.limits;
-            let _ = extract::extract(name, &Input::Bytes(data), self, limits);
-            self.flush();
-            self.from_subject = from_subject;
-            self.depth -= 1;
-        }
+        // A part (an attachment, a message of an mbox) has its own author.
+        let from_subject = std::mem::replace(&mut self.from_subject, false);
+        self.outer.push(from_subject);
+        true
     }
-    fn warn(&mut self, _message: String) {}
-    fn depth(&self) -> u32 {
-        self.depth
+    fn leave(&mut self, _path: &str) {
+        self.flush();
+        self.from_subject = self.outer.pop().unwrap_or(false);
+    }
+    fn failed(&mut self, _path: &str, _error: extract::ExtractError) {
+        // A part past the depth limit ends the row, as one read would.
+        self.flush();
     }
 }
 
@@ -521,20 +524,48 @@ enum Made {
     Review(String),
 }
 
-/// Finds one part of a container by name, through the extractors.
+/// Finds one part of a container by its path, walking the container as a
+/// sweep does (the same limits, depth and shared budget), entering only the
+/// parts on the way to it.
 struct Finder<'n> {
+    /// The part's path: the file's, then `!name` for each level.
     want: &'n str,
     found: Option<Vec<u8>>,
+    /// The deepest part on the way that was reached (the file's path when
+    /// none), and the kind it was sniffed as.
+    reached: (String, Kind),
+    /// Why a part on the way could not be read.
+    failure: Option<(String, extract::ExtractError)>,
 }
 
-impl Emit for Finder<'_> {
-    fn segment(&mut self, _seg: Segment<'_>) {}
-    fn part(&mut self, name: &str, data: &[u8]) {
-        if self.found.is_none() && name == self.want {
+impl Finder<'_> {
+    fn on_the_way(&self, path: &str) -> bool {
+        self.want.strip_prefix(path).is_some_and(|rest| rest.starts_with('!'))
+    }
+}
+
+impl Visit for Finder<'_> {
+    fn segment(&mut self, _path: &str, _seg: Segment<'_>) {}
+    fn enter(&mut self, path: &str, data: &[u8]) -> bool {
+        if self.found.is_some() {
+            return false;
+        }
+        if path == self.want {
             self.found = Some(data.to_vec());
+            return false;
+        }
+        if self.on_the_way(path) {
+            let name = path.rsplit('!').next().unwrap_or(path);
+            self.reached = (path.to_string(), sniff_bytes(name, data));
+            return true;
+        }
+        false
+    }
+    fn failed(&mut self, path: &str, error: extract::ExtractError) {
+        if self.failure.is_none() && (path == self.want || self.on_the_way(path)) {
+            self.failure = Some((path.to_string(), error));
         }
     }
-    fn warn(&mut self, _message: String) {}
 }
 
 /// Copy (or take rows from) one file or part.
@@ -554,19 +585,30 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
     }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut extract::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
-    let mut name = m.path.clone();
-    for component in &inner {
-        let parent = sniff_bytes(&name, &bytes);
-        let mut finder = Finder { want: component, found: None };
-        let extracted = extract::extract(&name, &Input::Bytes(&bytes), &mut finder, &job.opts.limits);
-        bytes = match (finder.found, extracted) {
-            (Some(data), _) => data,
-            (None, Err(e)) => anyhow::bail!("cannot open {name}: {e}"),
-            (None, Ok(_)) => anyhow::bail!("{component} is no longer inside {name}"),
-        };
-        // An mbox message stands alone as a .eml file.
-        name = if parent == Kind::Mbox { format!("{component}.eml") } else { component.to_string() };
-    }
+    let top = sniff_bytes(&m.path, &bytes);
+    let finder = Finder { want: job.part, found: None, reached: (m.path.clone(), top), failure: None };
+    let (finder, read) = container::walk(&m.path, &Input::Bytes(&bytes), finder, &job.opts.limits);
+    drop(bytes);
+    let Finder { found, reached: (parent_path, parent_kind), failure, .. } = finder;
+    let base = |path: &str| path.rsplit('!').next().unwrap_or(path).to_string();
+    let Some(bytes) = found else {
+        // Where the way stopped: a part that could not be read, or one
+        // that is no longer there.
+        if let Some((path, e)) = failure.filter(|(path, _)| path.len() >= parent_path.len()) {
+            anyhow::bail!("cannot open {}: {e}", base(&path));
+        }
+        if let Err(e) = read.as_ref().map_err(|e| e.to_string())
+            && parent_path == m.path
+        {
+            anyhow::bail!("cannot open {}: {e}", m.path);
+        }
+        let next = job.part[parent_path.len() + 1..].split('!').next().unwrap_or_default();
+        let parent = if parent_path == m.path { m.path.clone() } else { base(&parent_path) };
+        anyhow::bail!("{next} is no longer inside {parent}");
+    };
+    // An mbox message stands alone as a .eml file.
+    let component = base(job.part);
+    let name = if parent_kind == Kind::Mbox { format!("{component}.eml") } else { component };
     write_copy(&Input::Bytes(&bytes), &name, job)
 }
 
@@ -613,15 +655,7 @@ fn redacted_copy<'a>(input: &Input<'_>, name: &str, kind: Kind, suffix: &str, jo
         return Ok(Made::Review(why));
     }
     // The records about the person: their values are kept as theirs.
-    let mut records = Records {
-        own: job.own,
-        limits: &job.opts.limits,
-        row: None,
-        kept: HashSet::new(),
-        depth: 0,
-        from_subject: false,
-    };
-    let _ = extract::extract(name, &Input::Bytes(&data), &mut records, &job.opts.limits);
+    let (mut records, _) = container::walk(name, &Input::Bytes(&data), Records::new(job.own), &job.opts.limits);
     records.flush();
     let keep = KeepSet { values: records.kept };
     let (outcome, masked, notes) = {

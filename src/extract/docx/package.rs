@@ -1,7 +1,7 @@
 //! Reading the zip package of a docx or odt: member names, and members read
 //! into memory under the safety limits (size cap, compression ratio, total).
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use zip::ZipArchive;
 use zip::result::ZipError;
@@ -10,7 +10,7 @@ use crate::extract::{ExtractError, Limits, Result};
 
 /// Members smaller than this are never refused for their compression ratio:
 /// XML compresses very well, and a small member cannot hurt.
-const RATIO_FREE_BYTES: u64 = 8 << 20;
+pub const RATIO_FREE_BYTES: u64 = 8 << 20;
 
 /// An office package opened from bytes, with the budget of bytes it may still
 /// decompress.
@@ -55,13 +55,14 @@ impl<'a> Package<'a> {
             return Err(ExtractError::Limit(format!("{name}: compression ratio too high (zip bomb?)")));
         }
         let packed = file.compressed_size();
-        let mut buf = Vec::with_capacity(declared.min(1 << 20) as usize);
-        // The declared size may lie: bound the decompressed stream itself.
-        (&mut file).take(cap + 1).read_to_end(&mut buf).map_err(|e| io_error(kind, name, e))?;
-        let got = buf.len() as u64;
-        if got > cap || !ratio_ok(got, packed) {
+        // The declared size may lie: the decompressed stream itself is bounded.
+        let (buf, stop) =
+            crate::extract::archive::decompress(&mut file, packed, cap, RATIO_FREE_BYTES, self.limits.max_ratio)
+                .map_err(|e| io_error(kind, name, e))?;
+        if stop.is_some() {
             return Err(ExtractError::Limit(format!("{name} decompresses past the limits (zip bomb?)")));
         }
+        let got = buf.len() as u64;
         self.budget -= got;
         Ok(buf)
     }
