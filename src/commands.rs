@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::detect::{Engine, RuleSet};
-use crate::extract::Limits;
+use crate::formats::Limits;
 use crate::keys::{self, DEFAULT_KEY_FILE, Key};
 use crate::outputs::{Output, Sources};
 use crate::scan::{self, ScanOptions, Sink, Summary};
@@ -359,7 +359,7 @@ pub fn extract(cfg: &ExtractConfig) -> anyhow::Result<i32> {
     let out = open_output(cfg.jsonl.as_deref().unwrap_or(Path::new("-")))?;
     struct Writer(std::io::BufWriter<Box<dyn std::io::Write + Send>>, Option<std::io::Error>);
     impl scan::SegmentHandler for Writer {
-        fn segment(&mut self, path: &str, seg: &crate::extract::Segment<'_>) {
+        fn segment(&mut self, path: &str, seg: &crate::formats::Segment<'_>) {
             let line = serde_json::json!({"path": path, "location": seg.loc.at(seg.text, 0), "context": seg.context, "text": seg.text});
             let written = serde_json::to_writer(&mut self.0, &line)
                 .map_err(std::io::Error::from)

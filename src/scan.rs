@@ -19,9 +19,9 @@ use compact_str::CompactString;
 use rayon::prelude::*;
 
 use crate::detect::Engine;
-use crate::extract::container::{self, Visit};
-use crate::extract::{self, ExtractError, Input, Limits, Segment};
 use crate::finding::{Counts, Finding};
+use crate::formats::container::{self, Visit};
+use crate::formats::{self, ExtractError, Input, Limits, Segment};
 use crate::keys::Key;
 use crate::walk::{self, FileEntry, WalkOptions};
 
@@ -225,7 +225,7 @@ impl SegmentHandler for Detector<'_> {
         }
         let mut hits = std::mem::take(&mut self.hits);
         self.engine.detect_into(seg, &mut hits);
-        let mut locator = crate::extract::Locator::new(seg.loc, seg.text);
+        let mut locator = crate::formats::Locator::new(seg.loc, seg.text);
         let mut shared_path = None;
         let min_confidence = self.min_confidence;
         for h in hits.iter().filter(|h| h.confidence >= min_confidence) {
@@ -333,8 +333,8 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
     let fs = FileScan { handler, parts: Vec::new(), warnings: Vec::new(), pause: test_hook_pause_on(&entry.rel) };
     let mut walker = container::Walker::new(&entry.rel, fs, limits);
     let input = Input::File { path: &entry.abs, size: entry.size };
-    let kind = match input.head(extract::sniff::HEAD_LEN) {
-        Ok(head) => extract::sniff::sniff(&entry.rel, &head),
+    let kind = match input.head(formats::sniff::HEAD_LEN) {
+        Ok(head) => formats::sniff::sniff(&entry.rel, &head),
         Err(e) => {
             report.status = Status::from_error(&e);
             return (report, walker.into_visit().handler);
@@ -342,7 +342,7 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
     };
     report.kind = kind.name();
     // Streamed formats are read in bounded memory whatever their size.
-    let read_whole = !kind.is_streamed() && !matches!(kind, extract::Kind::Skip(_) | extract::Kind::Encrypted);
+    let read_whole = !kind.is_streamed() && !matches!(kind, formats::Kind::Skip(_) | formats::Kind::Encrypted);
     if read_whole && entry.size > limits.max_file_size {
         report.status = Status::Skipped(format!(
             "larger than --max-file-size ({} MB > {} MB)",
@@ -674,7 +674,7 @@ impl Progress {
         self.bar.set_message(entry.rel.clone());
         let counted = Arc::new(AtomicU64::new(0));
         let (bar, c, size) = (self.bar.clone(), counted.clone(), entry.size);
-        extract::input::count_reads(Some(Arc::new(move |n: u64| {
+        formats::input::count_reads(Some(Arc::new(move |n: u64| {
             // Never more than the file's size (it may have grown meanwhile).
             let before = c.fetch_add(n, Ordering::Relaxed);
             bar.inc(n.min(size.saturating_sub(before)));
@@ -686,7 +686,7 @@ impl Progress {
     /// of files never read).
     fn finish(&self, entry: &FileEntry, counted: Option<Arc<AtomicU64>>) {
         if let Some(c) = counted {
-            extract::input::count_reads(None);
+            formats::input::count_reads(None);
             self.bar.inc(entry.size.saturating_sub(c.load(Ordering::Relaxed)));
         }
     }
@@ -727,7 +727,7 @@ mod tests {
 
         let counted = Arc::new(AtomicU64::new(0));
         let c = counted.clone();
-        extract::input::count_reads(Some(Arc::new(move |n| {
+        formats::input::count_reads(Some(Arc::new(move |n| {
             c.fetch_add(n, Ordering::Relaxed);
         })));
         struct Seen(Arc<AtomicU64>, Vec<u64>);
@@ -737,7 +737,7 @@ mod tests {
             }
         }
         let (report, seen) = read_file(&entry, &Limits::default(), Seen(counted.clone(), Vec::new()));
-        extract::input::count_reads(None);
+        formats::input::count_reads(None);
         assert_eq!(report.status, Status::Scanned);
         let seen = seen.1;
         assert!(seen.len() > 1000, "{}", seen.len());

@@ -15,19 +15,10 @@
 //!
 //! After writing, [`verify`] re-scans the copies with the same engine.
 
-pub mod csv;
-pub mod docx;
-pub mod mail;
-pub mod odt;
 pub mod operators;
-pub mod pdf;
 pub mod people;
 pub mod policy;
-pub mod rtf;
-pub mod sheet;
-pub mod text;
 pub mod verify;
-pub mod zip;
 
 use std::collections::BTreeMap;
 
@@ -36,8 +27,8 @@ use aho_corasick::{AhoCorasick, MatchKind};
 pub use policy::{Operator, Policy};
 
 use crate::detect::{Category, Engine, Hit};
-use crate::extract::container::{self, Visit};
-use crate::extract::{self, Input, Kind, Limits, Segment};
+use crate::formats::container::{self, Visit};
+use crate::formats::{self, Input, Kind, Limits, Segment};
 use crate::keys::Key;
 
 /// Everything a writer needs that is the same for every file of a run.
@@ -147,11 +138,11 @@ pub struct Work<'a> {
     pub depth: u32,
     /// Bytes taken out of archives for this source file, every level
     /// together (the budget a scan of it shares).
-    pub archive_used: zip::ArchiveUse,
+    pub archive_used: formats::zip::anonymise::ArchiveUse,
     hits: Vec<Hit>,
     /// The people named in full in the file: partial mentions of them get
     /// their token (see [`people`]).
-    people: people::People,
+    pub(crate) people: people::People,
 }
 
 impl<'a> Work<'a> {
@@ -176,7 +167,7 @@ impl<'a> Work<'a> {
             counts: BTreeMap::new(),
             notes: Vec::new(),
             depth: 0,
-            archive_used: zip::ArchiveUse::default(),
+            archive_used: formats::zip::anonymise::ArchiveUse::default(),
             hits: Vec::new(),
             people,
         }
@@ -192,7 +183,7 @@ impl<'a> Work<'a> {
             counts: BTreeMap::new(),
             notes: Vec::new(),
             depth: 0,
-            archive_used: zip::ArchiveUse::default(),
+            archive_used: formats::zip::anonymise::ArchiveUse::default(),
             hits: Vec::new(),
             people: people::People::default(),
         }
@@ -444,8 +435,8 @@ pub fn unsupported(kind: Kind) -> Option<String> {
 /// Anonymise one file or part held in memory, choosing the writer by its
 /// sniffed kind.
 pub fn anonymise_bytes(work: &mut Work<'_>, name: &str, data: &[u8]) -> Outcome {
-    let head = &data[..data.len().min(extract::sniff::HEAD_LEN)];
-    let kind = extract::sniff::sniff(name, head);
+    let head = &data[..data.len().min(formats::sniff::HEAD_LEN)];
+    let kind = formats::sniff::sniff(name, head);
     if let Some(reason) = unsupported(kind) {
         return Outcome::NotCopied(reason);
     }
@@ -462,21 +453,21 @@ pub fn anonymise_bytes(work: &mut Work<'_>, name: &str, data: &[u8]) -> Outcome 
 /// Run the writer for `kind` over `data`.
 fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, String> {
     match kind {
-        Kind::Text => Ok(text::write(work, data)),
-        Kind::Html => Ok(text::write_html(work, data)),
-        Kind::Csv(delim) => csv::write(work, data, delim),
-        Kind::Xlsx | Kind::Xls | Kind::Ods => sheet::write(work, data, kind),
-        Kind::Docx => docx::write(work, data),
-        Kind::Odt => odt::write(work, data),
-        Kind::Rtf => rtf::write(work, data),
-        Kind::Eml => mail::write_eml(work, data),
+        Kind::Text => Ok(formats::text::anonymise::write(work, data)),
+        Kind::Html => Ok(formats::text::anonymise::write_html(work, data)),
+        Kind::Csv(delim) => formats::csv::anonymise::write(work, data, delim),
+        Kind::Xlsx | Kind::Xls | Kind::Ods => formats::sheet::anonymise::write(work, data, kind),
+        Kind::Docx => formats::docx::anonymise::write(work, data),
+        Kind::Odt => formats::odt::anonymise::write(work, data),
+        Kind::Rtf => formats::rtf::anonymise::write(work, data),
+        Kind::Eml => formats::mail::anonymise::write_eml(work, data),
         Kind::Mbox => {
             let mut out = Vec::new();
-            mail::write_mbox(work, &mut &data[..], &mut out).map_err(|e| e.to_string())?;
+            formats::mail::anonymise::write_mbox(work, &mut &data[..], &mut out).map_err(|e| e.to_string())?;
             Ok(out)
         }
-        Kind::Pdf => pdf::write(work, data),
-        Kind::Zip => zip::write(work, data),
+        Kind::Pdf => formats::pdf::anonymise::write(work, data),
+        Kind::Zip => formats::zip::anonymise::write(work, data),
         other => Err(unsupported(other).unwrap_or_else(|| format!("{}: not supported", other.name()))),
     }
 }
@@ -671,8 +662,8 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         return result;
     }
     let input = Input::File { path: &entry.abs, size: entry.size };
-    let kind = match input.head(extract::sniff::HEAD_LEN) {
-        Ok(head) => extract::sniff::sniff(&entry.rel, &head),
+    let kind = match input.head(formats::sniff::HEAD_LEN) {
+        Ok(head) => formats::sniff::sniff(&entry.rel, &head),
         Err(e) => {
             result.error = Some(e.to_string());
             return result;
@@ -763,5 +754,5 @@ fn write_new(
 /// Stream an mbox file into its copy.
 fn write_mbox_file(work: &mut Work<'_>, input: &Input<'_>, out: &std::path::Path, force: bool) -> Result<bool, String> {
     let mut reader = input.reader().map_err(|e| e.to_string())?;
-    write_new(out, force, |w| mail::write_mbox(work, &mut reader, w))
+    write_new(out, force, |w| formats::mail::anonymise::write_mbox(work, &mut reader, w))
 }

@@ -26,7 +26,7 @@ use context::{Dictionary, Near, Occurrence, TermSet, Terms, header_matches};
 use pattern::{Anchors, Pattern};
 pub use rules::{Lists, RuleSet, RuleSpec, RulesError};
 
-use crate::extract::Segment;
+use crate::formats::Segment;
 
 /// The built-in detectors a rule may name in `detector = "..."`.
 pub const DETECTORS: &[&str] = &[

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::corpus::rng::Rng;
-use crate::extract::Segment;
+use crate::formats::Segment;
 
 /// `count` texts, each glued from a number of `pieces` in `lengths`, picked
 /// at random with a fixed seed (so a failure repeats): inputs for checking a

@@ -24,8 +24,8 @@ use anyhow::Context;
 use super::{Evidence, FileMatch, Places, Query, Ranges, Unsearched};
 use crate::anonymise::{self, Anonymiser, Outcome, Policy, Work};
 use crate::detect::{Category, Engine};
-use crate::extract::container::{self, Visit};
-use crate::extract::{self, Input, Kind, Limits, Segment};
+use crate::formats::container::{self, Visit};
+use crate::formats::{self, Input, Kind, Limits, Segment};
 use crate::keys::Key;
 
 /// The request the bundle answers: shown at the top of the index.
@@ -322,7 +322,7 @@ impl Visit for Records<'_> {
         self.flush();
         self.from_subject = self.outer.pop().unwrap_or(false);
     }
-    fn failed(&mut self, _path: &str, _error: extract::ExtractError) {
+    fn failed(&mut self, _path: &str, _error: formats::ExtractError) {
         // A part past the depth limit ends the row, as one read would.
         self.flush();
     }
@@ -535,7 +535,7 @@ struct Finder<'n> {
     /// none), and the kind it was sniffed as.
     reached: (String, Kind),
     /// Why a part on the way could not be read.
-    failure: Option<(String, extract::ExtractError)>,
+    failure: Option<(String, formats::ExtractError)>,
 }
 
 impl Finder<'_> {
@@ -561,7 +561,7 @@ impl Visit for Finder<'_> {
         }
         false
     }
-    fn failed(&mut self, path: &str, error: extract::ExtractError) {
+    fn failed(&mut self, path: &str, error: formats::ExtractError) {
         if self.failure.is_none() && (path == self.want || self.on_the_way(path)) {
             self.failure = Some((path.to_string(), error));
         }
@@ -573,7 +573,7 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
     let mut chain = job.part.split('!');
     chain.next();
     let inner: Vec<&str> = chain.collect();
-    let file = extract::input::open_readonly(Path::new(&m.abs)).with_context(|| format!("cannot read {}", m.abs))?;
+    let file = formats::input::open_readonly(Path::new(&m.abs)).with_context(|| format!("cannot read {}", m.abs))?;
     let size = file.metadata()?.len();
     drop(file);
     if inner.is_empty() {
@@ -584,7 +584,7 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
         anyhow::bail!("the container is larger than the in-memory limit");
     }
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut extract::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
+    std::io::Read::read_to_end(&mut formats::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
     let top = sniff_bytes(&m.path, &bytes);
     let finder = Finder { want: job.part, found: None, reached: (m.path.clone(), top), failure: None };
     let (finder, read) = container::walk(&m.path, &Input::Bytes(&bytes), finder, &job.opts.limits);
@@ -613,13 +613,13 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
 }
 
 fn sniff_bytes(name: &str, bytes: &[u8]) -> Kind {
-    extract::sniff::sniff(name, &bytes[..bytes.len().min(extract::sniff::HEAD_LEN)])
+    formats::sniff::sniff(name, &bytes[..bytes.len().min(formats::sniff::HEAD_LEN)])
 }
 
 /// Write the copy of one input according to its type.
 fn write_copy<'a>(input: &Input<'_>, name: &str, job: &'a Job<'a>) -> anyhow::Result<Made> {
-    let head = input.head(extract::sniff::HEAD_LEN)?;
-    let kind = extract::sniff::sniff(name, &head);
+    let head = input.head(formats::sniff::HEAD_LEN)?;
+    let kind = formats::sniff::sniff(name, &head);
     let suffix = if name.ends_with(".eml") && !job.part.ends_with(".eml") { ".eml" } else { "" };
     match kind {
         Kind::Csv(delim) => csv_rows(input, delim, job),
@@ -697,8 +697,8 @@ fn pdf_without_text(data: &[u8], limits: &Limits) -> Option<String> {
         Err(e) => return Some(format!("piisweep cannot read this PDF to redact it ({e})")),
     };
     let pages = doc.get_pages().len();
-    let mut collect = extract::Collect::default();
-    if extract::pdf::extract(&Input::Bytes(data), &mut collect, limits).is_err() {
+    let mut collect = formats::Collect::default();
+    if formats::pdf::extract(&Input::Bytes(data), &mut collect, limits).is_err() {
         return Some("the PDF has no text layer (a scan): piisweep cannot redact it".into());
     }
     let with_text: std::collections::BTreeSet<&str> = collect
@@ -834,14 +834,14 @@ fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Resul
         .delimiter(delim)
         .has_headers(false)
         .flexible(true)
-        .from_reader(extract::text::utf8_stream(input.reader()?));
+        .from_reader(formats::text::utf8_stream(input.reader()?));
     let mut out = RowWriter::new(job, copy_name(job.n, job.part, ".rows.csv"))?;
     let mut headers: Vec<String> = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut row = 0u64;
     while reader.read_byte_record(&mut record).context("the CSV file could not be read again")? {
         row += 1;
-        let cells: Vec<String> = record.iter().map(|c| extract::text::decode_line(c).into_owned()).collect();
+        let cells: Vec<String> = record.iter().map(|c| formats::text::decode_line(c).into_owned()).collect();
         if row == 1 {
             out.plain(&cells)?;
             headers = cells;
@@ -865,8 +865,8 @@ fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Resul
 /// The person's rows of a spreadsheet, one CSV per sheet (with the sheet's
 /// first row): `row, A, B, C...`.
 fn sheet_rows<'a>(input: &Input<'_>, job: &'a Job<'a>) -> anyhow::Result<Made> {
-    let mut collect = extract::Collect::default();
-    extract::extract(job.part, input, &mut collect, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut collect = formats::Collect::default();
+    formats::extract(job.part, input, &mut collect, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
     // sheet → row → (column width, letters) → (text, header)
     type Cells<'c> = BTreeMap<(usize, String), (&'c str, Option<&'c str>)>;
     let mut sheets: BTreeMap<&str, BTreeMap<u64, Cells<'_>>> = BTreeMap::new();

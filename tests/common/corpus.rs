@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use piisweep::corpus::{self, Label, Options};
 use piisweep::detect::{Category, Engine};
-use piisweep::extract::Limits;
 use piisweep::finding::Finding;
+use piisweep::formats::Limits;
 use piisweep::keys::Key;
 use piisweep::scan::{self, FileReport, ScanOptions, Sink, Summary};
 use piisweep::walk::{FileEntry, WalkOptions};

@@ -20,10 +20,10 @@ use quick_xml::events::{BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
 use quick_xml::writer::Writer;
 
-use super::Work;
-use super::zip::{Member, embedded, rewrite, rewritten};
+use crate::anonymise::Work;
 use crate::detect::Category;
-use crate::extract::Segment;
+use crate::formats::Segment;
+use crate::formats::zip::anonymise::{Member, embedded, rewrite, rewritten};
 
 /// Elements whose text content names a person: emptied wherever they are.
 const PERSON_FIELDS: &[&str] = &["creator", "lastModifiedBy", "Manager", "Company"];
@@ -96,13 +96,13 @@ fn event_text(e: &Event<'_>) -> Option<String> {
     }
 }
 
-pub(super) fn local_name(e: &BytesStart<'_>) -> String {
+pub(crate) fn local_name(e: &BytesStart<'_>) -> String {
     e.local_name().as_ref().to_string()
 }
 
 /// Parse a part into owned events, merging each run of character data into
 /// one text event (so a text node is one event).
-pub(super) fn events(bytes: &[u8]) -> Result<Vec<Event<'static>>, String> {
+pub(crate) fn events(bytes: &[u8]) -> Result<Vec<Event<'static>>, String> {
     let mut reader = Reader::from_reader(bytes);
     let mut out: Vec<Event<'static>> = Vec::new();
     let mut buf = Vec::new();
@@ -126,7 +126,7 @@ pub(super) fn events(bytes: &[u8]) -> Result<Vec<Event<'static>>, String> {
     Ok(out)
 }
 
-pub(super) fn serialise(events: &[Event<'_>]) -> Result<Vec<u8>, String> {
+pub(crate) fn serialise(events: &[Event<'_>]) -> Result<Vec<u8>, String> {
     let mut w = Writer::new(Vec::new());
     for e in events {
         w.write_event(e.borrow()).map_err(|e| e.to_string())?;
@@ -136,14 +136,14 @@ pub(super) fn serialise(events: &[Event<'_>]) -> Result<Vec<u8>, String> {
 
 /// A text event holding `text`, escaped once (`&`, `<` and `>` only, as
 /// Word and LibreOffice write text: apostrophes and quotes stay as they are).
-pub(super) fn text_event(text: &str) -> Event<'static> {
+pub(crate) fn text_event(text: &str) -> Event<'static> {
     Event::Text(BytesText::from_escaped(quick_xml::escape::partial_escape(text).into_owned()))
 }
 
 /// The text of a text event, unescaped: the events hold escaped text (the
 /// reader's, or [`text_event`]'s), and every value found in it and every
 /// new text written back is plain text, escaped once by [`text_event`].
-pub(super) fn text_of<'a>(e: &'a Event<'_>) -> Cow<'a, str> {
+pub(crate) fn text_of<'a>(e: &'a Event<'_>) -> Cow<'a, str> {
     match e {
         Event::Text(t) => {
             let raw = t.xml10_content();
@@ -158,7 +158,7 @@ pub(super) fn text_of<'a>(e: &'a Event<'_>) -> Cow<'a, str> {
 }
 
 /// An attribute's value, unescaped.
-pub(super) fn attr_value(a: &quick_xml::events::attributes::Attribute<'_>) -> String {
+pub(crate) fn attr_value(a: &quick_xml::events::attributes::Attribute<'_>) -> String {
     a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.into_owned()).unwrap_or_default()
 }
 
@@ -189,18 +189,18 @@ fn rewrite_attrs(work: &mut Work<'_>, e: &BytesStart<'_>) -> Option<BytesStart<'
 /// One text node of a paragraph: its event index, the index of its start
 /// tag (a `w:t` start tag gets `xml:space="preserve"` when rewritten; other
 /// formats pass the text event's own index, which is left alone), and its text.
-pub(super) struct Node {
-    pub(super) event: usize,
-    pub(super) start_tag: usize,
-    pub(super) text: String,
+pub(crate) struct Node {
+    pub(crate) event: usize,
+    pub(crate) start_tag: usize,
+    pub(crate) text: String,
 }
 
 /// A paragraph being read: its text nodes, and separators (tabs, breaks)
 /// as `None` nodes in the joined text.
 #[derive(Default)]
-pub(super) struct Para {
-    pub(super) nodes: Vec<(usize, Option<Node>)>,
-    pub(super) text: String,
+pub(crate) struct Para {
+    pub(crate) nodes: Vec<(usize, Option<Node>)>,
+    pub(crate) text: String,
 }
 
 /// Rewrite a WordprocessingML part.
@@ -284,7 +284,7 @@ fn push_separator(paras: &mut [Para]) {
 }
 
 /// Find personal data in a paragraph and rewrite its text nodes.
-pub(super) fn apply_para(work: &mut Work<'_>, p: &Para, evs: &mut [Event<'static>]) {
+pub(crate) fn apply_para(work: &mut Work<'_>, p: &Para, evs: &mut [Event<'static>]) {
     if p.text.trim().is_empty() {
         return;
     }
@@ -331,7 +331,7 @@ fn preserve_space(e: &mut Event<'static>) {
 
 /// Rewrite every text node of a small XML part on its own; person fields
 /// (author, last modified by) are emptied.
-pub(super) fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     let mut open: Vec<String> = Vec::new();
     for ev in evs.iter_mut() {

@@ -27,14 +27,16 @@
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::Work;
-use super::docx::{
+use crate::anonymise::Work;
+use crate::detect::Category;
+use crate::formats::Segment;
+use crate::formats::docx::anonymise::{
     Node, Para, apply_para, attr_value, events, local_name, rewrite_other, serialise, text_event, text_of,
 };
-use super::zip::{Member, add_member, embedded, finish, new_writer, read_member, rewrite_into, rewritten};
-use crate::detect::Category;
-use crate::extract::Segment;
-use crate::extract::docx::odt_collapse_spaces as collapse_spaces;
+use crate::formats::odt::collapse_spaces;
+use crate::formats::zip::anonymise::{
+    Member, add_member, embedded, finish, new_writer, read_member, rewrite_into, rewritten,
+};
 
 /// The media type of an OpenDocument text, used when the source's own
 /// `mimetype` member is missing or odd.
@@ -490,7 +492,7 @@ mod tests {
     use std::io::{Cursor, Read};
 
     use super::*;
-    use crate::extract::{Collect, Input, Limits};
+    use crate::formats::{Collect, Input, Limits};
 
     const NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0""#;
 
@@ -558,7 +560,7 @@ mod tests {
         assert_eq!(&out[8..10], &[0, 0], "stored");
         assert!(out[38..].starts_with(ODT_MIMETYPE));
         let mut text = Collect::default();
-        crate::extract::docx::extract_odt(&Input::Bytes(&out), &mut text, &Limits::default()).expect("re-read");
+        crate::formats::odt::extract(&Input::Bytes(&out), &mut text, &Limits::default()).expect("re-read");
         let all = text.all_text();
         let raw: String = ["content.xml", "styles.xml", "meta.xml"].iter().filter_map(|m| member(&out, m)).collect();
         for gone in ["Roberts", "berts", "Jane", "12/03/1985", "900123", "900456", "900999", "AB 12 34 56 C"] {

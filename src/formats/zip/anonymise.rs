@@ -7,10 +7,10 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use super::{Outcome, Work};
-use crate::extract::archive::{RATIO_FLOOR, Taken, take_member};
-use crate::extract::docx::package::RATIO_FREE_BYTES;
-use crate::extract::{ExtractError, Limits};
+use crate::anonymise::{Outcome, Work};
+use crate::formats::docx::package::RATIO_FREE_BYTES;
+use crate::formats::zip::{RATIO_FLOOR, Taken, take_member};
+use crate::formats::{ExtractError, Limits};
 
 /// What becomes of one member of a package.
 pub enum Member {

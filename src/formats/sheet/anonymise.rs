@@ -11,10 +11,10 @@ use std::io::Cursor;
 use calamine::{Data, Reader};
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::Work;
-use super::people::{NameColumn, name_column};
-use super::policy::Operator;
-use crate::extract::{self, Collect, Input, Kind, Loc, Segment};
+use crate::anonymise::Work;
+use crate::anonymise::people::{NameColumn, name_column};
+use crate::anonymise::policy::Operator;
+use crate::formats::{self, Collect, Input, Kind, Loc, Segment};
 
 /// The new text of cells (by sheet, 0-based row and column), and the
 /// columns dropped from each sheet.
@@ -45,7 +45,7 @@ fn parse_cell_ref(r: &str) -> Option<(u32, u32)> {
 /// Decide every cell's fate from the extractor's segments.
 fn plan(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Plan, String> {
     let mut collect = Collect::default();
-    extract::sheet::extract(&Input::Bytes(data), kind, &mut collect, work.anon.limits).map_err(|e| e.to_string())?;
+    formats::sheet::extract(&Input::Bytes(data), kind, &mut collect, work.anon.limits).map_err(|e| e.to_string())?;
     let mut plan = Plan::default();
     let row_people = row_people(work, &collect.segments);
     for (location, text, context) in &collect.segments {

@@ -1,21 +1,37 @@
-//! Extraction: turn a file (or a part of one) into text segments with locations.
+//! Formats: each file format in one folder, read and written there.
 //!
-//! One module per format. Each extractor reads an [`Input`] and hands what it
-//! finds to an [`Emit`]: text [`Segment`]s for detection, and nested files
-//! (attachments, archive members, mbox messages) as parts, which the caller
-//! sends back through [`extract`] with `!name` added to the path.
-//! Extraction never decides what is personal data.
+//! `formats/<format>/mod.rs` reads the format: it turns an [`Input`] into
+//! text [`Segment`]s with locations, handed to an [`Emit`], and hands back
+//! nested files (attachments, archive members, mbox messages) as parts.
+//! `formats/<format>/anonymise.rs` writes an anonymised copy of the same
+//! format, walking the source as the reader does. Shared here: the
+//! [`Segment`], [`Emit`], [`ExtractError`] and [`Limits`] every format uses,
+//! [`sniff`] (what a file is), [`input`], and [`container`], the one walker
+//! that reads parts recursively for every command. Reading never decides
+//! what is personal data.
+//!
+//! | folder | formats |
+//! |---|---|
+//! | `text` | plain text, HTML |
+//! | `csv` | CSV, TSV, semicolon-separated |
+//! | `sheet` | xlsx, xlsb, xls, ods (copies are written as xlsx) |
+//! | `pdf` | PDF with a text layer |
+//! | `docx`, `odt`, `rtf` | word-processor documents (`docx` holds the flow of paragraphs and tables the three share) |
+//! | `mail` | eml, mbox, Outlook msg |
+//! | `zip` | zip archives, and the one zip member reader with the limits |
 
-pub mod archive;
 pub mod container;
 pub mod csv;
 pub mod docx;
 pub mod input;
 pub mod mail;
+pub mod odt;
 pub mod pdf;
+pub mod rtf;
 pub mod sheet;
 pub mod sniff;
 pub mod text;
+pub mod zip;
 
 pub use input::Input;
 pub use sniff::Kind;
@@ -207,12 +223,12 @@ pub fn extract_kind(kind: Kind, input: &Input<'_>, emit: &mut dyn Emit, limits: 
         Kind::Xlsx | Kind::Xls | Kind::Ods => sheet::extract(input, kind, emit, limits),
         Kind::Pdf => pdf::extract(input, emit, limits),
         Kind::Docx => docx::extract(input, emit, limits),
-        Kind::Odt => docx::extract_odt(input, emit, limits),
-        Kind::Rtf => docx::extract_rtf(input, emit, limits),
+        Kind::Odt => odt::extract(input, emit, limits),
+        Kind::Rtf => rtf::extract(input, emit, limits),
         Kind::Eml => mail::extract_eml(input, emit, limits),
         Kind::Mbox => mail::extract_mbox(input, emit, limits),
         Kind::Msg => mail::extract_msg(input, emit, limits),
-        Kind::Zip => archive::extract_zip(input, emit, limits),
+        Kind::Zip => zip::extract_zip(input, emit, limits),
         Kind::Skip(reason) => Err(ExtractError::Skipped(reason.to_string())),
         Kind::Encrypted => Err(ExtractError::Encrypted),
     }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::*;
-use crate::extract::{Collect, Loc};
+use crate::formats::{Collect, Loc};
 
 const NS: &str = concat!(
     r#"xmlns:wpc="http://schemas.microsoft.com/office/word/2010/wordprocessingCanvas" "#,
@@ -247,8 +247,8 @@ fn embedded_files_become_parts() {
 fn extract_dispatches_docx_by_content() {
     let mut c = Collect::default();
     let kind =
-        crate::extract::extract("Referral.docx", &Input::Bytes(&full_docx()), &mut c, &Limits::default()).unwrap();
-    assert_eq!(kind, crate::extract::Kind::Docx);
+        crate::formats::extract("Referral.docx", &Input::Bytes(&full_docx()), &mut c, &Limits::default()).unwrap();
+    assert_eq!(kind, crate::formats::Kind::Docx);
     assert!(c.all_text().contains("jane.roberts@example.org"));
 }
 

@@ -5,6 +5,8 @@
 //! extracts it, nested archives included. A zip that is really an office
 //! document (a renamed .docx/.xlsx) is read as that document instead.
 
+pub mod anonymise;
+
 use std::io::{Cursor, Read};
 
 use zip::ZipArchive;
@@ -30,7 +32,7 @@ pub fn extract_zip(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> R
     if let Some(kind) = office_kind(&mut zip) {
         return match kind {
             Kind::Docx => super::docx::extract(input, emit, limits),
-            Kind::Odt => super::docx::extract_odt(input, emit, limits),
+            Kind::Odt => super::odt::extract(input, emit, limits),
             _ => super::sheet::extract(input, kind, emit, limits),
         };
     }
@@ -259,7 +261,7 @@ mod tests {
     use zip::{CompressionMethod, ZipWriter};
 
     use super::*;
-    use crate::extract::{Collect, Segment};
+    use crate::formats::{Collect, Segment};
 
     /// Build a zip in memory from `(name, bytes)`; names ending in `/` are folders.
     fn make_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
@@ -438,7 +440,7 @@ mod tests {
         let (c, r) = run(&z, &Limits::default());
         assert!(c.parts.is_empty(), "members of a document are not parts");
         let mut direct = Collect::default();
-        let expected = crate::extract::docx::extract(&Input::Bytes(&z), &mut direct, &Limits::default());
+        let expected = crate::formats::docx::extract(&Input::Bytes(&z), &mut direct, &Limits::default());
         assert_eq!(format!("{r:?}"), format!("{expected:?}"));
     }
 

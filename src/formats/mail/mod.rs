@@ -5,6 +5,8 @@
 //! attachments as parts (`attachments/cv.docx`). An mbox is streamed message by
 //! message, each handed on as a part named by its number (`3`).
 
+pub mod anonymise;
+
 use std::collections::HashSet;
 use std::io::{BufRead, Cursor, Read};
 
@@ -639,7 +641,7 @@ fn copy_storage(cfb: &mut cfb::CompoundFile<Cursor<&[u8]>>, path: &str) -> std::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::{Collect, Kind, sniff};
+    use crate::formats::{Collect, Kind, sniff};
 
     const EML: &str = concat!(
         "Return-Path: <jane.roberts@example.org>\r\n",
@@ -902,7 +904,7 @@ mod tests {
 
 #[cfg(test)]
 mod sniff_tests {
-    use crate::extract::{Kind, sniff::sniff};
+    use crate::formats::{Kind, sniff::sniff};
 
     #[test]
     fn common_message_heads_sniff_as_eml() {
@@ -933,7 +935,7 @@ mod msg_tests {
     use std::io::Write;
 
     use super::*;
-    use crate::extract::{Collect, Kind, sniff};
+    use crate::formats::{Collect, Kind, sniff};
 
     type Cfb = cfb::CompoundFile<Cursor<Vec<u8>>>;
 

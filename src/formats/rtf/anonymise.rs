@@ -25,12 +25,12 @@ use std::collections::HashMap;
 
 use encoding_rs::Encoding;
 
-use super::Work;
+use crate::anonymise::Work;
 use crate::detect::Category;
-use crate::extract::Segment;
-use crate::extract::docx::{
-    RTF_META, RTF_SKIPPED, RTF_STARRED_KEPT, RtfControlWord, rtf_charset, rtf_codepage, rtf_control_word,
-    rtf_hex_escape,
+use crate::formats::Segment;
+use crate::formats::rtf::{
+    ControlWord as RtfControlWord, META as RTF_META, SKIPPED as RTF_SKIPPED, STARRED_KEPT as RTF_STARRED_KEPT,
+    charset as rtf_charset, codepage as rtf_codepage, control_word as rtf_control_word, hex_escape as rtf_hex_escape,
 };
 
 /// Deepest group nesting kept, as in the extractor.
@@ -664,7 +664,7 @@ fn encode_text(text: &str, uc: u32, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::{Collect, Input};
+    use crate::formats::{Collect, Input};
 
     /// The copy of `data`, its text as the extractor reads it, and the notes.
     fn run(data: &str) -> (String, String, Vec<String>) {
@@ -673,7 +673,7 @@ mod tests {
         let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(data.as_bytes()));
         let out = write(&mut work, data.as_bytes()).expect("written");
         let mut text = Collect::default();
-        crate::extract::docx::extract_rtf(&Input::Bytes(&out), &mut text, anon.limits).expect("re-read");
+        crate::formats::rtf::extract(&Input::Bytes(&out), &mut text, anon.limits).expect("re-read");
         (String::from_utf8_lossy(&out).into_owned(), text.all_text(), work.notes)
     }
 
@@ -728,7 +728,7 @@ mod tests {
             let mut work = Work::new(&anon, "a.rtf", &Input::Bytes(data));
             let out = write(&mut work, data).expect("copied");
             let mut text = Collect::default();
-            crate::extract::docx::extract_rtf(&Input::Bytes(&out), &mut text, anon.limits).expect("re-read");
+            crate::formats::rtf::extract(&Input::Bytes(&out), &mut text, anon.limits).expect("re-read");
             assert!(!text.all_text().contains("Ann Lee"), "{end}");
         }
     }

@@ -2,6 +2,8 @@
 //! Header` (rows count from 1, the header row being row 1) with the column's
 //! header passed to detection as context.
 
+pub mod anonymise;
+
 use std::io::BufRead;
 
 use super::text::{decode_line, text_stream};
@@ -104,7 +106,7 @@ impl Cells<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Collect;
+    use crate::formats::Collect;
 
     #[test]
     fn cells_carry_headers() {

@@ -2,11 +2,11 @@
 //! endings and encoding; every column kept unless the policy drops it. Cells
 //! are read with their column header as context, as the extractor reads them.
 
-use super::Work;
-use super::people::{NameColumn, name_column};
-use super::policy::Operator;
-use super::text::{decode, encode};
-use crate::extract::Segment;
+use crate::anonymise::Work;
+use crate::anonymise::people::{NameColumn, name_column};
+use crate::anonymise::policy::Operator;
+use crate::formats::Segment;
+use crate::formats::text::anonymise::{decode, encode};
 
 /// Did the file quote every field, or only those that need it?
 fn quote_style(text: &str, delimiter: u8) -> csv::QuoteStyle {

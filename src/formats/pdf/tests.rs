@@ -3,7 +3,7 @@
 use lopdf::{Dictionary, Document, EncryptionState, EncryptionVersion, Object, Permissions, Stream, dictionary};
 
 use super::*;
-use crate::extract::Collect;
+use crate::formats::Collect;
 
 /// A document under construction: a page tree, shared resources, pages.
 struct Builder {

@@ -18,7 +18,7 @@
 //! - A text box is emitted apart, located `text box in paragraph N` (N being
 //!   the paragraph it is anchored in).
 
-use crate::extract::{Emit, Segment};
+use crate::formats::{Emit, Segment};
 
 /// Largest body segment before the next paragraphs start a new one.
 pub const BLOCK_BYTES: usize = 64 << 10;
@@ -654,7 +654,7 @@ pub fn is_label(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Collect;
+    use crate::formats::Collect;
 
     fn table(rows: &[&[&str]]) -> Vec<Block> {
         let mut b = FlowBuilder::default();

@@ -15,6 +15,8 @@
 //! rest cannot make a huge dense grid; xls and ods go through calamine's
 //! ranges (ods ranges are bounded by calamine's own cell limit).
 
+pub mod anonymise;
+
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 use std::io::{Cursor, Read, Seek};
@@ -628,7 +630,7 @@ fn render_iso_duration(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Collect;
+    use crate::formats::Collect;
     use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
     use std::io::Write;
 
@@ -1050,7 +1052,7 @@ mod tests {
     #[test]
     fn xlsb_cells_are_read() {
         let data = xlsb(&[(0, 0, "Name"), (0, 1, "Email"), (1, 0, "Jane Roberts"), (1, 1, "jane.roberts@gmail.com")]);
-        assert_eq!(crate::extract::sniff::sniff("People.xlsb", &data), Kind::Xlsx);
+        assert_eq!(crate::formats::sniff::sniff("People.xlsb", &data), Kind::Xlsx);
         let c = run(&data, Kind::Xlsx).unwrap();
         let cells: Vec<_> = c.segments.iter().map(|s| (s.0.as_str(), s.1.as_str(), s.2.as_deref())).collect();
         assert!(cells.contains(&("People!A2", "Jane Roberts", Some("Name"))), "{cells:?}");

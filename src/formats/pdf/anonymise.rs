@@ -24,8 +24,8 @@ use encoding_rs::WINDOWS_1252;
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
-use super::Work;
-use crate::extract::{self, Collect, Input, Segment};
+use crate::anonymise::Work;
+use crate::formats::{self, Collect, Input, Segment};
 
 /// Why an image-only PDF is not copied.
 pub const NEEDS_OCR: &str = "needs OCR: its pages are images (a scan), so personal data in them cannot be found or removed; \
@@ -40,8 +40,8 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     // Pages that are pictures (a scan) may show personal data that no
     // text reader finds: such a copy could not be made clean.
     let mut source = Collect::default();
-    if let Err(extract::ExtractError::NoText) =
-        extract::pdf::extract(&Input::Bytes(data), &mut source, work.anon.limits)
+    if let Err(formats::ExtractError::NoText) =
+        formats::pdf::extract(&Input::Bytes(data), &mut source, work.anon.limits)
     {
         return Err(NEEDS_OCR.into());
     }
@@ -132,7 +132,7 @@ fn save(doc: &mut Document) -> Result<Vec<u8>, String> {
 /// Pages of `bytes` on which personal data can still be found.
 fn pages_with_residue(work: &mut Work<'_>, bytes: &[u8]) -> BTreeSet<u32> {
     let mut collect = Collect::default();
-    let _ = extract::pdf::extract(&Input::Bytes(bytes), &mut collect, work.anon.limits);
+    let _ = formats::pdf::extract(&Input::Bytes(bytes), &mut collect, work.anon.limits);
     let mut out = BTreeSet::new();
     for (location, text, context) in &collect.segments {
         let Some(n) = location.strip_prefix("page ").and_then(|n| n.parse::<u32>().ok()) else { continue };
@@ -459,7 +459,7 @@ mod tests {
         let mut work = Work::new(&anon, "a.pdf", &Input::Bytes(data));
         let out = write(&mut work, data).unwrap();
         let mut text = Collect::default();
-        extract::pdf::extract(&Input::Bytes(&out), &mut text, anon.limits).unwrap_or(());
+        formats::pdf::extract(&Input::Bytes(&out), &mut text, anon.limits).unwrap_or(());
         let doc = Document::load_mem(&out).unwrap();
         assert!(!format!("{:?}", doc.trailer).contains("Jane"));
         (text.all_text(), work.notes)

@@ -6,6 +6,8 @@
 //! font decoding ([`font`]), which handle kerning-split words, ToUnicode
 //! CMaps with two-byte codes and Form XObjects.
 
+pub mod anonymise;
+
 mod font;
 mod lexer;
 mod walker;

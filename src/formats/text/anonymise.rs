@@ -5,9 +5,9 @@
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-use super::{Span, Work};
-use crate::extract::Segment;
-use crate::extract::text::{BLOCK_BYTES, BLOCK_LINES};
+use crate::anonymise::{Span, Work};
+use crate::formats::Segment;
+use crate::formats::text::{BLOCK_BYTES, BLOCK_LINES};
 
 /// How a text file was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,11 +18,11 @@
 //! and then a corrupt-file error; a damaged header, note or comment part is
 //! a warning.
 
-mod flow;
-mod odt;
+pub mod anonymise;
+
+pub(crate) mod flow;
 pub mod package;
-mod rtf;
-mod xml;
+pub(crate) mod xml;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -31,16 +31,6 @@ use quick_xml::reader::NsReader;
 use self::flow::{Block, FlowBuilder, emit_body, emit_flat};
 use self::package::Package;
 use super::{Emit, ExtractError, Input, Limits, Result, Segment};
-
-/// The ODF reader's white-space rule, shared with the odt anonymiser.
-pub(crate) use odt::collapse_spaces as odt_collapse_spaces;
-pub use odt::extract as extract_odt;
-pub use rtf::extract as extract_rtf;
-/// The RTF reader's rules, shared with the RTF anonymiser so both read the same text.
-pub(crate) use rtf::{
-    ControlWord as RtfControlWord, META as RTF_META, SKIPPED as RTF_SKIPPED, STARRED_KEPT as RTF_STARRED_KEPT,
-    charset as rtf_charset, codepage as rtf_codepage, control_word as rtf_control_word, hex_escape as rtf_hex_escape,
-};
 
 const WML: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const WML_STRICT: &str = "http://purl.oclc.org/ooxml/wordprocessingml/main";

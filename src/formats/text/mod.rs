@@ -5,6 +5,8 @@
 //! bounded whatever the file size while detection still sees neighbouring
 //! lines ("Date of birth:" on one line, the date on the next).
 
+pub mod anonymise;
+
 use std::io::{BufRead, BufReader, Read};
 
 use encoding_rs::WINDOWS_1252;
@@ -408,7 +410,7 @@ fn strip_tags(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Collect;
+    use crate::formats::Collect;
 
     fn run(bytes: &[u8]) -> Collect {
         let mut c = Collect::default();

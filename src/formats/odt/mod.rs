@@ -1,19 +1,21 @@
 //! OpenDocument text (odt): `content.xml` for the body, comments
 //! (`office:annotation`), notes and tracked deletions; `styles.xml` for page
 //! headers and footers; `meta.xml` for the author. Locations follow the
-//! docx scheme (see [`super::flow`]); deleted text kept by change tracking is
+//! docx scheme (see [`crate::formats::docx::flow`]); deleted text kept by change tracking is
 //! `tracked change N`. ODF's initial creator is reported as `metadata
 //! creator` and its `dc:creator` (the last editor) as `metadata
 //! lastModifiedBy`, matching the docx names.
+
+pub mod anonymise;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-use super::flow::{Block, FlowBuilder, emit_body, emit_flat};
-use super::package::Package;
-use super::xml;
-use crate::extract::{Emit, ExtractError, Input, Limits, Result, Segment};
+use crate::formats::docx::flow::{Block, FlowBuilder, emit_body, emit_flat};
+use crate::formats::docx::package::Package;
+use crate::formats::docx::xml;
+use crate::formats::{Emit, ExtractError, Input, Limits, Result, Segment};
 
 const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
@@ -377,7 +379,7 @@ fn emit_meta(text: &str, emit: &mut dyn Emit) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Collect;
+    use crate::formats::Collect;
     use std::io::Write;
 
     const NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0""#;

@@ -10,12 +10,14 @@
 //! charset or the document's `\ansicpg` (Windows-1252 by default), and
 //! `\uN` characters replace their fallback text.
 
+pub mod anonymise;
+
 use std::collections::HashMap;
 
 use encoding_rs::Encoding;
 
-use super::flow::{Block, Cell, Para, Row, emit_body};
-use crate::extract::{Emit, ExtractError, Input, Limits, Result, Segment};
+use crate::formats::docx::flow::{Block, Cell, Para, Row, emit_body};
+use crate::formats::{Emit, ExtractError, Input, Limits, Result, Segment};
 
 /// Deepest group nesting kept; deeper braces are counted but not stacked.
 const MAX_DEPTH: usize = 1000;
@@ -625,7 +627,7 @@ pub(crate) fn hex_escape(data: &[u8], i: usize) -> (Option<u8>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Collect;
+    use crate::formats::Collect;
 
     fn run(rtf: &str) -> Collect {
         let mut c = Collect::default();

@@ -12,10 +12,10 @@ use std::io::{BufRead, Write};
 
 use mailparse::{DispositionType, ParsedMail};
 
-use super::text::{html_spans, line_spans};
-use super::{Outcome, Work};
-use crate::extract::Segment;
-use crate::extract::mail::HEADERS;
+use crate::anonymise::{Outcome, Work};
+use crate::formats::Segment;
+use crate::formats::mail::HEADERS;
+use crate::formats::text::anonymise::{html_spans, line_spans};
 
 /// Headers kept as they are (no personal data beyond what the extractor reads).
 const KEPT: &[&str] = &["Date", "Message-ID", "In-Reply-To", "References", "Importance", "Priority"];

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-use crate::extract::{ExtractError, Limits, Result};
+use crate::formats::{ExtractError, Limits, Result};
 
 /// Members smaller than this are never refused for their compression ratio:
 /// XML compresses very well, and a small member cannot hurt.
@@ -57,7 +57,7 @@ impl<'a> Package<'a> {
         let packed = file.compressed_size();
         // The declared size may lie: the decompressed stream itself is bounded.
         let (buf, stop) =
-            crate::extract::archive::decompress(&mut file, packed, cap, RATIO_FREE_BYTES, self.limits.max_ratio)
+            crate::formats::zip::decompress(&mut file, packed, cap, RATIO_FREE_BYTES, self.limits.max_ratio)
                 .map_err(|e| io_error(kind, name, e))?;
         if stop.is_some() {
             return Err(ExtractError::Limit(format!("{name} decompresses past the limits (zip bomb?)")));
