@@ -214,63 +214,28 @@ fn base64_lines(data: &[u8], nl: &str) -> String {
     out
 }
 
-/// An mbox's copy: messages read one at a time from `input`, each
+/// An mbox's copy: messages read one at a time from `input` (split by the
+/// one mbox splitter, [`super::mbox`], as the reader splits them), each
 /// anonymised as an eml and written with a neutral `From ` separator line
 /// (the sender's address left out, the date kept).
 pub fn write_mbox(work: &mut Work<'_>, input: &mut dyn BufRead, out: &mut dyn Write) -> std::io::Result<()> {
     let limit = work.anon.limits.max_in_memory;
-    let mut message: Vec<u8> = Vec::new();
-    // The separator line of the message being gathered (`None` before the first).
-    let mut from_line: Option<Vec<u8>> = None;
-    let mut number = 0u64;
-    let mut too_big = false;
-    let mut after_blank = true;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let n = input.read_until(b'\n', &mut line)?;
-        if n == 0 || (after_blank && is_from_line(&line)) {
-            if number > 0 {
-                finish_message(work, number, from_line.as_deref().unwrap_or(b""), &message, too_big, out)?;
-            }
-            if n == 0 {
-                return Ok(());
-            }
-            number += 1;
-            from_line = Some(line.clone());
-            message.clear();
-            too_big = false;
-            after_blank = false;
-            continue;
-        }
-        let blank = line.iter().all(u8::is_ascii_whitespace);
-        after_blank = blank;
-        if number == 0 {
-            if blank {
-                continue;
-            }
-            // Text before the first separator is read as message 1, as the extractor reads it.
-            number = 1;
-        }
-        if too_big || (message.len() + line.len()) as u64 > limit {
-            too_big = true;
-            message = Vec::new();
-            continue;
-        }
-        // mboxrd: `>From ` (any number of `>`) loses one `>`.
-        let quotes = line.iter().take_while(|&&b| b == b'>').count();
-        let start = usize::from(quotes > 0 && line[quotes..].starts_with(b"From "));
-        message.extend_from_slice(&line[start..]);
-    }
+    super::mbox::split(input, limit, &mut MboxCopy { work, out })
 }
 
-/// An mbox separator line, as the extractor recognises one: `From ` with a
-/// time of day in it.
-fn is_from_line(line: &[u8]) -> bool {
-    line.starts_with(b"From ")
-        && line
-            .windows(4)
-            .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit())
+/// Writes each message of an mbox into its copy.
+struct MboxCopy<'w, 'a> {
+    work: &'w mut Work<'a>,
+    out: &'w mut dyn Write,
+}
+
+impl super::mbox::Messages for MboxCopy<'_, '_> {
+    fn message(&mut self, number: u64, separator: &[u8], message: &[u8]) -> std::io::Result<()> {
+        finish_message(self.work, number, separator, message, false, self.out)
+    }
+    fn too_large(&mut self, number: u64) -> std::io::Result<()> {
+        finish_message(self.work, number, b"", b"", true, self.out)
+    }
 }
 
 /// Anonymise one mbox message and append it to the copy.
@@ -319,6 +284,30 @@ fn finish_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_mbox_copy_splits_messages_where_the_reader_does() {
+        // The first line is a separator even with no date in it: the reader
+        // reads one message, and the copy must not keep the sender's
+        // address from that line as text.
+        let mbox = "From jane.roberts@example.org\nFrom: Jane Roberts <jane.roberts@example.org>\nSubject: hi\n\n\
+                    Please call me.\n\nFrom bob@example.org Mon Feb  3 10:00:00 2025\nSubject: two\n\nSecond.\n";
+        let mut read = crate::formats::Collect::default();
+        let input = crate::formats::Input::Bytes(mbox.as_bytes());
+        crate::formats::mail::extract_mbox(&input, &mut read, &crate::formats::Limits::default()).unwrap();
+        assert_eq!(read.parts.len(), 2);
+        let parts = crate::anonymise::TestParts::new();
+        let anon = parts.anonymiser();
+        let mut work = Work::plain(&anon);
+        let mut out = Vec::new();
+        write_mbox(&mut work, &mut mbox.as_bytes(), &mut out).unwrap();
+        let copy = String::from_utf8(out).unwrap();
+        assert_eq!(copy.matches("From MAILER-DAEMON").count(), 2, "{copy}");
+        assert!(copy.starts_with("From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n"), "{copy}");
+        assert!(copy.contains("From MAILER-DAEMON Mon Feb  3 10:00:00 2025\n"), "{copy}");
+        assert!(!copy.contains("jane.roberts@example.org"), "{copy}");
+        assert!(copy.contains("Please call me.") && copy.contains("Second."), "{copy}");
+    }
 
     #[test]
     fn encoders() {

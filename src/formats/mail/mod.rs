@@ -6,9 +6,10 @@
 //! message, each handed on as a part named by its number (`3`).
 
 pub mod anonymise;
+pub mod mbox;
 
 use std::collections::HashSet;
-use std::io::{BufRead, Cursor, Read};
+use std::io::{Cursor, Read};
 
 use charset::Charset;
 use encoding_rs::UTF_8;
@@ -316,105 +317,29 @@ fn ext_for_mime(mime: &str) -> &'static str {
     }
 }
 
-/// Longest piece of one line read at a time while splitting an mbox.
-const MBOX_PIECE: u64 = 64 << 10;
-
 pub fn extract_mbox(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     let mut reader = input.reader()?;
-    let mut splitter = MboxSplit::new(emit, limits.max_in_memory);
-    let mut piece = Vec::with_capacity(4096);
-    let mut at_line_start = true;
-    loop {
-        piece.clear();
-        let read = (&mut reader).take(MBOX_PIECE).read_until(b'\n', &mut piece)?;
-        if read == 0 {
-            break;
-        }
-        let line_start = at_line_start;
-        at_line_start = piece.ends_with(b"\n");
-        splitter.piece(&piece, line_start, at_line_start);
-    }
-    splitter.finish();
+    let limit = limits.max_in_memory;
+    mbox::split(&mut reader, limit, &mut Parts { emit, limit })?;
     Ok(())
 }
 
-/// Splits an mbox stream into messages and hands each on as a part.
-struct MboxSplit<'e> {
+/// Hands each mbox message on as a part named by its number.
+struct Parts<'e> {
     emit: &'e mut dyn Emit,
     limit: u64,
-    /// The message being gathered.
-    message: Vec<u8>,
-    /// Messages started so far (the current one's number).
-    number: u64,
-    /// The current message outgrew `limit` and is being skipped.
-    oversized: bool,
-    /// The last complete line was blank (or nothing was read yet).
-    after_blank: bool,
 }
 
-impl<'e> MboxSplit<'e> {
-    fn new(emit: &'e mut dyn Emit, limit: u64) -> Self {
-        MboxSplit { emit, limit, message: Vec::new(), number: 0, oversized: false, after_blank: true }
+impl mbox::Messages for Parts<'_> {
+    fn message(&mut self, number: u64, _separator: &[u8], message: &[u8]) -> std::io::Result<()> {
+        self.emit.part(&number.to_string(), message);
+        Ok(())
     }
-
-    /// One piece of a line: the whole line when `line_start` and `line_end`.
-    fn piece(&mut self, piece: &[u8], line_start: bool, line_end: bool) {
-        // The first line of an mbox is its first separator, even with no
-        // date in it (`From jane@example.org`, as some tools write it).
-        let first = self.number == 0 && piece.starts_with(b"From ");
-        if line_start && self.after_blank && (first || is_from_line(piece)) {
-            self.finish();
-            self.number += 1;
-            self.after_blank = false;
-            return;
-        }
-        let blank = line_start && line_end && piece.iter().all(|b| b.is_ascii_whitespace());
-        self.after_blank = blank;
-        if self.number == 0 {
-            if blank {
-                return;
-            }
-            // Text before the first separator: read it as message 1.
-            self.number = 1;
-        }
-        let piece = if line_start && is_escaped_from(piece) { &piece[1..] } else { piece };
-        if self.oversized {
-            return;
-        }
-        if (self.message.len() + piece.len()) as u64 > self.limit {
-            self.oversized = true;
-            self.message = Vec::new();
-            return;
-        }
-        self.message.extend_from_slice(piece);
+    fn too_large(&mut self, number: u64) -> std::io::Result<()> {
+        self.emit
+            .warn(format!("message {number}: larger than the in-memory limit ({} MB), not read", self.limit >> 20));
+        Ok(())
     }
-
-    /// Hand on the message gathered so far, or warn that it was too large.
-    fn finish(&mut self) {
-        let n = self.number;
-        if self.oversized {
-            self.emit.warn(format!("message {n}: larger than the in-memory limit ({} MB), not read", self.limit >> 20));
-        } else if self.message.iter().any(|b| !b.is_ascii_whitespace()) {
-            self.emit.part(&n.to_string(), &self.message);
-        }
-        self.message.clear();
-        self.oversized = false;
-    }
-}
-
-/// An mbox separator: `From sender date`, with a time of day (`12:08`) in it so
-/// that body text starting "From the ..." after a blank line is not taken for one.
-fn is_from_line(line: &[u8]) -> bool {
-    line.starts_with(b"From ")
-        && line
-            .windows(4)
-            .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit())
-}
-
-/// A body line quoted by the mbox writer: `>From `, `>>From ` ...
-fn is_escaped_from(line: &[u8]) -> bool {
-    let quotes = line.iter().take_while(|&&b| b == b'>').count();
-    quotes > 0 && line[quotes..].starts_with(b"From ")
 }
 
 pub fn extract_msg(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
