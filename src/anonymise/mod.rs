@@ -28,6 +28,7 @@ pub use policy::{Operator, Policy};
 
 use crate::detect::{Category, Engine, Hit};
 use crate::formats::container::{self, Visit};
+use crate::formats::rewrite::{ColumnFate, Rewrite};
 use crate::formats::{self, Input, Kind, Limits, Segment};
 use crate::keys::Key;
 
@@ -101,22 +102,7 @@ impl TestParts {
     }
 }
 
-/// A piece of personal data in a text: byte range and category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-    pub category: Category,
-}
-
-/// What became of one file (or part).
-#[derive(Debug)]
-pub enum Outcome {
-    /// Written: its (possibly changed) name and the new bytes.
-    Written { name: String, data: Vec<u8> },
-    /// Not copied, with the reason.
-    NotCopied(String),
-}
+pub use crate::formats::rewrite::{Outcome, Span};
 
 /// The values found in a source file, matched exactly in the writers' text.
 struct Known {
@@ -278,7 +264,7 @@ impl<'a> Work<'a> {
     }
 
     /// A whole cell under a column the policy names: `None` to drop the column.
-    pub fn column_cell(&mut self, header: &str, op: &Operator, value: &str) -> Option<String> {
+    pub fn policy_cell(&mut self, header: &str, op: &Operator, value: &str) -> Option<String> {
         let out = match op {
             Operator::Drop => return None,
             Operator::Redact { text } => text.clone().unwrap_or_else(|| "[REMOVED]".into()),
@@ -411,26 +397,7 @@ impl Visit for KnownCollect<'_> {
     }
 }
 
-/// The file name a copy of `name` (of this kind) gets: spreadsheets become xlsx.
-pub fn output_name(name: &str, kind: Kind) -> String {
-    match kind {
-        Kind::Xls | Kind::Ods => match name.rsplit_once('.') {
-            Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => format!("{stem}.xlsx"),
-            _ => format!("{name}.xlsx"),
-        },
-        _ => name.to_string(),
-    }
-}
-
-/// Whether `anonymise` writes copies of this kind (else: why not).
-pub fn unsupported(kind: Kind) -> Option<String> {
-    match kind {
-        Kind::Msg => Some("Outlook msg: not supported by anonymise yet (save it as eml)".into()),
-        Kind::Encrypted => Some("encrypted: remove the password to anonymise it".into()),
-        Kind::Skip(reason) => Some(reason.to_string()),
-        _ => None,
-    }
-}
+pub use crate::formats::{cannot_anonymise as unsupported, output_name};
 
 /// Anonymise one file or part held in memory, choosing the writer by its
 /// sniffed kind.
@@ -452,23 +419,9 @@ pub fn anonymise_bytes(work: &mut Work<'_>, name: &str, data: &[u8]) -> Outcome 
 
 /// Run the writer for `kind` over `data`.
 fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, String> {
-    match kind {
-        Kind::Text => Ok(formats::text::anonymise::write(work, data)),
-        Kind::Html => Ok(formats::text::anonymise::write_html(work, data)),
-        Kind::Csv(delim) => formats::csv::anonymise::write(work, data, delim),
-        Kind::Xlsx | Kind::Xls | Kind::Ods => formats::sheet::anonymise::write(work, data, kind),
-        Kind::Docx => formats::docx::anonymise::write(work, data),
-        Kind::Odt => formats::odt::anonymise::write(work, data),
-        Kind::Rtf => formats::rtf::anonymise::write(work, data),
-        Kind::Eml => formats::mail::anonymise::write_eml(work, data),
-        Kind::Mbox => {
-            let mut out = Vec::new();
-            formats::mail::anonymise::write_mbox(work, &mut &data[..], &mut out).map_err(|e| e.to_string())?;
-            Ok(out)
-        }
-        Kind::Pdf => formats::pdf::anonymise::write(work, data),
-        Kind::Zip => formats::zip::anonymise::write(work, data),
-        other => Err(unsupported(other).unwrap_or_else(|| format!("{}: not supported", other.name()))),
+    match formats::format(kind).write {
+        Ok(write) => write(work, data, kind),
+        Err(_) => Err(unsupported(kind).unwrap_or_else(|| format!("{}: not supported", kind.name()))),
     }
 }
 
@@ -565,6 +518,68 @@ impl Work<'_> {
             out.push_str(p.0);
         }
         out
+    }
+}
+
+impl Rewrite for Work<'_> {
+    fn limits(&self) -> &Limits {
+        self.anon.limits
+    }
+    fn spans(&mut self, seg: &Segment<'_>) -> Vec<Span> {
+        Work::spans(self, seg)
+    }
+    fn rewrite(&mut self, seg: &Segment<'_>) -> Option<String> {
+        Work::rewrite(self, seg)
+    }
+    fn replace(&mut self, category: Category, value: &str) -> String {
+        Work::replace(self, category, value)
+    }
+    fn apply_spans(&mut self, text: &str, spans: &[Span]) -> String {
+        Work::apply_spans(self, text, spans)
+    }
+    fn column(&self, header: &str) -> Option<ColumnFate> {
+        self.anon.policy.column(header).map(|op| match op {
+            Operator::Drop => ColumnFate::Drop,
+            _ => ColumnFate::Replace,
+        })
+    }
+    fn column_cell(&mut self, header: &str, value: &str) -> Option<String> {
+        let op = self.anon.policy.column(header)?.clone();
+        self.policy_cell(header, &op, value)
+    }
+    fn add_person(&mut self, first: &str, surname: &str) -> Option<usize> {
+        self.people.add_parts(first, surname)
+    }
+    fn set_row_person(&mut self, person: Option<usize>) {
+        self.people.set_row(person);
+    }
+    fn nested(&mut self, name: &str, data: &[u8]) -> Outcome {
+        Work::nested(self, name, data)
+    }
+    fn rename(&mut self, file_name: &str) -> String {
+        Work::rename(self, file_name)
+    }
+    fn not_copied(&mut self, name: &str, reason: &str) {
+        Work::not_copied(self, name, reason)
+    }
+    fn note(&mut self, message: String) {
+        self.notes.push(message);
+    }
+    fn count(&mut self, operator: &'static str, what: String) {
+        *self.counts.entry((operator, what)).or_default() += 1;
+    }
+    fn depth(&self) -> u32 {
+        self.depth
+    }
+    fn nest(&mut self, inward: bool) {
+        if inward {
+            self.depth += 1;
+        } else {
+            self.depth -= 1;
+        }
+    }
+    fn archive_used(&self) -> formats::zip::anonymise::ArchiveUse {
+        self.archive_used.clone()
     }
 }
 

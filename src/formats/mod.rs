@@ -27,6 +27,7 @@ pub mod input;
 pub mod mail;
 pub mod odt;
 pub mod pdf;
+pub mod rewrite;
 pub mod rtf;
 pub mod sheet;
 pub mod sniff;
@@ -214,23 +215,80 @@ impl Default for Limits {
     }
 }
 
+/// Reads one input of a kind: its segments and parts to `emit`.
+pub type ReadFn = fn(&Input<'_>, Kind, &mut dyn Emit, &Limits) -> Result<()>;
+/// Writes the anonymised copy of one input of a kind, or says why it cannot.
+pub type WriteFn = fn(&mut dyn rewrite::Rewrite, &[u8], Kind) -> std::result::Result<Vec<u8>, String>;
+
+/// What piisweep does with one kind of file.
+#[derive(Clone, Copy)]
+pub struct Format {
+    pub read: ReadFn,
+    /// The anonymised copy's writer, or why there is none.
+    pub write: std::result::Result<WriteFn, &'static str>,
+    /// The extension of copies when it is not the source's (spreadsheets
+    /// are written as xlsx).
+    pub copy_extension: Option<&'static str>,
+}
+
+/// The registry: every kind's reader and writer, in one table. Detection is
+/// [`sniff`]; adding a format is a folder under `formats/` and a line here.
+pub fn format(kind: Kind) -> Format {
+    use Kind as K;
+    let f = |read: ReadFn, write: WriteFn| Format { read, write: Ok(write), copy_extension: None };
+    match kind {
+        K::Text => f(|i, _, e, l| text::extract(i, e, l), |w, d, _| Ok(text::anonymise::write(w, d))),
+        K::Html => f(|i, _, e, l| text::extract_html(i, e, l), |w, d, _| Ok(text::anonymise::write_html(w, d))),
+        K::Csv(_) => {
+            f(|i, k, e, l| csv::extract(i, k.delimiter(), e, l), |w, d, k| csv::anonymise::write(w, d, k.delimiter()))
+        }
+        K::Xlsx => f(sheet::extract, sheet::anonymise::write),
+        K::Xls | K::Ods => Format { copy_extension: Some("xlsx"), ..f(sheet::extract, sheet::anonymise::write) },
+        K::Pdf => f(|i, _, e, l| pdf::extract(i, e, l), |w, d, _| pdf::anonymise::write(w, d)),
+        K::Docx => f(|i, _, e, l| docx::extract(i, e, l), |w, d, _| docx::anonymise::write(w, d)),
+        K::Odt => f(|i, _, e, l| odt::extract(i, e, l), |w, d, _| odt::anonymise::write(w, d)),
+        K::Rtf => f(|i, _, e, l| rtf::extract(i, e, l), |w, d, _| rtf::anonymise::write(w, d)),
+        K::Eml => f(|i, _, e, l| mail::extract_eml(i, e, l), |w, d, _| mail::anonymise::write_eml(w, d)),
+        K::Mbox => f(|i, _, e, l| mail::extract_mbox(i, e, l), |w, d, _| mail::anonymise::write_mbox_bytes(w, d)),
+        K::Msg => Format {
+            read: |i, _, e, l| mail::extract_msg(i, e, l),
+            write: Err("Outlook msg: not supported by anonymise yet (save it as eml)"),
+            copy_extension: None,
+        },
+        K::Zip => f(|i, _, e, l| zip::extract_zip(i, e, l), |w, d, _| zip::anonymise::write(w, d)),
+        K::Skip(_) => Format {
+            read: |_, k, _, _| Err(ExtractError::Skipped(k.skip_reason().to_string())),
+            write: Err(""),
+            copy_extension: None,
+        },
+        K::Encrypted => Format {
+            read: |_, _, _, _| Err(ExtractError::Encrypted),
+            write: Err("encrypted: remove the password to anonymise it"),
+            copy_extension: None,
+        },
+    }
+}
+
 /// Extract one input of the given kind.
 pub fn extract_kind(kind: Kind, input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
-    match kind {
-        Kind::Text => text::extract(input, emit, limits),
-        Kind::Html => text::extract_html(input, emit, limits),
-        Kind::Csv(delim) => csv::extract(input, delim, emit, limits),
-        Kind::Xlsx | Kind::Xls | Kind::Ods => sheet::extract(input, kind, emit, limits),
-        Kind::Pdf => pdf::extract(input, emit, limits),
-        Kind::Docx => docx::extract(input, emit, limits),
-        Kind::Odt => odt::extract(input, emit, limits),
-        Kind::Rtf => rtf::extract(input, emit, limits),
-        Kind::Eml => mail::extract_eml(input, emit, limits),
-        Kind::Mbox => mail::extract_mbox(input, emit, limits),
-        Kind::Msg => mail::extract_msg(input, emit, limits),
-        Kind::Zip => zip::extract_zip(input, emit, limits),
-        Kind::Skip(reason) => Err(ExtractError::Skipped(reason.to_string())),
-        Kind::Encrypted => Err(ExtractError::Encrypted),
+    (format(kind).read)(input, kind, emit, limits)
+}
+
+/// Why `anonymise` cannot write a copy of this kind, if it cannot.
+pub fn cannot_anonymise(kind: Kind) -> Option<String> {
+    match (format(kind).write, kind) {
+        (Ok(_), _) => None,
+        (Err(_), Kind::Skip(reason)) => Some(reason.to_string()),
+        (Err(why), _) => Some(why.to_string()),
+    }
+}
+
+/// The file name a copy of `name` (of this kind) gets: spreadsheets become xlsx.
+pub fn output_name(name: &str, kind: Kind) -> String {
+    let Some(ext) = format(kind).copy_extension else { return name.to_string() };
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => format!("{stem}.{ext}"),
+        _ => format!("{name}.{ext}"),
     }
 }
 

@@ -33,6 +33,22 @@ impl Kind {
         matches!(self, Kind::Text | Kind::Csv(_) | Kind::Mbox)
     }
 
+    /// The delimiter of delimited text (a comma for any other kind).
+    pub fn delimiter(&self) -> u8 {
+        match self {
+            Kind::Csv(d) => *d,
+            _ => b',',
+        }
+    }
+
+    /// Why a file is not scanned, for [`Kind::Skip`] (empty for any other kind).
+    pub fn skip_reason(&self) -> &'static str {
+        match self {
+            Kind::Skip(reason) => reason,
+            _ => "",
+        }
+    }
+
     /// Short name for summaries and the data map.
     pub fn name(&self) -> &'static str {
         match self {

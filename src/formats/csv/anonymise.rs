@@ -2,10 +2,10 @@
 //! endings and encoding; every column kept unless the policy drops it. Cells
 //! are read with their column header as context, as the extractor reads them.
 
-use crate::anonymise::Work;
-use crate::anonymise::people::{NameColumn, name_column};
-use crate::anonymise::policy::Operator;
 use crate::formats::Segment;
+use crate::formats::rewrite::ColumnFate;
+use crate::formats::rewrite::Rewrite;
+use crate::formats::rewrite::{NameColumn, name_column};
 use crate::formats::text::anonymise::{decode, encode};
 
 /// Did the file quote every field, or only those that need it?
@@ -23,7 +23,7 @@ fn quote_style(text: &str, delimiter: u8) -> csv::QuoteStyle {
 
 /// The person of each row named in first-name and surname columns (a
 /// first pass over the records), added to the file's people.
-fn row_people(work: &mut Work<'_>, text: &str, delimiter: u8) -> Vec<Option<usize>> {
+fn row_people(work: &mut dyn Rewrite, text: &str, delimiter: u8) -> Vec<Option<usize>> {
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut out = Vec::new();
@@ -48,13 +48,13 @@ fn row_people(work: &mut Work<'_>, text: &str, delimiter: u8) -> Vec<Option<usiz
             out.push(None);
             continue;
         };
-        out.push(work.people.add_parts(f, s));
+        out.push(work.add_person(f, s));
     }
     out
 }
 
 /// A delimited-text file's copy.
-pub fn write(work: &mut Work<'_>, data: &[u8], delimiter: u8) -> Result<Vec<u8>, String> {
+pub fn write(work: &mut dyn Rewrite, data: &[u8], delimiter: u8) -> Result<Vec<u8>, String> {
     let (text, enc) = decode(data);
     let crlf = text.find('\n').is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r');
     let mut reader =
@@ -67,28 +67,28 @@ pub fn write(work: &mut Work<'_>, data: &[u8], delimiter: u8) -> Result<Vec<u8>,
         .from_writer(Vec::new());
     let row_people = row_people(work, &text, delimiter);
     let mut headers: Vec<String> = Vec::new();
-    let mut columns: Vec<Option<Operator>> = Vec::new();
+    let mut columns: Vec<Option<ColumnFate>> = Vec::new();
     let mut location = String::new();
     for (n, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("corrupt csv: {e}"))?;
         let row = n as u64 + 1;
         if row == 1 {
             headers = record.iter().map(|h| h.trim().to_string()).collect();
-            columns = headers.iter().map(|h| work.anon.policy.column(h).cloned()).collect();
+            columns = headers.iter().map(|h| work.column(h)).collect();
         }
         // The row's first-name and surname cells name one person.
-        work.people.set_row(row_people.get(n).copied().flatten());
+        work.set_row_person(row_people.get(n).copied().flatten());
         let mut out: Vec<String> = Vec::with_capacity(record.len());
         for (i, value) in record.iter().enumerate() {
-            let column = columns.get(i).cloned().flatten();
-            if matches!(column, Some(Operator::Drop)) {
+            let column = columns.get(i).copied().flatten();
+            if matches!(column, Some(ColumnFate::Drop)) {
                 continue;
             }
             let header = headers.get(i).map(String::as_str).filter(|h| !h.is_empty() && row > 1);
-            if let (Some(op), Some(h)) = (&column, header)
+            if let (Some(_), Some(h)) = (column, header)
                 && !value.trim().is_empty()
             {
-                out.push(work.column_cell(h, op, value).unwrap_or_default());
+                out.push(work.column_cell(h, value).unwrap_or_default());
                 continue;
             }
             location.clear();
@@ -98,7 +98,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8], delimiter: u8) -> Result<Vec<u8>,
         }
         writer.write_record(&out).map_err(|e| e.to_string())?;
     }
-    work.people.set_row(None);
+    work.set_row_person(None);
     let mut bytes = writer.into_inner().map_err(|e| e.to_string())?;
     if !text.ends_with('\n') {
         // The source had no final line ending: neither has the copy.

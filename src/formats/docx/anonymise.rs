@@ -20,9 +20,9 @@ use quick_xml::events::{BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
 use quick_xml::writer::Writer;
 
-use crate::anonymise::Work;
 use crate::detect::Category;
 use crate::formats::Segment;
+use crate::formats::rewrite::Rewrite;
 use crate::formats::zip::anonymise::{Member, embedded, rewrite, rewritten};
 
 /// Elements whose text content names a person: emptied wherever they are.
@@ -59,8 +59,8 @@ fn classify(name: &str) -> PartKind {
 }
 
 /// A docx's copy.
-pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
-    let limits = work.anon.limits.clone();
+pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
+    let limits = work.limits().clone();
     let mut failure: Option<String> = None;
     let keep = |name: &str| matches!(classify(name), PartKind::Keep);
     let out = rewrite(data, &limits, keep, |name, bytes| {
@@ -163,7 +163,7 @@ pub(crate) fn attr_value(a: &quick_xml::events::attributes::Attribute<'_>) -> St
 }
 
 /// Rewrite author-like attributes (`w:author`, `w:initials`) of an element.
-fn rewrite_attrs(work: &mut Work<'_>, e: &BytesStart<'_>) -> Option<BytesStart<'static>> {
+fn rewrite_attrs(work: &mut dyn Rewrite, e: &BytesStart<'_>) -> Option<BytesStart<'static>> {
     let attrs: Vec<(String, String)> =
         e.attributes().with_checks(false).flatten().map(|a| (a.key.as_ref().to_string(), attr_value(&a))).collect();
     let local_of = |k: &str| k.rsplit(':').next().unwrap_or(k).to_string();
@@ -204,7 +204,7 @@ pub(crate) struct Para {
 }
 
 /// Rewrite a WordprocessingML part.
-fn rewrite_wml(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn rewrite_wml(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     let mut keep = vec![true; evs.len()];
     let mut paras: Vec<Para> = Vec::new();
@@ -284,7 +284,7 @@ fn push_separator(paras: &mut [Para]) {
 }
 
 /// Find personal data in a paragraph and rewrite its text nodes.
-pub(crate) fn apply_para(work: &mut Work<'_>, p: &Para, evs: &mut [Event<'static>]) {
+pub(crate) fn apply_para(work: &mut dyn Rewrite, p: &Para, evs: &mut [Event<'static>]) {
     if p.text.trim().is_empty() {
         return;
     }
@@ -331,7 +331,7 @@ fn preserve_space(e: &mut Event<'static>) {
 
 /// Rewrite every text node of a small XML part on its own; person fields
 /// (author, last modified by) are emptied.
-pub(crate) fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn rewrite_other(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     let mut open: Vec<String> = Vec::new();
     for ev in evs.iter_mut() {
@@ -354,7 +354,7 @@ pub(crate) fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>
                 }
                 let field = open.last().map(String::as_str).unwrap_or("");
                 let new = if PERSON_FIELDS.contains(&field) {
-                    *work.counts.entry(("drop", format!("metadata {field}"))).or_default() += 1;
+                    work.count("drop", format!("metadata {field}"));
                     Some(String::new())
                 } else {
                     work.rewrite(&Segment::fixed("metadata", &text, Some(field)))
@@ -370,7 +370,7 @@ pub(crate) fn rewrite_other(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>
 }
 
 /// Rewrite external relationship targets (`mailto:jane@example.org`).
-fn rewrite_rels(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn rewrite_rels(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     for e in evs.iter_mut() {
         let (Event::Empty(start) | Event::Start(start)) = e else { continue };

@@ -12,16 +12,16 @@ use std::io::{BufRead, Write};
 
 use mailparse::{DispositionType, ParsedMail};
 
-use crate::anonymise::{Outcome, Work};
 use crate::formats::Segment;
 use crate::formats::mail::HEADERS;
+use crate::formats::rewrite::{Outcome, Rewrite};
 use crate::formats::text::anonymise::{html_spans, line_spans};
 
 /// Headers kept as they are (no personal data beyond what the extractor reads).
 const KEPT: &[&str] = &["Date", "Message-ID", "In-Reply-To", "References", "Importance", "Priority"];
 
 /// An eml's copy.
-pub fn write_eml(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
+pub fn write_eml(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     let mail = mailparse::parse_mail(data).map_err(|e| format!("corrupt eml: {e}"))?;
     let nl = if data.windows(2).any(|w| w == b"\r\n") { "\r\n" } else { "\n" };
     let mut out = String::new();
@@ -33,7 +33,7 @@ pub fn write_eml(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// The top-level headers: people's headers rewritten, kept ones copied.
-fn headers(work: &mut Work<'_>, mail: &ParsedMail<'_>, out: &mut String, nl: &str) {
+fn headers(work: &mut dyn Rewrite, mail: &ParsedMail<'_>, out: &mut String, nl: &str) {
     for h in &mail.headers {
         let key = h.get_key();
         if let Some(&name) = HEADERS.iter().find(|n| n.eq_ignore_ascii_case(&key)) {
@@ -50,11 +50,11 @@ fn headers(work: &mut Work<'_>, mail: &ParsedMail<'_>, out: &mut String, nl: &st
 }
 
 /// Write one MIME part's own headers and body.
-fn part(work: &mut Work<'_>, p: &ParsedMail<'_>, out: &mut String, nl: &str, boundary: &mut u32) {
+fn part(work: &mut dyn Rewrite, p: &ParsedMail<'_>, out: &mut String, nl: &str, boundary: &mut u32) {
     let mime = p.ctype.mimetype.to_ascii_lowercase();
     if mime.starts_with("multipart/") && !p.subparts.is_empty() {
         *boundary += 1;
-        let b = format!("=_piisweep_{}_{boundary}", work.depth);
+        let b = format!("=_piisweep_{}_{boundary}", work.depth());
         out.push_str(&format!("Content-Type: {mime}; boundary=\"{b}\"{nl}{nl}"));
         for sub in &p.subparts {
             let mut body = String::new();
@@ -75,7 +75,7 @@ fn part(work: &mut Work<'_>, p: &ParsedMail<'_>, out: &mut String, nl: &str, bou
 
 /// A part inside a message (or the body of a single-part message); false
 /// when it was left out.
-fn sub_part(work: &mut Work<'_>, p: &ParsedMail<'_>, out: &mut String, nl: &str, boundary: &mut u32) -> bool {
+fn sub_part(work: &mut dyn Rewrite, p: &ParsedMail<'_>, out: &mut String, nl: &str, boundary: &mut u32) -> bool {
     let mime = p.ctype.mimetype.to_ascii_lowercase();
     if mime.starts_with("multipart/") && !p.subparts.is_empty() {
         part(work, p, out, nl, boundary);
@@ -98,9 +98,9 @@ fn sub_part(work: &mut Work<'_>, p: &ParsedMail<'_>, out: &mut String, nl: &str,
     }
     let raw = p.get_body_raw().unwrap_or_default();
     if mime == "message/rfc822" && !is_attachment {
-        work.depth += 1;
+        work.nest(true);
         let inner = write_eml(work, &raw);
-        work.depth -= 1;
+        work.nest(false);
         return match inner {
             Ok(bytes) => {
                 out.push_str(&format!("Content-Type: message/rfc822{nl}{nl}"));
@@ -218,18 +218,25 @@ fn base64_lines(data: &[u8], nl: &str) -> String {
 /// one mbox splitter, [`super::mbox`], as the reader splits them), each
 /// anonymised as an eml and written with a neutral `From ` separator line
 /// (the sender's address left out, the date kept).
-pub fn write_mbox(work: &mut Work<'_>, input: &mut dyn BufRead, out: &mut dyn Write) -> std::io::Result<()> {
-    let limit = work.anon.limits.max_in_memory;
+pub fn write_mbox(work: &mut dyn Rewrite, input: &mut dyn BufRead, out: &mut dyn Write) -> std::io::Result<()> {
+    let limit = work.limits().max_in_memory;
     super::mbox::split(input, limit, &mut MboxCopy { work, out })
 }
 
+/// An mbox held in memory (a part): its copy.
+pub fn write_mbox_bytes(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    write_mbox(work, &mut &data[..], &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
 /// Writes each message of an mbox into its copy.
-struct MboxCopy<'w, 'a> {
-    work: &'w mut Work<'a>,
+struct MboxCopy<'w> {
+    work: &'w mut dyn Rewrite,
     out: &'w mut dyn Write,
 }
 
-impl super::mbox::Messages for MboxCopy<'_, '_> {
+impl super::mbox::Messages for MboxCopy<'_> {
     fn message(&mut self, number: u64, separator: &[u8], message: &[u8]) -> std::io::Result<()> {
         finish_message(self.work, number, separator, message, false, self.out)
     }
@@ -240,7 +247,7 @@ impl super::mbox::Messages for MboxCopy<'_, '_> {
 
 /// Anonymise one mbox message and append it to the copy.
 fn finish_message(
-    work: &mut Work<'_>,
+    work: &mut dyn Rewrite,
     number: u64,
     from_line: &[u8],
     message: &[u8],
@@ -255,9 +262,9 @@ fn finish_message(
         return Ok(());
     }
     let body = message.strip_suffix(b"\n").unwrap_or(message);
-    work.depth += 1;
+    work.nest(true);
     let result = write_eml(work, body);
-    work.depth -= 1;
+    work.nest(false);
     let anonymised = match result {
         Ok(m) => m,
         Err(e) => {
@@ -284,6 +291,7 @@ fn finish_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::anonymise::Work;
 
     #[test]
     fn an_mbox_copy_splits_messages_where_the_reader_does() {

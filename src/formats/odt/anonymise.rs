@@ -27,13 +27,13 @@
 
 use quick_xml::events::{BytesStart, Event};
 
-use crate::anonymise::Work;
 use crate::detect::Category;
 use crate::formats::Segment;
 use crate::formats::docx::anonymise::{
     Node, Para, apply_para, attr_value, events, local_name, rewrite_other, serialise, text_event, text_of,
 };
 use crate::formats::odt::collapse_spaces;
+use crate::formats::rewrite::Rewrite;
 use crate::formats::zip::anonymise::{
     Member, add_member, embedded, finish, new_writer, read_member, rewrite_into, rewritten,
 };
@@ -100,8 +100,8 @@ fn classify(name: &str) -> PartKind {
 }
 
 /// An odt's copy.
-pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
-    let limits = work.anon.limits.clone();
+pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
+    let limits = work.limits().clone();
     let manifest = read_member(data, "META-INF/manifest.xml", &limits)?;
     if manifest.as_deref().is_some_and(|m| m.windows(15).any(|w| w == b"encryption-data")) {
         return Err("encrypted (password-protected) odt: remove the password to anonymise it".into());
@@ -253,7 +253,7 @@ fn separator_text(e: &BytesStart<'_>) -> Option<String> {
 }
 
 /// Rewrite content.xml or styles.xml.
-fn rewrite_flow(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn rewrite_flow(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     let mut keep = vec![true; evs.len()];
     let mut flow = Flow::default();
@@ -280,7 +280,7 @@ fn rewrite_flow(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
                 if name == "tracked-changes" {
                     keep[i] = false;
                     removed_depth = 1;
-                    *work.counts.entry(("drop", "tracked changes".into())).or_default() += 1;
+                    work.count("drop", "tracked changes".into());
                 } else if let Some(s) = separator_text(e) {
                     // Unusual but valid: `<text:tab></text:tab>`.
                     flow.separator(&s);
@@ -306,7 +306,7 @@ fn rewrite_flow(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
                     Role::Person => {
                         if !raw.trim().is_empty() {
                             let field = flow.names.last().cloned().unwrap_or_default();
-                            *work.counts.entry(("drop", format!("field {field}"))).or_default() += 1;
+                            work.count("drop", format!("field {field}"));
                             evs[i] = text_event("");
                         }
                     }
@@ -330,7 +330,7 @@ fn rewrite_flow(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Text outside paragraphs (a comment's author, a frame's description):
 /// its replacement, if it changes.
-fn apart_text(work: &mut Work<'_>, parent: &str, raw: &str) -> Option<String> {
+fn apart_text(work: &mut dyn Rewrite, parent: &str, raw: &str) -> Option<String> {
     let text = raw.trim();
     if text.is_empty() || parent == "date" || parent == "date-string" {
         return None;
@@ -343,7 +343,7 @@ fn apart_text(work: &mut Work<'_>, parent: &str, raw: &str) -> Option<String> {
 
 /// Rewrite attributes that hold text (`xlink:href="mailto:..."`, titles,
 /// field values); `None` when nothing changes.
-fn rewrite_text_attrs(work: &mut Work<'_>, e: &BytesStart<'_>) -> Option<BytesStart<'static>> {
+fn rewrite_text_attrs(work: &mut dyn Rewrite, e: &BytesStart<'_>) -> Option<BytesStart<'static>> {
     let attrs: Vec<(String, String, bool)> = e
         .attributes()
         .with_checks(false)
@@ -371,7 +371,7 @@ fn rewrite_text_attrs(work: &mut Work<'_>, e: &BytesStart<'_>) -> Option<BytesSt
 /// Rewrite `meta.xml`: who made and edited the document is emptied; titles,
 /// descriptions and user-defined fields are rewritten with the extractor's
 /// context.
-fn rewrite_meta(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn rewrite_meta(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
     const EMPTIED: &[&str] = &["initial-creator", "creator", "printed-by"];
     let mut evs = events(bytes)?;
     // Open elements: local name and `meta:name` attribute.
@@ -402,7 +402,7 @@ fn rewrite_meta(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
                     continue;
                 }
                 let new = if EMPTIED.contains(&field.as_str()) {
-                    *work.counts.entry(("drop", format!("metadata {field}"))).or_default() += 1;
+                    work.count("drop", format!("metadata {field}"));
                     Some(String::new())
                 } else {
                     let context = match field.as_str() {
@@ -427,7 +427,7 @@ fn rewrite_meta(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Rewrite `settings.xml`: each text value on its own (a printer or data
 /// source name), except base64 blobs (printer set-up), which are kept.
-fn rewrite_settings(work: &mut Work<'_>, bytes: &[u8]) -> Result<Vec<u8>, String> {
+fn rewrite_settings(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     // Whether each open element holds binary data.
     let mut binary: Vec<bool> = Vec::new();
@@ -492,6 +492,7 @@ mod tests {
     use std::io::{Cursor, Read};
 
     use super::*;
+    use crate::anonymise::Work;
     use crate::formats::{Collect, Input, Limits};
 
     const NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0""#;

@@ -24,7 +24,7 @@ use encoding_rs::WINDOWS_1252;
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
-use crate::anonymise::Work;
+use crate::formats::rewrite::Rewrite;
 use crate::formats::{self, Collect, Input, Segment};
 
 /// Why an image-only PDF is not copied.
@@ -32,7 +32,7 @@ pub const NEEDS_OCR: &str = "needs OCR: its pages are images (a scan), so person
      no copy was made (make one by hand, or from a version with text)";
 
 /// A PDF's copy.
-pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
+pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     let mut doc = Document::load_mem(data).map_err(|e| format!("corrupt pdf: {e}"))?;
     if doc.is_encrypted() {
         return Err("encrypted: remove the password to anonymise it".into());
@@ -40,9 +40,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     // Pages that are pictures (a scan) may show personal data that no
     // text reader finds: such a copy could not be made clean.
     let mut source = Collect::default();
-    if let Err(formats::ExtractError::NoText) =
-        formats::pdf::extract(&Input::Bytes(data), &mut source, work.anon.limits)
-    {
+    if let Err(formats::ExtractError::NoText) = formats::pdf::extract(&Input::Bytes(data), &mut source, work.limits()) {
         return Err(NEEDS_OCR.into());
     }
     let pictured = pictured_pages(&doc, &source);
@@ -61,7 +59,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     for (&n, &page_id) in &pages {
         if let Err(e) = replace_page(work, &mut doc, n, page_id) {
             strip_page(&mut doc, page_id)?;
-            work.notes.push(format!("page {n}: all text removed ({e})"));
+            work.note(format!("page {n}: all text removed ({e})"));
         }
         clean_annotations(work, &mut doc, page_id);
     }
@@ -73,7 +71,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
         for n in &residual {
             if let Some(&page_id) = pages.get(n) {
                 strip_page(&mut doc, page_id)?;
-                work.notes.push(format!(
+                work.note(format!(
                     "page {n}: all text removed (its fonts do not allow the text to be replaced in place)"
                 ));
             }
@@ -130,9 +128,9 @@ fn save(doc: &mut Document) -> Result<Vec<u8>, String> {
 }
 
 /// Pages of `bytes` on which personal data can still be found.
-fn pages_with_residue(work: &mut Work<'_>, bytes: &[u8]) -> BTreeSet<u32> {
+fn pages_with_residue(work: &mut dyn Rewrite, bytes: &[u8]) -> BTreeSet<u32> {
     let mut collect = Collect::default();
-    let _ = formats::pdf::extract(&Input::Bytes(bytes), &mut collect, work.anon.limits);
+    let _ = formats::pdf::extract(&Input::Bytes(bytes), &mut collect, work.limits());
     let mut out = BTreeSet::new();
     for (location, text, context) in &collect.segments {
         let Some(n) = location.strip_prefix("page ").and_then(|n| n.parse::<u32>().ok()) else { continue };
@@ -194,7 +192,7 @@ struct Shown {
 
 /// Replace personal data in the page's text shown in simple fonts; an error
 /// when the page cannot be handled in place.
-fn replace_page(work: &mut Work<'_>, doc: &mut Document, n: u32, page_id: ObjectId) -> Result<(), String> {
+fn replace_page(work: &mut dyn Rewrite, doc: &mut Document, n: u32, page_id: ObjectId) -> Result<(), String> {
     let content = doc.get_page_content(page_id);
     let mut ops = Content::decode(&content).map_err(|e| format!("content stream unreadable: {e}"))?.operations;
     let mut fonts = simple_fonts(doc, page_id);
@@ -376,14 +374,14 @@ fn form_names(doc: &Document, page_id: ObjectId) -> BTreeSet<Vec<u8>> {
 
 /// Remove document information and XMP metadata that name people, and
 /// embedded files.
-fn clear_metadata(work: &mut Work<'_>, doc: &mut Document) {
+fn clear_metadata(work: &mut dyn Rewrite, doc: &mut Document) {
     let info_id = doc.trailer.get(b"Info").ok().and_then(|o| o.as_reference().ok());
     if let Some(id) = info_id
         && let Ok(info) = doc.get_dictionary_mut(id)
     {
         for key in ["Author", "Title", "Subject", "Keywords", "Creator"] {
             if info.remove(key.as_bytes()).is_some() {
-                *work.counts.entry(("drop", format!("metadata {key}"))).or_default() += 1;
+                work.count("drop", format!("metadata {key}"));
             }
         }
     }
@@ -398,7 +396,7 @@ fn clear_metadata(work: &mut Work<'_>, doc: &mut Document) {
 }
 
 /// Annotations: authors removed, comment text rewritten.
-fn clean_annotations(work: &mut Work<'_>, doc: &mut Document, page_id: ObjectId) {
+fn clean_annotations(work: &mut dyn Rewrite, doc: &mut Document, page_id: ObjectId) {
     let Ok(annots) = doc.get_page_annotations_mut(page_id) else { return };
     for a in annots {
         a.remove(b"T");
@@ -428,6 +426,7 @@ mod tests {
     use lopdf::dictionary;
 
     use super::*;
+    use crate::anonymise::Work;
 
     /// A one-page PDF showing `content` in font F1 described by `font`.
     fn pdf(font: Dictionary, content: &str) -> Vec<u8> {

@@ -25,9 +25,9 @@ use std::collections::HashMap;
 
 use encoding_rs::Encoding;
 
-use crate::anonymise::Work;
 use crate::detect::Category;
 use crate::formats::Segment;
+use crate::formats::rewrite::Rewrite;
 use crate::formats::rtf::{
     ControlWord as RtfControlWord, META as RTF_META, SKIPPED as RTF_SKIPPED, STARRED_KEPT as RTF_STARRED_KEPT,
     charset as rtf_charset, codepage as rtf_codepage, control_word as rtf_control_word, hex_escape as rtf_hex_escape,
@@ -37,7 +37,7 @@ use crate::formats::rtf::{
 const MAX_DEPTH: usize = 1000;
 
 /// An RTF file's copy.
-pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
+pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     if !data.starts_with(b"{\\rtf") {
         return Err("not an RTF file: does not start with {\\rtf".into());
     }
@@ -48,7 +48,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
     let mut edits: Vec<Edit> = Vec::new();
     for (start, end, what) in &scan.removals {
         edits.push(Edit { start: *start, end: *end, bytes: Vec::new() });
-        *work.counts.entry(("drop", (*what).to_string())).or_default() += 1;
+        work.count("drop", (*what).to_string());
         if *what == "embedded object data" {
             work.not_copied(
                 "embedded object",
@@ -568,18 +568,19 @@ impl<'d> Scan<'d> {
 }
 
 /// The replacements in a unit's text: byte range and new text.
-fn replacements(work: &mut Work<'_>, unit: &Unit) -> Vec<(usize, usize, String)> {
+fn replacements(work: &mut dyn Rewrite, unit: &Unit) -> Vec<(usize, usize, String)> {
     let text = unit.text.as_str();
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Vec::new();
     }
     let start = text.len() - text.trim_start().len();
-    let whole =
-        |work: &mut Work<'_>, value: &str, at: usize| vec![(at, at + value.len(), work.replace(Category::Name, value))];
+    let whole = |work: &mut dyn Rewrite, value: &str, at: usize| {
+        vec![(at, at + value.len(), work.replace(Category::Name, value))]
+    };
     match unit.role {
         Role::Person(what) => {
-            *work.counts.entry(("drop", format!("metadata {what}"))).or_default() += 1;
+            work.count("drop", format!("metadata {what}"));
             vec![(0, text.len(), String::new())]
         }
         Role::Author => whole(work, trimmed, start),
@@ -664,6 +665,7 @@ fn encode_text(text: &str, uc: u32, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::anonymise::Work;
     use crate::formats::{Collect, Input};
 
     /// The copy of `data`, its text as the extractor reads it, and the notes.

@@ -11,9 +11,9 @@ use std::io::Cursor;
 use calamine::{Data, Reader};
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::anonymise::Work;
-use crate::anonymise::people::{NameColumn, name_column};
-use crate::anonymise::policy::Operator;
+use crate::formats::rewrite::ColumnFate;
+use crate::formats::rewrite::Rewrite;
+use crate::formats::rewrite::{NameColumn, name_column};
 use crate::formats::{self, Collect, Input, Kind, Loc, Segment};
 
 /// The new text of cells (by sheet, 0-based row and column), and the
@@ -43,21 +43,21 @@ fn parse_cell_ref(r: &str) -> Option<(u32, u32)> {
 }
 
 /// Decide every cell's fate from the extractor's segments.
-fn plan(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Plan, String> {
+fn plan(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Plan, String> {
     let mut collect = Collect::default();
-    formats::sheet::extract(&Input::Bytes(data), kind, &mut collect, work.anon.limits).map_err(|e| e.to_string())?;
+    formats::sheet::extract(&Input::Bytes(data), kind, &mut collect, work.limits()).map_err(|e| e.to_string())?;
     let mut plan = Plan::default();
     let row_people = row_people(work, &collect.segments);
     for (location, text, context) in &collect.segments {
         let Some((sheet, cell)) = location.rsplit_once('!') else { continue };
         let Some((row, col)) = parse_cell_ref(cell) else { continue };
         // A row's first-name and surname cells name one person.
-        work.people.set_row(row_people.get(&(sheet.to_string(), row)).copied());
+        work.set_row_person(row_people.get(&(sheet.to_string(), row)).copied());
         let key = (sheet.to_string(), row, col);
         if let Some(h) = context.as_deref()
-            && let Some(op) = work.anon.policy.column(h).cloned()
+            && work.column(h).is_some()
         {
-            match work.column_cell(h, &op, text) {
+            match work.column_cell(h, text) {
                 Some(v) => {
                     plan.cells.insert(key, v);
                 }
@@ -67,7 +67,7 @@ fn plan(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Plan, String> {
             }
             continue;
         }
-        if matches!(work.anon.policy.column(text), Some(Operator::Drop)) && context.is_none() {
+        if matches!(work.column(text), Some(ColumnFate::Drop)) && context.is_none() {
             // A header cell of a dropped column.
             plan.dropped.entry(sheet.to_string()).or_default().insert(col);
             continue;
@@ -77,13 +77,13 @@ fn plan(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Plan, String> {
             plan.cells.insert(key, new);
         }
     }
-    work.people.set_row(None);
+    work.set_row_person(None);
     Ok(plan)
 }
 
 /// The person of each row (by sheet and 0-based row) whose cells under a
 /// first-name and a surname header name them, added to the file's people.
-fn row_people(work: &mut Work<'_>, segments: &[(String, String, Option<String>)]) -> BTreeMap<(String, u32), usize> {
+fn row_people(work: &mut dyn Rewrite, segments: &[(String, String, Option<String>)]) -> BTreeMap<(String, u32), usize> {
     // (first name, surname) by (sheet, row).
     type NameParts<'s> = (Option<&'s str>, Option<&'s str>);
     let mut parts: BTreeMap<(String, u32), NameParts<'_>> = BTreeMap::new();
@@ -100,7 +100,7 @@ fn row_people(work: &mut Work<'_>, segments: &[(String, String, Option<String>)]
     parts
         .into_iter()
         .filter_map(|(key, parts)| match parts {
-            (Some(f), Some(s)) => work.people.add_parts(f, s).map(|i| (key, i)),
+            (Some(f), Some(s)) => work.add_person(f, s).map(|i| (key, i)),
             _ => None,
         })
         .collect()
@@ -118,7 +118,7 @@ fn as_number(new: &str, old: &Data) -> Option<f64> {
 }
 
 /// A spreadsheet's copy, as xlsx.
-pub fn write(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
+pub fn write(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
     let plan = plan(work, data, kind)?;
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(data)).map_err(|e| e.to_string())?;
     let mut out = Workbook::new();
@@ -171,7 +171,7 @@ pub fn write(work: &mut Work<'_>, data: &[u8], kind: Kind) -> Result<Vec<u8>, St
                 },
             };
             if let Err(e) = result {
-                work.notes.push(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
+                work.note(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
             }
         }
     }

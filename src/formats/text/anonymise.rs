@@ -5,8 +5,8 @@
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-use crate::anonymise::{Span, Work};
 use crate::formats::Segment;
+use crate::formats::rewrite::{Rewrite, Span};
 use crate::formats::text::{BLOCK_BYTES, BLOCK_LINES};
 
 /// How a text file was encoded.
@@ -74,14 +74,14 @@ fn line_ranges(text: &str) -> Vec<(usize, usize)> {
 /// Personal data in `text`, read in blocks of lines as the text extractor
 /// reads them (`prefix` names the location, `line` or `body line`); spans
 /// are byte ranges of `text` itself.
-pub fn line_spans(work: &mut Work<'_>, prefix: &str, text: &str) -> Vec<Span> {
+pub fn line_spans(work: &mut dyn Rewrite, prefix: &str, text: &str) -> Vec<Span> {
     let lines = line_ranges(text);
     let mut spans = Vec::new();
     let mut block = String::new();
     // (offset in block, offset in text) of each line in the block.
     let mut starts: Vec<(usize, usize)> = Vec::new();
     let mut first = 1u64;
-    let mut flush = |block: &mut String, starts: &mut Vec<(usize, usize)>, first: u64, work: &mut Work<'_>| {
+    let mut flush = |block: &mut String, starts: &mut Vec<(usize, usize)>, first: u64, work: &mut dyn Rewrite| {
         if starts.is_empty() {
             return;
         }
@@ -119,7 +119,7 @@ pub fn line_spans(work: &mut Work<'_>, prefix: &str, text: &str) -> Vec<Span> {
 }
 
 /// A text file's copy.
-pub fn write(work: &mut Work<'_>, data: &[u8]) -> Vec<u8> {
+pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Vec<u8> {
     let (text, enc) = decode(data);
     let spans = line_spans(work, "line", &text);
     let mut new = work.apply_spans(&text, &spans);
@@ -166,7 +166,7 @@ fn visible_only(html: &str) -> String {
 
 /// Personal data in HTML: in the visible text, and (from a pass over the
 /// raw source) in attribute values such as `mailto:` links.
-pub fn html_spans(work: &mut Work<'_>, html: &str) -> Vec<Span> {
+pub fn html_spans(work: &mut dyn Rewrite, html: &str) -> Vec<Span> {
     let visible = visible_only(html);
     let mut spans = line_spans(work, "text line", &visible);
     for s in line_spans(work, "text line", html) {
@@ -180,7 +180,7 @@ pub fn html_spans(work: &mut Work<'_>, html: &str) -> Vec<Span> {
 }
 
 /// An HTML file's copy.
-pub fn write_html(work: &mut Work<'_>, data: &[u8]) -> Vec<u8> {
+pub fn write_html(work: &mut dyn Rewrite, data: &[u8]) -> Vec<u8> {
     let (text, enc) = decode(data);
     let spans = html_spans(work, &text);
     encode(&work.apply_spans(&text, &spans), enc)

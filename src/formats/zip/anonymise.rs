@@ -7,8 +7,8 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use crate::anonymise::{Outcome, Work};
 use crate::formats::docx::package::RATIO_FREE_BYTES;
+use crate::formats::rewrite::{Outcome, Rewrite};
 use crate::formats::zip::{RATIO_FLOOR, Taken, take_member};
 use crate::formats::{ExtractError, Limits};
 
@@ -24,7 +24,7 @@ pub enum Member {
 
 /// An embedded file of a package, anonymised with the same writers and
 /// kept under its own name; `None` (and noted as not copied) if it cannot be.
-pub fn embedded(work: &mut Work<'_>, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+pub fn embedded(work: &mut dyn Rewrite, name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
     match work.nested(name, bytes) {
         Outcome::Written { name: new_name, data } if new_name == name => Some(data),
         Outcome::Written { .. } => {
@@ -184,9 +184,9 @@ const ENCRYPTED: &str = "encrypted (password-protected) zip member: remove the p
 /// A zip archive's copy: each member anonymised by its own writer. A
 /// member the limits refuse (a zip bomb's, one too large) is left out and
 /// noted, as `scan` reports it and reads on.
-pub fn write(work: &mut Work<'_>, data: &[u8]) -> Result<Vec<u8>, String> {
-    let limits = work.anon.limits.clone();
-    let used = work.archive_used.clone();
+pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
+    let limits = work.limits().clone();
+    let used = work.archive_used();
     let mut out = new_writer();
     members_into(
         &mut out,
