@@ -49,6 +49,39 @@ pub enum Loc<'a> {
     /// The segment is several lines joined by `\n`; a finding's location is
     /// `"{prefix} {first + lines before it}"`: `line 12`, `body line 4`, `paragraph 9`.
     Lines { prefix: &'a str, first: u64 },
+    /// A spreadsheet cell (row and column from 0): `Sheet1!C7`.
+    Cell { sheet: &'a str, row: u32, col: u32 },
+    /// A cell of delimited text (row from 1, the header row being row 1;
+    /// column from 0): `row 2, col Surname`, or `row 1, col 2` without a header.
+    Row { row: u64, col: usize, header: Option<&'a str> },
+}
+
+impl Loc<'_> {
+    /// The table row a location is in, as shown (from 1), with its sheet
+    /// (`""` for delimited text): what groups the cells of one record.
+    pub fn table_row(&self) -> Option<(&str, u64)> {
+        match *self {
+            Loc::Cell { sheet, row, .. } => Some((sheet, u64::from(row) + 1)),
+            Loc::Row { row, .. } => Some(("", row)),
+            Loc::Fixed(_) | Loc::Lines { .. } => None,
+        }
+    }
+}
+
+/// A cell reference: `C7` for row 6, column 2 (both from 0).
+pub fn push_cell_ref(out: &mut impl fmt::Write, row: u32, col: u32) {
+    let mut letters = [0u8; 8];
+    let mut n = u64::from(col) + 1;
+    let mut len = 0;
+    while n > 0 {
+        letters[len] = b'A' + ((n - 1) % 26) as u8;
+        len += 1;
+        n = (n - 1) / 26;
+    }
+    for &b in letters[..len].iter().rev() {
+        let _ = out.write_char(char::from(b));
+    }
+    let _ = out.write_str(itoa::Buffer::new().format(u64::from(row) + 1));
 }
 
 impl Loc<'_> {
@@ -71,7 +104,7 @@ impl<'a> Locator<'a> {
     pub fn new(loc: Loc<'a>, text: &'a str) -> Self {
         let first = match loc {
             Loc::Lines { first, .. } => first,
-            Loc::Fixed(_) => 0,
+            _ => 0,
         };
         Locator { loc, text, offset: 0, line: first }
     }
@@ -80,6 +113,24 @@ impl<'a> Locator<'a> {
     pub fn at(&mut self, offset: usize) -> CompactString {
         match self.loc {
             Loc::Fixed(s) => CompactString::from(s),
+            Loc::Cell { sheet, row, col } => {
+                let mut location = CompactString::with_capacity(sheet.len() + 12);
+                location.push_str(sheet);
+                location.push('!');
+                push_cell_ref(&mut location, row, col);
+                location
+            }
+            Loc::Row { row, col, header } => {
+                let mut location = CompactString::with_capacity(16 + header.map_or(0, str::len));
+                location.push_str("row ");
+                location.push_str(itoa::Buffer::new().format(row));
+                location.push_str(", col ");
+                match header {
+                    Some(h) => location.push_str(h),
+                    None => location.push_str(itoa::Buffer::new().format(col + 1)),
+                }
+                location
+            }
             Loc::Lines { prefix, first } => {
                 let offset = offset.min(self.text.len());
                 if offset < self.offset {
@@ -312,7 +363,7 @@ impl Emit for Collect {
     fn segment(&mut self, seg: Segment<'_>) {
         let location = match seg.loc {
             Loc::Fixed(s) => s.to_string(),
-            Loc::Lines { .. } => seg.loc.at(seg.text, 0).into(),
+            _ => seg.loc.at(seg.text, 0).into(),
         };
         self.segments.push((location, seg.text.to_string(), seg.context.map(str::to_string)));
     }

@@ -284,9 +284,8 @@ impl Records<'_> {
 
 impl Visit for Records<'_> {
     fn segment(&mut self, path: &str, seg: Segment<'_>) {
-        let location = seg.loc.at(seg.text, 0).to_string();
         let hits = self.own.hits(&seg);
-        match row_of(&location) {
+        match seg.loc.table_row() {
             Some((sheet, row)) => {
                 let key = format!("{path}:{sheet}!{row}");
                 if self.row.as_ref().is_none_or(|(k, _)| *k != key) {
@@ -299,6 +298,7 @@ impl Visit for Records<'_> {
             }
             None => {
                 self.flush();
+                let location = seg.loc.at(seg.text, 0);
                 let mut record = Record::default();
                 record.add(self.own, hits, seg.context);
                 if AUTHOR_HEADERS.contains(&location.as_str()) && record.strong {
@@ -718,16 +718,6 @@ fn pdf_without_text(data: &[u8], limits: &Limits) -> Option<String> {
     ))
 }
 
-/// The (sheet, row) of a table location: `row 5, col X` → ("", 5); `Sheet1!C7` → ("Sheet1", 7).
-fn row_of(location: &str) -> Option<(String, u64)> {
-    if let Some(rest) = location.strip_prefix("row ") {
-        return rest.split(',').next()?.trim().parse().ok().map(|r| (String::new(), r));
-    }
-    let (sheet, cell) = location.rsplit_once('!')?;
-    let digits: String = cell.chars().skip_while(|c| c.is_ascii_alphabetic()).collect();
-    digits.parse().ok().map(|r| (sheet.to_string(), r))
-}
-
 impl Job<'_> {
     /// Is this table row about the person: located by the map (if the file
     /// is unchanged), or holding one of their identifiers or their full name
@@ -1115,9 +1105,15 @@ mod tests {
 
     #[test]
     fn rows_of_locations() {
-        assert_eq!(row_of("row 5, col Surname"), Some((String::new(), 5)));
-        assert_eq!(row_of("Sheet1!C7"), Some(("Sheet1".into(), 7)));
-        assert_eq!(row_of("line 3"), None);
+        use crate::formats::Loc;
+        let csv = Loc::Row { row: 5, col: 1, header: Some("Surname") };
+        assert_eq!(csv.table_row(), Some(("", 5)));
+        assert_eq!(csv.at("Roberts", 0), "row 5, col Surname");
+        let cell = Loc::Cell { sheet: "Sheet1", row: 6, col: 2 };
+        assert_eq!(cell.table_row(), Some(("Sheet1", 7)));
+        assert_eq!(cell.at("Roberts", 0), "Sheet1!C7");
+        assert_eq!(Loc::Lines { prefix: "line", first: 3 }.table_row(), None);
+        assert_eq!(Loc::Fixed("Sheet1!C7 comment").table_row(), None);
     }
 
     #[test]

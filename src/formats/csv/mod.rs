@@ -7,7 +7,7 @@ pub mod anonymise;
 use std::io::BufRead;
 
 use super::text::{decode_line, text_stream};
-use super::{Emit, Input, Limits, Result, Segment};
+use super::{Emit, Input, Limits, Loc, Result, Segment};
 
 /// Longest piece of one field handed to detection: a longer field (a 50 MB
 /// line with no delimiter, an unclosed quote) is read in pieces of this size,
@@ -20,7 +20,7 @@ pub fn extract(input: &Input<'_>, delimiter: u8, emit: &mut dyn Emit, _limits: &
     // csv-core, not csv's Reader, which holds a whole record in memory.
     let mut parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let mut reader = text_stream(input)?;
-    let mut cells = Cells { emit, headers: Vec::new(), row: 1, col: 0, location: String::new() };
+    let mut cells = Cells { emit, headers: Vec::new(), row: 1, col: 0 };
     let mut field: Vec<u8> = Vec::with_capacity(4096);
     let mut out = vec![0u8; 64 << 10];
     // Fields read in pieces: how many, and the first one's row.
@@ -75,7 +75,6 @@ struct Cells<'e> {
     /// Current row (from 1) and column (from 0).
     row: u64,
     col: usize,
-    location: String,
 }
 
 impl Cells<'_> {
@@ -91,15 +90,8 @@ impl Cells<'_> {
             return;
         }
         let header = self.headers.get(self.col).map(String::as_str).filter(|h| !h.is_empty() && self.row > 1);
-        self.location.clear();
-        self.location.push_str("row ");
-        self.location.push_str(itoa::Buffer::new().format(self.row));
-        self.location.push_str(", col ");
-        match header {
-            Some(h) => self.location.push_str(h),
-            None => self.location.push_str(itoa::Buffer::new().format(self.col + 1)),
-        }
-        self.emit.segment(Segment::fixed(&self.location, &value, header));
+        let loc = Loc::Row { row: self.row, col: self.col, header };
+        self.emit.segment(Segment { loc, text: &value, context: header });
     }
 }
 

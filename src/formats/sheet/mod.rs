@@ -24,7 +24,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use calamine::{Data, Ods, OdsError, Range, Reader, SheetType, Xls, XlsError, Xlsb, Xlsx, XlsxError};
 
-use super::{Emit, ExtractError, Input, Kind, Limits, Result, Segment};
+use super::{Emit, ExtractError, Input, Kind, Limits, Loc, Result, Segment, push_cell_ref};
 
 /// Emit every non-empty cell of a workbook of the given kind (xlsx, xls, ods).
 pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
@@ -422,8 +422,6 @@ struct SheetOut<'a> {
     header_row: Option<u32>,
     /// Header text by column.
     headers: BTreeMap<u32, String>,
-    /// Reused buffer for the location string.
-    location: String,
 }
 
 /// A cell held back while the header row is undecided.
@@ -436,15 +434,7 @@ struct HeldCell {
 
 impl<'a> SheetOut<'a> {
     fn new(sheet: &'a str, emit: &'a mut dyn Emit) -> Self {
-        SheetOut {
-            sheet,
-            emit,
-            pending: Vec::new(),
-            decided: false,
-            header_row: None,
-            headers: BTreeMap::new(),
-            location: String::new(),
-        }
+        SheetOut { sheet, emit, pending: Vec::new(), decided: false, header_row: None, headers: BTreeMap::new() }
     }
 
     /// Take one cell (0-based row and column); empty and error cells are dropped.
@@ -510,27 +500,12 @@ impl<'a> SheetOut<'a> {
     }
 
     fn write(&mut self, row: u32, col: u32, text: &str, context: Option<&str>) {
-        self.location.clear();
-        self.location.push_str(self.sheet);
-        self.location.push('!');
-        push_cell_ref(&mut self.location, row, col);
-        self.emit.segment(Segment::fixed(&self.location, text, context));
+        let loc = Loc::Cell { sheet: self.sheet, row, col };
+        self.emit.segment(Segment { loc, text, context });
     }
 }
 
 /// Append the A1-style reference of a 0-based (row, column): (6, 2) → `C7`.
-fn push_cell_ref(out: &mut String, row: u32, col: u32) {
-    let mut letters = Vec::new();
-    let mut n = u64::from(col) + 1;
-    while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        letters.push(char::from(b'A' + rem));
-        n = (n - 1) / 26;
-    }
-    out.extend(letters.iter().rev());
-    out.push_str(&(u64::from(row) + 1).to_string());
-}
-
 /// Whether a cell counts as header-like text: a string with a letter in it
 /// (not a number or date typed as text).
 fn is_text(value: &Data) -> bool {
