@@ -10,6 +10,12 @@
 #   - `anonymise` copies of fixtures/ with a fixed key: every copy byte for
 #     byte, and the summaries.
 # Exits non-zero on any difference and prints the first lines of each diff.
+#
+# Speed, old and new in turn (release builds; a corpus from piisweep-corpus
+# --scale 150, hard-linked 8 times for ~43,000 files):
+#   for i in 1 2 3 4; do for b in OLD NEW; do
+#     /usr/bin/time -f "$b %e s %U user %M KB" $b scan DIR --quiet --threads 2 --jsonl /dev/null
+#   done; done
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OLD=$(realpath "$1"); NEW=$(realpath "$2"); W=${3:-/tmp/piisweep-parity}
