@@ -68,6 +68,14 @@ impl Loc<'_> {
     }
 }
 
+/// A column's letters: `C` for column 2 (from 0).
+pub fn column_letters(col: u32) -> String {
+    let mut out = String::new();
+    push_cell_ref(&mut out, 0, col);
+    out.truncate(out.len() - 1);
+    out
+}
+
 /// A cell reference: `C7` for row 6, column 2 (both from 0).
 pub fn push_cell_ref(out: &mut impl fmt::Write, row: u32, col: u32) {
     let mut letters = [0u8; 8];

@@ -855,33 +855,29 @@ fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Resul
 /// The person's rows of a spreadsheet, one CSV per sheet (with the sheet's
 /// first row): `row, A, B, C...`.
 fn sheet_rows<'a>(input: &Input<'_>, job: &'a Job<'a>) -> anyhow::Result<Made> {
-    let mut collect = formats::Collect::default();
-    formats::extract(job.part, input, &mut collect, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
-    // sheet → row → (column width, letters) → (text, header)
-    type Cells<'c> = BTreeMap<(usize, String), (&'c str, Option<&'c str>)>;
+    let mut read = formats::sheet::TableCells::default();
+    formats::extract(job.part, input, &mut read, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // sheet → row (from 1, as shown) → column (from 0) → (text, header)
+    type Cells<'c> = BTreeMap<u32, (&'c str, Option<&'c str>)>;
     let mut sheets: BTreeMap<&str, BTreeMap<u64, Cells<'_>>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
-    for (loc, text, header) in &collect.segments {
-        let Some((sheet, cell)) = loc.rsplit_once('!') else { continue };
-        let digits: String = cell.chars().skip_while(|c| c.is_ascii_alphabetic()).collect();
-        let Ok(row) = digits.parse::<u64>() else { continue };
-        let col: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    for cell in &read.cells {
+        let sheet = cell.sheet.as_str();
         if !order.contains(&sheet) {
             order.push(sheet);
         }
         sheets
             .entry(sheet)
             .or_default()
-            .entry(row)
+            .entry(u64::from(cell.row) + 1)
             .or_default()
-            .insert((col.len(), col), (text.as_str(), header.as_deref()));
+            .insert(cell.col, (cell.text.as_str(), cell.header.as_deref()));
     }
     let mut copies = Vec::new();
     let mut notes = Vec::new();
     for sheet in order {
         let table = &sheets[sheet];
-        let columns: std::collections::BTreeSet<(usize, String)> =
-            table.values().flat_map(|r| r.keys().cloned()).collect();
+        let columns: std::collections::BTreeSet<u32> = table.values().flat_map(|r| r.keys().copied()).collect();
         let wanted: Vec<(u64, Record)> = table
             .iter()
             .filter(|(row, _)| **row != 1)
@@ -896,7 +892,7 @@ fn sheet_rows<'a>(input: &Input<'_>, job: &'a Job<'a>) -> anyhow::Result<Made> {
         let safe: String = sheet.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
         let mut out = RowWriter::new(job, copy_name(job.n, job.part, &format!(".{safe}.rows.csv")))?;
         let mut head = vec!["row".to_string()];
-        head.extend(columns.iter().map(|c| c.1.clone()));
+        head.extend(columns.iter().map(|&c| formats::column_letters(c)));
         out.plain(&head)?;
         let cells_of = |row: u64| -> Vec<(&str, Option<&str>)> {
             columns.iter().map(|c| table.get(&row).and_then(|r| r.get(c)).copied().unwrap_or(("", None))).collect()

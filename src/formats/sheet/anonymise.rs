@@ -14,7 +14,8 @@ use rust_xlsxwriter::{Format, Workbook};
 use crate::formats::rewrite::ColumnFate;
 use crate::formats::rewrite::Rewrite;
 use crate::formats::rewrite::{NameColumn, name_column};
-use crate::formats::{self, Collect, Input, Kind, Loc, Segment};
+use crate::formats::sheet::{TableCell, TableCells};
+use crate::formats::{self, Input, Kind, Loc, Segment};
 
 /// The new text of cells (by sheet, 0-based row and column), and the
 /// columns dropped from each sheet.
@@ -24,33 +25,14 @@ struct Plan {
     dropped: BTreeMap<String, BTreeSet<u32>>,
 }
 
-/// `C7` → (6, 2), 0-based row and column.
-fn parse_cell_ref(r: &str) -> Option<(u32, u32)> {
-    let split = r.find(|c: char| c.is_ascii_digit())?;
-    let (letters, digits) = r.split_at(split);
-    if letters.is_empty() {
-        return None;
-    }
-    let mut col = 0u32;
-    for c in letters.bytes() {
-        if !c.is_ascii_uppercase() {
-            return None;
-        }
-        col = col.checked_mul(26)?.checked_add(u32::from(c - b'A') + 1)?;
-    }
-    let row: u32 = digits.parse().ok()?;
-    Some((row.checked_sub(1)?, col - 1))
-}
-
 /// Decide every cell's fate from the extractor's segments.
 fn plan(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Plan, String> {
-    let mut collect = Collect::default();
-    formats::sheet::extract(&Input::Bytes(data), kind, &mut collect, work.limits()).map_err(|e| e.to_string())?;
+    let mut read = TableCells::default();
+    formats::sheet::extract(&Input::Bytes(data), kind, &mut read, work.limits()).map_err(|e| e.to_string())?;
     let mut plan = Plan::default();
-    let row_people = row_people(work, &collect.segments);
-    for (location, text, context) in &collect.segments {
-        let Some((sheet, cell)) = location.rsplit_once('!') else { continue };
-        let Some((row, col)) = parse_cell_ref(cell) else { continue };
+    let row_people = row_people(work, &read.cells);
+    for TableCell { sheet, row, col, text, header: context } in &read.cells {
+        let (sheet, row, col) = (sheet.as_str(), *row, *col);
         // A row's first-name and surname cells name one person.
         work.set_row_person(row_people.get(&(sheet.to_string(), row)).copied());
         let key = (sheet.to_string(), row, col);
@@ -72,7 +54,7 @@ fn plan(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Plan, String>
             plan.dropped.entry(sheet.to_string()).or_default().insert(col);
             continue;
         }
-        let seg = Segment { loc: Loc::Fixed(location), text, context: context.as_deref() };
+        let seg = Segment { loc: Loc::Cell { sheet, row, col }, text, context: context.as_deref() };
         if let Some(new) = work.rewrite(&seg) {
             plan.cells.insert(key, new);
         }
@@ -83,15 +65,13 @@ fn plan(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Plan, String>
 
 /// The person of each row (by sheet and 0-based row) whose cells under a
 /// first-name and a surname header name them, added to the file's people.
-fn row_people(work: &mut dyn Rewrite, segments: &[(String, String, Option<String>)]) -> BTreeMap<(String, u32), usize> {
+fn row_people(work: &mut dyn Rewrite, cells: &[TableCell]) -> BTreeMap<(String, u32), usize> {
     // (first name, surname) by (sheet, row).
     type NameParts<'s> = (Option<&'s str>, Option<&'s str>);
     let mut parts: BTreeMap<(String, u32), NameParts<'_>> = BTreeMap::new();
-    for (location, text, context) in segments {
-        let Some(column) = context.as_deref().and_then(name_column) else { continue };
-        let Some((sheet, cell)) = location.rsplit_once('!') else { continue };
-        let Some((row, _)) = parse_cell_ref(cell) else { continue };
-        let entry = parts.entry((sheet.to_string(), row)).or_default();
+    for TableCell { sheet, row, text, header, .. } in cells {
+        let Some(column) = header.as_deref().and_then(name_column) else { continue };
+        let entry = parts.entry((sheet.to_string(), *row)).or_default();
         match column {
             NameColumn::First => entry.0 = entry.0.or(Some(text)),
             NameColumn::Surname => entry.1 = entry.1.or(Some(text)),
@@ -176,17 +156,4 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Vec<u8>,
         }
     }
     out.save_to_buffer().map_err(|e| e.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cell_refs() {
-        assert_eq!(parse_cell_ref("A1"), Some((0, 0)));
-        assert_eq!(parse_cell_ref("C7"), Some((6, 2)));
-        assert_eq!(parse_cell_ref("AA10"), Some((9, 26)));
-        assert_eq!(parse_cell_ref("7"), None);
-    }
 }

@@ -506,6 +506,37 @@ impl<'a> SheetOut<'a> {
 }
 
 /// Append the A1-style reference of a 0-based (row, column): (6, 2) → `C7`.
+/// One spreadsheet cell as read, with its typed place.
+#[derive(Debug, Clone)]
+pub struct TableCell {
+    pub sheet: String,
+    /// Row and column, from 0.
+    pub row: u32,
+    pub col: u32,
+    pub text: String,
+    /// The column's header, when the sheet has a header row.
+    pub header: Option<String>,
+}
+
+/// An [`Emit`] keeping the cells of a workbook (not its comments), for the
+/// writers that take rows apart (the xlsx copy, the bundle's rows), so that
+/// no one reads cell references back out of location text.
+#[derive(Debug, Default)]
+pub struct TableCells {
+    pub cells: Vec<TableCell>,
+}
+
+impl Emit for TableCells {
+    fn segment(&mut self, seg: Segment<'_>) {
+        if let Loc::Cell { sheet, row, col } = seg.loc {
+            let header = seg.context.map(str::to_string);
+            self.cells.push(TableCell { sheet: sheet.to_string(), row, col, text: seg.text.to_string(), header });
+        }
+    }
+    fn part(&mut self, _name: &str, _data: &[u8]) {}
+    fn warn(&mut self, _message: String) {}
+}
+
 /// Whether a cell counts as header-like text: a string with a letter in it
 /// (not a number or date typed as text).
 fn is_text(value: &Data) -> bool {
@@ -1070,6 +1101,8 @@ mod tests {
         assert_eq!(r(0, 701), "ZZ1");
         assert_eq!(r(0, 702), "AAA1");
         assert_eq!(r(1_048_575, 16_383), "XFD1048576");
+        assert_eq!(crate::formats::column_letters(2), "C");
+        assert_eq!(crate::formats::column_letters(26), "AA");
     }
 
     #[test]
