@@ -49,6 +49,8 @@ pub enum Loc<'a> {
     /// The segment is several lines joined by `\n`; a finding's location is
     /// `"{prefix} {first + lines before it}"`: `line 12`, `body line 4`, `paragraph 9`.
     Lines { prefix: &'a str, first: u64 },
+    /// The text of a page (from 1): `page 3`.
+    Page(u32),
     /// A spreadsheet cell (row and column from 0): `Sheet1!C7`.
     Cell { sheet: &'a str, row: u32, col: u32 },
     /// A cell of delimited text (row from 1, the header row being row 1;
@@ -63,7 +65,7 @@ impl Loc<'_> {
         match *self {
             Loc::Cell { sheet, row, .. } => Some((sheet, u64::from(row) + 1)),
             Loc::Row { row, .. } => Some(("", row)),
-            Loc::Fixed(_) | Loc::Lines { .. } => None,
+            Loc::Fixed(_) | Loc::Lines { .. } | Loc::Page(_) => None,
         }
     }
 }
@@ -121,6 +123,11 @@ impl<'a> Locator<'a> {
     pub fn at(&mut self, offset: usize) -> CompactString {
         match self.loc {
             Loc::Fixed(s) => CompactString::from(s),
+            Loc::Page(n) => {
+                let mut location = CompactString::const_new("page ");
+                location.push_str(itoa::Buffer::new().format(n));
+                location
+            }
             Loc::Cell { sheet, row, col } => {
                 let mut location = CompactString::with_capacity(sheet.len() + 12);
                 location.push_str(sheet);

@@ -697,17 +697,13 @@ fn pdf_without_text(data: &[u8], limits: &Limits) -> Option<String> {
         Err(e) => return Some(format!("piisweep cannot read this PDF to redact it ({e})")),
     };
     let pages = doc.get_pages().len();
-    let mut collect = formats::Collect::default();
-    if formats::pdf::extract(&Input::Bytes(data), &mut collect, limits).is_err() {
+    let mut read = formats::pdf::PageTexts::default();
+    if formats::pdf::extract(&Input::Bytes(data), &mut read, limits).is_err() {
         return Some("the PDF has no text layer (a scan): piisweep cannot redact it".into());
     }
-    let with_text: std::collections::BTreeSet<&str> = collect
-        .segments
-        .iter()
-        .filter(|(_, text, _)| !text.trim().is_empty())
-        .filter_map(|(loc, _, _)| loc.strip_prefix("page "))
-        .collect();
-    let without: Vec<String> = (1..=pages).map(|p| p.to_string()).filter(|p| !with_text.contains(p.as_str())).collect();
+    let with_text: std::collections::BTreeSet<u32> =
+        read.pages.iter().filter(|(_, text)| !text.trim().is_empty()).map(|(n, _)| *n).collect();
+    let without: Vec<String> = (1..=pages as u32).filter(|p| !with_text.contains(p)).map(|p| p.to_string()).collect();
     if without.is_empty() {
         return None;
     }

@@ -24,8 +24,9 @@ use encoding_rs::WINDOWS_1252;
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
+use crate::formats::pdf::PageTexts;
 use crate::formats::rewrite::Rewrite;
-use crate::formats::{self, Collect, Input, Segment};
+use crate::formats::{self, Input, Loc, Segment};
 
 /// Why an image-only PDF is not copied.
 pub const NEEDS_OCR: &str = "needs OCR: its pages are images (a scan), so personal data in them cannot be found or removed; \
@@ -39,7 +40,7 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     }
     // Pages that are pictures (a scan) may show personal data that no
     // text reader finds: such a copy could not be made clean.
-    let mut source = Collect::default();
+    let mut source = PageTexts::default();
     if let Err(formats::ExtractError::NoText) = formats::pdf::extract(&Input::Bytes(data), &mut source, work.limits()) {
         return Err(NEEDS_OCR.into());
     }
@@ -82,13 +83,9 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Pages with no text that draw an image: scanned pages.
-fn pictured_pages(doc: &Document, source: &Collect) -> Vec<u32> {
-    let with_text: BTreeSet<u32> = source
-        .segments
-        .iter()
-        .filter(|(_, text, _)| !text.trim().is_empty())
-        .filter_map(|(location, _, _)| location.strip_prefix("page ")?.parse().ok())
-        .collect();
+fn pictured_pages(doc: &Document, source: &PageTexts) -> Vec<u32> {
+    let with_text: BTreeSet<u32> =
+        source.pages.iter().filter(|(_, text)| !text.trim().is_empty()).map(|(n, _)| *n).collect();
     doc.get_pages()
         .into_iter()
         .filter(|(n, id)| !with_text.contains(n) && draws_image(doc, *id))
@@ -129,13 +126,12 @@ fn save(doc: &mut Document) -> Result<Vec<u8>, String> {
 
 /// Pages of `bytes` on which personal data can still be found.
 fn pages_with_residue(work: &mut dyn Rewrite, bytes: &[u8]) -> BTreeSet<u32> {
-    let mut collect = Collect::default();
-    let _ = formats::pdf::extract(&Input::Bytes(bytes), &mut collect, work.limits());
+    let mut read = PageTexts::default();
+    let _ = formats::pdf::extract(&Input::Bytes(bytes), &mut read, work.limits());
     let mut out = BTreeSet::new();
-    for (location, text, context) in &collect.segments {
-        let Some(n) = location.strip_prefix("page ").and_then(|n| n.parse::<u32>().ok()) else { continue };
-        if !work.spans(&Segment::fixed(location, text, context.as_deref())).is_empty() {
-            out.insert(n);
+    for (n, text) in &read.pages {
+        if !work.spans(&Segment { loc: Loc::Page(*n), text, context: None }).is_empty() {
+            out.insert(*n);
         }
     }
     out
@@ -427,6 +423,7 @@ mod tests {
 
     use super::*;
     use crate::anonymise::Work;
+    use crate::formats::Collect;
 
     /// A one-page PDF showing `content` in font F1 described by `font`.
     fn pdf(font: Dictionary, content: &str) -> Vec<u8> {

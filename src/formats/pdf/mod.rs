@@ -20,7 +20,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 
-use super::{Emit, ExtractError, Input, Limits, Result, Segment};
+use super::{Emit, ExtractError, Input, Limits, Loc, Result, Segment};
 use font::FontCache;
 use walker::{PageResult, Walker};
 
@@ -30,6 +30,23 @@ const INFO_KEYS: [&str; 4] = ["Author", "Title", "Subject", "Keywords"];
 const MAX_TREE_DEPTH: u32 = 32;
 /// Most form fields or embedded files read from one document.
 const MAX_TREE_NODES: usize = 20_000;
+
+/// An [`Emit`] keeping the text of each page (not metadata or annotations),
+/// by page number: for the writers that work page by page.
+#[derive(Debug, Default)]
+pub struct PageTexts {
+    pub pages: Vec<(u32, String)>,
+}
+
+impl Emit for PageTexts {
+    fn segment(&mut self, seg: Segment<'_>) {
+        if let Loc::Page(n) = seg.loc {
+            self.pages.push((n, seg.text.to_string()));
+        }
+    }
+    fn part(&mut self, _name: &str, _data: &[u8]) {}
+    fn warn(&mut self, _message: String) {}
+}
 
 pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     let bytes = input.bytes(limits.max_in_memory)?;
@@ -67,7 +84,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
         images += page.images;
         if !page.text.trim().is_empty() {
             any_text = true;
-            emit.segment(Segment::fixed(&format!("page {n}"), &page.text, None));
+            emit.segment(Segment { loc: Loc::Page(n), text: &page.text, context: None });
         }
         annotations(&doc, n, page_id, emit, &mut embedded);
     }
