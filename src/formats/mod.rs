@@ -51,6 +51,8 @@ pub enum Loc<'a> {
     Lines { prefix: &'a str, first: u64 },
     /// The text of a page (from 1): `page 3`.
     Page(u32),
+    /// A message header, by name: `header From`.
+    Header(&'a str),
     /// A spreadsheet cell (row and column from 0): `Sheet1!C7`.
     Cell { sheet: &'a str, row: u32, col: u32 },
     /// A cell of delimited text (row from 1, the header row being row 1;
@@ -65,7 +67,7 @@ impl Loc<'_> {
         match *self {
             Loc::Cell { sheet, row, .. } => Some((sheet, u64::from(row) + 1)),
             Loc::Row { row, .. } => Some(("", row)),
-            Loc::Fixed(_) | Loc::Lines { .. } | Loc::Page(_) => None,
+            Loc::Fixed(_) | Loc::Lines { .. } | Loc::Page(_) | Loc::Header(_) => None,
         }
     }
 }
@@ -123,6 +125,12 @@ impl<'a> Locator<'a> {
     pub fn at(&mut self, offset: usize) -> CompactString {
         match self.loc {
             Loc::Fixed(s) => CompactString::from(s),
+            Loc::Header(name) => {
+                let mut location = CompactString::with_capacity(7 + name.len());
+                location.push_str("header ");
+                location.push_str(name);
+                location
+            }
             Loc::Page(n) => {
                 let mut location = CompactString::const_new("page ");
                 location.push_str(itoa::Buffer::new().format(n));

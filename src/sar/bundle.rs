@@ -25,7 +25,7 @@ use super::{Evidence, FileMatch, Places, Query, Ranges, Unsearched};
 use crate::anonymise::{self, Anonymiser, Outcome, Policy, Work};
 use crate::detect::{Category, Engine};
 use crate::formats::container::{self, Visit};
-use crate::formats::{self, Input, Kind, Limits, Segment};
+use crate::formats::{self, Input, Kind, Limits, Loc, Segment};
 use crate::keys::Key;
 
 /// The request the bundle answers: shown at the top of the index.
@@ -268,7 +268,7 @@ struct Records<'a> {
 }
 
 /// Mail headers that say who wrote the message.
-const AUTHOR_HEADERS: &[&str] = &["header From", "header Sender", "header Reply-To"];
+const AUTHOR_HEADERS: &[&str] = &["From", "Sender", "Reply-To"];
 
 impl Records<'_> {
     fn new<'a>(own: &'a Own<'a>) -> Records<'a> {
@@ -298,13 +298,12 @@ impl Visit for Records<'_> {
             }
             None => {
                 self.flush();
-                let location = seg.loc.at(seg.text, 0);
                 let mut record = Record::default();
                 record.add(self.own, hits, seg.context);
-                if AUTHOR_HEADERS.contains(&location.as_str()) && record.strong {
+                if matches!(seg.loc, Loc::Header(name) if AUTHOR_HEADERS.contains(&name)) && record.strong {
                     self.from_subject = true;
                 }
-                if self.from_subject && location.starts_with("body") {
+                if self.from_subject && matches!(seg.loc, Loc::Lines { prefix, .. } if prefix.starts_with("body")) {
                     record.strong = true;
                 }
                 record.finish(&mut self.kept);

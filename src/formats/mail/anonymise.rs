@@ -12,10 +12,10 @@ use std::io::{BufRead, Write};
 
 use mailparse::{DispositionType, ParsedMail};
 
-use crate::formats::Segment;
 use crate::formats::mail::HEADERS;
 use crate::formats::rewrite::{Outcome, Rewrite};
 use crate::formats::text::anonymise::{html_spans, line_spans};
+use crate::formats::{Loc, Segment};
 
 /// Headers kept as they are (no personal data beyond what the extractor reads).
 const KEPT: &[&str] = &["Date", "Message-ID", "In-Reply-To", "References", "Importance", "Priority"];
@@ -39,8 +39,8 @@ fn headers(work: &mut dyn Rewrite, mail: &ParsedMail<'_>, out: &mut String, nl: 
         if let Some(&name) = HEADERS.iter().find(|n| n.eq_ignore_ascii_case(&key)) {
             let value = h.get_value();
             let value = value.trim();
-            let location = format!("header {name}");
-            let new = work.rewrite(&Segment::fixed(&location, value, Some(name))).unwrap_or_else(|| value.to_string());
+            let seg = Segment { loc: Loc::Header(name), text: value, context: Some(name) };
+            let new = work.rewrite(&seg).unwrap_or_else(|| value.to_string());
             out.push_str(&format!("{name}: {}{nl}", encode_header(&new)));
         } else if let Some(&name) = KEPT.iter().find(|n| n.eq_ignore_ascii_case(&key)) {
             let value = String::from_utf8_lossy(h.get_value_raw()).into_owned();

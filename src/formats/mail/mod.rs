@@ -16,7 +16,7 @@ use encoding_rs::UTF_8;
 use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
 
 use super::text::{Blocks, decode_mixed, html_to_text};
-use super::{Emit, ExtractError, Input, Limits, Result, Segment};
+use super::{Emit, ExtractError, Input, Limits, Loc, Result, Segment};
 
 /// Headers that name people or hold free text, emitted as segments in this order.
 pub const HEADERS: &[&str] =
@@ -55,11 +55,10 @@ pub fn extract_eml(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> R
 /// Emit each address/subject header as a `header {Name}` segment.
 fn emit_headers(headers: &[mailparse::MailHeader<'_>], emit: &mut dyn Emit) {
     for &name in HEADERS {
-        let location = format!("header {name}");
         for header in headers.get_all_headers(name) {
             let value = header_value(header);
             if !value.trim().is_empty() {
-                emit.segment(Segment::fixed(&location, value.trim(), Some(name)));
+                emit.segment(Segment { loc: Loc::Header(name), text: value.trim(), context: Some(name) });
             }
         }
     }
@@ -470,7 +469,7 @@ impl Msg<'_> {
         let name = self.string("", prop::SENDER_NAME);
         let address = self.string("", prop::SENDER_SMTP).or_else(|| self.string("", prop::SENDER_EMAIL));
         if let Some(from) = display_address(name, address) {
-            emit.segment(Segment::fixed("header From", &from, Some("From")));
+            emit.segment(Segment { loc: Loc::Header("From"), text: &from, context: Some("From") });
         }
         let mut lists: [Vec<String>; 3] = Default::default();
         for storage in self.storages("__recip_version1.0_#") {
@@ -485,11 +484,11 @@ impl Msg<'_> {
         for ((field, display), list) in fields.into_iter().zip(lists) {
             let value = if list.is_empty() { self.string("", display) } else { Some(list.join(", ")) };
             if let Some(value) = value {
-                emit.segment(Segment::fixed(&format!("header {field}"), &value, Some(field)));
+                emit.segment(Segment { loc: Loc::Header(field), text: &value, context: Some(field) });
             }
         }
         if let Some(subject) = self.string("", prop::SUBJECT) {
-            emit.segment(Segment::fixed("header Subject", &subject, Some("Subject")));
+            emit.segment(Segment { loc: Loc::Header("Subject"), text: &subject, context: Some("Subject") });
         }
     }
 
