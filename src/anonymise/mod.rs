@@ -1,11 +1,14 @@
 //! Anonymised copies: extraction run backwards.
 //!
-//! For each file under the roots, the writer for its format walks the source
-//! the way its extractor does, finds personal data in the same text with the
-//! same engine, replaces each value as the [`policy`] says (by [`operators`])
-//! inside the format's own structure, and writes a new file of the same
-//! format into a mirror tree (spreadsheets become xlsx). Files no writer
-//! supports are not copied, and listed. Sources are opened read-only.
+//! For each file under the roots, the writer for its format
+//! (`formats/<format>/anonymise.rs`, chosen by [`crate::formats::format`])
+//! walks the source the way its reader does, and asks this module, through
+//! the [`Rewrite`] trait that [`Work`] implements, for the personal data in
+//! each piece of text (the same engine) and what each value becomes (as the
+//! [`policy`] says, by [`operators`]); it patches them inside the format's
+//! own structure and writes a new file of the same format into a mirror tree
+//! (spreadsheets become xlsx). Files no writer supports are not copied, and
+//! listed. Sources are opened read-only.
 //!
 //! Two sources of spans are combined for each piece of text: the engine's
 //! hits on the writer's own segments, and every value the scanner found

@@ -9,7 +9,7 @@
 //! every `text:span`, link and field in a paragraph is joined, with
 //! `text:s`, `text:tab` and `text:line-break` as spaces, tabs and breaks; a
 //! value split across spans is replaced in the first and removed from the
-//! rest (the docx writer's [`super::docx::apply_para`]). Comments
+//! rest (the docx writer's [`crate::formats::docx::anonymise::apply_para`]). Comments
 //! (`office:annotation`), notes and text boxes are paragraphs of their own;
 //! comment authors are replaced as names; author and sender fields are
 //! emptied. Tracked changes are accepted: the record of deleted text and of
