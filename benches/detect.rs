@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use piisweep::detect::{Engine, Hit, Lists, RuleSet};
-use piisweep::extract::Segment;
+use piisweep::formats::Segment;
 
 /// Case-note style prose with a little personal data, as charities write it.
 fn prose(bytes: usize) -> Vec<String> {

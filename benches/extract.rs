@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use piisweep::extract::{self, Emit, Input, Limits, Segment};
+use piisweep::formats::{self, Emit, Input, Limits, Segment};
 
 /// Counts text without keeping it, so only extraction is measured.
 #[derive(Default)]
@@ -16,7 +16,7 @@ impl Emit for Count {
     }
     fn part(&mut self, name: &str, data: &[u8]) {
         // Parts (attachments, members) are extracted too, as a sweep would.
-        let _ = extract::extract(name, &Input::Bytes(data), self, &Limits::default());
+        let _ = formats::extract(name, &Input::Bytes(data), self, &Limits::default());
     }
     fn warn(&mut self, _: String) {}
 }
@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let mut count = Count::default();
                 for (name, data) in files {
-                    let _ = extract::extract(name, &Input::Bytes(data), &mut count, &Limits::default());
+                    let _ = formats::extract(name, &Input::Bytes(data), &mut count, &Limits::default());
                 }
                 count.0
             })

@@ -8,7 +8,7 @@
 //! on a shared machine the best of several runs is the steadiest figure.
 
 use piisweep::detect::Engine;
-use piisweep::extract::{self, Collect, Input, Limits, Segment};
+use piisweep::formats::{self, Collect, Input, Limits, Segment};
 
 fn main() -> anyhow::Result<()> {
     let engine = Engine::builtin();
@@ -20,7 +20,7 @@ fn main() -> anyhow::Result<()> {
     for path in paths {
         let data = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
         let mut collected = Collect::default();
-        extract::extract(&path, &Input::Bytes(&data), &mut collected, &Limits::default())?;
+        formats::extract(&path, &Input::Bytes(&data), &mut collected, &Limits::default())?;
         let segments: Vec<Segment> =
             collected.segments.iter().map(|(loc, text, header)| Segment::fixed(loc, text, header.as_deref())).collect();
         let bytes: usize = segments.iter().map(|s| s.text.len()).sum();

@@ -1,9 +1,9 @@
 //! piisweep: find, map and remove personal data in UK charities' files.
 //!
-//! Data flows one way: [`walk`] → [`extract`] (one module per format, yielding
-//! text segments with locations) → [`detect`] (the rules engine) → sinks
-//! ([`sink`] for JSON Lines findings, the data map, anonymised copies).
-//! [`scan`] runs the sweep in parallel.
+//! Data flows one way: [`walk`] → [`formats`] (one folder per format: it
+//! reads text segments with locations, and writes anonymised copies) →
+//! [`detect`] (the rules engine) → sinks ([`sink`] for JSON Lines findings,
+//! the data map, anonymised copies). [`scan`] runs the sweep in parallel.
 //!
 //! The library knows nothing of the command line: errors that were the
 //! request's fault carry an [`error::BadRequest`], and the binary
@@ -16,8 +16,8 @@ pub mod common;
 pub mod detect;
 pub mod error;
 pub mod eval;
-pub mod extract;
 pub mod finding;
+pub mod formats;
 pub mod keys;
 pub mod map;
 pub mod outputs;

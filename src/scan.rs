@@ -10,8 +10,6 @@
 //! reason); parts inside containers are accounted for the same way. A panic
 //! while reading one file is caught and reported for that file.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,8 +19,9 @@ use compact_str::CompactString;
 use rayon::prelude::*;
 
 use crate::detect::Engine;
-use crate::extract::{self, Emit, ExtractError, Input, Limits, Segment};
 use crate::finding::{Counts, Finding};
+use crate::formats::container::{self, Visit};
+use crate::formats::{self, ExtractError, Input, Limits, Segment};
 use crate::keys::Key;
 use crate::walk::{self, FileEntry, WalkOptions};
 
@@ -226,7 +225,7 @@ impl SegmentHandler for Detector<'_> {
         }
         let mut hits = std::mem::take(&mut self.hits);
         self.engine.detect_into(seg, &mut hits);
-        let mut locator = crate::extract::Locator::new(seg.loc, seg.text);
+        let mut locator = crate::formats::Locator::new(seg.loc, seg.text);
         let mut shared_path = None;
         let min_confidence = self.min_confidence;
         for h in hits.iter().filter(|h| h.confidence >= min_confidence) {
@@ -249,101 +248,38 @@ impl SegmentHandler for Detector<'_> {
     }
 }
 
-/// The Emit that hands segments to a handler and recurses into parts.
-struct FileScan<'a, H> {
+/// What a file's walk reports to: segments to the handler, and how its
+/// parts went (the walker, [`container::Walker`], recurses into them).
+struct FileScan<H> {
     handler: H,
-    limits: &'a Limits,
-    path: String,
-    depth: u32,
     parts: Vec<(String, Status)>,
     warnings: Vec<String>,
-    /// Bytes taken out of archives in this file, all levels together.
-    archive_used: u64,
     /// Test hook: pause at the next segment (see [`test_hook_pause`]).
     pause: bool,
 }
 
-impl<H: SegmentHandler> Emit for FileScan<'_, H> {
-    fn segment(&mut self, seg: Segment<'_>) {
+impl<H: SegmentHandler> Visit for FileScan<H> {
+    fn segment(&mut self, path: &str, seg: Segment<'_>) {
         if std::mem::take(&mut self.pause) {
             test_hook_pause();
         }
-        self.handler.segment(&self.path, &seg);
+        self.handler.segment(path, &seg);
     }
 
-    fn part(&mut self, name: &str, data: &[u8]) {
-        let inner = format!("{}!{}", self.path, name);
-        if self.depth >= self.limits.max_depth {
-            self.parts
-                .push((inner, Status::Failed(format!("limit hit: nested more than {} deep", self.limits.max_depth))));
-            return;
-        }
-        let outer = std::mem::replace(&mut self.path, inner);
-        self.depth += 1;
-        let limits = self.limits;
-        let result = catching(|| extract::extract(name, &Input::Bytes(data), self, limits));
-        self.depth -= 1;
-        let inner = std::mem::replace(&mut self.path, outer);
-        match result {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => self.parts.push((inner, Status::from_error(&e))),
-            Err(panic) => self.parts.push((inner, Status::Failed(panic_reason(panic)))),
-        }
+    fn failed(&mut self, path: &str, error: ExtractError) {
+        self.parts.push((path.to_string(), Status::from_error(&error)));
     }
 
-    fn warn(&mut self, message: String) {
-        self.warnings.push(format!("{}: {message}", self.path));
-    }
-
-    fn part_error(&mut self, name: &str, error: ExtractError) {
-        self.parts.push((format!("{}!{}", self.path, name), Status::from_error(&error)));
-    }
-
-    fn depth(&self) -> u32 {
-        self.depth
-    }
-
-    fn archive_used(&self) -> u64 {
-        self.archive_used
-    }
-
-    fn archive_take(&mut self, bytes: u64) {
-        self.archive_used = self.archive_used.saturating_add(bytes);
+    fn warn(&mut self, path: &str, message: String) {
+        self.warnings.push(format!("{path}: {message}"));
     }
 }
 
-thread_local! {
-    /// True while this thread reads a file inside `catch_unwind`.
-    static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Install a panic hook that stays quiet about panics caught while reading a
-/// file (each is reported for its file in the summary, as a failure to read
-/// it), and reports any other panic as before.
-pub fn quiet_caught_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !READING.with(std::cell::Cell::get) {
-            default(info)
-        }
-    }));
-}
-
-/// Run `f`, catching a panic; the panic hook knows it is caught.
-fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    let was = READING.with(|r| r.replace(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    READING.with(|r| r.set(was));
-    result
-}
+use container::catching;
+pub use container::quiet_caught_panics;
 
 fn panic_reason(panic: Box<dyn std::any::Any + Send>) -> String {
-    let msg = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".into());
-    format!("internal error while reading this file (please report it): {msg}")
+    ExtractError::Internal(container::panic_message(panic)).to_string()
 }
 
 /// How to detect: the engine, the key for hashes, and what to leave out.
@@ -394,43 +330,36 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
         parts: Vec::new(),
         warnings: Vec::new(),
     };
-    let mut fs = FileScan {
-        handler,
-        limits,
-        path: entry.rel.clone(),
-        depth: 0,
-        parts: Vec::new(),
-        warnings: Vec::new(),
-        archive_used: 0,
-        pause: test_hook_pause_on(&entry.rel),
-    };
+    let fs = FileScan { handler, parts: Vec::new(), warnings: Vec::new(), pause: test_hook_pause_on(&entry.rel) };
+    let mut walker = container::Walker::new(&entry.rel, fs, limits);
     let input = Input::File { path: &entry.abs, size: entry.size };
-    let kind = match input.head(extract::sniff::HEAD_LEN) {
-        Ok(head) => extract::sniff::sniff(&entry.rel, &head),
+    let kind = match input.head(formats::sniff::HEAD_LEN) {
+        Ok(head) => formats::sniff::sniff(&entry.rel, &head),
         Err(e) => {
             report.status = Status::from_error(&e);
-            return (report, fs.handler);
+            return (report, walker.into_visit().handler);
         }
     };
     report.kind = kind.name();
     // Streamed formats are read in bounded memory whatever their size.
-    let read_whole = !kind.is_streamed() && !matches!(kind, extract::Kind::Skip(_) | extract::Kind::Encrypted);
+    let read_whole = !kind.is_streamed() && !matches!(kind, formats::Kind::Skip(_) | formats::Kind::Encrypted);
     if read_whole && entry.size > limits.max_file_size {
         report.status = Status::Skipped(format!(
             "larger than --max-file-size ({} MB > {} MB)",
             entry.size >> 20,
             limits.max_file_size >> 20
         ));
-        return (report, fs.handler);
+        return (report, walker.into_visit().handler);
     }
     report.status = match catching(|| {
         test_hook_panic(&entry.rel);
-        extract::extract_kind(kind, &input, &mut fs, limits)
+        walker.read_kind(kind, &input)
     }) {
         Ok(Ok(())) => Status::Scanned,
         Ok(Err(e)) => Status::from_error(&e),
         Err(panic) => Status::Failed(panic_reason(panic)),
     };
+    let fs = walker.into_visit();
     report.parts = fs.parts;
     report.warnings = fs.warnings;
     if changed_since_walk(entry) {
@@ -733,7 +662,7 @@ impl Progress {
         self.bar.set_message(entry.rel.clone());
         let counted = Arc::new(AtomicU64::new(0));
         let (bar, c, size) = (self.bar.clone(), counted.clone(), entry.size);
-        extract::input::count_reads(Some(Arc::new(move |n: u64| {
+        formats::input::count_reads(Some(Arc::new(move |n: u64| {
             // Never more than the file's size (it may have grown meanwhile).
             let before = c.fetch_add(n, Ordering::Relaxed);
             bar.inc(n.min(size.saturating_sub(before)));
@@ -745,7 +674,7 @@ impl Progress {
     /// of files never read).
     fn finish(&self, entry: &FileEntry, counted: Option<Arc<AtomicU64>>) {
         if let Some(c) = counted {
-            extract::input::count_reads(None);
+            formats::input::count_reads(None);
             self.bar.inc(entry.size.saturating_sub(c.load(Ordering::Relaxed)));
         }
     }
@@ -786,7 +715,7 @@ mod tests {
 
         let counted = Arc::new(AtomicU64::new(0));
         let c = counted.clone();
-        extract::input::count_reads(Some(Arc::new(move |n| {
+        formats::input::count_reads(Some(Arc::new(move |n| {
             c.fetch_add(n, Ordering::Relaxed);
         })));
         struct Seen(Arc<AtomicU64>, Vec<u64>);
@@ -796,7 +725,7 @@ mod tests {
             }
         }
         let (report, seen) = read_file(&entry, &Limits::default(), Seen(counted.clone(), Vec::new()));
-        extract::input::count_reads(None);
+        formats::input::count_reads(None);
         assert_eq!(report.status, Status::Scanned);
         let seen = seen.1;
         assert!(seen.len() > 1000, "{}", seen.len());

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader};
 use common::{bin, scan_reveal};
-use piisweep::extract::{self, Emit, Input, Limits, Segment};
+use piisweep::formats::{self, Emit, Input, Limits, Segment};
 
 /// All text of a file and its parts, as the extractors read it.
 #[derive(Default)]
@@ -25,7 +25,7 @@ impl Emit for AllText {
     }
     fn part(&mut self, name: &str, data: &[u8]) {
         self.1 += 1;
-        let _ = extract::extract(name, &Input::Bytes(data), self, &Limits::default());
+        let _ = formats::extract(name, &Input::Bytes(data), self, &Limits::default());
     }
     fn warn(&mut self, _: String) {}
 }
@@ -33,7 +33,7 @@ impl Emit for AllText {
 fn all_text(path: &Path) -> AllText {
     let data = std::fs::read(path).unwrap();
     let mut t = AllText::default();
-    extract::extract(&path.to_string_lossy(), &Input::Bytes(&data), &mut t, &Limits::default())
+    formats::extract(&path.to_string_lossy(), &Input::Bytes(&data), &mut t, &Limits::default())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     t
 }

@@ -267,10 +267,10 @@ fn the_archive_budget_is_shared_across_nesting_levels() {
     std::fs::write(&path, &outer).unwrap();
     let entry =
         piisweep::walk::FileEntry { abs: path, rel: "outer.zip".into(), size: outer.len() as u64, modified: None };
-    let limits = piisweep::extract::Limits { max_archive_total: 1_000_000, ..Default::default() };
+    let limits = piisweep::formats::Limits { max_archive_total: 1_000_000, ..Default::default() };
     struct Ignore;
     impl piisweep::scan::SegmentHandler for Ignore {
-        fn segment(&mut self, _: &str, _: &piisweep::extract::Segment<'_>) {}
+        fn segment(&mut self, _: &str, _: &piisweep::formats::Segment<'_>) {}
     }
     let (report, _) = piisweep::scan::read_file(&entry, &limits, Ignore);
     assert!(

@@ -1,11 +1,14 @@
 //! Anonymised copies: extraction run backwards.
 //!
-//! For each file under the roots, the writer for its format walks the source
-//! the way its extractor does, finds personal data in the same text with the
-//! same engine, replaces each value as the [`policy`] says (by [`operators`])
-//! inside the format's own structure, and writes a new file of the same
-//! format into a mirror tree (spreadsheets become xlsx). Files no writer
-//! supports are not copied, and listed. Sources are opened read-only.
+//! For each file under the roots, the writer for its format
+//! (`formats/<format>/anonymise.rs`, chosen by [`crate::formats::format`])
+//! walks the source the way its reader does, and asks this module, through
+//! the [`Rewrite`] trait that [`Work`] implements, for the personal data in
+//! each piece of text (the same engine) and what each value becomes (as the
+//! [`policy`] says, by [`operators`]); it patches them inside the format's
+//! own structure and writes a new file of the same format into a mirror tree
+//! (spreadsheets become xlsx). Files no writer supports are not copied, and
+//! listed. Sources are opened read-only.
 //!
 //! Two sources of spans are combined for each piece of text: the engine's
 //! hits on the writer's own segments, and every value the scanner found
@@ -15,19 +18,10 @@
 //!
 //! After writing, [`verify`] re-scans the copies with the same engine.
 
-pub mod csv;
-pub mod docx;
-pub mod mail;
-pub mod odt;
 pub mod operators;
-pub mod pdf;
 pub mod people;
 pub mod policy;
-pub mod rtf;
-pub mod sheet;
-pub mod text;
 pub mod verify;
-pub mod zip;
 
 use std::collections::BTreeMap;
 
@@ -36,7 +30,9 @@ use aho_corasick::{AhoCorasick, MatchKind};
 pub use policy::{Operator, Policy};
 
 use crate::detect::{Category, Engine, Hit};
-use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
+use crate::formats::container::{self, Visit};
+use crate::formats::rewrite::{ColumnFate, Rewrite};
+use crate::formats::{self, Input, Kind, Limits, Segment};
 use crate::keys::Key;
 
 /// Everything a writer needs that is the same for every file of a run.
@@ -109,22 +105,7 @@ impl TestParts {
     }
 }
 
-/// A piece of personal data in a text: byte range and category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-    pub category: Category,
-}
-
-/// What became of one file (or part).
-#[derive(Debug)]
-pub enum Outcome {
-    /// Written: its (possibly changed) name and the new bytes.
-    Written { name: String, data: Vec<u8> },
-    /// Not copied, with the reason.
-    NotCopied(String),
-}
+pub use crate::formats::rewrite::{Outcome, Span};
 
 /// The values found in a source file, matched exactly in the writers' text.
 struct Known {
@@ -144,18 +125,21 @@ pub struct Work<'a> {
     pub notes: Vec<String>,
     /// Containers entered so far (attachments of attachments...).
     pub depth: u32,
+    /// Bytes taken out of archives for this source file, every level
+    /// together (the budget a scan of it shares).
+    pub archive_used: formats::zip::anonymise::ArchiveUse,
     hits: Vec<Hit>,
     /// The people named in full in the file: partial mentions of them get
     /// their token (see [`people`]).
-    people: people::People,
+    pub(crate) people: people::People,
 }
 
 impl<'a> Work<'a> {
     /// Working state for one source file, whose known values are found by
     /// scanning `data` (named `name`) first.
     pub fn new(anon: &'a Anonymiser<'a>, name: &str, input: &Input<'_>) -> Work<'a> {
-        let mut collect = KnownCollect { anon, values: Vec::new(), depth: 0 };
-        let _ = extract::extract(name, input, &mut collect, anon.limits);
+        let collect = KnownCollect { anon, values: Vec::new() };
+        let (collect, _) = container::walk(name, input, collect, anon.limits);
         let mut values = collect.values;
         values.sort();
         values.dedup();
@@ -166,7 +150,16 @@ impl<'a> Work<'a> {
             people.add_full_name(v);
         }
         let known = Known::build(values);
-        Work { anon, known, counts: BTreeMap::new(), notes: Vec::new(), depth: 0, hits: Vec::new(), people }
+        Work {
+            anon,
+            known,
+            counts: BTreeMap::new(),
+            notes: Vec::new(),
+            depth: 0,
+            archive_used: formats::zip::anonymise::ArchiveUse::default(),
+            hits: Vec::new(),
+            people,
+        }
     }
 
     /// Working state without known values: text is read piece by piece
@@ -179,6 +172,7 @@ impl<'a> Work<'a> {
             counts: BTreeMap::new(),
             notes: Vec::new(),
             depth: 0,
+            archive_used: formats::zip::anonymise::ArchiveUse::default(),
             hits: Vec::new(),
             people: people::People::default(),
         }
@@ -273,7 +267,7 @@ impl<'a> Work<'a> {
     }
 
     /// A whole cell under a column the policy names: `None` to drop the column.
-    pub fn column_cell(&mut self, header: &str, op: &Operator, value: &str) -> Option<String> {
+    pub fn policy_cell(&mut self, header: &str, op: &Operator, value: &str) -> Option<String> {
         let out = match op {
             Operator::Drop => return None,
             Operator::Redact { text } => text.clone().unwrap_or_else(|| "[REMOVED]".into()),
@@ -293,8 +287,9 @@ impl<'a> Work<'a> {
     /// Anonymise a nested file (an attachment, an archive member) by name and
     /// bytes, with the same writers.
     pub fn nested(&mut self, name: &str, data: &[u8]) -> Outcome {
-        if self.depth >= self.anon.limits.max_depth {
-            return Outcome::NotCopied(format!("nested more than {} deep", self.anon.limits.max_depth));
+        let nesting = container::Nesting { depth: self.depth, archive_used: self.archive_used.get() };
+        if let Err(limit) = nesting.check_enter(self.anon.limits) {
+            return Outcome::NotCopied(limit.to_string());
         }
         self.depth += 1;
         let out = anonymise_bytes(self, name, data);
@@ -393,57 +388,25 @@ fn word_bounded(text: &str, s: usize, e: usize) -> bool {
 struct KnownCollect<'a> {
     anon: &'a Anonymiser<'a>,
     values: Vec<(String, Category)>,
-    depth: u32,
 }
 
-impl Emit for KnownCollect<'_> {
-    fn segment(&mut self, seg: Segment<'_>) {
+impl Visit for KnownCollect<'_> {
+    fn segment(&mut self, _path: &str, seg: Segment<'_>) {
         for h in self.anon.engine.detect(&seg) {
             if h.confidence >= self.anon.min_confidence {
                 self.values.push((seg.text[h.start..h.end].to_string(), h.category));
             }
         }
     }
-    fn part(&mut self, name: &str, data: &[u8]) {
-        if self.depth < self.anon.limits.max_depth {
-            self.depth += 1;
-            let limits = self.anon.limits;
-            let _ = extract::extract(name, &Input::Bytes(data), self, limits);
-            self.depth -= 1;
-        }
-    }
-    fn warn(&mut self, _message: String) {}
-    fn depth(&self) -> u32 {
-        self.depth
-    }
 }
 
-/// The file name a copy of `name` (of this kind) gets: spreadsheets become xlsx.
-pub fn output_name(name: &str, kind: Kind) -> String {
-    match kind {
-        Kind::Xls | Kind::Ods => match name.rsplit_once('.') {
-            Some((stem, _)) if !stem.is_empty() && !stem.ends_with('/') => format!("{stem}.xlsx"),
-            _ => format!("{name}.xlsx"),
-        },
-        _ => name.to_string(),
-    }
-}
-
-/// Whether `anonymise` writes copies of this kind (else: why not).
-pub fn unsupported(kind: Kind) -> Option<String> {
-    match kind {
-        Kind::Msg => Some("Outlook msg: not supported by anonymise yet (save it as eml)".into()),
-        Kind::Encrypted => Some("encrypted: remove the password to anonymise it".into()),
-        Kind::Skip(reason) => Some(reason.to_string()),
-        _ => None,
-    }
-}
+pub use crate::formats::{cannot_anonymise as unsupported, output_name};
 
 /// Anonymise one file or part held in memory, choosing the writer by its
 /// sniffed kind.
 pub fn anonymise_bytes(work: &mut Work<'_>, name: &str, data: &[u8]) -> Outcome {
-    let head = &data[..data.len().min(extract::sniff::HEAD_LEN)];
-    let kind = extract::sniff::sniff(name, head);
+    let head = &data[..data.len().min(formats::sniff::HEAD_LEN)];
+    let kind = formats::sniff::sniff(name, head);
     if let Some(reason) = unsupported(kind) {
         return Outcome::NotCopied(reason);
     }
@@ -459,23 +422,9 @@ pub fn anonymise_bytes(work: &mut Work<'_>, name: &str, data: &[u8]) -> Outcome 
 
 /// Run the writer for `kind` over `data`.
 fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, String> {
-    match kind {
-        Kind::Text => Ok(text::write(work, data)),
-        Kind::Html => Ok(text::write_html(work, data)),
-        Kind::Csv(delim) => csv::write(work, data, delim),
-        Kind::Xlsx | Kind::Xls | Kind::Ods => sheet::write(work, data, kind),
-        Kind::Docx => docx::write(work, data),
-        Kind::Odt => odt::write(work, data),
-        Kind::Rtf => rtf::write(work, data),
-        Kind::Eml => mail::write_eml(work, data),
-        Kind::Mbox => {
-            let mut out = Vec::new();
-            mail::write_mbox(work, &mut &data[..], &mut out).map_err(|e| e.to_string())?;
-            Ok(out)
-        }
-        Kind::Pdf => pdf::write(work, data),
-        Kind::Zip => zip::write(work, data),
-        other => Err(unsupported(other).unwrap_or_else(|| format!("{}: not supported", other.name()))),
+    match formats::format(kind).write {
+        Ok(write) => write(work, data, kind),
+        Err(_) => Err(unsupported(kind).unwrap_or_else(|| format!("{}: not supported", kind.name()))),
     }
 }
 
@@ -575,6 +524,68 @@ impl Work<'_> {
     }
 }
 
+impl Rewrite for Work<'_> {
+    fn limits(&self) -> &Limits {
+        self.anon.limits
+    }
+    fn spans(&mut self, seg: &Segment<'_>) -> Vec<Span> {
+        Work::spans(self, seg)
+    }
+    fn rewrite(&mut self, seg: &Segment<'_>) -> Option<String> {
+        Work::rewrite(self, seg)
+    }
+    fn replace(&mut self, category: Category, value: &str) -> String {
+        Work::replace(self, category, value)
+    }
+    fn apply_spans(&mut self, text: &str, spans: &[Span]) -> String {
+        Work::apply_spans(self, text, spans)
+    }
+    fn column(&self, header: &str) -> Option<ColumnFate> {
+        self.anon.policy.column(header).map(|op| match op {
+            Operator::Drop => ColumnFate::Drop,
+            _ => ColumnFate::Replace,
+        })
+    }
+    fn column_cell(&mut self, header: &str, value: &str) -> Option<String> {
+        let op = self.anon.policy.column(header)?.clone();
+        self.policy_cell(header, &op, value)
+    }
+    fn add_person(&mut self, first: &str, surname: &str) -> Option<usize> {
+        self.people.add_parts(first, surname)
+    }
+    fn set_row_person(&mut self, person: Option<usize>) {
+        self.people.set_row(person);
+    }
+    fn nested(&mut self, name: &str, data: &[u8]) -> Outcome {
+        Work::nested(self, name, data)
+    }
+    fn rename(&mut self, file_name: &str) -> String {
+        Work::rename(self, file_name)
+    }
+    fn not_copied(&mut self, name: &str, reason: &str) {
+        Work::not_copied(self, name, reason)
+    }
+    fn note(&mut self, message: String) {
+        self.notes.push(message);
+    }
+    fn count(&mut self, operator: &'static str, what: String) {
+        *self.counts.entry((operator, what)).or_default() += 1;
+    }
+    fn depth(&self) -> u32 {
+        self.depth
+    }
+    fn nest(&mut self, inward: bool) {
+        if inward {
+            self.depth += 1;
+        } else {
+            self.depth -= 1;
+        }
+    }
+    fn archive_used(&self) -> formats::zip::anonymise::ArchiveUse {
+        self.archive_used.clone()
+    }
+}
+
 /// Options of an anonymisation run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -669,8 +680,8 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         return result;
     }
     let input = Input::File { path: &entry.abs, size: entry.size };
-    let kind = match input.head(extract::sniff::HEAD_LEN) {
-        Ok(head) => extract::sniff::sniff(&entry.rel, &head),
+    let kind = match input.head(formats::sniff::HEAD_LEN) {
+        Ok(head) => formats::sniff::sniff(&entry.rel, &head),
         Err(e) => {
             result.error = Some(e.to_string());
             return result;
@@ -761,5 +772,5 @@ fn write_new(
 /// Stream an mbox file into its copy.
 fn write_mbox_file(work: &mut Work<'_>, input: &Input<'_>, out: &std::path::Path, force: bool) -> Result<bool, String> {
     let mut reader = input.reader().map_err(|e| e.to_string())?;
-    write_new(out, force, |w| mail::write_mbox(work, &mut reader, w))
+    write_new(out, force, |w| formats::mail::anonymise::write_mbox(work, &mut reader, w))
 }

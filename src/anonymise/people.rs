@@ -225,33 +225,7 @@ impl People {
     }
 }
 
-/// Which part of a name a column holds, by its header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameColumn {
-    First,
-    Surname,
-}
-
-/// The name part a column header names ("First name", "Forename",
-/// "Client surname", "Last_Name"), if any.
-pub fn name_column(header: &str) -> Option<NameColumn> {
-    let h: String = header
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let ends = |list: &[&str]| list.iter().any(|s| h == *s || h.ends_with(&format!(" {s}")));
-    if ends(&["first name", "first names", "firstname", "forename", "forenames", "given name", "given names"]) {
-        Some(NameColumn::First)
-    } else if ends(&["surname", "last name", "lastname", "family name", "surnames"]) {
-        Some(NameColumn::Surname)
-    } else {
-        None
-    }
-}
+pub use crate::formats::rewrite::{NameColumn, name_column};
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use super::exit::{EXIT_OK, EXIT_RESIDUAL, EXIT_UNREADABLE, exit_as_interrupted};
 use piisweep::detect::{Engine, RuleSet};
 use piisweep::error::BadRequest;
-use piisweep::extract::Limits;
+use piisweep::formats::Limits;
 use piisweep::keys::{self, DEFAULT_KEY_FILE, Key};
 use piisweep::outputs::{Output, Sources};
 use piisweep::scan::{self, ScanOptions, Sink, Summary};
@@ -336,7 +336,7 @@ pub fn extract(cfg: &ExtractConfig) -> anyhow::Result<i32> {
     let out = open_output(cfg.jsonl.as_deref().unwrap_or(Path::new("-")))?;
     struct Writer(std::io::BufWriter<Box<dyn std::io::Write + Send>>, Option<std::io::Error>);
     impl scan::SegmentHandler for Writer {
-        fn segment(&mut self, path: &str, seg: &piisweep::extract::Segment<'_>) {
+        fn segment(&mut self, path: &str, seg: &piisweep::formats::Segment<'_>) {
             let line = serde_json::json!({"path": path, "location": seg.loc.at(seg.text, 0), "context": seg.context, "text": seg.text});
             let written = serde_json::to_writer(&mut self.0, &line)
                 .map_err(std::io::Error::from)

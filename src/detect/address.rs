@@ -221,7 +221,7 @@ fn may_start(bytes: &[u8], (s, e): (usize, usize)) -> bool {
 mod tests {
     use super::*;
     use crate::detect::pattern::Anchors;
-    use crate::extract::Segment;
+    use crate::formats::Segment;
 
     fn streets(text: &str) -> Vec<String> {
         let engine = Engine::builtin();

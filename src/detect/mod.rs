@@ -35,7 +35,7 @@ use context::{Dictionary, Near, Occurrence, TermSet, Terms, header_matches};
 use pattern::{Anchors, Pattern};
 pub use rules::{DETECTORS, Lists, RuleSet, RuleSpec, RulesError};
 
-use crate::extract::Segment;
+use crate::formats::Segment;
 
 /// A rule ready to run.
 #[derive(Debug)]

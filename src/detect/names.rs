@@ -858,7 +858,7 @@ mod tests {
 
     fn names(text: &str) -> Vec<String> {
         let engine = Engine::builtin();
-        let seg = crate::extract::Segment::fixed("test", text, None);
+        let seg = crate::formats::Segment::fixed("test", text, None);
         engine
             .detect(&seg)
             .iter()

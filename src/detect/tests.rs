@@ -2,7 +2,7 @@
 //! behaviour across rules.
 
 use super::*;
-use crate::extract::Segment;
+use crate::formats::Segment;
 use piisweep_testkit::rng::Rng;
 
 /// `count` texts, each glued from a number of `pieces` in `lengths`, picked

@@ -335,7 +335,7 @@ pub fn settings_fingerprint(engine: &Engine, min_confidence: f32, max_file_size:
 pub fn content_hash(path: &Path) -> std::io::Result<String> {
     use std::io::{Read, Seek, SeekFrom};
     const SAMPLE: u64 = 64 << 10;
-    let mut f = crate::extract::input::open_readonly(path)?;
+    let mut f = crate::formats::input::open_readonly(path)?;
     let size = f.metadata()?.len();
     let mut h = Sha256::new();
     h.update(size.to_le_bytes());

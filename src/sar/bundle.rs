@@ -25,7 +25,8 @@ use super::{Evidence, FileMatch, Places, Query, Ranges, Unsearched};
 use crate::anonymise::{self, Anonymiser, Outcome, Policy, Work};
 use crate::common::esc;
 use crate::detect::{Category, Engine};
-use crate::extract::{self, Emit, Input, Kind, Limits, Segment};
+use crate::formats::container::{self, Visit};
+use crate::formats::{self, Input, Kind, Limits, Loc, Segment};
 use crate::keys::Key;
 
 /// The request the bundle answers: shown at the top of the index.
@@ -257,20 +258,24 @@ impl KeepSet {
 /// and those of its parts.
 struct Records<'a> {
     own: &'a Own<'a>,
-    limits: &'a Limits,
-    /// The current table row (`row 3`, `Sheet1!7`) and its record.
+    /// The current table row (`path:row 3`, `path:Sheet1!7`) and its record.
     row: Option<(String, Record)>,
     kept: HashSet<(Category, String)>,
-    depth: u32,
     /// The current message is from the person (a strong match in its From,
     /// Sender or Reply-To header): its body blocks are about them too.
     from_subject: bool,
+    /// `from_subject` of the enclosing parts, innermost last.
+    outer: Vec<bool>,
 }
 
 /// Mail headers that say who wrote the message.
-const AUTHOR_HEADERS: &[&str] = &["header From", "header Sender", "header Reply-To"];
+const AUTHOR_HEADERS: &[&str] = &["From", "Sender", "Reply-To"];
 
 impl Records<'_> {
+    fn new<'a>(own: &'a Own<'a>) -> Records<'a> {
+        Records { own, row: None, kept: HashSet::new(), from_subject: false, outer: Vec::new() }
+    }
+
     fn flush(&mut self) {
         if let Some((_, record)) = self.row.take() {
             record.finish(&mut self.kept);
@@ -278,13 +283,12 @@ impl Records<'_> {
     }
 }
 
-impl Emit for Records<'_> {
-    fn segment(&mut self, seg: Segment<'_>) {
-        let location = seg.loc.at(seg.text, 0).to_string();
+impl Visit for Records<'_> {
+    fn segment(&mut self, path: &str, seg: Segment<'_>) {
         let hits = self.own.hits(&seg);
-        match row_of(&location) {
+        match seg.loc.table_row() {
             Some((sheet, row)) => {
-                let key = format!("{}:{sheet}!{row}", self.depth);
+                let key = format!("{path}:{sheet}!{row}");
                 if self.row.as_ref().is_none_or(|(k, _)| *k != key) {
                     self.flush();
                     self.row = Some((key, Record::default()));
@@ -297,32 +301,30 @@ impl Emit for Records<'_> {
                 self.flush();
                 let mut record = Record::default();
                 record.add(self.own, hits, seg.context);
-                if AUTHOR_HEADERS.contains(&location.as_str()) && record.strong {
+                if matches!(seg.loc, Loc::Header(name) if AUTHOR_HEADERS.contains(&name)) && record.strong {
                     self.from_subject = true;
                 }
-                if self.from_subject && location.starts_with("body") {
+                if self.from_subject && matches!(seg.loc, Loc::Lines { prefix, .. } if prefix.starts_with("body")) {
                     record.strong = true;
                 }
                 record.finish(&mut self.kept);
             }
         }
     }
-    fn part(&mut self, name: &str, data: &[u8]) {
+    fn enter(&mut self, _path: &str, _data: &[u8]) -> bool {
         self.flush();
-        if self.depth < self.limits.max_depth {
-            self.depth += 1;
-            // A part (an attachment, a message of an mbox) has its own author.
-            let from_subject = std::mem::replace(&mut self.from_subject, false);
-            let limits = self.limits;
-            let _ = extract::extract(name, &Input::Bytes(data), self, limits);
-            self.flush();
-            self.from_subject = from_subject;
-            self.depth -= 1;
-        }
+        // A part (an attachment, a message of an mbox) has its own author.
+        let from_subject = std::mem::replace(&mut self.from_subject, false);
+        self.outer.push(from_subject);
+        true
     }
-    fn warn(&mut self, _message: String) {}
-    fn depth(&self) -> u32 {
-        self.depth
+    fn leave(&mut self, _path: &str) {
+        self.flush();
+        self.from_subject = self.outer.pop().unwrap_or(false);
+    }
+    fn failed(&mut self, _path: &str, _error: formats::ExtractError) {
+        // A part past the depth limit ends the row, as one read would.
+        self.flush();
     }
 }
 
@@ -522,20 +524,48 @@ enum Made {
     Review(String),
 }
 
-/// Finds one part of a container by name, through the extractors.
+/// Finds one part of a container by its path, walking the container as a
+/// sweep does (the same limits, depth and shared budget), entering only the
+/// parts on the way to it.
 struct Finder<'n> {
+    /// The part's path: the file's, then `!name` for each level.
     want: &'n str,
     found: Option<Vec<u8>>,
+    /// The deepest part on the way that was reached (the file's path when
+    /// none), and the kind it was sniffed as.
+    reached: (String, Kind),
+    /// Why a part on the way could not be read.
+    failure: Option<(String, formats::ExtractError)>,
 }
 
-impl Emit for Finder<'_> {
-    fn segment(&mut self, _seg: Segment<'_>) {}
-    fn part(&mut self, name: &str, data: &[u8]) {
-        if self.found.is_none() && name == self.want {
+impl Finder<'_> {
+    fn on_the_way(&self, path: &str) -> bool {
+        self.want.strip_prefix(path).is_some_and(|rest| rest.starts_with('!'))
+    }
+}
+
+impl Visit for Finder<'_> {
+    fn segment(&mut self, _path: &str, _seg: Segment<'_>) {}
+    fn enter(&mut self, path: &str, data: &[u8]) -> bool {
+        if self.found.is_some() {
+            return false;
+        }
+        if path == self.want {
             self.found = Some(data.to_vec());
+            return false;
+        }
+        if self.on_the_way(path) {
+            let name = path.rsplit('!').next().unwrap_or(path);
+            self.reached = (path.to_string(), sniff_bytes(name, data));
+            return true;
+        }
+        false
+    }
+    fn failed(&mut self, path: &str, error: formats::ExtractError) {
+        if self.failure.is_none() && (path == self.want || self.on_the_way(path)) {
+            self.failure = Some((path.to_string(), error));
         }
     }
-    fn warn(&mut self, _message: String) {}
 }
 
 /// Copy (or take rows from) one file or part.
@@ -543,7 +573,7 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
     let mut chain = job.part.split('!');
     chain.next();
     let inner: Vec<&str> = chain.collect();
-    let file = extract::input::open_readonly(Path::new(&m.abs)).with_context(|| format!("cannot read {}", m.abs))?;
+    let file = formats::input::open_readonly(Path::new(&m.abs)).with_context(|| format!("cannot read {}", m.abs))?;
     let size = file.metadata()?.len();
     drop(file);
     if inner.is_empty() {
@@ -554,31 +584,42 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
         anyhow::bail!("the container is larger than the in-memory limit");
     }
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut extract::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
-    let mut name = m.path.clone();
-    for component in &inner {
-        let parent = sniff_bytes(&name, &bytes);
-        let mut finder = Finder { want: component, found: None };
-        let extracted = extract::extract(&name, &Input::Bytes(&bytes), &mut finder, &job.opts.limits);
-        bytes = match (finder.found, extracted) {
-            (Some(data), _) => data,
-            (None, Err(e)) => anyhow::bail!("cannot open {name}: {e}"),
-            (None, Ok(_)) => anyhow::bail!("{component} is no longer inside {name}"),
-        };
-        // An mbox message stands alone as a .eml file.
-        name = if parent == Kind::Mbox { format!("{component}.eml") } else { component.to_string() };
-    }
+    std::io::Read::read_to_end(&mut formats::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
+    let top = sniff_bytes(&m.path, &bytes);
+    let finder = Finder { want: job.part, found: None, reached: (m.path.clone(), top), failure: None };
+    let (finder, read) = container::walk(&m.path, &Input::Bytes(&bytes), finder, &job.opts.limits);
+    drop(bytes);
+    let Finder { found, reached: (parent_path, parent_kind), failure, .. } = finder;
+    let base = |path: &str| path.rsplit('!').next().unwrap_or(path).to_string();
+    let Some(bytes) = found else {
+        // Where the way stopped: a part that could not be read, or one
+        // that is no longer there.
+        if let Some((path, e)) = failure.filter(|(path, _)| path.len() >= parent_path.len()) {
+            anyhow::bail!("cannot open {}: {e}", base(&path));
+        }
+        if let Err(e) = read.as_ref().map_err(|e| e.to_string())
+            && parent_path == m.path
+        {
+            anyhow::bail!("cannot open {}: {e}", m.path);
+        }
+        let next = job.part[parent_path.len() + 1..].split('!').next().unwrap_or_default();
+        let parent = if parent_path == m.path { m.path.clone() } else { base(&parent_path) };
+        anyhow::bail!("{next} is no longer inside {parent}");
+    };
+    // An mbox message stands alone as a .eml file.
+    let component = base(job.part);
+    let name = if parent_kind == Kind::Mbox { format!("{component}.eml") } else { component };
     write_copy(&Input::Bytes(&bytes), &name, job)
 }
 
 fn sniff_bytes(name: &str, bytes: &[u8]) -> Kind {
-    extract::sniff::sniff(name, &bytes[..bytes.len().min(extract::sniff::HEAD_LEN)])
+    formats::sniff::sniff(name, &bytes[..bytes.len().min(formats::sniff::HEAD_LEN)])
 }
 
 /// Write the copy of one input according to its type.
 fn write_copy<'a>(input: &Input<'_>, name: &str, job: &'a Job<'a>) -> anyhow::Result<Made> {
-    let head = input.head(extract::sniff::HEAD_LEN)?;
-    let kind = extract::sniff::sniff(name, &head);
+    let head = input.head(formats::sniff::HEAD_LEN)?;
+    let kind = formats::sniff::sniff(name, &head);
     let suffix = if name.ends_with(".eml") && !job.part.ends_with(".eml") { ".eml" } else { "" };
     match kind {
         Kind::Csv(delim) => csv_rows(input, delim, job),
@@ -614,15 +655,7 @@ fn redacted_copy<'a>(input: &Input<'_>, name: &str, kind: Kind, suffix: &str, jo
         return Ok(Made::Review(why));
     }
     // The records about the person: their values are kept as theirs.
-    let mut records = Records {
-        own: job.own,
-        limits: &job.opts.limits,
-        row: None,
-        kept: HashSet::new(),
-        depth: 0,
-        from_subject: false,
-    };
-    let _ = extract::extract(name, &Input::Bytes(&data), &mut records, &job.opts.limits);
+    let (mut records, _) = container::walk(name, &Input::Bytes(&data), Records::new(job.own), &job.opts.limits);
     records.flush();
     let keep = KeepSet { values: records.kept };
     let (outcome, masked, notes) = {
@@ -664,17 +697,13 @@ fn pdf_without_text(data: &[u8], limits: &Limits) -> Option<String> {
         Err(e) => return Some(format!("piisweep cannot read this PDF to redact it ({e})")),
     };
     let pages = doc.get_pages().len();
-    let mut collect = extract::Collect::default();
-    if extract::pdf::extract(&Input::Bytes(data), &mut collect, limits).is_err() {
+    let mut read = formats::pdf::PageTexts::default();
+    if formats::pdf::extract(&Input::Bytes(data), &mut read, limits).is_err() {
         return Some("the PDF has no text layer (a scan): piisweep cannot redact it".into());
     }
-    let with_text: std::collections::BTreeSet<&str> = collect
-        .segments
-        .iter()
-        .filter(|(_, text, _)| !text.trim().is_empty())
-        .filter_map(|(loc, _, _)| loc.strip_prefix("page "))
-        .collect();
-    let without: Vec<String> = (1..=pages).map(|p| p.to_string()).filter(|p| !with_text.contains(p.as_str())).collect();
+    let with_text: std::collections::BTreeSet<u32> =
+        read.pages.iter().filter(|(_, text)| !text.trim().is_empty()).map(|(n, _)| *n).collect();
+    let without: Vec<String> = (1..=pages as u32).filter(|p| !with_text.contains(p)).map(|p| p.to_string()).collect();
     if without.is_empty() {
         return None;
     }
@@ -683,16 +712,6 @@ fn pdf_without_text(data: &[u8], limits: &Limits) -> Option<String> {
         without.join(", "),
         if without.len() == 1 { "has" } else { "have" }
     ))
-}
-
-/// The (sheet, row) of a table location: `row 5, col X` → ("", 5); `Sheet1!C7` → ("Sheet1", 7).
-fn row_of(location: &str) -> Option<(String, u64)> {
-    if let Some(rest) = location.strip_prefix("row ") {
-        return rest.split(',').next()?.trim().parse().ok().map(|r| (String::new(), r));
-    }
-    let (sheet, cell) = location.rsplit_once('!')?;
-    let digits: String = cell.chars().skip_while(|c| c.is_ascii_alphabetic()).collect();
-    digits.parse().ok().map(|r| (sheet.to_string(), r))
 }
 
 impl Job<'_> {
@@ -801,14 +820,14 @@ fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Resul
         .delimiter(delim)
         .has_headers(false)
         .flexible(true)
-        .from_reader(extract::text::utf8_stream(input.reader()?));
+        .from_reader(formats::text::utf8_stream(input.reader()?));
     let mut out = RowWriter::new(job, copy_name(job.n, job.part, ".rows.csv"))?;
     let mut headers: Vec<String> = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut row = 0u64;
     while reader.read_byte_record(&mut record).context("the CSV file could not be read again")? {
         row += 1;
-        let cells: Vec<String> = record.iter().map(|c| extract::text::decode_line(c).into_owned()).collect();
+        let cells: Vec<String> = record.iter().map(|c| formats::text::decode_line(c).into_owned()).collect();
         if row == 1 {
             out.plain(&cells)?;
             headers = cells;
@@ -832,33 +851,29 @@ fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Resul
 /// The person's rows of a spreadsheet, one CSV per sheet (with the sheet's
 /// first row): `row, A, B, C...`.
 fn sheet_rows<'a>(input: &Input<'_>, job: &'a Job<'a>) -> anyhow::Result<Made> {
-    let mut collect = extract::Collect::default();
-    extract::extract(job.part, input, &mut collect, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
-    // sheet → row → (column width, letters) → (text, header)
-    type Cells<'c> = BTreeMap<(usize, String), (&'c str, Option<&'c str>)>;
+    let mut read = formats::sheet::TableCells::default();
+    formats::extract(job.part, input, &mut read, &job.opts.limits).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // sheet → row (from 1, as shown) → column (from 0) → (text, header)
+    type Cells<'c> = BTreeMap<u32, (&'c str, Option<&'c str>)>;
     let mut sheets: BTreeMap<&str, BTreeMap<u64, Cells<'_>>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
-    for (loc, text, header) in &collect.segments {
-        let Some((sheet, cell)) = loc.rsplit_once('!') else { continue };
-        let digits: String = cell.chars().skip_while(|c| c.is_ascii_alphabetic()).collect();
-        let Ok(row) = digits.parse::<u64>() else { continue };
-        let col: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    for cell in &read.cells {
+        let sheet = cell.sheet.as_str();
         if !order.contains(&sheet) {
             order.push(sheet);
         }
         sheets
             .entry(sheet)
             .or_default()
-            .entry(row)
+            .entry(u64::from(cell.row) + 1)
             .or_default()
-            .insert((col.len(), col), (text.as_str(), header.as_deref()));
+            .insert(cell.col, (cell.text.as_str(), cell.header.as_deref()));
     }
     let mut copies = Vec::new();
     let mut notes = Vec::new();
     for sheet in order {
         let table = &sheets[sheet];
-        let columns: std::collections::BTreeSet<(usize, String)> =
-            table.values().flat_map(|r| r.keys().cloned()).collect();
+        let columns: std::collections::BTreeSet<u32> = table.values().flat_map(|r| r.keys().copied()).collect();
         let wanted: Vec<(u64, Record)> = table
             .iter()
             .filter(|(row, _)| **row != 1)
@@ -873,7 +888,7 @@ fn sheet_rows<'a>(input: &Input<'_>, job: &'a Job<'a>) -> anyhow::Result<Made> {
         let safe: String = sheet.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
         let mut out = RowWriter::new(job, copy_name(job.n, job.part, &format!(".{safe}.rows.csv")))?;
         let mut head = vec!["row".to_string()];
-        head.extend(columns.iter().map(|c| c.1.clone()));
+        head.extend(columns.iter().map(|&c| formats::column_letters(c)));
         out.plain(&head)?;
         let cells_of = |row: u64| -> Vec<(&str, Option<&str>)> {
             columns.iter().map(|c| table.get(&row).and_then(|r| r.get(c)).copied().unwrap_or(("", None))).collect()
@@ -1077,9 +1092,15 @@ mod tests {
 
     #[test]
     fn rows_of_locations() {
-        assert_eq!(row_of("row 5, col Surname"), Some((String::new(), 5)));
-        assert_eq!(row_of("Sheet1!C7"), Some(("Sheet1".into(), 7)));
-        assert_eq!(row_of("line 3"), None);
+        use crate::formats::Loc;
+        let csv = Loc::Row { row: 5, col: 1, header: Some("Surname") };
+        assert_eq!(csv.table_row(), Some(("", 5)));
+        assert_eq!(csv.at("Roberts", 0), "row 5, col Surname");
+        let cell = Loc::Cell { sheet: "Sheet1", row: 6, col: 2 };
+        assert_eq!(cell.table_row(), Some(("Sheet1", 7)));
+        assert_eq!(cell.at("Roberts", 0), "Sheet1!C7");
+        assert_eq!(Loc::Lines { prefix: "line", first: 3 }.table_row(), None);
+        assert_eq!(Loc::Fixed("Sheet1!C7 comment").table_row(), None);
     }
 
     #[test]

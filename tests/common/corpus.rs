@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use piisweep::detect::{Category, Engine};
-use piisweep::extract::Limits;
 use piisweep::finding::Finding;
+use piisweep::formats::Limits;
 use piisweep::keys::Key;
 use piisweep::scan::{self, FileReport, ScanOptions, Sink, Summary};
 use piisweep::walk::{FileEntry, WalkOptions};

@@ -9,6 +9,8 @@
 
 use std::io::{Cursor, Write};
 use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use lopdf::{EncryptionState, EncryptionVersion, Permissions};
 use piisweep_testkit::corpus::Line;
@@ -235,4 +237,45 @@ pub fn deep_pdf(n: usize) -> Vec<u8> {
         "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /X {arr} >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
     )
     .into_bytes()
+}
+
+/// Run `cmd` to completion, returning its output and peak resident memory in
+/// KB, as the kernel counted it for the process (`ru_maxrss` from `wait4`):
+/// exact, not sampled. A sweep still running after `limit` (a hang) is
+/// killed, and the test fails on its exit status.
+// The child is reaped by `wait4` (for its resource usage), not `Child::wait`.
+#[allow(clippy::zombie_processes)]
+pub fn run_measured(mut cmd: Command, limit: Duration) -> (Output, u64) {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start piisweep");
+    let pid = child.id() as libc::pid_t;
+    // Pipes are drained on threads so a chatty child cannot block.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_t = std::thread::spawn(move || read_all(&mut stdout));
+    let err_t = std::thread::spawn(move || read_all(&mut stderr));
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(limit).is_err() {
+            // Still running: the process is not reaped yet, so `pid` is still ours.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let _ = done_tx.send(());
+    watchdog.join().expect("watchdog");
+    assert_eq!(reaped, pid, "wait4 failed");
+    let status = std::process::ExitStatus::from_raw(status);
+    assert!(status.signal().is_none(), "the sweep was killed after {limit:?} (a hang?)");
+    let out = Output { status, stdout: out_t.join().expect("stdout"), stderr: err_t.join().expect("stderr") };
+    // ru_maxrss is in KB on Linux.
+    (out, usage.ru_maxrss as u64)
+}
+
+pub fn read_all(r: &mut impl std::io::Read) -> Vec<u8> {
+    let mut v = Vec::new();
+    let _ = r.read_to_end(&mut v);
+    v
 }

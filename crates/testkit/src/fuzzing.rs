@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, OnceLock};
 
 use piisweep::detect::Engine;
-use piisweep::extract::{self, Emit, Input, Kind, Limits, Segment};
+use piisweep::formats::{self, Emit, Input, Kind, Limits, Segment};
 
 /// The fuzz target names, one per extractor plus the detector and the sniffer.
 pub const TARGETS: &[&str] = &["text", "csv", "sheet", "pdf", "docx", "eml", "mbox", "msg", "zip", "detect", "sniff"];
@@ -47,7 +47,7 @@ impl Emit for Follow {
             return;
         }
         self.depth += 1;
-        let _ = extract::extract(name, &Input::Bytes(data), self, &limits());
+        let _ = formats::extract(name, &Input::Bytes(data), self, &limits());
         self.depth -= 1;
     }
 
@@ -115,7 +115,7 @@ pub fn run(target: &str, data: &[u8]) {
     };
     let (kind, bytes) = kind;
     let mut emit = Follow::default();
-    let _ = extract::extract_kind(kind, &Input::Bytes(bytes), &mut emit, &limits());
+    let _ = formats::extract_kind(kind, &Input::Bytes(bytes), &mut emit, &limits());
 }
 
 /// The detector on arbitrary UTF-8 (the first line, if short, is the context label).
@@ -125,7 +125,7 @@ fn detect(data: &[u8]) {
         Some((label, rest)) if label.len() < 40 => (Some(label), rest),
         _ => (None, text),
     };
-    let seg = Segment { loc: extract::Loc::Lines { prefix: "line", first: 1 }, text: body, context };
+    let seg = Segment { loc: formats::Loc::Lines { prefix: "line", first: 1 }, text: body, context };
     for hit in engine().detect(&seg) {
         let value = &body[hit.start..hit.end];
         let _ = hit.category.normalise(value);
@@ -140,5 +140,5 @@ fn sniff(data: &[u8]) {
         Some(i) => (String::from_utf8_lossy(&data[..i]).into_owned(), &data[i + 1..]),
         None => ("file.txt".to_string(), data),
     };
-    let _ = extract::sniff::sniff(&name, head);
+    let _ = formats::sniff::sniff(&name, head);
 }

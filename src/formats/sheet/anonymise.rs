@@ -1,0 +1,159 @@
+//! Spreadsheets (xlsx, xls, ods) → xlsx via rust_xlsxwriter: every sheet and
+//! every cell, numbers as numbers, dates as dates, personal data replaced;
+//! columns the policy drops are removed (the columns to their right move
+//! left). Which cells hold personal data is decided on the extractor's own
+//! segments (so the header-row context is the scanner's), the values are
+//! then read again with calamine to keep their types.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::formats::rewrite::ColumnFate;
+use crate::formats::rewrite::Rewrite;
+use crate::formats::rewrite::{NameColumn, name_column};
+use crate::formats::sheet::{TableCell, TableCells};
+use crate::formats::{self, Input, Kind, Loc, Segment};
+
+/// The new text of cells (by sheet, 0-based row and column), and the
+/// columns dropped from each sheet.
+#[derive(Default)]
+struct Plan {
+    cells: BTreeMap<(String, u32, u32), String>,
+    dropped: BTreeMap<String, BTreeSet<u32>>,
+}
+
+/// Decide every cell's fate from the extractor's segments.
+fn plan(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Plan, String> {
+    let mut read = TableCells::default();
+    formats::sheet::extract(&Input::Bytes(data), kind, &mut read, work.limits()).map_err(|e| e.to_string())?;
+    let mut plan = Plan::default();
+    let row_people = row_people(work, &read.cells);
+    for TableCell { sheet, row, col, text, header: context } in &read.cells {
+        let (sheet, row, col) = (sheet.as_str(), *row, *col);
+        // A row's first-name and surname cells name one person.
+        work.set_row_person(row_people.get(&(sheet.to_string(), row)).copied());
+        let key = (sheet.to_string(), row, col);
+        if let Some(h) = context.as_deref()
+            && work.column(h).is_some()
+        {
+            match work.column_cell(h, text) {
+                Some(v) => {
+                    plan.cells.insert(key, v);
+                }
+                None => {
+                    plan.dropped.entry(sheet.to_string()).or_default().insert(col);
+                }
+            }
+            continue;
+        }
+        if matches!(work.column(text), Some(ColumnFate::Drop)) && context.is_none() {
+            // A header cell of a dropped column.
+            plan.dropped.entry(sheet.to_string()).or_default().insert(col);
+            continue;
+        }
+        let seg = Segment { loc: Loc::Cell { sheet, row, col }, text, context: context.as_deref() };
+        if let Some(new) = work.rewrite(&seg) {
+            plan.cells.insert(key, new);
+        }
+    }
+    work.set_row_person(None);
+    Ok(plan)
+}
+
+/// The person of each row (by sheet and 0-based row) whose cells under a
+/// first-name and a surname header name them, added to the file's people.
+fn row_people(work: &mut dyn Rewrite, cells: &[TableCell]) -> BTreeMap<(String, u32), usize> {
+    // (first name, surname) by (sheet, row).
+    type NameParts<'s> = (Option<&'s str>, Option<&'s str>);
+    let mut parts: BTreeMap<(String, u32), NameParts<'_>> = BTreeMap::new();
+    for TableCell { sheet, row, text, header, .. } in cells {
+        let Some(column) = header.as_deref().and_then(name_column) else { continue };
+        let entry = parts.entry((sheet.to_string(), *row)).or_default();
+        match column {
+            NameColumn::First => entry.0 = entry.0.or(Some(text)),
+            NameColumn::Surname => entry.1 = entry.1.or(Some(text)),
+        }
+    }
+    parts
+        .into_iter()
+        .filter_map(|(key, parts)| match parts {
+            (Some(f), Some(s)) => work.add_person(f, s).map(|i| (key, i)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A replacement that is a whole number (a date of birth generalised to its
+/// year) for a cell that held a number or a date: written as a number, so
+/// the column still sorts and sums as numbers.
+fn as_number(new: &str, old: &Data) -> Option<f64> {
+    let numeric = matches!(old, Data::Int(_) | Data::Float(_) | Data::DateTime(_) | Data::DateTimeIso(_));
+    if !numeric || new.is_empty() || new.len() > 15 || !new.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    new.parse().ok()
+}
+
+/// A spreadsheet's copy, as xlsx.
+pub fn write(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
+    let plan = plan(work, data, kind)?;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(data)).map_err(|e| e.to_string())?;
+    let mut out = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let duration = Format::new().set_num_format("[h]:mm:ss");
+    let names: Vec<String> = book.sheet_names().to_vec();
+    for name in names {
+        let range = match book.worksheet_range(&name) {
+            Ok(r) => r,
+            // Chart sheets and the like hold no cells.
+            Err(_) => continue,
+        };
+        let sheet = out.add_worksheet();
+        sheet.set_name(&name).map_err(|e| format!("sheet {name}: {e}"))?;
+        let dropped = plan.dropped.get(&name);
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        for (r, c, value) in range.used_cells() {
+            let row = row0 + r as u32;
+            let col = col0 + c as u32;
+            if dropped.is_some_and(|d| d.contains(&col)) {
+                continue;
+            }
+            let out_col = col - dropped.map_or(0, |d| d.range(..col).count() as u32);
+            let Ok(out_col) = u16::try_from(out_col) else { continue };
+            let result = match plan.cells.get(&(name.clone(), row, col)) {
+                Some(text) => match as_number(text, value) {
+                    Some(n) => sheet.write_number(row, out_col, n).map(|_| ()),
+                    None => sheet.write_string(row, out_col, text).map(|_| ()),
+                },
+                None => match value {
+                    Data::Int(i) => sheet.write_number(row, out_col, *i as f64).map(|_| ()),
+                    Data::Float(f) => sheet.write_number(row, out_col, *f).map(|_| ()),
+                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+                        sheet.write_string(row, out_col, s).map(|_| ())
+                    }
+                    Data::Bool(b) => sheet.write_boolean(row, out_col, *b).map(|_| ()),
+                    Data::DateTime(dt) => {
+                        let serial = dt.as_f64();
+                        let format = if dt.is_duration() {
+                            &duration
+                        } else if serial.fract() != 0.0 {
+                            &datetime
+                        } else {
+                            &date
+                        };
+                        sheet.write_number_with_format(row, out_col, serial, format).map(|_| ())
+                    }
+                    Data::Error(_) | Data::Empty => Ok(()),
+                },
+            };
+            if let Err(e) = result {
+                work.note(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
+            }
+        }
+    }
+    out.save_to_buffer().map_err(|e| e.to_string())
+}
