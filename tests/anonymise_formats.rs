@@ -554,3 +554,43 @@ fn odt_and_rtf_copies_lose_every_planted_value_and_keep_the_rest() {
         assert!(rtf_raw.contains(kept), "{kept} lost:\n{rtf_raw}");
     }
 }
+
+/// A CSV in Windows-1252 with a quoted field over two lines: the writer
+/// reads the rows the reader reads, so the copy, read again, has the same
+/// cells at the same rows and columns, the personal data the scan found
+/// gone and the rest byte for byte, still in Windows-1252.
+#[test]
+fn csv_in_windows_1252_with_a_multi_line_field_is_written_cell_for_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let data: &[u8] = b"Name,Notes,Town\r\n\
+        \"Zo\xEB Roberts\",\"Call her on 07911 123456\r\nor email zoe.roberts@example.org\",Bath\r\n\
+        \r\n\
+        Caf\xE9 owner,\"none, \"\"thanks\"\"\",Leeds\r\n";
+    std::fs::write(src.join("contacts.csv"), data).unwrap();
+    let (_, findings) = scan_reveal(&[&src], &[], tmp.path());
+    let found: BTreeSet<String> = findings.iter().map(|f| f["value"].as_str().unwrap().to_string()).collect();
+    assert!(found.contains("zoe.roberts@example.org"), "{found:?}");
+    let out = tmp.path().join("out");
+    let run = bin().arg("anonymise").arg(&src).arg("--out").arg(&out).arg("--key").arg(tmp.path().join("k")).output();
+    let run = run.unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let copy = std::fs::read(out.join("contacts.csv")).unwrap();
+    let cells = |bytes: &[u8]| {
+        let mut c = formats::Collect::default();
+        formats::csv::extract(&Input::Bytes(bytes), b',', &mut c, &Limits::default()).unwrap();
+        c.segments.into_iter().map(|s| (s.0, s.1)).collect::<Vec<_>>()
+    };
+    let (before, after) = (cells(data), cells(&copy));
+    let locations = |v: &[(String, String)]| v.iter().map(|c| c.0.clone()).collect::<Vec<_>>();
+    assert_eq!(locations(&after), locations(&before), "{after:?}");
+    for ((loc, old), (_, new)) in before.iter().zip(&after) {
+        let personal = found.iter().any(|v| old.contains(v.as_str()));
+        assert_eq!(old == new, !personal, "{loc}: {old:?} -> {new:?}");
+        assert!(found.iter().all(|v| !new.contains(v.as_str())), "{loc}: {new:?}");
+    }
+    assert!(after.iter().any(|c| c.0 == "row 2, col Notes" && c.1.contains("\r\nor email ")), "{after:?}");
+    // Still Windows-1252, CRLF, quotes doubled as they were.
+    assert!(copy.ends_with(b"Caf\xE9 owner,\"none, \"\"thanks\"\"\",Leeds\r\n"), "{}", String::from_utf8_lossy(&copy));
+}

@@ -835,22 +835,17 @@ impl<'a> RowWriter<'a> {
 /// Header row and the person's rows of a CSV file, as CSV, streamed: a row
 /// at a time is held, whatever the file's size.
 fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Result<Made> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(formats::text::utf8_stream(input.reader()?));
+    // The extractor's reader, so rows are numbered and cells read as the map has them.
+    let mut reader = formats::csv::Rows::new(formats::text::text_stream(input)?, delim);
     let mut out = RowWriter::new(job, copy_name(job.n, job.part, ".rows.csv"))?;
     let mut headers: Vec<String> = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    let mut row = 0u64;
-    while reader.read_byte_record(&mut record).context("the CSV file could not be read again")? {
-        row += 1;
-        let cells: Vec<String> = record.iter().map(|c| formats::text::decode_line(c).into_owned()).collect();
+    let mut rows = 0u64;
+    while let Some((row, cells)) = reader.next_row().context("the CSV file could not be read again")? {
+        rows = row;
         if row == 1 {
             let unlabelled: Vec<(&str, Option<&str>)> = cells.iter().map(|c| (c.as_str(), None)).collect();
             out.first(&[], &unlabelled)?;
-            headers = cells;
+            headers = cells.to_vec();
             continue;
         }
         let with_headers: Vec<(&str, Option<&str>)> = cells
@@ -864,7 +859,7 @@ fn csv_rows<'a>(input: &Input<'_>, delim: u8, job: &'a Job<'a>) -> anyhow::Resul
     }
     let mut note = String::from("only the header and the ");
     let copy = out.finish(&mut note)?;
-    let _ = write!(note, " (of {} rows)", super::thousands(row.saturating_sub(1)));
+    let _ = write!(note, " (of {} rows)", super::thousands(rows.saturating_sub(1)));
     Ok(Made::Copies(vec![copy], note))
 }
 

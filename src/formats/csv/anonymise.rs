@@ -1,8 +1,10 @@
 //! CSV and other delimited text: the same delimiter, quoting style, line
 //! endings and encoding; every column kept unless the policy drops it. Cells
-//! are read with their column header as context, as the extractor reads them.
+//! are read by the extractor's reader ([`Rows`]), with their column header as
+//! context.
 
 use crate::formats::Segment;
+use crate::formats::csv::Rows;
 use crate::formats::rewrite::ColumnFate;
 use crate::formats::rewrite::Rewrite;
 use crate::formats::rewrite::{NameColumn, name_column};
@@ -24,13 +26,11 @@ fn quote_style(text: &str, delimiter: u8) -> csv::QuoteStyle {
 /// The person of each row named in first-name and surname columns (a
 /// first pass over the records), added to the file's people.
 fn row_people(work: &mut dyn Rewrite, text: &str, delimiter: u8) -> Vec<Option<usize>> {
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader = Rows::new(text.as_bytes(), delimiter);
     let mut out = Vec::new();
     let (mut first, mut surname) = (None, None);
-    for (n, record) in reader.records().enumerate() {
-        let Ok(record) = record else { break };
-        if n == 0 {
+    while let Ok(Some((row, record))) = reader.next_row() {
+        if row == 1 {
             for (i, h) in record.iter().enumerate() {
                 match name_column(h) {
                     Some(NameColumn::First) => first = first.or(Some(i)),
@@ -57,8 +57,9 @@ fn row_people(work: &mut dyn Rewrite, text: &str, delimiter: u8) -> Vec<Option<u
 pub fn write(work: &mut dyn Rewrite, data: &[u8], delimiter: u8) -> Result<Vec<u8>, String> {
     let (text, enc) = decode(data);
     let crlf = text.find('\n').is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r');
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    // Decoded whole, as the copy is encoded back whole; the text is UTF-8,
+    // so the reader's cells are the text's own.
+    let mut reader = Rows::new(text.as_bytes(), delimiter);
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -69,9 +70,8 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8], delimiter: u8) -> Result<Vec<u
     let mut headers: Vec<String> = Vec::new();
     let mut columns: Vec<Option<ColumnFate>> = Vec::new();
     let mut location = String::new();
-    for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("corrupt csv: {e}"))?;
-        let row = n as u64 + 1;
+    while let Some((row, record)) = reader.next_row().map_err(|e| format!("corrupt csv: {e}"))? {
+        let n = (row - 1) as usize;
         if row == 1 {
             headers = record.iter().map(|h| h.trim().to_string()).collect();
             columns = headers.iter().map(|h| work.column(h)).collect();

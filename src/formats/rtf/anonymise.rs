@@ -29,8 +29,8 @@ use crate::detect::Category;
 use crate::formats::Segment;
 use crate::formats::rewrite::Rewrite;
 use crate::formats::rtf::{
-    ControlWord as RtfControlWord, META as RTF_META, SKIPPED as RTF_SKIPPED, STARRED_KEPT as RTF_STARRED_KEPT,
-    charset as rtf_charset, codepage as rtf_codepage, control_word as rtf_control_word, hex_escape as rtf_hex_escape,
+    META as RTF_META, SKIPPED as RTF_SKIPPED, STARRED_KEPT as RTF_STARRED_KEPT, Token, Tokens, charset as rtf_charset,
+    codepage as rtf_codepage,
 };
 
 /// Deepest group nesting kept, as in the extractor.
@@ -218,21 +218,19 @@ impl<'d> Scan<'d> {
     }
 
     fn run(mut self) -> Self {
-        let data = self.data;
-        let mut i = 0;
-        while i < data.len() {
-            let b = data[i];
-            let start = i;
-            i += 1;
-            match b {
-                b'{' => self.open_group(start),
-                b'}' => self.close_group(start),
-                b'\\' => {
-                    i = self.control(start, i);
+        for (token, start, end) in Tokens::new(self.data) {
+            match token {
+                Token::Open => self.open_group(start),
+                Token::Close => self.close_group(start),
+                Token::Word { name, param, delimited } => {
+                    self.word(name, param, start, end);
+                    self.open_word = !delimited;
                     continue;
                 }
-                b'\r' | b'\n' => {}
-                _ => self.literal(b, start),
+                Token::Bin | Token::Newline => {}
+                Token::Hex(byte) => self.hex(byte, start, end),
+                Token::Symbol(c) => self.symbol(c, start, end),
+                Token::Text(b) => self.literal(b, start),
             }
             self.open_word = false;
         }
@@ -303,52 +301,30 @@ impl<'d> Scan<'d> {
         }
     }
 
-    /// The control word or symbol whose backslash is at `start`; `i` is the
-    /// byte after it. Returns where reading continues.
-    fn control(&mut self, start: usize, i: usize) -> usize {
-        let data = self.data;
-        let Some(&c) = data.get(i) else { return i };
-        if !c.is_ascii_alphabetic() {
-            let next = self.symbol(start, i);
-            self.open_word = false;
-            return next;
+    /// A `\'hh` byte spanning `start..end` of the source.
+    fn hex(&mut self, byte: Option<u8>, start: usize, end: usize) {
+        if let Some(byte) = byte {
+            if self.skip > 0 {
+                self.skip -= 1;
+                self.extend_skip(end);
+            } else {
+                self.pending.push((byte, start, end, self.open_word));
+            }
         }
-        let RtfControlWord { name: word, param, delimited, end: i } = rtf_control_word(data, i);
-        if word == "bin" {
-            self.open_word = false;
-            return i.saturating_add(param.unwrap_or(0).max(0) as usize).min(data.len());
-        }
-        self.word(word, param, start, i);
-        self.open_word = !delimited;
-        i
     }
 
-    /// A control symbol (`\'hh`, `\\`, `\~`, `\*`...) at `i`, its backslash at `start`.
-    fn symbol(&mut self, start: usize, i: usize) -> usize {
-        let data = self.data;
-        let c = data[i];
-        if c == b'\'' {
-            let (byte, end) = rtf_hex_escape(data, i);
-            if let Some(byte) = byte {
-                if self.skip > 0 {
-                    self.skip -= 1;
-                    self.extend_skip(end);
-                } else {
-                    self.pending.push((byte, start, end, self.open_word));
-                }
-            }
-            return end;
-        }
+    /// A control symbol (`\\`, `\~`, `\*`...) other than `\'hh`, spanning `start..end`.
+    fn symbol(&mut self, c: u8, start: usize, end: usize) {
         if c != b'*' {
             self.flush_pending();
         }
-        let src = Some((start, i + 1));
+        let src = Some((start, end));
         match c {
             b'*' => self.starred = true,
             b'\\' | b'{' | b'}' => {
                 if self.skip > 0 {
                     self.skip -= 1;
-                    self.extend_skip(i + 1);
+                    self.extend_skip(end);
                 } else {
                     let text = match c {
                         b'\\' => "\\",
@@ -360,10 +336,9 @@ impl<'d> Scan<'d> {
             }
             b'~' => self.put(" ", src),
             b'_' => self.put("-", src),
-            b'\r' | b'\n' => self.word("par", None, start, i + 1),
+            b'\r' | b'\n' => self.word("par", None, start, end),
             _ => {}
         }
-        i + 1
     }
 
     /// A control word spanning `start..end` of the source.
@@ -666,7 +641,7 @@ fn encode_text(text: &str, uc: u32, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use crate::anonymise::Work;
-    use crate::formats::{Collect, Input};
+    use crate::formats::{Collect, Input, Limits};
 
     /// The copy of `data`, its text as the extractor reads it, and the notes.
     fn run(data: &str) -> (String, String, Vec<String>) {
@@ -768,5 +743,46 @@ mod tests {
         assert!(write(&mut work, b"not rtf").unwrap_err().contains("not an RTF file"));
         let bare = b"{\\rtf1 \\objdata 0102 Jane Roberts}";
         assert!(write(&mut work, bare).unwrap_err().contains("cannot be copied safely"));
+    }
+
+    /// `\uN` with fallbacks (one, two under `\uc2`, none under `\uc0`), a
+    /// surrogate pair, `\'hh` bytes, escaped braces and `\bin` data: the
+    /// writer's paragraphs are the reader's, character for character, and a
+    /// value spelt with escapes is replaced.
+    #[test]
+    fn the_writer_reads_the_paragraphs_the_reader_reads() {
+        let data = concat!(
+            r"{\rtf1\ansi\ansicpg1252\uc1{\fonttbl{\f0 Arial;}}\pard Client: Zo\u235?",
+            r" R\'f6sler {\uc2 caf\u233\'65\'65} \u-10179?\u-8704?\par ",
+            r"Email: jane.roberts@exa\u109\'6dple.org\par ",
+            r"Braces \{kept\} and {\uc0 na\u239ve}\bin6 {Jane}\par ",
+            "\r\nLast line\\\r\nafter a break\\par}",
+        );
+        let scan = Scan::new(data.as_bytes()).run();
+        let written: Vec<&str> = scan
+            .units
+            .iter()
+            .filter(|u| u.role == Role::Text)
+            .map(|u| u.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let mut read = Collect::default();
+        crate::formats::rtf::extract(&Input::Bytes(data.as_bytes()), &mut read, &Limits::default()).unwrap();
+        // The reader hands on paragraphs in blocks of lines.
+        let read: Vec<&str> = read.segments.iter().flat_map(|s| s.1.lines()).collect();
+        assert_eq!(written, read);
+        assert_eq!(
+            read,
+            [
+                "Client: Zoë Rösler café 😀",
+                "Email: jane.roberts@example.org",
+                "Braces {kept} and naïve",
+                "Last line",
+                "after a break"
+            ]
+        );
+        let (_, text, _) = run(data);
+        assert!(!text.contains("jane.roberts@example.org"), "{text}");
+        assert!(text.contains("café 😀") && text.contains("Braces {kept} and naïve"), "{text}");
     }
 }

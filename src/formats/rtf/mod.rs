@@ -195,16 +195,15 @@ impl Parser {
     }
 
     fn parse(mut self, data: &[u8]) -> Rtf {
-        let mut i = 0;
-        while i < data.len() {
-            let b = data[i];
-            i += 1;
-            match b {
-                b'{' => self.open_group(),
-                b'}' => self.close_group(),
-                b'\\' => i = self.control(data, i),
-                b'\r' | b'\n' => {}
-                _ => self.literal(b),
+        for (token, _, _) in Tokens::new(data) {
+            match token {
+                Token::Open => self.open_group(),
+                Token::Close => self.close_group(),
+                Token::Word { name, param, .. } => self.word(name, param),
+                Token::Bin | Token::Newline => {}
+                Token::Hex(byte) => self.hex(byte),
+                Token::Symbol(c) => self.symbol(c),
+                Token::Text(b) => self.literal(b),
             }
         }
         self.flush_pending();
@@ -252,35 +251,19 @@ impl Parser {
         }
     }
 
-    /// Read the control word or symbol after a backslash, at `i`; return where reading continues.
-    fn control(&mut self, data: &[u8], i: usize) -> usize {
-        let Some(&c) = data.get(i) else { return i };
-        if !c.is_ascii_alphabetic() {
-            return self.symbol(data, i);
+    /// A `\'hh` byte.
+    fn hex(&mut self, byte: Option<u8>) {
+        if let Some(byte) = byte {
+            if self.skip > 0 {
+                self.skip -= 1;
+            } else {
+                self.pending.push(byte);
+            }
         }
-        let ControlWord { name: word, param, end: i, .. } = control_word(data, i);
-        if word == "bin" {
-            // Binary data: skip its bytes, whatever they hold.
-            return i.saturating_add(param.unwrap_or(0).max(0) as usize).min(data.len());
-        }
-        self.word(word, param);
-        i
     }
 
-    /// A control symbol (`\'hh`, `\\`, `\~`, `\*`, ...) at `i`.
-    fn symbol(&mut self, data: &[u8], i: usize) -> usize {
-        let c = data[i];
-        if c == b'\'' {
-            let (byte, end) = hex_escape(data, i);
-            if let Some(byte) = byte {
-                if self.skip > 0 {
-                    self.skip -= 1;
-                } else {
-                    self.pending.push(byte);
-                }
-            }
-            return end;
-        }
+    /// A control symbol (`\\`, `\~`, `\*`, ...) other than `\'hh`.
+    fn symbol(&mut self, c: u8) {
         if c != b'*' {
             self.flush_pending();
         }
@@ -304,7 +287,6 @@ impl Parser {
             b'\r' | b'\n' => self.word("par", None),
             _ => {}
         }
-        i + 1
     }
 
     fn word(&mut self, word: &str, param: Option<i32>) {
@@ -580,6 +562,81 @@ pub(crate) fn charset(cs: i32) -> Option<&'static Encoding> {
     codepage(cp)
 }
 
+/// One token of RTF. Each comes with the source bytes it spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token<'a> {
+    /// `{`
+    Open,
+    /// `}`
+    Close,
+    /// A control word (`\par`, `\u-3913`, `\f1 ` with its delimiting space).
+    Word { name: &'a str, param: Option<i32>, delimited: bool },
+    /// `\binN` with the N bytes of binary data after it.
+    Bin,
+    /// `\'hh`: its byte, `None` when the escape is damaged.
+    Hex(Option<u8>),
+    /// Any other control symbol: `\\`, `\{`, `\}`, `\~`, `\_`, `\*`,
+    /// a backslash before a line break (a paragraph), ...
+    Symbol(u8),
+    /// A byte of text.
+    Text(u8),
+    /// A raw line break, which RTF ignores.
+    Newline,
+}
+
+/// The one RTF tokenizer, read by the extractor and the writer alike:
+/// tokens with their source byte ranges (`start..end`).
+pub(crate) struct Tokens<'a> {
+    data: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Tokens<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Tokens { data, i: 0 }
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = (Token<'a>, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let data = self.data;
+        let start = self.i;
+        let b = *data.get(start)?;
+        let i = start + 1;
+        let (token, end) = match b {
+            b'{' => (Token::Open, i),
+            b'}' => (Token::Close, i),
+            b'\\' => match data.get(i) {
+                // A backslash ending the file: nothing.
+                None => {
+                    self.i = i;
+                    return None;
+                }
+                Some(&c) if c.is_ascii_alphabetic() => {
+                    let ControlWord { name, param, delimited, end } = control_word(data, i);
+                    if name == "bin" {
+                        // Binary data: skip its bytes, whatever they hold.
+                        (Token::Bin, end.saturating_add(param.unwrap_or(0).max(0) as usize).min(data.len()))
+                    } else {
+                        (Token::Word { name, param, delimited }, end)
+                    }
+                }
+                Some(b'\'') => {
+                    let (byte, end) = hex_escape(data, i);
+                    (Token::Hex(byte), end)
+                }
+                Some(&c) => (Token::Symbol(c), i + 1),
+            },
+            b'\r' | b'\n' => (Token::Newline, i),
+            _ => (Token::Text(b), i),
+        };
+        self.i = end;
+        Some((token, start, end))
+    }
+}
+
 /// A control word as it stands in RTF source: `\\name-123 `.
 pub(crate) struct ControlWord<'a> {
     pub name: &'a str,
@@ -732,5 +789,29 @@ Note\chftn{\footnote\pard\chftn  NHS 943 476 5919\par}\par
         assert_eq!(c.warnings.len(), 1);
         let err = extract(&Input::Bytes(b"not rtf"), &mut Collect::default(), &Limits::default()).unwrap_err();
         assert!(matches!(err, ExtractError::Corrupt { kind: "rtf", .. }));
+    }
+
+    #[test]
+    fn tokens_carry_their_source_bytes() {
+        let data = b"{\\b1 x\\'e9\\'zz\\\\\\bin2 }{\r\n\\u-3913?\\";
+        let tokens: Vec<_> = Tokens::new(data).map(|(t, s, e)| (t, &data[s..e])).collect();
+        assert_eq!(
+            tokens,
+            [
+                (Token::Open, &b"{"[..]),
+                (Token::Word { name: "b", param: Some(1), delimited: true }, b"\\b1 "),
+                (Token::Text(b'x'), b"x"),
+                (Token::Hex(Some(0xE9)), b"\\'e9"),
+                (Token::Hex(None), b"\\'"),
+                (Token::Text(b'z'), b"z"),
+                (Token::Text(b'z'), b"z"),
+                (Token::Symbol(b'\\'), b"\\\\"),
+                (Token::Bin, b"\\bin2 }{"),
+                (Token::Newline, b"\r"),
+                (Token::Newline, b"\n"),
+                (Token::Word { name: "u", param: Some(-3913), delimited: false }, b"\\u-3913"),
+                (Token::Text(b'?'), b"?"),
+            ]
+        );
     }
 }

@@ -7,7 +7,7 @@ use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use crate::formats::Segment;
 use crate::formats::rewrite::{Rewrite, Span};
-use crate::formats::text::{BLOCK_BYTES, BLOCK_LINES};
+use crate::formats::text::{Block, LineBlocker};
 
 /// How a text file was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,8 @@ pub fn encode(text: &str, enc: TextEncoding) -> Vec<u8> {
     out
 }
 
-/// The lines of `text` as byte ranges without their `\n` or `\r\n`.
+/// The lines of `text` as byte ranges without their `\n` or `\r\n`, as
+/// [`crate::formats::text::for_each_line`] reads them.
 fn line_ranges(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -66,7 +67,9 @@ fn line_ranges(text: &str) -> Vec<(usize, usize)> {
         }
     }
     if start < bytes.len() {
-        out.push((start, bytes.len()));
+        // A last line with no `\n` loses a final `\r`, as the reader reads it.
+        let end = if bytes.ends_with(b"\r") { bytes.len() - 1 } else { bytes.len() };
+        out.push((start, end));
     }
     out
 }
@@ -75,46 +78,22 @@ fn line_ranges(text: &str) -> Vec<(usize, usize)> {
 /// reads them (`prefix` names the location, `line` or `body line`); spans
 /// are byte ranges of `text` itself.
 pub fn line_spans(work: &mut dyn Rewrite, prefix: &str, text: &str) -> Vec<Span> {
-    let lines = line_ranges(text);
     let mut spans = Vec::new();
-    let mut block = String::new();
-    // (offset in block, offset in text) of each line in the block.
-    let mut starts: Vec<(usize, usize)> = Vec::new();
-    let mut first = 1u64;
-    let mut flush = |block: &mut String, starts: &mut Vec<(usize, usize)>, first: u64, work: &mut dyn Rewrite| {
-        if starts.is_empty() {
-            return;
-        }
-        let seg = Segment::lines(prefix, first, block);
+    let mut blocker = LineBlocker::default();
+    let mut sink = |block: Block<'_>| {
+        let seg = Segment::lines(prefix, block.first, block.text);
         for s in work.spans(&seg) {
-            let map = |x: usize| {
-                let i = starts.partition_point(|&(b, _)| b <= x).saturating_sub(1);
-                let (b, t) = starts[i];
-                t + (x - b)
-            };
-            spans.push(Span { start: map(s.start), end: map(s.end), category: s.category });
+            spans.push(Span {
+                start: block.source_offset(s.start),
+                end: block.source_offset(s.end),
+                category: s.category,
+            });
         }
-        block.clear();
-        starts.clear();
     };
-    for (n, &(s, e)) in lines.iter().enumerate() {
-        let line = &text[s..e];
-        if line.trim().is_empty() {
-            flush(&mut block, &mut starts, first, work);
-            continue;
-        }
-        if starts.is_empty() {
-            first = n as u64 + 1;
-        } else {
-            block.push('\n');
-        }
-        starts.push((block.len(), s));
-        block.push_str(line);
-        if starts.len() >= BLOCK_LINES || block.len() >= BLOCK_BYTES {
-            flush(&mut block, &mut starts, first, work);
-        }
+    for (n, (s, e)) in line_ranges(text).into_iter().enumerate() {
+        blocker.push(n as u64 + 1, &text[s..e], s, &mut sink);
     }
-    flush(&mut block, &mut starts, first, work);
+    blocker.flush(&mut sink);
     spans
 }
 
@@ -189,6 +168,8 @@ pub fn write_html(work: &mut dyn Rewrite, data: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::Limits;
+    use crate::formats::text::BLOCK_LINES;
 
     #[test]
     fn encodings_round_trip() {
@@ -211,5 +192,77 @@ mod tests {
         assert_eq!(v.len(), "<p class=x>Jane</p><script>var a;</script>é".len());
         assert_eq!(v.split_whitespace().collect::<Vec<_>>(), ["Jane", "é"]);
         assert!(v.starts_with("           Jane"));
+    }
+
+    /// Records the blocks it is asked about; finds each `Jane`.
+    #[derive(Default)]
+    struct Blocks(Vec<(String, String)>, Limits);
+
+    impl Rewrite for Blocks {
+        fn limits(&self) -> &Limits {
+            &self.1
+        }
+        fn spans(&mut self, seg: &Segment<'_>) -> Vec<Span> {
+            self.0.push((seg.loc.at(seg.text, 0).into(), seg.text.to_string()));
+            let category = crate::detect::Category::Name;
+            seg.text.match_indices("Jane").map(|(i, m)| Span { start: i, end: i + m.len(), category }).collect()
+        }
+        fn rewrite(&mut self, _: &Segment<'_>) -> Option<String> {
+            unreachable!("text is written by spans")
+        }
+        fn replace(&mut self, _: crate::detect::Category, _: &str) -> String {
+            unreachable!()
+        }
+        fn apply_spans(&mut self, _: &str, _: &[Span]) -> String {
+            unreachable!()
+        }
+        fn column(&self, _: &str) -> Option<crate::formats::rewrite::ColumnFate> {
+            None
+        }
+        fn column_cell(&mut self, _: &str, _: &str) -> Option<String> {
+            None
+        }
+        fn add_person(&mut self, _: &str, _: &str) -> Option<usize> {
+            None
+        }
+        fn set_row_person(&mut self, _: Option<usize>) {}
+        fn nested(&mut self, _: &str, _: &[u8]) -> crate::formats::rewrite::Outcome {
+            unreachable!()
+        }
+        fn rename(&mut self, name: &str) -> String {
+            name.to_string()
+        }
+        fn not_copied(&mut self, _: &str, _: &str) {}
+        fn note(&mut self, _: String) {}
+        fn count(&mut self, _: &'static str, _: String) {}
+        fn depth(&self) -> u32 {
+            0
+        }
+        fn nest(&mut self, _: bool) {}
+        fn archive_used(&self) -> crate::formats::zip::anonymise::ArchiveUse {
+            unreachable!()
+        }
+    }
+
+    #[test]
+    fn the_writer_reads_the_blocks_the_reader_reads() {
+        // CRLF, blank and white-space lines, more lines than a block holds,
+        // Windows-1252, and a last line ending in a lone CR.
+        let mut data = b"Jane Roberts\r\ncaf\xE9 Jane\r\n\r\n   \r\n".to_vec();
+        for i in 0..(BLOCK_LINES + 6) {
+            data.extend(format!("row {i} Jane\r\n").as_bytes());
+        }
+        data.extend(b"\nlast Jane\r");
+        let mut read = crate::formats::Collect::default();
+        crate::formats::text::extract(&crate::formats::Input::Bytes(&data), &mut read, &Limits::default()).unwrap();
+        let (text, _) = decode(&data);
+        let mut work = Blocks::default();
+        let spans = line_spans(&mut work, "line", &text);
+        let read: Vec<(String, String)> = read.segments.into_iter().map(|s| (s.0, s.1)).collect();
+        assert_eq!(work.0, read);
+        assert_eq!(read.len(), 4, "{read:?}");
+        // Each span found in a block lands on the same word in the source.
+        assert_eq!(spans.len(), text.matches("Jane").count());
+        assert!(spans.iter().all(|s| &text[s.start..s.end] == "Jane"));
     }
 }

@@ -232,47 +232,91 @@ fn memchr_nl(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
 }
 
-/// Gathers lines into blocks and emits each as one segment.
-pub struct Blocks<'e> {
-    prefix: &'static str,
-    emit: &'e mut dyn Emit,
-    block: String,
-    first: u64,
-    lines: usize,
+/// A block of lines, joined by `\n`.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// The first line's number.
+    pub first: u64,
+    pub text: &'a str,
+    /// For each line: its offset in `text`, and the offset the caller gave
+    /// with it (where the line starts in the source, for writers).
+    pub starts: &'a [(usize, usize)],
 }
 
-impl<'e> Blocks<'e> {
-    pub fn new(prefix: &'static str, emit: &'e mut dyn Emit) -> Self {
-        Blocks { prefix, emit, block: String::new(), first: 0, lines: 0 }
+impl Block<'_> {
+    /// The source offset of byte `x` of the block's text.
+    pub fn source_offset(&self, x: usize) -> usize {
+        let i = self.starts.partition_point(|&(b, _)| b <= x).saturating_sub(1);
+        let (b, t) = self.starts[i];
+        t + (x - b)
     }
+}
 
-    pub fn push(&mut self, line_no: u64, line: &str) {
+/// The one line blocker: gathers lines into blocks of at most
+/// [`BLOCK_LINES`] lines (or [`BLOCK_BYTES`]), cut early at blank lines and
+/// where line numbers are not contiguous (a long line split in pieces keeps
+/// its number), and hands each block to a sink. Readers emit blocks as
+/// segments ([`Blocks`]); writers map findings back to the source by
+/// [`Block::source_offset`].
+#[derive(Debug, Default)]
+pub struct LineBlocker {
+    block: String,
+    first: u64,
+    starts: Vec<(usize, usize)>,
+}
+
+impl LineBlocker {
+    /// Add line `line_no`, which starts at `source` in the caller's text.
+    pub fn push(&mut self, line_no: u64, line: &str, source: usize, sink: &mut impl FnMut(Block<'_>)) {
         if line.trim().is_empty() {
-            self.flush();
+            self.flush(sink);
             return;
         }
-        if self.lines > 0 && self.first + self.lines as u64 != line_no {
-            // Not contiguous (a split long line keeps its number): start afresh.
-            self.flush();
+        if !self.starts.is_empty() && self.first + self.starts.len() as u64 != line_no {
+            self.flush(sink);
         }
-        if self.lines == 0 {
+        if self.starts.is_empty() {
             self.first = line_no;
         } else {
             self.block.push('\n');
         }
+        self.starts.push((self.block.len(), source));
         self.block.push_str(line);
-        self.lines += 1;
-        if self.lines >= BLOCK_LINES || self.block.len() >= BLOCK_BYTES {
-            self.flush();
+        if self.starts.len() >= BLOCK_LINES || self.block.len() >= BLOCK_BYTES {
+            self.flush(sink);
         }
     }
 
-    pub fn flush(&mut self) {
-        if self.lines > 0 {
-            self.emit.segment(Segment::lines(self.prefix, self.first, &self.block));
+    /// Hand on the lines gathered, if any.
+    pub fn flush(&mut self, sink: &mut impl FnMut(Block<'_>)) {
+        if !self.starts.is_empty() {
+            sink(Block { first: self.first, text: &self.block, starts: &self.starts });
         }
         self.block.clear();
-        self.lines = 0;
+        self.starts.clear();
+    }
+}
+
+/// Gathers lines into blocks and emits each as one segment.
+pub struct Blocks<'e> {
+    prefix: &'static str,
+    emit: &'e mut dyn Emit,
+    lines: LineBlocker,
+}
+
+impl<'e> Blocks<'e> {
+    pub fn new(prefix: &'static str, emit: &'e mut dyn Emit) -> Self {
+        Blocks { prefix, emit, lines: LineBlocker::default() }
+    }
+
+    pub fn push(&mut self, line_no: u64, line: &str) {
+        let (prefix, emit) = (self.prefix, &mut *self.emit);
+        self.lines.push(line_no, line, 0, &mut |b| emit.segment(Segment::lines(prefix, b.first, b.text)));
+    }
+
+    pub fn flush(&mut self) {
+        let (prefix, emit) = (self.prefix, &mut *self.emit);
+        self.lines.flush(&mut |b| emit.segment(Segment::lines(prefix, b.first, b.text)));
     }
 }
 
