@@ -317,22 +317,17 @@ impl Ids {
         reveal: bool,
         words: Option<&[u8]>,
     ) -> rusqlite::Result<()> {
-        let path = self.path(conn, &f.path)?;
-        let (pre, num, post) = split_location(&f.location);
-        let place = self.place(conn, pre, post)?;
-        let category = self.category(conn, f.category)?;
-        let rule = self.rule(conn, &f.rule)?;
-        let confidence = (f.confidence * 100.0).round() as i64;
+        let r = self.numbers(conn, f)?;
         let value = (reveal && !f.masked_only).then_some(f.value.as_str());
         stmt.execute(params![
             id,
             file_id,
-            path,
-            place,
-            num,
-            category,
-            rule,
-            confidence,
+            r.path,
+            r.place,
+            r.num,
+            r.category,
+            r.rule,
+            r.confidence,
             &f.hash.0[..],
             f.masked(),
             value,
@@ -340,6 +335,20 @@ impl Ids {
             hkey(&f.hash)
         ])?;
         Ok(())
+    }
+
+    /// The numbers a finding is stored as: its path, place, category and
+    /// rule interned, its location's number, its confidence in hundredths.
+    fn numbers(&mut self, conn: &Connection, f: &Finding) -> rusqlite::Result<Numbers> {
+        let (pre, num, post) = split_location(&f.location);
+        Ok(Numbers {
+            path: self.path(conn, &f.path)?,
+            place: self.place(conn, pre, post)?,
+            num,
+            category: self.category(conn, f.category)?,
+            rule: self.rule(conn, &f.rule)?,
+            confidence: (f.confidence * 100.0).round() as i64,
+        })
     }
 
     /// Insert findings of `file_id`, with their `words`, in one statement
@@ -354,20 +363,15 @@ impl Ids {
     ) -> rusqlite::Result<()> {
         for (i, (f, words)) in rows.iter().enumerate() {
             let at = i * 12;
-            let path = self.path(conn, &f.path)?;
-            let (pre, num, post) = split_location(&f.location);
-            let place = self.place(conn, pre, post)?;
-            let category = self.category(conn, f.category)?;
-            let rule = self.rule(conn, &f.rule)?;
-            let confidence = (f.confidence * 100.0).round() as i64;
+            let r = self.numbers(conn, f)?;
             let value = (reveal && !f.masked_only).then_some(f.value.as_str());
             stmt.raw_bind_parameter(at + 1, file_id)?;
-            stmt.raw_bind_parameter(at + 2, path)?;
-            stmt.raw_bind_parameter(at + 3, place)?;
-            stmt.raw_bind_parameter(at + 4, num)?;
-            stmt.raw_bind_parameter(at + 5, category)?;
-            stmt.raw_bind_parameter(at + 6, rule)?;
-            stmt.raw_bind_parameter(at + 7, confidence)?;
+            stmt.raw_bind_parameter(at + 2, r.path)?;
+            stmt.raw_bind_parameter(at + 3, r.place)?;
+            stmt.raw_bind_parameter(at + 4, r.num)?;
+            stmt.raw_bind_parameter(at + 5, r.category)?;
+            stmt.raw_bind_parameter(at + 6, r.rule)?;
+            stmt.raw_bind_parameter(at + 7, r.confidence)?;
             stmt.raw_bind_parameter(at + 8, &f.hash.0[..])?;
             stmt.raw_bind_parameter(at + 9, &*f.masked())?;
             stmt.raw_bind_parameter(at + 10, value)?;
@@ -377,6 +381,16 @@ impl Ids {
         stmt.raw_execute()?;
         Ok(())
     }
+}
+
+/// A finding's numbers in the map (see [`Ids::numbers`]).
+struct Numbers {
+    path: i64,
+    place: i64,
+    num: Option<i64>,
+    category: i64,
+    rule: i64,
+    confidence: i64,
 }
 
 /// Findings inserted by one statement of [`insert_rows_sql`]: each
