@@ -279,7 +279,7 @@ use container::catching;
 pub use container::quiet_caught_panics;
 
 fn panic_reason(panic: Box<dyn std::any::Any + Send>) -> String {
-    ExtractError::Internal(container::panic_message(panic)).to_string()
+    ExtractError::Internal(container::panic_message(&*panic)).to_string()
 }
 
 /// How to detect: the engine, the key for hashes, and what to leave out.

@@ -62,7 +62,7 @@ pub fn status_of(e: &anyhow::Error) -> i32 {
 pub fn run_guarded(command: impl FnOnce() -> anyhow::Result<i32>) -> ExitCode {
     piisweep::scan::quiet_caught_panics();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(command)).unwrap_or_else(|panic| {
-        let text = panic_text(&*panic);
+        let text = piisweep::formats::container::panic_message(&*panic);
         // print! panics when standard output is closed (`piisweep map | head`): not a bug.
         if text.starts_with("failed printing to std") {
             return Err(anyhow::anyhow!("{text}"));
@@ -76,14 +76,6 @@ pub fn run_guarded(command: impl FnOnce() -> anyhow::Result<i32>) -> ExitCode {
             ExitCode::from(status_of(&e) as u8)
         }
     }
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 #[cfg(test)]

@@ -120,7 +120,7 @@ impl<V: Visit> Emit for Walker<'_, V> {
         match result {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => self.visit.failed(&inner, e),
-            Err(panic) => self.visit.failed(&inner, ExtractError::Internal(panic_message(panic))),
+            Err(panic) => self.visit.failed(&inner, ExtractError::Internal(panic_message(&*panic))),
         }
         self.visit.leave(&inner);
     }
@@ -173,7 +173,7 @@ pub fn catching<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
 }
 
 /// What a caught panic said.
-pub fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
