@@ -213,6 +213,12 @@ fn sar(d: &Drive, args: &[&str]) -> Output {
     bin().arg("sar").arg("--map").arg(&d.map).args(args).output().unwrap()
 }
 
+/// Sweep `root` into the data map `map`, which must finish with exit 0.
+fn sweep(root: &Path, map: &Path) {
+    let out = bin().arg("scan").arg(root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
 fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
@@ -430,8 +436,7 @@ fn one_person_in_a_large_csv_gives_one_index_row_and_ranges_not_a_line_per_place
         }
     }
     let map = tmp.path().join("map/piisweep.db");
-    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    sweep(&root, &map);
     let bundle = tmp.path().join("bundle");
     let out = bin()
         .args(["sar", "--map"])
@@ -472,8 +477,7 @@ fn a_csv_without_a_header_row_has_its_first_row_redacted_too() {
     )
     .unwrap();
     let map = tmp.path().join("map/piisweep.db");
-    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    sweep(&root, &map);
     let bundle = tmp.path().join("bundle");
     let out = bin()
         .args(["sar", "--map"])
@@ -513,8 +517,7 @@ fn sar_redact_others_exits_4_when_the_bundle_still_holds_another_persons_data() 
     )
     .unwrap();
     let map = tmp.path().join("map/piisweep.db");
-    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    sweep(&root, &map);
     let sar = |bundle: &Path, unredacted: bool| {
         let mut cmd = bin();
         cmd.args(["sar", "--map"]).arg(&map).args([
