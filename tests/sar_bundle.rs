@@ -213,6 +213,13 @@ fn sar(d: &Drive, args: &[&str]) -> Output {
     bin().arg("sar").arg("--map").arg(&d.map).args(args).output().unwrap()
 }
 
+/// `piisweep sar --map MAP DETAILS... --redact-others --bundle BUNDLE`, to run.
+fn sar_redacting_others(map: &Path, details: &[&str], bundle: &Path) -> std::process::Command {
+    let mut cmd = bin();
+    cmd.args(["sar", "--map"]).arg(map).args(details).args(["--redact-others", "--bundle"]).arg(bundle);
+    cmd
+}
+
 /// Sweep `root` into the data map `map`, which must finish with exit 0.
 fn sweep(root: &Path, map: &Path) {
     let out = bin().arg("scan").arg(root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
@@ -438,13 +445,7 @@ fn one_person_in_a_large_csv_gives_one_index_row_and_ranges_not_a_line_per_place
     let map = tmp.path().join("map/piisweep.db");
     sweep(&root, &map);
     let bundle = tmp.path().join("bundle");
-    let out = bin()
-        .args(["sar", "--map"])
-        .arg(&map)
-        .args(["--name", A_NAME, "--nhs", A_NHS, "--redact-others", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sar_redacting_others(&map, &["--name", A_NAME, "--nhs", A_NHS], &bundle).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.lines().count() < 30, "grouped, not a line per place:\n{table}");
@@ -479,13 +480,7 @@ fn a_csv_without_a_header_row_has_its_first_row_redacted_too() {
     let map = tmp.path().join("map/piisweep.db");
     sweep(&root, &map);
     let bundle = tmp.path().join("bundle");
-    let out = bin()
-        .args(["sar", "--map"])
-        .arg(&map)
-        .args(["--name", A_NAME, "--phone", A_PHONE, "--redact-others", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sar_redacting_others(&map, &["--name", A_NAME, "--phone", A_PHONE], &bundle).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let copies = files_under(&bundle.join("files"));
     assert_eq!(copies.len(), 1, "{copies:?}");
@@ -519,16 +514,7 @@ fn sar_redact_others_exits_4_when_the_bundle_still_holds_another_persons_data() 
     let map = tmp.path().join("map/piisweep.db");
     sweep(&root, &map);
     let sar = |bundle: &Path, unredacted: bool| {
-        let mut cmd = bin();
-        cmd.args(["sar", "--map"]).arg(&map).args([
-            "--name",
-            A_NAME,
-            "--phone",
-            A_PHONE,
-            "--redact-others",
-            "--bundle",
-        ]);
-        cmd.arg(bundle);
+        let mut cmd = sar_redacting_others(&map, &["--name", A_NAME, "--phone", A_PHONE], bundle);
         if unredacted {
             cmd.env("PIISWEEP_TEST_BUNDLE_UNREDACTED", "1");
         }
