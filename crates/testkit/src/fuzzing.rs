@@ -11,7 +11,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, OnceLock};
 
 use piisweep::detect::Engine;
-use piisweep::formats::{self, Emit, Input, Kind, Limits, Segment};
+use piisweep::formats::container::{Visit, Walker};
+use piisweep::formats::{self, Input, Kind, Limits, Segment};
 
 /// The fuzz target names, one per extractor plus the detector and the sniffer.
 pub const TARGETS: &[&str] = &["text", "csv", "sheet", "pdf", "docx", "eml", "mbox", "msg", "zip", "detect", "sniff"];
@@ -27,34 +28,15 @@ pub fn limits() -> Limits {
     }
 }
 
-/// An Emit that checks segments, recurses into parts and counts what it saw.
-#[derive(Default)]
-struct Follow {
-    depth: u32,
-    segments: usize,
-}
+/// Checks every segment's locations; the container walker follows nested
+/// parts as a sweep does (depth, the archive budget, `!` paths).
+struct Follow;
 
-impl Emit for Follow {
-    fn segment(&mut self, seg: Segment<'_>) {
+impl Visit for Follow {
+    fn segment(&mut self, _path: &str, seg: Segment<'_>) {
         // Locations are computed for the first and last byte, as findings would be.
         let _ = seg.loc.at(seg.text, 0);
         let _ = seg.loc.at(seg.text, seg.text.len());
-        self.segments += 1;
-    }
-
-    fn part(&mut self, name: &str, data: &[u8]) {
-        if self.depth >= limits().max_depth {
-            return;
-        }
-        self.depth += 1;
-        let _ = formats::extract(name, &Input::Bytes(data), self, &limits());
-        self.depth -= 1;
-    }
-
-    fn warn(&mut self, _message: String) {}
-
-    fn depth(&self) -> u32 {
-        self.depth
     }
 }
 
@@ -114,8 +96,8 @@ pub fn run(target: &str, data: &[u8]) {
         other => panic!("unknown fuzz target {other:?}; known: {}", TARGETS.join(", ")),
     };
     let (kind, bytes) = kind;
-    let mut emit = Follow::default();
-    let _ = formats::extract_kind(kind, &Input::Bytes(bytes), &mut emit, &limits());
+    let limits = limits();
+    let _ = Walker::new("input", Follow, &limits).read_kind(kind, &Input::Bytes(bytes));
 }
 
 /// The detector on arbitrary UTF-8 (the first line, if short, is the context label).
