@@ -467,7 +467,7 @@ pub fn emit_package_metadata(bytes: &[u8], kind: &'static str, limits: &Limits, 
 
 /// Document properties: who wrote and last saved it, title, company, custom
 /// properties (templates often store client details there).
-fn emit_metadata(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
+pub(crate) fn emit_metadata(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
     const CORE: &[(&str, &str, &str)] = &[
         ("creator", "metadata creator", "Author"),
         ("lastModifiedBy", "metadata lastModifiedBy", "Author"),
