@@ -226,7 +226,13 @@ fn training_deck(ctx: &mut Ctx, path: &str, lead: &Person, vols: &[Person], clie
     let welcome = Line::new().t("Welcome from ").v(Cat::Name, lead.full()).t(", volunteer coordinator");
     let who: Vec<Line> = vols
         .iter()
-        .map(|v| Line::new().v(Cat::Name, v.full()).t(" - mobile ").v(Cat::Phone, fmt_phone(&v.mobile, &mut ctx.rng)))
+        .map(|v| {
+            Line::new()
+                .t("Volunteer: ")
+                .v(Cat::Name, v.full())
+                .t(", mobile ")
+                .v(Cat::Phone, fmt_phone(&v.mobile, &mut ctx.rng))
+        })
         .collect();
     let table: Vec<Vec<Line>> = std::iter::once(vec![Line::new().t("Name"), Line::new().t("Email")])
         .chain(vols.iter().map(|v| vec![Line::new().v(Cat::Name, v.full()), Line::new().v(Cat::Email, &v.email)]))
