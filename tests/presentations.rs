@@ -179,3 +179,68 @@ fn damaged_pptx_is_not_read_and_says_why() {
     assert!(all.contains("cut.pptx") && all.contains("corrupt or unreadable pptx"), "{all}");
     assert!(all.contains("hollow.pptx") && all.contains("not a PowerPoint presentation"), "{all}");
 }
+
+/// An odp as LibreOffice Impress lays it out: mimetype stored first, slides
+/// as `draw:page` with frames, a table, a comment and speaker notes.
+fn odp() -> Vec<u8> {
+    const NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" xmlns:officeooo="http://openoffice.org/2009/office" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0""#;
+    let content = format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.3"><office:body><office:presentation>"#,
+            r#"<draw:page draw:name="page1"><draw:frame presentation:class="title"><draw:text-box><text:p>Referrals</text:p></draw:text-box></draw:frame>"#,
+            r#"<draw:frame presentation:class="outline"><draw:text-box><text:list><text:list-item><text:p>Client: <text:span text:style-name="T1">Jane Rob</text:span>erts,<text:s/>mobile 07700 900123</text:p></text:list-item></text:list></draw:text-box></draw:frame>"#,
+            r#"<officeooo:annotation><dc:creator>Sam Okafor</dc:creator><dc:date>2024-03-01T09:00:00</dc:date><text:p>Ask Priya Patel first</text:p></officeooo:annotation>"#,
+            r#"<presentation:notes><draw:page-thumbnail draw:page-number="1"/><draw:frame presentation:class="notes"><draw:text-box><text:p>Case study (client): Tom Jones, date of birth 12/03/1985</text:p></draw:text-box></draw:frame></presentation:notes></draw:page>"#,
+            r#"<draw:page draw:name="page2"><draw:frame><table:table><table:table-row><table:table-cell><text:p>Name</text:p></table:table-cell><table:table-cell><text:p>Email</text:p></table:table-cell></table:table-row>"#,
+            r#"<table:table-row><table:table-cell><text:p>Tom Jones</text:p></table:table-cell><table:table-cell><text:p>tom.jones@example.org</text:p></table:table-cell></table:table-row></table:table></draw:frame></draw:page>"#,
+            r#"</office:presentation></office:body></office:document-content>"#
+        ),
+        ns = NS
+    );
+    let meta = format!(
+        r#"<office:document-meta {NS}><office:meta><meta:initial-creator>Ann Lee</meta:initial-creator><dc:title>Referrals</dc:title></office:meta></office:document-meta>"#
+    );
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("mimetype", stored).unwrap();
+    w.write_all(b"application/vnd.oasis.opendocument.presentation").unwrap();
+    for (name, body) in [("content.xml", content), ("meta.xml", meta), ("Thumbnails/thumbnail.png", "PNG".into())] {
+        w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn odp_slides_notes_tables_and_comments_are_read_and_anonymised() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("referrals.odp"), odp()).unwrap();
+    let (out, lines) = scan_reveal(&[&src], &[], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let f = found(&lines, "referrals.odp");
+    assert!(has(&f, "slide 1", "name", "Jane Roberts"), "{f:#?}");
+    assert!(has(&f, "slide 1", "phone", "07700 900123"), "{f:#?}");
+    assert!(has(&f, "slide 1 comment", "name", "Priya Patel"), "{f:#?}");
+    assert!(has(&f, "slide 1 comment", "name", "Sam Okafor"), "the comment's author: {f:#?}");
+    assert!(has(&f, "slide 1 notes", "name", "Tom Jones"), "{f:#?}");
+    assert!(has(&f, "slide 1 notes", "dob", "12/03/1985"), "{f:#?}");
+    assert!(has(&f, "slide 2", "email", "tom.jones@example.org"), "{f:#?}");
+    assert!(has(&f, "metadata creator", "name", "Ann Lee"), "{f:#?}");
+    assert!(!f.iter().any(|x| x.2.contains("2024")), "dates are not text: {f:#?}");
+
+    let out_dir = tmp.path().join("out");
+    let (run, lines) = anonymise_and_rescan(&src, &out_dir, tmp.path());
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(clean(&lines, "referrals.odp"));
+    let copy = std::fs::read(out_dir.join("referrals.odp")).unwrap();
+    assert_eq!(&copy[30..38], b"mimetype", "ODF: mimetype first");
+    assert!(copy[38..].starts_with(b"application/vnd.oasis.opendocument.presentation"));
+    let content = zip_member(&copy, "content.xml");
+    for gone in ["Roberts", "Jane Rob", "900123", "Priya", "Sam Okafor", "Tom Jones", "tom.jones"] {
+        assert!(!content.contains(gone), "{gone} left: {content}");
+    }
+    assert!(content.contains("<text:p>Referrals</text:p>") && content.contains("mobile "), "{content}");
+    assert!(content.contains("<presentation:notes>"), "{content}");
+}

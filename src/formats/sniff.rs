@@ -379,6 +379,27 @@ mod tests {
     }
 
     #[test]
+    fn presentations() {
+        assert_eq!(sniff("deck.pptx", b"PK\x03\x04rest"), Kind::Pptx);
+        assert_eq!(sniff("show.ppsx", b"PK\x03\x04rest"), Kind::Pptx);
+        // A misnamed one, by PowerPoint's members.
+        assert_eq!(
+            sniff("deck.bin", b"PK\x03\x04..[Content_Types].xml..PK\x03\x04..ppt/slides/slide1.xml"),
+            Kind::Pptx
+        );
+        assert_eq!(sniff("doc.bin", b"PK\x03\x04..[Content_Types].xml..word/embeddings/ppt/x"), Kind::Zip);
+        let mut odp = b"PK\x03\x04".to_vec();
+        odp.resize(30, 0);
+        odp.extend(b"mimetypeapplication/vnd.oasis.opendocument.presentation");
+        assert_eq!(sniff("talk.zip", &odp), Kind::Odp);
+        let mut ppt = OLE_MAGIC.to_vec();
+        ppt.extend(vec![0u8; 100]);
+        ppt.extend("PowerPoint Document".bytes().flat_map(|b| [b, 0]));
+        assert_eq!(sniff("old.ppt", &ppt), Kind::Ppt);
+        assert_eq!(sniff("old", &ppt), Kind::Ppt);
+    }
+
+    #[test]
     fn encrypted_office_file() {
         let mut head = OLE_MAGIC.to_vec();
         head.extend(vec![0u8; 100]);

@@ -222,6 +222,3 @@ fn separator(paras: &mut [(Target, String)], e: &BytesStart<'_>) {
         _ => p.push('\n'),
     }
 }
-
-#[cfg(test)]
-mod tests;

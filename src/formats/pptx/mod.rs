@@ -367,6 +367,3 @@ fn emit_embedded(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;
