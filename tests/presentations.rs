@@ -244,3 +244,124 @@ fn odp_slides_notes_tables_and_comments_are_read_and_anonymised() {
     assert!(content.contains("<text:p>Referrals</text:p>") && content.contains("mobile "), "{content}");
     assert!(content.contains("<presentation:notes>"), "{content}");
 }
+
+/// One PowerPoint record: version and instance, type, body.
+fn rec(ver: u16, instance: u16, kind: u16, body: &[u8]) -> Vec<u8> {
+    let mut r = ((instance << 4) | ver).to_le_bytes().to_vec();
+    r.extend(kind.to_le_bytes());
+    r.extend((body.len() as u32).to_le_bytes());
+    r.extend(body);
+    r
+}
+
+fn chars(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// A PowerPoint 97-2003 file: a compound file with a `PowerPoint Document`
+/// stream as PowerPoint writes it: the document's slide list with the
+/// placeholder text, then slide containers (slide 2's first) holding a text
+/// box and a comment, a notes page, and the persist directory.
+fn ppt(encrypted: bool) -> Vec<u8> {
+    let persist_atom = |persist: u32, slide_id: u32| {
+        let body: Vec<u8> = [persist, 0, 1, slide_id, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        rec(0, 0, 0x03F3, &body)
+    };
+    let list = [
+        persist_atom(1, 256),
+        rec(0, 0, 0x0F9F, &0u32.to_le_bytes()),
+        rec(0, 0, 0x0FA0, &chars("Referrals\rClient: Jane Roberts, mobile 07700 900123")),
+        persist_atom(2, 257),
+        rec(0, 0, 0x0FA8, b"Contacts\rtom.jones@example.org"),
+    ]
+    .concat();
+    let document = rec(0xF, 0, 0x03E8, &rec(0xF, 0, 0x0FF0, &list));
+    let comment = rec(
+        0xF,
+        0,
+        0x2EE0,
+        &[rec(0, 0, 0x0FBA, &chars("Sam Okafor")), rec(0, 1, 0x0FBA, &chars("Check NI number JC 73 28 41 B"))].concat(),
+    );
+    let text_box = rec(0xF, 0, 0xF002, &rec(0xF, 0, 0xF00D, &rec(0, 0, 0x0FA0, &chars("Volunteer: Tom Jones"))));
+    let slide2 = rec(0xF, 0, 0x03EE, &[text_box, rec(0xF, 0, 0x1388, &comment)].concat());
+    let slide1 = rec(0xF, 0, 0x03EE, &rec(0xF, 0, 0xF002, &[]));
+    let notes = rec(
+        0xF,
+        0,
+        0x03F0,
+        &[
+            rec(0, 1, 0x03F1, &256u32.to_le_bytes()),
+            rec(0xF, 0, 0xF002, &rec(0, 0, 0x0FA0, &chars("Case study (client): Ann Lee, date of birth 12/03/1985"))),
+        ]
+        .concat(),
+    );
+    let mut stream = document;
+    let slide2_at = stream.len() as u32;
+    stream.extend(&slide2);
+    let slide1_at = stream.len() as u32;
+    stream.extend(&slide1);
+    stream.extend(&notes);
+    let directory: Vec<u8> = [1 | (2 << 20), slide1_at, slide2_at].iter().flat_map(|v| v.to_le_bytes()).collect();
+    stream.extend(rec(0, 0, 0x1772, &directory));
+    if encrypted {
+        stream.extend(rec(0xF, 0, 0x2F14, &[]));
+    }
+    let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    cf.create_stream("/PowerPoint Document").unwrap().write_all(&stream).unwrap();
+    cf.create_stream("/Current User").unwrap().write_all(&[0; 20]).unwrap();
+    cf.flush().unwrap();
+    cf.into_inner().into_inner()
+}
+
+#[test]
+fn ppt_text_is_read_by_slide_and_listed_as_not_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("old-talk.ppt"), ppt(false)).unwrap();
+    let (out, lines) = scan_reveal(&[&src], &[], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let f = found(&lines, "old-talk.ppt");
+    assert!(has(&f, "slide 1", "name", "Jane Roberts"), "{f:#?}");
+    assert!(has(&f, "slide 1", "phone", "07700 900123"), "{f:#?}");
+    assert!(has(&f, "slide 2", "email", "tom.jones@example.org"), "TextBytesAtom: {f:#?}");
+    assert!(has(&f, "slide 2", "name", "Tom Jones"), "a text box in slide 2's container: {f:#?}");
+    assert!(has(&f, "slide 2 comment", "nino", "JC 73 28 41 B"), "{f:#?}");
+    assert!(has(&f, "slide 2 comment", "name", "Sam Okafor"), "the comment's author: {f:#?}");
+    assert!(has(&f, "slide 1 notes", "name", "Ann Lee"), "notes name their slide by id: {f:#?}");
+    assert!(has(&f, "slide 1 notes", "dob", "12/03/1985"), "{f:#?}");
+
+    let out_dir = tmp.path().join("out");
+    let run = bin()
+        .arg("anonymise")
+        .arg(&src)
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--key")
+        .arg(tmp.path().join("k.key"))
+        .output()
+        .unwrap();
+    let all = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    // Listed as not copied, with what to do, as every file no writer supports.
+    assert_eq!(run.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("old-talk.ppt") && all.contains("PowerPoint 97-2003 cannot be rewritten; save as .pptx"),
+        "{all}"
+    );
+    assert!(!out_dir.join("old-talk.ppt").exists());
+}
+
+#[test]
+fn encrypted_or_damaged_ppt_is_not_read_and_says_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let drive = tmp.path().join("drive");
+    std::fs::create_dir_all(&drive).unwrap();
+    std::fs::write(drive.join("locked.ppt"), ppt(true)).unwrap();
+    let whole = ppt(false);
+    std::fs::write(drive.join("cut.ppt"), &whole[..whole.len() / 3]).unwrap();
+    let out = bin().arg("scan").arg(&drive).arg("--key").arg(tmp.path().join("k.key")).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(all.contains("locked.ppt") && all.contains("encrypted (password-protected)"), "{all}");
+    assert!(all.contains("cut.ppt") && all.contains("corrupt or unreadable ppt"), "{all}");
+}
