@@ -239,12 +239,12 @@ fn training_deck(ctx: &mut Ctx, path: &str, lead: &Person, vols: &[Person], clie
         .collect();
     let notes = vec![
         Line::new()
-            .t("Case study: ")
+            .t(format!("Case study: {} ", client.title))
             .v(Cat::Name, client.full())
             .t(", date of birth ")
             .v(Cat::Dob, client.dob.fmt_any(&mut ctx.rng)),
         Line::new()
-            .t("She lives near ")
+            .t("Lives near ")
             .v(Cat::Postcode, fmt_postcode(&client.postcode, &mut ctx.rng))
             .t(": mention it gently."),
     ];
