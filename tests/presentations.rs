@@ -446,3 +446,104 @@ fn damaged_presentations_never_panic() {
         }
     }
 }
+
+/// `zip_bytes` with members replaced or added (in that order at the end).
+fn with_members(zip_bytes: &[u8], changes: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).unwrap();
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let name = f.name().unwrap().into_owned();
+        if changes.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(&bytes).unwrap();
+    }
+    for (name, bytes) in changes {
+        w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// A deck as PowerPoint 365 saves it: a modern comment thread on slide 1
+/// with its author's account, an embedded presentation, and a thumbnail.
+fn deck_365() -> Vec<u8> {
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let rels = |inner: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{inner}</Relationships>"#
+        )
+        .into_bytes()
+    };
+    let modern = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><p188:cmLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p188="http://schemas.microsoft.com/office/powerpoint/2018/8/main"><p188:cm id="{11111111-2222-3333-4444-555555555555}" authorId="{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}" created="2024-03-01T09:00:00.000"><p188:txBody><a:bodyPr/><a:lstStyle/><a:p><a:r><a:rPr lang="en-GB"/><a:t>Ring Jane Roberts on 07700 900456</a:t></a:r></a:p></p188:txBody></p188:cm></p188:cmLst>"#;
+    let authors = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><p188:authorLst xmlns:p188="http://schemas.microsoft.com/office/powerpoint/2018/8/main"><p188:author id="{AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE}" name="Priya Patel" initials="PP" userId="priya.patel@example.org" providerId="AD"/></p188:authorLst>"#;
+    let inner = package(
+        &[Slide {
+            file_no: 1,
+            title: "Embedded".into(),
+            body: vec!["Volunteer: Tom Jones".into()],
+            ..Default::default()
+        }],
+        &[],
+        "Ann Lee",
+    )
+    .unwrap();
+    with_members(
+        &deck(),
+        &[
+            (
+                "ppt/slides/_rels/slide1.xml.rels",
+                rels(&format!(
+                    r#"<Relationship Id="rId2" Type="{rel}/notesSlide" Target="../notesSlides/notesSlide1.xml"/><Relationship Id="rId5" Type="http://schemas.microsoft.com/office/2018/10/relationships/comments" Target="../comments/modernComment_100_ABCDEF.xml"/><Relationship Id="rId6" Type="{rel}/package" Target="../embeddings/Microsoft_PowerPoint_Presentation.pptx"/>"#
+                )),
+            ),
+            (
+                "_rels/.rels",
+                rels(&format!(
+                    r#"<Relationship Id="rId1" Type="{rel}/officeDocument" Target="ppt/presentation.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail" Target="docProps/thumbnail.jpeg"/>"#
+                )),
+            ),
+            ("ppt/comments/modernComment_100_ABCDEF.xml", modern.as_bytes().to_vec()),
+            ("ppt/authors.xml", authors.as_bytes().to_vec()),
+            ("ppt/embeddings/Microsoft_PowerPoint_Presentation.pptx", inner),
+            ("docProps/thumbnail.jpeg", b"\xFF\xD8\xFF\xE0 picture of slide 1".to_vec()),
+        ],
+    )
+}
+
+#[test]
+fn pptx_modern_comments_authors_and_embedded_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("deck.pptx"), deck_365()).unwrap();
+    let (out, lines) = scan_reveal(&[&src], &[], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let f = found(&lines, "deck.pptx");
+    assert!(has(&f, "slide 1 comment", "name", "Jane Roberts"), "{f:#?}");
+    assert!(has(&f, "slide 1 comment", "phone", "07700 900456"), "{f:#?}");
+    assert!(has(&f, "comment author", "name", "Priya Patel"), "{f:#?}");
+    assert!(has(&f, "comment author", "email", "priya.patel@example.org"), "{f:#?}");
+    let inner = found(&lines, "deck.pptx!ppt/embeddings/Microsoft_PowerPoint_Presentation.pptx");
+    assert!(has(&inner, "slide 1", "name", "Tom Jones"), "{inner:#?}");
+
+    let out_dir = tmp.path().join("out");
+    let (run, lines) = anonymise_and_rescan(&src, &out_dir, tmp.path());
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(clean(&lines, "deck.pptx"));
+    let copy = std::fs::read(out_dir.join("deck.pptx")).unwrap();
+    let names: Vec<String> =
+        zip::ZipArchive::new(Cursor::new(&copy)).unwrap().file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert!(!names.iter().any(|n| n.contains("thumbnail")), "{names:?}");
+    assert!(!zip_member(&copy, "_rels/.rels").contains("thumbnail"), "the thumbnail's relationship goes too");
+    assert!(names.contains(&"ppt/embeddings/Microsoft_PowerPoint_Presentation.pptx".to_string()), "{names:?}");
+    let authors = zip_member(&copy, "ppt/authors.xml");
+    assert!(
+        !authors.contains("Priya") && !authors.contains("priya.patel") && authors.contains(r#"initials="""#),
+        "{authors}"
+    );
+}
