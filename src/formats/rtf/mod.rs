@@ -70,6 +70,10 @@ struct Reader {
 }
 
 impl Sink for Reader {
+    fn spans(&self) -> bool {
+        false
+    }
+
     fn text(&mut self, dest: Dest, piece: Piece<'_>) {
         self.put(dest, piece.text);
     }

@@ -60,26 +60,30 @@ pub(crate) const SKIPPED: &[&str] = &[
 /// `\*` destinations that hold text worth reading (other `\*` groups are skipped).
 pub(crate) const STARRED_KEPT: &[&str] = &["shpinst", "annotation", "atnauthor", "shptxt"];
 
-/// Control words starting a text of their own: headers, footers, notes,
-/// comments and their authors, text boxes.
-pub(crate) const SIDE_TEXTS: &[&str] = &[
-    "header",
-    "headerl",
-    "headerr",
-    "headerf",
-    "footer",
-    "footerl",
-    "footerr",
-    "footerf",
-    "footnote",
-    "annotation",
-    "atnauthor",
-    "shptxt",
-];
+/// The control word starting a text of its own (a header, footer, note,
+/// comment or its author, text box), as a `'static` name.
+pub(crate) fn side_text(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "header" => "header",
+        "headerl" => "headerl",
+        "headerr" => "headerr",
+        "headerf" => "headerf",
+        "footer" => "footer",
+        "footerl" => "footerl",
+        "footerr" => "footerr",
+        "footerf" => "footerf",
+        "footnote" => "footnote",
+        "annotation" => "annotation",
+        "atnauthor" => "atnauthor",
+        "shptxt" => "shptxt",
+        _ => return None,
+    })
+}
 
-/// Control words that shape the text: paragraphs, breaks, tables.
-pub(crate) const STRUCTURE: &[&str] =
-    &["par", "sect", "line", "tab", "cell", "row", "nestcell", "nestrow", "intbl", "pard"];
+/// Whether a control word shapes the text: paragraphs, breaks, tables.
+pub(crate) fn is_structure(word: &str) -> bool {
+    matches!(word, "par" | "sect" | "line" | "tab" | "cell" | "row" | "nestcell" | "nestrow" | "intbl" | "pard")
+}
 
 /// `\info` fields: control word, location, context.
 pub(crate) const META: &[(&str, &str, &str)] = &[
@@ -137,11 +141,16 @@ pub(crate) struct Piece<'a> {
 
 /// What the walker tells its reader or writer.
 pub(crate) trait Sink {
+    /// Whether each character's source bytes matter (a writer's): if not,
+    /// runs of plain text are handed on together, which is faster.
+    fn spans(&self) -> bool {
+        true
+    }
     /// Text for the body or a side text.
     fn text(&mut self, dest: Dest, piece: Piece<'_>);
-    /// A word of [`STRUCTURE`] in the body or a side text.
+    /// A word [`is_structure`] says shapes the text, in the body or a side text.
     fn structure(&mut self, dest: Dest, word: &str);
-    /// A group starts a side text: the word ([`SIDE_TEXTS`], or an `\info`
+    /// A group starts a side text: the word ([`side_text`], or an `\info`
     /// field of [`META`]); its number for [`Dest::Side`].
     fn side(&mut self, word: &'static str) -> usize;
     /// The last `\uN` character's skipped fallback runs up to `end`.
@@ -176,7 +185,10 @@ struct Group {
 
 /// Walk `data` (an RTF file), telling `sink` what it holds.
 pub(crate) fn walk(data: &[u8], sink: &mut dyn Sink) {
+    let coarse = !sink.spans();
     let mut w = Walker {
+        coarse,
+        run: String::new(),
         sink,
         stack: vec![Group { dest: Dest::Body, uc: 1, font: None, start: 0, removed: None }],
         overflow: 0,
@@ -191,6 +203,19 @@ pub(crate) fn walk(data: &[u8], sink: &mut dyn Sink) {
         open_word: false,
     };
     for (token, start, end) in Tokens::new(data) {
+        if coarse {
+            // Plain ASCII text gathers into one run while nothing else comes.
+            if let Token::Text(b) = token
+                && b.is_ascii()
+                && w.skip == 0
+            {
+                w.flush_pending();
+                w.run.push(char::from(b));
+                w.open_word = false;
+                continue;
+            }
+            w.flush_run();
+        }
         match token {
             Token::Open => w.open_group(start),
             Token::Close => w.close_group(start),
@@ -206,11 +231,16 @@ pub(crate) fn walk(data: &[u8], sink: &mut dyn Sink) {
         }
         w.open_word = false;
     }
+    w.flush_run();
     w.flush_pending();
 }
 
 struct Walker<'s> {
     sink: &'s mut dyn Sink,
+    /// The sink does not need source bytes: text is handed on in runs.
+    coarse: bool,
+    /// Plain text gathered while `coarse`, not yet handed on.
+    run: String,
     stack: Vec<Group>,
     /// Braces opened past [`MAX_DEPTH`], still to be closed.
     overflow: usize,
@@ -239,6 +269,16 @@ impl Walker<'_> {
     fn set_dest(&mut self, dest: Dest) {
         if let Some(g) = self.stack.last_mut() {
             g.dest = dest;
+        }
+    }
+
+    /// Hand on the plain text gathered (coarse walks only).
+    fn flush_run(&mut self) {
+        if !self.run.is_empty() {
+            let run = std::mem::take(&mut self.run);
+            self.put(&run, None);
+            self.run = run;
+            self.run.clear();
         }
     }
 
@@ -353,7 +393,8 @@ impl Walker<'_> {
         if dest == Dest::FontTable {
             return self.font_word(word, param);
         }
-        if SKIPPED.contains(&word) {
+        let skipped = SKIPPED.contains(&word);
+        if skipped {
             match self.sink.hidden(word, self.stack.len()) {
                 Hidden::Skip => {}
                 Hidden::Remove(what) => {
@@ -369,7 +410,7 @@ impl Walker<'_> {
         }
         // Word writes some \info fields starred (`{\*\company ...}`).
         let kept = STARRED_KEPT.contains(&word) || (dest == Dest::Info && META.iter().any(|m| m.0 == word));
-        if (starred && !kept) || SKIPPED.contains(&word) {
+        if (starred && !kept) || skipped {
             return self.set_dest(Dest::Skip);
         }
         match word {
@@ -415,12 +456,12 @@ impl Walker<'_> {
         if !special.is_empty() {
             return self.put(special, src);
         }
-        if let Some(side) = SIDE_TEXTS.iter().find(|s| **s == word) {
+        if let Some(side) = side_text(word) {
             let n = self.sink.side(side);
             return self.set_dest(Dest::Side(n));
         }
         let dest = self.top().dest;
-        if STRUCTURE.contains(&word) && matches!(dest, Dest::Body | Dest::Side(_)) {
+        if is_structure(word) && matches!(dest, Dest::Body | Dest::Side(_)) {
             self.sink.structure(dest, word);
         }
     }
@@ -472,7 +513,7 @@ impl Walker<'_> {
         }
         let bytes = std::mem::take(&mut self.pending);
         let enc = self.top().font.and_then(|f| self.font_charsets.get(&f).copied()).unwrap_or(self.codepage);
-        if enc.is_single_byte() {
+        if enc.is_single_byte() && !self.coarse {
             for (b, s, e, aw) in bytes {
                 let byte = [b];
                 let (text, _) = enc.decode_without_bom_handling(&byte);
