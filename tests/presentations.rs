@@ -470,7 +470,8 @@ fn with_members(zip_bytes: &[u8], changes: &[(&str, Vec<u8>)]) -> Vec<u8> {
 }
 
 /// A deck as PowerPoint 365 saves it: a modern comment thread on slide 1
-/// with its author's account, an embedded presentation, and a thumbnail.
+/// with its author's account, a chart, an embedded presentation, and a
+/// thumbnail.
 fn deck_365() -> Vec<u8> {
     let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
     let rels = |inner: &str| {
@@ -511,6 +512,10 @@ fn deck_365() -> Vec<u8> {
             ("ppt/authors.xml", authors.as_bytes().to_vec()),
             ("ppt/embeddings/Microsoft_PowerPoint_Presentation.pptx", inner),
             ("docProps/thumbnail.jpeg", b"\xFF\xD8\xFF\xE0 picture of slide 1".to_vec()),
+            (
+                "ppt/charts/chart1.xml",
+                br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><c:chart><c:title><c:tx><c:rich><a:bodyPr/><a:p><a:r><a:t>Visits by volunteer</a:t></a:r></a:p></c:rich></c:tx></c:title><c:plotArea><c:barChart><c:ser><c:tx><c:strRef><c:strCache><c:pt idx="0"><c:v>Volunteer: Tom Jones</c:v></c:pt></c:strCache></c:strRef></c:tx><c:val><c:numRef><c:numCache><c:pt idx="0"><c:v>12</c:v></c:pt></c:numCache></c:numRef></c:val></c:ser></c:barChart></c:plotArea></c:chart></c:chartSpace>"#.to_vec(),
+            ),
         ],
     )
 }
@@ -528,6 +533,7 @@ fn pptx_modern_comments_authors_and_embedded_files() {
     assert!(has(&f, "slide 1 comment", "phone", "07700 900456"), "{f:#?}");
     assert!(has(&f, "comment author", "name", "Priya Patel"), "{f:#?}");
     assert!(has(&f, "comment author", "email", "priya.patel@example.org"), "{f:#?}");
+    assert!(has(&f, "chart 1", "name", "Tom Jones"), "a chart's series name: {f:#?}");
     let inner = found(&lines, "deck.pptx!ppt/embeddings/Microsoft_PowerPoint_Presentation.pptx");
     assert!(has(&inner, "slide 1", "name", "Tom Jones"), "{inner:#?}");
 

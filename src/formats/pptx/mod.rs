@@ -14,6 +14,8 @@
 //!   (`ppt/comments/commentN.xml`) and modern (`modernComment_*.xml`).
 //! - `comment author`: the names (context `Author`) and account ids of the
 //!   people who commented (`ppt/commentAuthors.xml`, `ppt/authors.xml`).
+//! - `chart N` / `diagram N`: text in charts (titles, category and series
+//!   names) and SmartArt, as for docx.
 //! - `metadata creator` (etc.): document properties, as for docx.
 //!
 //! Files embedded in slides (`ppt/embeddings/`: a workbook, a document) are
@@ -28,7 +30,7 @@ use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
 use crate::formats::docx::package::Package;
-use crate::formats::docx::{emit_metadata, xml};
+use crate::formats::docx::{emit_drawings, emit_metadata, xml};
 use crate::formats::{Emit, ExtractError, Input, Limits, Result, Segment};
 
 const DRAWING: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
@@ -80,6 +82,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             emit_authors(&text, emit);
         }
     }
+    emit_drawings(&mut pkg, &[("ppt/charts/chart", "chart"), ("ppt/diagrams/data", "diagram")], emit);
     emit_metadata(&mut pkg, emit);
     emit_embedded(&mut pkg, emit);
     match damaged {
