@@ -73,6 +73,11 @@ fn docx() {
 }
 
 #[test]
+fn pptx() {
+    check(|p| p.ends_with(".pptx"), "pptx");
+}
+
+#[test]
 fn pdf() {
     check(|p| p.ends_with(".pdf"), "PDF");
 }

@@ -17,6 +17,7 @@
 //! | `sheet` | xlsx, xlsb, xls, ods (copies are written as xlsx) |
 //! | `pdf` | PDF with a text layer |
 //! | `docx`, `odt`, `rtf` | word-processor documents (`docx` holds the flow of paragraphs and tables the three share) |
+//! | `pptx`, `odp`, `ppt` | presentations (pptx reuses docx's package and XML helpers, odp the odt writer) |
 //! | `mail` | eml, mbox, Outlook msg |
 //! | `zip` | zip archives, and the one zip member reader with the limits |
 
@@ -25,8 +26,11 @@ pub mod csv;
 pub mod docx;
 pub mod input;
 pub mod mail;
+pub mod odp;
 pub mod odt;
 pub mod pdf;
+pub mod ppt;
+pub mod pptx;
 pub mod rewrite;
 pub mod rtf;
 pub mod sheet;
@@ -321,6 +325,13 @@ pub fn format(kind: Kind) -> Format {
         K::Pdf => f(|i, _, e, l| pdf::extract(i, e, l), |w, d, _| pdf::anonymise::write(w, d)),
         K::Docx => f(|i, _, e, l| docx::extract(i, e, l), |w, d, _| docx::anonymise::write(w, d)),
         K::Odt => f(|i, _, e, l| odt::extract(i, e, l), |w, d, _| odt::anonymise::write(w, d)),
+        K::Pptx => f(|i, _, e, l| pptx::extract(i, e, l), |w, d, _| pptx::anonymise::write(w, d)),
+        K::Odp => f(|i, _, e, l| odp::extract(i, e, l), |w, d, _| odp::anonymise::write(w, d)),
+        K::Ppt => Format {
+            read: |i, _, e, l| ppt::extract(i, e, l),
+            write: Err("PowerPoint 97-2003 cannot be rewritten; save as .pptx"),
+            copy_extension: None,
+        },
         K::Rtf => f(|i, _, e, l| rtf::extract(i, e, l), |w, d, _| rtf::anonymise::write(w, d)),
         K::Eml => f(|i, _, e, l| mail::extract_eml(i, e, l), |w, d, _| mail::anonymise::write_eml(w, d)),
         K::Mbox => f(|i, _, e, l| mail::extract_mbox(i, e, l), |w, d, _| mail::anonymise::write_mbox_bytes(w, d)),

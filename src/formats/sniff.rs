@@ -15,6 +15,12 @@ pub enum Kind {
     Pdf,
     Docx,
     Odt,
+    /// PowerPoint (pptx, ppsx, pptm, potx).
+    Pptx,
+    /// OpenDocument presentation.
+    Odp,
+    /// PowerPoint 97-2003.
+    Ppt,
     Rtf,
     Eml,
     Mbox,
@@ -61,6 +67,9 @@ impl Kind {
             Kind::Pdf => "pdf",
             Kind::Docx => "docx",
             Kind::Odt => "odt",
+            Kind::Pptx => "pptx",
+            Kind::Odp => "odp",
+            Kind::Ppt => "ppt",
             Kind::Rtf => "rtf",
             Kind::Eml => "eml",
             Kind::Mbox => "mbox",
@@ -149,6 +158,9 @@ fn sniff_zip(ext: &str, head: &[u8]) -> Kind {
         if rest.starts_with(b"application/vnd.oasis.opendocument.text") {
             return Kind::Odt;
         }
+        if rest.starts_with(b"application/vnd.oasis.opendocument.presentation") {
+            return Kind::Odp;
+        }
     }
     match ext {
         "docx" | "docm" | "dotx" | "dotm" => Kind::Docx,
@@ -156,6 +168,12 @@ fn sniff_zip(ext: &str, head: &[u8]) -> Kind {
         "xlsx" | "xlsm" | "xltx" | "xltm" | "xlsb" => Kind::Xlsx,
         "ods" => Kind::Ods,
         "odt" => Kind::Odt,
+        "pptx" | "pptm" | "ppsx" | "ppsm" | "potx" | "potm" => Kind::Pptx,
+        "odp" | "otp" => Kind::Odp,
+        // An OOXML package with PowerPoint's members whatever its name says.
+        _ if contains(head, b"[Content_Types].xml") && contains(head, b"ppt/") && !contains(head, b"word/") => {
+            Kind::Pptx
+        }
         // Anything else that is a zip is opened as an archive, which looks for
         // misnamed office documents inside.
         _ => Kind::Zip,
@@ -172,9 +190,11 @@ fn sniff_ole(ext: &str, head: &[u8]) -> Kind {
         "xls" | "xlt" => Kind::Xls,
         "msg" => Kind::Msg,
         "doc" | "dot" => Kind::Skip("legacy Word 97-2003 .doc: not supported, save it as .docx to scan it"),
-        "ppt" => Kind::Skip("PowerPoint 97-2003 .ppt: not supported"),
+        "ppt" | "pps" | "pot" => Kind::Ppt,
         _ => {
-            if contains(&utf16("Workbook")) || contains(&utf16("Book")) {
+            if contains(&utf16("PowerPoint Document")) {
+                Kind::Ppt
+            } else if contains(&utf16("Workbook")) || contains(&utf16("Book")) {
                 Kind::Xls
             } else if contains(&utf16("__substg1.0_")) {
                 Kind::Msg
@@ -183,6 +203,11 @@ fn sniff_ole(ext: &str, head: &[u8]) -> Kind {
             }
         }
     }
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn known_binary(head: &[u8]) -> Option<&'static str> {
@@ -351,6 +376,27 @@ mod tests {
         // A message split out of an mbox (named by its number) starting "From the".
         assert_eq!(sniff("3", b"From the minutes of the meeting\nwe learned"), Kind::Text);
         assert_eq!(sniff("3", b"From MAILER-DAEMON Fri Jul  8 12:08:34 2011\nbody"), Kind::Mbox);
+    }
+
+    #[test]
+    fn presentations() {
+        assert_eq!(sniff("deck.pptx", b"PK\x03\x04rest"), Kind::Pptx);
+        assert_eq!(sniff("show.ppsx", b"PK\x03\x04rest"), Kind::Pptx);
+        // A misnamed one, by PowerPoint's members.
+        assert_eq!(
+            sniff("deck.bin", b"PK\x03\x04..[Content_Types].xml..PK\x03\x04..ppt/slides/slide1.xml"),
+            Kind::Pptx
+        );
+        assert_eq!(sniff("doc.bin", b"PK\x03\x04..[Content_Types].xml..word/embeddings/ppt/x"), Kind::Zip);
+        let mut odp = b"PK\x03\x04".to_vec();
+        odp.resize(30, 0);
+        odp.extend(b"mimetypeapplication/vnd.oasis.opendocument.presentation");
+        assert_eq!(sniff("talk.zip", &odp), Kind::Odp);
+        let mut ppt = OLE_MAGIC.to_vec();
+        ppt.extend(vec![0u8; 100]);
+        ppt.extend("PowerPoint Document".bytes().flat_map(|b| [b, 0]));
+        assert_eq!(sniff("old.ppt", &ppt), Kind::Ppt);
+        assert_eq!(sniff("old", &ppt), Kind::Ppt);
     }
 
     #[test]

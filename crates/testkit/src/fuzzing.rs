@@ -15,7 +15,8 @@ use piisweep::formats::container::{Visit, Walker};
 use piisweep::formats::{self, Input, Kind, Limits, Segment};
 
 /// The fuzz target names, one per extractor plus the detector and the sniffer.
-pub const TARGETS: &[&str] = &["text", "csv", "sheet", "pdf", "docx", "eml", "mbox", "msg", "zip", "detect", "sniff"];
+pub const TARGETS: &[&str] =
+    &["text", "csv", "sheet", "pdf", "docx", "pptx", "odp", "ppt", "eml", "mbox", "msg", "zip", "detect", "sniff"];
 
 /// Limits small enough for a fuzzer's memory budget.
 pub fn limits() -> Limits {
@@ -87,6 +88,9 @@ pub fn run(target: &str, data: &[u8]) {
         "sheet" => pick(data, &[Kind::Xlsx, Kind::Xls, Kind::Ods]),
         "pdf" => (Kind::Pdf, data),
         "docx" => pick(data, &[Kind::Docx, Kind::Odt, Kind::Rtf]),
+        "pptx" => (Kind::Pptx, data),
+        "odp" => (Kind::Odp, data),
+        "ppt" => (Kind::Ppt, data),
         "eml" => (Kind::Eml, data),
         "mbox" => (Kind::Mbox, data),
         "msg" => (Kind::Msg, data),

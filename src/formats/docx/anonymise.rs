@@ -204,7 +204,7 @@ pub(crate) struct Para {
 }
 
 /// Rewrite a WordprocessingML part.
-fn rewrite_wml(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn rewrite_wml(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     let mut keep = vec![true; evs.len()];
     let mut paras: Vec<Para> = Vec::new();
@@ -370,7 +370,7 @@ pub(crate) fn rewrite_other(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<
 }
 
 /// Rewrite external relationship targets (`mailto:jane@example.org`).
-fn rewrite_rels(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn rewrite_rels(work: &mut dyn Rewrite, bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut evs = events(bytes)?;
     for e in evs.iter_mut() {
         let (Event::Empty(start) | Event::Start(start)) = e else { continue };

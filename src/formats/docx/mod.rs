@@ -53,7 +53,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     }
     emit_authors("tracked change author", &doc.authors, emit);
     emit_side_parts(&mut pkg, emit);
-    emit_drawings(&mut pkg, emit);
+    emit_drawings(&mut pkg, &[("word/charts/chart", "chart"), ("word/diagrams/data", "diagram")], emit);
     emit_metadata(&mut pkg, emit);
     emit_embedded(&mut pkg, emit);
     match doc.error {
@@ -356,9 +356,10 @@ fn numbered_parts(pkg: &Package<'_>, stem: &str) -> Vec<(u32, String)> {
 }
 
 /// Text in charts (titles, category and series names) and SmartArt
-/// diagrams, one item a line, located `chart N` / `diagram N`.
-fn emit_drawings(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
-    for (stem, label) in [("word/charts/chart", "chart"), ("word/diagrams/data", "diagram")] {
+/// diagrams, one item a line, located `chart N` / `diagram N`: the parts
+/// named `{stem}N.xml` for each `(stem, label)` of `sources`.
+pub(crate) fn emit_drawings(pkg: &mut Package<'_>, sources: &[(&str, &str)], emit: &mut dyn Emit) {
+    for &(stem, label) in sources {
         for (k, name) in numbered_parts(pkg, stem) {
             let Some(text) = read_optional(pkg, &name, emit) else {
                 continue;
@@ -467,7 +468,7 @@ pub fn emit_package_metadata(bytes: &[u8], kind: &'static str, limits: &Limits, 
 
 /// Document properties: who wrote and last saved it, title, company, custom
 /// properties (templates often store client details there).
-fn emit_metadata(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
+pub(crate) fn emit_metadata(pkg: &mut Package<'_>, emit: &mut dyn Emit) {
     const CORE: &[(&str, &str, &str)] = &[
         ("creator", "metadata creator", "Author"),
         ("lastModifiedBy", "metadata lastModifiedBy", "Author"),

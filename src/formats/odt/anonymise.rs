@@ -101,14 +101,26 @@ fn classify(name: &str) -> PartKind {
 
 /// An odt's copy.
 pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
+    write_package(work, data, "odt", ODT_MIMETYPE)
+}
+
+/// The copy of an OpenDocument package (`kind` names it in messages: odt,
+/// odp): the same parts and rules whatever its kind; `mimetype` is the
+/// source's, or `default_mimetype` when it is missing or odd.
+pub(crate) fn write_package(
+    work: &mut dyn Rewrite,
+    data: &[u8],
+    kind: &str,
+    default_mimetype: &[u8],
+) -> Result<Vec<u8>, String> {
     let limits = work.limits().clone();
     let manifest = read_member(data, "META-INF/manifest.xml", &limits)?;
     if manifest.as_deref().is_some_and(|m| m.windows(15).any(|w| w == b"encryption-data")) {
-        return Err("encrypted (password-protected) odt: remove the password to anonymise it".into());
+        return Err(format!("encrypted (password-protected) {kind}: remove the password to anonymise it"));
     }
     let mimetype = read_member(data, "mimetype", &limits)?
         .filter(|m| m.starts_with(b"application/vnd.oasis.opendocument.") && m.len() < 100)
-        .unwrap_or_else(|| ODT_MIMETYPE.to_vec());
+        .unwrap_or_else(|| default_mimetype.to_vec());
     let mut out = new_writer();
     add_member(&mut out, "mimetype", &mimetype, true)?;
     let mut left_out: Vec<String> = Vec::new();
@@ -142,13 +154,13 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     })?;
     if let Some(e) = failure {
         // A part that cannot be rewritten must not be copied as it was.
-        return Err(format!("corrupt odt: {e}"));
+        return Err(format!("corrupt {kind}: {e}"));
     }
     if !has_content {
-        return Err("corrupt odt: no content.xml: not an OpenDocument text".into());
+        return Err(format!("corrupt {kind}: no content.xml: not an OpenDocument file"));
     }
     if let Some(m) = manifest {
-        let new = rewrite_manifest(&m, &left_out).map_err(|e| format!("corrupt odt: META-INF/manifest.xml: {e}"))?;
+        let new = rewrite_manifest(&m, &left_out).map_err(|e| format!("corrupt {kind}: META-INF/manifest.xml: {e}"))?;
         add_member(&mut out, "META-INF/manifest.xml", &new, false)?;
     }
     finish(out)

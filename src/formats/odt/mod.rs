@@ -356,7 +356,7 @@ fn emit_items(doc: &Odf, emit: &mut dyn Emit) {
 }
 
 /// `meta.xml`: creators, title and the like, and user-defined fields.
-fn emit_meta(text: &str, emit: &mut dyn Emit) {
+pub(crate) fn emit_meta(text: &str, emit: &mut dyn Emit) {
     const META: &[(&str, &str, &str)] = &[
         ("initial-creator", "metadata creator", "Author"),
         ("creator", "metadata lastModifiedBy", "Author"),

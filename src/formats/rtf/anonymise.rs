@@ -1,4 +1,4 @@
-//! RTF: the file is read with the extractor's rules (the same groups,
+//! RTF: the file is read by the one RTF walker the reader uses ([`walk`]: the same groups,
 //! destinations, code pages, `\'hh` bytes and `\uN` characters with their
 //! fallback), and every character of text is remembered with the bytes of
 //! the source it came from. Personal data found in a paragraph's text is
@@ -21,27 +21,17 @@
 //! (`\objdata`) cannot be rewritten safely, so they are removed; the latter
 //! is listed in the file's notes.
 
-use std::collections::HashMap;
-
-use encoding_rs::Encoding;
-
 use crate::detect::Category;
 use crate::formats::Segment;
 use crate::formats::rewrite::Rewrite;
-use crate::formats::rtf::{
-    META as RTF_META, SKIPPED as RTF_SKIPPED, STARRED_KEPT as RTF_STARRED_KEPT, Token, Tokens, charset as rtf_charset,
-    codepage as rtf_codepage,
-};
-
-/// Deepest group nesting kept, as in the extractor.
-const MAX_DEPTH: usize = 1000;
+use crate::formats::rtf::walk::{self, Dest, Hidden, META as RTF_META, Piece, Sink};
 
 /// An RTF file's copy.
 pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     if !data.starts_with(b"{\\rtf") {
         return Err("not an RTF file: does not start with {\\rtf".into());
     }
-    let scan = Scan::new(data).run();
+    let scan = Scan::run(data);
     if let Some(e) = scan.unsafe_reason {
         return Err(e.into());
     }
@@ -109,7 +99,7 @@ enum Role {
 /// One character (or, in double-byte code pages, a run of characters) of a
 /// unit's text and where it came from.
 #[derive(Debug)]
-struct Piece {
+struct Fragment {
     /// Source bytes; `None` for breaks and tabs, which are never edited.
     src: Option<(usize, usize)>,
     /// Byte range of its text in the unit's text.
@@ -127,334 +117,30 @@ struct Piece {
 struct Unit {
     role: Role,
     text: String,
-    pieces: Vec<Piece>,
+    pieces: Vec<Fragment>,
 }
 
-/// Where the text of a group goes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Dest {
-    Body,
-    Skip,
-    FontTable,
-    Info,
-    /// A unit of its own (header, note, metadata field...).
-    Unit(usize),
-    /// The revision table: each group inside is one reviser.
-    Revisions,
-    /// Left out of the copy with everything inside.
-    Remove,
-}
-
-/// State saved and restored by braces.
-#[derive(Debug, Clone, Copy)]
-struct Group {
-    dest: Dest,
-    uc: u32,
-    font: Option<i32>,
-    /// Offset of the group's `{`.
-    start: usize,
-    /// Set on the group whose destination is removed: what it holds.
-    removed: Option<&'static str>,
-}
-
-/// Reads an RTF file as the extractor does, keeping source offsets.
-struct Scan<'d> {
-    data: &'d [u8],
+/// The writer's side of the one RTF walker ([`walk::walk`]): every piece
+/// of text kept with its source bytes, in units (paragraphs and fields),
+/// and the groups to leave out.
+#[derive(Default)]
+struct Scan {
     units: Vec<Unit>,
     /// Whole groups to leave out: byte range and what they hold.
     removals: Vec<(usize, usize, &'static str)>,
     /// Set when the file cannot be copied safely.
     unsafe_reason: Option<&'static str>,
-    stack: Vec<Group>,
-    overflow: usize,
-    starred: bool,
-    /// Fallback characters still to skip after `\uN`.
-    skip: u32,
-    /// The `\uN` piece whose fallback is being skipped (unit, piece).
-    skip_piece: Option<(usize, usize)>,
-    /// A high surrogate waiting for its low half: value, source start, after_word.
-    high_surrogate: Option<(u32, usize, bool)>,
-    /// `\'hh` and 8-bit bytes waiting to be decoded: byte, source range, after_word.
-    pending: Vec<(u8, usize, usize, bool)>,
-    codepage: &'static Encoding,
-    font_charsets: HashMap<i32, &'static Encoding>,
-    font_def: Option<i32>,
     /// The body paragraph being read.
     body: Option<usize>,
-    /// The last token was a control word not ended by a space.
-    open_word: bool,
+    /// The last piece handed on (unit, piece): a `\uN` fallback extends it.
+    last: Option<(usize, usize)>,
 }
 
-impl<'d> Scan<'d> {
-    fn new(data: &'d [u8]) -> Self {
-        Scan {
-            data,
-            units: Vec::new(),
-            removals: Vec::new(),
-            unsafe_reason: None,
-            stack: vec![Group { dest: Dest::Body, uc: 1, font: None, start: 0, removed: None }],
-            overflow: 0,
-            starred: false,
-            skip: 0,
-            skip_piece: None,
-            high_surrogate: None,
-            pending: Vec::new(),
-            codepage: encoding_rs::WINDOWS_1252,
-            font_charsets: HashMap::new(),
-            font_def: None,
-            body: None,
-            open_word: false,
-        }
-    }
-
-    fn top(&self) -> Group {
-        self.stack.last().copied().unwrap_or(Group { dest: Dest::Skip, uc: 1, font: None, start: 0, removed: None })
-    }
-
-    fn set_dest(&mut self, dest: Dest) {
-        if let Some(g) = self.stack.last_mut() {
-            g.dest = dest;
-        }
-    }
-
-    fn run(mut self) -> Self {
-        for (token, start, end) in Tokens::new(self.data) {
-            match token {
-                Token::Open => self.open_group(start),
-                Token::Close => self.close_group(start),
-                Token::Word { name, param, delimited } => {
-                    self.word(name, param, start, end);
-                    self.open_word = !delimited;
-                    continue;
-                }
-                Token::Bin | Token::Newline => {}
-                Token::Hex(byte) => self.hex(byte, start, end),
-                Token::Symbol(c) => self.symbol(c, start, end),
-                Token::Text(b) => self.literal(b, start),
-            }
-            self.open_word = false;
-        }
-        self.flush_pending();
-        self
-    }
-
-    /// A brace ends what was pending and any skip, surrogate or `\*` in progress.
-    fn at_brace(&mut self) {
-        self.flush_pending();
-        self.skip = 0;
-        self.skip_piece = None;
-        self.high_surrogate = None;
-        self.starred = false;
-    }
-
-    fn open_group(&mut self, start: usize) {
-        self.at_brace();
-        if self.stack.len() >= MAX_DEPTH {
-            self.overflow += 1;
-            return;
-        }
-        let mut g = self.top();
-        g.start = start;
-        g.removed = None;
-        if g.dest == Dest::Revisions {
-            g.dest = Dest::Unit(self.new_unit(Role::Reviser));
-        }
-        self.stack.push(g);
-    }
-
-    fn close_group(&mut self, at: usize) {
-        self.at_brace();
-        if self.overflow > 0 {
-            self.overflow -= 1;
-        } else if self.stack.len() > 1
-            && let Some(g) = self.stack.pop()
-            && let Some(what) = g.removed
-        {
-            self.removals.push((g.start, at + 1, what));
-        }
-    }
-
-    /// A fallback character of a `\uN` was skipped: its bytes, up to `end`,
-    /// belong to that character's piece.
-    fn extend_skip(&mut self, end: usize) {
-        if let Some((u, p)) = self.skip_piece
-            && let Some(piece) = self.units.get_mut(u).and_then(|u| u.pieces.get_mut(p))
-            && let Some(src) = piece.src.as_mut()
-        {
-            src.1 = end;
-        }
-    }
-
-    /// A plain byte of text at `start`.
-    fn literal(&mut self, b: u8, start: usize) {
-        if self.skip > 0 {
-            self.skip -= 1;
-            self.extend_skip(start + 1);
-            return;
-        }
-        if b.is_ascii() {
-            self.flush_pending();
-            let mut buf = [0u8; 4];
-            self.put((b as char).encode_utf8(&mut buf), Some((start, start + 1)));
-        } else {
-            self.pending.push((b, start, start + 1, self.open_word));
-        }
-    }
-
-    /// A `\'hh` byte spanning `start..end` of the source.
-    fn hex(&mut self, byte: Option<u8>, start: usize, end: usize) {
-        if let Some(byte) = byte {
-            if self.skip > 0 {
-                self.skip -= 1;
-                self.extend_skip(end);
-            } else {
-                self.pending.push((byte, start, end, self.open_word));
-            }
-        }
-    }
-
-    /// A control symbol (`\\`, `\~`, `\*`...) other than `\'hh`, spanning `start..end`.
-    fn symbol(&mut self, c: u8, start: usize, end: usize) {
-        if c != b'*' {
-            self.flush_pending();
-        }
-        let src = Some((start, end));
-        match c {
-            b'*' => self.starred = true,
-            b'\\' | b'{' | b'}' => {
-                if self.skip > 0 {
-                    self.skip -= 1;
-                    self.extend_skip(end);
-                } else {
-                    let text = match c {
-                        b'\\' => "\\",
-                        b'{' => "{",
-                        _ => "}",
-                    };
-                    self.put(text, src);
-                }
-            }
-            b'~' => self.put(" ", src),
-            b'_' => self.put("-", src),
-            b'\r' | b'\n' => self.word("par", None, start, end),
-            _ => {}
-        }
-    }
-
-    /// A control word spanning `start..end` of the source.
-    fn word(&mut self, word: &str, param: Option<i32>, start: usize, end: usize) {
-        let starred = std::mem::take(&mut self.starred);
-        let dest = self.top().dest;
-        if matches!(dest, Dest::Skip | Dest::Remove) {
-            return;
-        }
-        if self.skip > 0 && !matches!(word, "u" | "uc") {
-            self.skip -= 1;
-            self.extend_skip(end);
-            return;
-        }
-        self.flush_pending();
-        if dest == Dest::FontTable {
-            return self.font_word(word, param);
-        }
-        if self.hidden_word(word) {
-            return;
-        }
-        let kept = RTF_STARRED_KEPT.contains(&word) || (dest == Dest::Info && RTF_META.iter().any(|m| m.0 == word));
-        if (starred && !kept) || RTF_SKIPPED.contains(&word) {
-            return self.set_dest(Dest::Skip);
-        }
-        match word {
-            "fonttbl" => self.set_dest(Dest::FontTable),
-            "info" => self.set_dest(Dest::Info),
-            _ if dest == Dest::Info => self.info_word(word),
-            "ansicpg" => self.codepage = param.and_then(rtf_codepage).unwrap_or(self.codepage),
-            "mac" => self.codepage = encoding_rs::MACINTOSH,
-            "uc" => {
-                if let Some(g) = self.stack.last_mut() {
-                    g.uc = param.unwrap_or(1).clamp(0, 16) as u32;
-                }
-            }
-            "u" => self.unicode(param.unwrap_or(0), start, end),
-            "f" => {
-                if let Some(g) = self.stack.last_mut() {
-                    g.font = param;
-                }
-            }
-            _ => self.text_word(word, start, end),
-        }
-    }
-
-    /// Destinations the extractor skips but that may hold personal data:
-    /// true when `word` was one of them.
-    fn hidden_word(&mut self, word: &str) -> bool {
-        match word {
-            "objdata" => self.remove_group("embedded object data"),
-            "userprops" => self.remove_group("custom properties"),
-            "fldinst" | "xe" | "tc" => self.unit_dest(Role::Field),
-            "atnid" => self.unit_dest(Role::Person("comment initials")),
-            "revtbl" => self.set_dest(Dest::Revisions),
-            _ => return false,
-        }
-        true
-    }
-
-    /// Leave the current group out of the copy.
-    fn remove_group(&mut self, what: &'static str) {
-        // The document's own group (or none) cannot be removed.
-        if self.stack.len() <= 2 {
-            self.unsafe_reason = Some("damaged RTF: embedded data outside any group; cannot be copied safely");
-            return self.set_dest(Dest::Skip);
-        }
-        if let Some(g) = self.stack.last_mut() {
-            g.dest = Dest::Remove;
-            g.removed = Some(what);
-        }
-    }
-
-    /// Words that produce text or structure.
-    fn text_word(&mut self, word: &str, start: usize, end: usize) {
-        let src = Some((start, end));
-        match word {
-            "par" | "sect" | "cell" | "row" if self.top().dest == Dest::Body => self.body = None,
-            "par" | "sect" | "row" | "line" | "nestcell" | "nestrow" => self.put("\n", None),
-            "cell" | "tab" => self.put("\t", None),
-            "emdash" => self.put("\u{2014}", src),
-            "endash" => self.put("\u{2013}", src),
-            "bullet" => self.put("\u{2022}", src),
-            "lquote" => self.put("\u{2018}", src),
-            "rquote" => self.put("\u{2019}", src),
-            "ldblquote" => self.put("\u{201C}", src),
-            "rdblquote" => self.put("\u{201D}", src),
-            "emspace" | "enspace" | "qmspace" => self.put(" ", src),
-            "header" | "headerl" | "headerr" | "headerf" | "footer" | "footerl" | "footerr" | "footerf"
-            | "footnote" | "annotation" | "shptxt" => self.unit_dest(Role::Text),
-            "atnauthor" => self.unit_dest(Role::Author),
-            _ => {}
-        }
-    }
-
-    /// Inside `\info`: a field becomes a unit of its own.
-    fn info_word(&mut self, word: &str) {
-        let Some((name, _, context)) = RTF_META.iter().find(|m| m.0 == word) else { return };
-        let role = match *name {
-            "author" | "operator" | "company" | "manager" => Role::Person(name),
-            _ => Role::Meta(context),
-        };
-        self.unit_dest(role);
-    }
-
-    /// Inside `\fonttbl`: note each font's charset.
-    fn font_word(&mut self, word: &str, param: Option<i32>) {
-        match (word, param) {
-            ("f", Some(n)) => self.font_def = Some(n),
-            ("fcharset", Some(cs)) => {
-                if let (Some(f), Some(enc)) = (self.font_def, rtf_charset(cs)) {
-                    self.font_charsets.insert(f, enc);
-                }
-            }
-            _ => {}
-        }
+impl Scan {
+    fn run(data: &[u8]) -> Self {
+        let mut scan = Scan::default();
+        walk::walk(data, &mut scan);
+        scan
     }
 
     fn new_unit(&mut self, role: Role) -> usize {
@@ -462,67 +148,25 @@ impl<'d> Scan<'d> {
         self.units.len() - 1
     }
 
-    /// The current group's text becomes a new unit.
-    fn unit_dest(&mut self, role: Role) {
-        let unit = self.new_unit(role);
-        self.set_dest(Dest::Unit(unit));
+    /// A break or tab standing for a control word: never edited.
+    fn separator(&mut self, dest: Dest, text: &str) {
+        self.text(dest, Piece { text, src: None, after_word: false, uc: 1 });
     }
 
-    /// `\uN` spanning `start..end`: a UTF-16 unit, then its fallback is skipped.
-    fn unicode(&mut self, n: i32, start: usize, end: usize) {
-        let unit = if n < 0 { (n + 65536) as u32 } else { n as u32 };
-        self.skip = self.top().uc;
-        self.skip_piece = None;
-        let after_word = self.open_word;
-        let (ch, from, after_word) = match unit {
-            0xD800..=0xDBFF => {
-                self.high_surrogate = Some((unit, start, after_word));
-                return;
-            }
-            0xDC00..=0xDFFF => match self.high_surrogate.take() {
-                Some((high, from, aw)) => {
-                    (char::from_u32(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00)), from, aw)
-                }
-                None => (None, start, after_word),
-            },
-            _ => (char::from_u32(unit), start, after_word),
-        };
-        if let Some(ch) = ch {
-            self.skip_piece = self.put_with(ch.encode_utf8(&mut [0u8; 4]), Some((from, end)), after_word);
+    /// A group whose data cannot be rewritten: left out, unless it is the
+    /// document's own group (or none).
+    fn remove(&mut self, what: &'static str, depth: usize) -> Hidden {
+        if depth <= 2 {
+            self.unsafe_reason = Some("damaged RTF: embedded data outside any group; cannot be copied safely");
+            return Hidden::Skip;
         }
+        Hidden::Remove(what)
     }
+}
 
-    /// Decode waiting bytes with the current font's charset or the document
-    /// code page: one piece per byte in single-byte code pages, one piece for
-    /// the run in double-byte ones.
-    fn flush_pending(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let bytes = std::mem::take(&mut self.pending);
-        let enc = self.top().font.and_then(|f| self.font_charsets.get(&f).copied()).unwrap_or(self.codepage);
-        if enc.is_single_byte() {
-            for (b, s, e, aw) in bytes {
-                let byte = [b];
-                let (text, _) = enc.decode_without_bom_handling(&byte);
-                self.put_with(&text, Some((s, e)), aw);
-            }
-        } else if let (Some(first), Some(last)) = (bytes.first().copied(), bytes.last().copied()) {
-            let raw: Vec<u8> = bytes.iter().map(|b| b.0).collect();
-            let (text, _) = enc.decode_without_bom_handling(&raw);
-            self.put_with(&text, Some((first.1, last.2)), first.3);
-        }
-    }
-
-    fn put(&mut self, text: &str, src: Option<(usize, usize)>) {
-        let after_word = self.open_word;
-        self.put_with(text, src, after_word);
-    }
-
-    /// Text for the current destination; returns its piece.
-    fn put_with(&mut self, text: &str, src: Option<(usize, usize)>, after_word: bool) -> Option<(usize, usize)> {
-        let top = self.top();
-        let unit = match top.dest {
+impl Sink for Scan {
+    fn text(&mut self, dest: Dest, piece: Piece<'_>) {
+        let unit = match dest {
             Dest::Body => match self.body {
                 Some(u) => u,
                 None => {
@@ -531,14 +175,68 @@ impl<'d> Scan<'d> {
                     u
                 }
             },
-            Dest::Unit(u) => u,
-            _ => return None,
+            Dest::Side(u) => u,
+            _ => return,
         };
-        let u = self.units.get_mut(unit)?;
+        let Some(u) = self.units.get_mut(unit) else { return };
         let at = u.text.len();
-        u.text.push_str(text);
-        u.pieces.push(Piece { src, at, len: text.len(), after_word, uc: top.uc });
-        Some((unit, u.pieces.len() - 1))
+        u.text.push_str(piece.text);
+        u.pieces.push(Fragment {
+            src: piece.src,
+            at,
+            len: piece.text.len(),
+            after_word: piece.after_word,
+            uc: piece.uc,
+        });
+        self.last = Some((unit, u.pieces.len() - 1));
+    }
+
+    fn fallback(&mut self, end: usize) {
+        if let Some((u, p)) = self.last
+            && let Some(piece) = self.units.get_mut(u).and_then(|u| u.pieces.get_mut(p))
+            && let Some(src) = piece.src.as_mut()
+        {
+            src.1 = end;
+        }
+    }
+
+    fn structure(&mut self, dest: Dest, word: &str) {
+        match (dest, word) {
+            (Dest::Body, "par" | "sect" | "cell" | "row") => self.body = None,
+            (_, "par" | "sect" | "row" | "line" | "nestcell" | "nestrow") => self.separator(dest, "\n"),
+            (_, "cell" | "tab") => self.separator(dest, "\t"),
+            _ => {}
+        }
+    }
+
+    fn side(&mut self, word: &'static str) -> usize {
+        let role = match RTF_META.iter().find(|m| m.0 == word) {
+            Some((name @ ("author" | "operator" | "company" | "manager"), _, _)) => Role::Person(name),
+            Some((_, _, context)) => Role::Meta(context),
+            None if word == "atnauthor" => Role::Author,
+            None => Role::Text,
+        };
+        self.new_unit(role)
+    }
+
+    /// Destinations the reader skips but that may hold personal data.
+    fn hidden(&mut self, word: &str, depth: usize) -> Hidden {
+        match word {
+            "objdata" => self.remove("embedded object data", depth),
+            "userprops" => self.remove("custom properties", depth),
+            "fldinst" | "xe" | "tc" => Hidden::Side(self.new_unit(Role::Field)),
+            "atnid" => Hidden::Side(self.new_unit(Role::Person("comment initials"))),
+            "revtbl" => Hidden::Revisions,
+            _ => Hidden::Skip,
+        }
+    }
+
+    fn reviser(&mut self) -> Option<usize> {
+        Some(self.new_unit(Role::Reviser))
+    }
+
+    fn removed(&mut self, start: usize, end: usize, what: &'static str) {
+        self.removals.push((start, end, what));
     }
 }
 
@@ -758,7 +456,7 @@ mod tests {
             r"Braces \{kept\} and {\uc0 na\u239ve}\bin6 {Jane}\par ",
             "\r\nLast line\\\r\nafter a break\\par}",
         );
-        let scan = Scan::new(data.as_bytes()).run();
+        let scan = Scan::run(data.as_bytes());
         let written: Vec<&str> = scan
             .units
             .iter()

@@ -33,6 +33,8 @@ pub fn extract_zip(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> R
         return match kind {
             Kind::Docx => super::docx::extract(input, emit, limits),
             Kind::Odt => super::odt::extract(input, emit, limits),
+            Kind::Pptx => super::pptx::extract(input, emit, limits),
+            Kind::Odp => super::odp::extract(input, emit, limits),
             _ => super::sheet::extract(input, kind, emit, limits),
         };
     }
@@ -49,6 +51,9 @@ fn office_kind(zip: &mut Zip<'_>) -> Option<Kind> {
     if zip.index_for_name("word/document.xml").is_some() {
         return Some(Kind::Docx);
     }
+    if zip.index_for_name("ppt/presentation.xml").is_some() {
+        return Some(Kind::Pptx);
+    }
     if zip.index_for_name("xl/workbook.xml").is_some() || zip.index_for_name("xl/workbook.bin").is_some() {
         return Some(Kind::Xlsx);
     }
@@ -59,6 +64,8 @@ fn office_kind(zip: &mut Zip<'_>) -> Option<Kind> {
         Some(Kind::Odt)
     } else if mimetype.starts_with(b"application/vnd.oasis.opendocument.spreadsheet") {
         Some(Kind::Ods)
+    } else if mimetype.starts_with(b"application/vnd.oasis.opendocument.presentation") {
+        Some(Kind::Odp)
     } else {
         None
     }

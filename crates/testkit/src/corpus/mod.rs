@@ -1,7 +1,7 @@
 //! A deterministic generator of a realistic, labelled charity shared drive.
 //!
 //! [`generate`] writes `out/drive/...` (csv, txt, xlsx, docx, pdf, eml, mbox,
-//! zip) about a pool of invented people, and `out/labels.jsonl`: one [`Label`]
+//! zip, pptx) about a pool of invented people, and `out/labels.jsonl`: one [`Label`]
 //! per planted item of personal data, for measuring the detector's precision
 //! and recall and as fixtures for per-format tests. The same seed gives the
 //! same bytes on every machine.
@@ -18,6 +18,7 @@ pub mod docx;
 pub mod mail;
 pub mod pdf;
 pub mod people;
+pub mod pptx;
 pub use crate::rng;
 pub mod txt;
 pub mod values;
@@ -130,6 +131,7 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Vec<Label>> {
     pdf::write_all(&mut ctx, &mut files)?;
     mail::write_all(&mut ctx, &mut files)?;
     zip::write_all(&mut ctx, &mut files)?;
+    pptx::write_all(&mut ctx, &mut files)?;
     for (path, bytes) in &files {
         let full = drive.join(path);
         if let Some(dir) = full.parent() {
