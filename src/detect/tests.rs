@@ -260,3 +260,28 @@ fn international_phone_numbers_join_the_combined_pass_and_stay_out_of_uk_ones() 
         assert_eq!((phones[0].0, phones[0].1.as_str(), phones[0].2), (Category::Phone, want, "phone.international"));
     }
 }
+
+/// The most confident phone found in `text` (0 if none).
+fn phone_confidence(engine: &Engine, text: &str) -> f32 {
+    let (header, text) = split_example(text);
+    let seg = Segment::fixed("test", text, header);
+    engine.detect(&seg).iter().filter(|h| h.category == Category::Phone).map(|h| h.confidence).fold(0.0, f32::max)
+}
+
+#[test]
+fn organisation_numbers_need_a_person_label() {
+    let engine = Engine::builtin();
+    // Labelled as a person's, or in a phone column: reported (default 0.5).
+    for text in ["Home phone: 0300 123 4567", "[Mobile] 0845 123 4567", "Tel: 0808 157 0123", "[Phone] 01524 12345"] {
+        assert!(phone_confidence(&engine, text) >= 0.8, "{text}: {}", phone_confidence(&engine, text));
+    }
+    // An organisation's line, or no label: below the default.
+    for text in ["Helpline tel: 0300 123 4567", "call us on 0300 123 4567", "ring 0800 123 4567 for advice"] {
+        let c = phone_confidence(&engine, text);
+        assert!(c < 0.5, "{text}: {c}");
+    }
+    // Ordinary numbers keep the plain rule (and its confidence).
+    let seg = Segment::fixed("t", "Mobile 07700 900123", None);
+    let hits = engine.detect(&seg);
+    assert_eq!(hits.iter().map(|h| engine.rule_id(h)).collect::<Vec<_>>(), ["phone.uk"]);
+}
