@@ -155,7 +155,9 @@ impl AddressDetector {
                     && ((h.start >= end && h.start - end <= window) || (h.end <= start && start - h.end <= window))
             });
             if postcode_near || rule.context_ok(scan, start, end) {
-                let confidence = rule.spec.confidence * engine.organisation_factor(rule, scan, start, end);
+                let (factor, contact_line) = engine.organisation_factor(rule, scan, start, end);
+                let person = contact_line.is_some_and(|line| Engine::person_named_before(hits, line, start));
+                let confidence = rule.spec.confidence * if person { 1.0 } else { factor };
                 found.push(Hit {
                     category: rule.spec.category,
                     start,

@@ -27,6 +27,10 @@ pub struct Lists {
     /// Phrases that show a contact detail on the same line belongs to an
     /// organisation (lists/organisation_context.txt), lower case.
     pub organisation_context: Vec<String>,
+    /// Phrases of an organisation's contact lines that its staff's details
+    /// also stand beside (lists/organisation_contact_context.txt), lower case:
+    /// they make a detail the organisation's unless a person is named before it.
+    pub organisation_contact_context: Vec<String>,
     /// Every word or phrase of the name lists (first names, surnames,
     /// ambiguous words, stop words, titles), and the street types, with its
     /// [`NameFlags`] bits: one lookup per word.
@@ -86,6 +90,7 @@ const BUILTIN_LISTS: &[(&str, &str)] = &[
     builtin_file!("lists/street_types.txt"),
     builtin_file!("lists/placeholders.txt"),
     builtin_file!("lists/organisation_context.txt"),
+    builtin_file!("lists/organisation_contact_context.txt"),
     builtin_file!("lists/calling_codes.txt"),
     builtin_file!("lists/house_types.txt"),
     builtin_file!("lists/uk_short_numbers.txt"),
@@ -180,6 +185,10 @@ impl Lists {
             }
             "organisation_context.txt" => {
                 self.organisation_context.extend(parse_list(text, false).map(|w| w.to_lowercase()));
+                return;
+            }
+            "organisation_contact_context.txt" => {
+                self.organisation_contact_context.extend(parse_list(text, false).map(|w| w.to_lowercase()));
                 return;
             }
             _ => return,
