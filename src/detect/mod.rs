@@ -563,12 +563,16 @@ impl Engine {
         let from = context::floor_char(text, start.saturating_sub(REACH));
         let to = context::ceil_char(text, (end + REACH).min(text.len()));
         // The line, and in a paragraph on one line, the sentence: back to a
-        // newline or full stop, on to a newline or ". ". (Byte loops: these
-        // few dozen bytes cost less than setting up a string searcher.)
+        // newline or full stop, on to a newline or full stop. A full stop
+        // ends a sentence only before a space and a capital ("Registered
+        // charity no. 1187654 - Tel ..." is one, and so is "j.smith@...").
+        // (Byte loops: these few dozen bytes cost less than setting up a
+        // string searcher.)
         let b = text.as_bytes();
-        let line_start = b[from..start].iter().rposition(|&c| c == b'\n' || c == b'.').map_or(from, |i| from + i + 1);
-        let line_end =
-            (end..to).find(|&i| b[i] == b'\n' || (b[i] == b'.' && i + 1 < to && b[i + 1] == b' ')).unwrap_or(to);
+        let sentence_end =
+            |i: usize| b[i] == b'.' && b.get(i + 1) == Some(&b' ') && b.get(i + 2).is_some_and(u8::is_ascii_uppercase);
+        let line_start = (from..start).rev().find(|&i| b[i] == b'\n' || sentence_end(i)).map_or(from, |i| i + 1);
+        let line_end = (end..to).find(|&i| b[i] == b'\n' || sentence_end(i)).unwrap_or(to);
         scan.walk(line_start, line_end);
         let near = Near { text, occurrences: scan.occurrences };
         if near.within(&self.organisation_ids, line_start, line_end).next().is_some() {

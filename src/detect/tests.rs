@@ -272,11 +272,18 @@ fn phone_confidence(engine: &Engine, text: &str) -> f32 {
 fn organisation_numbers_need_a_person_label() {
     let engine = Engine::builtin();
     // Labelled as a person's, or in a phone column: reported (default 0.5).
-    for text in ["Home phone: 0300 123 4567", "[Mobile] 0845 123 4567", "Tel: 0808 157 0123", "[Phone] 01524 12345"] {
+    for text in
+        ["Home phone: 0300 123 4567", "[Mobile] 0845 123 4567", "Direct line: 0808 157 0123", "[Phone] 01524 12345"]
+    {
         assert!(phone_confidence(&engine, text) >= 0.8, "{text}: {}", phone_confidence(&engine, text));
     }
     // An organisation's line, or no label: below the default.
-    for text in ["Helpline tel: 0300 123 4567", "call us on 0300 123 4567", "ring 0800 123 4567 for advice"] {
+    for text in [
+        "Helpline tel: 0300 123 4567",
+        "call us on 0300 123 4567",
+        "ring 0800 123 4567 for advice",
+        "Service Manager | Kent Carers | Tel 0300 456 7890",
+    ] {
         let c = phone_confidence(&engine, text);
         assert!(c < 0.5, "{text}: {c}");
     }

@@ -18,6 +18,7 @@ pub mod docx;
 pub mod mail;
 pub mod pdf;
 pub mod people;
+pub mod registers;
 pub use crate::rng;
 pub mod txt;
 pub mod values;
@@ -130,6 +131,7 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Vec<Label>> {
     pdf::write_all(&mut ctx, &mut files)?;
     mail::write_all(&mut ctx, &mut files)?;
     zip::write_all(&mut ctx, &mut files)?;
+    registers::write_all(&mut ctx, &mut files);
     for (path, bytes) in &files {
         let full = drive.join(path);
         if let Some(dir) = full.parent() {
