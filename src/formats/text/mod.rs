@@ -14,7 +14,10 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use super::{Emit, Input, Limits, Result, Segment};
 
-pub const BLOCK_LINES: usize = 64;
+/// Lines in a block: enough that a register pasted into a text file (a
+/// header row, then hundreds of rows) is one block, so its rows are read
+/// under its header; [`BLOCK_BYTES`] bounds the memory.
+pub const BLOCK_LINES: usize = 1024;
 pub const BLOCK_BYTES: usize = 64 << 10;
 /// A longer line (minified data, a file with no newlines) is cut into pieces.
 pub const MAX_LINE: usize = 1 << 20;
