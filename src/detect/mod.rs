@@ -468,7 +468,7 @@ impl Engine {
             // text (stable: a place's candidates keep their rules' order).
             candidates.sort_by_key(|c| c.start);
             for c in candidates.drain(..) {
-                self.accept(c.rule, &self.rules[c.rule], &mut scan, c.start, c.end, hits, pending);
+                self.accept(c, &mut scan, hits, pending);
             }
             self.names.detect(self, &mut scan, names, hits);
             // A detail on an organisation's contact line after a person's
@@ -485,18 +485,11 @@ impl Engine {
         });
     }
 
-    /// Keep a match of a pattern rule at `start..end` if it passes the
-    /// rule's validator and context.
-    fn accept(
-        &self,
-        index: usize,
-        rule: &Rule,
-        scan: &mut SegmentScan<'_>,
-        start: usize,
-        end: usize,
-        hits: &mut Vec<Hit>,
-        pending: &mut Vec<ContactLine>,
-    ) {
+    /// Keep a match `c` of a pattern rule if it passes the rule's validator
+    /// and context.
+    fn accept(&self, c: Candidate, scan: &mut SegmentScan<'_>, hits: &mut Vec<Hit>, pending: &mut Vec<ContactLine>) {
+        let Candidate { start, end, rule: index } = c;
+        let rule = &self.rules[index];
         let text = scan.seg.text;
         if !digits_isolated(text, start, end) {
             return;

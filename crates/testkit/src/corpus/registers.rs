@@ -230,7 +230,8 @@ const FORMS: usize = 6;
 /// The prefix of a card scheme other than Visa and Mastercard: Diners Club,
 /// JCB, UnionPay, Discover, Mir.
 fn rng_issuer(rng: &mut Rng) -> &'static str {
-    *rng.pick(&["36", "38", "3530", "62", "6011", "2200"])
+    const ISSUERS: [&str; 6] = ["36", "38", "3530", "62", "6011", "2200"];
+    ISSUERS[rng.below(ISSUERS.len())]
 }
 
 /// Sixteen Luhn-valid digits starting `prefix`, in groups of four.
