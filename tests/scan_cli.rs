@@ -150,3 +150,38 @@ fn custom_rules_directory_replaces_the_builtin_rules() {
     assert!(!lines.is_empty());
     assert!(lines.iter().all(|l| l["rule"] == "email.custom"), "{lines:?}");
 }
+
+/// A register pasted into a text file: a header row and hundreds of rows,
+/// whose dates, sort codes and account numbers are personal only by their
+/// column. Every row is read under its header, as a CSV's would be.
+#[test]
+fn a_register_pasted_into_text_is_read_by_its_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let drive = tmp.path().join("drive");
+    std::fs::create_dir(&drive).unwrap();
+    let rows = 300;
+    for (name, sep) in [("pipes.txt", " | "), ("tabs.txt", "\t")] {
+        let mut text = format!("Carers register\n\nName{sep}DOB{sep}Sort code{sep}Account\n");
+        for i in 0..rows {
+            let day = 1 + i % 28;
+            text.push_str(&format!(
+                "Client {i}{sep}{day:02}/03/19{:02}{sep}20-{:02}-{:02}{sep}{}\n",
+                40 + i % 50,
+                10 + i % 80,
+                11 + i % 77,
+                31_000_000 + i * 7919
+            ));
+        }
+        std::fs::write(drive.join(name), text).unwrap();
+    }
+    let (out, lines) = scan_reveal(&[&drive], &[], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    for file in ["pipes.txt", "tabs.txt"] {
+        for category in ["dob", "sort_code", "bank_account"] {
+            let n = lines.iter().filter(|f| f["path"] == file && f["category"] == category).count();
+            assert_eq!(n, rows, "{file}: {category}");
+        }
+    }
+    // The last row's date is on its own line number.
+    assert!(lines.iter().any(|f| f["path"] == "pipes.txt" && f["category"] == "dob" && f["location"] == "line 303"));
+}

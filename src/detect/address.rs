@@ -22,10 +22,20 @@ pub struct AddressDetector {
     house_line: Pattern,
     /// The longest match of `house_line`, in bytes.
     house_reach: usize,
+    /// A building's name and a comma before a numbered street line
+    /// (`Mulberry House, ` of `Mulberry House, 14 Bank Street`), at the
+    /// end of the text it is searched in.
+    building_before: regex::Regex,
+    /// A building's number before a house name (`27 ` of `27 Heron Court,
+    /// Mill Road`), at the end of the text it is searched in.
+    number_before: regex::Regex,
 }
 
 /// The longest prefix looked for before a house number, in bytes.
 const PREFIX_REACH: usize = 24;
+
+/// The longest building name looked for before a numbered street line, in bytes.
+const BUILDING_REACH: usize = 80;
 
 impl AddressDetector {
     pub fn new(rule: usize, lists: &super::Lists) -> AddressDetector {
@@ -43,6 +53,12 @@ impl AddressDetector {
         let (house_word, house_line) = house_patterns(&lists.house_types, &types);
         let house_line = Pattern::new(&house_line).expect("house pattern is built from word lists");
         let house_reach = house_line.max_len.expect("house line words are bounded");
+        let houses = capitalised_alternation(&lists.house_types);
+        let building_before = regex::Regex::new(&format!(
+            r"(?-u:\b)(?:The Old (?:{HOUSE_WORD} ){{0,2}}{HOUSE_WORD}|(?:{HOUSE_WORD} ){{1,3}}(?:{houses})),[ \t]{{0,8}}(?:\r?\n[ \t]{{0,8}})?$"
+        ))
+        .expect("the building pattern is built from a word list");
+        let number_before = regex::Regex::new(r"(?-u:\b)[0-9]{1,4}[A-Za-z]?,? $").expect("the number pattern is fixed");
         AddressDetector {
             rule,
             street: Pattern::new(&pattern).expect("street pattern is built from a word list"),
@@ -50,6 +66,36 @@ impl AddressDetector {
             house_word: Pattern::new(&house_word).expect("house words are built from a word list"),
             house_line,
             house_reach,
+            building_before,
+            number_before,
+        }
+    }
+
+    /// Where a numbered street line at `start` starts with the building
+    /// named before it: `Flat 4, Mill House, 9 High Street` (the flat or
+    /// unit before the building too).
+    fn building_start(&self, text: &str, start: usize) -> usize {
+        let from = super::context::floor_char(text, start.saturating_sub(BUILDING_REACH));
+        let Some(found) = self.building_before.find(&text[from..start]) else { return start };
+        let building = house_name_start(text, from + found.start(), start);
+        self.line_start(text, building)
+    }
+
+    /// Where a street line given by house name at `start` starts with the
+    /// building's number (`27 Heron Court, Mill Road`) or flat before it.
+    fn house_number_start(&self, text: &str, start: usize) -> usize {
+        let flat = self.line_start(text, start);
+        if flat < start {
+            return flat;
+        }
+        let from = super::context::floor_char(text, start.saturating_sub(8));
+        match self.number_before.find(&text[from..start]) {
+            Some(found)
+                if !text[..from + found.start()].ends_with(|c: char| c.is_ascii_digit() || "/-.+".contains(c)) =>
+            {
+                self.line_start(text, from + found.start())
+            }
+            _ => self.line_start(text, start),
         }
     }
 
@@ -92,10 +138,13 @@ impl AddressDetector {
         // The pattern starts `\b[0-9]`: a match starts where a run of digits does.
         self.street.each_match_at_runs(text, scan.anchors, may_start, |s, e| streets.push((s, e)));
         let numbered = streets.len();
+        for (start, _) in &mut streets[..numbered] {
+            *start = self.building_start(text, self.line_start(text, *start));
+        }
         self.house_lines(text, scan.anchors, &mut streets);
         if streets.len() > numbered {
             for (start, end) in &mut streets[numbered..] {
-                *start = house_name_start(text, *start, *end);
+                *start = self.house_number_start(text, house_name_start(text, *start, *end));
             }
             streets.sort_unstable();
         }
@@ -106,10 +155,12 @@ impl AddressDetector {
                     && ((h.start >= end && h.start - end <= window) || (h.end <= start && start - h.end <= window))
             });
             if postcode_near || rule.context_ok(scan, start, end) {
-                let confidence = rule.spec.confidence * engine.organisation_factor(rule, scan, start, end);
+                let (factor, contact_line) = engine.organisation_factor(rule, scan, start, end);
+                let person = contact_line.is_some_and(|line| Engine::person_named_before(hits, line, start));
+                let confidence = rule.spec.confidence * if person { 1.0 } else { factor };
                 found.push(Hit {
                     category: rule.spec.category,
-                    start: self.line_start(text, start),
+                    start,
                     end: end - usize::from(text[..end].ends_with('.')),
                     confidence,
                     rule: self.rule,
@@ -189,9 +240,12 @@ fn capitalised_alternation(list: &rustc_hash::FxHashSet<String>) -> String {
 /// (`The Old Post Office`); then a comma or a line break, and a street:
 /// capitalised words ending in a street type, with no house number
 /// (`Church Road`, `The Street`).
+/// A capitalised word of a house name (`Mulberry`, `St`, `O'Neill`), as a regex.
+const HOUSE_WORD: &str = r"[A-Z][a-z]{1,24}(?:['’-][A-Za-z]{1,24})?";
+
 fn house_patterns(house_types: &rustc_hash::FxHashSet<String>, street_types: &str) -> (String, String) {
     let houses = capitalised_alternation(house_types);
-    let word = r"[A-Z][a-z]{1,24}(?:['’-][A-Za-z]{1,24})?";
+    let word = HOUSE_WORD;
     let finder = format!(r"(?-u:\b)(?:{houses}|Old)(?-u:\b)");
     let line = format!(
         r"(?-u:\b)(?:The Old (?:{word} ){{0,2}}{word}|(?:{word} ){{1,3}}(?:{houses}))(?:,[ \t]{{0,8}}(?:\r?\n[ \t]{{0,8}})?|[ \t]{{0,8}}\r?\n[ \t]{{0,8}})(?:(?:St\.?|{word}) ){{1,4}}(?:{street_types})(?:\.|(?-u:\b))"
@@ -256,8 +310,20 @@ mod tests {
             ["Flat 2, Mulberry House, Bank Street"]
         );
         assert_eq!(streets("lives at St Mary's Vicarage, Church Hill."), ["St Mary's Vicarage, Church Hill"]);
-        // A house number still makes the line (and the name before it stays out).
-        assert_eq!(streets("Flat 2, Mulberry House, 14 Bank Street, TN23 1AA"), ["14 Bank Street"]);
+        // A house number after the building's name: the line holds both.
+        assert_eq!(
+            streets("Flat 2, Mulberry House, 14 Bank Street, TN23 1AA"),
+            ["Flat 2, Mulberry House, 14 Bank Street"]
+        );
+        assert_eq!(
+            streets("Flat 4, Mill House, 9 High Street, Ashford TN23 1AA"),
+            ["Flat 4, Mill House, 9 High Street"]
+        );
+        // A building's number before its name.
+        assert_eq!(streets("Address 27 Heron Court, Mill Road, Maidstone"), ["27 Heron Court, Mill Road"]);
+        assert_eq!(streets("Flat 3, 27 Heron Court, Mill Road, ME14 5PP"), ["Flat 3, 27 Heron Court, Mill Road"]);
+        // A number that is not the building's stays out.
+        assert_eq!(streets("Tel 07700 900123 Rose Cottage, Church Road, TN18 4AB"), ["Rose Cottage, Church Road"]);
         // A place name may start a house name; a word that starts a clause does not.
         assert_eq!(streets("Address: Ash Ivy Cottage, Holly Crescent"), ["Ash Ivy Cottage, Holly Crescent"]);
         assert_eq!(streets("Address: Contact Rose Cottage, Church Road"), ["Rose Cottage, Church Road"]);

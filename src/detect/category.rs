@@ -283,7 +283,7 @@ fn normalise_phone_into(value: &str, out: &mut String) {
     let plus = written_with_plus(value);
     let country = if out.starts_with("0044") {
         Some(4)
-    } else if plus && out.starts_with("44") {
+    } else if (plus || (out.len() == 12 && value.trim_start().starts_with("44"))) && out.starts_with("44") {
         Some(2)
     } else if plus || out.starts_with("00") {
         out.clear();
@@ -442,7 +442,10 @@ mod tests {
             let digits: String = value.chars().filter(|c| c.is_ascii_digit()).collect();
             let trimmed = value.trim_start();
             let plus = trimmed.starts_with('+') || trimmed.starts_with("(+");
-            let rest = digits.strip_prefix("0044").or_else(|| if plus { digits.strip_prefix("44") } else { None });
+            // 12 digits written from `44` are a UK number without its `+`.
+            let bare = digits.len() == 12 && trimmed.starts_with("44");
+            let rest =
+                digits.strip_prefix("0044").or_else(|| if plus || bare { digits.strip_prefix("44") } else { None });
             match rest {
                 Some(r) if r.starts_with('0') => r.to_string(),
                 Some(r) => format!("0{r}"),

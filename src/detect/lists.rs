@@ -21,9 +21,16 @@ pub struct Lists {
     pub calling_codes: FxHashMap<String, NationalLength>,
     /// Words ending a house name (lists/house_types.txt): `Cottage`, `Farm`.
     pub house_types: FxHashSet<String>,
+    /// UK area codes (`01524`, `016977`) whose numbers may have 9 digits
+    /// after the 0 (lists/uk_short_numbers.txt); elsewhere they have 10.
+    pub uk_short_number_areas: FxHashSet<String>,
     /// Phrases that show a contact detail on the same line belongs to an
     /// organisation (lists/organisation_context.txt), lower case.
     pub organisation_context: Vec<String>,
+    /// Phrases of an organisation's contact lines that its staff's details
+    /// also stand beside (lists/organisation_contact_context.txt), lower case:
+    /// they make a detail the organisation's unless a person is named before it.
+    pub organisation_contact_context: Vec<String>,
     /// Every word or phrase of the name lists (first names, surnames,
     /// ambiguous words, stop words, titles), and the street types, with its
     /// [`NameFlags`] bits: one lookup per word.
@@ -83,8 +90,10 @@ const BUILTIN_LISTS: &[(&str, &str)] = &[
     builtin_file!("lists/street_types.txt"),
     builtin_file!("lists/placeholders.txt"),
     builtin_file!("lists/organisation_context.txt"),
+    builtin_file!("lists/organisation_contact_context.txt"),
     builtin_file!("lists/calling_codes.txt"),
     builtin_file!("lists/house_types.txt"),
+    builtin_file!("lists/uk_short_numbers.txt"),
     builtin_file!("names/first_names.txt"),
     builtin_file!("names/surnames.txt"),
     builtin_file!("names/ambiguous.txt"),
@@ -164,6 +173,7 @@ impl Lists {
             }
             "placeholders.txt" => (&mut self.placeholders, false, false),
             "house_types.txt" => (&mut self.house_types, false, true),
+            "uk_short_numbers.txt" => (&mut self.uk_short_number_areas, false, true),
             "calling_codes.txt" => {
                 // Entries not of the form `code[:length]` are passed over.
                 self.calling_codes.extend(
@@ -175,6 +185,10 @@ impl Lists {
             }
             "organisation_context.txt" => {
                 self.organisation_context.extend(parse_list(text, false).map(|w| w.to_lowercase()));
+                return;
+            }
+            "organisation_contact_context.txt" => {
+                self.organisation_contact_context.extend(parse_list(text, false).map(|w| w.to_lowercase()));
                 return;
             }
             _ => return,
@@ -215,7 +229,7 @@ mod tests {
     #[test]
     fn builtin_lists_load() {
         let l = Lists::builtin();
-        assert_eq!(l.postcode_areas.len(), 124);
+        assert_eq!(l.postcode_areas.len(), 125);
         assert!(l.postcode_areas.contains("ME") && l.role_mailboxes.contains("info"));
     }
 

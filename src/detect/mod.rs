@@ -27,6 +27,7 @@ pub mod name_table;
 pub mod names;
 pub mod pattern;
 pub mod rules;
+pub mod table;
 pub mod validate;
 
 pub use category::Category;
@@ -213,6 +214,31 @@ struct Scratch {
     ends: combined::Ends,
     headers: HeaderAnswers,
     candidates: Vec<Candidate>,
+    pending: Vec<ContactLine>,
+}
+
+/// What [`Engine::organisation_line`] finds on a detail's line.
+enum OrganisationLine {
+    No,
+    /// A phrase that makes a detail the organisation's (`Registered office`).
+    Organisation,
+    /// Only a phrase of an organisation's contact line (`Contact us`), on
+    /// the line starting at `line_start`.
+    Contact {
+        line_start: usize,
+    },
+}
+
+/// How confident a name finding must be to make the details after it on
+/// an organisation's contact line a person's.
+const PERSON_NAMED: f32 = 0.7;
+
+/// A hit demoted for a contact-line phrase, with its confidence before,
+/// given back if a person is named before it on the line.
+struct ContactLine {
+    hit: usize,
+    confidence: f32,
+    line_start: usize,
 }
 
 /// A pattern rule's match, not yet checked by its validator and context.
@@ -284,6 +310,8 @@ pub struct Engine {
     name_dict: Dictionary,
     /// The phrases of lists/organisation_context.txt, as ids of `dict`.
     organisation_ids: TermSet,
+    /// The phrases of lists/organisation_contact_context.txt, as ids of `dict`.
+    contact_ids: TermSet,
     pub lists: Lists,
     names: names::NameRules,
     address: Option<address::AddressDetector>,
@@ -308,9 +336,12 @@ impl Engine {
             rules.iter().map(|r| if is_name(r) == names { &r.context } else { &none }).collect()
         };
         let organisation = Terms::new(&set.lists.organisation_context);
+        let contact = Terms::new(&set.lists.organisation_contact_context);
         let mut sets = only(false);
         sets.push(&organisation);
+        sets.push(&contact);
         let (dict, mut ids) = Dictionary::new(&sets);
+        let contact_ids = ids.pop().expect("one set for the contact line phrases");
         let organisation_ids = ids.pop().expect("one set for the organisation phrases");
         let (name_dict, name_ids) = Dictionary::new(&only(true));
         for ((rule, ids), name_ids) in rules.iter_mut().zip(ids).zip(name_ids) {
@@ -337,6 +368,7 @@ impl Engine {
             dict,
             name_dict,
             organisation_ids,
+            contact_ids,
             lists: set.lists,
             names,
             address,
@@ -362,11 +394,46 @@ impl Engine {
     }
 
     /// Like [`Engine::detect`], reusing `hits`' allocation (it is cleared first).
+    ///
+    /// Running text that holds a table (a header row the rules know, then
+    /// rows split by pipes, tabs or aligned spaces) is also searched cell by
+    /// cell, each cell with its column's header as context, as a CSV cell
+    /// is; the more confident of overlapping hits is kept.
     pub fn detect_into(&self, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
+        self.detect_segment(seg, hits);
+        if seg.context.is_none() && table::may_hold_table(seg.text) {
+            self.detect_table_cells(seg, hits);
+        }
+    }
+
+    /// Add to `hits` what the cells of tables in `seg`'s text hold.
+    fn detect_table_cells(&self, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
+        let mut cells = Vec::new();
+        let mut names_data =
+            |header: &str| SCRATCH.with(|s| s.borrow_mut().headers.get(self, header).iter().any(|&bits| bits != 0));
+        table::cells(seg.text, &mut names_data, &mut cells);
+        if cells.is_empty() {
+            return;
+        }
+        let mut found = Vec::new();
+        for c in &cells {
+            let header = &seg.text[c.header_start..c.header_end];
+            let cell = Segment { loc: seg.loc, text: &seg.text[c.start..c.end], context: Some(header) };
+            self.detect_segment(&cell, &mut found);
+            hits.extend(found.drain(..).map(|h| Hit { start: h.start + c.start, end: h.end + c.start, ..h }));
+        }
+        resolve_overlaps(hits, &mut Vec::new());
+    }
+
+    /// All personal data in one segment's text as it is (no table pass),
+    /// into `hits` (cleared first).
+    fn detect_segment(&self, seg: &Segment<'_>, hits: &mut Vec<Hit>) {
         hits.clear();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { anchors, occurrences, walked, spare, names, kept, ends, headers, candidates } = &mut *scratch;
+            let Scratch { anchors, occurrences, walked, spare, names, kept, ends, headers, candidates, pending } =
+                &mut *scratch;
+            pending.clear();
             occurrences.clear();
             walked.clear();
             anchors.find(seg.text.as_bytes());
@@ -401,9 +468,16 @@ impl Engine {
             // text (stable: a place's candidates keep their rules' order).
             candidates.sort_by_key(|c| c.start);
             for c in candidates.drain(..) {
-                self.accept(c.rule, &self.rules[c.rule], &mut scan, c.start, c.end, hits);
+                self.accept(c, &mut scan, hits, pending);
             }
             self.names.detect(self, &mut scan, names, hits);
+            // A detail on an organisation's contact line after a person's
+            // name is the person's: its confidence is given back.
+            for p in pending.drain(..) {
+                if Self::person_named_before(hits, p.line_start, hits[p.hit].start) {
+                    hits[p.hit].confidence = p.confidence;
+                }
+            }
             if let Some(address) = &self.address {
                 address.detect(self, &mut scan, hits);
             }
@@ -411,17 +485,11 @@ impl Engine {
         });
     }
 
-    /// Keep a match of a pattern rule at `start..end` if it passes the
-    /// rule's validator and context.
-    fn accept(
-        &self,
-        index: usize,
-        rule: &Rule,
-        scan: &mut SegmentScan<'_>,
-        start: usize,
-        end: usize,
-        hits: &mut Vec<Hit>,
-    ) {
+    /// Keep a match `c` of a pattern rule if it passes the rule's validator
+    /// and context.
+    fn accept(&self, c: Candidate, scan: &mut SegmentScan<'_>, hits: &mut Vec<Hit>, pending: &mut Vec<ContactLine>) {
+        let Candidate { start, end, rule: index } = c;
+        let rule = &self.rules[index];
         let text = scan.seg.text;
         if !digits_isolated(text, start, end) {
             return;
@@ -441,41 +509,72 @@ impl Engine {
             return;
         }
         let boost = if has_context { rule.spec.context_boost } else { 0.0 };
-        let confidence =
-            (rule.spec.confidence * check.factor + boost).min(1.0) * self.organisation_factor(rule, scan, start, end);
-        hits.push(Hit { category: rule.spec.category, start, end, confidence, rule: index });
+        let confidence = (rule.spec.confidence * check.factor + boost).min(1.0);
+        let (factor, line) = self.organisation_factor(rule, scan, start, end);
+        if let Some(line_start) = line {
+            pending.push(ContactLine { hit: hits.len(), confidence, line_start });
+        }
+        hits.push(Hit { category: rule.spec.category, start, end, confidence: confidence * factor, rule: index });
     }
 
     /// The rule's `organisation_factor` if a phrase of
-    /// lists/organisation_context.txt is on the line of `start..end`
-    /// ("Registered office: ...", "call us on ..."); otherwise 1.
-    pub fn organisation_factor(&self, rule: &Rule, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> f32 {
-        match rule.spec.organisation_factor {
-            Some(factor) if self.organisation_line(scan, start, end) => factor,
-            _ => 1.0,
+    /// lists/organisation_context.txt or organisation_contact_context.txt is
+    /// on the line of `start..end` ("Registered office: ...", "call us on
+    /// ..."); otherwise 1. With only a contact-line phrase, also the start
+    /// of the line: a person named between it and the detail makes the
+    /// detail theirs (see [`Engine::person_named_before`]).
+    pub fn organisation_factor(
+        &self,
+        rule: &Rule,
+        scan: &mut SegmentScan<'_>,
+        start: usize,
+        end: usize,
+    ) -> (f32, Option<usize>) {
+        let Some(factor) = rule.spec.organisation_factor else { return (1.0, None) };
+        match self.organisation_line(scan, start, end) {
+            OrganisationLine::No => (1.0, None),
+            OrganisationLine::Organisation => (factor, None),
+            OrganisationLine::Contact { line_start } => (factor, Some(line_start)),
         }
     }
 
-    /// Is a phrase of lists/organisation_context.txt on the line (or, in a
-    /// paragraph on one line, the sentence) of `start..end`?
-    fn organisation_line(&self, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> bool {
+    /// Is a person's name (a confident name finding) among `hits` between
+    /// `line_start` and `start`?
+    pub fn person_named_before(hits: &[Hit], line_start: usize, start: usize) -> bool {
+        hits.iter().any(|h| {
+            h.category == Category::Name && h.confidence >= PERSON_NAMED && h.start >= line_start && h.end <= start
+        })
+    }
+
+    /// What is on the line (or, in a paragraph on one line, the sentence)
+    /// of `start..end`: a phrase of lists/organisation_context.txt, one of
+    /// organisation_contact_context.txt, or neither.
+    fn organisation_line(&self, scan: &mut SegmentScan<'_>, start: usize, end: usize) -> OrganisationLine {
         /// How far along its line to look, each way.
         const REACH: usize = 80;
         let text = scan.seg.text;
         let from = context::floor_char(text, start.saturating_sub(REACH));
         let to = context::ceil_char(text, (end + REACH).min(text.len()));
         // The line, and in a paragraph on one line, the sentence: back to a
-        // newline or full stop, on to a newline or ". ". (Byte loops: these
-        // few dozen bytes cost less than setting up a string searcher.)
+        // newline or full stop, on to a newline or full stop. A full stop
+        // ends a sentence only before a space and a capital ("Registered
+        // charity no. 1187654 - Tel ..." is one, and so is "j.smith@...").
+        // (Byte loops: these few dozen bytes cost less than setting up a
+        // string searcher.)
         let b = text.as_bytes();
-        let line_start = b[from..start].iter().rposition(|&c| c == b'\n' || c == b'.').map_or(from, |i| from + i + 1);
-        let line_end =
-            (end..to).find(|&i| b[i] == b'\n' || (b[i] == b'.' && i + 1 < to && b[i + 1] == b' ')).unwrap_or(to);
+        let sentence_end =
+            |i: usize| b[i] == b'.' && b.get(i + 1) == Some(&b' ') && b.get(i + 2).is_some_and(u8::is_ascii_uppercase);
+        let line_start = (from..start).rev().find(|&i| b[i] == b'\n' || sentence_end(i)).map_or(from, |i| i + 1);
+        let line_end = (end..to).find(|&i| b[i] == b'\n' || sentence_end(i)).unwrap_or(to);
         scan.walk(line_start, line_end);
-        Near { text, occurrences: scan.occurrences }
-            .within(&self.organisation_ids, line_start, line_end)
-            .next()
-            .is_some()
+        let near = Near { text, occurrences: scan.occurrences };
+        if near.within(&self.organisation_ids, line_start, line_end).next().is_some() {
+            OrganisationLine::Organisation
+        } else if near.within(&self.contact_ids, line_start, line_end).next().is_some() {
+            OrganisationLine::Contact { line_start }
+        } else {
+            OrganisationLine::No
+        }
     }
 }
 

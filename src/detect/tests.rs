@@ -260,3 +260,125 @@ fn international_phone_numbers_join_the_combined_pass_and_stay_out_of_uk_ones() 
         assert_eq!((phones[0].0, phones[0].1.as_str(), phones[0].2), (Category::Phone, want, "phone.international"));
     }
 }
+
+/// The most confident phone found in `text` (0 if none).
+fn phone_confidence(engine: &Engine, text: &str) -> f32 {
+    let (header, text) = split_example(text);
+    let seg = Segment::fixed("test", text, header);
+    engine.detect(&seg).iter().filter(|h| h.category == Category::Phone).map(|h| h.confidence).fold(0.0, f32::max)
+}
+
+#[test]
+fn organisation_numbers_need_a_person_label() {
+    let engine = Engine::builtin();
+    // Labelled as a person's, or in a phone column: reported (default 0.5).
+    for text in
+        ["Home phone: 0300 123 4567", "[Mobile] 0845 123 4567", "Direct line: 0808 157 0123", "[Phone] 01524 12345"]
+    {
+        assert!(phone_confidence(&engine, text) >= 0.8, "{text}: {}", phone_confidence(&engine, text));
+    }
+    // An organisation's line, or no label: below the default.
+    for text in [
+        "Helpline tel: 0300 123 4567",
+        "call us on 0300 123 4567",
+        "ring 0800 123 4567 for advice",
+        "Service Manager | Kent Carers | Tel 0300 456 7890",
+    ] {
+        let c = phone_confidence(&engine, text);
+        assert!(c < 0.5, "{text}: {c}");
+    }
+    // Ordinary numbers keep the plain rule (and its confidence).
+    let seg = Segment::fixed("t", "Mobile 07700 900123", None);
+    let hits = engine.detect(&seg);
+    assert_eq!(hits.iter().map(|h| engine.rule_id(h)).collect::<Vec<_>>(), ["phone.uk"]);
+}
+
+/// (category, value) of every hit in running text (no header).
+fn found_in_text(engine: &Engine, text: &str) -> Vec<(Category, String)> {
+    let seg = Segment::lines("line", 1, text);
+    engine.detect(&seg).iter().map(|h| (h.category, text[h.start..h.end].to_string())).collect()
+}
+
+#[test]
+fn values_in_text_tables_get_their_column_headers() {
+    let engine = Engine::builtin();
+    let layouts = [
+        "Name | DOB | Sort code | Account | Phone\n---|---|---|---|---\nJane Roberts | 12/03/1985 | 20-00-00 | 31926819 | 0300 123 4567\n",
+        "Name\tDOB\tSort code\tAccount\tPhone\nJane Roberts\t12/03/1985\t20-00-00\t31926819\t0300 123 4567\n",
+        "Name            DOB          Sort code   Account     Phone\nJane Roberts    12/03/1985   20-00-00    31926819    0300 123 4567\n",
+    ];
+    for text in layouts {
+        let found = found_in_text(&engine, text);
+        for (category, value) in [
+            (Category::Name, "Jane Roberts"),
+            (Category::Dob, "12/03/1985"),
+            (Category::SortCode, "20-00-00"),
+            (Category::BankAccount, "31926819"),
+            (Category::Phone, "0300 123 4567"),
+        ] {
+            assert!(
+                found.iter().any(|(c, v)| *c == category && v == value),
+                "{category} {value} in {text:?}: {found:?}"
+            );
+        }
+        // Without the header row, a bare date, sort code or account is not reported.
+        let rows = text.lines().last().unwrap();
+        let bare = found_in_text(&engine, &format!("{rows}\n{rows}\n"));
+        assert!(
+            !bare.iter().any(|(c, _)| matches!(c, Category::Dob | Category::SortCode | Category::BankAccount)),
+            "{bare:?}"
+        );
+    }
+    // The same values in a sentence under no header stay unreported.
+    let prose = "Meeting  notes\nOn 12/03/1985 we paid 31926819 pence.\n";
+    assert!(!found_in_text(&engine, prose).iter().any(|(c, _)| matches!(c, Category::Dob | Category::BankAccount)));
+}
+
+/// (category, value) of every hit of `text` at the default --min-confidence.
+fn reported(engine: &Engine, text: &str) -> Vec<(Category, String)> {
+    let seg = Segment::lines("line", 1, text);
+    engine
+        .detect(&seg)
+        .iter()
+        .filter(|h| h.confidence >= 0.5)
+        .map(|h| (h.category, text[h.start..h.end].to_string()))
+        .collect()
+}
+
+#[test]
+fn a_persons_details_beside_an_organisation_stay_theirs() {
+    let engine = Engine::builtin();
+    // A person named on an organisation's contact line: the details after the name are theirs.
+    for (text, values) in [
+        (
+            "Contact: Sam Patel, Head Office, Age UK Maidstone, 07700 900456, sam.patel@ageuk.org.uk",
+            &["07700 900456", "sam.patel@ageuk.org.uk"][..],
+        ),
+        ("Contact us: Amy Jones 07700 900222", &["07700 900222"][..]),
+        (
+            "Our support worker Amy Jones (mobile 07700 900111) at our office, 3 Mill Lane, Maidstone ME14 5PP",
+            &["07700 900111", "3 Mill Lane", "ME14 5PP"][..],
+        ),
+        (
+            "Jane Roberts\nFamily Support Worker\nKent Carers Trust\nTel: 01233 123456 | Mobile: 07700 900123\njane.roberts@kentcarers.org.uk",
+            &["01233 123456", "07700 900123", "jane.roberts@kentcarers.org.uk"][..],
+        ),
+    ] {
+        let found = reported(&engine, text);
+        for v in values {
+            assert!(found.iter().any(|(_, f)| f == v), "{v} in {text:?}: {found:?}");
+        }
+    }
+    // What is only the organisation's stays demoted: no person before it,
+    // or a phrase that makes it the organisation's whatever the line holds.
+    for text in [
+        "Call us on 01622 123456 and ask for Jane Roberts",
+        "Contact us: Kent Carers Trust, 3 Mill Lane, Maidstone ME14 5PP, 01622 123456",
+        "Jane Roberts, Registered office: 1 High Street, Ashford TN23 1AB",
+        "Jane Roberts. Switchboard 01622 555000",
+        "Registered charity number 1123456. Head office: 3 Mill Lane, Maidstone ME14 5PP",
+    ] {
+        let found = reported(&engine, text);
+        assert!(found.iter().all(|(c, _)| *c == Category::Name), "{text:?}: {found:?}");
+    }
+}

@@ -35,6 +35,7 @@ pub const NAMES: &[&str] = &[
     "nhs",
     "postcode",
     "phone",
+    "phone_labelled",
     "phone_no_zero",
     "phone_international",
     "card",
@@ -53,6 +54,7 @@ pub enum Validator {
     Nhs,
     Postcode,
     Phone,
+    PhoneLabelled,
     PhoneNoZero,
     PhoneInternational,
     Card,
@@ -73,6 +75,7 @@ impl Validator {
             "nhs" => Nhs,
             "postcode" => Postcode,
             "phone" => Phone,
+            "phone_labelled" => PhoneLabelled,
             "phone_no_zero" => PhoneNoZero,
             "phone_international" => PhoneInternational,
             "card" => Card,
@@ -93,8 +96,9 @@ impl Validator {
             Nino => nino(value),
             Nhs => nhs(value),
             Postcode => postcode(value, lists),
-            Phone => phone(value),
-            PhoneNoZero => phone_no_zero(value),
+            Phone => phone(value, lists),
+            PhoneLabelled => phone_labelled(value, lists),
+            PhoneNoZero => phone_no_zero(value, lists),
             PhoneInternational => phone_international(value, lists),
             Card => card(value),
             SortCode => sort_code(value),
@@ -109,7 +113,7 @@ impl Validator {
 
 /// A UK phone number written without its leading 0, as spreadsheets keep
 /// them ("7700 900123" in a number-formatted phone column).
-fn phone_no_zero(value: &str) -> Option<Check> {
+fn phone_no_zero(value: &str, lists: &Lists) -> Option<Check> {
     let value = value.trim();
     // The number with its 0 back, on the stack (a phone number is short).
     let mut buf = [0u8; 40];
@@ -117,9 +121,9 @@ fn phone_no_zero(value: &str) -> Option<Check> {
         Some(rest) => {
             rest.copy_from_slice(value.as_bytes());
             buf[0] = b'0';
-            phone(std::str::from_utf8(&buf[..=value.len()]).ok()?)
+            phone(std::str::from_utf8(&buf[..=value.len()]).ok()?, lists)
         }
-        None => phone(&format!("0{value}")),
+        None => phone(&format!("0{value}"), lists),
     }
 }
 
@@ -241,12 +245,26 @@ pub fn nhs(value: &str) -> Option<Check> {
     })
 }
 
-/// UK postcode: full grammar and the real list of postcode areas.
+/// Postcodes outside the grammar: the British Overseas Territories' single
+/// codes (Ascension, St Helena, Tristan da Cunha, BIOT, BAT, Falklands,
+/// Pitcairn, South Georgia, Turks and Caicos) and Gibraltar's, compact.
+const SPECIAL_POSTCODES: &[&[u8]] = &[
+    b"ASCN1ZZ", b"STHL1ZZ", b"TDCU1ZZ", b"BBND1ZZ", b"BIQQ1ZZ", b"FIQQ1ZZ", b"PCRN1ZZ", b"SIQQ1ZZ", b"TKCA1ZZ",
+    b"GX111AA",
+];
+
+/// UK postcode: full grammar and the real list of postcode areas
+/// (with the non-geographic BX and the Crown Dependencies), BFPO numbers
+/// and the overseas territories' codes.
 pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
-    let compact = Small::<7>::compact_upper(value)?;
+    let compact = Small::<8>::compact_upper(value)?;
     let b = compact.as_bytes();
-    if b == b"GIR0AA" {
+    if b == b"GIR0AA" || SPECIAL_POSTCODES.contains(&b) {
         return Some(Check::OK);
+    }
+    // British Forces Post Office: `BFPO 123` (1-4 digits).
+    if let Some(number) = b.strip_prefix(b"BFPO") {
+        return ((1..=4).contains(&number.len()) && number.iter().all(u8::is_ascii_digit)).then_some(Check::OK);
     }
     if !(5..=7).contains(&b.len()) {
         return None;
@@ -285,7 +303,23 @@ pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
 }
 
 /// UK telephone number (Ofcom numbering plan), national or international form.
-pub fn phone(value: &str) -> Option<Check> {
+/// Numbers of organisations' ranges (03, 08, pagers) get a low factor.
+pub fn phone(value: &str, lists: &Lists) -> Option<Check> {
+    phone_as(value, lists, false)
+}
+
+/// A UK telephone number labelled as a person's (a phone column of a
+/// register, "Mobile:", "home tel"): any valid number at the full factor,
+/// whatever its range.
+pub fn phone_labelled(value: &str, lists: &Lists) -> Option<Check> {
+    // Numbers the plain check already trusts are the plain rule's.
+    if phone(value, lists).is_none_or(|c| c.factor >= 0.9) {
+        return None;
+    }
+    phone_as(value, lists, true).map(|c| Check { needs_context: true, ..c })
+}
+
+fn phone_as(value: &str, lists: &Lists, labelled: bool) -> Option<Check> {
     let national = national_digits(value)?;
     let d = national.as_bytes();
     if d.first() != Some(&b'0') || d.len() < 10 || d.len() > 11 {
@@ -296,14 +330,16 @@ pub fn phone(value: &str) -> Option<Check> {
         return None;
     }
     let len = d.len();
-    let factor = match (d[1], d[2]) {
+    // A geographic number 9 digits after the 0 only where the plan has
+    // 5-digit local numbers (lists/uk_short_numbers.txt): `01524 12345`.
+    let short_area =
+        || [5, 6].iter().any(|&n| lists.uk_short_number_areas.contains(std::str::from_utf8(&d[..n]).unwrap_or("")));
+    // Ranges that belong to organisations (03, 08) or pagers.
+    let organisation_range = 0.4;
+    let factor: f32 = match (d[1], d[2]) {
         (b'1', _) | (b'2', _) if len == 11 => 1.0,
-        // A few 01 areas have 9-digit subscriber numbers (016977 xxxx).
-        (b'1', _) if len == 10 && d.starts_with(b"016977") => 1.0,
-        (b'1', _) if len == 10 => 0.7,
-        // 03 and 08 numbers belong to organisations: low confidence, below the
-        // default --min-confidence unless asked for.
-        (b'3', _) if len == 11 => 0.4,
+        (b'1', _) if len == 10 && short_area() => 1.0,
+        (b'3', _) if len == 11 => organisation_range,
         (b'5', _) if len == 11 => 0.8,
         (b'7', b'0') if len == 11 => 0.9, // personal numbering
         (b'7', b'6') if len == 11 => {
@@ -314,13 +350,21 @@ pub fn phone(value: &str) -> Option<Check> {
             }
         }
         (b'7', b'1'..=b'9') if len == 11 => 1.0,
-        (b'8', _) if d.starts_with(b"0800") && (len == 10 || len == 11) => 0.4,
-        (b'8', b'0' | b'4' | b'7') if len == 11 => 0.4,
+        (b'8', _) if d.starts_with(b"0800") && (len == 10 || len == 11) => organisation_range,
+        (b'8', b'0' | b'4' | b'7') if len == 11 => organisation_range,
         _ => return None,
     };
-    // Digits written in one unbroken run of 11 are often other references.
+    let factor = if labelled { factor.max(0.9) } else { factor };
+    // Digits written in one unbroken run of 11 are often other references;
+    // so are 12 digits starting 44 without their `+`.
+    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+    let bare_country = digits == 12 && !written_with_plus(value) && value.trim_start().starts_with("44");
     let grouped = value.chars().any(|c| !c.is_ascii_digit());
-    Some(if grouped || value.starts_with('0') { Check::weak(factor) } else { Check::contextual(factor) })
+    Some(if bare_country || !(grouped || value.starts_with('0')) {
+        Check::contextual(factor)
+    } else {
+        Check::weak(factor)
+    })
 }
 
 /// A phone number outside the UK, written internationally: `+` (or `00`,
@@ -389,7 +433,7 @@ fn national_digits(value: &str) -> Option<Small<17>> {
     let plus = written_with_plus(value);
     let country = if digits.starts_with(b"0044") {
         4
-    } else if plus && digits.starts_with(b"44") {
+    } else if (plus || (digits.len() == 12 && value.trim_start().starts_with("44"))) && digits.starts_with(b"44") {
         2
     } else if plus || digits.starts_with(b"00") {
         let mut out = Small { buf: [b'+'; 17], len: 1 };
@@ -425,30 +469,44 @@ fn luhn(d: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// Payment card: 13-19 digits, Luhn, a real issuer prefix.
+/// Payment card: 13-19 digits, Luhn, the prefix and length of an issuer
+/// in use (ISO/IEC 7812 ranges as the schemes publish them).
 pub fn card(value: &str) -> Option<Check> {
     let d = digits(value)?;
     let d = d.as_bytes();
-    if !(13..=19).contains(&d.len()) || !consistent_separators(value) || !luhn(d) {
+    let len = d.len();
+    if !(13..=19).contains(&len) || !consistent_separators(value) || !luhn(d) {
         return None;
     }
     let prefix = |n: usize| d[..n].iter().fold(0u32, |a, &x| a * 10 + x as u32);
+    let (p2, p3, p4) = (prefix(2), prefix(3), prefix(4));
     let issuer = match d[0] {
-        4 => matches!(d.len(), 13 | 16 | 19), // Visa
-        5 => {
-            (51..=55).contains(&prefix(2)) && d.len() == 16
-                || d.len() >= 12 && prefix(2) == 50
-                || (56..=59).contains(&prefix(2))
-        } // Mastercard, Maestro
-        2 => (2221..=2720).contains(&prefix(4)) && d.len() == 16, // Mastercard 2-series
-        3 => (matches!(prefix(2), 34 | 37) && d.len() == 15) || (3528..=3589).contains(&prefix(4)), // Amex, JCB
-        6 => {
-            prefix(4) == 6011
-                || prefix(2) == 65
-                || (644..=649).contains(&prefix(3))
-                || prefix(2) == 62
-                || prefix(2) == 67
+        1 => len == 15, // UATP
+        2 => {
+            (2221..=2720).contains(&p4) && len == 16 // Mastercard 2-series
+                || (2200..=2204).contains(&p4) && len >= 16 // Mir
         }
+        3 => {
+            matches!(p2, 34 | 37) && len == 15 // American Express
+                || ((300..=305).contains(&p3) || p4 == 3095 || matches!(p2, 36 | 38 | 39)) && len >= 14 // Diners Club
+                || (3528..=3589).contains(&p4) && len >= 16 // JCB
+        }
+        4 => matches!(len, 13 | 16 | 19), // Visa, Visa Electron
+        5 => {
+            (51..=55).contains(&p2) && len == 16 // Mastercard
+                || p2 == 50 || (56..=59).contains(&p2) // Maestro, Verve, Dankort
+        }
+        // Discover (6011, 644-649, 65), UnionPay (62), RuPay (60, 65),
+        // Maestro (6304, 6759, 67), InterPayment (636); 61, 66, 68 and 69
+        // are issued to no card scheme.
+        6 => match p2 {
+            60 | 62 | 65 => len >= 16,
+            64 => (644..=649).contains(&p3) && len >= 16,
+            63 | 67 => len >= 13,
+            _ => false,
+        },
+        8 => matches!(p2, 81 | 82) && len >= 16, // UnionPay, RuPay
+        9 => p4 == 9792 && len == 16,            // Troy
         _ => false,
     };
     if !issuer || d.iter().all(|&x| x == d[0]) {
@@ -487,15 +545,39 @@ pub fn iban(value: &str) -> Option<Check> {
     (rem == 1).then_some(Check::OK)
 }
 
-/// A date that could be a living person's date of birth.
+/// A date that could be a living person's date of birth. Written day
+/// first, ISO or with a month name; month first (`03/29/1985`) only where
+/// day first is impossible (the rules that use this need a birth label).
 pub fn dob_date(value: &str) -> Option<Check> {
-    let (y, m, d) = parse_date(value)?;
+    let (parsed, check) = match parse_date(value) {
+        Some(date) => (date, Check::OK),
+        None => (month_first(value)?, Check::weak(0.95)),
+    };
+    let (y, m, d) = parsed;
     let today = today();
     let date = chrono::NaiveDate::from_ymd_opt(y, m, d)?;
     if y < 1900 || date > today {
         return None;
     }
-    Some(Check::OK)
+    Some(check)
+}
+
+/// `03/29/1985` read month first, as (y, m, d), when its first number could
+/// be a month and its second could not: `None` for any other shape.
+fn month_first(value: &str) -> Option<(i32, u32, u32)> {
+    let v = value.trim();
+    let sep = v.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let mut parts = v.split(sep);
+    let (a, b, rest) = (parts.next()?, parts.next()?, parts.next()?);
+    let small = |s: &str| (1..=2).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !small(a) || !small(b) {
+        return None;
+    }
+    let (month, day): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+    if !(1..=12).contains(&month) || day <= 12 {
+        return None;
+    }
+    parse_date(&format!("{b}{sep}{a}{sep}{rest}"))
 }
 
 /// A year of birth, alone or after a month: `1952`, `March 1987`,
@@ -535,8 +617,14 @@ pub fn email(value: &str, lists: &Lists) -> Option<Check> {
     if !domain.contains('.') || domain.split('.').any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-')) {
         return None;
     }
+    // A top-level domain is letters, or an internationalised one in its
+    // punycode form (`xn--p1ai`) or written in its own script (`рф`).
     let tld = domain.rsplit('.').next().unwrap_or("");
-    if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+    let letters = tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic);
+    let punycode = tld.len() > 4
+        && tld[..4].eq_ignore_ascii_case("xn--")
+        && tld[4..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !letters && !punycode {
         return None;
     }
     // The part before any `+tag`, in lower case (at most 64 bytes, checked above).
@@ -635,8 +723,8 @@ mod tests {
         for (cell, whole) in
             [("7700 900123", "07700 900123"), (" 1622 123456 ", "01622 123456"), ("20 7946 0958", "020 7946 0958")]
         {
-            let check = Validator::PhoneNoZero.check(cell, &Lists::default());
-            assert_eq!(check, phone(whole), "{cell:?}");
+            let check = Validator::PhoneNoZero.check(cell, &Lists::builtin());
+            assert_eq!(check, phone(whole, &Lists::builtin()), "{cell:?}");
             assert!(check.is_some(), "{cell:?}");
         }
         // (The last is longer than the stack buffer.)
@@ -659,7 +747,7 @@ mod tests {
             "016977 1234",
             "07624 123456",
         ] {
-            assert!(phone(good).is_some(), "{good}");
+            assert!(phone(good, &lists()).is_some(), "{good}");
         }
         for bad in [
             "07700 90012",
@@ -670,9 +758,9 @@ mod tests {
             "+33 1 23 45 67 89",
             "(01622 123456",
         ] {
-            assert_eq!(phone(bad), None, "{bad}");
+            assert_eq!(phone(bad, &lists()), None, "{bad}");
         }
-        assert!(phone("+447700900123").is_some());
+        assert!(phone("+447700900123", &lists()).is_some());
     }
 
     #[test]

@@ -191,12 +191,31 @@ impl<'a> Own<'a> {
 
     /// The hits of a segment, at or above the minimum confidence.
     fn hits(&self, seg: &Segment<'_>) -> Vec<(Category, String)> {
-        self.engine
-            .detect(seg)
-            .into_iter()
-            .filter(|h| h.confidence >= self.min_confidence)
-            .map(|h| (h.category, seg.text[h.start..h.end].to_string()))
-            .collect()
+        self.paragraph_hits(seg).into_iter().flatten().collect()
+    }
+
+    /// The segment's hits, a list for each paragraph (text between blank
+    /// lines; a block of lines may hold several).
+    fn paragraph_hits(&self, seg: &Segment<'_>) -> Vec<Vec<(Category, String)>> {
+        let text = seg.text;
+        // Where each paragraph after the first starts: after a blank line.
+        let mut breaks = Vec::new();
+        let mut line_start = 0;
+        let mut blank_before = false;
+        for line in text.split_inclusive('\n') {
+            let blank = line.trim().is_empty();
+            if !blank && blank_before {
+                breaks.push(line_start);
+            }
+            blank_before = blank;
+            line_start += line.len();
+        }
+        let mut out = vec![Vec::new(); breaks.len() + 1];
+        for h in self.engine.detect(seg).into_iter().filter(|h| h.confidence >= self.min_confidence) {
+            let paragraph = breaks.partition_point(|&b| b <= h.start);
+            out[paragraph].push((h.category, text[h.start..h.end].to_string()));
+        }
+        out
     }
 }
 
@@ -285,9 +304,9 @@ impl Records<'_> {
 
 impl Visit for Records<'_> {
     fn segment(&mut self, path: &str, seg: Segment<'_>) {
-        let hits = self.own.hits(&seg);
         match seg.loc.table_row() {
             Some((sheet, row)) => {
+                let hits = self.own.hits(&seg);
                 let key = format!("{path}:{sheet}!{row}");
                 if self.row.as_ref().is_none_or(|(k, _)| *k != key) {
                     self.flush();
@@ -299,15 +318,18 @@ impl Visit for Records<'_> {
             }
             None => {
                 self.flush();
-                let mut record = Record::default();
-                record.add(self.own, hits, seg.context);
-                if matches!(seg.loc, Loc::Header(name) if AUTHOR_HEADERS.contains(&name)) && record.strong {
-                    self.from_subject = true;
+                // A record a paragraph.
+                for hits in self.own.paragraph_hits(&seg) {
+                    let mut record = Record::default();
+                    record.add(self.own, hits, seg.context);
+                    if matches!(seg.loc, Loc::Header(name) if AUTHOR_HEADERS.contains(&name)) && record.strong {
+                        self.from_subject = true;
+                    }
+                    if self.from_subject && matches!(seg.loc, Loc::Lines { prefix, .. } if prefix.starts_with("body")) {
+                        record.strong = true;
+                    }
+                    record.finish(&mut self.kept);
                 }
-                if self.from_subject && matches!(seg.loc, Loc::Lines { prefix, .. } if prefix.starts_with("body")) {
-                    record.strong = true;
-                }
-                record.finish(&mut self.kept);
             }
         }
     }

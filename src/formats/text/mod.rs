@@ -1,7 +1,7 @@
 //! Plain text (UTF-8, UTF-16 with BOM, Windows-1252 fallback) and HTML.
 //!
 //! Text is streamed: lines are gathered into blocks of at most [`BLOCK_LINES`]
-//! lines (or [`BLOCK_BYTES`]), cut early at blank lines, so memory stays
+//! lines (or [`BLOCK_BYTES`]), cut early at two blank lines in a row, so memory stays
 //! bounded whatever the file size while detection still sees neighbouring
 //! lines ("Date of birth:" on one line, the date on the next).
 
@@ -14,7 +14,10 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 
 use super::{Emit, Input, Limits, Result, Segment};
 
-pub const BLOCK_LINES: usize = 64;
+/// Lines in a block: enough that a register pasted into a text file (a
+/// header row, then hundreds of rows) is one block, so its rows are read
+/// under its header; [`BLOCK_BYTES`] bounds the memory.
+pub const BLOCK_LINES: usize = 1024;
 pub const BLOCK_BYTES: usize = 64 << 10;
 /// A longer line (minified data, a file with no newlines) is cut into pieces.
 pub const MAX_LINE: usize = 1 << 20;
@@ -253,7 +256,7 @@ impl Block<'_> {
 }
 
 /// The one line blocker: gathers lines into blocks of at most
-/// [`BLOCK_LINES`] lines (or [`BLOCK_BYTES`]), cut early at blank lines and
+/// [`BLOCK_LINES`] lines (or [`BLOCK_BYTES`]), cut early at two blank lines in a row and
 /// where line numbers are not contiguous (a long line split in pieces keeps
 /// its number), and hands each block to a sink. Readers emit blocks as
 /// segments ([`Blocks`]); writers map findings back to the source by
@@ -263,18 +266,27 @@ pub struct LineBlocker {
     block: String,
     first: u64,
     starts: Vec<(usize, usize)>,
+    /// The last line gathered is blank.
+    blank: bool,
 }
 
 impl LineBlocker {
     /// Add line `line_no`, which starts at `source` in the caller's text.
     pub fn push(&mut self, line_no: u64, line: &str, source: usize, sink: &mut impl FnMut(Block<'_>)) {
-        if line.trim().is_empty() {
+        // One blank line stays in the block ("Kind regards,", a blank line,
+        // the name; "Date of birth:", a blank line, the date); two end it.
+        let blank = line.trim().is_empty();
+        if blank && (self.starts.is_empty() || self.blank) {
             self.flush(sink);
             return;
         }
         if !self.starts.is_empty() && self.first + self.starts.len() as u64 != line_no {
             self.flush(sink);
+            if blank {
+                return;
+            }
         }
+        self.blank = blank;
         if self.starts.is_empty() {
             self.first = line_no;
         } else {
@@ -289,11 +301,18 @@ impl LineBlocker {
 
     /// Hand on the lines gathered, if any.
     pub fn flush(&mut self, sink: &mut impl FnMut(Block<'_>)) {
+        // A blank line ends no block.
+        if self.blank
+            && let Some((at, _)) = self.starts.pop()
+        {
+            self.block.truncate(at.saturating_sub(1));
+        }
         if !self.starts.is_empty() {
             sink(Block { first: self.first, text: &self.block, starts: &self.starts });
         }
         self.block.clear();
         self.starts.clear();
+        self.blank = false;
     }
 }
 

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod pdf;
 pub mod people;
 pub mod pptx;
+pub mod registers;
 pub use crate::rng;
 pub mod txt;
 pub mod values;
@@ -132,6 +133,7 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Vec<Label>> {
     mail::write_all(&mut ctx, &mut files)?;
     zip::write_all(&mut ctx, &mut files)?;
     pptx::write_all(&mut ctx, &mut files)?;
+    registers::write_all(&mut ctx, &mut files);
     for (path, bytes) in &files {
         let full = drive.join(path);
         if let Some(dir) = full.parent() {
