@@ -117,7 +117,7 @@ impl Map {
             map.notes.push(note);
         } else if !map.missing_search_indexes()?.is_empty() {
             let note = format!(
-                "the data map {} lacks its search indexes (its first sweep was stopped before its end): searching it is slower until the next sweep of it, which makes them again",
+                "the data map {} lacks its search indexes (a sweep that was to make them again was stopped before its end): searching it is slower until the next sweep of it, which makes them again",
                 path.display()
             );
             map.notes.push(note);
@@ -126,7 +126,7 @@ impl Map {
     }
 
     /// The search indexes ([`store::SEARCH_INDEXES`]) the map lacks: a
-    /// first sweep makes them at its end.
+    /// first sweep, or one that rewrites much of the map, makes them at its end.
     pub fn missing_search_indexes(&self) -> anyhow::Result<Vec<&'static str>> {
         let mut missing = Vec::new();
         for (name, _) in store::SEARCH_INDEXES {

@@ -98,8 +98,9 @@ CREATE VIEW IF NOT EXISTS findings_text AS
 
 /// The indexes that take a sweep's inserts in random order (by keyed hash
 /// and by name word), by name and statement, as in [`SCHEMA`]. A first sweep
-/// drops them and makes them again at its end: one sort is far faster than
-/// a million inserts in random order. A sweep killed before its end leaves
+/// (or one that deletes and adds as many findings as the map held) drops
+/// them and makes them again at its end: one sort is far faster than a
+/// million inserts or deletes in random order. A sweep killed before its end leaves
 /// the map without them: readers (`map`, `sar`) search it without them, and
 /// the next sweep (the only writer) runs [`SCHEMA`], which makes them again.
 pub const SEARCH_INDEXES: [(&str, &str); 3] = [
