@@ -10,7 +10,7 @@ use rusqlite::{Connection, params};
 
 use super::store::{self, Ids, Names};
 use super::{Map, now_text, time_ns};
-use crate::finding::{Counts, Finding};
+use crate::finding::{Counts, Finding, Location};
 use crate::keys::{Hash, Key};
 use crate::scan::{BATCH, Batches, FileReport, Sink, Status};
 use crate::walk::FileEntry;
@@ -242,7 +242,8 @@ impl Reuse {
             let value = r.get_ref(8)?.as_str_or_null()?;
             let finding = Finding {
                 path,
-                location,
+                // As recorded: only written out, as text.
+                location: Location::Other(location),
                 category,
                 masked_only: value.is_none(),
                 value: match value {
@@ -780,7 +781,7 @@ mod tests {
         let value = format!("07700 9{i:05}");
         Finding {
             path: path.clone(),
-            location: format!("line {i}").into(),
+            location: Location::Line { prefix: "line".into(), n: i as u64 },
             category: Category::Phone,
             hash: key.hash_bytes(&Category::Phone.normalise(&value)),
             value: value.into(),
@@ -833,7 +834,11 @@ mod tests {
                 };
                 Finding {
                     path: paths[i % 2].clone(),
-                    location: if i % 5 == 0 { "header From".into() } else { format!("row {i}, col C{}", i % 3).into() },
+                    location: if i % 5 == 0 {
+                        Location::Header("From".into())
+                    } else {
+                        Location::Row { row: i as u64, col: 2, header: Some(format!("C{}", i % 3).into()) }
+                    },
                     category,
                     hash: key.hash_bytes(&category.normalise(&value)),
                     value: value.into(),
@@ -897,7 +902,7 @@ mod tests {
         assert!(a.iter().any(|r| r.5.is_some()) && a.iter().any(|r| r.5.is_none()), "values kept only where revealed");
         assert!(a.iter().filter(|r| r.8.len() == 16).count() > 10, "two-word names keep both words");
         for (row, f) in a.iter().zip(&all) {
-            assert_eq!(row.1, f.location.as_str());
+            assert_eq!(row.1, f.location.text().as_str());
             assert_eq!(row.9, store::hkey(&f.hash));
         }
     }
@@ -957,8 +962,8 @@ mod tests {
         let back = batches.concat();
         for (a, b) in all.iter().zip(&back) {
             assert_eq!(
-                (&a.path, &a.location, a.category, a.hash, &a.rule),
-                (&b.path, &b.location, b.category, b.hash, &b.rule)
+                (&a.path, a.location.text(), a.category, a.hash, &a.rule),
+                (&b.path, b.location.text(), b.category, b.hash, &b.rule)
             );
             assert!(b.masked_only, "the map was written without --reveal");
             assert_eq!(b.masked(), a.masked());
