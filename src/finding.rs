@@ -22,7 +22,8 @@ use crate::keys::Hash;
 pub struct Finding {
     /// Relative to the scanned root, `/`-separated, `!` into containers.
     pub path: Arc<str>,
-    pub location: CompactString,
+    /// Where in the file, typed; made text only by the outputs ([`Location::text`]).
+    pub location: Location,
     pub category: Category,
     /// The text exactly as it stands in the source; for a finding rebuilt
     /// from a data map written without `--reveal`, its masked form (see
@@ -35,6 +36,184 @@ pub struct Finding {
     pub confidence: f32,
     /// The id of the rule that fired.
     pub rule: Arc<str>,
+}
+
+/// Where a finding is in its file (or part), as the reader found it. It
+/// becomes text only where it is written out ([`Location::text`], the
+/// contract's `location`); the data map stores its parts ([`Location::parts`])
+/// and where it sits for "nearby" ([`Location::near`]), so nothing reads
+/// a location back out of its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A line of running text, counted from 1, after a prefix naming what
+    /// is counted: `line 12`, `body line 4`, `paragraph 9`.
+    Line { prefix: CompactString, n: u64 },
+    /// A page, from 1: `page 3`.
+    Page(u32),
+    /// A message header, by name: `header From`.
+    Header(CompactString),
+    /// A spreadsheet cell, row and column from 0: `Sheet1!C7`.
+    Cell { sheet: CompactString, row: u32, col: u32 },
+    /// A cell of delimited text: row from 1 (the header row being row 1),
+    /// column from 0, named by its header if it has one: `row 2, col
+    /// Surname`, `row 1, col 2`.
+    Row { row: u64, col: usize, header: Option<CompactString> },
+    /// Any other place, as the reader names it (`footnote 2`, `Sheet1!C7
+    /// comment`), and a location read back from a data map.
+    Other(CompactString),
+}
+
+/// How far apart (in their numbers) two findings of one scope may be and
+/// still be "nearby", by the prefix of a [`Location::Line`]: lines within
+/// 3, paragraphs next to each other. Other prefixes have no neighbours.
+const LINE_WINDOWS: [(&str, i64); 3] = [("line", 3), ("body line", 3), ("paragraph", 1)];
+
+impl Location {
+    /// The contract's text: `line 12`, `row 2, col Surname`, `Sheet1!C7`...
+    pub fn text(&self) -> CompactString {
+        let mut out = CompactString::const_new("");
+        let mut digits = itoa::Buffer::new();
+        match self {
+            Location::Line { prefix, n } => {
+                out.reserve(prefix.len() + 8);
+                out.push_str(prefix);
+                out.push(' ');
+                out.push_str(digits.format(*n));
+            }
+            Location::Page(n) => {
+                out.push_str("page ");
+                out.push_str(digits.format(*n));
+            }
+            Location::Header(name) => {
+                out.reserve(7 + name.len());
+                out.push_str("header ");
+                out.push_str(name);
+            }
+            Location::Cell { sheet, row, col } => {
+                out.reserve(sheet.len() + 12);
+                out.push_str(sheet);
+                out.push('!');
+                crate::formats::push_cell_ref(&mut out, *row, *col);
+            }
+            Location::Row { row, col, header } => {
+                out.reserve(16 + header.as_ref().map_or(0, |h| h.len()));
+                out.push_str("row ");
+                out.push_str(digits.format(*row));
+                out.push_str(", col ");
+                match header {
+                    Some(h) => out.push_str(h),
+                    None => out.push_str(digits.format(*col + 1)),
+                }
+            }
+            Location::Other(text) => out.push_str(text),
+        }
+        out
+    }
+
+    /// The parts the data map stores: the text before the number into
+    /// `pre`, after it into `post` (both cleared first), and the number,
+    /// if the location has one. `pre`, the number and `post` written one
+    /// after the other give [`Location::text`].
+    pub fn parts(&self, pre: &mut String, post: &mut String) -> Option<i64> {
+        pre.clear();
+        post.clear();
+        let num = match self {
+            Location::Line { prefix, n } => {
+                pre.push_str(prefix);
+                pre.push(' ');
+                i64::try_from(*n).ok()
+            }
+            Location::Page(n) => {
+                pre.push_str("page ");
+                Some(i64::from(*n))
+            }
+            Location::Cell { sheet, row, col } => {
+                pre.push_str(sheet);
+                pre.push('!');
+                pre.push_str(&crate::formats::column_letters(*col));
+                Some(i64::from(*row) + 1)
+            }
+            Location::Row { row, col, header } => {
+                pre.push_str("row ");
+                post.push_str(", col ");
+                match header {
+                    Some(h) => post.push_str(h),
+                    None => post.push_str(itoa::Buffer::new().format(*col + 1)),
+                }
+                i64::try_from(*row).ok()
+            }
+            Location::Header(_) | Location::Other(_) => None,
+        };
+        if num.is_none() {
+            // No number (or one too large to store as one): all in `pre`.
+            pre.clear();
+            post.clear();
+            pre.push_str(&self.text());
+        }
+        num
+    }
+
+    /// Where the location sits for "nearby" (`sar`): its scope (`line `,
+    /// `row`, `Sheet1!`...), its number, and how far apart two numbers of
+    /// one scope may be (lines within 3, paragraphs next to each other,
+    /// pages, rows and cells only the same). `None` for a location with no
+    /// neighbours (a header, a footnote...): only the same place is near.
+    pub fn near(&self) -> Option<(CompactString, i64, i64)> {
+        match self {
+            Location::Line { prefix, n } => {
+                let (_, window) = LINE_WINDOWS.iter().find(|(p, _)| p == prefix)?;
+                let mut scope = prefix.clone();
+                scope.push(' ');
+                Some((scope, i64::try_from(*n).ok()?, *window))
+            }
+            Location::Page(n) => Some(("page ".into(), i64::from(*n), 0)),
+            Location::Row { row, .. } => Some(("row".into(), i64::try_from(*row).ok()?, 0)),
+            Location::Cell { sheet, row, .. } => {
+                let mut scope = sheet.clone();
+                scope.push('!');
+                Some((scope, i64::from(*row) + 1, 0))
+            }
+            Location::Header(_) | Location::Other(_) => None,
+        }
+        .filter(|(_, n, _)| *n > 0)
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl PartialEq<&str> for Location {
+    fn eq(&self, other: &&str) -> bool {
+        self.text() == *other
+    }
+}
+
+impl From<Location> for String {
+    fn from(location: Location) -> String {
+        location.text().into()
+    }
+}
+
+/// As its text (the contract's `location`).
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
+impl From<&str> for Location {
+    fn from(text: &str) -> Location {
+        Location::Other(text.into())
+    }
+}
+
+impl From<String> for Location {
+    fn from(text: String) -> Location {
+        Location::Other(text.into())
+    }
 }
 
 /// The contract's line, owned: what readers of findings files parse.
@@ -57,7 +236,7 @@ pub struct FindingLine {
 #[derive(Debug, Serialize)]
 pub struct FindingLineRef<'a> {
     pub path: &'a str,
-    pub location: &'a str,
+    pub location: CompactString,
     pub category: Category,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<&'a str>,
@@ -82,7 +261,7 @@ impl Finding {
         out.extend_from_slice(b"{\"path\":");
         push_json_str(out, &self.path);
         out.extend_from_slice(b",\"location\":");
-        push_json_str(out, &self.location);
+        push_json_str(out, &self.location.text());
         out.extend_from_slice(b",\"category\":\"");
         // Category names are lower-case ASCII letters and `_`: nothing to escape.
         out.extend_from_slice(self.category.as_str().as_bytes());
@@ -112,7 +291,7 @@ impl Finding {
     pub fn line_ref(&self, reveal: bool) -> FindingLineRef<'_> {
         FindingLineRef {
             path: &self.path,
-            location: &self.location,
+            location: self.location.text(),
             category: self.category,
             value: reveal.then_some(self.value.as_str()),
             masked: (!reveal).then(|| self.masked()),

@@ -185,3 +185,49 @@ fn detect_has_no_import_cycle() {
         }
     }
 }
+
+/// Locations travel typed from the readers to the outputs (issue #22 item
+/// 3): nothing reads one back out of its text. Only `src/map/legacy.rs`
+/// does, to convert maps older versions wrote, and only the map's store
+/// (its conversions) uses it.
+#[test]
+fn nothing_reads_a_location_back_out_of_its_text() {
+    let legacy = src().join("map").join("legacy.rs");
+    let store = src().join("map").join("store.rs");
+    let patterns = [
+        "location.strip_prefix",
+        "location.split",
+        "location.rsplit",
+        "location.find",
+        "location.parse",
+        "location.starts_with",
+        "location.chars",
+        "location.as_bytes",
+        "strip_prefix(\"row ",
+        "strip_prefix(\"line ",
+        "strip_prefix(\"body line ",
+        "strip_prefix(\"paragraph ",
+        "strip_prefix(\"page ",
+        "strip_prefix(\"header ",
+        "rsplit_once('!')",
+    ];
+    let mut bad = Vec::new();
+    let mut legacy_users = BTreeSet::new();
+    for (path, text) in library() {
+        if path == legacy {
+            continue;
+        }
+        for line in code_lines(&text) {
+            for p in patterns {
+                if line.contains(p) {
+                    bad.push(format!("{}: {}", path.display(), line.trim()));
+                }
+            }
+            if line.contains("legacy::") {
+                legacy_users.insert(path.clone());
+            }
+        }
+    }
+    assert!(bad.is_empty(), "locations are typed (finding::Location); do not parse their text:\n{}", bad.join("\n"));
+    assert_eq!(legacy_users.into_iter().collect::<Vec<_>>(), [store], "only the map's conversions read old text");
+}

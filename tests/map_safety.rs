@@ -288,6 +288,66 @@ fn a_first_sweep_killed_before_indexing_leaves_a_map_sar_can_search() {
     assert!(!stderr.contains("note:"), "{stderr}");
 }
 
+/// A rescan that deletes and adds at least as many findings as the map held
+/// (here: every file rewritten) drops the search indexes and makes them at
+/// its end, as a first sweep does; a rescan that changes a little keeps
+/// them. Stopped after recording every file but before its end, the first
+/// leaves a map without them, which `sar` searches; the next sweep makes
+/// them again, with the findings of a first sweep of the changed drive.
+#[test]
+fn a_rescan_that_rewrites_most_of_the_map_indexes_at_its_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    write_drive(&root, 12);
+    let files_on_drive = "13";
+    let db = tmp.path().join("m.db");
+    ok(&scan(&root, &db, &[], &[]));
+    let env = [("PIISWEEP_TEST_MAP_BATCH", "1"), ("PIISWEEP_TEST_ABORT_AFTER", files_on_drive)];
+    let last_run_read = |db: &Path, path: &str| {
+        count(
+            db,
+            &format!(
+                "SELECT count(*) FROM files WHERE path = '{path}' AND status = 'scanned'
+                 AND scanned_in_run = (SELECT max(id) FROM runs)"
+            ),
+        )
+    };
+
+    // One note changed: its few findings are replaced with the indexes in place.
+    std::fs::write(root.join("Clients/note-03.txt"), "Client: Mrs Jane Roberts, 07700 900999\n").unwrap();
+    let stopped = scan(&root, &db, &[], &env);
+    assert_eq!(stopped.status.code(), Some(86), "{}", String::from_utf8_lossy(&stopped.stderr));
+    assert_eq!(last_run_read(&db, "Clients/note-03.txt"), 1, "{:?}", files(&db));
+    assert_eq!(search_indexes(&db), 3, "a small rescan keeps the indexes");
+    ok(&scan(&root, &db, &[], &[]));
+
+    // Every file rewritten (other people, other numbers).
+    for i in 0..12 {
+        let text = format!("Referral\nClient: Mr Tom Evans\nTel: 07700 902{i:03}\nEmail: tom{i}@example.net\n");
+        std::fs::write(root.join(format!("Clients/note-{i:02}.txt")), text).unwrap();
+    }
+    let rows: String = (0..60).map(|i| format!("Ewa Nowak,07700 903{i:03},ewa{i}@example.com,M1 1AE\n")).collect();
+    std::fs::write(root.join("Clients/roster.csv"), format!("Name,Phone,Email,Postcode\n{rows}")).unwrap();
+    let stopped = scan(&root, &db, &[], &env);
+    assert_eq!(stopped.status.code(), Some(86), "{}", String::from_utf8_lossy(&stopped.stderr));
+    assert_eq!(last_run_read(&db, "Clients/roster.csv"), 1, "{:?}", files(&db));
+    assert_eq!(search_indexes(&db), 0, "a rescan rewriting the map makes the indexes at its end");
+    consistent(&db, &root);
+    let (paths, stderr) = sar_paths(&db);
+    assert!(paths.is_empty(), "Jane Roberts is no longer on the drive: {paths:?}");
+    assert!(stderr.contains("lacks its search indexes"), "{stderr}");
+    let out =
+        bin().arg("sar").arg("--map").arg(&db).args(["--name", "Tom Evans", "--format", "json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matches"].as_array().unwrap().len(), 12, "{v}");
+
+    ok(&scan(&root, &db, &[], &[]));
+    assert_eq!(search_indexes(&db), 3, "the next sweep made them again");
+    let fresh = tmp.path().join("fresh.db");
+    ok(&scan(&root, &fresh, &[], &[]));
+    assert_eq!(findings(&db), findings(&fresh));
+}
+
 /// `sar` and `map` read a map while a sweep holds its lock and an open
 /// write transaction (as a first sweep does between its commits, with the
 /// search indexes dropped): they answer from what is committed and say a

@@ -43,7 +43,7 @@ pub use sniff::Kind;
 
 use std::fmt;
 
-use compact_str::CompactString;
+use crate::finding::Location;
 
 /// Where a segment's text came from inside its file.
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +102,7 @@ pub fn push_cell_ref(out: &mut impl fmt::Write, row: u32, col: u32) {
 
 impl Loc<'_> {
     /// The location of the byte `offset` within the segment's text.
-    pub fn at(&self, text: &str, offset: usize) -> CompactString {
+    pub fn at(&self, text: &str, offset: usize) -> Location {
         Locator::new(*self, text).at(offset)
     }
 }
@@ -126,38 +126,13 @@ impl<'a> Locator<'a> {
     }
 
     /// The location of byte `offset`; cheapest when offsets do not go back.
-    pub fn at(&mut self, offset: usize) -> CompactString {
+    pub fn at(&mut self, offset: usize) -> Location {
         match self.loc {
-            Loc::Fixed(s) => CompactString::from(s),
-            Loc::Header(name) => {
-                let mut location = CompactString::with_capacity(7 + name.len());
-                location.push_str("header ");
-                location.push_str(name);
-                location
-            }
-            Loc::Page(n) => {
-                let mut location = CompactString::const_new("page ");
-                location.push_str(itoa::Buffer::new().format(n));
-                location
-            }
-            Loc::Cell { sheet, row, col } => {
-                let mut location = CompactString::with_capacity(sheet.len() + 12);
-                location.push_str(sheet);
-                location.push('!');
-                push_cell_ref(&mut location, row, col);
-                location
-            }
-            Loc::Row { row, col, header } => {
-                let mut location = CompactString::with_capacity(16 + header.map_or(0, str::len));
-                location.push_str("row ");
-                location.push_str(itoa::Buffer::new().format(row));
-                location.push_str(", col ");
-                match header {
-                    Some(h) => location.push_str(h),
-                    None => location.push_str(itoa::Buffer::new().format(col + 1)),
-                }
-                location
-            }
+            Loc::Fixed(s) => Location::Other(s.into()),
+            Loc::Header(name) => Location::Header(name.into()),
+            Loc::Page(n) => Location::Page(n),
+            Loc::Cell { sheet, row, col } => Location::Cell { sheet: sheet.into(), row, col },
+            Loc::Row { row, col, header } => Location::Row { row, col, header: header.map(Into::into) },
             Loc::Lines { prefix, first } => {
                 let offset = offset.min(self.text.len());
                 if offset < self.offset {
@@ -166,13 +141,7 @@ impl<'a> Locator<'a> {
                 }
                 self.line += self.text.as_bytes()[self.offset..offset].iter().filter(|&&b| b == b'\n').count() as u64;
                 self.offset = offset;
-                let mut digits = itoa::Buffer::new();
-                let line = digits.format(self.line);
-                let mut location = CompactString::with_capacity(prefix.len() + 1 + line.len());
-                location.push_str(prefix);
-                location.push(' ');
-                location.push_str(line);
-                location
+                Location::Line { prefix: prefix.into(), n: self.line }
             }
         }
     }
@@ -397,7 +366,7 @@ impl Emit for Collect {
     fn segment(&mut self, seg: Segment<'_>) {
         let location = match seg.loc {
             Loc::Fixed(s) => s.to_string(),
-            _ => seg.loc.at(seg.text, 0).into(),
+            _ => seg.loc.at(seg.text, 0).to_string(),
         };
         self.segments.push((location, seg.text.to_string(), seg.context.map(str::to_string)));
     }

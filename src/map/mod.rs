@@ -17,9 +17,10 @@
 //! sweep resumes), at the cost of a stat: their findings are read back only
 //! when something needs them (`--jsonl`).
 //!
-//! The storage is described in [`store`] (schema 3); a schema 1 or 2 map is
+//! The storage is described in [`store`] (schema 4); a schema 1, 2 or 3 map is
 //! converted when opened.
 
+mod legacy;
 pub mod lock;
 pub mod report;
 mod sink;
@@ -67,7 +68,7 @@ impl Map {
     /// at its end), and a reader that needed the write lock would wait for
     /// that sweep. A map without its search indexes (a first sweep running,
     /// or killed before its end) is searched without them, more slowly; the
-    /// next sweep makes them again. Only a schema 1 map is written, to
+    /// next sweep makes them again. Only a map of an older schema (1 to 3) is written, to
     /// convert it (once).
     pub fn open_existing(path: &Path) -> anyhow::Result<Map> {
         if !path.is_file() {
@@ -97,7 +98,7 @@ impl Map {
                     path.display()
                 ))),
             },
-            1 | 2 => {
+            1..=3 => {
                 drop(conn);
                 return Self::open_inner(path);
             }
@@ -117,7 +118,7 @@ impl Map {
             map.notes.push(note);
         } else if !map.missing_search_indexes()?.is_empty() {
             let note = format!(
-                "the data map {} lacks its search indexes (its first sweep was stopped before its end): searching it is slower until the next sweep of it, which makes them again",
+                "the data map {} lacks its search indexes (a sweep that was to make them again was stopped before its end): searching it is slower until the next sweep of it, which makes them again",
                 path.display()
             );
             map.notes.push(note);
@@ -126,7 +127,7 @@ impl Map {
     }
 
     /// The search indexes ([`store::SEARCH_INDEXES`]) the map lacks: a
-    /// first sweep makes them at its end.
+    /// first sweep, or one that rewrites much of the map, makes them at its end.
     pub fn missing_search_indexes(&self) -> anyhow::Result<Vec<&'static str>> {
         let mut missing = Vec::new();
         for (name, _) in store::SEARCH_INDEXES {
@@ -166,8 +167,14 @@ impl Map {
                 })?;
                 let _ = conn.execute_batch("VACUUM");
             }
-            2 => {
-                store::migrate_v2(&mut conn).with_context(|| {
+            v @ (2 | 3) => {
+                let convert = |conn: &mut Connection| {
+                    if v == 2 {
+                        store::migrate_v2(conn)?;
+                    }
+                    store::migrate_v3(conn)
+                };
+                convert(&mut conn).with_context(|| {
                     format!(
                         "could not convert the data map {} to this version's format: sweep again into a new map (--map NEW.db)",
                         path.display()

@@ -10,7 +10,7 @@ use rusqlite::{Connection, params};
 
 use super::store::{self, Ids, Names};
 use super::{Map, now_text, time_ns};
-use crate::finding::{Counts, Finding};
+use crate::finding::{Counts, Finding, Location};
 use crate::keys::{Hash, Key};
 use crate::scan::{BATCH, Batches, FileReport, Sink, Status};
 use crate::walk::FileEntry;
@@ -242,7 +242,8 @@ impl Reuse {
             let value = r.get_ref(8)?.as_str_or_null()?;
             let finding = Finding {
                 path,
-                location,
+                // As recorded: only written out, as text.
+                location: Location::Other(location),
                 category,
                 masked_only: value.is_none(),
                 value: match value {
@@ -339,9 +340,13 @@ pub struct MapSink {
     steps: u64,
     /// Numbers of the strings findings share.
     ids: Ids,
-    /// The map had no findings, so the search indexes were dropped: make
-    /// them at the end (see [`store::SEARCH_INDEXES`]).
+    /// The search indexes were dropped in this run: make them at the end
+    /// (see [`store::SEARCH_INDEXES`] and [`MapSink::churn`]).
     remake_indexes: bool,
+    /// Findings the map held when this run started.
+    held: u64,
+    /// Findings this run has deleted or added so far.
+    churned: u64,
 }
 
 impl MapSink {
@@ -426,23 +431,52 @@ impl MapSink {
             steps: 0,
             ids: Ids::default(),
             remake_indexes: false,
+            held: 0,
+            churned: 0,
         };
         sink.conn.execute_batch("BEGIN")?;
         // A first sweep: index the findings in one sort at the end, not one
         // random insert at a time. (A kill before then leaves the map
-        // without these indexes; opening it makes them again.)
-        let empty: bool = sink.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM findings)", [], |r| r.get(0))?;
-        if empty {
-            for (name, _) in store::SEARCH_INDEXES {
-                sink.conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
-            }
-            sink.remake_indexes = true;
-        }
+        // without these indexes; the next sweep makes them again.)
+        let held: i64 = sink.conn.query_row("SELECT count(*) FROM findings", [], |r| r.get(0))?;
+        sink.held = held as u64;
+        sink.churn(0)?;
         Ok((sink, reuse))
     }
 
     pub fn run_id(&self) -> i64 {
         self.run
+    }
+
+    /// Count `n` more findings deleted or added by this run; once they are
+    /// as many as the map held at the start (always, for a first sweep),
+    /// drop the search indexes, to make them at the end in one sort:
+    /// inserting or deleting keys one at a time, in random order, costs
+    /// about twice as much a key as sorting the whole table's keys once.
+    /// (The index on `file_id` stays: deletes and rescans need it, and it
+    /// takes keys in order.)
+    fn churn(&mut self, n: u64) -> rusqlite::Result<()> {
+        self.churned += n;
+        if !self.remake_indexes && self.churned >= self.held {
+            for (name, _) in store::SEARCH_INDEXES {
+                self.conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+            }
+            self.remake_indexes = true;
+        }
+        Ok(())
+    }
+
+    /// Delete a file's findings and parts (before it is recorded again, or
+    /// when it is gone), counting them as churn.
+    fn clear(&mut self, file_id: i64) -> rusqlite::Result<()> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM findings WHERE file_id = ?1")?
+            .query_row([file_id], |r| r.get(0))?;
+        if n > 0 {
+            self.churn(n as u64)?;
+        }
+        clear_file(&self.conn, file_id)
     }
 
     fn step(&mut self) {
@@ -484,7 +518,7 @@ impl MapSink {
             .query_row(params![root, abs, path, size as i64, time_ns(modified), self.settings, self.run], |row| {
                 row.get(0)
             })?;
-        clear_file(&self.conn, id)?;
+        self.clear(id)?;
         Ok(id)
     }
 
@@ -505,6 +539,7 @@ impl MapSink {
                 id
             }
         };
+        self.churn(batch.len() as u64)?;
         let computed;
         let mut words = match words {
             Some(w) => w,
@@ -603,15 +638,15 @@ impl MapSink {
     /// Mark files under this run's roots that were not seen as gone, and
     /// drop what the map held about them.
     fn mark_gone(&mut self) -> rusqlite::Result<()> {
-        for root in &self.roots {
-            let root = root.abs.to_string_lossy().into_owned();
+        let roots: Vec<String> = self.roots.iter().map(|r| r.abs.to_string_lossy().into_owned()).collect();
+        for root in roots {
             let ids: Vec<i64> = self
                 .conn
                 .prepare("SELECT id FROM files WHERE root = ?1 AND seen_in_run <> ?2 AND status <> 'gone'")?
                 .query_map(params![root, self.run], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for id in ids {
-                clear_file(&self.conn, id)?;
+                self.clear(id)?;
                 self.conn.execute(
                     "UPDATE files SET status = 'gone', reason = 'not found in the last sweep (deleted, moved or excluded)', findings = 0 WHERE id = ?1",
                     [id],
@@ -622,7 +657,7 @@ impl MapSink {
         Ok(())
     }
 
-    /// Make the search indexes dropped at the start, in the last transaction.
+    /// Make the search indexes dropped by [`MapSink::churn`], in the last transaction.
     fn remake_indexes(&mut self) -> rusqlite::Result<()> {
         if self.remake_indexes {
             for (_, sql) in store::SEARCH_INDEXES {
@@ -746,7 +781,7 @@ mod tests {
         let value = format!("07700 9{i:05}");
         Finding {
             path: path.clone(),
-            location: format!("line {i}").into(),
+            location: Location::Line { prefix: "line".into(), n: i as u64 },
             category: Category::Phone,
             hash: key.hash_bytes(&Category::Phone.normalise(&value)),
             value: value.into(),
@@ -799,7 +834,11 @@ mod tests {
                 };
                 Finding {
                     path: paths[i % 2].clone(),
-                    location: if i % 5 == 0 { "header From".into() } else { format!("row {i}, col C{}", i % 3).into() },
+                    location: if i % 5 == 0 {
+                        Location::Header("From".into())
+                    } else {
+                        Location::Row { row: i as u64, col: 2, header: Some(format!("C{}", i % 3).into()) }
+                    },
                     category,
                     hash: key.hash_bytes(&category.normalise(&value)),
                     value: value.into(),
@@ -863,7 +902,7 @@ mod tests {
         assert!(a.iter().any(|r| r.5.is_some()) && a.iter().any(|r| r.5.is_none()), "values kept only where revealed");
         assert!(a.iter().filter(|r| r.8.len() == 16).count() > 10, "two-word names keep both words");
         for (row, f) in a.iter().zip(&all) {
-            assert_eq!(row.1, f.location.as_str());
+            assert_eq!(row.1, f.location.text().as_str());
             assert_eq!(row.9, store::hkey(&f.hash));
         }
     }
@@ -923,8 +962,8 @@ mod tests {
         let back = batches.concat();
         for (a, b) in all.iter().zip(&back) {
             assert_eq!(
-                (&a.path, &a.location, a.category, a.hash, &a.rule),
-                (&b.path, &b.location, b.category, b.hash, &b.rule)
+                (&a.path, a.location.text(), a.category, a.hash, &a.rule),
+                (&b.path, b.location.text(), b.category, b.hash, &b.rule)
             );
             assert!(b.masked_only, "the map was written without --reveal");
             assert_eq!(b.masked(), a.masked());

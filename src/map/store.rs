@@ -1,4 +1,4 @@
-//! How findings are stored in the map (schema 3), compactly: about a third
+//! How findings are stored in the map (schema 4), compactly: about a third
 //! of the space of schema 1.
 //!
 //! - The keyed hash is a 32-byte BLOB; its first 8 bytes are also held as a
@@ -11,28 +11,33 @@
 //!   `rules`, `categories`), each written once.
 //! - A location is its number (the line, row or cell row: `row 17, col
 //!   Email` → 17) and the text around it, numbered once in `places`
-//!   (`row `, `, col Email`).
+//!   (`row `, `, col Email`), taken from the finding's typed
+//!   [`Location`](crate::finding::Location) (never split out of its text);
+//!   since schema 4 a place also holds its scope and window for `sar`'s
+//!   "nearby" (`row`, 0; `line `, 3), so `sar` reads no location text.
 //! - A name's words are 8-byte prefixes of their keyed hashes, held in the
 //!   finding itself (`words`: the first or only word, then the last) and
 //!   indexed by two partial expression indexes, instead of a table of their
 //!   own.
 //! - The confidence is a whole number of hundredths (what is written out).
 //!
-//! [`SCHEMA`] creates it; [`migrate_v1`] and [`migrate_v2`] convert a
-//! schema 1 or 2 map in place.
+//! [`SCHEMA`] creates it; [`migrate_v1`], [`migrate_v2`] and [`migrate_v3`]
+//! convert a schema 1, 2 or 3 map in place (the only code that reads
+//! location text: what older versions stored).
 
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::legacy;
 use crate::detect::Category;
 use crate::finding::Finding;
 use crate::keys::{Hash, Key};
 
 /// The schema version this build writes (`meta.schema`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
-/// Schema 3; every statement is idempotent so opening an existing map is safe.
+/// Schema 4; every statement is idempotent so opening an existing map is safe.
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs(
@@ -70,7 +75,13 @@ CREATE INDEX IF NOT EXISTS parts_file ON parts(file_id);
 CREATE TABLE IF NOT EXISTS categories(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS rules(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS paths(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS places(id INTEGER PRIMARY KEY, pre TEXT NOT NULL, post TEXT NOT NULL, UNIQUE(pre, post));
+CREATE TABLE IF NOT EXISTS places(
+    id INTEGER PRIMARY KEY,
+    pre TEXT NOT NULL,               -- a location's text before its number (all of it if it has none)
+    post TEXT NOT NULL,              -- and after it
+    scope TEXT,                      -- for sar, nearby places: with a number: `line `, `row`, `Sheet1!`; NULL: no neighbours
+    win INTEGER,                     -- how far apart two numbers of the scope are still nearby
+    UNIQUE(pre, post));
 CREATE TABLE IF NOT EXISTS findings(
     id INTEGER PRIMARY KEY,          -- in the order found, within each file
     file_id INTEGER NOT NULL,
@@ -98,8 +109,9 @@ CREATE VIEW IF NOT EXISTS findings_text AS
 
 /// The indexes that take a sweep's inserts in random order (by keyed hash
 /// and by name word), by name and statement, as in [`SCHEMA`]. A first sweep
-/// drops them and makes them again at its end: one sort is far faster than
-/// a million inserts in random order. A sweep killed before its end leaves
+/// (or one that deletes and adds as many findings as the map held) drops
+/// them and makes them again at its end: one sort is far faster than a
+/// million inserts or deletes in random order. A sweep killed before its end leaves
 /// the map without them: readers (`map`, `sar`) search it without them, and
 /// the next sweep (the only writer) runs [`SCHEMA`], which makes them again.
 pub const SEARCH_INDEXES: [(&str, &str); 3] = [
@@ -113,35 +125,6 @@ pub const SEARCH_INDEXES: [(&str, &str); 3] = [
         "CREATE INDEX IF NOT EXISTS findings_word2 ON findings(substr(words, 9, 8)) WHERE length(words) = 16;",
     ),
 ];
-
-/// A location split around its number: `row 17, col Email` → (`row `,
-/// Some(17), `, col Email`). The number is the first run of digits after a
-/// space, else the last run of digits; one that would not be written back
-/// the same (a leading zero, too long) is left in the text.
-pub fn split_location(location: &str) -> (&str, Option<i64>, &str) {
-    let b = location.as_bytes();
-    let mut runs = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_digit() {
-            let start = i;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            runs.push((start, i));
-        } else {
-            i += 1;
-        }
-    }
-    let chosen = runs.iter().find(|(s, _)| *s > 0 && b[s - 1] == b' ').or(runs.last());
-    if let Some(&(s, e)) = chosen {
-        let digits = &location[s..e];
-        if (digits.len() == 1 || !digits.starts_with('0')) && digits.len() <= 18 {
-            return (&location[..s], digits.parse().ok(), &location[e..]);
-        }
-    }
-    (location, None, "")
-}
 
 /// The 8-byte prefix of a keyed hash that the indexes hold.
 pub fn prefix(hash: &Hash) -> [u8; 8] {
@@ -216,10 +199,16 @@ pub struct Ids {
     categories: Vec<Option<i64>>,
     rules: HashMap<String, i64>,
     paths: HashMap<String, i64>,
-    places: HashMap<String, i64>,
+    /// Place ids by `pre\0post`, and whether the place has its scope.
+    places: HashMap<String, (i64, bool)>,
     /// The last path looked up, by pointer (a file's findings share one).
     last_path: Option<(std::sync::Arc<str>, i64)>,
     scratch: String,
+    pre: String,
+    post: String,
+    /// Findings' locations are text from a schema 1 map ([`migrate_v1`]),
+    /// split with [`legacy::split_location`].
+    legacy_text: bool,
 }
 
 fn intern(conn: &Connection, table: &str, cols: &[&str], values: &[&str]) -> rusqlite::Result<i64> {
@@ -277,16 +266,24 @@ impl Ids {
         Ok(id)
     }
 
-    fn place(&mut self, conn: &Connection, pre: &str, post: &str) -> rusqlite::Result<i64> {
+    /// The place `pre`, `post`, with its scope and window when the location
+    /// has a number (a place first written without them gets them then).
+    fn place(&mut self, conn: &Connection, pre: &str, post: &str, near: Option<(&str, i64)>) -> rusqlite::Result<i64> {
         self.scratch.clear();
         self.scratch.push_str(pre);
         self.scratch.push('\0');
         self.scratch.push_str(post);
-        if let Some(&id) = self.places.get(&self.scratch) {
+        if let Some(&(id, scoped)) = self.places.get(&self.scratch)
+            && (scoped || near.is_none())
+        {
             return Ok(id);
         }
         let id = intern(conn, "places", &["pre", "post"], &[pre, post])?;
-        self.places.insert(self.scratch.clone(), id);
+        if let Some((scope, win)) = near {
+            conn.prepare_cached("UPDATE places SET scope = ?2, win = ?3 WHERE id = ?1 AND scope IS NULL")?
+                .execute(params![id, scope, win])?;
+        }
+        self.places.insert(self.scratch.clone(), (id, near.is_some()));
         Ok(id)
     }
 
@@ -340,10 +337,21 @@ impl Ids {
     /// The numbers a finding is stored as: its path, place, category and
     /// rule interned, its location's number, its confidence in hundredths.
     fn numbers(&mut self, conn: &Connection, f: &Finding) -> rusqlite::Result<Numbers> {
-        let (pre, num, post) = split_location(&f.location);
+        let (mut pre, mut post) = (std::mem::take(&mut self.pre), std::mem::take(&mut self.post));
+        let (num, place) = if self.legacy_text {
+            let text = f.location.text();
+            let (p, num, q) = legacy::split_location(&text);
+            let near = num.and(legacy::near(p, q));
+            (num, self.place(conn, p, q, near.as_ref().map(|(s, w)| (s.as_str(), *w))))
+        } else {
+            let num = f.location.parts(&mut pre, &mut post);
+            let near = num.and(f.location.near());
+            (num, self.place(conn, &pre, &post, near.as_ref().map(|(s, _, w)| (s.as_str(), *w))))
+        };
+        (self.pre, self.post) = (pre, post);
         Ok(Numbers {
             path: self.path(conn, &f.path)?,
-            place: self.place(conn, pre, post)?,
+            place: place?,
             num,
             category: self.category(conn, f.category)?,
             rule: self.rule(conn, &f.rule)?,
@@ -500,7 +508,7 @@ pub fn migrate_v1(conn: &mut Connection) -> rusqlite::Result<u64> {
          ALTER TABLE files ADD COLUMN counts TEXT;",
     )?;
     tx.execute_batch(SCHEMA)?;
-    let mut ids = Ids::default();
+    let mut ids = Ids { legacy_text: true, ..Ids::default() };
     let mut n = 0u64;
     {
         let mut tokens = tx.prepare("SELECT pos, token_hash FROM name_tokens WHERE finding_id = ?1 ORDER BY pos")?;
@@ -542,7 +550,7 @@ pub fn migrate_v1(conn: &mut Connection) -> rusqlite::Result<u64> {
     }
     tx.execute_batch(
         "DROP TABLE findings_v1; DROP TABLE IF EXISTS name_tokens;
-         UPDATE meta SET value = '3' WHERE key = 'schema';",
+         UPDATE meta SET value = '4' WHERE key = 'schema';",
     )?;
     tx.commit()?;
     Ok(n)
@@ -576,6 +584,45 @@ pub fn migrate_v2(conn: &mut Connection) -> rusqlite::Result<u64> {
     Ok(n)
 }
 
+/// Convert a schema 3 map (places without scope) to schema 4 in one
+/// transaction: each numbered place gets the scope and window `sar` used
+/// to read from its text ([`legacy::near`]). Returns the places converted.
+pub fn migrate_v3(conn: &mut Connection) -> rusqlite::Result<u64> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if version(&tx)? != 3 {
+        return Ok(0); // another process migrated it meanwhile
+    }
+    let columns: Vec<String> = tx
+        .prepare("SELECT name FROM pragma_table_info('places')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (column, sql) in
+        [("scope", "ALTER TABLE places ADD COLUMN scope TEXT"), ("win", "ALTER TABLE places ADD COLUMN win INTEGER")]
+    {
+        if !columns.iter().any(|c| c == column) {
+            tx.execute_batch(sql)?;
+        }
+    }
+    let mut n = 0u64;
+    {
+        let places: Vec<(i64, String, String)> = tx
+            .prepare("SELECT id, pre, post FROM places")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut write = tx.prepare("UPDATE places SET scope = ?2, win = ?3 WHERE id = ?1")?;
+        for (id, pre, post) in places {
+            if let Some((scope, win)) = legacy::near(&pre, &post) {
+                write.execute(params![id, scope, win])?;
+                n += 1;
+            }
+        }
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch("UPDATE meta SET value = '4' WHERE key = 'schema';")?;
+    tx.commit()?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,22 +631,6 @@ mod tests {
     fn the_search_indexes_are_made_by_every_open() {
         for (name, sql) in super::SEARCH_INDEXES {
             assert!(super::SCHEMA.contains(sql), "{name}");
-        }
-    }
-
-    #[test]
-    fn locations_split_around_their_number_and_join_back_the_same() {
-        assert_eq!(split_location("row 17, col Email"), ("row ", Some(17), ", col Email"));
-        assert_eq!(split_location("line 3"), ("line ", Some(3), ""));
-        assert_eq!(split_location("Sheet1!C7"), ("Sheet1!C", Some(7), ""));
-        assert_eq!(split_location("row 12, col Address 2"), ("row ", Some(12), ", col Address 2"));
-        assert_eq!(split_location("header From"), ("header From", None, ""));
-        assert_eq!(split_location("line 007"), ("line 007", None, ""), "a leading zero stays in the text");
-        let long = format!("row {}", "9".repeat(30));
-        assert_eq!(split_location(&long), (long.as_str(), None, ""));
-        for loc in ["row 0, col A", "page 3, line 40", "body line 12", "x1y22z", "", "9", "Sheet 2!AB10", "é 5 é"] {
-            let (pre, num, post) = split_location(loc);
-            assert_eq!(format!("{pre}{}{post}", num.map(|n| n.to_string()).unwrap_or_default()), loc);
         }
     }
 
@@ -634,7 +665,7 @@ mod tests {
             for (i, (cat, v)) in values.iter().enumerate() {
                 let f = Finding {
                     path: std::sync::Arc::from("a.csv"),
-                    location: format!("row {}, col X", i + 2).into(),
+                    location: crate::finding::Location::Row { row: i as u64 + 2, col: 0, header: Some("X".into()) },
                     category: *cat,
                     masked_only: false,
                     value: (*v).into(),
@@ -648,6 +679,7 @@ mod tests {
             map.conn
                 .execute_batch(
                     "DROP INDEX findings_hkey; ALTER TABLE findings DROP COLUMN hkey;
+                     ALTER TABLE places DROP COLUMN scope; ALTER TABLE places DROP COLUMN win;
                      CREATE INDEX findings_hash ON findings(substr(hash, 1, 8));
                      UPDATE meta SET value = '2' WHERE key = 'schema';",
                 )
@@ -687,6 +719,79 @@ mod tests {
         let found = crate::sar::search(&map.conn, &q).unwrap();
         let at: Vec<&str> = found[0].places.iter().map(|p| p.at.as_str()).collect();
         assert_eq!(at, ["row 2", "row 3"]);
+    }
+
+    /// A schema 3 map (places without scope and window) is converted when
+    /// opened: each place gets the scope and window its typed location
+    /// gives now, and `sar` answers from it as before.
+    #[test]
+    fn a_schema_3_map_is_converted_on_read_with_the_places_scopes() {
+        use crate::finding::Location;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        let key = Key::from_bytes([9; 32]);
+        let locations = [
+            Location::Line { prefix: "line".into(), n: 4 },
+            Location::Line { prefix: "body line".into(), n: 12 },
+            Location::Line { prefix: "paragraph".into(), n: 3 },
+            Location::Line { prefix: "footnote".into(), n: 2 },
+            Location::Page(2),
+            Location::Row { row: 5, col: 1, header: Some("Surname".into()) },
+            Location::Row { row: 6, col: 3, header: None },
+            Location::Cell { sheet: "Clients".into(), row: 6, col: 27 },
+            Location::Header("From".into()),
+            Location::Other("Clients!C7 comment".into()),
+        ];
+        let places = |conn: &Connection| -> Vec<(String, String, Option<String>, Option<i64>)> {
+            conn.prepare("SELECT pre, post, scope, win FROM places ORDER BY id")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let texts = |conn: &Connection| -> Vec<String> {
+            conn.prepare("SELECT location FROM findings_text ORDER BY id")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let want = {
+            let map = super::super::Map::create_or_open(&path).unwrap();
+            let mut ids = Ids::default();
+            for (i, location) in locations.iter().enumerate() {
+                let value = format!("07700 900{i:03}");
+                let f = Finding {
+                    path: std::sync::Arc::from("a"),
+                    location: location.clone(),
+                    category: Category::Phone,
+                    masked_only: false,
+                    hash: key.hash_bytes(&Category::Phone.normalise(&value)),
+                    value: value.into(),
+                    confidence: 0.9,
+                    rule: std::sync::Arc::from("r"),
+                };
+                ids.insert(&map.conn, 1, None, &f, false, None).unwrap();
+            }
+            let want = places(&map.conn);
+            assert_eq!(texts(&map.conn), locations.iter().map(|l| l.to_string()).collect::<Vec<_>>());
+            let scoped: Vec<_> = want.iter().filter_map(|p| p.2.clone()).collect();
+            assert_eq!(scoped, ["line ", "body line ", "paragraph ", "page ", "row", "row", "Clients!"]);
+            // Back to schema 3 exactly: places without scope and window.
+            map.conn
+                .execute_batch(
+                    "ALTER TABLE places DROP COLUMN scope; ALTER TABLE places DROP COLUMN win;
+                     UPDATE meta SET value = '3' WHERE key = 'schema';",
+                )
+                .unwrap();
+            want
+        };
+        let map = super::super::Map::open_existing(&path).unwrap();
+        assert_eq!(version(&map.conn).unwrap(), SCHEMA_VERSION);
+        assert_eq!(places(&map.conn), want, "the scopes schema 3 text gives are the typed locations' own");
+        assert_eq!(texts(&map.conn), locations.iter().map(|l| l.to_string()).collect::<Vec<_>>());
     }
 
     /// The schema 1 tables (as piisweep wrote them before this version).

@@ -398,13 +398,16 @@ impl Places {
         }
     }
 
-    fn add(&mut self, location: &str) {
+    /// Count a place: by its scope and number when it has them (as the map
+    /// stores them), else by its text.
+    fn add(&mut self, location: &str, near: Option<(&str, i64)>) {
         self.count += 1;
-        let (scope, n, _) = place(location);
-        if n > 0 {
-            self.numbered.entry(scope).or_default().add(n as u64);
-        } else if self.named.len() < MAX_NAMED {
-            self.named.insert(location.to_string());
+        match near {
+            Some((scope, n)) if n > 0 => self.numbered.entry(scope.to_string()).or_default().add(n as u64),
+            _ if self.named.len() < MAX_NAMED => {
+                self.named.insert(location.to_string());
+            }
+            _ => {}
         }
     }
 
@@ -511,6 +514,9 @@ struct Row {
     file_id: i64,
     path: String,
     location: String,
+    /// Where it sits for "nearby": scope, number and window, from the map's
+    /// `places` (see [`Location::near`](crate::finding::Location::near)).
+    near: Option<(String, i64, i64)>,
 }
 
 /// What a name word is to the search (bits; a word's hash is not kept):
@@ -519,26 +525,13 @@ const FIRST: u8 = 1;
 const LAST: u8 = 2;
 const INITIAL: u8 = 4;
 
-/// Where a location sits, for "nearby": (scope, number, window).
-fn place(location: &str) -> (String, i64, i64) {
-    let num_after = |prefix: &str| location.strip_prefix(prefix).and_then(|r| r.trim().parse::<i64>().ok());
-    for (prefix, window) in [("body line ", 3), ("line ", 3), ("paragraph ", 1), ("page ", 0)] {
-        if let Some(n) = num_after(prefix) {
-            return (prefix.to_string(), n, window);
-        }
+/// Where a place sits, for "nearby": (scope, number, window); a place
+/// with no neighbours is its own scope (its text), number 0.
+fn place(location: &str, near: &Option<(String, i64, i64)>) -> (String, i64, i64) {
+    match near {
+        Some((scope, n, w)) => (scope.clone(), *n, *w),
+        None => (location.to_string(), 0, 0),
     }
-    if let Some(rest) = location.strip_prefix("row ")
-        && let Some(n) = rest.split(',').next().and_then(|n| n.trim().parse::<i64>().ok())
-    {
-        return ("row".into(), n, 0);
-    }
-    if let Some((sheet, cell)) = location.rsplit_once('!') {
-        let digits: String = cell.chars().skip_while(|c| c.is_ascii_alphabetic()).collect();
-        if let Ok(n) = digits.parse::<i64>() {
-            return (format!("{sheet}!"), n, 0);
-        }
-    }
-    (location.to_string(), 0, 0)
 }
 
 /// Are two findings (path, location) at the same or nearby places? (What
@@ -548,8 +541,8 @@ fn nearby(a: &Row, b: &Row) -> bool {
     if a.path != b.path {
         return false;
     }
-    let (sa, na, w) = place(&a.location);
-    let (sb, nb, _) = place(&b.location);
+    let (sa, na, w) = place(&a.location, &a.near);
+    let (sb, nb, _) = place(&b.location, &b.near);
     sa == sb && (na - nb).abs() <= w
 }
 
@@ -590,7 +583,7 @@ impl Near {
 #[cfg(test)]
 impl Near {
     fn spot(&mut self, r: &Row) -> Spot {
-        let (scope, n, w) = place(&r.location);
+        let (scope, n, w) = place(&r.location, &r.near);
         let len = self.names.len() as u32;
         let path = *self.names.entry(r.path.clone()).or_insert(len) as i64;
         let len = self.names.len() as u32;
@@ -614,10 +607,10 @@ fn placeholders(n: usize) -> String {
 }
 
 /// The columns that make a [`Row`] (with `findings f`, `paths p`, `places l`).
-const ROW_COLUMNS: &str = "f.id, f.file_id, p.path, l.pre, f.num, l.post";
+const ROW_COLUMNS: &str = "f.id, f.file_id, p.path, l.pre, f.num, l.post, l.scope, l.win";
 const ROW_JOINS: &str = "findings f JOIN paths p ON p.id = f.path JOIN places l ON l.id = f.place";
 
-/// A [`Row`] from the first six columns of a query using [`ROW_COLUMNS`].
+/// A [`Row`] from the first eight columns of a query using [`ROW_COLUMNS`].
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let pre: String = r.get(3)?;
     let num: Option<i64> = r.get(4)?;
@@ -626,7 +619,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         Some(n) => format!("{pre}{n}{post}"),
         None => pre + &post,
     };
-    Ok(Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location })
+    let near = match (num, r.get::<_, Option<String>>(6)?) {
+        (Some(n), Some(scope)) => Some((scope, n, r.get::<_, Option<i64>>(7)?.unwrap_or(0))),
+        _ => None,
+    };
+    Ok(Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location, near })
 }
 
 /// Findings whose hash starts with one of `n` 8-byte prefixes (as `hkey` numbers).
@@ -635,7 +632,7 @@ fn hash_sql(n: usize) -> String {
 }
 
 /// The columns of a name finding read compactly by [`FileNames::read`].
-const NAME_COLUMNS: &str = "f.id, f.file_id, f.path, p.path, f.place, l.pre, f.num, l.post";
+const NAME_COLUMNS: &str = "f.id, f.file_id, f.path, p.path, f.place, l.pre, f.num, l.post, l.scope, l.win";
 
 /// Names with the word `?1` (surname) anywhere, or `?2` (first name) alone,
 /// file by file and, within a file, by place ([`Pos`]: path, then the
@@ -673,13 +670,14 @@ struct Gathered {
 
 impl Gathered {
     fn add(&mut self, row: &Row, ev: Evidence) {
-        self.add_at(row.file_id, &row.path, &row.location, ev);
+        let near = row.near.as_ref().map(|(scope, n, _)| (scope.as_str(), *n));
+        self.add_at(row.file_id, &row.path, &row.location, near, ev);
     }
 
-    fn add_at(&mut self, file_id: i64, path: &str, location: &str, ev: Evidence) {
+    fn add_at(&mut self, file_id: i64, path: &str, location: &str, near: Option<(&str, i64)>, ev: Evidence) {
         let parts = self.files.entry(file_id).or_default();
         let key = (path.to_string(), ev);
-        parts.entry(key).or_insert_with(|| Places::new(path.to_string(), ev)).add(location);
+        parts.entry(key).or_insert_with(|| Places::new(path.to_string(), ev)).add(location, near);
     }
 
     /// Does the file have evidence of at least `weight`?
@@ -699,7 +697,7 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
         let mut stmt = conn.prepare(&hash_sql(prefixes.len()))?;
         let mut rows = stmt.query(params_from_iter(prefixes.iter()))?;
         while let Some(r) = rows.next()? {
-            let hash = hex::encode(r.get_ref(6)?.as_blob()?);
+            let hash = hex::encode(r.get_ref(8)?.as_blob()?);
             let ev = match q.idents.get(&hash) {
                 Some(c) => Evidence::Ident(*c),
                 None if q.full_names.contains(&hash) => Evidence::FullName,
@@ -750,6 +748,10 @@ struct Cand {
 /// then its location's number (`None` first, as SQLite sorts NULL).
 type Pos = (i64, Option<i64>);
 
+/// A place as [`FileNames`] holds it: its text before and after the
+/// number, and its scope and window if it has them (see [`row`]).
+type PlaceText = (String, String, Option<(String, Option<i64>)>);
+
 /// Name findings held at once while one file is classified, about: once a
 /// window holds this many, the ones whose neighbours have all been read
 /// are classified and let go. (The window may grow past it only while many
@@ -768,7 +770,8 @@ const REACH: i64 = 6;
 struct FileNames {
     file_id: i64,
     paths: HashMap<i64, String>,
-    places: HashMap<i64, (String, String)>,
+    /// Place texts before and after the number, and scope and window (see [`row`]).
+    places: HashMap<i64, PlaceText>,
     scopes: Vec<String>,
     scope_ids: HashMap<String, u32>,
     cands: Vec<Cand>,
@@ -792,14 +795,15 @@ impl FileNames {
             e.insert(r.get(3)?);
         }
         if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(place_id) {
-            e.insert((r.get(5)?, r.get(7)?));
+            let near = r.get::<_, Option<String>>(8)?.map(|scope| r.get(9).map(|w| (scope, w))).transpose()?;
+            e.insert((r.get(5)?, r.get(7)?, near));
         }
         Ok((place_id, num, self.spot(path, place_id, num)))
     }
 
     /// The spot of a place whose path and place text are held.
     fn spot(&mut self, path: i64, place_id: i64, num: Option<i64>) -> Spot {
-        let (scope, n, w) = place(&self.location(place_id, num));
+        let (scope, n, w) = place(&self.location(place_id, num), &self.near(place_id, num));
         let scope = match self.scope_ids.get(&scope) {
             Some(id) => *id,
             None => {
@@ -812,9 +816,16 @@ impl FileNames {
         Spot { path, scope, n, w }
     }
 
+    /// Where a place sits for "nearby", as [`row`] reads it.
+    fn near(&self, place_id: i64, num: Option<i64>) -> Option<(String, i64, i64)> {
+        let (_, _, near) = &self.places[&place_id];
+        let (scope, w) = near.as_ref()?;
+        Some((scope.clone(), num?, w.unwrap_or(0)))
+    }
+
     /// The location text, as [`row`] makes it.
     fn location(&self, place_id: i64, num: Option<i64>) -> String {
-        let (pre, post) = &self.places[&place_id];
+        let (pre, post, _) = &self.places[&place_id];
         match num {
             Some(n) => format!("{pre}{n}{post}"),
             None => format!("{pre}{post}"),
@@ -828,7 +839,9 @@ impl FileNames {
     }
 
     fn add(&self, out: &mut Gathered, c: &Cand, ev: Evidence) {
-        out.add_at(self.file_id, &self.paths[&c.spot.path], &self.location(c.place, c.num), ev);
+        let near = self.near(c.place, c.num);
+        let near = near.as_ref().map(|(scope, n, _)| (scope.as_str(), *n));
+        out.add_at(self.file_id, &self.paths[&c.spot.path], &self.location(c.place, c.num), near, ev);
     }
 
     fn held(&self) -> usize {
@@ -923,14 +936,14 @@ fn names_pass(
         }
         names.last = Some(pos);
         let id: i64 = r.get(0)?;
-        let full = hex::encode(r.get_ref(8)?.as_blob()?);
+        let full = hex::encode(r.get_ref(10)?.as_blob()?);
         // The full name itself was matched by its hash already: only its id is kept.
         if q.full_names.contains(&full) {
             names.full_ids.push((pos, id));
             continue;
         }
         // Words by position (see [`FIRST`], [`LAST`], [`INITIAL`]).
-        let ws: Vec<(i64, u8)> = words_of(r.get_ref(9)?.as_blob()?)
+        let ws: Vec<(i64, u8)> = words_of(r.get_ref(11)?.as_blob()?)
             .into_iter()
             .map(|(pos, w)| {
                 let mut bits = 0;
@@ -1090,6 +1103,7 @@ struct OtherName {
     place: i64,
     pre: String,
     post: String,
+    near: Option<(String, Option<i64>)>,
 }
 
 /// The names of the person's files, read alongside [`names_sql`], with the
@@ -1106,13 +1120,14 @@ impl OthersCursor<'_> {
         }
         let Some(r) = self.rows.next()? else { return Ok(None) };
         Ok(Some(OtherName {
-            file_id: r.get(8)?,
+            file_id: r.get(10)?,
             pos: (r.get(2)?, r.get(6)?),
             id: r.get(0)?,
             path_text: r.get(3)?,
             place: r.get(4)?,
             pre: r.get(5)?,
             post: r.get(7)?,
+            near: r.get::<_, Option<String>>(8)?.map(|scope| r.get(9).map(|w| (scope, w))).transpose()?,
         }))
     }
 }
@@ -1146,7 +1161,7 @@ fn read_others(cursor: &mut OthersCursor<'_>, file: &mut FileNames, next: Option
             continue;
         }
         file.paths.entry(o.pos.0).or_insert(o.path_text);
-        file.places.entry(o.place).or_insert((o.pre, o.post));
+        file.places.entry(o.place).or_insert((o.pre, o.post, o.near));
         let spot = file.spot(o.pos.0, o.place, o.pos.1);
         file.others.push((o.pos, o.id, spot));
     }
@@ -1272,6 +1287,7 @@ pub fn table(matches: &[FileMatch], subject: &Subject, unsearched: &[Unsearched]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Location;
 
     /// Every lookup goes through an index: none reads the whole findings table.
     #[test]
@@ -1300,18 +1316,49 @@ mod tests {
         }
     }
 
+    fn line(n: u64) -> Location {
+        Location::Line { prefix: "line".into(), n }
+    }
+
+    /// A cell of delimited text in the column headed `header`.
+    fn row_at(row: u64, header: &str) -> Location {
+        Location::Row { row, col: 0, header: Some(header.into()) }
+    }
+
+    /// A spreadsheet cell as shown: `cell("Sheet1", 'A', 7)` is `Sheet1!A7`.
+    fn cell(sheet: &str, col: char, row: u32) -> Location {
+        Location::Cell { sheet: sheet.into(), row: row - 1, col: u32::from(col) - u32::from('A') }
+    }
+
+    /// A row found at `location`, as the map gives it.
+    fn found(id: i64, path: &str, location: &Location) -> Row {
+        Row { id, file_id: 1, path: path.into(), location: location.to_string(), near: near_of(location) }
+    }
+
+    fn near_of(location: &Location) -> Option<(String, i64, i64)> {
+        location.near().map(|(scope, n, w)| (scope.to_string(), n, w))
+    }
+
+    /// Count a place at `location`, as [`Gathered`] does with a row from the map.
+    fn add(p: &mut Places, location: Location) {
+        let near = near_of(&location);
+        p.add(&location.to_string(), near.as_ref().map(|(scope, n, _)| (scope.as_str(), *n)));
+    }
+
     #[test]
     fn places_and_nearness() {
-        assert_eq!(place("line 12"), ("line ".into(), 12, 3));
-        assert_eq!(place("row 5, col Surname"), ("row".into(), 5, 0));
-        assert_eq!(place("Sheet1!C7"), ("Sheet1!".into(), 7, 0));
-        let r = |loc: &str| Row { id: 0, file_id: 1, path: "a".into(), location: loc.into() };
-        assert!(nearby(&r("line 3"), &r("line 5")));
-        assert!(!nearby(&r("line 3"), &r("line 9")));
-        assert!(nearby(&r("row 2, col First name"), &r("row 2, col Surname")));
-        assert!(!nearby(&r("row 2, col First name"), &r("row 3, col Surname")));
-        assert!(nearby(&r("Sheet1!A7"), &r("Sheet1!B7")));
-        assert!(!nearby(&r("Sheet1!A7"), &r("Sheet2!B7")));
+        let near = |loc: Location| place(&loc.to_string(), &near_of(&loc));
+        assert_eq!(near(line(12)), ("line ".into(), 12, 3));
+        assert_eq!(near(row_at(5, "Surname")), ("row".into(), 5, 0));
+        assert_eq!(near(cell("Sheet1", 'C', 7)), ("Sheet1!".into(), 7, 0));
+        assert_eq!(near(Location::Header("From".into())), ("header From".into(), 0, 0));
+        let r = |loc: Location| found(0, "a", &loc);
+        assert!(nearby(&r(line(3)), &r(line(5))));
+        assert!(!nearby(&r(line(3)), &r(line(9))));
+        assert!(nearby(&r(row_at(2, "First name")), &r(row_at(2, "Surname"))));
+        assert!(!nearby(&r(row_at(2, "First name")), &r(row_at(3, "Surname"))));
+        assert!(nearby(&r(cell("Sheet1", 'A', 7)), &r(cell("Sheet1", 'B', 7))));
+        assert!(!nearby(&r(cell("Sheet1", 'A', 7)), &r(cell("Sheet2", 'B', 7))));
     }
 
     #[test]
@@ -1356,14 +1403,14 @@ mod tests {
     fn places_are_grouped_with_ranges() {
         let mut p = Places::new("a.csv".into(), Evidence::FullName);
         for row in 12..=3400 {
-            p.add(&format!("row {row}, col Name"));
+            add(&mut p, row_at(row, "Name"));
         }
-        p.add("header From");
+        add(&mut p, Location::Header("From".into()));
         p.finish();
         assert_eq!(p.count, 3390);
         assert_eq!(p.at, "rows 12-3,400; header From");
         let mut one = Places::new("b.xlsx".into(), Evidence::FullName);
-        one.add("Sheet1!C7");
+        add(&mut one, cell("Sheet1", 'C', 7));
         one.finish();
         assert_eq!(one.at, "Sheet1 row 7");
         assert_eq!(one.table_rows().map(|(s, r)| (s.to_string(), r.len())).collect::<Vec<_>>(), [("Sheet1".into(), 1)]);
@@ -1409,31 +1456,39 @@ mod tests {
 
     #[test]
     fn near_answers_as_nearby_does() {
-        let r = |id: i64, path: &str, loc: &str| Row { id, file_id: 1, path: path.into(), location: loc.into() };
-        let found =
-            [r(1, "a", "line 3"), r(2, "a", "row 2, col First name"), r(3, "a", "Sheet1!A7"), r(4, "b", "line 5")];
+        let r = |id: i64, path: &str, loc: Location| found(id, path, &loc);
+        let rows = [
+            r(1, "a", line(3)),
+            r(2, "a", row_at(2, "First name")),
+            r(3, "a", cell("Sheet1", 'A', 7)),
+            r(4, "b", line(5)),
+            r(5, "a", Location::Header("From".into())),
+        ];
         let mut near = Near::default();
-        for f in &found {
+        for f in &rows {
             near.insert(f);
         }
         let asks = [
-            r(9, "a", "line 5"),
-            r(9, "a", "line 9"),
-            r(9, "a", "row 2, col Surname"),
-            r(9, "a", "row 3, col Surname"),
-            r(9, "a", "Sheet1!B7"),
-            r(9, "a", "Sheet2!B7"),
-            r(9, "b", "line 3"),
-            r(9, "a", "header From"),
+            r(9, "a", line(5)),
+            r(9, "a", line(9)),
+            r(9, "a", row_at(2, "Surname")),
+            r(9, "a", row_at(3, "Surname")),
+            r(9, "a", cell("Sheet1", 'B', 7)),
+            r(9, "a", cell("Sheet2", 'B', 7)),
+            r(9, "b", line(3)),
+            r(9, "a", Location::Header("From".into())),
+            r(9, "a", Location::Header("To".into())),
         ];
         for ask in &asks {
-            assert_eq!(near.any(ask, |_| false), found.iter().any(|f| nearby(f, ask)), "{}", ask.location);
+            assert_eq!(near.any(ask, |_| false), rows.iter().any(|f| nearby(f, ask)), "{}", ask.location);
         }
-        assert!(!near.any(&r(9, "a", "line 4"), |id| id == 1), "skipped ids do not count");
+        assert!(near.any(&asks[7], |_| false), "the same header is near");
+        assert!(!near.any(&asks[8], |_| false), "another header is not");
+        assert!(!near.any(&r(9, "a", line(4)), |id| id == 1), "skipped ids do not count");
     }
 
     /// A map with name findings written straight in: (file id, path, location, name).
-    fn map_of(names: &[(i64, &str, String, &str)], key: &Key) -> (tempfile::TempDir, crate::map::Map) {
+    fn map_of(names: &[(i64, &str, Location, &str)], key: &Key) -> (tempfile::TempDir, crate::map::Map) {
         let dir = tempfile::tempdir().unwrap();
         let map = crate::map::Map::create_or_open(&dir.path().join("m.db")).unwrap();
         let mut files: Vec<i64> = names.iter().map(|n| n.0).collect();
@@ -1452,7 +1507,7 @@ mod tests {
         for (file_id, path, location, name) in names {
             let f = crate::finding::Finding {
                 path: std::sync::Arc::from(*path),
-                location: location.as_str().into(),
+                location: location.clone(),
                 category: Category::Name,
                 value: (*name).into(),
                 masked_only: false,
@@ -1489,9 +1544,9 @@ mod tests {
     #[test]
     fn names_classified_a_window_at_a_time_match_the_whole_file() {
         let key = Key::from_bytes([7; 32]);
-        let mut names: Vec<(i64, &str, String, &str)> = Vec::new();
+        let mut names: Vec<(i64, &str, Location, &str)> = Vec::new();
         for row in 2..60 {
-            let loc = |col: &str| format!("row {row}, col {col}");
+            let loc = |col: &str| row_at(row, col);
             match row % 6 {
                 0 => names.extend([(1, "f1", loc("First"), "Jane"), (1, "f1", loc("Surname"), "Roberts")]),
                 1 => names.extend([(1, "f1", loc("First"), "Tom"), (1, "f1", loc("Surname"), "Roberts")]),
@@ -1501,9 +1556,9 @@ mod tests {
                 _ => names.push((1, "f1", loc("First"), "Jane")),
             }
         }
-        for line in 1..80 {
-            let loc = format!("line {line}");
-            match line % 9 {
+        for n in 1..80 {
+            let loc = line(n);
+            match n % 9 {
                 0 => names.push((2, "notes.txt", loc, "Jane")),
                 2 => names.push((2, "notes.txt", loc, "Roberts")),
                 4 => names.push((2, "notes.txt", loc, "Mrs Roberts")),
@@ -1511,15 +1566,15 @@ mod tests {
                 _ => {}
             }
         }
-        names.push((2, "notes.txt!a.txt", "line 1".into(), "Roberts"));
-        names.push((2, "notes.txt!a.txt", "header From".into(), "Jane"));
+        names.push((2, "notes.txt!a.txt", line(1), "Roberts"));
+        names.push((2, "notes.txt!a.txt", Location::Header("From".into()), "Jane"));
         // A file naming only her first name: it does not count.
-        names.push((3, "f3", "line 4".into(), "Jane"));
+        names.push((3, "f3", line(4), "Jane"));
         // Surnames in a sheet beside other people's names.
         for row in 1..30 {
-            names.push((4, "s.xlsx", format!("Sheet1!A{row}"), "Roberts"));
+            names.push((4, "s.xlsx", cell("Sheet1", 'A', row), "Roberts"));
             if row % 3 == 0 {
-                names.push((4, "s.xlsx", format!("Sheet1!B{row}"), "Amir Khan"));
+                names.push((4, "s.xlsx", cell("Sheet1", 'B', row), "Amir Khan"));
             }
         }
         let (_dir, map) = map_of(&names, &key);
@@ -1543,13 +1598,13 @@ mod tests {
         let q = Query::new(&Subject { name: Some("Jane Roberts".into()), ..Default::default() }, &key);
         let mut peaks = Vec::new();
         for rows in [2_000i64, 8_000] {
-            let mut names: Vec<(i64, &str, String, &str)> = Vec::new();
-            for row in 2..rows + 2 {
-                names.push((1, "big.csv", format!("row {row}, col First name"), "Jane"));
-                names.push((1, "big.csv", format!("row {row}, col Surname"), "Roberts"));
+            let mut names: Vec<(i64, &str, Location, &str)> = Vec::new();
+            for row in 2..rows as u64 + 2 {
+                names.push((1, "big.csv", row_at(row, "First name"), "Jane"));
+                names.push((1, "big.csv", row_at(row, "Surname"), "Roberts"));
                 if row % 10 == 0 {
-                    names.push((1, "big.csv", format!("row {row}, col Carer"), "Amir Khan"));
-                    names.push((1, "big.csv", format!("row {row}, col Client"), "Jane Roberts"));
+                    names.push((1, "big.csv", row_at(row, "Carer"), "Amir Khan"));
+                    names.push((1, "big.csv", row_at(row, "Client"), "Jane Roberts"));
                 }
             }
             let (_dir, map) = map_of(&names, &key);
