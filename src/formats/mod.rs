@@ -18,6 +18,7 @@
 //! | `pdf` | PDF with a text layer |
 //! | `docx`, `odt`, `rtf` | word-processor documents (`docx` holds the flow of paragraphs and tables the three share) |
 //! | `mail` | eml, mbox, Outlook msg |
+//! | `pst` | Outlook data files (PST, OST): each item handed on as an eml |
 //! | `zip` | zip archives, and the one zip member reader with the limits |
 
 pub mod container;
@@ -27,6 +28,7 @@ pub mod input;
 pub mod mail;
 pub mod odt;
 pub mod pdf;
+pub mod pst;
 pub mod rewrite;
 pub mod rtf;
 pub mod sheet;
@@ -327,6 +329,11 @@ pub fn format(kind: Kind) -> Format {
         K::Msg => Format {
             read: |i, _, e, l| mail::extract_msg(i, e, l),
             write: Err("Outlook msg: not supported by anonymise yet (save it as eml)"),
+            copy_extension: None,
+        },
+        K::Pst => Format {
+            read: |i, _, e, l| pst::extract(i, e, l),
+            write: Err("Outlook data file: not supported by anonymise yet"),
             copy_extension: None,
         },
         K::Zip => f(|i, _, e, l| zip::extract_zip(i, e, l), |w, d, _| zip::anonymise::write(w, d)),

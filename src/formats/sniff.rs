@@ -20,6 +20,8 @@ pub enum Kind {
     Mbox,
     Msg,
     Zip,
+    /// An Outlook data file (PST or OST).
+    Pst,
     /// A password-protected office file.
     Encrypted,
     /// Not scanned, with the reason.
@@ -30,7 +32,7 @@ impl Kind {
     /// Formats streamed in bounded memory whatever their size (text, CSV,
     /// mbox): `--max-file-size` applies only to the others, read whole.
     pub fn is_streamed(&self) -> bool {
-        matches!(self, Kind::Text | Kind::Csv(_) | Kind::Mbox)
+        matches!(self, Kind::Text | Kind::Csv(_) | Kind::Mbox | Kind::Pst)
     }
 
     /// The delimiter of delimited text (a comma for any other kind).
@@ -66,6 +68,7 @@ impl Kind {
             Kind::Mbox => "mbox",
             Kind::Msg => "msg",
             Kind::Zip => "zip",
+            Kind::Pst => "pst",
             Kind::Encrypted => "encrypted",
             Kind::Skip(_) => "other",
         }
@@ -96,6 +99,9 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     }
     if head.starts_with(OLE_MAGIC) {
         return sniff_ole(ext, head);
+    }
+    if head.starts_with(b"!BDN") {
+        return Kind::Pst;
     }
     if head.starts_with(b"{\\rtf") {
         return Kind::Rtf;
