@@ -232,6 +232,9 @@ pub enum ExtractError {
     /// Not scanned on purpose: unknown binary, unsupported legacy format, too large.
     #[error("{0}")]
     Skipped(String),
+    /// A known kind piisweep cannot read: counted as not read, not as skipped.
+    #[error("{0}")]
+    Unsupported(String),
     /// Password-protected or encrypted.
     #[error("encrypted (password-protected): remove the password or export an unprotected copy to scan it")]
     Encrypted,
@@ -342,6 +345,11 @@ pub fn format(kind: Kind) -> Format {
             write: Err(""),
             copy_extension: None,
         },
+        K::Unsupported(_) => Format {
+            read: |_, k, _, _| Err(ExtractError::Unsupported(k.skip_reason().to_string())),
+            write: Err(""),
+            copy_extension: None,
+        },
         K::Encrypted => Format {
             read: |_, _, _, _| Err(ExtractError::Encrypted),
             write: Err("encrypted: remove the password to anonymise it"),
@@ -359,7 +367,7 @@ pub fn extract_kind(kind: Kind, input: &Input<'_>, emit: &mut dyn Emit, limits: 
 pub fn cannot_anonymise(kind: Kind) -> Option<String> {
     match (format(kind).write, kind) {
         (Ok(_), _) => None,
-        (Err(_), Kind::Skip(reason)) => Some(reason.to_string()),
+        (Err(_), Kind::Skip(reason) | Kind::Unsupported(reason)) => Some(reason.to_string()),
         (Err(why), _) => Some(why.to_string()),
     }
 }
