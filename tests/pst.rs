@@ -130,3 +130,36 @@ fn the_map_records_items() {
     let kind: String = conn.query_row("SELECT kind FROM files", [], |r| r.get(0)).unwrap();
     assert_eq!(kind, "pst");
 }
+
+#[test]
+fn a_bundle_holds_each_matching_item_as_an_eml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("Mail");
+    std::fs::create_dir(&root).unwrap();
+    copy_store(&root, "jsmith.pst");
+    let db = tmp.path().join("map.db");
+    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", db.display())).arg("--quiet").output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let bundle = tmp.path().join("bundle");
+    let out = bin()
+        .args(["sar", "--email", "contact1@rjohnson.id.au", "--map"])
+        .arg(&db)
+        .arg("--bundle")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let copies: Vec<PathBuf> = std::fs::read_dir(bundle.join("files")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(copies.len(), 1, "{copies:?}\n{stdout}");
+    let copy = &copies[0];
+    assert!(copy.to_string_lossy().ends_with("contact name 1.eml"), "{copy:?}");
+    // The copy is a message any mail program opens, with the item's text.
+    let data = std::fs::read(copy).unwrap();
+    let mail = mailparse::parse_mail(&data).unwrap();
+    assert_eq!(
+        mailparse::MailHeaderMap::get_first_value(mail.headers.as_slice(), "Subject").unwrap(),
+        "contact name 1"
+    );
+    let body = mail.subparts[0].get_body().unwrap();
+    assert!(body.contains("contact1@rjohnson.id.au") && body.contains("Given name: contact"), "{body}");
+}
