@@ -19,11 +19,13 @@
 //! | `docx`, `odt`, `rtf` | word-processor documents (`docx` holds the flow of paragraphs and tables the three share) |
 //! | `mail` | eml, mbox, Outlook msg |
 //! | `pst` | Outlook data files (PST, OST): each item handed on as an eml |
+//! | `gz`, `tar` | gzip files and tar archives (`.tar.gz`/`.tgz` too), with the zip limits |
 //! | `zip` | zip archives, and the one zip member reader with the limits |
 
 pub mod container;
 pub mod csv;
 pub mod docx;
+pub mod gz;
 pub mod input;
 pub mod mail;
 pub mod odt;
@@ -33,6 +35,7 @@ pub mod rewrite;
 pub mod rtf;
 pub mod sheet;
 pub mod sniff;
+pub mod tar;
 pub mod text;
 pub mod zip;
 
@@ -337,6 +340,11 @@ pub fn format(kind: Kind) -> Format {
         K::Pst => Format {
             read: |i, _, e, l| pst::extract(i, e, l),
             write: Err("Outlook data file: not supported by anonymise yet"),
+            copy_extension: None,
+        },
+        K::Gz | K::Tar => Format {
+            read: |i, k, e, l| if k == Kind::Gz { gz::extract_gz(i, e, l) } else { tar::extract_tar(i, e, l) },
+            write: Err("gzip and tar archives: not copied yet (unpack it to anonymise the files in it)"),
             copy_extension: None,
         },
         K::Zip => f(|i, _, e, l| zip::extract_zip(i, e, l), |w, d, _| zip::anonymise::write(w, d)),

@@ -22,6 +22,10 @@ pub enum Kind {
     Zip,
     /// An Outlook data file (PST or OST).
     Pst,
+    /// A gzip file (a `.tar.gz` too).
+    Gz,
+    /// A tar archive.
+    Tar,
     /// A password-protected office file.
     Encrypted,
     /// Not scanned on purpose (no personal text to read), with the reason.
@@ -36,7 +40,7 @@ impl Kind {
     /// Formats streamed in bounded memory whatever their size (text, CSV,
     /// mbox): `--max-file-size` applies only to the others, read whole.
     pub fn is_streamed(&self) -> bool {
-        matches!(self, Kind::Text | Kind::Csv(_) | Kind::Mbox | Kind::Pst)
+        matches!(self, Kind::Text | Kind::Csv(_) | Kind::Mbox | Kind::Pst | Kind::Gz | Kind::Tar)
     }
 
     /// The delimiter of delimited text (a comma for any other kind).
@@ -73,6 +77,8 @@ impl Kind {
             Kind::Msg => "msg",
             Kind::Zip => "zip",
             Kind::Pst => "pst",
+            Kind::Gz => "gz",
+            Kind::Tar => "tar",
             Kind::Encrypted => "encrypted",
             Kind::Skip(_) => "other",
             Kind::Unsupported(_) => "unsupported",
@@ -107,6 +113,12 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     }
     if head.starts_with(b"!BDN") {
         return Kind::Pst;
+    }
+    if head.starts_with(b"\x1F\x8B\x08") {
+        return Kind::Gz;
+    }
+    if head.get(257..262) == Some(b"ustar") {
+        return Kind::Tar;
     }
     if head.starts_with(b"{\\rtf") {
         return Kind::Rtf;
@@ -213,7 +225,6 @@ fn known_binary(head: &[u8]) -> Option<&'static str> {
 /// Known kinds of file that hold personal data piisweep cannot read.
 fn known_unreadable(head: &[u8]) -> Option<&'static str> {
     const MAGIC: &[(&[u8], &str)] = &[
-        (b"\x1F\x8B", "gzip archive: piisweep cannot read it yet; unpack it and scan the folder"),
         (b"7z\xBC\xAF\x27\x1C", "7-Zip archive: piisweep cannot read it yet; unpack it and scan the folder"),
         (b"Rar!\x1A\x07", "RAR archive: piisweep cannot read RAR; unpack it and scan the folder"),
         (
@@ -221,9 +232,6 @@ fn known_unreadable(head: &[u8]) -> Option<&'static str> {
             "SQLite database: piisweep cannot read databases; export its tables as CSV to scan them",
         ),
     ];
-    if head.get(257..262) == Some(b"ustar") {
-        return Some("tar archive: piisweep cannot read it yet; unpack it and scan the folder");
-    }
     // Access: a Jet (.mdb) or ACE (.accdb) database.
     if head.get(4..19) == Some(b"Standard Jet DB") || head.get(4..19) == Some(b"Standard ACE DB") {
         return Some("Access database: piisweep cannot read databases; export its tables to Excel or CSV to scan them");
@@ -366,7 +374,7 @@ mod tests {
         tar.resize(257, 0);
         tar.extend(b"ustar\x0000");
         tar.resize(1024, 0);
-        assert!(matches!(sniff("backup", &tar), Kind::Unsupported(r) if r.starts_with("tar archive")));
+        assert_eq!(sniff("backup", &tar), Kind::Tar);
         // Mail with a stray NUL later on is still mail.
         let mbox = [b"From a@b Mon Jan  1 09:00:00 2024\nFrom: a@b\nTo: c@d\n\nhi".as_slice(), b"\0rest"].concat();
         assert_eq!(sniff("Inbox", &mbox), Kind::Mbox);
