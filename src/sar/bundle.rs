@@ -594,7 +594,6 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
     let input = if top == Kind::Pst { on_disk } else { Input::Bytes(&bytes) };
     let finder = Finder { want: job.part, found: None, reached: (m.path.clone(), top), failure: None };
     let (finder, read) = container::walk(&m.path, &input, finder, &job.opts.limits);
-    drop(input);
     drop(bytes);
     let Finder { found, reached: (parent_path, parent_kind), failure, .. } = finder;
     let base = |path: &str| path.rsplit('!').next().unwrap_or(path).to_string();

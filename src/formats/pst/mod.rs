@@ -561,7 +561,7 @@ fn body_text(message: &Rc<dyn Message>, warnings: &mut Vec<String>) -> String {
     let mut extra = String::new();
     let is_note = props.get(prop::MESSAGE_CLASS).and_then(string).is_none_or(|c| c.starts_with("IPM.Note"));
     for (&id, value) in props.iter() {
-        if NOT_EXTRA.contains(&id) && !(id == prop::DISPLAY_NAME && !is_note) {
+        if (is_note || id != prop::DISPLAY_NAME) && NOT_EXTRA.contains(&id) {
             continue;
         }
         let text = match value {
