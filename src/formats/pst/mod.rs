@@ -218,6 +218,18 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             Box::new(move || Ok(Box::new(Cursor::new(RcBytes(bytes.clone()))) as Box<dyn PstReader>))
         }
     };
+    // The file format version (wVer): 14-15 ANSI, 23 Unicode; 36-37 are the
+    // 4 KB-page offline caches of Outlook 2013 and later, which the crate
+    // does not read.
+    let head = input.head(12)?;
+    if let Some(version) = head.get(10..12).map(|v| u16::from_le_bytes([v[0], v[1]]))
+        && version >= 36
+    {
+        return Err(ExtractError::Unsupported(format!(
+            "Outlook 2013+ offline data file (format version {version}): piisweep cannot read this kind yet; \
+             export the mailbox from Outlook as a .pst (File > Open & Export > Import/Export) to scan it"
+        )));
+    }
     let pst = Pst::open(&*source).map_err(|e| ExtractError::corrupt("Outlook data file", e))?;
     let store = pst.store();
     let root = store
