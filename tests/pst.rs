@@ -172,3 +172,31 @@ fn a_bundle_holds_each_matching_item_as_an_eml() {
     let body = mail.subparts[0].get_body().unwrap();
     assert!(body.contains("contact1@rjohnson.id.au") && body.contains("Given name: contact"), "{body}");
 }
+
+#[test]
+fn anonymise_writes_the_store_as_a_folder_tree_of_eml_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    let mail = root.join("Mail");
+    std::fs::create_dir_all(&mail).unwrap();
+    copy_store(&mail, "jsmith.pst");
+    let out_dir = tmp.path().join("anon");
+    let key = tmp.path().join("k.key");
+    std::fs::write(&key, format!("{}\n", "07".repeat(32))).unwrap();
+    let out = bin().arg("anonymise").arg(&root).arg("--out").arg(&out_dir).arg("--key").arg(&key).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let tree = out_dir.join("Mail/jsmith-outlook");
+    let contact = std::fs::read(tree.join("Contacts/2014-05-25 contact name 1.eml")).unwrap();
+    let appointment = tree.join("Calendar/2016-08-02 Test appointment.eml");
+    assert!(appointment.is_file(), "{text}");
+    // A message any mail program (and Outlook, by drag and drop) opens, the
+    // contact's address replaced.
+    let parsed = mailparse::parse_mail(&contact).unwrap();
+    let body = parsed.subparts[0].get_body().unwrap();
+    assert!(body.contains("Given name: contact") && !body.contains("contact1@rjohnson.id.au"), "{body}");
+    assert!(text.contains("Mail/jsmith.pst -> Mail/jsmith-outlook: redact email 2"), "{text}");
+    assert!(text.contains("Outlook imports them"), "{text}");
+    assert!(text.contains("not copied: Contacts/item "), "{text}");
+    assert!(text.contains("Verified: 1 of 1 copy re-scanned"), "{text}");
+}

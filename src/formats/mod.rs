@@ -339,7 +339,9 @@ pub fn format(kind: Kind) -> Format {
         },
         K::Pst => Format {
             read: |i, _, e, l| pst::extract(i, e, l),
-            write: Err("Outlook data file: not supported by anonymise yet"),
+            // Written as a folder tree of .eml files by `anonymise` itself
+            // (pst::anonymise::write_tree), not as one file.
+            write: Err("Outlook data file: written as a folder of .eml files, not as one file"),
             copy_extension: None,
         },
         K::Gz | K::Tar => Format {

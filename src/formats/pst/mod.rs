@@ -18,6 +18,8 @@
 //! A store that cannot be opened fails as a whole; a folder or item that
 //! cannot be read is reported for itself and the rest is read.
 
+pub mod anonymise;
+
 use std::collections::HashMap;
 use std::io::{BufReader, Cursor};
 use std::rc::Rc;
