@@ -105,12 +105,18 @@ fn a_gzip_bomb_is_refused_by_scan_anonymise_and_sar() {
     assert!(text.contains("Archive/zeros.txt.gz: limit hit: compression ratio over 200:1 (gzip bomb?)"), "{text}");
     assert!(text.contains("Archive/zeros.tgz: limit hit: compression ratio over 200:1 (gzip bomb?)"), "{text}");
 
-    // anonymise does not copy gzip or tar archives, and says why.
+    // anonymise refuses the bombs as scan does, and copies the rest.
     let out_dir = tmp.path().join("anon");
     let out = bin().arg("anonymise").arg(&root).arg("--out").arg(&out_dir).args(["--key"]).arg(&key).output().unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("gzip and tar archives: not copied yet"), "{text}");
-    assert!(!out_dir.join("Archive/zeros.txt.gz").exists() && out_dir.join("Archive/notes.txt").exists(), "{text}");
+    for name in ["Archive/zeros.txt.gz", "Archive/zeros.tgz"] {
+        assert!(
+            text.lines().any(|l| l.contains(name) && l.contains("compression ratio over 200:1 (gzip bomb?)")),
+            "{name}: {text}"
+        );
+        assert!(!out_dir.join(name).exists(), "{text}");
+    }
+    assert!(out_dir.join("Archive/notes.txt").exists(), "{text}");
 
     // A bundle asking for a part of the bomb is refused the same way.
     let map = tmp.path().join("map.db");
@@ -140,4 +146,57 @@ fn a_gzip_bomb_is_refused_by_scan_anonymise_and_sar() {
         let len = copy.unwrap().metadata().unwrap().len();
         assert!(len < 64 << 10, "a copy holds the bomb's zeros: {len} bytes");
     }
+}
+
+#[test]
+fn anonymise_writes_gzip_and_tar_archives_in_their_own_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    let notes = format!("Call Jane Roberts on {EMAIL} about the referral.\n");
+    let tar = tar_of(&[("HR/notes.txt", notes.as_bytes())]);
+    put(&root, "Backups/hr.tgz", &gzip(None, &tar));
+    put(&root, "Backups/hr.tar", &tar);
+    put(&root, "Exports/notes.txt.gz", &gzip(Some("notes.txt"), notes.as_bytes()));
+    let key = tmp.path().join("k.key");
+    std::fs::write(&key, format!("{}\n", "07".repeat(32))).unwrap();
+    let out_dir = tmp.path().join("anon");
+    let out = bin().arg("anonymise").arg(&root).arg("--out").arg(&out_dir).arg("--key").arg(&key).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Verified: 3 of 3 copies re-scanned"), "{text}");
+    let gunzip = |data: &[u8]| {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(data), &mut out).unwrap();
+        out
+    };
+    let untar = |data: &[u8]| -> Vec<(String, String)> {
+        let mut archive = tar::Archive::new(data);
+        archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let mut e = e.unwrap();
+                let name = e.path().unwrap().to_string_lossy().into_owned();
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut e, &mut text).unwrap();
+                (name, text)
+            })
+            .collect()
+    };
+    let check = |text: &str| {
+        assert!(
+            text.contains("about the referral") && !text.contains(EMAIL) && !text.contains("Jane Roberts"),
+            "{text}"
+        );
+    };
+    let tgz = untar(&gunzip(&std::fs::read(out_dir.join("Backups/hr.tgz")).unwrap()));
+    assert_eq!(tgz.len(), 1);
+    assert_eq!(tgz[0].0, "HR/notes.txt");
+    check(&tgz[0].1);
+    let plain = untar(&std::fs::read(out_dir.join("Backups/hr.tar")).unwrap());
+    check(&plain[0].1);
+    let gz = std::fs::read(out_dir.join("Exports/notes.txt.gz")).unwrap();
+    let header = flate2::read::GzDecoder::new(&gz[..]);
+    assert_eq!(header.header().and_then(|h| h.filename()), Some(&b"notes.txt"[..]));
+    check(&String::from_utf8(gunzip(&gz)).unwrap());
 }

@@ -344,11 +344,8 @@ pub fn format(kind: Kind) -> Format {
             write: Err("Outlook data file: written as a folder of .eml files, not as one file"),
             copy_extension: None,
         },
-        K::Gz | K::Tar => Format {
-            read: |i, k, e, l| if k == Kind::Gz { gz::extract_gz(i, e, l) } else { tar::extract_tar(i, e, l) },
-            write: Err("gzip and tar archives: not copied yet (unpack it to anonymise the files in it)"),
-            copy_extension: None,
-        },
+        K::Gz => f(|i, _, e, l| gz::extract_gz(i, e, l), |w, d, _| gz::anonymise::write_gz(w, d)),
+        K::Tar => f(|i, _, e, l| tar::extract_tar(i, e, l), |w, d, _| gz::anonymise::write_tar(w, d)),
         K::Zip => f(|i, _, e, l| zip::extract_zip(i, e, l), |w, d, _| zip::anonymise::write(w, d)),
         K::Skip(_) => Format {
             read: |_, k, _, _| Err(ExtractError::Skipped(k.skip_reason().to_string())),

@@ -5,6 +5,8 @@
 //! recorded it (`notes.csv`) or `content`; a tar inside is read member by
 //! member (`backup.tgz!HR/list.csv`).
 
+pub mod anonymise;
+
 use flate2::read::MultiGzDecoder;
 
 use super::zip::{RATIO_FLOOR, Stop, decompress};
