@@ -200,3 +200,40 @@ fn anonymise_writes_gzip_and_tar_archives_in_their_own_format() {
     assert_eq!(header.header().and_then(|h| h.filename()), Some(&b"notes.txt"[..]));
     check(&String::from_utf8(gunzip(&gz)).unwrap());
 }
+
+fn seven_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+    for (name, data) in members {
+        w.push_archive_entry(sevenz_rust2::ArchiveEntry::new_file(name), Some(*data)).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn seven_zip_members_are_read_and_a_bomb_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    let notes = format!("Call Jane Roberts on {EMAIL}.\n");
+    let csv = format!("Name,Email\nJane Roberts,{EMAIL}\n");
+    put(&root, "Backups/hr.7z", &seven_zip(&[("HR/notes.txt", notes.as_bytes()), ("HR/list.csv", csv.as_bytes())]));
+    let (out, lines) = scan_reveal(&[&root], &[], tmp.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let found = quads(&lines);
+    for (path, location) in
+        [("Backups/hr.7z!HR/notes.txt", "line 1"), ("Backups/hr.7z!HR/list.csv", "row 2, col Email")]
+    {
+        assert!(found.iter().any(|(p, l, _, v)| p == path && l == location && v == EMAIL), "{path}: {found:?}");
+    }
+    // 20 MB of zeros after her notes: refused by the compression ratio, exit 3.
+    let zeros = vec![0u8; 20 << 20];
+    put(&root, "Archive/zeros.7z", &seven_zip(&[("notes.txt", notes.as_bytes()), ("zeros.bin", &zeros)]));
+    let (out, _) = scan_reveal(&[&root], &[], tmp.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr
+            .contains("Archive/zeros.7z: limit hit: compression ratio over 200:1 (7-Zip bomb?): stopped at zeros.bin"),
+        "{stderr}"
+    );
+}

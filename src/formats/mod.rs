@@ -20,6 +20,7 @@
 //! | `mail` | eml, mbox, Outlook msg |
 //! | `pst` | Outlook data files (PST, OST): each item handed on as an eml |
 //! | `gz`, `tar` | gzip files and tar archives (`.tar.gz`/`.tgz` too), with the zip limits |
+//! | `sevenz` | 7-Zip archives, with the zip limits |
 //! | `zip` | zip archives, and the one zip member reader with the limits |
 
 pub mod container;
@@ -33,6 +34,7 @@ pub mod pdf;
 pub mod pst;
 pub mod rewrite;
 pub mod rtf;
+pub mod sevenz;
 pub mod sheet;
 pub mod sniff;
 pub mod tar;
@@ -346,6 +348,11 @@ pub fn format(kind: Kind) -> Format {
         },
         K::Gz => f(|i, _, e, l| gz::extract_gz(i, e, l), |w, d, _| gz::anonymise::write_gz(w, d)),
         K::Tar => f(|i, _, e, l| tar::extract_tar(i, e, l), |w, d, _| gz::anonymise::write_tar(w, d)),
+        K::SevenZ => Format {
+            read: |i, _, e, l| sevenz::extract_7z(i, e, l),
+            write: Err("7-Zip archive: piisweep cannot write 7-Zip; unpack it to anonymise the files in it"),
+            copy_extension: None,
+        },
         K::Zip => f(|i, _, e, l| zip::extract_zip(i, e, l), |w, d, _| zip::anonymise::write(w, d)),
         K::Skip(_) => Format {
             read: |_, k, _, _| Err(ExtractError::Skipped(k.skip_reason().to_string())),

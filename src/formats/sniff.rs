@@ -26,6 +26,8 @@ pub enum Kind {
     Gz,
     /// A tar archive.
     Tar,
+    /// A 7-Zip archive.
+    SevenZ,
     /// A password-protected office file.
     Encrypted,
     /// Not scanned on purpose (no personal text to read), with the reason.
@@ -79,6 +81,7 @@ impl Kind {
             Kind::Pst => "pst",
             Kind::Gz => "gz",
             Kind::Tar => "tar",
+            Kind::SevenZ => "7z",
             Kind::Encrypted => "encrypted",
             Kind::Skip(_) => "other",
             Kind::Unsupported(_) => "unsupported",
@@ -119,6 +122,9 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     }
     if head.get(257..262) == Some(b"ustar") {
         return Kind::Tar;
+    }
+    if head.starts_with(b"7z\xBC\xAF\x27\x1C") {
+        return Kind::SevenZ;
     }
     if head.starts_with(b"{\\rtf") {
         return Kind::Rtf;
@@ -225,7 +231,6 @@ fn known_binary(head: &[u8]) -> Option<&'static str> {
 /// Known kinds of file that hold personal data piisweep cannot read.
 fn known_unreadable(head: &[u8]) -> Option<&'static str> {
     const MAGIC: &[(&[u8], &str)] = &[
-        (b"7z\xBC\xAF\x27\x1C", "7-Zip archive: piisweep cannot read it yet; unpack it and scan the folder"),
         (b"Rar!\x1A\x07", "RAR archive: piisweep cannot read RAR; unpack it and scan the folder"),
         (
             b"SQLite format 3\0",

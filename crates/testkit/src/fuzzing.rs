@@ -93,7 +93,7 @@ pub fn run(target: &str, data: &[u8]) {
         "msg" => (Kind::Msg, data),
         "zip" => (Kind::Zip, data),
         "pst" => (Kind::Pst, data),
-        "archive" => pick(data, &[Kind::Gz, Kind::Tar]),
+        "archive" => pick(data, &[Kind::Gz, Kind::Tar, Kind::SevenZ]),
         "detect" => return detect(data),
         "sniff" => return sniff(data),
         other => panic!("unknown fuzz target {other:?}; known: {}", TARGETS.join(", ")),
