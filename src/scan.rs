@@ -342,7 +342,8 @@ pub fn read_file<H: SegmentHandler>(entry: &FileEntry, limits: &Limits, handler:
     };
     report.kind = kind.name();
     // Streamed formats are read in bounded memory whatever their size.
-    let read_whole = !kind.is_streamed() && !matches!(kind, formats::Kind::Skip(_) | formats::Kind::Encrypted);
+    let read_whole = !kind.is_streamed()
+        && !matches!(kind, formats::Kind::Skip(_) | formats::Kind::Unsupported(_) | formats::Kind::Encrypted);
     if read_whole && entry.size > limits.max_file_size {
         report.status = Status::Skipped(format!(
             "larger than --max-file-size ({} MB > {} MB)",

@@ -687,6 +687,9 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
             return result;
         }
     };
+    if kind == Kind::Pst {
+        return outlook_tree(anon, opts, entry, source, &input, result);
+    }
     if let Some(reason) = unsupported(kind) {
         result.not_copied = Some(reason);
         return result;
@@ -726,6 +729,50 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         Ok(true) => result.output = Some(out_name),
         Ok(false) => {}
         Err(e) => result.error = Some(e),
+    }
+    result.counts = work.counts;
+    result.notes = work.notes;
+    result
+}
+
+/// An Outlook data file, copied as a folder tree of anonymised `.eml` files
+/// (one per item, in folders named after the store's): there is no writer
+/// of PST files.
+fn outlook_tree(
+    anon: &Anonymiser<'_>,
+    opts: &RunOptions,
+    entry: &crate::walk::FileEntry,
+    source: &str,
+    input: &Input<'_>,
+    mut result: FileResult,
+) -> FileResult {
+    let mut work = Work::new(anon, &entry.rel, input);
+    let (dir, file_name) = match source.rsplit_once('/') {
+        Some((d, f)) => (format!("{d}/"), f.to_string()),
+        None => (String::new(), source.to_string()),
+    };
+    let out_name =
+        format!("{}{}", work.rename_folders(&dir), work.rename(&formats::pst::anonymise::tree_name(&file_name)));
+    let out_dir = opts.out.join(&out_name);
+    if let Err(e) = crate::outputs::stays_inside(&opts.out, &out_dir) {
+        result.error = Some(e);
+        return result;
+    }
+    let mut write = |rel: &str, data: &[u8]| -> Result<(), String> {
+        let path = out_dir.join(rel);
+        crate::outputs::stays_inside(&opts.out, &path)?;
+        write_new(&path, opts.force, |f| std::io::Write::write_all(f, data)).map(|_| ())
+    };
+    match formats::pst::anonymise::write_tree(&mut work, input, &mut write) {
+        Ok(0) => result.not_copied = Some("no item of this Outlook data file could be copied".into()),
+        Ok(n) => {
+            result.output = Some(out_name);
+            work.notes.push(format!(
+                "written as {n} .eml files, one per item, in folders named after the Outlook folders: \
+                 Outlook imports them when they are dragged into one of its folders"
+            ));
+        }
+        Err(e) => result.not_copied = Some(e),
     }
     result.counts = work.counts;
     result.notes = work.notes;

@@ -34,7 +34,9 @@ pub fn rescan(anon: &Anonymiser<'_>, opts: &RunOptions, report: &mut RunReport) 
         }
         let Some(out) = file.output.take() else { continue };
         let left = left.join(", ");
-        match std::fs::remove_file(opts.out.join(&out)) {
+        let copy = opts.out.join(&out);
+        let removed = if copy.is_dir() { std::fs::remove_dir_all(&copy) } else { std::fs::remove_file(&copy) };
+        match removed {
             Ok(()) => {
                 file.not_copied = Some(format!(
                     "could not be made clean: the re-scan of its copy still found {left}, which the policy must \
@@ -62,21 +64,46 @@ fn rescan_one(anon: &Anonymiser<'_>, opts: &RunOptions, file: &mut FileResult) -
         file.error = Some(format!("the copy {out} cannot be read back"));
         return Vec::new();
     };
-    let entry = FileEntry { abs, rel: out.clone(), size: md.len(), modified: md.modified().ok() };
     let how = scan::Detection {
         engine: anon.engine,
         key: anon.key,
         limits: anon.limits,
         min_confidence: anon.min_confidence,
     };
-    let (scanned, findings) = scan::scan_file(&entry, how);
-    if let Status::Failed(why) = &scanned.status {
-        file.notes.push(format!("the copy could not be re-scanned: {why}"));
+    // A copy is one file, or a folder of them (an Outlook store's items).
+    let entries: Vec<FileEntry> = if md.is_dir() {
+        walkdir::WalkDir::new(&abs)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| {
+                let md = e.metadata().ok()?;
+                let inner = e.path().strip_prefix(&abs).ok()?.to_string_lossy().replace('\\', "/");
+                Some(FileEntry {
+                    abs: e.path().to_path_buf(),
+                    rel: format!("{out}/{inner}"),
+                    size: md.len(),
+                    modified: md.modified().ok(),
+                })
+            })
+            .collect()
     } else {
-        file.rescanned = true;
+        vec![FileEntry { abs, rel: out.clone(), size: md.len(), modified: md.modified().ok() }]
+    };
+    let mut all = Vec::new();
+    let mut rescanned = true;
+    for entry in &entries {
+        let (scanned, findings) = scan::scan_file(entry, how);
+        if let Status::Failed(why) = &scanned.status {
+            file.notes.push(format!("the copy {} could not be re-scanned: {why}", entry.rel));
+            rescanned = false;
+        }
+        all.extend(findings);
     }
+    file.rescanned = rescanned;
     // What the policy itself wrote ("date of birth 1985") is not left over.
-    findings.into_iter().filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value)).collect()
+    all.into_iter().filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value)).collect()
 }
 
 /// The per-file summary, the files not copied and the residual findings.

@@ -19,11 +19,15 @@
 //! | `docx`, `odt`, `rtf` | word-processor documents (`docx` holds the flow of paragraphs and tables the three share) |
 //! | `pptx`, `odp`, `ppt` | presentations (pptx reuses docx's package and XML helpers, odp the odt writer) |
 //! | `mail` | eml, mbox, Outlook msg |
+//! | `pst` | Outlook data files (PST, OST): each item handed on as an eml |
+//! | `gz`, `tar` | gzip files and tar archives (`.tar.gz`/`.tgz` too), with the zip limits |
+//! | `sevenz` | 7-Zip archives, with the zip limits |
 //! | `zip` | zip archives, and the one zip member reader with the limits |
 
 pub mod container;
 pub mod csv;
 pub mod docx;
+pub mod gz;
 pub mod input;
 pub mod mail;
 pub mod odp;
@@ -31,10 +35,13 @@ pub mod odt;
 pub mod pdf;
 pub mod ppt;
 pub mod pptx;
+pub mod pst;
 pub mod rewrite;
 pub mod rtf;
+pub mod sevenz;
 pub mod sheet;
 pub mod sniff;
+pub mod tar;
 pub mod text;
 pub mod zip;
 
@@ -203,6 +210,9 @@ pub enum ExtractError {
     /// Not scanned on purpose: unknown binary, unsupported legacy format, too large.
     #[error("{0}")]
     Skipped(String),
+    /// A known kind piisweep cannot read: counted as not read, not as skipped.
+    #[error("{0}")]
+    Unsupported(String),
     /// Password-protected or encrypted.
     #[error("encrypted (password-protected): remove the password or export an unprotected copy to scan it")]
     Encrypted,
@@ -309,9 +319,28 @@ pub fn format(kind: Kind) -> Format {
             write: Err("Outlook msg: not supported by anonymise yet (save it as eml)"),
             copy_extension: None,
         },
+        K::Pst => Format {
+            read: |i, _, e, l| pst::extract(i, e, l),
+            // Written as a folder tree of .eml files by `anonymise` itself
+            // (pst::anonymise::write_tree), not as one file.
+            write: Err("Outlook data file: written as a folder of .eml files, not as one file"),
+            copy_extension: None,
+        },
+        K::Gz => f(|i, _, e, l| gz::extract_gz(i, e, l), |w, d, _| gz::anonymise::write_gz(w, d)),
+        K::Tar => f(|i, _, e, l| tar::extract_tar(i, e, l), |w, d, _| gz::anonymise::write_tar(w, d)),
+        K::SevenZ => Format {
+            read: |i, _, e, l| sevenz::extract_7z(i, e, l),
+            write: Err("7-Zip archive: piisweep cannot write 7-Zip; unpack it to anonymise the files in it"),
+            copy_extension: None,
+        },
         K::Zip => f(|i, _, e, l| zip::extract_zip(i, e, l), |w, d, _| zip::anonymise::write(w, d)),
         K::Skip(_) => Format {
             read: |_, k, _, _| Err(ExtractError::Skipped(k.skip_reason().to_string())),
+            write: Err(""),
+            copy_extension: None,
+        },
+        K::Unsupported(_) => Format {
+            read: |_, k, _, _| Err(ExtractError::Unsupported(k.skip_reason().to_string())),
             write: Err(""),
             copy_extension: None,
         },
@@ -332,7 +361,7 @@ pub fn extract_kind(kind: Kind, input: &Input<'_>, emit: &mut dyn Emit, limits: 
 pub fn cannot_anonymise(kind: Kind) -> Option<String> {
     match (format(kind).write, kind) {
         (Ok(_), _) => None,
-        (Err(_), Kind::Skip(reason)) => Some(reason.to_string()),
+        (Err(_), Kind::Skip(reason) | Kind::Unsupported(reason)) => Some(reason.to_string()),
         (Err(why), _) => Some(why.to_string()),
     }
 }

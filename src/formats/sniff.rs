@@ -26,17 +26,29 @@ pub enum Kind {
     Mbox,
     Msg,
     Zip,
+    /// An Outlook data file (PST or OST).
+    Pst,
+    /// A gzip file (a `.tar.gz` too).
+    Gz,
+    /// A tar archive.
+    Tar,
+    /// A 7-Zip archive.
+    SevenZ,
     /// A password-protected office file.
     Encrypted,
-    /// Not scanned, with the reason.
+    /// Not scanned on purpose (no personal text to read), with the reason.
     Skip(&'static str),
+    /// A known kind piisweep cannot read (a RAR archive, a database): it
+    /// counts as not read, with the reason, so that a sweep does not pass
+    /// it as done.
+    Unsupported(&'static str),
 }
 
 impl Kind {
     /// Formats streamed in bounded memory whatever their size (text, CSV,
     /// mbox): `--max-file-size` applies only to the others, read whole.
     pub fn is_streamed(&self) -> bool {
-        matches!(self, Kind::Text | Kind::Csv(_) | Kind::Mbox)
+        matches!(self, Kind::Text | Kind::Csv(_) | Kind::Mbox | Kind::Pst | Kind::Gz | Kind::Tar)
     }
 
     /// The delimiter of delimited text (a comma for any other kind).
@@ -50,7 +62,7 @@ impl Kind {
     /// Why a file is not scanned, for [`Kind::Skip`] (empty for any other kind).
     pub fn skip_reason(&self) -> &'static str {
         match self {
-            Kind::Skip(reason) => reason,
+            Kind::Skip(reason) | Kind::Unsupported(reason) => reason,
             _ => "",
         }
     }
@@ -75,8 +87,13 @@ impl Kind {
             Kind::Mbox => "mbox",
             Kind::Msg => "msg",
             Kind::Zip => "zip",
+            Kind::Pst => "pst",
+            Kind::Gz => "gz",
+            Kind::Tar => "tar",
+            Kind::SevenZ => "7z",
             Kind::Encrypted => "encrypted",
             Kind::Skip(_) => "other",
+            Kind::Unsupported(_) => "unsupported",
         }
     }
 }
@@ -106,8 +123,23 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     if head.starts_with(OLE_MAGIC) {
         return sniff_ole(ext, head);
     }
+    if head.starts_with(b"!BDN") {
+        return Kind::Pst;
+    }
+    if head.starts_with(b"\x1F\x8B\x08") {
+        return Kind::Gz;
+    }
+    if head.get(257..262) == Some(b"ustar") {
+        return Kind::Tar;
+    }
+    if head.starts_with(b"7z\xBC\xAF\x27\x1C") {
+        return Kind::SevenZ;
+    }
     if head.starts_with(b"{\\rtf") {
         return Kind::Rtf;
+    }
+    if let Some(reason) = known_unreadable(head) {
+        return Kind::Unsupported(reason);
     }
     if let Some(reason) = known_binary(head) {
         return Kind::Skip(reason);
@@ -189,7 +221,9 @@ fn sniff_ole(ext: &str, head: &[u8]) -> Kind {
     match ext {
         "xls" | "xlt" => Kind::Xls,
         "msg" => Kind::Msg,
-        "doc" | "dot" => Kind::Skip("legacy Word 97-2003 .doc: not supported, save it as .docx to scan it"),
+        "doc" | "dot" => {
+            Kind::Unsupported("legacy Word 97-2003 .doc: piisweep cannot read it yet; save it as .docx to scan it")
+        }
         "ppt" | "pps" | "pot" => Kind::Ppt,
         _ => {
             if contains(&utf16("PowerPoint Document")) {
@@ -215,18 +249,24 @@ fn known_binary(head: &[u8]) -> Option<&'static str> {
     if IMAGES.iter().any(|m| head.starts_with(m)) && !head.starts_with(b"BM ") {
         return Some("image: no text to read (needs OCR)");
     }
-    const OTHER: &[(&[u8], &str)] = &[
-        (b"\x7FELF", "executable"),
-        (b"MZ", "executable"),
-        (b"\x1F\x8B", "gzip archive: not supported, unpack it to scan it"),
-        (b"7z\xBC\xAF\x27\x1C", "7-Zip archive: not supported, unpack it to scan it"),
-        (b"Rar!", "RAR archive: not supported, unpack it to scan it"),
-        (b"SQLite format 3\0", "SQLite database: not supported"),
-    ];
-    if head.get(257..262) == Some(b"ustar") {
-        return Some("tar archive: not supported, unpack it to scan it");
-    }
+    const OTHER: &[(&[u8], &str)] = &[(b"\x7FELF", "executable"), (b"MZ", "executable")];
     OTHER.iter().find(|(m, _)| head.starts_with(m)).map(|(_, r)| *r)
+}
+
+/// Known kinds of file that hold personal data piisweep cannot read.
+fn known_unreadable(head: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"Rar!\x1A\x07", "RAR archive: piisweep cannot read RAR; unpack it and scan the folder"),
+        (
+            b"SQLite format 3\0",
+            "SQLite database: piisweep cannot read databases; export its tables as CSV to scan them",
+        ),
+    ];
+    // Access: a Jet (.mdb) or ACE (.accdb) database.
+    if head.get(4..19) == Some(b"Standard Jet DB") || head.get(4..19) == Some(b"Standard ACE DB") {
+        return Some("Access database: piisweep cannot read databases; export its tables to Excel or CSV to scan them");
+    }
+    MAGIC.iter().find(|(m, _)| head.starts_with(m)).map(|(_, r)| *r)
 }
 
 /// The text at the start of `head`: all of it with a UTF-16 byte-order mark,
@@ -364,7 +404,7 @@ mod tests {
         tar.resize(257, 0);
         tar.extend(b"ustar\x0000");
         tar.resize(1024, 0);
-        assert_eq!(sniff("backup", &tar), Kind::Skip("tar archive: not supported, unpack it to scan it"));
+        assert_eq!(sniff("backup", &tar), Kind::Tar);
         // Mail with a stray NUL later on is still mail.
         let mbox = [b"From a@b Mon Jan  1 09:00:00 2024\nFrom: a@b\nTo: c@d\n\nhi".as_slice(), b"\0rest"].concat();
         assert_eq!(sniff("Inbox", &mbox), Kind::Mbox);

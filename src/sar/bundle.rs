@@ -602,14 +602,20 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
         let input = Input::File { path: Path::new(&m.abs), size };
         return write_copy(&input, &m.path, job);
     }
-    if size > job.opts.limits.max_in_memory {
-        anyhow::bail!("the container is larger than the in-memory limit");
-    }
+    // An Outlook store is read from disk whatever its size; other
+    // containers are read whole.
+    let on_disk = Input::File { path: Path::new(&m.abs), size };
+    let top = formats::sniff::sniff(&m.path, &on_disk.head(formats::sniff::HEAD_LEN)?);
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut formats::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
-    let top = sniff_bytes(&m.path, &bytes);
+    if top != Kind::Pst {
+        if size > job.opts.limits.max_in_memory {
+            anyhow::bail!("the container is larger than the in-memory limit");
+        }
+        std::io::Read::read_to_end(&mut formats::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
+    }
+    let input = if top == Kind::Pst { on_disk } else { Input::Bytes(&bytes) };
     let finder = Finder { want: job.part, found: None, reached: (m.path.clone(), top), failure: None };
-    let (finder, read) = container::walk(&m.path, &Input::Bytes(&bytes), finder, &job.opts.limits);
+    let (finder, read) = container::walk(&m.path, &input, finder, &job.opts.limits);
     drop(bytes);
     let Finder { found, reached: (parent_path, parent_kind), failure, .. } = finder;
     let base = |path: &str| path.rsplit('!').next().unwrap_or(path).to_string();
@@ -628,9 +634,9 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
         let parent = if parent_path == m.path { m.path.clone() } else { base(&parent_path) };
         anyhow::bail!("{next} is no longer inside {parent}");
     };
-    // An mbox message stands alone as a .eml file.
+    // An mbox message or an Outlook item stands alone as a .eml file.
     let component = base(job.part);
-    let name = if parent_kind == Kind::Mbox { format!("{component}.eml") } else { component };
+    let name = if matches!(parent_kind, Kind::Mbox | Kind::Pst) { format!("{component}.eml") } else { component };
     write_copy(&Input::Bytes(&bytes), &name, job)
 }
 

@@ -15,8 +15,10 @@ use piisweep::formats::container::{Visit, Walker};
 use piisweep::formats::{self, Input, Kind, Limits, Segment};
 
 /// The fuzz target names, one per extractor plus the detector and the sniffer.
-pub const TARGETS: &[&str] =
-    &["text", "csv", "sheet", "pdf", "docx", "pptx", "odp", "ppt", "eml", "mbox", "msg", "zip", "detect", "sniff"];
+pub const TARGETS: &[&str] = &[
+    "text", "csv", "sheet", "pdf", "docx", "pptx", "odp", "ppt", "eml", "mbox", "msg", "zip", "pst", "archive",
+    "detect", "sniff",
+];
 
 /// Limits small enough for a fuzzer's memory budget.
 pub fn limits() -> Limits {
@@ -95,6 +97,8 @@ pub fn run(target: &str, data: &[u8]) {
         "mbox" => (Kind::Mbox, data),
         "msg" => (Kind::Msg, data),
         "zip" => (Kind::Zip, data),
+        "pst" => (Kind::Pst, data),
+        "archive" => pick(data, &[Kind::Gz, Kind::Tar, Kind::SevenZ]),
         "detect" => return detect(data),
         "sniff" => return sniff(data),
         other => panic!("unknown fuzz target {other:?}; known: {}", TARGETS.join(", ")),

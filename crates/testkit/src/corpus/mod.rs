@@ -134,6 +134,7 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Vec<Label>> {
     zip::write_all(&mut ctx, &mut files)?;
     pptx::write_all(&mut ctx, &mut files)?;
     registers::write_all(&mut ctx, &mut files);
+    zip::write_gz(&mut ctx, &mut files)?;
     for (path, bytes) in &files {
         let full = drive.join(path);
         if let Some(dir) = full.parent() {

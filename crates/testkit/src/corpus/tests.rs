@@ -76,6 +76,10 @@ fn resolve(all: &BTreeMap<String, Vec<u8>>, path: &str) -> Vec<u8> {
     for inner in parts {
         bytes = if kind.ends_with(".zip") {
             unzip(&bytes, inner)
+        } else if kind.ends_with(".gz") {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
+            out
         } else if kind.ends_with(".mbox") {
             let n: usize = inner.parse().unwrap();
             mbox_messages(&bytes)[n - 1].clone()

@@ -55,3 +55,18 @@ pub fn write_all(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) -> io::Resul
     files.push((outer.into(), pack(&[(csv_name.into(), csv), (txt_name.into(), txt)])?));
     Ok(())
 }
+
+/// A gzipped helpline log (`Archive/helpline-log-2018.txt.gz`, the name
+/// recorded in the gzip header, no timestamp) whose labels use the
+/// `file.gz!inner` path.
+pub fn write_gz(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) -> io::Result<()> {
+    let outer = "Archive/helpline-log-2018.txt.gz";
+    let inner = "helpline-log-2018.txt";
+    let lines = super::txt::phone_log(ctx, 2018);
+    ctx.label_lines(&format!("{outer}!{inner}"), &lines, |i| format!("line {}", i + 1));
+    let txt = super::txt::to_bytes(&lines, false);
+    let mut gz = flate2::GzBuilder::new().filename(inner).mtime(0).write(Vec::new(), flate2::Compression::default());
+    gz.write_all(&txt)?;
+    files.push((outer.into(), gz.finish()?));
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! Outlook data files (PST/OST) through the real binary: every item read as
+//! a message under its folder path, a damaged item or store reported with
+//! its reason (exit 3) while the rest is read, a store inside a zip read
+//! from memory, and the map recording items.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::{bin, quads, scan_reveal};
+
+const STORE: &str = "tests/data/pst/dist-list.pst";
+
+fn copy_store(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::copy(STORE, &path).unwrap();
+    path
+}
+
+#[test]
+fn items_are_read_under_their_folder_paths_and_a_damaged_item_fails_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("Mail");
+    std::fs::create_dir(&root).unwrap();
+    copy_store(&root, "jsmith.pst");
+    let (out, lines) = scan_reveal(&[&root], &[], tmp.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let found = quads(&lines);
+    let contact = "jsmith.pst!Contacts/2014-05-25 contact name 1";
+    assert!(
+        found.iter().any(|(p, l, c, v)| p.ends_with(contact)
+            && l.starts_with("body line")
+            && c == "email"
+            && v == "contact1@rjohnson.id.au"),
+        "{found:?}\n{stderr}"
+    );
+    // The distribution list's item cannot be opened (no sub-node tree): it is
+    // reported as not read, with the reason, and the sweep exits 3.
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("jsmith.pst!Contacts/item "), "{stderr}");
+    assert!(stderr.contains("corrupt or unreadable Outlook item"), "{stderr}");
+}
+
+#[test]
+fn the_text_of_each_item_is_what_outlook_shows() {
+    let out = bin().arg("extract").arg(STORE).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let appointment = "dist-list.pst!Calendar/2016-08-02 Test appointment";
+    for (path, location, expected) in [
+        (appointment, "header Subject", "Test appointment"),
+        (appointment, "body line 1", "This is a complete test"),
+        ("dist-list.pst!Contacts/2014-05-25 contact name 1", "body line", "Given name: contact"),
+        ("dist-list.pst!Contacts/2014-05-25 contact name 1", "body line", "Surname: 1"),
+    ] {
+        assert!(
+            text.lines().any(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["path"] == path
+                    && v["location"].as_str().unwrap().starts_with(location)
+                    && v["text"].as_str().unwrap().contains(expected)
+            }),
+            "{path} {location} {expected}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_damaged_store_is_reported_with_its_reason_and_the_other_files_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    std::fs::create_dir(&root).unwrap();
+    let data = std::fs::read(STORE).unwrap();
+    std::fs::write(root.join("truncated.pst"), &data[..20_000]).unwrap();
+    // The header and root pages overwritten: not a store any more.
+    let mut overwritten = data.clone();
+    overwritten[200..60_000].fill(0x5A);
+    std::fs::write(root.join("overwritten.ost"), &overwritten).unwrap();
+    // An Outlook 2013+ offline cache (format version 36): a kind the crate
+    // cannot read, said so with what to do.
+    let mut ost_2013 = data.clone();
+    ost_2013[10..12].copy_from_slice(&36u16.to_le_bytes());
+    std::fs::write(root.join("cache.ost"), &ost_2013).unwrap();
+    std::fs::write(root.join("note.txt"), "Contact jane.roberts@example.org about the referral.\n").unwrap();
+    let (out, lines) = scan_reveal(&[&root], &[], tmp.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    for name in ["truncated.pst", "overwritten.ost"] {
+        assert!(
+            stderr.lines().any(|l| l.contains(name) && l.contains("corrupt or unreadable Outlook")),
+            "{name}: {stderr}"
+        );
+    }
+    assert!(
+        stderr.lines().any(|l| l.contains("cache.ost") && l.contains("format version 36") && l.contains("export")),
+        "{stderr}"
+    );
+    assert!(quads(&lines).iter().any(|q| q.3 == "jane.roberts@example.org"), "{stderr}");
+}
+
+#[test]
+fn a_store_inside_a_zip_is_read_from_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zip_path = tmp.path().join("backup.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    w.start_file("old/archive.pst", zip::write::SimpleFileOptions::default()).unwrap();
+    w.write_all(&std::fs::read(STORE).unwrap()).unwrap();
+    w.finish().unwrap();
+    let (out, lines) = scan_reveal(&[&zip_path], &[], tmp.path());
+    let found = quads(&lines);
+    assert!(
+        found.iter().any(|(p, _, _, v)| p.ends_with("backup.zip!old/archive.pst!Contacts/2014-05-25 contact name 1")
+            && v == "contact1@rjohnson.id.au"),
+        "{found:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_map_records_items() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("Mail");
+    std::fs::create_dir(&root).unwrap();
+    copy_store(&root, "jsmith.pst");
+    let db = tmp.path().join("map.db");
+    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", db.display())).arg("--quiet").output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let all = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    // An item with findings is a path of the map, as a zip member is; one
+    // that could not be read is a failed part.
+    let paths = all("SELECT path FROM paths");
+    assert!(paths.iter().any(|p| p == "jsmith.pst!Contacts/2014-05-25 contact name 1"), "{paths:?}");
+    let failed = all("SELECT path FROM parts WHERE status = 'failed'");
+    assert!(failed.iter().any(|p| p.starts_with("jsmith.pst!Contacts/item ")), "{failed:?}");
+    let kind: String = conn.query_row("SELECT kind FROM files", [], |r| r.get(0)).unwrap();
+    assert_eq!(kind, "pst");
+}
+
+#[test]
+fn a_bundle_holds_each_matching_item_as_an_eml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("Mail");
+    std::fs::create_dir(&root).unwrap();
+    copy_store(&root, "jsmith.pst");
+    let db = tmp.path().join("map.db");
+    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", db.display())).arg("--quiet").output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let bundle = tmp.path().join("bundle");
+    let out = bin()
+        .args(["sar", "--email", "contact1@rjohnson.id.au", "--map"])
+        .arg(&db)
+        .arg("--bundle")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let copies: Vec<PathBuf> = std::fs::read_dir(bundle.join("files")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(copies.len(), 1, "{copies:?}\n{stdout}");
+    let copy = &copies[0];
+    assert!(copy.to_string_lossy().ends_with("contact name 1.eml"), "{copy:?}");
+    // The copy is a message any mail program opens, with the item's text.
+    let data = std::fs::read(copy).unwrap();
+    let mail = mailparse::parse_mail(&data).unwrap();
+    assert_eq!(
+        mailparse::MailHeaderMap::get_first_value(mail.headers.as_slice(), "Subject").unwrap(),
+        "contact name 1"
+    );
+    let body = mail.subparts[0].get_body().unwrap();
+    assert!(body.contains("contact1@rjohnson.id.au") && body.contains("Given name: contact"), "{body}");
+}
+
+#[test]
+fn anonymise_writes_the_store_as_a_folder_tree_of_eml_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    let mail = root.join("Mail");
+    std::fs::create_dir_all(&mail).unwrap();
+    copy_store(&mail, "jsmith.pst");
+    let out_dir = tmp.path().join("anon");
+    let key = tmp.path().join("k.key");
+    std::fs::write(&key, format!("{}\n", "07".repeat(32))).unwrap();
+    let out = bin().arg("anonymise").arg(&root).arg("--out").arg(&out_dir).arg("--key").arg(&key).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let tree = out_dir.join("Mail/jsmith-outlook");
+    let contact = std::fs::read(tree.join("Contacts/2014-05-25 contact name 1.eml")).unwrap();
+    let appointment = tree.join("Calendar/2016-08-02 Test appointment.eml");
+    assert!(appointment.is_file(), "{text}");
+    // A message any mail program (and Outlook, by drag and drop) opens, the
+    // contact's address replaced.
+    let parsed = mailparse::parse_mail(&contact).unwrap();
+    let body = parsed.subparts[0].get_body().unwrap();
+    assert!(body.contains("Given name: contact") && !body.contains("contact1@rjohnson.id.au"), "{body}");
+    assert!(text.contains("Mail/jsmith.pst -> Mail/jsmith-outlook: redact email 2"), "{text}");
+    assert!(text.contains("Outlook imports them"), "{text}");
+    assert!(text.contains("not copied: Contacts/item "), "{text}");
+    assert!(text.contains("Verified: 1 of 1 copy re-scanned"), "{text}");
+}
