@@ -19,6 +19,7 @@
 //! | `docx`, `odt`, `rtf` | word-processor documents (`docx` holds the flow of paragraphs and tables the three share) |
 //! | `pptx`, `odp`, `ppt` | presentations (pptx reuses docx's package and XML helpers, odp the odt writer) |
 //! | `mail` | eml, mbox, Outlook msg |
+//! | `xml` | XML data files: element text only |
 //! | `zip` | zip archives, and the one zip member reader with the limits |
 
 pub mod container;
@@ -36,6 +37,7 @@ pub mod rtf;
 pub mod sheet;
 pub mod sniff;
 pub mod text;
+pub mod xml;
 pub mod zip;
 
 pub use input::Input;
@@ -333,6 +335,7 @@ pub fn format(kind: Kind) -> Format {
             copy_extension: None,
         },
         K::Rtf => f(|i, _, e, l| rtf::extract(i, e, l), |w, d, _| rtf::anonymise::write(w, d)),
+        K::Xml => f(|i, _, e, l| xml::extract(i, e, l), |w, d, _| xml::anonymise::write(w, d)),
         K::Eml => f(|i, _, e, l| mail::extract_eml(i, e, l), |w, d, _| mail::anonymise::write_eml(w, d)),
         K::Mbox => f(|i, _, e, l| mail::extract_mbox(i, e, l), |w, d, _| mail::anonymise::write_mbox_bytes(w, d)),
         K::Msg => Format {
