@@ -488,9 +488,12 @@ impl Engine {
     /// Keep a match `c` of a pattern rule if it passes the rule's validator
     /// and context.
     fn accept(&self, c: Candidate, scan: &mut SegmentScan<'_>, hits: &mut Vec<Hit>, pending: &mut Vec<ContactLine>) {
-        let Candidate { start, end, rule: index } = c;
+        let Candidate { start, mut end, rule: index } = c;
         let rule = &self.rules[index];
         let text = scan.seg.text;
+        while end > start && rule.spec.trim_end.as_bytes().contains(&text.as_bytes()[end - 1]) {
+            end -= 1;
+        }
         if !digits_isolated(text, start, end) {
             return;
         }

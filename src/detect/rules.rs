@@ -62,6 +62,12 @@ pub struct RuleSpec {
     /// office", "call us on"): the detail is an organisation's, not a person's.
     #[serde(default)]
     pub organisation_factor: Option<f32>,
+    /// ASCII characters taken off the end of a match before it is checked:
+    /// `x` for a phone number with an extension glued on, matched by a
+    /// pattern ending `(?:x|\b)` as `01622123456x` of `01622123456x456`
+    /// (cheaper than a value group, which needs a capturing search).
+    #[serde(default)]
+    pub trim_end: String,
     /// Cheap pre-checks: skip segments without a digit / an `@`.
     #[serde(default)]
     pub needs: Vec<Needs>,

@@ -29,31 +29,19 @@ enum Split {
 
 /// The longest header cell, in bytes: longer is a sentence, not a header.
 const MAX_HEADER: usize = 40;
+/// The most words in a header cell (`Date of birth (dd/mm/yyyy)`).
+const MAX_HEADER_WORDS: usize = 5;
 /// The longest line looked at as a row: longer lines are prose or data dumps.
 const MAX_ROW: usize = 2_000;
 /// How far (in characters) a spaced cell may start left of its header.
 const ALIGN_SLACK: usize = 2;
 
-/// Could `text` hold a table? A cheap test on the whole text: a pipe, a tab,
-/// or two spaces between words, and at least one line break.
+/// Could `text` hold a table? A cheap test on the whole text (SIMD
+/// searches): a line break, and a pipe, a tab or two spaces in a row.
 pub fn may_hold_table(text: &str) -> bool {
     let b = text.as_bytes();
-    let mut newline = false;
-    let mut split = false;
-    let mut prev = 0u8;
-    for &c in b {
-        match c {
-            b'\n' => newline = true,
-            b'|' | b'\t' => split = true,
-            b' ' if prev == b' ' => split = true,
-            _ => {}
-        }
-        if newline && split {
-            return true;
-        }
-        prev = c;
-    }
-    false
+    memchr::memchr(b'\n', b).is_some()
+        && (memchr::memchr2(b'|', b'\t', b).is_some() || memchr::memmem::find(b, b"  ").is_some())
 }
 
 /// The cells of every table in `text` whose header row has a cell for which
@@ -65,14 +53,31 @@ pub fn cells(text: &str, names_data: &mut impl FnMut(&str) -> bool, out: &mut Ve
     while i < lines.len() {
         let (ls, le) = lines[i];
         let line = &text[ls..le];
-        let Some(split) = split_of(line) else {
+        // A header row starts with a letter, after any border pipe (most
+        // lines that do not are log lines starting with a date or time).
+        let first = line.trim_start().trim_start_matches('|').trim_start();
+        let Some(split) = first.starts_with(char::is_alphabetic).then(|| split_of(line)).flatten() else {
             i += 1;
             continue;
         };
         let header = row_cells(line, split);
-        let is_header = header.len() >= 2
-            && header.iter().all(|&(s, e)| e - s <= MAX_HEADER && !line[s..e].bytes().all(|b| b.is_ascii_digit()))
-            && header.iter().any(|&(s, e)| names_data(&line[s..e]));
+        // Cheap tests first (most lines split by two spaces are prose or a
+        // log line starting with a time): header cells are short and start
+        // with a letter, and a row of the same split follows.
+        let shaped = header.len() >= 2
+            && header.iter().all(|&(s, e)| {
+                let cell = &line[s..e];
+                e - s <= MAX_HEADER
+                    && cell.starts_with(char::is_alphabetic)
+                    && !cell.ends_with(['.', '!', '?', ','])
+                    && cell.split(' ').count() <= MAX_HEADER_WORDS
+            });
+        let next_row = lines[i + 1..]
+            .iter()
+            .map(|&(s, e)| &text[s..e])
+            .find(|row| !is_rule_line(row))
+            .is_some_and(|row| split_of(row).is_some_and(|next| next == split || split == Split::Spaces));
+        let is_header = shaped && next_row && header.iter().any(|&(s, e)| names_data(&line[s..e]));
         if !is_header {
             i += 1;
             continue;
@@ -110,14 +115,13 @@ pub fn cells(text: &str, names_data: &mut impl FnMut(&str) -> bool, out: &mut Ve
 
 /// Each line's byte range, without its line break (and `\r`).
 fn line_ranges(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            let end = if i > start && text.as_bytes()[i - 1] == b'\r' { i - 1 } else { i };
-            out.push((start, end));
-            start = i + 1;
-        }
+    for i in memchr::memchr_iter(b'\n', b) {
+        let end = if i > start && b[i - 1] == b'\r' { i - 1 } else { i };
+        out.push((start, end));
+        start = i + 1;
     }
     out.push((start, text.len()));
     out

@@ -305,7 +305,7 @@ pub fn postcode(value: &str, lists: &Lists) -> Option<Check> {
 /// UK telephone number (Ofcom numbering plan), national or international form.
 /// Numbers of organisations' ranges (03, 08, pagers) get a low factor.
 pub fn phone(value: &str, lists: &Lists) -> Option<Check> {
-    phone_as(value, lists, false)
+    phone_as(value, lists)
 }
 
 /// A UK telephone number labelled as a person's (a phone column of a
@@ -313,13 +313,14 @@ pub fn phone(value: &str, lists: &Lists) -> Option<Check> {
 /// whatever its range.
 pub fn phone_labelled(value: &str, lists: &Lists) -> Option<Check> {
     // Numbers the plain check already trusts are the plain rule's.
-    if phone(value, lists).is_none_or(|c| c.factor >= 0.9) {
-        return None;
-    }
-    phone_as(value, lists, true).map(|c| Check { needs_context: true, ..c })
+    let plain = phone(value, lists)?;
+    (plain.factor < 0.9).then_some(Check { factor: LABELLED, needs_context: true })
 }
 
-fn phone_as(value: &str, lists: &Lists, labelled: bool) -> Option<Check> {
+/// The factor of an organisation-range number labelled as a person's.
+const LABELLED: f32 = 0.9;
+
+fn phone_as(value: &str, lists: &Lists) -> Option<Check> {
     let national = national_digits(value)?;
     let d = national.as_bytes();
     if d.first() != Some(&b'0') || d.len() < 10 || d.len() > 11 {
@@ -354,7 +355,6 @@ fn phone_as(value: &str, lists: &Lists, labelled: bool) -> Option<Check> {
         (b'8', b'0' | b'4' | b'7') if len == 11 => organisation_range,
         _ => return None,
     };
-    let factor = if labelled { factor.max(0.9) } else { factor };
     // Digits written in one unbroken run of 11 are often other references;
     // so are 12 digits starting 44 without their `+`.
     let digits = value.bytes().filter(u8::is_ascii_digit).count();

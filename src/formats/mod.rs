@@ -22,6 +22,7 @@
 //! | `pst` | Outlook data files (PST, OST): each item handed on as an eml |
 //! | `gz`, `tar` | gzip files and tar archives (`.tar.gz`/`.tgz` too), with the zip limits |
 //! | `sevenz` | 7-Zip archives, with the zip limits |
+//! | `xml` | XML data files: element text only |
 //! | `zip` | zip archives, and the one zip member reader with the limits |
 
 pub mod container;
@@ -43,6 +44,7 @@ pub mod sheet;
 pub mod sniff;
 pub mod tar;
 pub mod text;
+pub mod xml;
 pub mod zip;
 
 pub use input::Input;
@@ -312,6 +314,7 @@ pub fn format(kind: Kind) -> Format {
             copy_extension: None,
         },
         K::Rtf => f(|i, _, e, l| rtf::extract(i, e, l), |w, d, _| rtf::anonymise::write(w, d)),
+        K::Xml => f(|i, _, e, l| xml::extract(i, e, l), |w, d, _| xml::anonymise::write(w, d)),
         K::Eml => f(|i, _, e, l| mail::extract_eml(i, e, l), |w, d, _| mail::anonymise::write_eml(w, d)),
         K::Mbox => f(|i, _, e, l| mail::extract_mbox(i, e, l), |w, d, _| mail::anonymise::write_mbox_bytes(w, d)),
         K::Msg => Format {

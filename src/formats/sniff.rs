@@ -7,6 +7,8 @@ pub const HEAD_LEN: usize = 64 << 10;
 pub enum Kind {
     Text,
     Html,
+    /// XML data (not XHTML): element text only.
+    Xml,
     /// Delimited text with this delimiter.
     Csv(u8),
     Xlsx,
@@ -72,6 +74,7 @@ impl Kind {
         match self {
             Kind::Text => "text",
             Kind::Html => "html",
+            Kind::Xml => "xml",
             Kind::Csv(_) => "csv",
             Kind::Xlsx => "xlsx",
             Kind::Xls => "xls",
@@ -176,6 +179,10 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     let lower = trimmed.trim_start().get(..15).unwrap_or("").to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Kind::Html;
+    }
+    // XML by its declaration, or by name when it starts with a tag.
+    if lower.starts_with("<?xml") || (ext == "xml" && lower.starts_with('<')) {
+        return Kind::Xml;
     }
     Kind::Text
 }
