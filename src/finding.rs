@@ -58,9 +58,35 @@ pub enum Location {
     /// column from 0, named by its header if it has one: `row 2, col
     /// Surname`, `row 1, col 2`.
     Row { row: u64, col: usize, header: Option<CompactString> },
+    /// A slide of a presentation, from 1 (0: a slide the file does not
+    /// say), and which of its parts: `slide 3`, `slide 3 notes`, `slide 3
+    /// comment`, `slide ?`.
+    Slide { n: u32, part: SlidePart },
     /// Any other place, as the reader names it (`footnote 2`, `Sheet1!C7
     /// comment`), and a location read back from a data map.
     Other(CompactString),
+}
+
+/// Which part of a slide a [`Location::Slide`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SlidePart {
+    /// What is on the slide itself.
+    Body,
+    /// The speaker notes.
+    Notes,
+    /// A reviewer's comment (and its author).
+    Comment,
+}
+
+impl SlidePart {
+    /// What follows the slide's number in the location's text.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            SlidePart::Body => "",
+            SlidePart::Notes => " notes",
+            SlidePart::Comment => " comment",
+        }
+    }
 }
 
 /// How far apart (in their numbers) two findings of one scope may be and
@@ -105,6 +131,14 @@ impl Location {
                     None => out.push_str(digits.format(*col + 1)),
                 }
             }
+            Location::Slide { n, part } => {
+                out.push_str("slide ");
+                match n {
+                    0 => out.push('?'),
+                    n => out.push_str(digits.format(*n)),
+                }
+                out.push_str(part.suffix());
+            }
             Location::Other(text) => out.push_str(text),
         }
         out
@@ -142,7 +176,12 @@ impl Location {
                 }
                 i64::try_from(*row).ok()
             }
-            Location::Header(_) | Location::Other(_) => None,
+            Location::Slide { n, part } if *n > 0 => {
+                pre.push_str("slide ");
+                post.push_str(part.suffix());
+                Some(i64::from(*n))
+            }
+            Location::Header(_) | Location::Slide { .. } | Location::Other(_) => None,
         };
         if num.is_none() {
             // No number (or one too large to store as one): all in `pre`.
@@ -173,6 +212,8 @@ impl Location {
                 scope.push('!');
                 Some((scope, i64::from(*row) + 1, 0))
             }
+            // A slide's body, notes and comments are all near each other.
+            Location::Slide { n, .. } => Some(("slide ".into(), i64::from(*n), 0)),
             Location::Header(_) | Location::Other(_) => None,
         }
         .filter(|(_, n, _)| *n > 0)
@@ -402,6 +443,31 @@ impl Counts {
 mod tests {
     use super::*;
     use crate::keys::Key;
+
+    #[test]
+    fn slide_locations_have_text_parts_and_neighbours() {
+        let (mut pre, mut post) = (String::new(), String::new());
+        for (n, part, text) in [
+            (3, SlidePart::Body, "slide 3"),
+            (3, SlidePart::Notes, "slide 3 notes"),
+            (12, SlidePart::Comment, "slide 12 comment"),
+            (0, SlidePart::Notes, "slide ? notes"),
+        ] {
+            let location = Location::Slide { n, part };
+            assert_eq!(location.text(), text);
+            // The map's parts give the text back, the number apart.
+            let num = location.parts(&mut pre, &mut post);
+            let joined = format!("{pre}{}{post}", num.map(|n| n.to_string()).unwrap_or_default());
+            assert_eq!(joined, text);
+            assert_eq!(num, (n > 0).then_some(i64::from(n)));
+        }
+        // A slide's body, notes and comments are one place for "nearby";
+        // an unplaced slide has no neighbours.
+        let near = |n, part| Location::Slide { n, part }.near();
+        assert_eq!(near(3, SlidePart::Body), near(3, SlidePart::Notes));
+        assert_ne!(near(3, SlidePart::Body), near(4, SlidePart::Body));
+        assert_eq!(near(0, SlidePart::Body), None);
+    }
 
     fn finding(value: &str, masked_only: bool) -> Finding {
         Finding {

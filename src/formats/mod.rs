@@ -53,6 +53,7 @@ pub use sniff::Kind;
 use std::fmt;
 
 use crate::finding::Location;
+pub use crate::finding::SlidePart;
 
 /// Where a segment's text came from inside its file.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +69,9 @@ pub enum Loc<'a> {
     Header(&'a str),
     /// A spreadsheet cell (row and column from 0): `Sheet1!C7`.
     Cell { sheet: &'a str, row: u32, col: u32 },
+    /// A slide of a presentation (from 1; 0 when the file does not say)
+    /// and which part of it: `slide 3`, `slide 3 notes`, `slide ?`.
+    Slide { n: u32, part: SlidePart },
     /// A cell of delimited text (row from 1, the header row being row 1;
     /// column from 0): `row 2, col Surname`, or `row 1, col 2` without a header.
     Row { row: u64, col: usize, header: Option<&'a str> },
@@ -80,7 +84,7 @@ impl Loc<'_> {
         match *self {
             Loc::Cell { sheet, row, .. } => Some((sheet, u64::from(row) + 1)),
             Loc::Row { row, .. } => Some(("", row)),
-            Loc::Fixed(_) | Loc::Lines { .. } | Loc::Page(_) | Loc::Header(_) => None,
+            Loc::Fixed(_) | Loc::Lines { .. } | Loc::Page(_) | Loc::Header(_) | Loc::Slide { .. } => None,
         }
     }
 }
@@ -140,6 +144,7 @@ impl<'a> Locator<'a> {
             Loc::Fixed(s) => Location::Other(s.into()),
             Loc::Header(name) => Location::Header(name.into()),
             Loc::Page(n) => Location::Page(n),
+            Loc::Slide { n, part } => Location::Slide { n, part },
             Loc::Cell { sheet, row, col } => Location::Cell { sheet: sheet.into(), row, col },
             Loc::Row { row, col, header } => Location::Row { row, col, header: header.map(Into::into) },
             Loc::Lines { prefix, first } => {

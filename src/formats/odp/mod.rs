@@ -19,7 +19,7 @@ use crate::formats::docx::package::Package;
 use crate::formats::docx::xml;
 use crate::formats::odt::{collapse_spaces, emit_meta};
 use crate::formats::pptx::{SlideText, emit_part};
-use crate::formats::{Emit, ExtractError, Input, Limits, Result, Segment};
+use crate::formats::{Emit, ExtractError, Input, Limits, Loc, Result, Segment, SlidePart};
 
 const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
@@ -35,13 +35,13 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     }
     let slides = parse_content(&pkg.read_xml("content.xml")?);
     for (n, slide) in slides.pages.iter().enumerate() {
-        let location = format!("slide {}", n + 1);
-        emit_part(&location, &slide.text, emit);
-        emit_part(&format!("{location} notes"), &slide.notes, emit);
-        let comment = format!("{location} comment");
-        emit_part(&comment, &slide.comments, emit);
+        let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        emit_part(Loc::Slide { n, part: SlidePart::Body }, &slide.text, emit);
+        emit_part(Loc::Slide { n, part: SlidePart::Notes }, &slide.notes, emit);
+        let comment = Loc::Slide { n, part: SlidePart::Comment };
+        emit_part(comment, &slide.comments, emit);
         for a in &slide.authors {
-            emit.segment(Segment::fixed(&comment, a, Some("Author")));
+            emit.segment(Segment { loc: comment, text: a, context: Some("Author") });
         }
     }
     if pkg.has("meta.xml") {

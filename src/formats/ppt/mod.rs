@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Cursor, Read};
 
-use crate::formats::{Emit, ExtractError, Input, Limits, Result, Segment};
+use crate::formats::{Emit, ExtractError, Input, Limits, Loc, Result, Segment, SlidePart};
 
 const DOCUMENT: u16 = 0x03E8;
 const SLIDE: u16 = 0x03EE;
@@ -96,13 +96,14 @@ enum Place {
 }
 
 impl Place {
-    fn location(self) -> String {
-        let (n, what) = match self {
-            Place::Slide(n) => (n, ""),
-            Place::Notes(n) => (n, " notes"),
-            Place::Comment(n) => (n, " comment"),
+    /// `slide 3`, `slide 3 notes`, `slide ?` (number 0: not placed).
+    fn loc(self) -> Loc<'static> {
+        let (n, part) = match self {
+            Place::Slide(n) => (n, SlidePart::Body),
+            Place::Notes(n) => (n, SlidePart::Notes),
+            Place::Comment(n) => (n, SlidePart::Comment),
         };
-        if n == 0 { format!("slide ?{what}") } else { format!("slide {n}{what}") }
+        Loc::Slide { n, part }
     }
 }
 
@@ -136,10 +137,10 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
         .map_err(|e| ExtractError::corrupt("ppt", e))?;
     let deck = read_stream(&data)?;
     for (place, texts) in &deck.text {
-        emit.segment(Segment::fixed(&place.location(), &texts.join("\n"), None));
+        emit.segment(Segment { loc: place.loc(), text: &texts.join("\n"), context: None });
         if let Place::Comment(n) = place {
             for a in deck.authors.get(n).into_iter().flatten() {
-                emit.segment(Segment::fixed(&place.location(), a, Some("Author")));
+                emit.segment(Segment { loc: place.loc(), text: a, context: Some("Author") });
             }
         }
     }

@@ -31,7 +31,7 @@ use quick_xml::reader::NsReader;
 
 use crate::formats::docx::package::Package;
 use crate::formats::docx::{emit_drawings, emit_metadata, xml};
-use crate::formats::{Emit, ExtractError, Input, Limits, Result, Segment};
+use crate::formats::{Emit, ExtractError, Input, Limits, Loc, Result, Segment, SlidePart};
 
 const DRAWING: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
 const DRAWING_STRICT: &str = "http://purl.oclc.org/ooxml/drawingml/main";
@@ -47,11 +47,11 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     }
     let mut damaged: Option<String> = None;
     for (n, slide) in slide_order(&mut pkg, emit).into_iter().enumerate() {
-        let location = format!("slide {}", n + 1);
+        let number = u32::try_from(n + 1).unwrap_or(u32::MAX);
         match pkg.read_xml(&slide) {
             Ok(text) => {
                 let parsed = parse_part(&text);
-                emit_part(&location, &parsed, emit);
+                emit_part(Loc::Slide { n: number, part: SlidePart::Body }, &parsed, emit);
                 if let Some(e) = parsed.error {
                     damaged.get_or_insert(format!("{slide} is damaged ({e}); the text before the damage was scanned"));
                 }
@@ -61,16 +61,16 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             }
         }
         for (rel_type, target, _) in relationships(&mut pkg, &slide) {
-            let location = if rel_type.ends_with("/notesSlide") {
-                format!("{location} notes")
+            let part = if rel_type.ends_with("/notesSlide") {
+                SlidePart::Notes
             } else if rel_type.ends_with("/comments") {
-                format!("{location} comment")
+                SlidePart::Comment
             } else {
                 continue;
             };
             if let Some(text) = read_optional(&mut pkg, &target, emit) {
                 let parsed = parse_part(&text);
-                emit_part(&location, &parsed, emit);
+                emit_part(Loc::Slide { n: number, part }, &parsed, emit);
                 if let Some(e) = parsed.error {
                     emit.warn(format!("{target} is damaged ({e}); read up to the damage"));
                 }
@@ -307,11 +307,11 @@ fn is_slide_number(e: &BytesStart<'_>) -> bool {
     xml::attr(e, "type").is_some_and(|t| t == "slidenum")
 }
 
-/// A parsed part's segments at `location`: its paragraphs together, then
+/// A parsed part's segments at `loc`: its paragraphs together, then
 /// each table cell with its column header as context.
-pub(crate) fn emit_part(location: &str, parsed: &SlideText, emit: &mut dyn Emit) {
+pub(crate) fn emit_part(loc: Loc<'_>, parsed: &SlideText, emit: &mut dyn Emit) {
     if !parsed.lines.is_empty() {
-        emit.segment(Segment::fixed(location, &parsed.lines.join("\n"), None));
+        emit.segment(Segment { loc, text: &parsed.lines.join("\n"), context: None });
     }
     for table in &parsed.tables {
         let header = table.first();
@@ -325,7 +325,7 @@ pub(crate) fn emit_part(location: &str, parsed: &SlideText, emit: &mut dyn Emit)
                     .and_then(|h| h.get(c))
                     .map(|h| h.trim())
                     .filter(|h| !h.is_empty() && !h.contains('\n'));
-                emit.segment(Segment::fixed(location, text, context));
+                emit.segment(Segment { loc, text, context });
             }
         }
     }
