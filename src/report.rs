@@ -49,8 +49,11 @@ fn grouped_parts(out: &mut String, parts: &[&UnreadPart], unread: Option<&Path>)
         let mut reasons: Vec<(&str, Vec<&str>)> = reasons.into_iter().collect();
         reasons.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
         for (why, paths) in reasons.iter().take(3) {
-            let example = if paths.len() == 1 { paths[0].to_string() } else { format!("e.g. {}", paths[0]) };
-            let _ = writeln!(out, "  {file}: {}: {why} ({example})", plural(paths.len(), "part"));
+            if let [only] = paths[..] {
+                let _ = writeln!(out, "  {only}: {why}");
+            } else {
+                let _ = writeln!(out, "  {file}: {} parts: {why} (e.g. {})", paths.len(), paths[0]);
+            }
         }
         if reasons.len() > 3 {
             let rest: usize = reasons[3..].iter().map(|r| r.1.len()).sum();
@@ -191,7 +194,7 @@ mod tests {
         let text = summary_text_with(&s, Some(Path::new("/out/piisweep-unread.csv")));
         assert!(text.contains("FAILED 1 file and 11 parts"), "{text}");
         assert!(text.contains("  bomb.zip: 10 parts: compression ratio over 200:1 (e.g. bomb.zip!m0.txt)"), "{text}");
-        assert!(text.contains("  bomb.zip: 1 part: nested more than 8 deep (bomb.zip!m99.txt)"), "{text}");
+        assert!(text.contains("  bomb.zip!m99.txt: nested more than 8 deep\n"), "{text}");
         assert!(!text.contains("m5.txt"), "{text}");
         assert!(text.contains("(1 file and 11 parts, 0 warnings): /out/piisweep-unread.csv"), "{text}");
 
@@ -199,7 +202,7 @@ mod tests {
         s.parts.extend((0..30).map(|n| part(&format!("z{n:02}.zip"), 0, "encrypted")));
         let text = summary_text_with(&s, Some(Path::new("u.csv")));
         assert!(text.contains("FAILED 30 parts"), "{text}");
-        assert!(text.contains("z19.zip: 1 part") && !text.contains("z20.zip"), "{text}");
+        assert!(text.contains("z19.zip!m0.txt: encrypted") && !text.contains("z20.zip"), "{text}");
         assert!(text.contains("... and parts of 10 more files (all of them are in u.csv)"), "{text}");
     }
 }

@@ -270,6 +270,12 @@ impl<H: SegmentHandler> Visit for FileScan<H> {
         self.parts.push((path.to_string(), Status::from_error(&error)));
     }
 
+    /// A scan keeps no part's bytes: large text members are read as they
+    /// are decompressed.
+    fn streams_parts(&self) -> bool {
+        true
+    }
+
     fn warn(&mut self, path: &str, message: String) {
         self.warnings.push(format!("{path}: {message}"));
     }
