@@ -86,7 +86,10 @@ impl<'a> Input<'a> {
     pub fn head(&self, n: usize) -> Result<Vec<u8>> {
         match self {
             Input::Bytes(b) => Ok(b[..n.min(b.len())].to_vec()),
-            Input::Stream { head, .. } if n <= head.len() => Ok(head[..n].to_vec()),
+            // A head shorter than what sniffing reads is the whole stream.
+            Input::Stream { head, .. } if n <= head.len() || head.len() < super::sniff::HEAD_LEN => {
+                Ok(head[..n.min(head.len())].to_vec())
+            }
             Input::Stream { .. } => {
                 Err(ExtractError::Internal("a stream's head asked for past what was sniffed".into()))
             }
@@ -172,6 +175,24 @@ mod tests {
 
     fn atime(path: &Path) -> SystemTime {
         std::fs::metadata(path).unwrap().accessed().unwrap()
+    }
+
+    /// A stream gives its head for sniffing (all of it when it is shorter
+    /// than sniffing reads), then head and rest once.
+    #[test]
+    fn a_stream_is_its_head_then_the_rest_once() {
+        let short = Input::Stream { head: b"ab".to_vec(), rest: std::cell::RefCell::new(None), size: 1 << 30 };
+        assert_eq!(short.head(4).unwrap(), b"ab");
+        let head = vec![b'x'; super::super::sniff::HEAD_LEN];
+        let rest: Box<dyn Read> = Box::new(&b"yz"[..]);
+        let long = Input::Stream { head, rest: std::cell::RefCell::new(Some(rest)), size: 0 };
+        assert_eq!(long.head(3).unwrap(), b"xxx");
+        assert!(long.head(super::super::sniff::HEAD_LEN + 1).is_err());
+        let mut all = Vec::new();
+        long.reader().unwrap().read_to_end(&mut all).unwrap();
+        assert_eq!(all.len(), super::super::sniff::HEAD_LEN + 2);
+        assert!(all.ends_with(b"xyz"));
+        assert!(long.reader().is_err(), "read twice");
     }
 
     #[test]
