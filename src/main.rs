@@ -48,6 +48,11 @@ enum Command {
         /// status 2) instead of waiting for it to finish.
         #[arg(long, requires = "map")]
         no_wait: bool,
+        /// Write every file and part not read (skipped, failed, or with a
+        /// warning), with the reason, to FILE as CSV. Default: piisweep-unread.csv
+        /// beside the --jsonl file.
+        #[arg(long, value_name = "FILE")]
+        unread: Option<PathBuf>,
     },
     /// Measure accuracy: scan, then compare with labelled truth (precision, recall, F1 per category).
     #[command(after_help = EXIT_STATUS)]
@@ -262,8 +267,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         panic!("test panic (PIISWEEP_TEST_PANIC_IN_MAIN)");
     }
     match cli.command {
-        Command::Scan { paths, sweep, jsonl, reveal, map, no_wait } => {
-            commands::scan(&ScanConfig { sweep: sweep.config(paths), jsonl, reveal, map, no_wait })
+        Command::Scan { paths, sweep, jsonl, reveal, map, no_wait, unread } => {
+            commands::scan(&ScanConfig { sweep: sweep.config(paths), jsonl, reveal, map, no_wait, unread })
         }
         Command::Eval { truth, findings, paths, sweep, examples, json } => {
             commands::eval(&EvalConfig { sweep: sweep.config(paths), findings, truth, examples, json })

@@ -270,6 +270,12 @@ impl<H: SegmentHandler> Visit for FileScan<H> {
         self.parts.push((path.to_string(), Status::from_error(&error)));
     }
 
+    /// A scan keeps no part's bytes: large text members are read as they
+    /// are decompressed.
+    fn streams_parts(&self) -> bool {
+        true
+    }
+
     fn warn(&mut self, path: &str, message: String) {
         self.warnings.push(format!("{path}: {message}"));
     }
@@ -408,14 +414,32 @@ fn changed_since_walk(entry: &FileEntry) -> bool {
     }
 }
 
+/// A part inside a file (a zip member, an attachment...) that was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadPart {
+    /// The file on disk it is in, as in the findings.
+    pub file: String,
+    /// Its own path, with `!` into the file.
+    pub path: String,
+    /// Could not be read (else skipped on purpose).
+    pub failed: bool,
+    pub reason: String,
+}
+
 /// Totals for the end-of-sweep summary.
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
+    /// Files skipped on purpose (path, reason).
     pub skipped: Vec<(String, String)>,
+    /// Files that could not be read (path, reason).
     pub failed: Vec<(String, String)>,
-    pub warnings: Vec<String>,
+    /// Parts inside files that were skipped or failed, each with the file on disk it is in.
+    pub parts: Vec<UnreadPart>,
+    /// Things the user should know that did not stop a file being read
+    /// (a limit hit, a part left out): (the file on disk, the message).
+    pub warnings: Vec<(String, String)>,
     pub findings: std::collections::BTreeMap<crate::detect::Category, u64>,
     pub elapsed: Duration,
     /// Files listed by the walk.
@@ -440,13 +464,14 @@ impl Summary {
             Status::Failed(why) => self.failed.push((r.path.clone(), why.clone())),
         }
         for (p, s) in &r.parts {
-            match s {
-                Status::Failed(why) => self.failed.push((p.clone(), why.clone())),
-                Status::Skipped(why) => self.skipped.push((p.clone(), why.clone())),
-                Status::Scanned => {}
-            }
+            let (failed, why) = match s {
+                Status::Failed(why) => (true, why),
+                Status::Skipped(why) => (false, why),
+                Status::Scanned => continue,
+            };
+            self.parts.push(UnreadPart { file: r.path.clone(), path: p.clone(), failed, reason: why.clone() });
         }
-        self.warnings.extend(r.warnings.iter().cloned());
+        self.warnings.extend(r.warnings.iter().map(|w| (r.path.clone(), w.clone())));
         for (category, n) in r.counts.iter() {
             *self.findings.entry(category).or_default() += n;
         }
@@ -457,7 +482,13 @@ impl Summary {
     }
 
     pub fn any_failed(&self) -> bool {
-        !self.failed.is_empty()
+        !self.failed.is_empty() || self.parts.iter().any(|p| p.failed)
+    }
+
+    /// How many parts inside files failed, and how many were skipped.
+    pub fn parts_failed_skipped(&self) -> (usize, usize) {
+        let failed = self.parts.iter().filter(|p| p.failed).count();
+        (failed, self.parts.len() - failed)
     }
 }
 

@@ -113,6 +113,36 @@ pub struct ScanConfig {
     pub map: Option<PathBuf>,
     /// If another sweep is writing the map, fail (exit 2) instead of waiting.
     pub no_wait: bool,
+    /// Write the whole list of what was not read here (default: beside the
+    /// `--jsonl` file, when that is a file).
+    pub unread: Option<PathBuf>,
+}
+
+impl ScanConfig {
+    /// Where the list of what was not read goes: `--unread`, else
+    /// `piisweep-unread.csv` beside the `--jsonl` file, else nowhere.
+    pub fn unread_path(&self) -> Option<PathBuf> {
+        if let Some(u) = &self.unread {
+            return Some(u.clone());
+        }
+        let jsonl = self.jsonl.as_ref().filter(|j| j.as_os_str() != "-")?;
+        let dir = jsonl.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Some(dir.join(piisweep::report::UNREAD_FILE))
+    }
+}
+
+/// Write the list of what was not read, if asked: a failure to write it is
+/// an error, as for the other outputs.
+fn write_unread(summary: &Summary, path: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(p) = path {
+        piisweep::report::write_unread(summary, p).with_context(|| {
+            format!(
+                "could not write the list of files not read to {}: check the folder exists and is writable",
+                p.display()
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// `piisweep scan`: returns the exit status.
@@ -123,6 +153,10 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     }
     if let Some(j) = &cfg.jsonl {
         outputs.push(Output::File("--jsonl", j));
+    }
+    let unread = cfg.unread_path();
+    if let Some(u) = &unread {
+        outputs.push(Output::File("--unread", u));
     }
     cfg.sweep.refuse_overlaps(cfg.map.as_deref(), &outputs)?;
     let (engine, key, opts) = cfg.sweep.prepare(cfg.map.as_deref())?;
@@ -137,7 +171,8 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     scan::stop_on_ctrl_c();
     let Some(map_path) = &cfg.map else {
         let summary = scan::run(&opts, &engine, &key, &mut sinks, None)?;
-        return finish(&summary, cfg.sweep.quiet, cfg.jsonl.is_none());
+        write_unread(&summary, unread.as_deref())?;
+        return finish_with(&summary, cfg.sweep.quiet, cfg.jsonl.is_none(), unread.as_deref());
     };
     let map_started = std::time::Instant::now();
     let wait = if cfg.no_wait { piisweep::map::lock::Wait::No } else { piisweep::map::lock::Wait::Yes };
@@ -154,6 +189,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     sinks.push(&mut map_sink);
     let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
     drop(sinks);
+    write_unread(&summary, unread.as_deref())?;
     let map_time = map_opening + summary.sink_time.last().copied().unwrap_or_default();
     let c = map_sink.counts;
     if summary.stopped {
@@ -186,11 +222,16 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
             (summary.elapsed + map_opening).as_secs_f64()
         );
     }
-    finish(&summary, cfg.sweep.quiet, false)
+    finish_with(&summary, cfg.sweep.quiet, false, unread.as_deref())
 }
 
 /// Print the summary and choose the exit status.
 fn finish(summary: &Summary, quiet: bool, hint_jsonl: bool) -> anyhow::Result<i32> {
+    finish_with(summary, quiet, hint_jsonl, None)
+}
+
+/// [`finish`], the summary naming `unread`, the list of what was not read.
+fn finish_with(summary: &Summary, quiet: bool, hint_jsonl: bool, unread: Option<&Path>) -> anyhow::Result<i32> {
     if summary.stopped {
         eprintln!(
             "Stopped: {} of {} files done; the output is complete up to the stop (every line whole). \
@@ -200,7 +241,7 @@ fn finish(summary: &Summary, quiet: bool, hint_jsonl: bool) -> anyhow::Result<i3
         exit_as_interrupted();
     }
     if !quiet || summary.any_failed() {
-        eprint!("{}", piisweep::report::summary_text(summary));
+        eprint!("{}", piisweep::report::summary_text_with(summary, unread));
         if hint_jsonl && !quiet {
             eprintln!("(add --jsonl FILE to write each finding with its file and location)");
         }

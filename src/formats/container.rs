@@ -27,6 +27,12 @@ pub trait Visit {
     fn enter(&mut self, _path: &str, _data: &[u8]) -> bool {
         true
     }
+    /// May parts be read as they are decompressed, never whole in memory?
+    /// Then [`Visit::enter`] gets no bytes for them (an empty slice). Only
+    /// for visitors that do not keep a part's bytes.
+    fn streams_parts(&self) -> bool {
+        false
+    }
     /// The part at `path` (entered) has been read, with its own parts.
     fn leave(&mut self, _path: &str) {}
     /// The part at `path` could not be read, or only in part: a limit, a
@@ -119,6 +125,33 @@ impl<V: Visit> Emit for Walker<'_, V> {
         let inner = std::mem::replace(&mut self.path, outer);
         match result {
             Ok(Ok(_)) => {}
+            Ok(Err(e)) => self.visit.failed(&inner, e),
+            Err(panic) => self.visit.failed(&inner, ExtractError::Internal(panic_message(&*panic))),
+        }
+        self.visit.leave(&inner);
+    }
+
+    fn streams_parts(&self) -> bool {
+        self.visit.streams_parts()
+    }
+
+    fn part_stream(&mut self, name: &str, kind: Kind, input: &Input<'_>) {
+        let inner = format!("{}!{}", self.path, name);
+        if let Err(e) = self.nesting.check_enter(self.limits) {
+            self.visit.failed(&inner, e);
+            return;
+        }
+        if !self.visit.enter(&inner, &[]) {
+            return;
+        }
+        let outer = std::mem::replace(&mut self.path, inner);
+        self.nesting.depth += 1;
+        let limits = self.limits;
+        let result = catching(|| super::extract_kind(kind, input, self, limits));
+        self.nesting.depth -= 1;
+        let inner = std::mem::replace(&mut self.path, outer);
+        match result {
+            Ok(Ok(())) => {}
             Ok(Err(e)) => self.visit.failed(&inner, e),
             Err(panic) => self.visit.failed(&inner, ExtractError::Internal(panic_message(&*panic))),
         }
@@ -259,6 +292,69 @@ mod tests {
         let visit = Log { skip: Some("m.zip"), ..Log::default() };
         let (log, _) = walk("x.zip", &Input::Bytes(&outer), visit, &Limits::default());
         assert_eq!(log.events.last().unwrap(), "enter x.zip!m.zip");
+    }
+
+    /// A scan's visitor: parts may be streamed; keeps the failures and the
+    /// lines that hold `want`, and how much text it was given.
+    #[derive(Default)]
+    struct Streaming {
+        stream: bool,
+        found: Vec<String>,
+        failed: Vec<String>,
+        text: usize,
+    }
+
+    impl Visit for Streaming {
+        fn segment(&mut self, path: &str, seg: Segment<'_>) {
+            self.text += seg.text.len();
+            if seg.text.contains("07700 900123") {
+                let line = seg.text.lines().find(|l| l.contains("07700 900123")).unwrap_or_default();
+                self.found.push(format!("{path}: {line}"));
+            }
+        }
+        fn streams_parts(&self) -> bool {
+            self.stream
+        }
+        fn failed(&mut self, path: &str, error: ExtractError) {
+            self.failed.push(format!("{path}: {error}"));
+        }
+    }
+
+    /// A large text member is read as it is decompressed where the visitor
+    /// keeps no bytes: with an in-memory limit that takes the zip but not the
+    /// member, a 12 MB member is read
+    /// to its last line, which reading it whole refuses. A bomb member
+    /// streamed still stops at the compression ratio.
+    #[test]
+    fn large_text_members_are_streamed_under_the_same_limits() {
+        let body: String = (0..400_000).map(|i| format!("note {i} for the file\n")).collect();
+        let big = format!("{body}Call Jane on 07700 900123\n");
+        assert!(big.len() > 8 << 20);
+        let bomb = "a".repeat(40 << 20);
+        let outer = zip_of(&[("HR/big.txt", big.as_bytes()), ("bomb.txt", bomb.as_bytes())]);
+        // The zip fits in memory; the member does not.
+        let limits = Limits { max_in_memory: outer.len() as u64 + (1 << 20), ..Limits::default() };
+        assert!(big.len() as u64 > 2 * limits.max_in_memory, "{} {}", big.len(), outer.len());
+
+        let whole = Streaming::default();
+        let (whole, r) = walk("x.zip", &Input::Bytes(&outer), whole, &limits);
+        r.unwrap();
+        assert!(whole.found.is_empty());
+        assert!(whole.failed.iter().any(|f| f.starts_with("x.zip!HR/big.txt: larger than the in-memory limit")));
+
+        let streamed = Streaming { stream: true, ..Streaming::default() };
+        let (streamed, r) = walk("x.zip", &Input::Bytes(&outer), streamed, &limits);
+        r.unwrap();
+        assert_eq!(streamed.found, ["x.zip!HR/big.txt: Call Jane on 07700 900123"]);
+        assert_eq!(streamed.failed.len(), 1, "{:?}", streamed.failed);
+        assert!(
+            streamed.failed[0].starts_with("x.zip!bomb.txt: limit hit: compression ratio over 200:1"),
+            "{:?}",
+            streamed.failed
+        );
+        // Of the bomb's 40 MB, what 200 times its compressed size (about
+        // 40 KB) allows was read, no more.
+        assert!(streamed.text < big.len() + (10 << 20), "{} bytes of text", streamed.text);
     }
 
     #[test]

@@ -41,8 +41,20 @@ impl Read for Counting {
 }
 
 pub enum Input<'a> {
-    File { path: &'a Path, size: u64 },
+    File {
+        path: &'a Path,
+        size: u64,
+    },
     Bytes(&'a [u8]),
+    /// A part read as it is decompressed (a large zip member of a streamed
+    /// format), so that it is never in memory whole: `head`, its first bytes
+    /// (for sniffing), then the rest of the stream once. `size` is the size
+    /// declared for it (not trusted: used only in messages).
+    Stream {
+        head: Vec<u8>,
+        rest: std::cell::RefCell<Option<Box<dyn Read + 'a>>>,
+        size: u64,
+    },
 }
 
 /// Open a file read-only without updating its access time where the OS allows.
@@ -66,6 +78,7 @@ impl<'a> Input<'a> {
         match self {
             Input::File { size, .. } => *size,
             Input::Bytes(b) => b.len() as u64,
+            Input::Stream { size, .. } => *size,
         }
     }
 
@@ -73,6 +86,13 @@ impl<'a> Input<'a> {
     pub fn head(&self, n: usize) -> Result<Vec<u8>> {
         match self {
             Input::Bytes(b) => Ok(b[..n.min(b.len())].to_vec()),
+            // A head shorter than what sniffing reads is the whole stream.
+            Input::Stream { head, .. } if n <= head.len() || head.len() < super::sniff::HEAD_LEN => {
+                Ok(head[..n.min(head.len())].to_vec())
+            }
+            Input::Stream { .. } => {
+                Err(ExtractError::Internal("a stream's head asked for past what was sniffed".into()))
+            }
             Input::File { path, .. } => {
                 let mut buf = Vec::with_capacity(n);
                 open_readonly(path)?.take(n as u64).read_to_end(&mut buf)?;
@@ -85,6 +105,13 @@ impl<'a> Input<'a> {
     pub fn reader(&self) -> Result<Box<dyn BufRead + 'a>> {
         match self {
             Input::Bytes(b) => Ok(Box::new(*b)),
+            Input::Stream { head, rest, .. } => {
+                let rest = rest
+                    .borrow_mut()
+                    .take()
+                    .ok_or_else(|| ExtractError::Internal("a streamed part was read twice".into()))?;
+                Ok(Box::new(BufReader::with_capacity(256 << 10, io::Cursor::new(head.clone()).chain(rest))))
+            }
             Input::File { path, .. } => {
                 Ok(Box::new(BufReader::with_capacity(256 << 10, Counting(open_readonly(path)?))))
             }
@@ -103,6 +130,17 @@ impl<'a> Input<'a> {
         }
         match self {
             Input::Bytes(b) => Ok(Cow::Borrowed(b)),
+            Input::Stream { .. } => {
+                let mut buf = Vec::new();
+                self.reader()?.take(limit + 1).read_to_end(&mut buf)?;
+                if buf.len() as u64 > limit {
+                    return Err(ExtractError::Skipped(format!(
+                        "too large to open in memory (limit {} MB)",
+                        limit >> 20
+                    )));
+                }
+                Ok(Cow::Owned(buf))
+            }
             Input::File { path, .. } => {
                 let mut buf = Vec::new();
                 // Read at most limit+1 so that a file that grew while being read is still bounded.
@@ -137,6 +175,24 @@ mod tests {
 
     fn atime(path: &Path) -> SystemTime {
         std::fs::metadata(path).unwrap().accessed().unwrap()
+    }
+
+    /// A stream gives its head for sniffing (all of it when it is shorter
+    /// than sniffing reads), then head and rest once.
+    #[test]
+    fn a_stream_is_its_head_then_the_rest_once() {
+        let short = Input::Stream { head: b"ab".to_vec(), rest: std::cell::RefCell::new(None), size: 1 << 30 };
+        assert_eq!(short.head(4).unwrap(), b"ab");
+        let head = vec![b'x'; super::super::sniff::HEAD_LEN];
+        let rest: Box<dyn Read> = Box::new(&b"yz"[..]);
+        let long = Input::Stream { head, rest: std::cell::RefCell::new(Some(rest)), size: 0 };
+        assert_eq!(long.head(3).unwrap(), b"xxx");
+        assert!(long.head(super::super::sniff::HEAD_LEN + 1).is_err());
+        let mut all = Vec::new();
+        long.reader().unwrap().read_to_end(&mut all).unwrap();
+        assert_eq!(all.len(), super::super::sniff::HEAD_LEN + 2);
+        assert!(all.ends_with(b"xyz"));
+        assert!(long.reader().is_err(), "read twice");
     }
 
     #[test]

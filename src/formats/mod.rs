@@ -189,6 +189,18 @@ pub trait Emit {
     /// third mbox message). It is extracted recursively by the caller; `name`
     /// becomes the part of the path after `!`.
     fn part(&mut self, name: &str, data: &[u8]);
+    /// Can a part be handed on as a stream ([`Emit::part_stream`]) rather
+    /// than whole? Only where nothing needs its bytes kept (a scan).
+    fn streams_parts(&self) -> bool {
+        false
+    }
+    /// A part of a streamed `kind` (text, CSV) handed on as `input`, an
+    /// [`Input::Stream`], to be read as it arrives: as [`Emit::part`] but
+    /// never whole in memory. Only called when [`Emit::streams_parts`].
+    fn part_stream(&mut self, name: &str, kind: Kind, input: &Input<'_>) {
+        let _ = (kind, input);
+        self.part_error(name, ExtractError::Internal("a part was streamed to a reader that cannot take it".into()));
+    }
     /// Something the user must hear about that did not stop the file being read
     /// (a limit hit, one attachment unreadable).
     fn warn(&mut self, message: String);

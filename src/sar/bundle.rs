@@ -604,8 +604,8 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
     }
     // An Outlook store is read from disk whatever its size; other
     // containers are read whole.
-    let on_disk = Input::File { path: Path::new(&m.abs), size };
-    let top = formats::sniff::sniff(&m.path, &on_disk.head(formats::sniff::HEAD_LEN)?);
+    let on_disk = || Input::File { path: Path::new(&m.abs), size };
+    let top = formats::sniff::sniff(&m.path, &on_disk().head(formats::sniff::HEAD_LEN)?);
     let mut bytes = Vec::new();
     if top != Kind::Pst {
         if size > job.opts.limits.max_in_memory {
@@ -613,9 +613,10 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
         }
         std::io::Read::read_to_end(&mut formats::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
     }
-    let input = if top == Kind::Pst { on_disk } else { Input::Bytes(&bytes) };
+    let input = if top == Kind::Pst { on_disk() } else { Input::Bytes(&bytes) };
     let finder = Finder { want: job.part, found: None, reached: (m.path.clone(), top), failure: None };
     let (finder, read) = container::walk(&m.path, &input, finder, &job.opts.limits);
+    drop(input);
     drop(bytes);
     let Finder { found, reached: (parent_path, parent_kind), failure, .. } = finder;
     let base = |path: &str| path.rsplit('!').next().unwrap_or(path).to_string();
@@ -657,7 +658,7 @@ fn write_copy<'a>(input: &Input<'_>, name: &str, job: &'a Job<'a>) -> anyhow::Re
             let mut file = create_private(&job.out.join(&copy))?;
             match input {
                 Input::Bytes(b) => std::io::Write::write_all(&mut file, b)?,
-                Input::File { .. } => {
+                Input::File { .. } | Input::Stream { .. } => {
                     std::io::copy(&mut input.reader()?, &mut file)?;
                 }
             }

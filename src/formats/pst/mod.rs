@@ -219,6 +219,10 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             let bytes: Rc<[u8]> = Rc::from(*bytes);
             Box::new(move || Ok(Box::new(Cursor::new(RcBytes(bytes.clone()))) as Box<dyn PstReader>))
         }
+        // Only text and CSV are streamed as parts.
+        Input::Stream { .. } => {
+            return Err(ExtractError::Internal("an Outlook store cannot be read as a stream".into()));
+        }
     };
     // The file format version (wVer): 14-15 ANSI, 23 Unicode; 36-37 are the
     // 4 KB-page offline caches of Outlook 2013 and later, which the crate

@@ -181,12 +181,57 @@ fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
             let mut book: Xls<_> = Xls::new(cursor).map_err(|e| read_error("xls", e))?;
             extract_ranges(&mut book, "xls", emit)
         }
-        Kind::Ods => {
-            let mut book: Ods<_> = Ods::new(cursor).map_err(|e| read_error("ods", e))?;
-            extract_ranges(&mut book, "ods", emit)
-        }
+        Kind::Ods => match Ods::new(cursor) {
+            Ok(mut book) => extract_ranges(&mut book, "ods", emit),
+            // Indented XML, as some producers other than LibreOffice write
+            // it: read again without the indentation.
+            Err(e) => {
+                let Some(patched) = ods_without_indentation(data) else { return Err(read_error("ods", e)) };
+                let mut book: Ods<_> = Ods::new(Cursor::new(&patched[..])).map_err(|_| read_error("ods", e))?;
+                extract_ranges(&mut book, "ods", emit)
+            }
+        },
         other => Err(ExtractError::Skipped(format!("not a spreadsheet ({})", other.name()))),
     }
+}
+
+/// A copy of an ods whose `content.xml` has no indentation: white space
+/// holding a line break between two tags is taken out (the spreadsheet
+/// reader takes white space between a row's cells for content and fails).
+/// White space inside text is kept: ODF writes a line break in a cell as
+/// `<text:line-break/>` or a new `<text:p>`, never as a bare newline.
+/// `None` if there is no such white space or it cannot be copied.
+fn ods_without_indentation(data: &[u8]) -> Option<Vec<u8>> {
+    const CONTENT: &str = "content.xml";
+    let mut zip = zip::ZipArchive::new(Cursor::new(data)).ok()?;
+    let mut xml = String::new();
+    zip.by_name(CONTENT).ok()?.take(data.len() as u64 * 1024).read_to_string(&mut xml).ok()?;
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml.as_str();
+    while let Some(gt) = rest.find('>') {
+        out.push_str(&rest[..=gt]);
+        rest = &rest[gt + 1..];
+        let gap = rest.len() - rest.trim_start().len();
+        if rest[..gap].contains('\n') && rest[gap..].starts_with('<') {
+            rest = &rest[gap..];
+        }
+    }
+    out.push_str(rest);
+    if out.len() == xml.len() {
+        return None;
+    }
+    let mut copy = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(data.len())));
+    for i in 0..zip.len() {
+        let file = zip.by_index_raw(i).ok()?;
+        if file.name().ok()?.as_ref() == CONTENT {
+            drop(file);
+            copy.start_file(CONTENT, zip::write::SimpleFileOptions::default()).ok()?;
+            std::io::Write::write_all(&mut copy, out.as_bytes()).ok()?;
+        } else {
+            copy.raw_copy_file(file).ok()?;
+        }
+    }
+    Some(copy.finish().ok()?.into_inner())
 }
 
 /// A copy of an xlsx whose workbook relationships name its Excel 4 macro
@@ -808,6 +853,38 @@ mod tests {
         zip.start_file("content.xml", zip::write::SimpleFileOptions::default()).unwrap();
         zip.write_all(content.as_bytes()).unwrap();
         zip.finish().unwrap().into_inner()
+    }
+
+    /// The same content.xml, indented (pretty-printed) as writers other than
+    /// LibreOffice (gsf-based ones such as Gnumeric's) lay it out.
+    fn indented_ods_bytes() -> Vec<u8> {
+        let plain = ods_bytes();
+        let mut zip = zip::ZipArchive::new(Cursor::new(&plain[..])).unwrap();
+        let mut xml = String::new();
+        zip.by_name("content.xml").unwrap().read_to_string(&mut xml).unwrap();
+        let indented = xml.replace("><", ">\n  <");
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for name in ["mimetype", "META-INF/manifest.xml"] {
+            let mut body = Vec::new();
+            zip.by_name(name).unwrap().read_to_end(&mut body).unwrap();
+            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(&body).unwrap();
+        }
+        out.start_file("content.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(indented.as_bytes()).unwrap();
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn ods_from_other_producers_indented_gives_the_same_cells() {
+        let plain = run(&ods_bytes(), Kind::Ods).unwrap();
+        let bytes = indented_ods_bytes();
+        // The spreadsheet reader alone cannot read it: the copy without indentation is what reads it.
+        let alone: std::result::Result<Ods<_>, _> = Ods::new(Cursor::new(&bytes[..]));
+        assert!(alone.is_err());
+        let indented = run(&bytes, Kind::Ods).unwrap();
+        assert_eq!(indented.segments, plain.segments);
+        assert!(!plain.segments.is_empty());
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! as a part named by its sanitised path (`HR/list.xlsx`); the caller sniffs and
 //! extracts it, nested archives included. A zip that is really an office
 //! document (a renamed .docx/.xlsx) is read as that document instead.
+//!
+//! Where the reader keeps no part's bytes (a scan), a large member of a
+//! streamed format (text, CSV) is read as it is decompressed instead, under
+//! the same ratio and archive limits: it is never whole in memory.
 
 pub mod anonymise;
 
@@ -19,6 +23,10 @@ use super::{Emit, ExtractError, Input, Kind, Limits, Result};
 pub const RATIO_FLOOR: u64 = 1 << 20;
 /// Bytes decompressed per read while watching the limits.
 const CHUNK: usize = 64 << 10;
+
+/// Members declared at least this large (uncompressed) are streamed where
+/// they can be: smaller ones are cheaper read whole.
+const STREAM_FROM: u64 = 8 << 20;
 
 /// A zip read from memory.
 pub type Zip<'b> = ZipArchive<Cursor<&'b [u8]>>;
@@ -99,6 +107,11 @@ impl Reading<'_, '_> {
             return Ok(());
         }
         self.files += 1;
+        if self.emit.streams_parts()
+            && let Some(done) = self.stream_member(zip, index, &name, compressed)
+        {
+            return done;
+        }
         let shared = self.emit.archive_used();
         let (taken, used) =
             take_member(zip, index, &name, compressed, self.limits, RATIO_FLOOR, &mut self.budget, shared);
@@ -119,6 +132,48 @@ impl Reading<'_, '_> {
             }
             Taken::Stop(e) => Err(e),
         }
+    }
+
+    /// Read member `index` as it is decompressed, if it is large and of a
+    /// streamed kind (text, CSV): `None` if it is not, to be read whole.
+    /// Same limits as [`take_member`]: the compression ratio and the
+    /// archive's budget; no in-memory limit, as nothing is kept.
+    fn stream_member(&mut self, zip: &mut Zip<'_>, index: usize, name: &str, compressed: u64) -> Option<Result<()>> {
+        let file = zip.by_index(index).ok()?;
+        if file.encrypted() || file.size() < STREAM_FROM {
+            return None;
+        }
+        let size = file.size();
+        let limits = self.limits;
+        self.budget = self.budget.min(limits.max_archive_total.saturating_sub(self.emit.archive_used()));
+        let state = std::rc::Rc::new(std::cell::Cell::new((0u64, None)));
+        let mut watched =
+            Watched { inner: file, compressed, cap: self.budget, max_ratio: limits.max_ratio, state: state.clone() };
+        let mut head = Vec::new();
+        (&mut watched).take(super::sniff::HEAD_LEN as u64).read_to_end(&mut head).ok()?;
+        let kind = super::sniff::sniff(name, &head);
+        if !matches!(kind, Kind::Text | Kind::Csv(_)) || state.get().1.is_some() {
+            return None;
+        }
+        let input = Input::Stream { head, rest: std::cell::RefCell::new(Some(Box::new(watched))), size };
+        self.emit.part_stream(name, kind, &input);
+        drop(input);
+        let (used, stop) = state.get();
+        self.budget = self.budget.saturating_sub(used);
+        self.emit.archive_take(used);
+        self.read += 1;
+        Some(match stop {
+            None => Ok(()),
+            Some(Stop::Ratio) => {
+                let why = format!("compression ratio over {}:1 (zip bomb?): the rest was not read", limits.max_ratio);
+                self.emit.part_error(name, ExtractError::Limit(why));
+                Ok(())
+            }
+            Some(Stop::Cap) => Err(ExtractError::Limit(format!(
+                "more than {} MB uncompressed in the archive: stopped at {name}",
+                limits.max_archive_total >> 20
+            ))),
+        })
     }
 
     /// Report encrypted members: the whole archive if nothing else was there.
@@ -207,6 +262,40 @@ pub fn take_member(
         ))),
     };
     (taken, used)
+}
+
+/// A member's decompressed stream, watched as it is read: it ends early
+/// (as if at its end) once past the compression ratio (after
+/// [`RATIO_FLOOR`] bytes) or past `cap` bytes, and says so in `state`
+/// (bytes read, why it stopped).
+struct Watched<R> {
+    inner: R,
+    compressed: u64,
+    cap: u64,
+    max_ratio: u64,
+    state: std::rc::Rc<std::cell::Cell<(u64, Option<Stop>)>>,
+}
+
+impl<R: Read> Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let (read, stop) = self.state.get();
+        if stop.is_some() || buf.is_empty() {
+            return Ok(0);
+        }
+        // One byte past the cap is read, to know it was passed.
+        let room = self.cap.saturating_add(1).saturating_sub(read).min(buf.len() as u64) as usize;
+        let n = self.inner.read(&mut buf[..room])?;
+        let read = read + n as u64;
+        let stop = if read > RATIO_FLOOR && read / self.compressed.max(1) > self.max_ratio {
+            Some(Stop::Ratio)
+        } else if read > self.cap {
+            Some(Stop::Cap)
+        } else {
+            None
+        };
+        self.state.set((read, stop));
+        Ok(if stop.is_some() { 0 } else { n })
+    }
 }
 
 /// Why a member's bytes were not all read.
