@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
 #[derive(Debug, Clone)]
@@ -41,9 +41,23 @@ pub struct Walked {
 }
 
 pub fn build_globs(patterns: &[String]) -> Result<GlobSet, globset::Error> {
+    build_globs_for(patterns, cfg!(windows))
+}
+
+/// The --exclude globs as built on Windows (`windows`) or elsewhere. On
+/// Windows, where names are case-insensitive and `\` separates folders, a
+/// pattern matches whatever the case, and `\` in it means `/` (the
+/// separator of the relative paths it is matched against); elsewhere it is
+/// case-sensitive and `\` escapes the next character, as globs always have.
+pub fn build_globs_for(patterns: &[String], windows: bool) -> Result<GlobSet, globset::Error> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        b.add(Glob::new(p)?);
+        if windows {
+            let p = p.replace('\\', "/");
+            b.add(GlobBuilder::new(&p).case_insensitive(true).backslash_escape(false).build()?);
+        } else {
+            b.add(Glob::new(p)?);
+        }
     }
     b.build()
 }
@@ -149,6 +163,22 @@ pub fn describe_io(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_excludes_ignore_case_and_take_backslashes() {
+        let pats = vec!["Archive\\**".to_string(), "*.TMP".to_string(), "~$*".to_string()];
+        let win = build_globs_for(&pats, true).unwrap();
+        assert!(win.is_match("archive/old/a.docx"));
+        assert!(win.is_match("ARCHIVE/x"));
+        assert!(win.is_match("notes.tmp"));
+        assert!(win.is_match("~$Budget.xlsx"));
+        assert!(!win.is_match("live/a.docx"));
+        let unix = build_globs_for(&pats, false).unwrap();
+        assert!(!unix.is_match("archive/old/a.docx"));
+        assert!(!unix.is_match("notes.tmp"));
+        assert!(unix.is_match("x.TMP"));
+        assert!(unix.is_match("~$Budget.xlsx"));
+    }
 
     #[test]
     fn walks_excludes_and_reports_links() {
