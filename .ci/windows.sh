@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 linux=$(realpath "${1:-target/release/piisweep}")
 [ -x "$linux" ] || { echo "no Linux release binary at $linux: run cargo build --release first" >&2; exit 1; }
-for tool in x86_64-w64-mingw32-gcc wine; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install gcc-mingw-w64-x86-64 wine64" >&2; exit 1; }
+for tool in x86_64-w64-mingw32-gcc wine zip; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install gcc-mingw-w64-x86-64 wine64 zip" >&2; exit 1; }
 done
 rustup target add x86_64-pc-windows-gnu >/dev/null 2>&1 || true
 cargo build --locked --release --target x86_64-pc-windows-gnu --bin piisweep
@@ -70,6 +70,19 @@ grep -q '"path":"old.txt"' "$work/win-mixed.jsonl" || fail "mixed-separator root
 expect 0 "case-insensitive --exclude with a backslash" win scan "$(winpath "$tree")" --exclude 'ARCHIVE\**' --quiet --jsonl "$(winpath "$work/win-ex.jsonl")" --key "$(winpath "$key")"
 if grep -q 'Archive/' "$work/win-ex.jsonl"; then fail "--exclude 'ARCHIVE\\**' did not exclude Archive/ on Windows"; fi
 grep -q 'referral.txt' "$work/win-ex.jsonl" || fail "--exclude removed more than Archive/"
+
+# Names Windows allows but its ordinary paths cannot reach or create: a folder
+# and a file with a trailing dot, and CON.txt inside a zip, swept and copied.
+odd="$work/odd"; mkdir -p "$odd/Trail." "$work/z"
+printf 'Client Jane Roberts NI AB123456C\n' >"$odd/Trail./notes."
+printf 'Client Jane Roberts NI AB123456C\n' >"$work/z/CON.txt"
+( cd "$work/z" && zip -q "$odd/archive.zip" CON.txt )
+expect 0 "sweep of odd names" win scan "$(winpath "$odd")" --quiet --jsonl "$(winpath "$work/win-odd.jsonl")" --key "$(winpath "$key")"
+grep -q '"path":"Trail./notes."' "$work/win-odd.jsonl" || fail "the file under a folder with a trailing dot was not read"
+grep -q '"path":"archive.zip!CON.txt"' "$work/win-odd.jsonl" || fail "CON.txt inside a zip was not read"
+expect 0 "anonymised copy of odd names" win anonymise "$(winpath "$odd")" --out "$(winpath "$work/odd-out")" --key "$(winpath "$key")"
+[ -f "$work/odd-out/Trail_/notes_" ] || fail "no copy Trail_/notes_ of Trail./notes. ($(cd "$work/odd-out" && find . -type f | tr '\n' ' '))"
+[ -f "$work/odd-out/archive.zip" ] || fail "no copy of archive.zip"
 
 # 3. Exit codes: 2 for bad usage, 3 when a file cannot be read.
 expect 2 "bad --exclude pattern is bad usage" win scan "$(winpath "$tree")" --exclude '[' --quiet --key "$(winpath "$key")"
