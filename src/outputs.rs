@@ -338,8 +338,64 @@ pub fn stays_inside(folder: &Path, path: &Path) -> Result<(), String> {
     }
 }
 
+/// A `/`-separated relative output path made safe to create on this system:
+/// see [`portable_rel_for`]. Unchanged except on Windows.
+pub fn portable_rel(rel: &str) -> String {
+    portable_rel_for(rel, cfg!(windows))
+}
+
+/// `rel` with each `/`-separated part made a name Windows can create
+/// (`windows`): the characters `< > : " \ | ? *` and control characters
+/// become `_`; a trailing dot or space becomes `_` (Windows would drop it,
+/// so `notes.` and `notes` would collide); a device name (`CON`, `PRN`,
+/// `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, with any extension, any
+/// case) gets a leading `_`. Elsewhere `rel` is returned unchanged.
+pub fn portable_rel_for(rel: &str, windows: bool) -> String {
+    if !windows {
+        return rel.to_string();
+    }
+    rel.split('/').map(windows_name).collect::<Vec<_>>().join("/")
+}
+
+fn windows_name(part: &str) -> String {
+    if part.is_empty() || part == "." || part == ".." {
+        return part.to_string();
+    }
+    let mut name: String =
+        part.chars().map(|c| if c.is_control() || "<>:\"\\|?*".contains(c) { '_' } else { c }).collect();
+    if name.ends_with(['.', ' ']) {
+        name.pop();
+        name.push('_');
+    }
+    let stem = name.split('.').next().unwrap_or("").trim_end_matches(' ').to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && matches!(stem.as_bytes()[3], b'1'..=b'9'));
+    if device {
+        name.insert(0, '_');
+    }
+    name
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn output_names_are_made_creatable_on_windows() {
+        use super::portable_rel_for as p;
+        assert_eq!(p("Clients/CON.txt", true), "Clients/_CON.txt");
+        assert_eq!(p("aux/Lpt1/com9.log/nul", true), "_aux/_Lpt1/_com9.log/_nul");
+        assert_eq!(p("Console/COM10.txt/CONx", true), "Console/COM10.txt/CONx");
+        assert_eq!(p("Old notes./draft ", true), "Old notes_/draft_");
+        assert_eq!(p("Inbox/2023-10-04 Re: referral?.eml", true), "Inbox/2023-10-04 Re_ referral_.eml");
+        assert_eq!(p("a\"b<c>|*\u{1}.txt", true), "a_b_c____.txt");
+        assert_eq!(p("Café/Ünïcode naïve.docx", true), "Café/Ünïcode naïve.docx");
+        // Unchanged on other systems, where all of these are legal names.
+        for rel in ["Clients/CON.txt", "Old notes./draft ", "Inbox/Re: x?.eml"] {
+            assert_eq!(p(rel, false), rel);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -511,6 +511,29 @@ extern "C" fn on_interrupt(_signal: libc::c_int) {
     unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
 }
 
+/// Windows: the console calls this on its own thread for Ctrl-C and
+/// Ctrl-Break; returning 1 says it was handled (the process goes on).
+#[cfg(windows)]
+unsafe extern "system" fn on_console_ctrl(kind: u32) -> i32 {
+    const CTRL_C_EVENT: u32 = 0;
+    const CTRL_BREAK_EVENT: u32 = 1;
+    if kind != CTRL_C_EVENT && kind != CTRL_BREAK_EVENT {
+        return 0;
+    }
+    if INTERRUPTS.fetch_add(1, Ordering::SeqCst) > 0 {
+        std::process::exit(130);
+    }
+    STOP.store(true, Ordering::SeqCst);
+    eprintln!("\nStopping: keeping what is done (press Ctrl-C again to stop at once)...");
+    1
+}
+
+#[cfg(windows)]
+#[link(name = "kernel32")]
+unsafe extern "system" {
+    fn SetConsoleCtrlHandler(handler: Option<unsafe extern "system" fn(u32) -> i32>, add: i32) -> i32;
+}
+
 /// Make Ctrl-C (SIGINT) stop the sweep cleanly instead of killing it: see
 /// [`stop_requested`]. Call once, before the sweep.
 pub fn stop_on_ctrl_c() {
@@ -522,6 +545,11 @@ pub fn stop_on_ctrl_c() {
         action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
         libc::sigemptyset(&mut action.sa_mask);
         libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+    }
+    #[cfg(windows)]
+    // SAFETY: registers a handler with the signature the console expects.
+    unsafe {
+        SetConsoleCtrlHandler(Some(on_console_ctrl), 1);
     }
 }
 

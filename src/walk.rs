@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
 #[derive(Debug, Clone)]
@@ -41,11 +41,46 @@ pub struct Walked {
 }
 
 pub fn build_globs(patterns: &[String]) -> Result<GlobSet, globset::Error> {
+    build_globs_for(patterns, cfg!(windows))
+}
+
+/// The --exclude globs as built on Windows (`windows`) or elsewhere. On
+/// Windows, where names are case-insensitive and `\` separates folders, a
+/// pattern matches whatever the case, and `\` in it means `/` (the
+/// separator of the relative paths it is matched against); elsewhere it is
+/// case-sensitive and `\` escapes the next character, as globs always have.
+pub fn build_globs_for(patterns: &[String], windows: bool) -> Result<GlobSet, globset::Error> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        b.add(Glob::new(p)?);
+        if windows {
+            let p = p.replace('\\', "/");
+            b.add(GlobBuilder::new(&p).case_insensitive(true).backslash_escape(false).build()?);
+        } else {
+            b.add(Glob::new(p)?);
+        }
     }
     b.build()
+}
+
+/// The `\\?\` form of an absolute Windows path, which Windows takes
+/// literally (a trailing dot or space in a name is kept; no 260-character
+/// limit): `C:\a\b` → `\\?\C:\a\b`, `\\server\share\a` →
+/// `\\?\UNC\server\share\a`, with `/` as `\`. A path already in that
+/// form (or a device path, `\\.\`), or one that is not absolute, is
+/// returned unchanged apart from its separators.
+pub fn windows_verbatim(path: &str) -> String {
+    if path.starts_with(r"\\?\") || path.starts_with(r"\\.\") {
+        return path.to_string();
+    }
+    let back = path.replace('/', "\\");
+    let bytes = back.as_bytes();
+    if bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'\\' {
+        format!(r"\\?\{back}")
+    } else if let Some(unc) = back.strip_prefix(r"\\").filter(|rest| !rest.is_empty() && !rest.starts_with('\\')) {
+        format!(r"\\?\UNC\{unc}")
+    } else {
+        back
+    }
 }
 
 /// `/`-separated path of `path` relative to `root` (lossy for non-UTF-8 names).
@@ -65,6 +100,17 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Er
     let excluded = |rel: &str, name: &str| !globs.is_empty() && (globs.is_match(rel) || globs.is_match(name));
     let mut out = Walked::default();
     for root in roots {
+        // On Windows the walk goes through the root's `\\?\` form, so that
+        // names Windows allows but its ordinary paths cannot reach (a folder
+        // `Notes.` with a trailing dot or space) are read, not "not found".
+        #[cfg(windows)]
+        let given = root;
+        #[cfg(windows)]
+        let root = &std::path::absolute(root)
+            .ok()
+            .and_then(|a| a.to_str().map(windows_verbatim))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.clone());
         let root_is_file = root.is_file();
         let walker = WalkDir::new(root).follow_links(opts.follow_links).follow_root_links(true).sort_by_file_name();
         let mut it = walker.into_iter();
@@ -119,7 +165,16 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Er
             }
             match entry.metadata() {
                 Ok(md) => out.files.push(FileEntry {
+                    #[cfg(not(windows))]
                     abs: entry.path().to_path_buf(),
+                    // The path as given (what the data map records and
+                    // reports), unless only the `\\?\` form reaches it.
+                    #[cfg(windows)]
+                    abs: match entry.path().strip_prefix(root) {
+                        Ok(r) if r.as_os_str().is_empty() => given.clone(),
+                        Ok(r) if !r.iter().any(|c| c.to_string_lossy().ends_with(['.', ' '])) => given.join(r),
+                        _ => entry.path().to_path_buf(),
+                    },
                     rel,
                     size: md.len(),
                     modified: md.modified().ok(),
@@ -149,6 +204,36 @@ pub fn describe_io(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_paths_are_made_verbatim() {
+        assert_eq!(windows_verbatim(r"S:\Clients\Notes."), r"\\?\S:\Clients\Notes.");
+        assert_eq!(windows_verbatim("c:/Users/jo/Case files"), r"\\?\c:\Users\jo\Case files");
+        assert_eq!(windows_verbatim(r"S:\Clients/mixed\sep"), r"\\?\S:\Clients\mixed\sep");
+        assert_eq!(windows_verbatim(r"\\fileserver\HR\2024"), r"\\?\UNC\fileserver\HR\2024");
+        assert_eq!(windows_verbatim(r"\\?\C:\already"), r"\\?\C:\already");
+        assert_eq!(windows_verbatim(r"\\?\UNC\srv\share"), r"\\?\UNC\srv\share");
+        assert_eq!(windows_verbatim(r"\\.\pipe\x"), r"\\.\pipe\x");
+        // Not absolute: left as it is (bar separators).
+        assert_eq!(windows_verbatim("fixtures/a"), r"fixtures\a");
+        assert_eq!(windows_verbatim(r"C:relative"), "C:relative");
+    }
+
+    #[test]
+    fn windows_excludes_ignore_case_and_take_backslashes() {
+        let pats = vec!["Archive\\**".to_string(), "*.TMP".to_string(), "~$*".to_string()];
+        let win = build_globs_for(&pats, true).unwrap();
+        assert!(win.is_match("archive/old/a.docx"));
+        assert!(win.is_match("ARCHIVE/x"));
+        assert!(win.is_match("notes.tmp"));
+        assert!(win.is_match("~$Budget.xlsx"));
+        assert!(!win.is_match("live/a.docx"));
+        let unix = build_globs_for(&pats, false).unwrap();
+        assert!(!unix.is_match("archive/old/a.docx"));
+        assert!(!unix.is_match("notes.tmp"));
+        assert!(unix.is_match("x.TMP"));
+        assert!(unix.is_match("~$Budget.xlsx"));
+    }
 
     #[test]
     fn walks_excludes_and_reports_links() {

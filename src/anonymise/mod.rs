@@ -699,7 +699,11 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         Some((d, f)) => (format!("{d}/"), f.to_string()),
         None => (String::new(), source.to_string()),
     };
-    let out_name = format!("{}{}", work.rename_folders(&dir), work.rename(&output_name(&file_name, kind)));
+    let out_name = crate::outputs::portable_rel(&format!(
+        "{}{}",
+        work.rename_folders(&dir),
+        work.rename(&output_name(&file_name, kind))
+    ));
     let out_path = opts.out.join(&out_name);
     if let Err(e) = crate::outputs::stays_inside(&opts.out, &out_path) {
         result.error = Some(e);
@@ -751,15 +755,18 @@ fn outlook_tree(
         Some((d, f)) => (format!("{d}/"), f.to_string()),
         None => (String::new(), source.to_string()),
     };
-    let out_name =
-        format!("{}{}", work.rename_folders(&dir), work.rename(&formats::pst::anonymise::tree_name(&file_name)));
+    let out_name = crate::outputs::portable_rel(&format!(
+        "{}{}",
+        work.rename_folders(&dir),
+        work.rename(&formats::pst::anonymise::tree_name(&file_name))
+    ));
     let out_dir = opts.out.join(&out_name);
     if let Err(e) = crate::outputs::stays_inside(&opts.out, &out_dir) {
         result.error = Some(e);
         return result;
     }
     let mut write = |rel: &str, data: &[u8]| -> Result<(), String> {
-        let path = out_dir.join(rel);
+        let path = out_dir.join(crate::outputs::portable_rel(rel));
         crate::outputs::stays_inside(&opts.out, &path)?;
         write_new(&path, opts.force, |f| std::io::Write::write_all(f, data)).map(|_| ())
     };

@@ -56,7 +56,10 @@ fn host_name() -> String {
 fn holder(file: &mut File) -> String {
     let mut text = String::new();
     let _ = file.rewind();
-    let _ = file.read_to_string(&mut text);
+    if file.read_to_string(&mut text).is_err() {
+        // Windows locks the whole file against other processes' reads too.
+        return "whose lock file cannot be read while it runs".to_string();
+    }
     let mut words = text.split_whitespace();
     match (words.next(), words.next()) {
         (Some(host), Some(pid)) => format!("on {host}, process id {pid}"),
@@ -82,9 +85,19 @@ fn flock(file: &File, block: bool) -> std::io::Result<bool> {
     }
 }
 
+/// Elsewhere (Windows): std's file lock, `LockFileEx` over the whole file,
+/// which Windows also releases when the process ends.
 #[cfg(not(unix))]
-fn flock(_file: &File, _block: bool) -> std::io::Result<bool> {
-    Ok(true)
+fn flock(file: &File, block: bool) -> std::io::Result<bool> {
+    if block {
+        file.lock()?;
+        return Ok(true);
+    }
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
 }
 
 /// Take the lock of the map at `map`. If another sweep holds it: with
@@ -146,8 +159,13 @@ pub fn held_by(map: &Path) -> Option<String> {
     }
     #[cfg(not(unix))]
     {
-        let _ = &mut file;
-        None
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                None
+            }
+            Err(_) => Some(holder(&mut file)),
+        }
     }
 }
 
