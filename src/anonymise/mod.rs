@@ -454,6 +454,19 @@ impl Work<'_> {
     /// folders' names replaced. Only name-shaped pairs of words count here,
     /// not the file's own people, so every file of a folder gets the same
     /// folder name.
+    /// Where the copy of `source` goes, relative to the output folder: its
+    /// folders and `name` (the copy's file name, from the source's) with the
+    /// people's names replaced, made a name every system can create.
+    fn copy_rel(&mut self, source: &str, name: impl FnOnce(&str) -> String) -> String {
+        let (dir, file_name) = match source.rsplit_once('/') {
+            Some((d, f)) => (format!("{d}/"), f),
+            None => (String::new(), source),
+        };
+        let folders = self.rename_folders(&dir);
+        let file = self.rename(&name(file_name));
+        crate::outputs::portable_rel(&format!("{folders}{file}"))
+    }
+
     pub fn rename_folders(&mut self, dir: &str) -> String {
         dir.split('/').map(|c| self.rename_words(c, false)).collect::<Vec<_>>().join("/")
     }
@@ -695,15 +708,7 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         return result;
     }
     let mut work = Work::new(anon, &entry.rel, &input);
-    let (dir, file_name) = match source.rsplit_once('/') {
-        Some((d, f)) => (format!("{d}/"), f.to_string()),
-        None => (String::new(), source.to_string()),
-    };
-    let out_name = crate::outputs::portable_rel(&format!(
-        "{}{}",
-        work.rename_folders(&dir),
-        work.rename(&output_name(&file_name, kind))
-    ));
+    let out_name = work.copy_rel(source, |file_name| output_name(file_name, kind));
     let out_path = opts.out.join(&out_name);
     if let Err(e) = crate::outputs::stays_inside(&opts.out, &out_path) {
         result.error = Some(e);
@@ -751,15 +756,7 @@ fn outlook_tree(
     mut result: FileResult,
 ) -> FileResult {
     let mut work = Work::new(anon, &entry.rel, input);
-    let (dir, file_name) = match source.rsplit_once('/') {
-        Some((d, f)) => (format!("{d}/"), f.to_string()),
-        None => (String::new(), source.to_string()),
-    };
-    let out_name = crate::outputs::portable_rel(&format!(
-        "{}{}",
-        work.rename_folders(&dir),
-        work.rename(&formats::pst::anonymise::tree_name(&file_name))
-    ));
+    let out_name = work.copy_rel(source, formats::pst::anonymise::tree_name);
     let out_dir = opts.out.join(&out_name);
     if let Err(e) = crate::outputs::stays_inside(&opts.out, &out_dir) {
         result.error = Some(e);
