@@ -100,6 +100,7 @@ impl Key {
             options.mode(0o600);
         }
         let mut file = options.open(path).map_err(err)?;
+        crate::private::owner_only(path, false).map_err(err)?;
         writeln!(file, "{}", hex::encode(bytes)).map_err(err)?;
         Ok(Key::from_bytes(bytes))
     }

@@ -21,6 +21,7 @@ pub mod formats;
 pub mod keys;
 pub mod map;
 pub mod outputs;
+pub mod private;
 pub mod report;
 pub mod sar;
 pub mod scan;

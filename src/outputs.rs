@@ -277,6 +277,9 @@ pub fn prepare_folder(flag: &str, dir: &Path, force: bool) -> Result<bool, BadRe
             #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
             builder.create(dir).map_err(|e| BadRequest(format!("cannot create {flag} {}: {e}", dir.display())))?;
+            // Windows: the owner alone, for the folder and what is written in it.
+            crate::private::owner_only(dir, true)
+                .map_err(|e| BadRequest(format!("cannot make {flag} {} private to you: {e}", dir.display())))?;
             Vec::new()
         }
         Err(e) => return Err(BadRequest(format!("cannot open {flag} {}: {e}", dir.display()))),

@@ -86,6 +86,10 @@ pub fn summary_text_with(s: &Summary, unread: Option<&Path>) -> String {
         mb / secs,
         s.files_scanned as f64 / secs
     );
+    if s.hidden > 0 {
+        let _ =
+            writeln!(out, "Hidden or system files: {} (swept like any other: they can hold personal data)", s.hidden);
+    }
     let skipped_parts: Vec<&UnreadPart> = s.parts.iter().filter(|p| !p.failed).collect();
     let failed_parts: Vec<&UnreadPart> = s.parts.iter().filter(|p| p.failed).collect();
     if !s.skipped.is_empty() || !skipped_parts.is_empty() {

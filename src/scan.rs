@@ -444,6 +444,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// Files listed by the walk.
     pub files_total: u64,
+    /// How many of them are hidden or system files (see [`walk::Walked::hidden`]).
+    pub hidden: u64,
     /// Files whose report was handed to the sinks (all of them unless stopped).
     pub files_done: u64,
     /// The sweep was stopped (Ctrl-C) before every file was done.
@@ -579,7 +581,7 @@ pub fn run(
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let walked = walk::walk(&opts.roots, &opts.walk)?;
-    let mut summary = Summary { files_total: walked.files.len() as u64, ..Summary::default() };
+    let mut summary = Summary { files_total: walked.files.len() as u64, hidden: walked.hidden, ..Summary::default() };
     for p in &walked.passed {
         let list = if p.failed { &mut summary.failed } else { &mut summary.skipped };
         list.push((p.rel.clone(), p.reason.clone()));

@@ -38,6 +38,56 @@ pub struct Passed {
 pub struct Walked {
     pub files: Vec<FileEntry>,
     pub passed: Vec<Passed>,
+    /// How many of `files` are hidden or system files (Windows attributes;
+    /// a name starting with `.` elsewhere): swept like any other file, as
+    /// they can hold personal data, and counted for the summary.
+    pub hidden: u64,
+}
+
+/// Windows file attributes that matter to a sweep (`GetFileAttributes`).
+const ATTRIBUTE_HIDDEN: u32 = 0x2;
+const ATTRIBUTE_SYSTEM: u32 = 0x4;
+const ATTRIBUTE_OFFLINE: u32 = 0x1000;
+const ATTRIBUTE_RECALL_ON_OPEN: u32 = 0x4_0000;
+const ATTRIBUTE_RECALL_ON_DATA_ACCESS: u32 = 0x40_0000;
+
+/// Why a file with these Windows attributes is not opened, if it is not:
+/// a cloud placeholder (OneDrive, SharePoint, other cloud-files providers)
+/// whose content is not on this PC, which opening would download.
+pub fn placeholder_reason(attributes: u32) -> Option<&'static str> {
+    (attributes & (ATTRIBUTE_RECALL_ON_DATA_ACCESS | ATTRIBUTE_RECALL_ON_OPEN | ATTRIBUTE_OFFLINE) != 0).then_some(
+        "online-only file (OneDrive or SharePoint: its content is not on this PC, and reading it would \
+         download it): not read; in File Explorer choose 'Always keep on this device' for the folder, \
+         then sweep again",
+    )
+}
+
+/// Whether a file with these Windows attributes is hidden or a system file.
+pub fn hidden_attributes(attributes: u32) -> bool {
+    attributes & (ATTRIBUTE_HIDDEN | ATTRIBUTE_SYSTEM) != 0
+}
+
+/// Why a file is left out on purpose because of its name and size, if it
+/// is: files that Windows, macOS and Office make for themselves beside a
+/// user's documents, which hold no document.
+pub fn litter_reason(name: &str, size: u64) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    match lower.as_str() {
+        "thumbs.db" | "ehthumbs.db" | "ehthumbs_vista.db" => {
+            return Some("Windows thumbnail cache (small copies of the folder's pictures, which are swept themselves)");
+        }
+        "desktop.ini" => return Some("Windows folder settings (desktop.ini): icon and view, no document"),
+        ".ds_store" => return Some("macOS folder settings (.DS_Store): no document"),
+        _ => {}
+    }
+    // `~$Budget.xlsx`: the owner file Office keeps while a document is open,
+    // naming who has it open; a few hundred bytes, never the document.
+    const OFFICE: [&str; 12] =
+        [".doc", ".docx", ".docm", ".dot", ".dotx", ".xls", ".xlsx", ".xlsm", ".xlsb", ".ppt", ".pptx", ".pptm"];
+    if lower.starts_with("~$") && size <= 4096 && OFFICE.iter().any(|ext| lower.ends_with(ext)) {
+        return Some("Office owner file (~$: names who has the document open; the document itself is swept)");
+    }
+    None
 }
 
 pub fn build_globs(patterns: &[String]) -> Result<GlobSet, globset::Error> {
@@ -164,20 +214,41 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Er
                 continue;
             }
             match entry.metadata() {
-                Ok(md) => out.files.push(FileEntry {
-                    #[cfg(not(windows))]
-                    abs: entry.path().to_path_buf(),
-                    // The path as given (what the data map records and
-                    // reports), unless only the `\\?\` form reaches it.
-                    #[cfg(windows)]
-                    abs: match entry.path().strip_prefix(root) {
-                        Ok(r) if r.as_os_str().is_empty() => given.clone(),
-                        Ok(r) if !r.iter().any(|c| c.to_string_lossy().ends_with(['.', ' '])) => given.join(r),
-                        _ => entry.path().to_path_buf(),
-                    },
+                Ok(md) if litter_reason(&name, md.len()).is_some() => out.passed.push(Passed {
                     rel,
-                    size: md.len(),
-                    modified: md.modified().ok(),
+                    reason: litter_reason(&name, md.len()).unwrap_or_default().into(),
+                    failed: false,
+                }),
+                #[cfg(windows)]
+                Ok(md) if placeholder_reason(std::os::windows::fs::MetadataExt::file_attributes(&md)).is_some() => {
+                    let attributes = std::os::windows::fs::MetadataExt::file_attributes(&md);
+                    out.passed.push(Passed {
+                        rel,
+                        reason: placeholder_reason(attributes).unwrap_or_default().into(),
+                        failed: true,
+                    })
+                }
+                Ok(md) => out.files.push({
+                    #[cfg(windows)]
+                    let hidden = hidden_attributes(std::os::windows::fs::MetadataExt::file_attributes(&md));
+                    #[cfg(not(windows))]
+                    let hidden = name.starts_with('.');
+                    out.hidden += u64::from(hidden);
+                    FileEntry {
+                        #[cfg(not(windows))]
+                        abs: entry.path().to_path_buf(),
+                        // The path as given (what the data map records and
+                        // reports), unless only the `\\?\` form reaches it.
+                        #[cfg(windows)]
+                        abs: match entry.path().strip_prefix(root) {
+                            Ok(r) if r.as_os_str().is_empty() => given.clone(),
+                            Ok(r) if !r.iter().any(|c| c.to_string_lossy().ends_with(['.', ' '])) => given.join(r),
+                            _ => entry.path().to_path_buf(),
+                        },
+                        rel,
+                        size: md.len(),
+                        modified: md.modified().ok(),
+                    }
                 }),
                 Err(e) => out.passed.push(Passed {
                     rel,
@@ -192,6 +263,10 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Walked, globset::Er
 
 /// A plain-words reason for an I/O error.
 pub fn describe_io(e: &std::io::Error) -> String {
+    #[cfg(windows)]
+    if let Some(reason) = e.raw_os_error().and_then(windows_error_reason) {
+        return reason.into();
+    }
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => {
             "permission denied: run as a user who can read it, or exclude it".into()
@@ -201,9 +276,69 @@ pub fn describe_io(e: &std::io::Error) -> String {
     }
 }
 
+/// Plain words for the Windows errors a sweep meets that Rust has no
+/// error kind for (`ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION`, the
+/// cloud-files errors of an online-only file).
+pub fn windows_error_reason(code: i32) -> Option<&'static str> {
+    match code {
+        32 | 33 => Some(
+            "in use by another program, which keeps others from reading it (an open Outlook store or \
+             Excel workbook): close it there, or sweep out of hours, and sweep again",
+        ),
+        // ERROR_CLOUD_FILE_* (362..=400): the provider could not or would not supply the file.
+        362..=400 => Some(
+            "online-only file that could not be fetched from OneDrive or SharePoint: not read; \
+             choose 'Always keep on this device' for the folder, then sweep again",
+        ),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_and_office_litter_is_left_out_by_name() {
+        assert!(litter_reason("Thumbs.db", 20_000).unwrap().contains("thumbnail"));
+        assert!(litter_reason("desktop.ini", 200).unwrap().contains("desktop.ini"));
+        assert!(litter_reason("~$dget report.docx", 162).unwrap().contains("owner file"));
+        assert!(litter_reason("~$Budget.XLSX", 165).is_some());
+        // A real document that happens to start with ~$, or a big one, is read.
+        assert_eq!(litter_reason("~$notes.txt", 162), None);
+        assert_eq!(litter_reason("~$Budget.xlsx", 80_000), None);
+        assert_eq!(litter_reason("Thumbs.db.txt", 10), None);
+        assert_eq!(litter_reason("referral.docx", 162), None);
+    }
+
+    #[test]
+    fn cloud_placeholders_and_locks_have_plain_reasons() {
+        // FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS | ARCHIVE, as OneDrive sets on an online-only file.
+        assert!(placeholder_reason(0x40_0020).unwrap().contains("Always keep on this device"));
+        assert!(placeholder_reason(0x4_0000).is_some());
+        assert!(placeholder_reason(0x1000).is_some());
+        // A pinned (always available) file: ARCHIVE | PINNED.
+        assert_eq!(placeholder_reason(0x8_0020), None);
+        assert!(hidden_attributes(0x2) && hidden_attributes(0x6) && !hidden_attributes(0x20));
+        assert!(windows_error_reason(32).unwrap().contains("in use by another program"));
+        assert!(windows_error_reason(33).is_some());
+        assert!(windows_error_reason(5).is_none());
+    }
+
+    #[test]
+    fn litter_is_listed_with_its_reason_and_hidden_files_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Thumbs.db"), vec![0u8; 5000]).unwrap();
+        std::fs::write(dir.path().join("~$ferral.docx"), vec![b'j'; 162]).unwrap();
+        std::fs::write(dir.path().join("referral.docx"), b"x").unwrap();
+        std::fs::write(dir.path().join(".notes.txt"), b"x").unwrap();
+        let w = walk(&[dir.path().to_path_buf()], &WalkOptions { follow_links: false, exclude: vec![] }).unwrap();
+        let files: Vec<&str> = w.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(files, [".notes.txt", "referral.docx"]);
+        assert_eq!(w.hidden, 1);
+        let passed: Vec<(&str, bool)> = w.passed.iter().map(|p| (p.rel.as_str(), p.failed)).collect();
+        assert_eq!(passed, [("Thumbs.db", false), ("~$ferral.docx", false)]);
+    }
 
     #[test]
     fn windows_paths_are_made_verbatim() {

@@ -116,6 +116,8 @@ pub fn lock(map: &Path, wait: Wait, announce: &mut dyn FnMut(&str)) -> anyhow::R
         options.mode(0o600);
     }
     let mut file = options.open(&path).with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    #[cfg(windows)]
+    let _ = crate::private::owner_only(&path, false);
     let taken = flock(&file, false).with_context(|| format!("cannot lock {}", path.display()))?;
     if !taken {
         let who = holder(&mut file);

@@ -279,6 +279,8 @@ fn create_private(path: &Path) -> anyhow::Result<()> {
         options.mode(0o600);
     }
     options.open(path).with_context(|| format!("cannot create the data map {}", path.display()))?;
+    crate::private::owner_only(path, false)
+        .with_context(|| format!("cannot make the data map {} private to you", path.display()))?;
     Ok(())
 }
 
@@ -299,7 +301,18 @@ fn restrict(path: &Path) {
             }
         }
     }
-    #[cfg(not(unix))]
+    // Windows: SQLite makes its -wal and -shm files with the folder's
+    // permissions; give them the map's own (owner only).
+    #[cfg(windows)]
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_os_string();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        if p.exists() {
+            let _ = crate::private::owner_only(&p, false);
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     let _ = path;
 }
 

@@ -966,6 +966,8 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("cannot make {} private", dir.display()))?;
     }
+    // Windows: an ACL for the owner alone, inherited by what is written in it.
+    crate::private::owner_only(dir, true).with_context(|| format!("cannot make {} private", dir.display()))?;
     Ok(())
 }
 
