@@ -24,10 +24,28 @@ cp target/x86_64-pc-windows-gnu/release/piisweep.exe "$work/bin/"
 # Test-only stand-in for bcryptprimitives.dll (wine 8 lacks it; real Windows has it).
 x86_64-w64-mingw32-gcc -shared -O2 -o "$work/bin/bcryptprimitives.dll" .ci/windows/bcryptprimitives.c -ladvapi32
 wineboot -i >/dev/null 2>&1 || true
+# Let the new prefix finish setting itself up (its services) before the
+# checks start: wine has crashed once when a check raced that.
+wineserver -w >/dev/null 2>&1 || true
 
 # A Linux path as Windows sees it under wine (drive Z: is /), with backslashes.
 winpath() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
-win() { wine "$work/bin/piisweep.exe" "$@"; }
+# Status 139 is wine's own Unix process dying of SIGSEGV (a crash of the
+# emulator: a crash of piisweep.exe is a Windows exception, status 5 for an
+# access violation, and fails the check). Seen once in CI after a sweep had
+# finished and printed its summary, never reproduced here in 38 runs; the
+# command is run once more, saying so, so that an emulator flake does not
+# fail CI, while a second crash does.
+win() {
+  local got=0
+  wine "$work/bin/piisweep.exe" "$@" || got=$?
+  if [ "$got" -eq 139 ]; then
+    echo "windows: wine itself crashed (status 139): running the same command once more" | tee -a "$work/wine-crashes" >&2
+    got=0
+    wine "$work/bin/piisweep.exe" "$@" || got=$?
+  fi
+  return "$got"
+}
 fail() { echo "windows: FAILED: $*" >&2; exit 1; }
 expect() { # expect STATUS what... ; runs the rest as a command
   local want=$1 what=$2; shift 2; local got=0
@@ -84,6 +102,37 @@ expect 0 "anonymised copy of odd names" win anonymise "$(winpath "$odd")" --out 
 [ -f "$work/odd-out/Trail_/notes_" ] || fail "no copy Trail_/notes_ of Trail./notes. ($(cd "$work/odd-out" && find . -type f | tr '\n' ' '))"
 [ -f "$work/odd-out/archive.zip" ] || fail "no copy of archive.zip"
 
+# Windows file behaviour (#24 item 3): a file held open without sharing by
+# another program (Outlook, Excel) is listed as not read with that reason;
+# Office owner files and Thumbs.db are left out by name; hidden files are
+# swept and counted.
+x86_64-w64-mingw32-gcc -O2 -municode -o "$work/bin/holdopen.exe" .ci/windows/holdopen.c
+busy="$work/busy"; mkdir -p "$busy"
+printf 'Client: Jane Roberts, NI number AB123456C\n' >"$busy/open-in-excel.csv"
+printf 'Client: Jane Roberts, NI number AB123456C\n' >"$busy/notes.txt"
+printf 'Client: Jane Roberts, NI number AB123456C\n' >"$busy/hidden notes.txt"
+printf '\x0bJane Roberts' >"$busy/~\$en-in-excel.xlsx"
+head -c 4096 /dev/zero >"$busy/Thumbs.db"
+wine attrib +h "$(winpath "$busy/hidden notes.txt")" >/dev/null 2>&1 || fail "attrib +h failed"
+wine "$work/bin/holdopen.exe" "$(winpath "$busy/open-in-excel.csv")" "$(winpath "$work/held")" "$(winpath "$work/release")" &
+holder=$!
+while [ ! -e "$work/held" ]; do kill -0 "$holder" 2>/dev/null || fail "holdopen did not start"; sleep 0.2; done
+expect 3 "sweep with a file locked by another program" win scan "$(winpath "$busy")" --jsonl "$(winpath "$work/busy.jsonl")" --key "$(winpath "$key")"
+touch "$work/release"; wait "$holder" || fail "holdopen failed"
+tr -d '\r' <"$work/err" >"$work/busy-summary"
+grep -q 'open-in-excel.csv: in use by another program' "$work/busy-summary" || { cat "$work/busy-summary" >&2; fail "the locked file is not listed as in use by another program"; }
+grep -q 'Office owner file' "$work/busy-summary" || fail "the ~\$ owner file is not listed as left out"
+grep -q 'Windows thumbnail cache' "$work/busy-summary" || fail "Thumbs.db is not listed as left out"
+grep -q 'Hidden or system files: 1 ' "$work/busy-summary" || fail "the hidden file is not counted in the summary"
+grep -q '"path":"hidden notes.txt"' "$work/busy.jsonl" || fail "the hidden file was not swept"
+echo "windows: ok: locked file, owner file, Thumbs.db and a hidden file each handled and said"
+
+# The key and the data map are made with an ACL for their owner alone
+# (src/private.rs). Wine accepts the ACL but does not keep it (it reads back
+# its own defaults), so this checks only that making them private works.
+expect 0 "a new key and map, made private" win scan "$(winpath "$busy/notes.txt")" --quiet --key "$(winpath "$work/private/new.key")" --map "$(winpath "$work/private/map.db")"
+[ -s "$work/private/new.key" ] && [ -s "$work/private/map.db" ] || fail "no new key or map"
+
 # 3. Exit codes: 2 for bad usage, 3 when a file cannot be read.
 expect 2 "bad --exclude pattern is bad usage" win scan "$(winpath "$tree")" --exclude '[' --quiet --key "$(winpath "$key")"
 mkdir -p "$work/broken"; printf 'PK\003\004 this is no zip' >"$work/broken/letter.docx"
@@ -104,4 +153,6 @@ grep -qF 'Z:\' "$work/win-report" || fail "map report does not name files by the
 expect 0 "sar of a name" win sar --map "$map" --name "Jane Roberts" --bundle "$(winpath "$work/sar")"
 tr -d '\r' <"$work/out" | grep -q '^1 files mention this person' || fail "sar did not find the one file naming Jane Roberts"
 grep -q 'Clients/Referrals folder number 1/' "$work/sar/index.csv" || fail "sar index does not list the referral by its /-separated path"
-echo "windows: all checks passed in $((SECONDS - started))s"
+crashed=""
+[ -s "$work/wine-crashes" ] && crashed=" (wine crashed $(wc -l <"$work/wine-crashes") times and the command passed when run again)"
+echo "windows: all checks passed in $((SECONDS - started))s$crashed"
