@@ -739,6 +739,13 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         Ok(false) => {}
         Err(e) => result.error = Some(e),
     }
+    if kind == Kind::Doc && result.output.is_some() {
+        work.notes.push(
+            "written as .docx (a Word 97-2003 file cannot be rewritten in place): its text, tables, notes \
+             and comments, without the formatting or pictures"
+                .into(),
+        );
+    }
     result.counts = work.counts;
     result.notes = work.notes;
     result

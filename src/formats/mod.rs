@@ -17,6 +17,7 @@
 //! | `sheet` | xlsx, xlsb, xls, ods (copies are written as xlsx) |
 //! | `pdf` | PDF with a text layer |
 //! | `docx`, `odt`, `rtf` | word-processor documents (`docx` holds the flow of paragraphs and tables the three share) |
+//! | `doc` | Word 97-2003 documents (copies are written as docx) |
 //! | `pptx`, `odp`, `ppt` | presentations (pptx reuses docx's package and XML helpers, odp the odt writer) |
 //! | `mail` | eml, mbox, Outlook msg |
 //! | `pst` | Outlook data files (PST, OST): each item handed on as an eml |
@@ -27,6 +28,7 @@
 
 pub mod container;
 pub mod csv;
+pub mod doc;
 pub mod docx;
 pub mod gz;
 pub mod input;
@@ -36,6 +38,7 @@ pub mod odt;
 pub mod pdf;
 pub mod ppt;
 pub mod pptx;
+pub mod properties;
 pub mod pst;
 pub mod rewrite;
 pub mod rtf;
@@ -321,6 +324,10 @@ pub fn format(kind: Kind) -> Format {
         K::Xlsx => f(sheet::extract, sheet::anonymise::write),
         K::Xls | K::Ods => Format { copy_extension: Some("xlsx"), ..f(sheet::extract, sheet::anonymise::write) },
         K::Pdf => f(|i, _, e, l| pdf::extract(i, e, l), |w, d, _| pdf::anonymise::write(w, d)),
+        K::Doc => Format {
+            copy_extension: Some("docx"),
+            ..f(|i, _, e, l| doc::extract(i, e, l), |w, d, _| doc::anonymise::write(w, d))
+        },
         K::Docx => f(|i, _, e, l| docx::extract(i, e, l), |w, d, _| docx::anonymise::write(w, d)),
         K::Odt => f(|i, _, e, l| odt::extract(i, e, l), |w, d, _| odt::anonymise::write(w, d)),
         K::Pptx => f(|i, _, e, l| pptx::extract(i, e, l), |w, d, _| pptx::anonymise::write(w, d)),

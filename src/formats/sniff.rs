@@ -16,6 +16,8 @@ pub enum Kind {
     Ods,
     Pdf,
     Docx,
+    /// Word 97-2003 (doc, dot).
+    Doc,
     Odt,
     /// PowerPoint (pptx, ppsx, pptm, potx).
     Pptx,
@@ -81,6 +83,7 @@ impl Kind {
             Kind::Ods => "ods",
             Kind::Pdf => "pdf",
             Kind::Docx => "docx",
+            Kind::Doc => "doc",
             Kind::Odt => "odt",
             Kind::Pptx => "pptx",
             Kind::Odp => "odp",
@@ -228,13 +231,13 @@ fn sniff_ole(ext: &str, head: &[u8]) -> Kind {
     match ext {
         "xls" | "xlt" => Kind::Xls,
         "msg" => Kind::Msg,
-        "doc" | "dot" => {
-            Kind::Unsupported("legacy Word 97-2003 .doc: piisweep cannot read it yet; save it as .docx to scan it")
-        }
+        "doc" | "dot" => Kind::Doc,
         "ppt" | "pps" | "pot" => Kind::Ppt,
         _ => {
             if contains(&utf16("PowerPoint Document")) {
                 Kind::Ppt
+            } else if contains(&utf16("WordDocument")) {
+                Kind::Doc
             } else if contains(&utf16("Workbook")) || contains(&utf16("Book")) {
                 Kind::Xls
             } else if contains(&utf16("__substg1.0_")) {

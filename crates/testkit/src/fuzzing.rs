@@ -16,7 +16,7 @@ use piisweep::formats::{self, Input, Kind, Limits, Segment};
 
 /// The fuzz target names, one per extractor plus the detector and the sniffer.
 pub const TARGETS: &[&str] = &[
-    "text", "csv", "sheet", "pdf", "docx", "pptx", "odp", "ppt", "eml", "mbox", "msg", "zip", "pst", "archive",
+    "text", "csv", "sheet", "pdf", "docx", "pptx", "odp", "ppt", "doc", "eml", "mbox", "msg", "zip", "pst", "archive",
     "detect", "sniff",
 ];
 
@@ -93,6 +93,7 @@ pub fn run(target: &str, data: &[u8]) {
         "pptx" => (Kind::Pptx, data),
         "odp" => (Kind::Odp, data),
         "ppt" => (Kind::Ppt, data),
+        "doc" => (Kind::Doc, data),
         "eml" => (Kind::Eml, data),
         "mbox" => (Kind::Mbox, data),
         "msg" => (Kind::Msg, data),

@@ -7,3 +7,4 @@ pub mod corpus;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod rng;
+pub mod word97;

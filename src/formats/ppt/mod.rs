@@ -136,6 +136,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
         .read_to_end(&mut data)
         .map_err(|e| ExtractError::corrupt("ppt", e))?;
     let deck = read_stream(&data)?;
+    crate::formats::properties::emit(&mut file, emit);
     for (place, texts) in &deck.text {
         emit.segment(Segment { loc: place.loc(), text: &texts.join("\n"), context: None });
         if let Place::Comment(n) = place {

@@ -1,0 +1,108 @@
+//! Word 97-2003 (`.doc`) files built in code with known content, for tests
+//! and the corpus: a compound file holding a `WordDocument` stream (a File
+//! Information Block, then the text) and a `1Table` stream (the piece
+//! table), laid out as MS-DOC says, the way Word writes them.
+//!
+//! Story texts use Word's own marks: `\r` ends a paragraph, `\x07` ends a
+//! table cell (and, after a row's last cell, the row), `\x0B` is a line
+//! break, `\x13 code \x14 result \x15` a field.
+
+use std::io::{Cursor, Write};
+
+/// What goes into the document.
+#[derive(Debug, Clone, Default)]
+pub struct Word97<'a> {
+    pub body: &'a str,
+    pub footnotes: &'a str,
+    pub headers: &'a str,
+    pub comments: &'a str,
+    pub text_boxes: &'a str,
+    /// Split the text into two pieces, the second stored before the first
+    /// in the file (as a fast save leaves it) and as UTF-16; the first is
+    /// 8-bit ("compressed") text when it is all ASCII.
+    pub two_pieces: bool,
+    /// Set the FIB's encrypted flag.
+    pub encrypted: bool,
+}
+
+const TEXT_AT: usize = 1024;
+
+/// The `.doc` file's bytes.
+pub fn word97(d: &Word97<'_>) -> Vec<u8> {
+    // Story lengths in FibRgLw97 order: text, footnotes, headers, macros,
+    // comments, endnotes, text boxes, header text boxes.
+    let stories = [d.body, d.footnotes, d.headers, "", d.comments, "", d.text_boxes, ""];
+    let all: Vec<char> = stories.concat().chars().collect();
+    let split = if d.two_pieces { all.len() / 2 } else { all.len() };
+    let (first, second) = all.split_at(split);
+
+    // Text: the second piece first (UTF-16), then the first.
+    let mut text = Vec::new();
+    let second_at = TEXT_AT;
+    for c in second {
+        let mut units = [0u16; 2];
+        for u in c.encode_utf16(&mut units) {
+            text.extend(u.to_le_bytes());
+        }
+    }
+    let first_at = TEXT_AT + text.len();
+    let first_compressed = first.iter().all(char::is_ascii);
+    for c in first {
+        if first_compressed {
+            text.push(*c as u8);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                text.extend(u.to_le_bytes());
+            }
+        }
+    }
+    // CPs count UTF-16 units; the test texts keep to the BMP.
+    let mut pieces = vec![(0u32, first.len() as u32, first_at as u32, first_compressed)];
+    if !second.is_empty() {
+        pieces.push((first.len() as u32, all.len() as u32, second_at as u32, false));
+    }
+
+    let mut fib = vec![0u8; TEXT_AT];
+    fib[0..2].copy_from_slice(&0xA5ECu16.to_le_bytes());
+    fib[2..4].copy_from_slice(&0x00C1u16.to_le_bytes());
+    let flags: u16 = 0x0200 | if d.encrypted { 0x0100 } else { 0 };
+    fib[10..12].copy_from_slice(&flags.to_le_bytes());
+    fib[32..34].copy_from_slice(&14u16.to_le_bytes());
+    let lw = 34 + 14 * 2;
+    fib[lw..lw + 2].copy_from_slice(&22u16.to_le_bytes());
+    for (i, s) in stories.iter().enumerate() {
+        let at = lw + 2 + (3 + i) * 4;
+        fib[at..at + 4].copy_from_slice(&(s.chars().count() as u32).to_le_bytes());
+    }
+    let pairs_at = lw + 2 + 22 * 4;
+    fib[pairs_at..pairs_at + 2].copy_from_slice(&93u16.to_le_bytes());
+
+    // The table stream: a Prc (formatting, skipped by readers), then the Pcdt.
+    let mut plc = Vec::new();
+    for (start, _, _, _) in &pieces {
+        plc.extend(start.to_le_bytes());
+    }
+    plc.extend((all.len() as u32).to_le_bytes());
+    for (_, _, fc, compressed) in &pieces {
+        plc.extend(0u16.to_le_bytes());
+        let fc = if *compressed { (fc * 2) | 0x4000_0000 } else { *fc };
+        plc.extend(fc.to_le_bytes());
+        plc.extend(0u16.to_le_bytes());
+    }
+    let mut table = vec![1u8, 2, 0, 0x55, 0x55];
+    table.push(2);
+    table.extend((plc.len() as u32).to_le_bytes());
+    table.extend(&plc);
+    let clx_at = pairs_at + 2 + 33 * 8;
+    fib[clx_at..clx_at + 4].copy_from_slice(&0u32.to_le_bytes());
+    fib[clx_at + 4..clx_at + 8].copy_from_slice(&(table.len() as u32).to_le_bytes());
+
+    let mut word = fib;
+    word.extend(text);
+    let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("compound file");
+    cf.create_stream("/WordDocument").expect("stream").write_all(&word).expect("write");
+    cf.create_stream("/1Table").expect("stream").write_all(&table).expect("write");
+    cf.flush().expect("flush");
+    cf.into_inner().into_inner()
+}
