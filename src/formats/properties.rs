@@ -102,51 +102,11 @@ pub fn text_properties(data: &[u8]) -> Vec<(u32, String)> {
 
 #[cfg(test)]
 mod tests {
-    /// A property set stream with a code page and these string properties.
-    pub fn property_set(props: &[(u32, &str)]) -> Vec<u8> {
-        let mut body = Vec::new();
-        let mut index = Vec::new();
-        let n = props.len() + 1;
-        let mut offset = 8 + n * 8;
-        let mut values = Vec::new();
-        // Code page 1252 (VT_I2).
-        index.push((1u32, offset));
-        values.extend(2u32.to_le_bytes());
-        values.extend(1252u16.to_le_bytes());
-        values.extend([0, 0]);
-        offset += 8;
-        for (id, text) in props {
-            index.push((*id, offset));
-            let mut v = 0x1Eu32.to_le_bytes().to_vec();
-            let mut bytes = text.as_bytes().to_vec();
-            bytes.push(0);
-            while bytes.len() % 4 != 0 {
-                bytes.push(0);
-            }
-            v.extend((bytes.len() as u32).to_le_bytes());
-            v.extend(bytes);
-            offset += v.len();
-            values.extend(v);
-        }
-        body.extend(((8 + n * 8 + values.len()) as u32).to_le_bytes());
-        body.extend((n as u32).to_le_bytes());
-        for (id, off) in index {
-            body.extend(id.to_le_bytes());
-            body.extend((off as u32).to_le_bytes());
-        }
-        body.extend(values);
-        let mut out = vec![0xFE, 0xFF, 0, 0, 0, 0, 0, 0];
-        out.extend([0u8; 16]);
-        out.extend(1u32.to_le_bytes());
-        out.extend([0u8; 16]);
-        out.extend(48u32.to_le_bytes());
-        out.extend(body);
-        out
-    }
+    use piisweep_testkit::word97::summary_information;
 
     #[test]
     fn text_properties_are_read_and_damage_is_passed_over() {
-        let data = property_set(&[(4, "Jane Roberts"), (8, "Tom Price"), (2, "Referral")]);
+        let data = summary_information(&[(4, "Jane Roberts"), (8, "Tom Price"), (2, "Referral")]);
         let got = super::text_properties(&data);
         assert_eq!(got, [(4, "Jane Roberts".to_string()), (8, "Tom Price".to_string()), (2, "Referral".to_string())]);
         for cut in 0..data.len() {

@@ -23,6 +23,8 @@ pub struct Word97<'a> {
     pub two_pieces: bool,
     /// Set the FIB's encrypted flag.
     pub encrypted: bool,
+    /// The author in the SummaryInformation properties (none when empty).
+    pub author: &'a str,
 }
 
 const TEXT_AT: usize = 1024;
@@ -103,6 +105,51 @@ pub fn word97(d: &Word97<'_>) -> Vec<u8> {
     let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("compound file");
     cf.create_stream("/WordDocument").expect("stream").write_all(&word).expect("write");
     cf.create_stream("/1Table").expect("stream").write_all(&table).expect("write");
+    if !d.author.is_empty() {
+        let props = summary_information(&[(4, d.author)]);
+        cf.create_stream("/\u{5}SummaryInformation").expect("stream").write_all(&props).expect("write");
+    }
     cf.flush().expect("flush");
     cf.into_inner().into_inner()
+}
+
+/// A SummaryInformation property set stream (MS-OLEPS) with code page 1252
+/// and these string properties (id, text): 2 title, 4 author, 8 last saved by.
+pub fn summary_information(props: &[(u32, &str)]) -> Vec<u8> {
+    let n = props.len() + 1;
+    let mut index = Vec::new();
+    let mut values = Vec::new();
+    let mut offset = 8 + n * 8;
+    // Code page 1252 (VT_I2).
+    index.push((1u32, offset));
+    values.extend(2u32.to_le_bytes());
+    values.extend(1252u16.to_le_bytes());
+    values.extend([0, 0]);
+    offset += 8;
+    for (id, text) in props {
+        index.push((*id, offset));
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.push(0);
+        while bytes.len() % 4 != 0 {
+            bytes.push(0);
+        }
+        values.extend(0x1Eu32.to_le_bytes());
+        values.extend((bytes.len() as u32).to_le_bytes());
+        offset += 8 + bytes.len();
+        values.extend(bytes);
+    }
+    let mut out = vec![0xFE, 0xFF, 0, 0, 0, 0, 0, 0];
+    out.extend([0u8; 16]);
+    out.extend(1u32.to_le_bytes());
+    // FMTID_SummaryInformation, then the set's offset.
+    out.extend([0xE0, 0x85, 0x9F, 0xF2, 0xF9, 0x4F, 0x68, 0x10, 0xAB, 0x91, 0x08, 0x00, 0x2B, 0x27, 0xB3, 0xD9]);
+    out.extend(48u32.to_le_bytes());
+    out.extend(((8 + n * 8 + values.len()) as u32).to_le_bytes());
+    out.extend((n as u32).to_le_bytes());
+    for (id, off) in index {
+        out.extend(id.to_le_bytes());
+        out.extend((off as u32).to_le_bytes());
+    }
+    out.extend(values);
+    out
 }

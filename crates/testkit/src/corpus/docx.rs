@@ -125,6 +125,58 @@ pub fn build(ctx: &mut Ctx, path: &str, title: &str, creator: &str, blocks: &[Bl
     ])
 }
 
+/// The same document as a Word 97-2003 `.doc` (no run splits: a .doc's
+/// text is one stream), labelled as the docx is, the author in its
+/// SummaryInformation.
+pub fn build_doc(ctx: &mut Ctx, path: &str, creator: &str, blocks: &[Block]) -> Vec<u8> {
+    let mut body = String::new();
+    let (mut para_no, mut table_no) = (0, 0);
+    for b in blocks {
+        match b {
+            Block::Para(line) => {
+                para_no += 1;
+                ctx.label_lines(path, std::slice::from_ref(line), |_| format!("paragraph {para_no}"));
+                body.push_str(&line.text);
+                body.push('\r');
+            }
+            Block::Table(rows) => {
+                table_no += 1;
+                for (r, row) in rows.iter().enumerate() {
+                    for (c, cell) in row.iter().enumerate() {
+                        let loc = format!("table {table_no} row {} cell {}", r + 1, c + 1);
+                        ctx.label_lines(path, std::slice::from_ref(cell), |_| loc.clone());
+                        body.push_str(&cell.text);
+                        body.push('\u{7}');
+                    }
+                    body.push('\u{7}');
+                }
+            }
+        }
+    }
+    ctx.label(path, Cat::Name, creator, "metadata creator");
+    let two_pieces = ctx.rng.chance(50);
+    crate::word97::word97(&crate::word97::Word97 { body: &body, two_pieces, author: creator, ..Default::default() })
+}
+
+/// Older letters and forms kept as Word 97-2003 `.doc` files in the archive.
+pub fn write_doc(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) {
+    for i in 0..2 * ctx.scale {
+        let c = ctx.pool.clients[(i * 7 + 1) % ctx.pool.clients.len()].clone();
+        let s = ctx.pool.staff[(i + 2) % ctx.pool.staff.len()].clone();
+        let charity = ctx.pool.charity.clone();
+        let blocks = appointment_letter(&c, &s, &charity, &mut ctx.rng);
+        let path = format!("Archive/2009/appointment-{}.doc", slug(&c));
+        let bytes = build_doc(ctx, &path, &s.full(), &blocks);
+        files.push((path, bytes));
+
+        let v = ctx.pool.volunteers[(i * 3 + 5) % ctx.pool.volunteers.len()].clone();
+        let blocks = application_form(&v, &mut ctx.rng);
+        let path = format!("Archive/2009/application-form-{}.doc", slug(&v));
+        let bytes = build_doc(ctx, &path, &s.full(), &blocks);
+        files.push((path, bytes));
+    }
+}
+
 fn para(s: impl AsRef<str>) -> Block {
     Block::Para(Line::new().t(s))
 }
