@@ -271,7 +271,7 @@ impl Reader<'_> {
             let mut names = Unique::default();
             let rows: Vec<u32> = contents.rows_matrix().map(|row| u32::from(row.id())).collect();
             for id in rows {
-                self.item(id, path, &mut names);
+                self.item(id, path, &mut names, &|| summary_row(contents.as_ref(), id));
             }
         }
         let Some(hierarchy) = folder.hierarchy_table() else { return };
@@ -295,14 +295,34 @@ impl Reader<'_> {
     }
 
     /// Read one item of the folder at `path` and hand it on as a message.
-    fn item(&mut self, id: u32, path: &str, names: &mut Unique) {
+    /// An item the crate cannot open (a distribution list stored without
+    /// the sub-node tree the crate expects, a damaged item) is read from
+    /// its row in the folder's contents table, `summary`, which holds its
+    /// subject, sender, recipients and class: what Outlook lists it by.
+    fn item(&mut self, id: u32, path: &str, names: &mut Unique, summary: &dyn Fn() -> Vec<(u16, String)>) {
         let store = self.pst.store();
         let opened = store.properties().make_entry_id(NodeId::from(id)).and_then(|e| self.pst.open_item(&e));
         let item = match opened {
             Ok(item) => item,
             Err(e) => {
-                let name = join(path, &names.unique(format!("item {id}")));
-                self.emit.part_error(&name, ExtractError::corrupt("Outlook item", e));
+                let row = summary();
+                let subject = row.iter().find(|(p, _)| *p == prop::SUBJECT).map(|(_, s)| s.clone());
+                let name = join(
+                    path,
+                    &names.unique(match &subject {
+                        Some(s) => safe_component(s, "(no subject)"),
+                        None => format!("item {id}"),
+                    }),
+                );
+                if row.is_empty() {
+                    self.emit.part_error(&name, ExtractError::corrupt("Outlook item", e));
+                } else {
+                    self.emit.warn(format!(
+                        "{name}: only the folder's summary of this item could be read (its subject, sender and \
+                         recipients; not its body or attachments): {e}"
+                    ));
+                    self.emit.part(&name, &summary_eml(&row));
+                }
                 return;
             }
         };
@@ -315,6 +335,64 @@ impl Reader<'_> {
         }
         self.emit.part(&name, &eml);
     }
+}
+
+/// The string columns of item `id`'s row in a folder's contents table.
+fn summary_row(contents: &dyn outlook_pst::ltp::table_context::TableContext, id: u32) -> Vec<(u16, String)> {
+    let mut out = Vec::new();
+    let context = contents.context();
+    let Some(row) = contents.rows_matrix().find(|row| u32::from(row.id()) == id) else { return out };
+    let Ok(values) = row.columns(context) else { return out };
+    for (column, value) in context.columns().iter().zip(values) {
+        let Some(value) = value else { continue };
+        let Ok(value) = contents.read_column(&value, column.prop_type()) else { continue };
+        if let Some(text) = string(&value) {
+            out.push((column.prop_id(), text));
+        }
+    }
+    out
+}
+
+/// A message made from an item's contents-table row: its headers, and its
+/// other text columns (labelled where known) as the body.
+fn summary_eml(row: &[(u16, String)]) -> Vec<u8> {
+    let get = |id: u16| row.iter().find(|(p, _)| *p == id).map(|(_, s)| s.as_str());
+    let mut out = String::new();
+    if let Some(from) = get(prop::SENT_REPRESENTING_NAME).or(get(prop::SENDER_NAME)) {
+        header(&mut out, "From", from);
+    }
+    for (field, id) in [("To", prop::DISPLAY_TO), ("Cc", prop::DISPLAY_CC), ("Bcc", prop::DISPLAY_BCC)] {
+        if let Some(v) = get(id) {
+            header(&mut out, field, v);
+        }
+    }
+    if let Some(subject) = get(prop::SUBJECT) {
+        header(&mut out, "Subject", subject);
+    }
+    if let Some(class) = get(prop::MESSAGE_CLASS) {
+        header(&mut out, "X-Outlook-Class", class);
+    }
+    out.push_str(
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+    );
+    let shown = [
+        prop::SENT_REPRESENTING_NAME,
+        prop::SENDER_NAME,
+        prop::DISPLAY_TO,
+        prop::DISPLAY_CC,
+        prop::DISPLAY_BCC,
+        prop::SUBJECT,
+        prop::MESSAGE_CLASS,
+    ];
+    let mut body = String::new();
+    for (id, text) in row.iter().filter(|(id, _)| !shown.contains(id)) {
+        match label(*id) {
+            Some(l) => body.push_str(&format!("{l}: {text}\n")),
+            None => body.push_str(&format!("{text}\n")),
+        }
+    }
+    base64_lines(&mut out, body.as_bytes());
+    out.into_bytes()
 }
 
 fn join(path: &str, name: &str) -> String {
