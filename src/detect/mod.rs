@@ -27,6 +27,7 @@ pub mod name_table;
 pub mod names;
 pub mod pattern;
 pub mod rules;
+pub mod special;
 pub mod table;
 pub mod validate;
 
@@ -315,6 +316,8 @@ pub struct Engine {
     pub lists: Lists,
     names: names::NameRules,
     address: Option<address::AddressDetector>,
+    /// The special category rules (health, ethnicity...), if any.
+    special: Option<special::SpecialDetector>,
     /// One pass for the number rules (see [`combined`]).
     combined: Option<Combined>,
     /// Unique for the life of the process (keys the per-thread header answers).
@@ -363,6 +366,7 @@ impl Engine {
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
+        let special = special::SpecialDetector::new(&rules, &set.lists);
         Engine {
             rules,
             dict,
@@ -372,6 +376,7 @@ impl Engine {
             lists: set.lists,
             names,
             address,
+            special,
             combined,
             uid: unique_id(),
         }
@@ -480,6 +485,9 @@ impl Engine {
             }
             if let Some(address) = &self.address {
                 address.detect(self, &mut scan, hits);
+            }
+            if let Some(special) = &self.special {
+                special.detect(self, &mut scan, hits);
             }
             resolve_overlaps(hits, kept);
         });
