@@ -225,6 +225,7 @@ impl SpecialDetector {
         for m in matches {
             if let Some(last) = joined.last_mut()
                 && last.2 == m.2
+                && self.rules[m.2].0 == Category::CriminalRecord
                 && m.0 >= last.1
                 && matches!(text[last.1..m.0].trim().to_ascii_lowercase().as_str(), "for" | "of" | "and" | "with")
             {
@@ -241,24 +242,28 @@ impl SpecialDetector {
         for (mut start, end, r) in joined {
             let (cat, index) = self.rules[r];
             let rule = &engine.rules[index];
-            // Part of a name ("Christian Evans").
-            if named.iter().any(|&(s, e)| s < end && start < e) {
+            // Part of a name ("Christian Evans"); a "name" that is only the
+            // listed words ("Roman Catholic") gives way if the words are
+            // about a person.
+            if named.iter().any(|&(s, e)| s < end && start < e && !(start <= s && e <= end)) {
                 continue;
             }
             if self.beside_not_personal(text, start, end) {
                 continue;
             }
-            let cue = rule.context_ok(scan, start, end);
-            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
-            let name_near = cat != Category::CriminalRecord
-                && named.iter().any(|&(s, e)| {
-                    (e <= start && s >= line_start && start - e <= NAME_BEFORE)
-                        || (s >= end && e <= line_end && s - end <= NAME_AFTER)
-                });
+            let (sentence_start, sentence_end) = sentence(text, start, end);
+            let cue = cue_in_sentence(rule, scan, start, end, sentence_start, sentence_end);
+            // A name before the words in their sentence, or (but for a
+            // criminal record, where the person named after is as often a
+            // victim or witness) just after them.
+            let name_near = named.iter().any(|&(s, e)| {
+                (e <= start && s < start && s >= sentence_start && start - e <= NAME_BEFORE)
+                    || (cat != Category::CriminalRecord && s >= end && e <= sentence_end && s - end <= NAME_AFTER)
+            });
             if !cue && !name_near {
                 continue;
             }
+            hits.retain(|h| !(h.category == Category::Name && start <= h.start && h.end <= end));
             if cat == Category::CriminalRecord {
                 let lower = text[..start].to_ascii_lowercase();
                 for article in ["a ", "an "] {
@@ -291,6 +296,36 @@ impl SpecialDetector {
         };
         hit_in(end, after, true) || hit_in(before, start, false)
     }
+}
+
+/// The sentence (or line) around `start..end`: from after a line break or
+/// sentence end before it to the next one after it.
+fn sentence(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let stops = ['\n', '.', '!', '?', ';'];
+    let from = text[..start].rfind(stops).map_or(0, |i| i + 1);
+    let to = text[end..].find(stops).map_or(text.len(), |i| end + i);
+    (from, to)
+}
+
+/// Is one of the rule's cues within its `context_window` of `start..end`,
+/// inside the sentence `from..to`, and not just a part of the words
+/// themselves ("is on" counts for "on probation", "convicted of" does not
+/// for "convicted of theft")?
+fn cue_in_sentence(
+    rule: &super::Rule,
+    scan: &mut SegmentScan<'_>,
+    start: usize,
+    end: usize,
+    from: usize,
+    to: usize,
+) -> bool {
+    let text = scan.seg.text;
+    let window = rule.spec.context_window;
+    let from = super::context::floor_char(text, from.max(start.saturating_sub(window)));
+    let to = super::context::ceil_char(text, to.min(end + window));
+    scan.walk(from, to);
+    let near = super::context::Near { text, occurrences: scan.occurrences };
+    near.within(&rule.context_ids, from, to).any(|o| o.start < start || o.end > end)
 }
 
 /// The end of the `n`th word after `i` on its line (or the line's end).

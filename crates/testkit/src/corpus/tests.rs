@@ -216,7 +216,7 @@ fn generation_is_deterministic_and_seeded() {
     let c = tempfile::tempdir().unwrap();
     generate(a.path(), &Options::default()).unwrap();
     generate(b.path(), &Options::default()).unwrap();
-    generate(c.path(), &Options { seed: 2, scale: 1 }).unwrap();
+    generate(c.path(), &Options { seed: 2, scale: 1, special: false }).unwrap();
     let (fa, fb, fc) = (files(a.path()), files(b.path()), files(c.path()));
     assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
     for (k, v) in &fa {
