@@ -387,6 +387,17 @@ impl Engine {
         Engine::new(RuleSet::builtin())
     }
 
+    /// The special category a column header is for ("Ethnicity",
+    /// "Religion or belief", "Disability"), by the special rules' headers.
+    pub fn special_column(&self, header: &str) -> Option<Category> {
+        self.special.as_ref()?;
+        self.rules
+            .iter()
+            .filter(|r| r.spec.detector.as_deref() == Some(special::DETECTOR))
+            .find(|r| header_matches(header, &r.headers, &r.exclude_headers))
+            .map(|r| r.spec.category)
+    }
+
     pub fn rule_id(&self, hit: &Hit) -> &str {
         &self.rules[hit.rule].spec.id
     }

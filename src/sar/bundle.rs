@@ -358,6 +358,8 @@ fn redact_all() -> Policy {
         columns: BTreeMap::new(),
         must_remove: Category::ALL.to_vec(),
         pseudonym_hex: 6,
+        keep_special_columns: Vec::new(),
+        k_anonymity: None,
     }
 }
 
