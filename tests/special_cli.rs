@@ -160,3 +160,71 @@ fn anonymise_leaves_a_table_already_k_anonymous_alone() {
     assert_eq!(copy, table, "monitoring columns kept, nothing generalised");
     assert!(stderr.contains("k = 6") && stderr.contains("left as it was"), "{stderr}");
 }
+
+/// A drive with special category data in one folder, and a sweep into a map.
+fn swept_drive(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let root = tmp.join("drive");
+    std::fs::create_dir_all(root.join("Clients")).unwrap();
+    std::fs::create_dir_all(root.join("Admin")).unwrap();
+    std::fs::write(
+        root.join("Clients/support.txt"),
+        "Support notes\nJane Roberts, NI AB 12 34 56 C, was diagnosed with epilepsy in May.\n\
+         Tom Baker is on probation until March.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("Clients/equalities.csv"),
+        "Full name,Ethnicity,Religion or belief\nJane Roberts,Black Caribbean,Christian\nTom Baker,White British,No religion\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("Admin/contacts.txt"), "Contact: Priya Patel, 07700 900123\n").unwrap();
+    let map = tmp.join("map.db");
+    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
+    assert!(out.status.code() == Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    (root, map)
+}
+
+#[test]
+fn map_reports_special_category_data_by_folder_and_category_and_lists_it_first_for_retention() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_root, map) = swept_drive(tmp.path());
+    // Everything is past a retention limit of 0 days.
+    let out = bin().arg("map").arg(format!("--map={}", map.display())).args(["--older-than", "0d"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let section = text.split("Special category data").nth(1).expect("a special category section").to_string();
+    for cat in ["health", "ethnicity", "religion", "criminal_record"] {
+        assert!(section.lines().any(|l| l.contains("Clients") && l.contains(cat)), "{cat} in:\n{text}");
+    }
+    assert!(!section.lines().take_while(|l| !l.is_empty()).any(|l| l.contains("Admin")), "{text}");
+    // Retention: the files with special category data come before the other.
+    let retention = text.split("last modified more than").nth(1).unwrap();
+    let lines: Vec<&str> = retention.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3, "{retention}");
+    assert!(lines[0].contains("SPECIAL CATEGORY") && lines[1].contains("SPECIAL CATEGORY"), "{retention}");
+    assert!(lines[2].contains("contacts.txt") && !lines[2].contains("SPECIAL"), "{retention}");
+    // The HTML page shows it too.
+    let html = bin().arg("map").arg(format!("--map={}", map.display())).args(["--format", "html"]).output().unwrap();
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(html.contains("<h2>Special category data</h2>") && html.contains("criminal_record"), "{html}");
+}
+
+#[test]
+fn sar_says_when_a_matched_place_holds_special_category_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_root, map) = swept_drive(tmp.path());
+    let out = bin().arg("sar").arg("--map").arg(&map).args(["--name", "Jane Roberts"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let block = |file: &str| -> String {
+        let start = text.find(file).unwrap_or_else(|| panic!("{file} not matched:\n{text}"));
+        text[start..].split("\n\n").next().unwrap().to_string()
+    };
+    // Her row of the equalities form: her ethnicity and religion, not Tom's.
+    let csv = block("equalities.csv");
+    assert!(csv.contains("SPECIAL CATEGORY DATA") && csv.contains("ethnicity, religion"), "{csv}");
+    // Her line of the notes: health; Tom's probation is on another line.
+    let notes = block("support.txt");
+    assert!(notes.contains("SPECIAL CATEGORY DATA where this person is matched: health ("), "{notes}");
+    assert!(!notes.contains("criminal_record"), "{notes}");
+}

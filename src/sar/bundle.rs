@@ -436,6 +436,10 @@ pub fn write(
                     row.note = format!("no copy could be made: {e:#}");
                 }
             }
+            if !m.special.is_empty() {
+                let c = format!("special category data about the person: {}", m.special.join(", "));
+                row.note = if row.note.is_empty() { c } else { format!("{c}; {}", row.note) };
+            }
             if let Some(c) = &changed {
                 row.note = if row.note.is_empty() { c.clone() } else { format!("{c}; {}", row.note) };
             }
