@@ -235,11 +235,11 @@ impl Outcome {
     }
 }
 
-/// Make `rows` (without the header) k-anonymous over the columns of
+/// Make `rows` (without the header; suppressed in place, none removed) k-anonymous over the columns of
 /// `header` that [`QiKind::of_header`] names: generalise and suppress as
 /// little as the settings allow. `None` when the table has no
 /// quasi-identifier column or k is not measured.
-pub fn apply(header: &[String], rows: &mut Vec<Vec<String>>, settings: &Settings, this_year: i32) -> Option<Outcome> {
+pub fn apply(header: &[String], rows: &mut [Vec<String>], settings: &Settings, this_year: i32) -> Option<Outcome> {
     if settings.k <= 1 {
         return None;
     }

@@ -390,7 +390,9 @@ mod tests {
     #[test]
     fn values_are_the_revealing_words() {
         use Category::*;
-        let cases: &[(&str, Option<&str>, &[(Category, &str)])] = &[
+        /// Text, its header, what must be found (all of it).
+        type Case<'a> = (&'a str, Option<&'a str>, &'a [(Category, &'a str)]);
+        let cases: &[Case] = &[
             ("Jane was diagnosed with type 2 diabetes in May.", None, &[(Health, "type 2 diabetes")]),
             ("He disclosed a caution for shoplifting.", None, &[(CriminalRecord, "a caution for shoplifting")]),
             (
