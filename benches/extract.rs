@@ -23,8 +23,11 @@ impl Emit for Count {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
-    piisweep_testkit::corpus::generate(dir.path(), &piisweep_testkit::corpus::Options { seed: 1, scale: 2 })
-        .expect("corpus");
+    piisweep_testkit::corpus::generate(
+        dir.path(),
+        &piisweep_testkit::corpus::Options { seed: 1, scale: 2, special: false },
+    )
+    .expect("corpus");
     let mut by_ext: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir.path().join("drive")).into_iter().filter_map(Result::ok) {
         if entry.file_type().is_file() {

@@ -23,6 +23,12 @@ fn target(c: Category) -> f64 {
         Category::Address => 0.85,
         // Not in the issue's list: held to the strictest bar.
         Category::BankAccount => 0.98,
+        // Special category data (issue 27): precision and recall both >= 0.90.
+        Category::Health
+        | Category::Ethnicity
+        | Category::Religion
+        | Category::SexualOrientation
+        | Category::CriminalRecord => 0.90,
     }
 }
 
@@ -32,6 +38,13 @@ fn check(scanned: &Scanned) {
     eprintln!("{}", table(&scores, 5));
     let mut below = BTreeMap::new();
     for (c, s) in &scores {
+        if c.is_special() && s.tp + s.fn_ == 0 {
+            // The default corpus plants none (see the special corpus
+            // below): whatever is found is a false positive, and there
+            // must be none.
+            assert_eq!(s.fp, 0, "{c} found where none is planted");
+            continue;
+        }
         assert!(s.tp + s.fn_ >= 10, "the corpus must plant at least 10 {c} items, it has {}", s.tp + s.fn_);
         if s.f1() < target(*c) {
             below.insert(c.as_str(), (s.f1(), target(*c)));
@@ -48,4 +61,36 @@ fn f1_targets_hold_on_the_default_corpus() {
 #[test]
 fn f1_targets_hold_on_another_seed() {
     check(&generate_and_scan(20261123));
+}
+
+/// Precision and recall, each at least 0.90, for every special category on
+/// the drive with special category data and its look-alikes planted; the
+/// other categories keep their F1 targets there too.
+fn check_special(scanned: &Scanned) {
+    check(scanned);
+    let found = finding_keys(scanned.findings.iter());
+    let scores = evaluate(&scanned.labels, &found);
+    let mut below = BTreeMap::new();
+    for c in Category::SPECIAL {
+        let s = &scores[&c];
+        assert!(s.tp + s.fn_ >= 10, "the corpus must plant at least 10 {c} items, it has {}", s.tp + s.fn_);
+        if s.precision() < 0.90 || s.recall() < 0.90 {
+            below.insert(c.as_str(), (s.precision(), s.recall()));
+        }
+    }
+    assert!(below.is_empty(), "precision or recall below 0.90 (precision, recall): {below:?}");
+}
+
+#[test]
+fn special_categories_meet_their_targets() {
+    check_special(&generate_and_scan_with(piisweep_testkit::corpus::Options { special: true, ..Default::default() }));
+}
+
+#[test]
+fn special_categories_meet_their_targets_on_another_seed() {
+    check_special(&generate_and_scan_with(piisweep_testkit::corpus::Options {
+        seed: 20261207,
+        special: true,
+        ..Default::default()
+    }));
 }

@@ -79,9 +79,12 @@ fn same_person_same_pseudonym_across_files_and_runs_sources_untouched() {
         txt,
         format!("Case notes\r\nClient: {jane}, date of birth 1985.\r\nShe lives at ME14.\r\nTel: [PHONE]\r\n")
     );
-    // csv: same delimiter and columns; other cells unchanged.
+    // csv: same delimiter and columns; other cells unchanged. Two rows can
+    // only be told apart by their DOB: k-anonymity (k = 5 in the shipped
+    // policy) suppresses it.
     let first = csv.lines().nth(1).unwrap();
-    assert_eq!(first, format!("C1;{jane};1985;Maidstone;Housing"));
+    assert_eq!(first, format!("C1;{jane};*;Maidstone;Housing"));
+    assert!(stderr.contains("every row suppressed"), "{stderr}");
     // eml: still mail; headers rewritten, tracking headers gone.
     let mail = mailparse::parse_mail(eml.as_bytes()).unwrap();
     use mailparse::MailHeaderMap;
@@ -174,7 +177,7 @@ fn column_policy_drops_and_replaces_columns() {
     let csv = std::fs::read_to_string(out.join("clients.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "Client ID;Full name;DOB;Town");
-    assert!(lines[2].starts_with("-;Person_") && lines[2].ends_with(";1990;Ashford"), "{csv}");
+    assert!(lines[2].starts_with("-;Person_") && lines[2].ends_with(";*;Ashford"), "{csv}");
 }
 
 #[test]

@@ -18,6 +18,7 @@
 //!
 //! After writing, [`verify`] re-scans the copies with the same engine.
 
+pub mod kanon;
 pub mod operators;
 pub mod people;
 pub mod policy;
@@ -220,6 +221,15 @@ impl<'a> Work<'a> {
         let lists = &self.anon.engine.lists;
         spans.retain(|s| s.category != Category::Name || !is_organisation_span(seg.text, s, lists));
         merge_middle_initials(seg.text, &mut spans);
+        // A monitoring column the policy keeps ("Ethnicity") keeps its
+        // answers, for equalities figures.
+        if let Some(header) = seg.context
+            && !self.anon.policy.keep_special_columns.is_empty()
+            && let Some(cat) = self.anon.engine.special_column(header)
+            && self.anon.policy.keep_special_columns.contains(&cat)
+        {
+            spans.retain(|s| s.category != cat);
+        }
         spans
     }
 
@@ -422,10 +432,56 @@ pub fn anonymise_bytes(work: &mut Work<'_>, name: &str, data: &[u8]) -> Outcome 
 
 /// Run the writer for `kind` over `data`.
 fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, String> {
-    match formats::format(kind).write {
-        Ok(write) => write(work, data, kind),
-        Err(_) => Err(unsupported(kind).unwrap_or_else(|| format!("{}: not supported", kind.name()))),
+    let out = match formats::format(kind).write {
+        Ok(write) => write(work, data, kind)?,
+        Err(_) => return Err(unsupported(kind).unwrap_or_else(|| format!("{}: not supported", kind.name()))),
+    };
+    match (kind, &work.anon.policy.k_anonymity) {
+        (Kind::Csv(delimiter), Some(settings)) => k_anonymous_csv(work, settings, delimiter, out),
+        _ => Ok(out),
     }
+}
+
+/// The written CSV made k-anonymous over its quasi-identifier columns (see
+/// [`kanon`]), with a note for the summary; the bytes as they were when it
+/// already is, or has no such column.
+fn k_anonymous_csv(
+    work: &mut Work<'_>,
+    settings: &kanon::Settings,
+    delimiter: u8,
+    out: Vec<u8>,
+) -> Result<Vec<u8>, String> {
+    use chrono::Datelike;
+    let (bom, body) = match out.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (&out[..3], rest),
+        None => (&out[..0], &out[..]),
+    };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(body);
+    let mut records = Vec::new();
+    for r in reader.records() {
+        let Ok(r) = r else { return Ok(out) };
+        records.push(r.iter().map(str::to_string).collect::<Vec<String>>());
+    }
+    if records.is_empty() {
+        return Ok(out);
+    }
+    let header = records.remove(0);
+    let this_year = chrono::Local::now().year();
+    let Some(outcome) = kanon::apply(&header, &mut records, settings, this_year) else { return Ok(out) };
+    work.notes.push(outcome.describe(settings.k));
+    if !outcome.changed() {
+        return Ok(out);
+    }
+    let crlf = body.windows(2).any(|w| w == b"\r\n");
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+        .from_writer(bom.to_vec());
+    for record in std::iter::once(&header).chain(&records) {
+        writer.write_record(record).map_err(|e| format!("cannot write the k-anonymous table: {e}"))?;
+    }
+    writer.into_inner().map_err(|e| format!("cannot write the k-anonymous table: {e}"))
 }
 
 impl Work<'_> {

@@ -21,6 +21,11 @@ pub fn redaction(cat: Category) -> &'static str {
         Category::SortCode => "[SORT CODE]",
         Category::BankAccount => "[ACCOUNT]",
         Category::Address => "[ADDRESS]",
+        Category::Health => "[HEALTH]",
+        Category::Ethnicity => "[ETHNICITY]",
+        Category::Religion => "[RELIGION]",
+        Category::SexualOrientation => "[SEXUAL ORIENTATION]",
+        Category::CriminalRecord => "[CRIMINAL RECORD]",
     }
 }
 
@@ -38,6 +43,11 @@ pub fn pseudonym_prefix(cat: Category) -> &'static str {
         Category::SortCode => "Sort_",
         Category::BankAccount => "Account_",
         Category::Address => "Address_",
+        Category::Health => "Health_",
+        Category::Ethnicity => "Ethnicity_",
+        Category::Religion => "Religion_",
+        Category::SexualOrientation => "Orientation_",
+        Category::CriminalRecord => "Record_",
     }
 }
 

@@ -63,7 +63,43 @@ struct PolicyFile {
     categories: BTreeMap<String, Operator>,
     #[serde(default)]
     columns: BTreeMap<String, Operator>,
+    /// Special categories whose monitoring columns are kept as they are.
+    keep_special_columns: Option<Vec<String>>,
+    k_anonymity: Option<KAnonymityFile>,
 }
+
+/// `[k_anonymity]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KAnonymityFile {
+    k: usize,
+    #[serde(default = "default_max_suppressed")]
+    max_suppressed: f64,
+    quasi_identifiers: Option<Vec<String>>,
+}
+
+fn default_max_suppressed() -> f64 {
+    0.05
+}
+
+/// The quasi-identifier headers when the policy names none.
+pub const DEFAULT_QUASI_IDENTIFIERS: &[&str] = &[
+    "dob",
+    "date of birth",
+    "birth date",
+    "year of birth",
+    "birth year",
+    "age",
+    "age band",
+    "gender",
+    "sex",
+    "ethnicity",
+    "ethnic group",
+    "ethnic origin",
+    "postcode",
+    "post code",
+    "postcode district",
+];
 
 /// A checked policy.
 #[derive(Debug, Clone)]
@@ -76,6 +112,13 @@ pub struct Policy {
     pub must_remove: Vec<Category>,
     /// Hex characters in a pseudonym.
     pub pseudonym_hex: usize,
+    /// Special categories whose monitoring columns (a column headed
+    /// "Ethnicity", "Religion or belief"...) are kept as they are, for
+    /// equalities figures; their mentions in running text still get the
+    /// category's operator.
+    pub keep_special_columns: Vec<Category>,
+    /// k-anonymity for tables (`None`: not measured).
+    pub k_anonymity: Option<super::kanon::Settings>,
 }
 
 impl Policy {
@@ -111,7 +154,29 @@ impl Policy {
             return Err(format!("pseudonym_hex must be between 4 and 16, not {pseudonym_hex}"));
         }
         let columns = file.columns.into_iter().map(|(h, op)| (h.trim().to_lowercase(), op)).collect();
-        Ok(Policy { categories, columns, must_remove, pseudonym_hex })
+        let keep_special_columns =
+            file.keep_special_columns.unwrap_or_default().iter().map(|s| category(s)).collect::<Result<Vec<_>, _>>()?;
+        if let Some(c) = keep_special_columns.iter().find(|c| !c.is_special()) {
+            return Err(format!(
+                "keep_special_columns: {c} is not a special category (one of: health, ethnicity, religion, sexual_orientation, criminal_record)"
+            ));
+        }
+        let k_anonymity = match file.k_anonymity {
+            None => None,
+            Some(k) => {
+                if !(0.0..=1.0).contains(&k.max_suppressed) {
+                    return Err(format!(
+                        "k_anonymity: max_suppressed is a share of the rows, between 0.0 and 1.0, not {}",
+                        k.max_suppressed
+                    ));
+                }
+                let quasi_identifiers = k
+                    .quasi_identifiers
+                    .unwrap_or_else(|| DEFAULT_QUASI_IDENTIFIERS.iter().map(|s| s.to_string()).collect());
+                Some(super::kanon::Settings { k: k.k, max_suppressed: k.max_suppressed, quasi_identifiers })
+            }
+        };
+        Ok(Policy { categories, columns, must_remove, pseudonym_hex, keep_special_columns, k_anonymity })
     }
 
     /// The operator for a category.
@@ -151,6 +216,31 @@ mod tests {
         assert!(matches!(p.operator(Category::Nino), Operator::Redact { .. }));
         assert_eq!(p.must_remove.len(), 10);
         assert!(!p.must_remove.contains(&Category::Postcode));
+        // Special category data: mentions in running text redacted,
+        // monitoring columns kept, tables made 5-anonymous.
+        for c in Category::SPECIAL {
+            assert!(matches!(p.operator(c), Operator::Redact { .. }), "{c}");
+            assert!(p.keep_special_columns.contains(&c), "{c}");
+        }
+        let k = p.k_anonymity.expect("the shipped policy measures k");
+        assert_eq!(k.k, 5);
+        assert!(k.quasi_identifiers.iter().any(|q| q == "postcode"));
+    }
+
+    #[test]
+    fn special_and_k_anonymity_settings() {
+        let p = Policy::parse(
+            "keep_special_columns = [\"ethnicity\"]\n[k_anonymity]\nk = 3\nquasi_identifiers = [\"age\"]\n",
+        )
+        .unwrap();
+        assert_eq!(p.keep_special_columns, [Category::Ethnicity]);
+        let k = p.k_anonymity.unwrap();
+        assert_eq!((k.k, k.max_suppressed, k.quasi_identifiers), (3, 0.05, vec!["age".to_string()]));
+        assert!(Policy::parse("keep_special_columns = [\"name\"]").unwrap_err().contains("not a special category"));
+        assert!(Policy::parse("[k_anonymity]\nk = 5\nmax_suppressed = 2.0").unwrap_err().contains("max_suppressed"));
+        // Without the settings: nothing kept, k not measured.
+        let p = Policy::parse("").unwrap();
+        assert!(p.keep_special_columns.is_empty() && p.k_anonymity.is_none());
     }
 
     #[test]

@@ -102,8 +102,24 @@ fn rescan_one(anon: &Anonymiser<'_>, opts: &RunOptions, file: &mut FileResult) -
         all.extend(findings);
     }
     file.rescanned = rescanned;
-    // What the policy itself wrote ("date of birth 1985") is not left over.
-    all.into_iter().filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value)).collect()
+    // What the policy itself wrote ("date of birth 1985") is not left over,
+    // nor are the monitoring columns it keeps ("Ethnicity").
+    all.into_iter()
+        .filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value))
+        .filter(|f| !kept_special_column(anon, f))
+        .collect()
+}
+
+/// Is `f` an answer in a special category column the policy keeps?
+fn kept_special_column(anon: &Anonymiser<'_>, f: &Finding) -> bool {
+    let keep = &anon.policy.keep_special_columns;
+    if !keep.contains(&f.category) {
+        return false;
+    }
+    match &f.location {
+        crate::finding::Location::Row { header: Some(h), .. } => anon.engine.special_column(h) == Some(f.category),
+        _ => false,
+    }
 }
 
 /// The per-file summary, the files not copied and the residual findings.

@@ -17,10 +17,16 @@ pub enum Category {
     SortCode,
     BankAccount,
     Address,
+    // Special category data (UK GDPR Articles 9 and 10).
+    Health,
+    Ethnicity,
+    Religion,
+    SexualOrientation,
+    CriminalRecord,
 }
 
 impl Category {
-    pub const ALL: [Category; 11] = [
+    pub const ALL: [Category; 16] = [
         Category::Name,
         Category::Dob,
         Category::Nino,
@@ -32,7 +38,27 @@ impl Category {
         Category::SortCode,
         Category::BankAccount,
         Category::Address,
+        Category::Health,
+        Category::Ethnicity,
+        Category::Religion,
+        Category::SexualOrientation,
+        Category::CriminalRecord,
     ];
+
+    /// The special categories (UK GDPR Articles 9 and 10): health,
+    /// ethnicity, religion, sexual orientation, criminal record.
+    pub const SPECIAL: [Category; 5] = [
+        Category::Health,
+        Category::Ethnicity,
+        Category::Religion,
+        Category::SexualOrientation,
+        Category::CriminalRecord,
+    ];
+
+    /// Is this special category data (needs the strongest care)?
+    pub fn is_special(&self) -> bool {
+        Category::SPECIAL.contains(self)
+    }
 
     /// The exact name used in the findings contract.
     pub fn as_str(&self) -> &'static str {
@@ -48,6 +74,11 @@ impl Category {
             Category::SortCode => "sort_code",
             Category::BankAccount => "bank_account",
             Category::Address => "address",
+            Category::Health => "health",
+            Category::Ethnicity => "ethnicity",
+            Category::Religion => "religion",
+            Category::SexualOrientation => "sexual_orientation",
+            Category::CriminalRecord => "criminal_record",
         }
     }
 
@@ -89,6 +120,11 @@ impl Category {
                 None => push_lowercase(value.trim(), out),
             },
             Category::Name | Category::Address => normalise_words_into(value, out),
+            Category::Health
+            | Category::Ethnicity
+            | Category::Religion
+            | Category::SexualOrientation
+            | Category::CriminalRecord => normalise_words_into(value, out),
         }
     }
 
@@ -369,6 +405,11 @@ mod tests {
                     .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
                     .unwrap_or_else(|| value.trim().to_lowercase()),
                 Category::Name | Category::Address => normalise_words(value),
+                Category::Health
+                | Category::Ethnicity
+                | Category::Religion
+                | Category::SexualOrientation
+                | Category::CriminalRecord => normalise_words(value),
             }
         }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::category::Category;
 use super::name_table::NameTable;
 
 /// Word lists used by validators and detectors. All lower case, except the
@@ -35,6 +36,15 @@ pub struct Lists {
     /// ambiguous words, stop words, titles), and the street types, with its
     /// [`NameFlags`] bits: one lookup per word.
     pub name_flags: NameTable,
+    /// Special category words for running text (lists/special/<category>.txt),
+    /// as written (matched ignoring ASCII case), each with its category.
+    pub special_terms: Vec<(Category, String)>,
+    /// Phrases that, right beside a special category word, make the text
+    /// about a place, service, event or group (lists/special/not_personal.txt).
+    pub special_not_personal: Vec<String>,
+    /// Answers in a special category column that reveal nothing
+    /// (lists/special/not_stated.txt), lower case.
+    pub special_not_stated: FxHashSet<String>,
 }
 
 /// How many digits a country's national (significant) number has, after its
@@ -94,6 +104,13 @@ const BUILTIN_LISTS: &[(&str, &str)] = &[
     builtin_file!("lists/calling_codes.txt"),
     builtin_file!("lists/house_types.txt"),
     builtin_file!("lists/uk_short_numbers.txt"),
+    builtin_file!("lists/special/health.txt"),
+    builtin_file!("lists/special/ethnicity.txt"),
+    builtin_file!("lists/special/religion.txt"),
+    builtin_file!("lists/special/sexual_orientation.txt"),
+    builtin_file!("lists/special/criminal_record.txt"),
+    builtin_file!("lists/special/not_personal.txt"),
+    builtin_file!("lists/special/not_stated.txt"),
     builtin_file!("names/first_names.txt"),
     builtin_file!("names/surnames.txt"),
     builtin_file!("names/ambiguous.txt"),
@@ -158,6 +175,21 @@ impl Lists {
             let mut lower = String::new();
             for w in parse_list(text, false) {
                 self.name_flags.add(lower_into(w, &mut lower), bit);
+            }
+            return;
+        }
+        if let Some(special) = file.strip_prefix("lists/special/") {
+            match special.strip_suffix(".txt") {
+                Some("not_personal") => {
+                    self.special_not_personal.extend(parse_list(text, false).map(|w| w.to_lowercase()))
+                }
+                Some("not_stated") => self.special_not_stated.extend(parse_list(text, false).map(|w| w.to_lowercase())),
+                Some(name) => {
+                    if let Some(cat) = Category::parse(name) {
+                        self.special_terms.extend(parse_list(text, false).map(|w| (cat, w.to_string())));
+                    }
+                }
+                None => {}
             }
             return;
         }

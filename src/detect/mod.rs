@@ -27,6 +27,7 @@ pub mod name_table;
 pub mod names;
 pub mod pattern;
 pub mod rules;
+pub mod special;
 pub mod table;
 pub mod validate;
 
@@ -315,6 +316,8 @@ pub struct Engine {
     pub lists: Lists,
     names: names::NameRules,
     address: Option<address::AddressDetector>,
+    /// The special category rules (health, ethnicity...), if any.
+    special: Option<special::SpecialDetector>,
     /// One pass for the number rules (see [`combined`]).
     combined: Option<Combined>,
     /// Unique for the life of the process (keys the per-thread header answers).
@@ -363,6 +366,7 @@ impl Engine {
             .iter()
             .position(|r| r.spec.detector.as_deref() == Some("address"))
             .map(|i| address::AddressDetector::new(i, &set.lists));
+        let special = special::SpecialDetector::new(&rules, &set.lists);
         Engine {
             rules,
             dict,
@@ -372,6 +376,7 @@ impl Engine {
             lists: set.lists,
             names,
             address,
+            special,
             combined,
             uid: unique_id(),
         }
@@ -380,6 +385,17 @@ impl Engine {
     /// The engine with the built-in rules.
     pub fn builtin() -> Engine {
         Engine::new(RuleSet::builtin())
+    }
+
+    /// The special category a column header is for ("Ethnicity",
+    /// "Religion or belief", "Disability"), by the special rules' headers.
+    pub fn special_column(&self, header: &str) -> Option<Category> {
+        self.special.as_ref()?;
+        self.rules
+            .iter()
+            .filter(|r| r.spec.detector.as_deref() == Some(special::DETECTOR))
+            .find(|r| header_matches(header, &r.headers, &r.exclude_headers))
+            .map(|r| r.spec.category)
     }
 
     pub fn rule_id(&self, hit: &Hit) -> &str {
@@ -480,6 +496,9 @@ impl Engine {
             }
             if let Some(address) = &self.address {
                 address.detect(self, &mut scan, hits);
+            }
+            if let Some(special) = &self.special {
+                special.detect(self, &mut scan, hits);
             }
             resolve_overlaps(hits, kept);
         });

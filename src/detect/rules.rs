@@ -106,6 +106,7 @@ const BUILTIN_RULES: &[(&str, &str)] = &[
     builtin_file!("dates.toml"),
     builtin_file!("names.toml"),
     builtin_file!("address.toml"),
+    builtin_file!("special.toml"),
 ];
 
 /// Why rules could not be loaded; the message says which file and where.
@@ -132,6 +133,7 @@ pub const DETECTORS: &[&str] = &[
     "name_column",
     "name_mail_header",
     "address",
+    "special",
 ];
 
 /// All rules and lists, checked and ready to compile into an engine.

@@ -99,6 +99,24 @@ pub struct FileRow {
     pub modified: String,
     /// `name 12, dob 3`.
     pub categories: String,
+    /// Holds special category data (health, ethnicity, religion, sexual
+    /// orientation, criminal record).
+    pub special: bool,
+}
+
+/// Special category data in one folder, by category.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpecialGroup {
+    pub folder: String,
+    pub category: String,
+    pub files: i64,
+    pub findings: i64,
+}
+
+/// The special category names, as an SQL list.
+fn special_sql_list() -> String {
+    let names: Vec<String> = crate::detect::Category::SPECIAL.iter().map(|c| format!("'{}'", c.as_str())).collect();
+    names.join(", ")
 }
 
 /// Totals over the map (gone files left out).
@@ -124,8 +142,11 @@ pub struct MapReport {
     pub top_files: Vec<FileRow>,
     pub older_than: String,
     pub cutoff: String,
+    /// Files past retention, those with special category data first.
     pub retention: Vec<FileRow>,
     pub unreadable: Vec<(String, String)>,
+    /// Special category data by folder and category (UK GDPR Articles 9 and 10).
+    pub special: Vec<SpecialGroup>,
 }
 
 /// How many files to list among the top files.
@@ -164,11 +185,14 @@ pub fn build(conn: &Connection, map_path: &Path, by: By, older_than: Age) -> rus
     let now = chrono::Utc::now();
     let cutoff = older_than.cutoff(now);
     let cutoff_ns = cutoff.timestamp_nanos_opt().unwrap_or(i64::MIN);
-    let retention = file_rows(
+    let mut retention = file_rows(
         conn,
         "SELECT id, path, abs, kind, findings, modified FROM files WHERE findings > 0 AND status <> 'gone' AND modified < ?1 ORDER BY modified, path",
         [cutoff_ns],
     )?;
+    // Special category data needs the strongest care: listed first.
+    retention.sort_by_key(|f| !f.special);
+    let special = special_groups(conn)?;
     let mut unreadable: Vec<(String, String)> = Vec::new();
     let mut stmt = conn.prepare(
         "SELECT path, coalesce(reason, '') FROM files WHERE status = 'failed'
@@ -190,7 +214,33 @@ pub fn build(conn: &Connection, map_path: &Path, by: By, older_than: Age) -> rus
         cutoff: cutoff.format("%Y-%m-%d").to_string(),
         retention,
         unreadable,
+        special,
     })
+}
+
+/// Special category data by folder and category, folders with the most first.
+fn special_groups(conn: &Connection) -> rusqlite::Result<Vec<SpecialGroup>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT f.abs, c.name, count(*) FROM findings x JOIN files f ON f.id = x.file_id
+         JOIN categories c ON c.id = x.category
+         WHERE f.status <> 'gone' AND c.name IN ({}) GROUP BY f.id, c.name",
+        special_sql_list()
+    ))?;
+    let mut groups: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let abs: String = r.get(0)?;
+        let folder = Path::new(&abs).parent().map(|p| p.display().to_string()).unwrap_or_default();
+        let e = groups.entry((folder, r.get(1)?)).or_default();
+        e.0 += 1;
+        e.1 += r.get::<_, i64>(2)?;
+    }
+    let mut out: Vec<SpecialGroup> = groups
+        .into_iter()
+        .map(|((folder, category), (files, findings))| SpecialGroup { folder, category, files, findings })
+        .collect();
+    out.sort_by(|a, b| b.findings.cmp(&a.findings).then(a.folder.cmp(&b.folder)).then(a.category.cmp(&b.category)));
+    Ok(out)
 }
 
 fn groups(conn: &Connection, by: By) -> rusqlite::Result<Vec<Group>> {
@@ -243,6 +293,7 @@ fn file_rows<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> ru
                     findings: r.get(4)?,
                     modified: date_text(r.get(5)?),
                     categories: String::new(),
+                    special: false,
                 },
             ))
         })?
@@ -257,6 +308,9 @@ fn file_rows<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> ru
             .query_map([id], |r| Ok(format!("{} {}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         row.categories = parts.join(", ");
+        row.special = crate::detect::Category::SPECIAL
+            .iter()
+            .any(|c| parts.iter().any(|p| p.rsplit_once(' ').is_some_and(|(name, _)| name == c.as_str())));
         out.push(row);
     }
     Ok(out)
@@ -286,6 +340,15 @@ pub fn table(r: &MapReport) -> String {
     for g in &r.groups {
         let _ = writeln!(s, "  {:<width$}  {:>7}  {:>9}", g.name, g.files, g.findings);
     }
+    if !r.special.is_empty() {
+        let _ =
+            writeln!(s, "\nSpecial category data (health, ethnicity, religion, sexual orientation, criminal records):");
+        let width = r.special.iter().map(|g| g.folder.chars().count()).max().unwrap_or(0).clamp(8, 70);
+        let _ = writeln!(s, "  {:<width$}  {:<18}  {:>7}  {:>9}", "folder", "category", "files", "findings");
+        for g in &r.special {
+            let _ = writeln!(s, "  {:<width$}  {:<18}  {:>7}  {:>9}", g.folder, g.category, g.files, g.findings);
+        }
+    }
     let _ = writeln!(s, "\nFiles with the most personal data:");
     file_lines(&mut s, &r.top_files);
     let _ = writeln!(
@@ -310,7 +373,8 @@ fn file_lines(s: &mut String, rows: &[FileRow]) {
         s.push_str("  (none)\n");
     }
     for f in rows {
-        let _ = writeln!(s, "  {:>6}  {}  {}  ({}; {})", f.findings, f.modified, f.abs, f.kind, f.categories);
+        let mark = if f.special { "  SPECIAL CATEGORY" } else { "" };
+        let _ = writeln!(s, "  {:>6}  {}  {}  ({}; {}){mark}", f.findings, f.modified, f.abs, f.kind, f.categories);
     }
 }
 
@@ -328,6 +392,16 @@ pub fn csv(r: &MapReport) -> anyhow::Result<String> {
     }
     for (p, why) in &r.unreadable {
         w.write_record(["unreadable", p, "1", "", "", why])?;
+    }
+    for g in &r.special {
+        w.write_record([
+            "special category",
+            &g.folder,
+            &g.files.to_string(),
+            &g.findings.to_string(),
+            "",
+            &g.category,
+        ])?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }
@@ -364,7 +438,26 @@ pub fn html(r: &MapReport) -> String {
         let _ =
             write!(s, "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>", esc(&g.name), g.files, g.findings);
     }
-    s.push_str("</table><h2>Files with the most personal data</h2>");
+    s.push_str("</table>");
+    if !r.special.is_empty() {
+        s.push_str(
+            "<h2>Special category data</h2><p>Health, ethnicity, religion, sexual orientation and criminal records \
+             (UK GDPR Articles 9 and 10) need the strongest care.</p>\
+             <table><tr><th>folder</th><th>category</th><th>files</th><th>findings</th></tr>",
+        );
+        for g in &r.special {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                esc(&g.folder),
+                esc(&g.category),
+                g.files,
+                g.findings
+            );
+        }
+        s.push_str("</table>");
+    }
+    s.push_str("<h2>Files with the most personal data</h2>");
     html_files(&mut s, &r.top_files);
     let _ = write!(
         s,
@@ -393,8 +486,9 @@ fn html_files(s: &mut String, rows: &[FileRow]) {
     for f in rows {
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}{}</td><td>{}</td><td class=n>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&f.abs),
+            if f.special { " <span class=\"warn\">special category</span>" } else { "" },
             esc(&f.kind),
             f.findings,
             esc(&f.modified),

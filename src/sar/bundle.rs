@@ -358,6 +358,8 @@ fn redact_all() -> Policy {
         columns: BTreeMap::new(),
         must_remove: Category::ALL.to_vec(),
         pseudonym_hex: 6,
+        keep_special_columns: Vec::new(),
+        k_anonymity: None,
     }
 }
 
@@ -433,6 +435,10 @@ pub fn write(
                     row.status = "manual review: not copied".into();
                     row.note = format!("no copy could be made: {e:#}");
                 }
+            }
+            if !m.special.is_empty() {
+                let c = format!("special category data about the person: {}", m.special.join(", "));
+                row.note = if row.note.is_empty() { c } else { format!("{c}; {}", row.note) };
             }
             if let Some(c) = &changed {
                 row.note = if row.note.is_empty() { c.clone() } else { format!("{c}; {}", row.note) };

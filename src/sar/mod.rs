@@ -495,6 +495,10 @@ pub struct FileMatch {
     pub count: u64,
     /// The places, grouped by part and kind of evidence.
     pub places: Vec<Places>,
+    /// Special categories (health, ethnicity...) found at a matched place
+    /// (the same line, row or cell range as the person's details): data
+    /// about the person that needs the strongest care.
+    pub special: Vec<String>,
 }
 
 impl FileMatch {
@@ -710,6 +714,9 @@ pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> 
         name_evidence(conn, q, &mut gathered)?;
     }
     let mut matches = group(conn, gathered)?;
+    for m in &mut matches {
+        m.special = special_at_places(conn, m)?;
+    }
     matches
         .sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then(a.path.cmp(&b.path)));
     Ok(matches)
@@ -1197,6 +1204,7 @@ fn group(conn: &Connection, gathered: Gathered) -> rusqlite::Result<Vec<FileMatc
             why,
             count: places.iter().map(|p| p.count).sum(),
             places,
+            special: Vec::new(),
         });
     }
     Ok(out)
@@ -1249,6 +1257,30 @@ pub fn unsearched(conn: &Connection) -> rusqlite::Result<Vec<Unsearched>> {
 /// grouped with counts and ranges. When nothing matches, what was searched
 /// and what could not be searched are listed, so that "nothing" is not
 /// mistaken for "we hold nothing".
+/// The special categories of the findings at `m`'s matched places (same
+/// part, same numbered line or row), in name order.
+fn special_at_places(conn: &Connection, m: &FileMatch) -> rusqlite::Result<Vec<String>> {
+    let names: Vec<String> = crate::detect::Category::SPECIAL.iter().map(|c| format!("'{}'", c.as_str())).collect();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT p.path, l.scope, f.num, c.name FROM {ROW_JOINS} JOIN categories c ON c.id = f.category
+         WHERE f.file_id = ?1 AND c.name IN ({})",
+        names.join(", ")
+    ))?;
+    let mut found = BTreeSet::new();
+    let mut rows = stmt.query([m.file_id])?;
+    while let Some(r) = rows.next()? {
+        let (path, scope, num, cat): (String, Option<String>, Option<i64>, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let (Some(scope), Some(num)) = (scope, num) else { continue };
+        if num > 0
+            && m.places.iter().any(|p| p.path == path && p.numbered.get(&scope).is_some_and(|r| r.contains(num as u64)))
+        {
+            found.insert(cat);
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
 pub fn table(matches: &[FileMatch], subject: &Subject, unsearched: &[Unsearched]) -> String {
     use std::fmt::Write;
     let mut s = String::new();
@@ -1262,6 +1294,13 @@ pub fn table(matches: &[FileMatch], subject: &Subject, unsearched: &[Unsearched]
         let _ =
             writeln!(s, "\n{:>3}. {}  [score {:.1}: {}; {} places]", i + 1, m.path, m.score, m.why, thousands(m.count));
         let _ = writeln!(s, "     {} ({}, modified {})", m.abs, m.kind, m.modified);
+        if !m.special.is_empty() {
+            let _ = writeln!(
+                s,
+                "     SPECIAL CATEGORY DATA where this person is matched: {} (take the strongest care)",
+                m.special.join(", ")
+            );
+        }
         for p in &m.places {
             let part = if p.path != m.path { format!("{} ", p.path) } else { String::new() };
             let _ = writeln!(s, "       {part}{}: {} ({})", p.what, thousands(p.count), p.at);

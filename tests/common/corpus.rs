@@ -42,8 +42,14 @@ impl Sink for All {
 
 /// Generate a corpus with `seed` and sweep it with the built-in rules.
 pub fn generate_and_scan(seed: u64) -> Scanned {
+    generate_and_scan_with(Options { seed, ..Options::default() })
+}
+
+/// [`generate_and_scan`] with any generator options (`special: true` plants
+/// special category data too).
+pub fn generate_and_scan_with(options: Options) -> Scanned {
     let dir = tempfile::tempdir().expect("temp dir");
-    let labels = corpus::generate(dir.path(), &Options { seed, ..Options::default() }).expect("generate corpus");
+    let labels = corpus::generate(dir.path(), &options).expect("generate corpus");
     let opts = ScanOptions {
         roots: vec![dir.path().join("drive")],
         walk: WalkOptions { follow_links: false, exclude: vec![] },

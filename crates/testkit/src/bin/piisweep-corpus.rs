@@ -1,4 +1,4 @@
-//! `piisweep-corpus OUT_DIR [--seed N] [--scale N]`: writes a labelled
+//! `piisweep-corpus OUT_DIR [--seed N] [--scale N] [--special]`: writes a labelled
 //! synthetic charity shared drive to OUT_DIR/drive and OUT_DIR/labels.jsonl.
 
 use std::path::PathBuf;
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use piisweep_testkit::corpus::{Options, generate};
 
-const USAGE: &str = "usage: piisweep-corpus OUT_DIR [--seed N] [--scale N]";
+const USAGE: &str = "usage: piisweep-corpus OUT_DIR [--seed N] [--scale N] [--special]";
 
 /// Parses the arguments (after the program name).
 fn parse(args: &[String]) -> Result<(PathBuf, Options), String> {
@@ -24,6 +24,7 @@ fn parse(args: &[String]) -> Result<(PathBuf, Options), String> {
                     opts.scale = usize::try_from(n).map_err(|e| e.to_string())?.max(1);
                 }
             }
+            "--special" => opts.special = true,
             "-h" | "--help" => return Err(USAGE.into()),
             _ if out.is_none() && !a.starts_with('-') => out = Some(PathBuf::from(a)),
             _ => return Err(format!("unexpected argument: {a}\n{USAGE}")),

@@ -20,6 +20,7 @@ pub mod pdf;
 pub mod people;
 pub mod pptx;
 pub mod registers;
+pub mod special;
 pub use crate::rng;
 pub mod txt;
 pub mod values;
@@ -39,11 +40,15 @@ pub struct Options {
     pub seed: u64,
     /// Multiplies people and files; 1 gives about 50 files.
     pub scale: usize,
+    /// Also plant special category data and its look-alikes (an
+    /// equalities monitoring export, support notes): see [`special`]. Off
+    /// by default, so the shipped fixture drive stays as it is.
+    pub special: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { seed: 1, scale: 1 }
+        Options { seed: 1, scale: 1, special: false }
     }
 }
 
@@ -136,6 +141,9 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Vec<Label>> {
     registers::write_all(&mut ctx, &mut files);
     zip::write_gz(&mut ctx, &mut files)?;
     docx::write_doc(&mut ctx, &mut files);
+    if opts.special {
+        special::write_all(&mut ctx, &mut files);
+    }
     for (path, bytes) in &files {
         let full = drive.join(path);
         if let Some(dir) = full.parent() {

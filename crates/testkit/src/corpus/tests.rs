@@ -216,7 +216,7 @@ fn generation_is_deterministic_and_seeded() {
     let c = tempfile::tempdir().unwrap();
     generate(a.path(), &Options::default()).unwrap();
     generate(b.path(), &Options::default()).unwrap();
-    generate(c.path(), &Options { seed: 2, scale: 1 }).unwrap();
+    generate(c.path(), &Options { seed: 2, scale: 1, special: false }).unwrap();
     let (fa, fb, fc) = (files(a.path()), files(b.path()), files(c.path()));
     assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
     for (k, v) in &fa {
@@ -233,7 +233,11 @@ fn default_corpus_size_and_category_spread() {
     assert!((400..=1000).contains(&labels.len()), "{} labels", labels.len());
     for cat in Cat::ALL {
         let n = labels.iter().filter(|l| l.category == cat).count();
-        assert!(n >= 15, "{cat:?}: {n}");
+        if cat.is_special() {
+            assert_eq!(n, 0, "{cat:?}: planted only with Options::special");
+        } else {
+            assert!(n >= 15, "{cat:?}: {n}");
+        }
     }
     let jsonl = std::fs::read_to_string(dir.path().join("labels.jsonl")).unwrap();
     let parsed: Vec<Label> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -368,4 +372,24 @@ fn docx_runs_are_split_inside_labelled_values() {
         })
         .count();
     assert!(split >= 5, "only {split} names/emails split across runs");
+}
+
+#[test]
+fn special_data_is_planted_only_when_asked_and_changes_nothing_else() {
+    let (plain, plain_labels) = corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let labels = generate(dir.path(), &Options { special: true, ..Options::default() }).unwrap();
+    for cat in Cat::SPECIAL {
+        let n = labels.iter().filter(|l| l.category == cat).count();
+        assert!(n >= 15, "{cat:?}: {n}");
+    }
+    // The default drive's files and labels are all there, byte for byte.
+    let (a, b) = (files(&plain.path().join("drive")), files(&dir.path().join("drive")));
+    for (path, bytes) in &a {
+        assert!(b.get(path) == Some(bytes), "{path} changed with special data planted");
+    }
+    assert!(b.len() > a.len());
+    assert_eq!(&labels[..plain_labels.len()], &plain_labels[..]);
+    // Answers that reveal nothing are never labelled.
+    assert!(labels.iter().all(|l| !["Prefer not to say", "None", "N/A", "No", ""].contains(&l.value.as_str())));
 }

@@ -1,0 +1,477 @@
+//! Re-identification risk in anonymised tables: k-anonymity over the
+//! quasi-identifier columns a copy keeps (date of birth or age, gender,
+//! ethnicity, postcode).
+//!
+//! A table is k-anonymous when every combination of its quasi-identifier
+//! values is shared by at least k rows. Following ARX's approach (full-domain
+//! generalisation over a lattice of hierarchy levels, with a limit on
+//! suppressed records, choosing the least information loss), each column
+//! kind has a generalisation hierarchy:
+//!
+//! | kind | level 1 | level 2 | level 3 | top |
+//! | --- | --- | --- | --- | --- |
+//! | birth year or date of birth | age band of 10 years | of 20 years | | `*` |
+//! | age | band of 5 years | of 10 | of 20 | `*` |
+//! | postcode | district (`ME14`) | area (`ME`) | | `*` |
+//! | ethnicity | broad group (ONS: White, Mixed, Asian, Black, Other) | | | `*` |
+//! | gender, anything else | | | | `*` |
+//!
+//! Every combination of levels is a node of the lattice. Nodes are tried in
+//! order of information loss (the sum over columns of level / top level);
+//! the first whose rows in classes smaller than k are no more than the
+//! suppression limit is taken, and those rows are removed. A table already
+//! k-anonymous is left as it is (the node with no generalisation and no
+//! suppression comes first).
+
+/// What a quasi-identifier column holds, which picks its hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QiKind {
+    /// A date of birth or a year of birth.
+    Birth,
+    Age,
+    Postcode,
+    Ethnicity,
+    /// Gender, sex, or another column named in the policy: kept or `*`.
+    Other,
+}
+
+impl QiKind {
+    /// The kind a header names, if it is one of the quasi-identifier
+    /// `phrases` (case-insensitive, matched as words).
+    pub fn of_header(header: &str, phrases: &[String]) -> Option<QiKind> {
+        let h = header.trim().to_lowercase();
+        let words: Vec<&str> = h.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let joined = words.join(" ");
+        let has = |p: &str| {
+            let p = p.trim().to_lowercase();
+            !p.is_empty() && format!(" {joined} ").contains(&format!(" {p} "))
+        };
+        if !phrases.iter().any(|p| has(p)) {
+            return None;
+        }
+        Some(if has("dob") || has("birth") || has("born") || has("yob") {
+            QiKind::Birth
+        } else if has("age") || has("age band") {
+            QiKind::Age
+        } else if has("postcode") || has("post code") || has("postal code") || has("district") {
+            QiKind::Postcode
+        } else if has("ethnicity") || has("ethnic") || has("race") {
+            QiKind::Ethnicity
+        } else {
+            QiKind::Other
+        })
+    }
+
+    /// The highest level (everything `*`).
+    pub fn top(self) -> usize {
+        match self {
+            QiKind::Birth => 3,
+            QiKind::Age => 4,
+            QiKind::Postcode => 3,
+            QiKind::Ethnicity => 2,
+            QiKind::Other => 1,
+        }
+    }
+
+    /// What the level is called, for the summary.
+    fn level_name(self, level: usize) -> &'static str {
+        match (self, level) {
+            (_, 0) => "as it was",
+            (k, l) if l == k.top() => "removed (*)",
+            (QiKind::Birth, 1) => "age bands of 10 years",
+            (QiKind::Birth, _) => "age bands of 20 years",
+            (QiKind::Age, 1) => "bands of 5 years",
+            (QiKind::Age, 2) => "bands of 10 years",
+            (QiKind::Age, _) => "bands of 20 years",
+            (QiKind::Postcode, 1) => "postcode district",
+            (QiKind::Postcode, _) => "postcode area",
+            (QiKind::Ethnicity, _) => "broad ethnic group",
+            (QiKind::Other, _) => "as it was",
+        }
+    }
+
+    /// `value` generalised to `level`; `this_year` turns years of birth into ages.
+    pub fn generalise(self, value: &str, level: usize, this_year: i32) -> String {
+        let v = value.trim();
+        if level == 0 {
+            return v.to_string();
+        }
+        if level >= self.top() {
+            return "*".to_string();
+        }
+        match self {
+            QiKind::Birth => match birth_year(v) {
+                Some(y) => band((this_year - y).max(0), if level == 1 { 10 } else { 20 }),
+                None => v.to_string(),
+            },
+            QiKind::Age => match v.parse::<i32>() {
+                Ok(a) if (0..130).contains(&a) => band(a, [5, 10, 20][level - 1]),
+                _ => v.to_string(),
+            },
+            QiKind::Postcode => {
+                let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+                if compact.is_empty() || !compact.is_ascii() {
+                    return v.to_string();
+                }
+                let district = if compact.len() >= 5 && compact.as_bytes()[compact.len() - 3].is_ascii_digit() {
+                    &compact[..compact.len() - 3]
+                } else {
+                    &compact[..]
+                };
+                if level == 1 {
+                    district.to_string()
+                } else {
+                    district.chars().take_while(char::is_ascii_alphabetic).collect()
+                }
+            }
+            QiKind::Ethnicity => broad_ethnic_group(v).to_string(),
+            QiKind::Other => v.to_string(),
+        }
+    }
+}
+
+/// `30-39` for 34 in bands of 10.
+fn band(age: i32, width: i32) -> String {
+    let lo = age / width * width;
+    format!("{lo}-{}", lo + width - 1)
+}
+
+/// The year of a year of birth (`1985`) or a date of birth (`12/03/1985`,
+/// `1985-03-12`).
+fn birth_year(v: &str) -> Option<i32> {
+    let digits: Vec<&str> = v.split(|c: char| !c.is_ascii_digit()).filter(|p| p.len() == 4).collect();
+    match digits.as_slice() {
+        [y] => y.parse().ok().filter(|y| (1880..2100).contains(y)),
+        _ => None,
+    }
+}
+
+/// The ONS 2021 census's five broad ethnic groups (an answer that says
+/// nothing stays as it is).
+fn broad_ethnic_group(v: &str) -> &str {
+    let l = v.to_lowercase();
+    let has = |w: &str| l.contains(w);
+    if l.is_empty() || has("prefer not") || has("not stated") || has("unknown") || l == "n/a" || l == "none" {
+        v
+    } else if has("mixed") || has("multiple") || has(" and ") || has("dual heritage") {
+        "Mixed"
+    } else if has("white") || has("gypsy") || has("traveller") || has("roma") || has("irish") {
+        "White"
+    } else if has("asian") || has("indian") || has("pakistani") || has("bangladeshi") || has("chinese") {
+        "Asian"
+    } else if has("black") || has("african") || has("caribbean") {
+        "Black"
+    } else {
+        "Other"
+    }
+}
+
+/// The policy's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The k to reach (1 or less: not measured).
+    pub k: usize,
+    /// The largest share of rows (0.0 to 1.0) that may be removed.
+    pub max_suppressed: f64,
+    /// Header words or phrases of quasi-identifier columns.
+    pub quasi_identifiers: Vec<String>,
+}
+
+/// What was done to one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The quasi-identifier columns: header, kind, level chosen.
+    pub columns: Vec<(String, QiKind, usize)>,
+    pub rows_before: usize,
+    /// The smallest class before and after (0 for a table without rows).
+    pub k_before: usize,
+    pub k_after: usize,
+    /// Rows whose quasi-identifiers were all replaced by `*` for being too rare.
+    pub suppressed: usize,
+}
+
+impl Outcome {
+    /// Was the table changed?
+    pub fn changed(&self) -> bool {
+        self.suppressed > 0 || self.columns.iter().any(|c| c.2 > 0)
+    }
+
+    /// One line for the summary.
+    pub fn describe(&self, k: usize) -> String {
+        let cols: Vec<&str> = self.columns.iter().map(|c| c.0.as_str()).collect();
+        let cols = cols.join(", ");
+        if !self.changed() {
+            return format!("re-identification risk: k = {} over {cols} (at least {k}): left as it was", self.k_before);
+        }
+        let generalised: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| c.2 > 0 && c.2 < c.1.top())
+            .map(|(h, kind, level)| format!("{h} to {}", kind.level_name(*level)))
+            .collect();
+        let removed: Vec<&str> =
+            self.columns.iter().filter(|c| c.2 > 0 && c.2 == c.1.top()).map(|c| c.0.as_str()).collect();
+        let mut s = format!("re-identification risk: k was {} over {cols}", self.k_before);
+        if !generalised.is_empty() {
+            s.push_str(&format!("; generalised {}", generalised.join(", ")));
+        }
+        if !removed.is_empty() {
+            s.push_str(&format!("; removed {} (shown as *)", removed.join(", ")));
+        }
+        if self.suppressed > 0 {
+            s.push_str(&format!(
+                "; suppressed {} of {} rows still too rare (their {cols} shown as *)",
+                self.suppressed, self.rows_before
+            ));
+        }
+        if self.k_after >= k {
+            s.push_str(&format!("; k is now {}", self.k_after));
+        } else {
+            s.push_str(&format!(
+                "; every row suppressed: fewer than {k} rows could be made alike, so none keeps its {cols}"
+            ));
+        }
+        s
+    }
+}
+
+/// Make `rows` (without the header; suppressed in place, none removed) k-anonymous over the columns of
+/// `header` that [`QiKind::of_header`] names: generalise and suppress as
+/// little as the settings allow. `None` when the table has no
+/// quasi-identifier column or k is not measured.
+pub fn apply(header: &[String], rows: &mut [Vec<String>], settings: &Settings, this_year: i32) -> Option<Outcome> {
+    if settings.k <= 1 {
+        return None;
+    }
+    let qis: Vec<(usize, QiKind)> = header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| QiKind::of_header(h, &settings.quasi_identifiers).map(|k| (i, k)))
+        .collect();
+    if qis.is_empty() {
+        return None;
+    }
+    let k = settings.k;
+    let cell = |row: &[String], i: usize| row.get(i).map_or("", String::as_str).to_string();
+    // Each column's values at each level, computed once.
+    let levels: Vec<Vec<Vec<String>>> = qis
+        .iter()
+        .map(|&(i, kind)| {
+            (0..=kind.top())
+                .map(|level| rows.iter().map(|r| kind.generalise(&cell(r, i), level, this_year)).collect())
+                .collect()
+        })
+        .collect();
+    let classes = |node: &[usize]| -> Vec<usize> {
+        // The size of each row's class.
+        let mut counts: rustc_hash::FxHashMap<Vec<&str>, usize> = Default::default();
+        let keys: Vec<Vec<&str>> = (0..rows.len())
+            .map(|r| node.iter().enumerate().map(|(c, &l)| levels[c][l][r].as_str()).collect())
+            .collect();
+        for key in &keys {
+            *counts.entry(key.clone()).or_default() += 1;
+        }
+        keys.iter().map(|key| counts[key]).collect()
+    };
+    let rows_before = rows.len();
+    let zero = vec![0; qis.len()];
+    let k_before = classes(&zero).into_iter().min().unwrap_or(0);
+    let allowed = (settings.max_suppressed.clamp(0.0, 1.0) * rows_before as f64).floor() as usize;
+    // Every node of the lattice, least information loss first (then the
+    // lower levels of the earlier columns).
+    let tops: Vec<usize> = qis.iter().map(|q| q.1.top()).collect();
+    let mut nodes: Vec<Vec<usize>> = vec![Vec::new()];
+    for &top in &tops {
+        nodes = nodes.into_iter().flat_map(|n| (0..=top).map(move |l| [n.clone(), vec![l]].concat())).collect();
+    }
+    let loss = |n: &[usize]| n.iter().zip(&tops).map(|(&l, &t)| l as f64 / t as f64).sum::<f64>();
+    nodes.sort_by(|a, b| loss(a).partial_cmp(&loss(b)).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(b)));
+    let mut chosen = None;
+    for node in &nodes {
+        let sizes = classes(node);
+        let rare = sizes.iter().filter(|&&s| s < k).count();
+        if rare <= allowed {
+            chosen = Some((node.clone(), sizes));
+            break;
+        }
+    }
+    // None within the limit: everything generalised to the top, and what is
+    // still too rare (a table of fewer than k rows) removed.
+    let (node, sizes) = chosen.unwrap_or_else(|| {
+        let sizes = classes(&tops);
+        (tops.clone(), sizes)
+    });
+    for (r, (row, size)) in rows.iter_mut().zip(&sizes).enumerate() {
+        for (c, &(i, _)) in qis.iter().enumerate() {
+            if i >= row.len() {
+                continue;
+            }
+            if *size < k {
+                row[i] = "*".to_string();
+            } else if node[c] > 0 {
+                row[i] = levels[c][node[c]][r].clone();
+            }
+        }
+    }
+    let suppressed = sizes.iter().filter(|&&s| s < k).count();
+    let k_after = sizes.iter().filter(|&&s| s >= k).min().copied().unwrap_or(0);
+    let columns = qis.iter().zip(&node).map(|(&(i, kind), &level)| (header[i].clone(), kind, level)).collect();
+    Some(Outcome { columns, rows_before, k_before, k_after, suppressed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use piisweep_testkit::rng::Rng;
+
+    fn settings(k: usize) -> Settings {
+        Settings {
+            k,
+            max_suppressed: 0.05,
+            quasi_identifiers: [
+                "dob",
+                "date of birth",
+                "year of birth",
+                "age",
+                "gender",
+                "sex",
+                "ethnicity",
+                "postcode",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+
+    fn header() -> Vec<String> {
+        ["Client", "Year of birth", "Gender", "Ethnicity", "Postcode", "Need"].map(String::from).to_vec()
+    }
+
+    /// The smallest class over the quasi-identifier columns as they are now.
+    fn smallest_class(header: &[String], rows: &[Vec<String>], s: &Settings) -> usize {
+        let qi: Vec<usize> =
+            (0..header.len()).filter(|&i| QiKind::of_header(&header[i], &s.quasi_identifiers).is_some()).collect();
+        let mut counts = std::collections::HashMap::new();
+        for r in rows {
+            *counts.entry(qi.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()).or_insert(0) += 1;
+        }
+        counts.values().copied().min().unwrap_or(0)
+    }
+
+    /// A referrals-like table: `n` rows, birth years, genders, ethnicities
+    /// and postcode districts drawn at random.
+    fn referrals(n: usize, seed: u64) -> Vec<Vec<String>> {
+        let mut rng = Rng::new(seed);
+        let eth =
+            ["White British", "Black African", "Asian or Asian British - Indian", "Mixed - White and Asian", "Arab"];
+        let districts = ["ME14", "ME15", "ME16", "TN9", "TN10", "CT1"];
+        (0..n)
+            .map(|i| {
+                vec![
+                    format!("Person_{i:04}"),
+                    (1940 + rng.below(65) as i32).to_string(),
+                    rng.pick(&["Female", "Male"]).to_string(),
+                    rng.pick(&eth).to_string(),
+                    rng.pick(&districts).to_string(),
+                    "Food parcel".to_string(),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hierarchies() {
+        assert_eq!(QiKind::Birth.generalise("1985", 1, 2026), "40-49");
+        assert_eq!(QiKind::Birth.generalise("12/03/1985", 2, 2026), "40-59");
+        assert_eq!(QiKind::Birth.generalise("1985", 3, 2026), "*");
+        assert_eq!(QiKind::Age.generalise("34", 1, 2026), "30-34");
+        assert_eq!(QiKind::Postcode.generalise("ME14 5PP", 1, 2026), "ME14");
+        assert_eq!(QiKind::Postcode.generalise("ME14", 1, 2026), "ME14");
+        assert_eq!(QiKind::Postcode.generalise("ME14", 2, 2026), "ME");
+        assert_eq!(QiKind::Ethnicity.generalise("Black Caribbean", 1, 2026), "Black");
+        assert_eq!(QiKind::Ethnicity.generalise("Mixed - White and Asian", 1, 2026), "Mixed");
+        assert_eq!(QiKind::Ethnicity.generalise("Prefer not to say", 1, 2026), "Prefer not to say");
+        assert_eq!(QiKind::of_header("Year of birth", &settings(5).quasi_identifiers), Some(QiKind::Birth));
+        assert_eq!(QiKind::of_header("Ethnic group", &settings(5).quasi_identifiers), None);
+        assert_eq!(QiKind::of_header("Client", &settings(5).quasi_identifiers), None);
+    }
+
+    #[test]
+    fn a_risky_table_reaches_k_with_little_suppression() {
+        let s = settings(5);
+        let h = header();
+        let mut rows = referrals(240, 27);
+        assert_eq!(smallest_class(&h, &rows, &s), 1, "the generated table singles people out");
+        let out = apply(&h, &mut rows, &s, 2026).expect("has quasi-identifiers");
+        assert_eq!(out.k_before, 1);
+        assert!(out.k_after >= 5, "{out:?}");
+        assert!(out.changed());
+        assert!(out.suppressed <= 12, "at most 5% of 240 rows suppressed: {out:?}");
+        assert_eq!(rows.len(), 240, "rows are suppressed, not removed");
+        let suppressed: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "*" && r[2] == "*" && r[4] == "*").collect();
+        assert_eq!(suppressed.len(), out.suppressed);
+        // Measured on the rows as written, not only as reported: the rows
+        // not suppressed are each alike at least 5 times.
+        let shown: Vec<Vec<String>> = rows.iter().filter(|r| r[1..5].iter().any(|v| v != "*")).cloned().collect();
+        assert!(smallest_class(&h, &shown, &s) >= 5, "{out:?}\n{shown:?}");
+        // Columns that are not quasi-identifiers are untouched.
+        assert!(rows.iter().all(|r| r[0].starts_with("Person_") && r[5] == "Food parcel"));
+        let line = out.describe(5);
+        assert!(line.contains("k was 1") && line.contains("k is now"), "{line}");
+    }
+
+    #[test]
+    fn a_table_already_k_anonymous_is_left_alone() {
+        let s = settings(5);
+        let h = header();
+        // Every combination six times.
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for y in ["1950", "1980"] {
+            for g in ["Female", "Male"] {
+                for _ in 0..6 {
+                    rows.push(vec!["x".into(), y.into(), g.into(), "White British".into(), "ME14".into(), "n".into()]);
+                }
+            }
+        }
+        let before = rows.clone();
+        let out = apply(&h, &mut rows, &s, 2026).unwrap();
+        assert_eq!(rows, before);
+        assert!(!out.changed());
+        assert_eq!((out.k_before, out.k_after), (6, 6));
+        assert!(out.describe(5).contains("left as it was"));
+    }
+
+    #[test]
+    fn k_one_or_no_quasi_identifiers_means_nothing_to_do() {
+        let mut rows = referrals(20, 1);
+        assert_eq!(apply(&header(), &mut rows, &settings(1), 2026), None);
+        let h: Vec<String> = ["Client", "Need"].map(String::from).to_vec();
+        let mut rows = vec![vec!["a".to_string(), "b".to_string()]];
+        assert_eq!(apply(&h, &mut rows, &settings(5), 2026), None);
+    }
+
+    #[test]
+    fn a_table_smaller_than_k_has_every_row_suppressed_and_says_so() {
+        let mut rows = referrals(3, 2);
+        let out = apply(&header(), &mut rows, &settings(5), 2026).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r[1..5] == ["*", "*", "*", "*"] && r[0].starts_with("Person_")), "{rows:?}");
+        assert_eq!(out.suppressed, 3);
+        assert!(out.describe(5).contains("every row suppressed"), "{}", out.describe(5));
+    }
+
+    #[test]
+    fn larger_k_never_keeps_more_detail() {
+        // Monotone in k: the chosen generalisation loses at least as much.
+        for seed in 0..5 {
+            let h = header();
+            let loss = |k| {
+                let mut rows = referrals(120, seed);
+                let out = apply(&h, &mut rows, &settings(k), 2026).unwrap();
+                assert!(out.k_after >= k);
+                out.columns.iter().map(|c| c.2 as f64 / c.1.top() as f64).sum::<f64>()
+            };
+            assert!(loss(2) <= loss(5) && loss(5) <= loss(10), "seed {seed}");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Special category data and re-identification risk through the binary
+//! (issue 27): `scan` reports the special categories with the revealing
+//! words, and `anonymise` with the shipped policy redacts them in running
+//! text, keeps monitoring columns, and makes each table k-anonymous (k = 5)
+//! over the quasi-identifier columns it keeps.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use common::{bin, quads, scan_reveal};
+use piisweep_testkit::rng::Rng;
+
+const ETHNICITY: &[&str] =
+    &["White British", "Black African", "Asian or Asian British - Indian", "Mixed - White and Asian", "Arab"];
+const DISTRICTS: &[&str] = &["ME14", "ME15", "ME16", "TN9", "TN10", "CT1"];
+
+/// A referrals export of `n` rows: names, year of birth, gender, ethnicity,
+/// full postcode, and a notes column that sometimes reveals health.
+fn referrals(n: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut s = String::from("Client ID,Full name,DOB,Gender,Ethnicity,Postcode,Notes\n");
+    for i in 0..n {
+        let notes = if i % 10 == 0 { "Diagnosed with type 2 diabetes" } else { "Food parcel" };
+        s.push_str(&format!(
+            "C{i:04},Client {i},{:02}/{:02}/{},{},{},{} {}{}{},{notes}\n",
+            1 + rng.below(28),
+            1 + rng.below(12),
+            1940 + rng.below(65),
+            rng.pick(&["Female", "Male"]),
+            rng.pick(ETHNICITY),
+            rng.pick(DISTRICTS),
+            rng.below(10),
+            rng.pick(&["A", "B", "D"]),
+            rng.pick(&["B", "E", "F"]),
+        ));
+    }
+    s
+}
+
+fn anonymise(src: &Path, out: &Path, key: &Path) -> std::process::Output {
+    bin().arg("anonymise").arg(src).arg("--out").arg(out).arg("--key").arg(key).output().expect("run")
+}
+
+/// The smallest group of rows alike in `columns` (rows with all of them `*`,
+/// suppressed, left out).
+fn smallest_class(csv: &str, columns: &[&str]) -> (usize, usize) {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let idx: Vec<usize> = columns.iter().map(|c| header.iter().position(|h| h == *c).expect(c)).collect();
+    let mut counts: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut suppressed = 0;
+    for r in reader.records() {
+        let r = r.unwrap();
+        let key: Vec<String> = idx.iter().map(|&i| r[i].to_string()).collect();
+        if key.iter().all(|v| v == "*") {
+            suppressed += 1;
+        } else {
+            *counts.entry(key).or_default() += 1;
+        }
+    }
+    (counts.values().copied().min().unwrap_or(0), suppressed)
+}
+
+#[test]
+fn scan_reports_special_category_data_about_people_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("notes.txt"),
+        "Jane Roberts was diagnosed with type 2 diabetes in May.\n\
+         He disclosed a caution for shoplifting.\n\
+         The mosque car park is closed on Friday.\n\
+         Leaflets on anxiety are in reception.\n\
+         The hearing is at the magistrates' court.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("equalities.csv"),
+        "Ref,Ethnicity,Religion or belief,Sexual orientation,Disability\n\
+         E1,White British,Muslim,Bisexual,Prefer not to say\n\
+         E2,Prefer not to say,None,N/A,Yes - wheelchair user\n",
+    )
+    .unwrap();
+    let (out, lines) = scan_reveal(&[&src], &[], tmp.path());
+    assert!(out.status.success() || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let found: Vec<(String, String)> = quads(&lines).into_iter().map(|q| (q.2, q.3)).collect();
+    for (cat, value) in [
+        ("health", "type 2 diabetes"),
+        ("criminal_record", "a caution for shoplifting"),
+        ("ethnicity", "White British"),
+        ("religion", "Muslim"),
+        ("sexual_orientation", "Bisexual"),
+        ("health", "Yes - wheelchair user"),
+    ] {
+        assert!(found.contains(&(cat.to_string(), value.to_string())), "{cat} {value:?} not in {found:?}");
+    }
+    let special = ["health", "ethnicity", "religion", "sexual_orientation", "criminal_record"];
+    let n_special = found.iter().filter(|(c, _)| special.contains(&c.as_str())).count();
+    assert_eq!(n_special, 6, "nothing about places, leaflets, courts or unstated answers: {found:?}");
+}
+
+#[test]
+fn anonymise_redacts_mentions_keeps_monitoring_columns_and_reaches_k_5() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let table = referrals(240, 27);
+    std::fs::write(src.join("referrals.csv"), &table).unwrap();
+    // Before: some rows are one of a kind (k = 1) over DOB, gender,
+    // ethnicity and postcode district.
+    let (k_source, _) = smallest_class(&table, &["DOB", "Gender", "Ethnicity", "Postcode"]);
+    assert_eq!(k_source, 1);
+    std::fs::write(
+        src.join("notes.txt"),
+        "Jane Roberts was diagnosed with type 2 diabetes.\nThe mosque car park is closed.\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let run = anonymise(&src, &out, &tmp.path().join("k.key"));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+
+    let notes = std::fs::read_to_string(out.join("notes.txt")).unwrap();
+    assert!(notes.contains("was diagnosed with [HEALTH].") && !notes.contains("diabetes"), "{notes}");
+    assert!(notes.contains("The mosque car park is closed."), "{notes}");
+
+    let csv = std::fs::read_to_string(out.join("referrals.csv")).unwrap();
+    let (k, suppressed) = smallest_class(&csv, &["DOB", "Gender", "Ethnicity", "Postcode"]);
+    assert!(k >= 5, "k = {k} after anonymising:\n{csv}");
+    assert!(suppressed <= 12, "at most 5% of rows suppressed, not {suppressed}");
+    assert_eq!(csv.lines().count(), 241, "every row kept");
+    assert!(!csv.contains("diabetes") && csv.contains("[HEALTH]"), "free text in a table is redacted too");
+    assert!(stderr.contains("re-identification risk: k was 1") && stderr.contains("k is now"), "{stderr}");
+    // The ethnicity column is kept (monitoring), generalised at most to the
+    // ONS broad groups, never redacted.
+    assert!(!csv.contains("[ETHNICITY]"), "{csv}");
+    // Kept on purpose: not listed as left over by the re-scan.
+    assert!(!stderr.contains("col Ethnicity"), "{stderr}");
+}
+
+#[test]
+fn anonymise_leaves_a_table_already_k_anonymous_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let mut table = String::from("Ref,Age band,Gender,Ethnicity,Religion or belief\n");
+    for i in 0..24 {
+        let (age, gender) = [("18-34", "Female"), ("18-34", "Male"), ("35-64", "Female"), ("35-64", "Male")][i % 4];
+        table.push_str(&format!("R{i},{age},{gender},White British,{}\n", ["Christian", "No religion"][i % 2]));
+    }
+    std::fs::write(src.join("monitoring.csv"), &table).unwrap();
+    let out = tmp.path().join("out");
+    let run = anonymise(&src, &out, &tmp.path().join("k.key"));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let copy = std::fs::read_to_string(out.join("monitoring.csv")).unwrap();
+    assert_eq!(copy, table, "monitoring columns kept, nothing generalised");
+    assert!(stderr.contains("k = 6") && stderr.contains("left as it was"), "{stderr}");
+}
+
+/// A drive with special category data in one folder, and a sweep into a map.
+fn swept_drive(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let root = tmp.join("drive");
+    std::fs::create_dir_all(root.join("Clients")).unwrap();
+    std::fs::create_dir_all(root.join("Admin")).unwrap();
+    std::fs::write(
+        root.join("Clients/support.txt"),
+        "Support notes\nJane Roberts, NI AB 12 34 56 C, was diagnosed with epilepsy in May.\n\
+         Tom Baker is on probation until March.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("Clients/equalities.csv"),
+        "Full name,Ethnicity,Religion or belief\nJane Roberts,Black Caribbean,Christian\nTom Baker,White British,No religion\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("Admin/contacts.txt"), "Contact: Priya Patel, 07700 900123\n").unwrap();
+    let map = tmp.join("map.db");
+    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
+    assert!(out.status.code() == Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    (root, map)
+}
+
+#[test]
+fn map_reports_special_category_data_by_folder_and_category_and_lists_it_first_for_retention() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_root, map) = swept_drive(tmp.path());
+    // Everything is past a retention limit of 0 days.
+    let out = bin().arg("map").arg(format!("--map={}", map.display())).args(["--older-than", "0d"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let section = text.split("Special category data").nth(1).expect("a special category section").to_string();
+    for cat in ["health", "ethnicity", "religion", "criminal_record"] {
+        assert!(section.lines().any(|l| l.contains("Clients") && l.contains(cat)), "{cat} in:\n{text}");
+    }
+    assert!(!section.lines().take_while(|l| !l.is_empty()).any(|l| l.contains("Admin")), "{text}");
+    // Retention: the files with special category data come before the other.
+    let retention = text.split("last modified more than").nth(1).unwrap();
+    let lines: Vec<&str> = retention.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3, "{retention}");
+    assert!(lines[0].contains("SPECIAL CATEGORY") && lines[1].contains("SPECIAL CATEGORY"), "{retention}");
+    assert!(lines[2].contains("contacts.txt") && !lines[2].contains("SPECIAL"), "{retention}");
+    // The HTML page shows it too.
+    let html = bin().arg("map").arg(format!("--map={}", map.display())).args(["--format", "html"]).output().unwrap();
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(html.contains("<h2>Special category data</h2>") && html.contains("criminal_record"), "{html}");
+}
+
+#[test]
+fn sar_says_when_a_matched_place_holds_special_category_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_root, map) = swept_drive(tmp.path());
+    let out = bin().arg("sar").arg("--map").arg(&map).args(["--name", "Jane Roberts"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let block = |file: &str| -> String {
+        let start = text.find(file).unwrap_or_else(|| panic!("{file} not matched:\n{text}"));
+        text[start..].split("\n\n").next().unwrap().to_string()
+    };
+    // Her row of the equalities form: her ethnicity and religion, not Tom's.
+    let csv = block("equalities.csv");
+    assert!(csv.contains("SPECIAL CATEGORY DATA") && csv.contains("ethnicity, religion"), "{csv}");
+    // Her line of the notes: health; Tom's probation is on another line.
+    let notes = block("support.txt");
+    assert!(notes.contains("SPECIAL CATEGORY DATA where this person is matched: health ("), "{notes}");
+    assert!(!notes.contains("criminal_record"), "{notes}");
+}
