@@ -24,6 +24,7 @@ pub mod outputs;
 pub mod report;
 pub mod sar;
 pub mod scan;
+pub mod serve;
 pub mod sink;
 mod test_hooks;
 pub mod walk;
