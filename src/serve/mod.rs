@@ -167,12 +167,14 @@ fn open_browser(url: &str) {
 }
 
 /// The headers every answer carries: no caching of personal data, no
-/// framing, no outside resource, no referrer.
+/// framing, no outside resource, no referrer to other sites (`same-origin`,
+/// not `no-referrer`: with that, browsers send `Origin: null` on the page's
+/// own form posts, which the Origin check must refuse).
 fn harden(headers: &mut HeaderMap) {
     let set = [
         (header::CACHE_CONTROL, "no-store"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        (header::REFERRER_POLICY, "same-origin"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (
             header::CONTENT_SECURITY_POLICY,
