@@ -246,3 +246,44 @@ fn search_bundle_export_map_and_audit_end_to_end() {
     let page = server.get(&s, "/audit").text();
     assert!(page.contains("bundle of 1 files"), "{page}");
 }
+
+#[test]
+fn it_listens_on_loopback_unless_told_and_then_warns() {
+    let drive = Drive::new();
+    let server = Server::start(&drive);
+    assert!(server.stderr().is_empty(), "{}", server.stderr());
+    // Not reachable on another address of this machine.
+    assert!(std::net::TcpStream::connect(("127.0.0.2", server.port)).is_err());
+
+    let open = Server::start_with(&drive, &["--listen", "0.0.0.0"]);
+    assert!(
+        open.stderr().contains("warning: --listen 0.0.0.0: other computers on the network can reach this page"),
+        "{}",
+        open.stderr()
+    );
+    let s = open.login();
+    let other_ip = format!("127.0.0.2:{}", open.port);
+    assert_eq!(open.request("GET", "/map", &[("Cookie", &s.cookie), ("Host", &other_ip)], None).status, 200);
+    // A name is still refused (DNS rebinding), and the token is still needed.
+    let name = format!("files.example:{}", open.port);
+    assert_eq!(open.request("GET", "/map", &[("Cookie", &s.cookie), ("Host", &name)], None).status, 403);
+    assert_eq!(open.request("GET", "/map", &[("Host", &other_ip)], None).status, 401);
+}
+
+#[test]
+fn the_bundle_folder_may_not_be_inside_the_drive() {
+    let drive = Drive::new();
+    let out = common::bin()
+        .arg("serve")
+        .arg("--map")
+        .arg(drive.path("m.db"))
+        .arg("--out")
+        .arg(drive.path("drive/Cases/bundles"))
+        .arg("--no-open")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--out"), "{err}");
+    assert!(!drive.path("drive/Cases/bundles").exists());
+}

@@ -618,13 +618,14 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<i32> {
     let map = open_map_to_read(&cfg.map)?;
     let key = load_key(cfg.key.as_deref(), Some(&cfg.map), false)?;
     map.check_key(&key)?;
+    let swept = map.roots()?;
     drop(map);
     let out = cfg.out.clone().unwrap_or_else(|| {
         let dir = cfg.map.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         dir.join("piisweep-web")
     });
-    // Bundles and copies never go inside a folder staff may export.
-    Sources::new(&cfg.roots).check(&[Output::Folder("--out", &out)])?;
+    // Bundles and copies never go inside a folder staff may export or the map's sweeps read.
+    Sources::new(&[cfg.roots.clone(), swept].concat()).check(&[Output::Folder("--out", &out)])?;
     let ip = cfg.listen.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
     if !ip.is_loopback() {
         eprintln!(

@@ -331,7 +331,8 @@ fn zip_folder(dir: &Path, zip_path: &Path) -> anyhow::Result<()> {
     let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let e = e?;
-        if !e.file_type().is_file() {
+        // Not the marker piisweep leaves in its output folders.
+        if !e.file_type().is_file() || e.file_name() == ".piisweep-output" {
             continue;
         }
         let rel = e.path().strip_prefix(dir)?.to_string_lossy().replace('\\', "/");

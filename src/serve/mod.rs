@@ -66,10 +66,21 @@ pub(crate) struct App {
     token: String,
     /// `Host` values this server answers to, lower case (`127.0.0.1:8080`).
     hosts: Vec<String>,
+    /// Listening on every address (`--listen 0.0.0.0`): any IP address with
+    /// this port is a good `Host` too (DNS rebinding needs a name).
+    any_ip: Option<u16>,
     sessions: Mutex<HashMap<String, Session>>,
     pub jobs: jobs::Jobs,
     /// Bundles ready to download: id → zip file.
     pub downloads: Mutex<HashMap<String, PathBuf>>,
+}
+
+impl App {
+    /// Is `host` (`name:port`, lower case) this server's own address?
+    fn own_host(&self, host: &str) -> bool {
+        self.hosts.iter().any(|h| h == host)
+            || self.any_ip.is_some_and(|port| host.parse::<SocketAddr>().is_ok_and(|a| a.port() == port))
+    }
 }
 
 /// The session cookie's name.
@@ -128,6 +139,7 @@ pub fn run(cfg: Config) -> anyhow::Result<()> {
             out,
             token,
             hosts,
+            any_ip: addr.ip().is_unspecified().then_some(port),
             sessions: Mutex::new(HashMap::new()),
             jobs: jobs::Jobs::default(),
             downloads: Mutex::new(HashMap::new()),
@@ -200,7 +212,7 @@ async fn guard(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
 fn check(app: &App, req: &mut Request) -> Result<Response, Response> {
     let headers = req.headers();
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
-    if !host.as_ref().is_some_and(|h| app.hosts.contains(h)) {
+    if !host.as_ref().is_some_and(|h| app.own_host(h)) {
         return Err(pages::refused(
             StatusCode::FORBIDDEN,
             "This address is not allowed",
@@ -213,7 +225,7 @@ fn check(app: &App, req: &mut Request) -> Result<Response, Response> {
             .to_str()
             .ok()
             .and_then(|o| o.to_ascii_lowercase().strip_prefix("http://").map(str::to_string))
-            .is_some_and(|o| app.hosts.contains(&o));
+            .is_some_and(|o| app.own_host(&o));
         if !ok {
             return Err(pages::refused(
                 StatusCode::FORBIDDEN,

@@ -57,10 +57,17 @@ pub struct Server {
     pub port: u16,
     pub token: String,
     pub first_line: String,
+    stderr: tempfile::NamedTempFile,
 }
 
 impl Server {
     pub fn start(drive: &Drive) -> Server {
+        Server::start_with(drive, &[])
+    }
+
+    /// With more options; the server's standard error goes to [`Server::stderr`].
+    pub fn start_with(drive: &Drive, extra: &[&str]) -> Server {
+        let stderr = tempfile::NamedTempFile::new_in(drive.dir.path()).unwrap();
         let mut child = super::bin()
             .arg("serve")
             .arg("--map")
@@ -70,8 +77,9 @@ impl Server {
             .arg("--out")
             .arg(drive.path("web"))
             .arg("--no-open")
+            .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr.reopen().unwrap())
             .spawn()
             .expect("run piisweep serve");
         let mut line = String::new();
@@ -79,7 +87,12 @@ impl Server {
         let line = line.trim_end().to_string();
         let rest = line.strip_prefix("Open http://127.0.0.1:").unwrap_or_else(|| panic!("first line: {line:?}"));
         let (port, token) = rest.split_once("/?token=").unwrap();
-        Server { port: port.parse().unwrap(), token: token.to_string(), first_line: line.clone(), child }
+        Server { port: port.parse().unwrap(), token: token.to_string(), first_line: line.clone(), child, stderr }
+    }
+
+    /// What the server wrote to standard error so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).unwrap()
     }
 
     pub fn base(&self) -> String {
