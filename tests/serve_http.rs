@@ -287,3 +287,43 @@ fn the_bundle_folder_may_not_be_inside_the_drive() {
     assert!(err.contains("--out"), "{err}");
     assert!(!drive.path("drive/Cases/bundles").exists());
 }
+
+#[test]
+fn the_export_shows_its_progress_until_the_verdict() {
+    let drive = Drive::new();
+    let pause = tempfile::tempdir().unwrap();
+    // The re-scan of the register's copy waits for `resume` (test hook).
+    let server = Server::start_env(
+        &drive,
+        &[],
+        &[("PIISWEEP_TEST_PAUSE_ON", std::path::Path::new("register.csv")), ("PIISWEEP_TEST_PAUSE_DIR", pause.path())],
+    );
+    let s = server.login();
+    let r = server.post(&s, "/export", &[("csrf", &s.csrf), ("folder", "0/Cases")]);
+    assert_eq!(r.status, 303);
+    let job = r.header("location").unwrap().to_string();
+    for _ in 0..600 {
+        if pause.path().join("paused").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(pause.path().join("paused").exists(), "the re-scan reached the register");
+    let page = server.get(&s, &job);
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("refresh"), Some("2"), "the progress page refreshes itself");
+    let t = page.text();
+    assert!(t.contains("Making anonymised copies") && t.contains("checking the copies again"), "{t}");
+    assert!(t.contains("<progress id=\"progress\" max=\"3\" value=\"3\">"), "3 of 3 files done: {t}");
+    std::fs::write(pause.path().join("resume"), "").unwrap();
+    let mut t = String::new();
+    for _ in 0..600 {
+        t = server.get(&s, &job).text();
+        if t.contains("Export finished") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(t.contains("Safe to send.") && t.contains("2 files copied"), "{t}");
+    assert!(t.contains("letter.docx"), "the damaged file is listed as not copied: {t}");
+}

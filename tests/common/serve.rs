@@ -67,8 +67,14 @@ impl Server {
 
     /// With more options; the server's standard error goes to [`Server::stderr`].
     pub fn start_with(drive: &Drive, extra: &[&str]) -> Server {
+        Server::start_env(drive, extra, &[])
+    }
+
+    /// With more options and environment variables (the test hooks).
+    pub fn start_env(drive: &Drive, extra: &[&str], env: &[(&str, &Path)]) -> Server {
         let stderr = tempfile::NamedTempFile::new_in(drive.dir.path()).unwrap();
         let mut child = super::bin()
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .arg("serve")
             .arg("--map")
             .arg(drive.path("m.db"))
