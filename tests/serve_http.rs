@@ -166,6 +166,22 @@ fn search_bundle_export_map_and_audit_end_to_end() {
     let register = t.find("2. Cases/register.csv").expect("the register second");
     assert!(notes < register);
     assert!(t.contains("date of birth") && t.contains("changed "), "{t}");
+    // The same files, in the same order, with the same reasons as `piisweep sar`.
+    let cli = common::bin()
+        .args(["sar", "--name", "Jane Roberts", "--dob", "12/03/1985", "--format", "json", "--map"])
+        .arg(drive.path("m.db"))
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let cli = cli["matches"].as_array().unwrap();
+    assert_eq!(cli.len(), 2);
+    let mut last = 0;
+    for (i, m) in cli.iter().enumerate() {
+        let at = t.find(&format!("{}. {}", i + 1, m["path"].as_str().unwrap())).expect("each file the CLI finds");
+        assert!(at > last, "same order as the CLI");
+        last = at;
+        assert!(t.contains(&format!("Why: {} (", m["why"].as_str().unwrap())), "{m}");
+    }
     assert!(t.contains("letter.docx"), "the unreadable file is listed: {t}");
     let ids: Vec<String> = t
         .match_indices("name=\"file\" value=\"")
