@@ -156,15 +156,28 @@ fn staff_do_the_three_jobs_in_a_real_browser() {
             .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await
             .expect("a Chromium session through chromedriver");
-        let mut b = Browser { client, axe, shots, checked: vec![] };
+        // The steps run as a task of their own so that, pass or fail, the
+        // browser is closed after them: a failed test leaves no Chromium behind.
+        let (base, link) = (server.base(), server.first_line["Open ".len()..].to_string());
+        let steps = tokio::spawn(three_jobs(Browser { client: client.clone(), axe, shots, checked: vec![] }, base, link));
+        let outcome = steps.await;
+        client.close().await.unwrap();
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    });
+}
 
+/// The whole visit, page by page.
+async fn three_jobs(mut b: Browser, base: String, link: String) {
+    {
         // Without the token: 401, and a page saying what to do.
-        b.client.goto(&format!("{}/map", server.base())).await.unwrap();
+        b.client.goto(&format!("{base}/map")).await.unwrap();
         assert!(b.client.source().await.unwrap().contains("Open the link piisweep printed"));
 
         // The printed link opens a session; the token leaves the address bar.
-        b.client.goto(&server.first_line["Open ".len()..]).await.unwrap();
-        assert_eq!(b.client.current_url().await.unwrap().as_str(), format!("{}/", server.base()));
+        b.client.goto(&link).await.unwrap();
+        assert_eq!(b.client.current_url().await.unwrap().as_str(), format!("{base}/"));
         b.check("1-home").await;
 
         // Subject access: a mistake first, then the search, by keyboard (Enter submits).
@@ -180,7 +193,10 @@ fn staff_do_the_three_jobs_in_a_real_browser() {
         b.field("Date of birth").await.send_keys("12/03/1985\u{E007}").await.unwrap(); // Enter
         b.client.wait().for_element(Locator::XPath("//h1[.='Subject access: results']")).await.unwrap();
         let results = b.text().await;
-        assert!(results.find("Cases/2024/jane.txt").unwrap() < results.find("Cases/register.csv").unwrap(), "{results}");
+        assert!(
+            results.find("Cases/2024/jane.txt").unwrap() < results.find("Cases/register.csv").unwrap(),
+            "{results}"
+        );
         assert!(results.contains("The reply is due by"), "{results}");
         b.check("4-sar-results").await;
         // Untick the register, keep "redact others" ticked, build the bundle.
@@ -227,6 +243,5 @@ fn staff_do_the_three_jobs_in_a_real_browser() {
         }
         b.check("9-audit").await;
         assert_eq!(b.checked.len(), 9);
-        b.client.close().await.unwrap();
-    });
+    }
 }
