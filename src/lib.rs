@@ -8,7 +8,8 @@
 //! The library knows nothing of the command line: errors that were the
 //! request's fault carry an [`error::BadRequest`], and the binary
 //! (`src/main.rs`, `src/cli/`) chooses exit statuses. [`map`], its report
-//! and [`sar`] share helpers through [`common`]. The corpus generator and
+//! and [`sar`] share helpers through [`common`]. [`serve`] is the local web
+//! page for staff, calling the same code. The corpus generator and
 //! fuzzing support live in the `piisweep-testkit` crate (crates/testkit).
 
 pub mod anonymise;
@@ -25,6 +26,7 @@ pub mod private;
 pub mod report;
 pub mod sar;
 pub mod scan;
+pub mod serve;
 pub mod sink;
 mod test_hooks;
 pub mod walk;

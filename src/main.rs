@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand};
 
 mod cli;
 
-use cli::commands::{self, AnonymiseConfig, EvalConfig, ExtractConfig, MapConfig, SarConfig, ScanConfig, SweepConfig};
+use cli::commands::{
+    self, AnonymiseConfig, EvalConfig, ExtractConfig, MapConfig, SarConfig, ScanConfig, ServeConfig, SweepConfig,
+};
 use cli::exit::EXIT_STATUS;
 
 #[derive(Parser)]
@@ -179,6 +181,38 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Open a page in the browser for staff: subject access requests, anonymised
+    /// exports, the data map and the audit trail. Serves this computer only
+    /// (127.0.0.1); prints the link to open, with a fresh token each start.
+    #[command(after_help = EXIT_STATUS)]
+    Serve {
+        /// The data map written by `scan --map`.
+        #[arg(long, value_name = "FILE", default_value = "piisweep.db")]
+        map: PathBuf,
+        /// Key the map was made with (default: piisweep.key beside the map).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// A folder staff may export anonymised copies of (repeatable).
+        #[arg(long, value_name = "DIR")]
+        root: Vec<PathBuf>,
+        /// Folder for bundles and anonymised copies (default: piisweep-web beside the map);
+        /// outside the --root folders.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Port to listen on (default: any free port; the link printed says which).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        port: u16,
+        /// Listen on ADDR instead of 127.0.0.1 (e.g. 0.0.0.0): other computers could
+        /// then reach the page (they still need the token). Only on a network you trust.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::IpAddr>,
+        /// Do not open a browser; only print the link.
+        #[arg(long)]
+        no_open: bool,
+        /// Rules for redaction and the checks of the copies (default: the built-in ones).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -296,6 +330,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         } => {
             let subject = piisweep::sar::Subject { name, dob, nino, email, phone, postcode, nhs };
             commands::sar(&SarConfig { map, key, subject, format, bundle, force, redact_others, rules, received })
+        }
+        Command::Serve { map, key, root, out, port, listen, no_open, rules } => {
+            commands::serve(ServeConfig { map, key, roots: root, out, port, listen, no_open, rules })
         }
         Command::Anonymise { paths, sweep, out, policy, force } => {
             commands::anonymise(&AnonymiseConfig { sweep: sweep.config(paths), out, policy, force })

@@ -710,6 +710,16 @@ impl RunReport {
 /// Anonymise every file under the roots into a mirror tree under `opts.out`,
 /// then re-scan the copies.
 pub fn run(anon: &Anonymiser<'_>, opts: &RunOptions) -> anyhow::Result<RunReport> {
+    run_with_progress(anon, opts, &|_, _| {})
+}
+
+/// [`run`], calling `progress(done, total)` as each source file is done
+/// (before the re-scan of the copies): the web page's progress bar.
+pub fn run_with_progress(
+    anon: &Anonymiser<'_>,
+    opts: &RunOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> anyhow::Result<RunReport> {
     use rayon::prelude::*;
     let mut report = RunReport::default();
     let mut jobs: Vec<(crate::walk::FileEntry, String)> = Vec::new();
@@ -730,10 +740,19 @@ pub fn run(anon: &Anonymiser<'_>, opts: &RunOptions) -> anyhow::Result<RunReport
         }
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
+    let (total, done) = (jobs.len(), std::sync::atomic::AtomicUsize::new(0));
+    progress(0, total);
     // Each file a task of its own, as in a sweep (see `scan::each_file`):
     // a few large files never wait in one thread's run of small ones.
     let mut files: Vec<FileResult> = pool.install(|| {
-        jobs.par_iter().with_max_len(1).map(|(entry, source)| one_file(anon, opts, entry, source)).collect()
+        jobs.par_iter()
+            .with_max_len(1)
+            .map(|(entry, source)| {
+                let r = one_file(anon, opts, entry, source);
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                r
+            })
+            .collect()
     });
     files.sort_by(|a, b| a.source.cmp(&b.source));
     report.files = files;

@@ -600,6 +600,51 @@ pub fn anonymise(cfg: &AnonymiseConfig) -> anyhow::Result<i32> {
     })
 }
 
+pub struct ServeConfig {
+    pub map: PathBuf,
+    pub key: Option<PathBuf>,
+    pub roots: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub port: u16,
+    pub listen: Option<std::net::IpAddr>,
+    pub no_open: bool,
+    pub rules: Option<PathBuf>,
+}
+
+/// `piisweep serve`: check the map, key and folders, then serve the page
+/// until stopped (Ctrl-C).
+pub fn serve(cfg: ServeConfig) -> anyhow::Result<i32> {
+    piisweep::outputs::check_map_path(&cfg.map)?;
+    let map = open_map_to_read(&cfg.map)?;
+    let key = load_key(cfg.key.as_deref(), Some(&cfg.map), false)?;
+    map.check_key(&key)?;
+    let swept = map.roots()?;
+    drop(map);
+    let out = cfg.out.clone().unwrap_or_else(|| {
+        let dir = cfg.map.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        dir.join("piisweep-web")
+    });
+    // Bundles and copies never go inside a folder staff may export or the map's sweeps read.
+    Sources::new(&[cfg.roots.clone(), swept].concat()).check(&[Output::Folder("--out", &out)])?;
+    let ip = cfg.listen.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    if !ip.is_loopback() {
+        eprintln!(
+            "warning: --listen {ip}: other computers on the network can reach this page (they still need the \
+             link's token). Leave out --listen unless you need that, and only on a network you trust."
+        );
+    }
+    piisweep::serve::run(piisweep::serve::Config {
+        map: cfg.map,
+        key,
+        engine: Engine::new(load_rules(cfg.rules.as_deref())?),
+        roots: cfg.roots,
+        out,
+        listen: std::net::SocketAddr::new(ip, cfg.port),
+        open_browser: !cfg.no_open,
+    })?;
+    Ok(EXIT_OK)
+}
+
 /// Open a map for `map` or `sar`, telling the user what they must know about
 /// it as found (a sweep still writing it, search indexes missing).
 fn open_map_to_read(path: &std::path::Path) -> anyhow::Result<piisweep::map::Map> {

@@ -107,6 +107,22 @@ CREATE VIEW IF NOT EXISTS findings_text AS
          JOIN categories c ON c.id = f.category JOIN rules r ON r.id = f.rule;
 ";
 
+/// The audit trail of `piisweep serve` (searches, bundles, exports): made
+/// when the web page first starts on a map, beside the sweep's tables, which
+/// never read it; a map without it is still a schema 4 map.
+pub const AUDIT_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit(
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,                -- when (UTC, RFC 3339)
+    action TEXT NOT NULL,            -- search | bundle | export
+    searched TEXT,                   -- JSON: the details searched, by kind, as keyed hashes only (never the values)
+    received TEXT,                   -- for a request: when it was received, and the reply's deadline
+    deadline TEXT,
+    files INTEGER NOT NULL DEFAULT 0, -- files found, put in the bundle, or copied
+    outcome TEXT NOT NULL,           -- what was done and where it went, in words
+    safe INTEGER);                   -- bundle/export: 1 if the re-scan was clean, 0 if not
+";
+
 /// The indexes that take a sweep's inserts in random order (by keyed hash
 /// and by name word), by name and statement, as in [`SCHEMA`]. A first sweep
 /// (or one that deletes and adds as many findings as the map held) drops
