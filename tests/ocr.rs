@@ -62,3 +62,159 @@ fn png_and_jpeg_scans_are_read_with_their_page_and_confidence() {
         assert!(c <= digital && c >= digital * 0.5, "{c} against {digital}");
     }
 }
+
+#[test]
+fn a_multi_page_g4_tiff_is_read_page_by_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = page(1200, 400, 34.0, &[(80, 80, "Fax cover sheet"), (80, 160, "Pages: 2")]);
+    let second = page(1200, 400, 34.0, &[(80, 80, "Reply to"), (80, 160, "Email: tom.hughes@example.net")]);
+    // Bilevel: thresholded, as a fax is.
+    std::fs::write(dir.path().join("fax.tif"), g4_tiff(&[first, second])).unwrap();
+    let (out, lines) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(has(&lines, "fax.tif", "page 2 (OCR)", "email", "tom.hughes@example.net"), "{:?}", found(&lines, "fax.tif"));
+}
+
+#[test]
+fn image_only_pdfs_are_read_with_ocr_in_each_image_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let blank = page(1400, 700, 34.0, &[(80, 80, "Continued overleaf")]);
+    std::fs::write(dir.path().join("jpeg.pdf"), image_pdf(&[blank.clone(), letter()], PdfImage::Jpeg)).unwrap();
+    std::fs::write(dir.path().join("flate.pdf"), image_pdf(&[letter()], PdfImage::Flate)).unwrap();
+    std::fs::write(dir.path().join("fax.pdf"), image_pdf(&[blank, letter()], PdfImage::G4)).unwrap();
+    let (out, lines) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for (file, page) in [("jpeg.pdf", 2), ("flate.pdf", 1), ("fax.pdf", 2)] {
+        let at = format!("page {page} (OCR)");
+        assert!(has(&lines, file, &at, "email", "jane.roberts@example.org"), "{file}: {:?}", found(&lines, file));
+        assert!(has(&lines, file, &at, "postcode", "SW1A 1AA"), "{file}: {:?}", found(&lines, file));
+    }
+}
+
+/// The (category, value) pairs the same text finds as a digital document.
+fn digital(text: &str) -> std::collections::BTreeSet<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("digital.txt"), text).unwrap();
+    let (_, lines) = scan(dir.path(), &[]);
+    lines.iter().map(|v| (v["category"].as_str().unwrap().into(), v["value"].as_str().unwrap().into())).collect()
+}
+
+#[test]
+fn wrapped_values_and_tables_are_found_as_in_the_digital_document() {
+    // A value wrapped onto the next line, and a table whose columns
+    // Tesseract reads as separate blocks (header row over values).
+    let wrapped = [
+        "Please write to our client at 14 Mill Lane,",
+        "Leeds LS1 4AB or by email to",
+        "jane.roberts@example.org before Friday.",
+    ];
+    let mut lines: Vec<(u32, u32, &str)> = wrapped.iter().enumerate().map(|(i, l)| (60, 60 + 50 * i as u32, *l)).collect();
+    let table = [
+        (60, 300, "Name"),
+        (480, 300, "DOB"),
+        (860, 300, "Phone"),
+        (60, 360, "Jane Roberts"),
+        (480, 360, "12/03/1984"),
+        (860, 360, "07700 900123"),
+        (60, 420, "Tom Hughes"),
+        (480, 420, "01/11/1990"),
+        (860, 420, "07700 900456"),
+    ];
+    lines.extend(table);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.png"), png(&page(1300, 520, 32.0, &lines))).unwrap();
+    let (_, found_lines) = scan(dir.path(), &[]);
+    if std::env::var_os("OCR_DEBUG").is_some() {
+        let out = bin().arg("extract").arg(dir.path()).output().unwrap();
+        eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let ocr: std::collections::BTreeSet<(String, String)> = found(&found_lines, "notes.png")
+        .into_iter()
+        .inspect(|(l, _, _)| assert_eq!(l, "page 1 (OCR)"))
+        .map(|(_, c, v)| (c, v))
+        .collect();
+    let text = format!(
+        "{}\n\nName          DOB           Phone\nJane Roberts  12/03/1984    07700 900123\nTom Hughes    01/11/1990    07700 900456\n",
+        wrapped.join("\n")
+    );
+    let want = digital(&text);
+    assert!(want.contains(&("dob".into(), "12/03/1984".into())), "{want:?}");
+    assert!(want.contains(&("postcode".into(), "LS1 4AB".into())), "{want:?}");
+    let missing: Vec<_> = want.difference(&ocr).collect();
+    assert!(missing.is_empty(), "missed {missing:?}; OCR found {ocr:?}");
+}
+
+#[test]
+fn a_page_on_its_side_is_turned_upright_and_an_empty_page_is_read_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let sideways = image::imageops::rotate90(&letter());
+    std::fs::write(dir.path().join("sideways.png"), png(&sideways)).unwrap();
+    std::fs::write(dir.path().join("blank.png"), png(&page(800, 600, 30.0, &[]))).unwrap();
+    let (out, lines) = scan(dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The blank page is read (nothing on it), not listed as unread.
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(found(&lines, "blank.png").is_empty());
+    assert!(has(&lines, "sideways.png", "page 1 (OCR)", "email", "jane.roberts@example.org"), "{:?}", found(&lines, "sideways.png"));
+}
+
+/// A PNG whose header claims `w` x `h` pixels (its one row of data is
+/// nowhere near that): the CRC is right, so only the size gives it away.
+fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+    let mut data = png(&page(4, 4, 10.0, &[]));
+    // IHDR: length(4) "IHDR"(4) at 8; width at 16, height at 20, CRC at 29.
+    data[16..20].copy_from_slice(&w.to_be_bytes());
+    data[20..24].copy_from_slice(&h.to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&data[12..29]);
+    data[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+    data
+}
+
+#[test]
+fn huge_and_corrupt_images_are_listed_as_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // 60000 x 60000: 3.6 billion pixels, refused from the header alone.
+    std::fs::write(dir.path().join("huge.png"), png_claiming(60_000, 60_000)).unwrap();
+    let full = png(&letter());
+    std::fs::write(dir.path().join("cut.png"), &full[..full.len() / 2]).unwrap();
+    std::fs::write(dir.path().join("letter.png"), &full).unwrap();
+    let (out, lines) = scan(dir.path(), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("huge.png") && stderr.contains("over the limit of 64 million pixels"), "{stderr}");
+    assert!(stderr.contains("cut.png") && stderr.contains("corrupt or unreadable image"), "{stderr}");
+    // The good scan beside them is still read.
+    assert!(has(&lines, "letter.png", "page 1 (OCR)", "email", "jane.roberts@example.org"));
+}
+
+#[test]
+fn without_tesseract_scans_are_not_read_and_not_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("letter.png"), png(&letter())).unwrap();
+    std::fs::write(dir.path().join("scan.pdf"), image_pdf(&[letter()], PdfImage::Jpeg)).unwrap();
+    let (out, lines) = scan(dir.path(), &["--tesseract", "/nonexistent/tesseract"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(lines.is_empty());
+    assert_eq!(stderr.matches("needs OCR: install tesseract-ocr").count(), 2, "{stderr}");
+
+    let copies = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let out = bin()
+        .arg("anonymise")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(copies.path().join("out"))
+        .args(["--tesseract", "/nonexistent/tesseract", "--key"])
+        .arg(keys.path().join("k.key"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // As for any file that cannot be copied: said, and not written.
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("letter.png: not copied: needs OCR: install tesseract-ocr"), "{stderr}");
+    assert!(stderr.contains("scan.pdf: not copied: needs OCR"), "{stderr}");
+    assert!(!copies.path().join("out/letter.png").exists(), "{stderr}");
+    assert!(!copies.path().join("out/scan.pdf").exists(), "{stderr}");
+}

@@ -16,6 +16,7 @@
 
 pub mod anonymise;
 pub mod ocr;
+pub mod pdf;
 
 use std::io::Cursor;
 
@@ -170,4 +171,27 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
         return Err(ocr::needs_ocr());
     };
     for_each_page(&data, limits, &mut |n, page| emit_page(&t, n, &page.image, emit))
+}
+
+/// Read a scanned PDF page (one with no text that draws images) with OCR:
+/// each of its pictures large enough to hold text. Whether any was read.
+pub fn read_pdf_page(
+    doc: &lopdf::Document,
+    n: u32,
+    page_id: lopdf::ObjectId,
+    t: &ocr::Tesseract,
+    limits: &Limits,
+    emit: &mut dyn Emit,
+) -> Result<bool> {
+    let mut any = false;
+    for id in pdf::page_images(doc, page_id) {
+        match pdf::decode(doc, id, limits)? {
+            Ok((image, _)) => {
+                emit_page(t, n, &image, emit)?;
+                any = true;
+            }
+            Err(why) => emit.warn(format!("page {n}: an image not read with OCR ({why})")),
+        }
+    }
+    Ok(any)
 }

@@ -315,13 +315,17 @@ pub fn lay_out(words: &[Word]) -> PageText {
             _ => rows.push((yi, vec![i])),
         }
     }
+    // The usual distance from one line to the next: a gap well over it
+    // (and over a blank line's height) starts a new paragraph. Table rows
+    // spaced out more than text lines stay together.
+    let pitch = median(rows.windows(2).map(|r| r[1].0 - r[0].0).collect()).unwrap_or(height);
     let mut last_mid: Option<f32> = None;
     for (mid, mut row) in rows {
         row.sort_by_key(|&i| words[i].left);
         if let Some(prev) = last_mid {
             out.text.push('\n');
             // A gap of more than a blank line's height: a new paragraph.
-            if mid - prev > 2.3 * height {
+            if mid - prev > (2.3 * height).max(1.6 * pitch) {
                 out.text.push('\n');
             }
         }
