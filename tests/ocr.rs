@@ -72,7 +72,11 @@ fn a_multi_page_g4_tiff_is_read_page_by_page() {
     std::fs::write(dir.path().join("fax.tif"), g4_tiff(&[first, second])).unwrap();
     let (out, lines) = scan(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(has(&lines, "fax.tif", "page 2 (OCR)", "email", "tom.hughes@example.net"), "{:?}", found(&lines, "fax.tif"));
+    assert!(
+        has(&lines, "fax.tif", "page 2 (OCR)", "email", "tom.hughes@example.net"),
+        "{:?}",
+        found(&lines, "fax.tif")
+    );
 }
 
 #[test]
@@ -108,7 +112,8 @@ fn wrapped_values_and_tables_are_found_as_in_the_digital_document() {
         "Leeds LS1 4AB or by email to",
         "jane.roberts@example.org before Friday.",
     ];
-    let mut lines: Vec<(u32, u32, &str)> = wrapped.iter().enumerate().map(|(i, l)| (60, 60 + 50 * i as u32, *l)).collect();
+    let mut lines: Vec<(u32, u32, &str)> =
+        wrapped.iter().enumerate().map(|(i, l)| (60, 60 + 50 * i as u32, *l)).collect();
     let table = [
         (60, 300, "Name"),
         (480, 300, "DOB"),
@@ -124,10 +129,6 @@ fn wrapped_values_and_tables_are_found_as_in_the_digital_document() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.png"), png(&page(1300, 520, 32.0, &lines))).unwrap();
     let (_, found_lines) = scan(dir.path(), &[]);
-    if std::env::var_os("OCR_DEBUG").is_some() {
-        let out = bin().arg("extract").arg(dir.path()).output().unwrap();
-        eprintln!("{}", String::from_utf8_lossy(&out.stdout));
-    }
     let ocr: std::collections::BTreeSet<(String, String)> = found(&found_lines, "notes.png")
         .into_iter()
         .inspect(|(l, _, _)| assert_eq!(l, "page 1 (OCR)"))
@@ -155,7 +156,11 @@ fn a_page_on_its_side_is_turned_upright_and_an_empty_page_is_read_empty() {
     // The blank page is read (nothing on it), not listed as unread.
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(found(&lines, "blank.png").is_empty());
-    assert!(has(&lines, "sideways.png", "page 1 (OCR)", "email", "jane.roberts@example.org"), "{:?}", found(&lines, "sideways.png"));
+    assert!(
+        has(&lines, "sideways.png", "page 1 (OCR)", "email", "jane.roberts@example.org"),
+        "{:?}",
+        found(&lines, "sideways.png")
+    );
 }
 
 /// A PNG whose header claims `w` x `h` pixels (its one row of data is
@@ -217,4 +222,58 @@ fn without_tesseract_scans_are_not_read_and_not_copied() {
     assert!(stderr.contains("scan.pdf: not copied: needs OCR"), "{stderr}");
     assert!(!copies.path().join("out/letter.png").exists(), "{stderr}");
     assert!(!copies.path().join("out/scan.pdf").exists(), "{stderr}");
+}
+
+#[test]
+fn anonymised_scans_keep_their_format_with_the_personal_data_boxed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("letter.png"), png(&letter())).unwrap();
+    let cover = page(1200, 400, 34.0, &[(80, 80, "Fax cover sheet"), (80, 160, "Pages: 2")]);
+    std::fs::write(src.join("fax.tif"), g4_tiff(&[cover, letter()])).unwrap();
+    std::fs::write(src.join("scan.pdf"), image_pdf(&[letter()], PdfImage::Jpeg)).unwrap();
+    // Fed in sideways: the boxes land on the words all the same.
+    std::fs::write(src.join("sideways.png"), png(&image::imageops::rotate270(&letter()))).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = bin()
+        .arg("anonymise")
+        .arg(&src)
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--key")
+        .arg(dir.path().join("k.key"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Exit 0: the copies were re-read with OCR and nothing was left.
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Verified: 4 of 4 copies re-scanned"), "{stderr}");
+
+    // Each copy is its own format: PNG, a two-page bilevel G4 TIFF, an image-only PDF.
+    let png_copy = std::fs::read(out_dir.join("letter.png")).unwrap();
+    assert_eq!(image::guess_format(&png_copy).unwrap(), image::ImageFormat::Png);
+    let tif = std::fs::read(out_dir.join("fax.tif")).unwrap();
+    let mut dec = tiff::decoder::Decoder::new(std::io::Cursor::new(&tif)).unwrap();
+    assert_eq!(dec.get_tag_u32(tiff::tags::Tag::Compression).unwrap(), 4);
+    assert!(dec.more_images());
+    dec.next_image().unwrap();
+    assert!(!dec.more_images());
+    let pdf = lopdf::Document::load_mem(&std::fs::read(out_dir.join("scan.pdf")).unwrap()).unwrap();
+    let page = *pdf.get_pages().get(&1).unwrap();
+    let images = pdf.get_page_images(page).unwrap();
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0].filters.as_deref(), Some(&["DCTDecode".to_string()][..]));
+
+    // Read again: the personal data is gone, the rest of the page is there.
+    let (_, lines) = scan(&out_dir, &[]);
+    let left: Vec<_> = lines.iter().filter(|v| v["category"] != "name").collect();
+    assert!(left.is_empty(), "{left:?}");
+    let text = bin().arg("extract").arg(&out_dir).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for file in ["letter.png", "fax.tif", "scan.pdf", "sideways.png"] {
+        let file_text: String = text.lines().filter(|l| l.contains(&format!("\"path\":\"{file}\""))).collect();
+        assert!(file_text.contains("Referral for support"), "{file}: {file_text}");
+        assert!(!file_text.contains("jane.roberts") && !file_text.contains("900123"), "{file}: {file_text}");
+    }
 }

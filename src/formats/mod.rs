@@ -89,12 +89,9 @@ impl Loc<'_> {
         match *self {
             Loc::Cell { sheet, row, .. } => Some((sheet, u64::from(row) + 1)),
             Loc::Row { row, .. } => Some(("", row)),
-            Loc::Fixed(_)
-            | Loc::Lines { .. }
-            | Loc::Page(_)
-            | Loc::Header(_)
-            | Loc::Slide { .. }
-            | Loc::Ocr { .. } => None,
+            Loc::Fixed(_) | Loc::Lines { .. } | Loc::Page(_) | Loc::Header(_) | Loc::Slide { .. } | Loc::Ocr { .. } => {
+                None
+            }
         }
     }
 }

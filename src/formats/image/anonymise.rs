@@ -32,7 +32,7 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     let mut pages = Vec::new();
     for_each_page(data, &limits, &mut |n, page| {
         let words = ocr::read_page(&t, &page.image.to_luma8())?;
-        pages.push(redact_page(work, n, page, &words.words));
+        pages.push(redact_page(work, n, page, &words));
         Ok(())
     })
     .map_err(|e| format!("not copied: {e}"))?;
@@ -40,7 +40,7 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// The page with a box over every word of each finding the policy removes.
-pub fn redact_page(work: &mut dyn Rewrite, n: u32, mut page: Page, words: &[ocr::Word]) -> Page {
+pub fn redact_page(work: &mut dyn Rewrite, n: u32, mut page: Page, words: &ocr::PageWords) -> Page {
     for (left, top, right, bottom) in boxes(work, n, words) {
         let (w, h) = (page.image.width(), page.image.height());
         let (x0, y0) = (left.saturating_sub(PAD), top.saturating_sub(PAD));
@@ -51,16 +51,16 @@ pub fn redact_page(work: &mut dyn Rewrite, n: u32, mut page: Page, words: &[ocr:
 }
 
 /// The boxes (left, top, right, bottom) of the words of each finding the
-/// policy removes from the page whose OCR words are `words`.
-pub fn boxes(work: &mut dyn Rewrite, n: u32, words: &[ocr::Word]) -> Vec<(u32, u32, u32, u32)> {
-    let text = ocr::lay_out(words);
+/// policy removes from the page whose OCR words are `words`, on the page
+/// as given (a page read turned upright has its boxes turned back).
+pub fn boxes(work: &mut dyn Rewrite, n: u32, words: &ocr::PageWords) -> Vec<(u32, u32, u32, u32)> {
+    let text = ocr::lay_out(&words.words);
     let seg = Segment { loc: Loc::Ocr { page: n, words: &text.placed }, text: &text.text, context: None };
     let mut out = Vec::new();
     for span in work.spans(&seg) {
         let mut any = false;
         for p in text.placed.iter().filter(|p| (p.start as usize) < span.end && (p.end as usize) > span.start) {
-            let w = &words[p.word as usize];
-            out.push((w.left, w.top, w.left + w.width, w.top + w.height));
+            out.push(words.page_box(p.word as usize));
             any = true;
         }
         if any {
@@ -128,7 +128,6 @@ fn encode_tiff(pages: Vec<Page>) -> Result<Vec<u8>, String> {
             other => enc.write_image::<colortype::RGB8>(w, h, other.to_rgb8().as_raw()).map_err(fail)?,
         }
     }
-    drop(enc);
     Ok(out.into_inner())
 }
 
@@ -143,7 +142,8 @@ pub fn g4_tiff(pages: &[GrayImage]) -> Result<Vec<u8>, String> {
         let width = u16::try_from(w).map_err(|_| "page too wide for G4 (over 65535 pixels)")?;
         let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
         for y in 0..h {
-            let row = (0..w).map(|x| if page.get_pixel(x, y).0[0] < 128 { fax::Color::Black } else { fax::Color::White });
+            let row =
+                (0..w).map(|x| if page.get_pixel(x, y).0[0] < 128 { fax::Color::Black } else { fax::Color::White });
             enc.encode_line(row, width).map_err(|_| "G4 encoding failed")?;
         }
         let strip = enc.finish().map_err(|_| "G4 encoding failed")?.finish();
@@ -153,7 +153,8 @@ pub fn g4_tiff(pages: &[GrayImage]) -> Result<Vec<u8>, String> {
             out.push(0);
         }
         let ifd_at = out.len();
-        out[next_pointer..next_pointer + 4].copy_from_slice(&u32::try_from(ifd_at).map_err(|_| "file too large")?.to_le_bytes());
+        out[next_pointer..next_pointer + 4]
+            .copy_from_slice(&u32::try_from(ifd_at).map_err(|_| "file too large")?.to_le_bytes());
         const ENTRIES: usize = 12;
         let rationals_at = ifd_at + 2 + 12 * ENTRIES + 4;
         // (tag, type, value): type 3 SHORT, 4 LONG, 5 RATIONAL (value: offset).
@@ -186,4 +187,65 @@ pub fn g4_tiff(pages: &[GrayImage]) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Limits;
+
+    fn pages(data: &[u8]) -> Vec<(u32, u32, bool, u8)> {
+        let mut out = Vec::new();
+        for_each_page(data, &Limits::default(), &mut |_, p| {
+            let g = p.image.to_luma8();
+            out.push((g.width(), g.height(), p.bilevel, g.get_pixel(5, 5).0[0]));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    fn grey(w: u32, h: u32, v: u8) -> GrayImage {
+        let mut img = GrayImage::from_pixel(w, h, image::Luma([v]));
+        img.put_pixel(0, 0, image::Luma([0]));
+        img
+    }
+
+    #[test]
+    fn tiff_copies_keep_every_page_and_their_kind() {
+        // Bilevel pages stay bilevel G4; grey pages stay grey.
+        let g4 = encode(
+            ImageFormat::Tiff,
+            vec![
+                Page { image: DynamicImage::ImageLuma8(grey(40, 30, 255)), bilevel: true },
+                Page { image: DynamicImage::ImageLuma8(grey(50, 20, 0)), bilevel: true },
+            ],
+        )
+        .unwrap();
+        assert_eq!(pages(&g4), vec![(40, 30, true, 255), (50, 20, true, 0)]);
+        let lzw = encode(
+            ImageFormat::Tiff,
+            vec![
+                Page { image: DynamicImage::ImageLuma8(grey(40, 30, 200)), bilevel: false },
+                Page {
+                    image: DynamicImage::ImageRgb8(DynamicImage::ImageLuma8(grey(10, 10, 90)).to_rgb8()),
+                    bilevel: false,
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(pages(&lzw), vec![(40, 30, false, 200), (10, 10, false, 90)]);
+    }
+
+    #[test]
+    fn boxes_are_burnt_into_the_pixels() {
+        let mut page = Page { image: DynamicImage::ImageLuma8(grey(100, 50, 255)), bilevel: false };
+        fill(&mut page.image, 10, 10, 30, 20);
+        let g = page.image.to_luma8();
+        assert_eq!(g.get_pixel(10, 10).0[0], 0);
+        assert_eq!(g.get_pixel(29, 19).0[0], 0);
+        assert_eq!(g.get_pixel(30, 20).0[0], 255);
+        let png = encode(ImageFormat::Png, vec![page]).unwrap();
+        assert_eq!(pages(&png), vec![(100, 50, false, 255)]);
+    }
 }

@@ -101,7 +101,8 @@ fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Resu
         // 0: WhiteIsZero (fax), 1: BlackIsZero.
         let white_is_zero = dec.find_tag_unsigned::<u32>(Tag::PhotometricInterpretation).ok().flatten() == Some(0);
         let pixels = dec.read_image().map_err(corrupt)?;
-        let unsupported = || ExtractError::Unsupported(format!("TIFF page {n}: colour type {color:?} is not supported"));
+        let unsupported =
+            || ExtractError::Unsupported(format!("TIFF page {n}: colour type {color:?} is not supported"));
         let page = match (color, pixels) {
             (C::Gray(1), DecodingResult::U8(buf)) => {
                 let stride = (w as usize).div_ceil(8);
@@ -123,7 +124,8 @@ fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Resu
                 Page { image: DynamicImage::ImageLuma8(img), bilevel: false }
             }
             (C::RGB(8), DecodingResult::U8(buf)) => {
-                let img = image::RgbImage::from_raw(w, h, buf).ok_or_else(|| ExtractError::corrupt("tiff", "short page"))?;
+                let img =
+                    image::RgbImage::from_raw(w, h, buf).ok_or_else(|| ExtractError::corrupt("tiff", "short page"))?;
                 Page { image: DynamicImage::ImageRgb8(img), bilevel: false }
             }
             (C::RGBA(8), DecodingResult::U8(buf)) => {

@@ -34,7 +34,11 @@ pub fn too_small(doc: &Document, id: ObjectId) -> bool {
 
 /// Decode one image XObject; `None` for one too small to hold text or in
 /// a form piisweep cannot decode (JPEG 2000, JBIG2), with the reason.
-pub fn decode(doc: &Document, id: ObjectId, limits: &Limits) -> Result<std::result::Result<(DynamicImage, Stored), String>> {
+pub fn decode(
+    doc: &Document,
+    id: ObjectId,
+    limits: &Limits,
+) -> Result<std::result::Result<(DynamicImage, Stored), String>> {
     let stream = doc.get_object(id).and_then(Object::as_stream).map_err(|e| ExtractError::corrupt("pdf", e))?;
     let dict = &stream.dict;
     let num = |key: &[u8]| dict.get(key).and_then(Object::as_i64).ok();
@@ -139,7 +143,12 @@ fn decoded_before_last(stream: &Stream, pixels: u64) -> Result<Vec<u8>> {
 
 /// Replace image `id` with `img`: a JPEG stays JPEG, anything else becomes
 /// deflated 8-bit pixels. Nothing of the old image data is kept.
-pub fn replace(doc: &mut Document, id: ObjectId, img: &DynamicImage, stored: Stored) -> std::result::Result<(), String> {
+pub fn replace(
+    doc: &mut Document,
+    id: ObjectId,
+    img: &DynamicImage,
+    stored: Stored,
+) -> std::result::Result<(), String> {
     let (w, h) = (img.width(), img.height());
     let (space, raw) = match img {
         DynamicImage::ImageLuma8(g) => ("DeviceGray", g.as_raw().clone()),

@@ -126,7 +126,7 @@ fn redact_scans(
                 },
             };
             let words = ocr::read_page(t, &page.image.to_luma8()).map_err(|e| format!("not copied: page {n}: {e}"))?;
-            let page = anonymise::redact_page(work, n, page, &words.words);
+            let page = anonymise::redact_page(work, n, page, &words);
             changed.insert(id, (page, stored));
         }
     }
