@@ -58,13 +58,15 @@ pub fn boxes(work: &mut dyn Rewrite, n: u32, words: &ocr::PageWords) -> Vec<(u32
     let seg = Segment { loc: Loc::Ocr { page: n, words: &text.placed }, text: &text.text, context: None };
     let mut out = Vec::new();
     for span in work.spans(&seg) {
-        let mut any = false;
+        // What the policy makes of the value (counted for the summary): a
+        // value it leaves as it is keeps its words; any other is boxed,
+        // since a picture cannot take the replacement text.
+        let value = &text.text[span.start..span.end];
+        if work.replace(span.category, value) == value {
+            continue;
+        }
         for p in text.placed.iter().filter(|p| (p.start as usize) < span.end && (p.end as usize) > span.start) {
             out.push(words.page_box(p.word as usize));
-            any = true;
-        }
-        if any {
-            work.count("box", format!("{} (OCR)", span.category.as_str()));
         }
     }
     out

@@ -79,7 +79,6 @@ pub fn for_each_page(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) 
 fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Result<()>) -> Result<()> {
     use tiff::ColorType as C;
     use tiff::decoder::{Decoder, DecodingResult};
-    use tiff::tags::Tag;
     let corrupt = |e: tiff::TiffError| ExtractError::corrupt("tiff", e);
     let mut tiff_limits = tiff::decoder::Limits::default();
     tiff_limits.decoding_buffer_size = usize::try_from(limits.max_image_pixels.saturating_mul(4)).unwrap_or(usize::MAX);
@@ -98,8 +97,7 @@ fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Resu
             return Err(e);
         }
         let color = dec.colortype().map_err(corrupt)?;
-        // 0: WhiteIsZero (fax), 1: BlackIsZero.
-        let white_is_zero = dec.find_tag_unsigned::<u32>(Tag::PhotometricInterpretation).ok().flatten() == Some(0);
+        // The decoder turns WhiteIsZero (as faxes are) into BlackIsZero: 0 is black.
         let pixels = dec.read_image().map_err(corrupt)?;
         let unsupported =
             || ExtractError::Unsupported(format!("TIFF page {n}: colour type {color:?} is not supported"));
@@ -109,17 +107,13 @@ fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Resu
                 let mut img = GrayImage::new(w, h);
                 for (y, row) in buf.chunks(stride).take(h as usize).enumerate() {
                     for x in 0..w as usize {
-                        let bit = row[x / 8] >> (7 - x % 8) & 1 == 1;
-                        let black = bit == white_is_zero;
-                        img.put_pixel(x as u32, y as u32, image::Luma([if black { 0 } else { 255 }]));
+                        let white = row[x / 8] >> (7 - x % 8) & 1 == 1;
+                        img.put_pixel(x as u32, y as u32, image::Luma([if white { 255 } else { 0 }]));
                     }
                 }
                 Page { image: DynamicImage::ImageLuma8(img), bilevel: true }
             }
-            (C::Gray(8), DecodingResult::U8(mut buf)) => {
-                if white_is_zero {
-                    buf.iter_mut().for_each(|p| *p = 255 - *p);
-                }
+            (C::Gray(8), DecodingResult::U8(buf)) => {
                 let img = GrayImage::from_raw(w, h, buf).ok_or_else(|| ExtractError::corrupt("tiff", "short page"))?;
                 Page { image: DynamicImage::ImageLuma8(img), bilevel: false }
             }

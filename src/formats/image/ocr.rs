@@ -292,7 +292,7 @@ fn median(mut v: Vec<f32>) -> Option<f32> {
         return None;
     }
     v.sort_by(f32::total_cmp);
-    Some(v[v.len() / 2])
+    Some(v[(v.len() - 1) / 2])
 }
 
 /// The page's text from its words (see the module's notes).

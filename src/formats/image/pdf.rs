@@ -25,13 +25,6 @@ pub fn page_images(doc: &Document, page_id: ObjectId) -> Vec<ObjectId> {
     doc.get_page_images(page_id).map(|v| v.into_iter().map(|i| i.id).collect()).unwrap_or_default()
 }
 
-/// Is image `id` too small to hold text (or without a size)?
-pub fn too_small(doc: &Document, id: ObjectId) -> bool {
-    let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else { return true };
-    let num = |key: &[u8]| stream.dict.get(key).and_then(Object::as_i64).unwrap_or(0);
-    num(b"Width") < i64::from(MIN_SIDE) || num(b"Height") < i64::from(MIN_SIDE)
-}
-
 /// Decode one image XObject; `None` for one too small to hold text or in
 /// a form piisweep cannot decode (JPEG 2000, JBIG2), with the reason.
 pub fn decode(

@@ -110,8 +110,15 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             limits.max_pages, limits.max_pages
         )));
     }
-    if !any_text && images > 0 && !matches!(ocr, Some(Some(_))) {
-        return Err(ExtractError::NoText);
+    if !any_text && images > 0 {
+        return Err(match ocr {
+            Some(Some(_)) => ExtractError::Unsupported(
+                "only images, none of which could be read with OCR (too small to hold text, \
+                 or in a form piisweep cannot decode such as JBIG2 or JPEG 2000)"
+                    .into(),
+            ),
+            _ => ExtractError::NoText,
+        });
     }
     Ok(())
 }
