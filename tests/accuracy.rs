@@ -109,7 +109,15 @@ mod ocr {
                     "Yours sincerely,".into(),
                     "The Support Team".into(),
                 ],
-                vec![("name", name), ("dob", dob), ("phone", phone), ("email", email), ("postcode", postcode)],
+                vec![
+                    ("name", last.to_string()),
+                    ("name", name),
+                    ("dob", dob),
+                    ("phone", phone),
+                    ("email", email),
+                    ("address", street),
+                    ("postcode", postcode),
+                ],
             ),
             // A form.
             1 => (
@@ -207,11 +215,16 @@ mod ocr {
             std::fs::write(d("tiff", "tif"), g4_tiff(&[lo.clone()])).unwrap();
             std::fs::write(d("pdf", "pdf"), image_pdf(&[hi], PdfImage::Jpeg)).unwrap();
         }
-        let digital = score(&findings(&root.path().join("digital")), &truth);
+        let digital_found = findings(&root.path().join("digital"));
+        eprintln!("digital, not labelled: {:?}", digital_found.difference(&truth).collect::<Vec<_>>());
+        let digital = score(&digital_found, &truth);
         eprintln!("digital: P {:.3} R {:.3} F1 {:.3}", digital.0, digital.1, digital.2);
         for k in &kinds[1..] {
-            let (p, r, f1) = score(&findings(&root.path().join(k)), &truth);
+            let found = findings(&root.path().join(k));
+            let (p, r, f1) = score(&found, &truth);
             eprintln!("{k}: P {p:.3} R {r:.3} F1 {f1:.3}");
+            eprintln!("  not labelled {:?}", found.difference(&truth).collect::<Vec<_>>());
+            eprintln!("  missed {:?}", truth.difference(&found).collect::<Vec<_>>());
             assert!(p >= 0.95, "{k}: precision {p:.3}");
             assert!(f1 >= digital.2 * 0.95, "{k}: F1 {f1:.3} against {:.3} on the digital originals", digital.2);
         }

@@ -35,7 +35,7 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
         pages.push(redact_page(work, n, page, &words));
         Ok(())
     })
-    .map_err(|e| format!("not copied: {e}"))?;
+    .map_err(|e| e.to_string())?;
     encode(format, pages)
 }
 

@@ -48,9 +48,6 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
         && let Some(t) = formats::image::ocr::tesseract(&limits)
     {
         // Scanned pages: boxes burnt into their pictures' pixels.
-        if let Err(e) = read {
-            return Err(format!("not copied: {e}"));
-        }
         let unread = redact_scans(work, &mut doc, &pictured, &t)?;
         if !unread.is_empty() {
             let list: Vec<String> = unread.iter().map(u32::to_string).collect();
@@ -117,7 +114,7 @@ fn redact_scans(
     let limits = work.limits().clone();
     if pictured.len() > limits.max_pages as usize {
         return Err(format!(
-            "not copied: more than {} scanned pages (the limit for one file), so not all could be read",
+            "more than {} scanned pages (the limit for one file), so not all could be read",
             limits.max_pages
         ));
     }
@@ -129,12 +126,12 @@ fn redact_scans(
         for id in pdf::page_images(doc, page_id) {
             let (page, stored) = match changed.remove(&id) {
                 Some(done) => done,
-                None => match pdf::decode(doc, id, &limits).map_err(|e| format!("not copied: page {n}: {e}"))? {
+                None => match pdf::decode(doc, id, &limits).map_err(|e| format!("page {n}: {e}"))? {
                     Ok((image, stored)) => (Page { image, bilevel: false }, stored),
                     Err(_) => continue,
                 },
             };
-            let words = ocr::read_page(t, &page.image.to_luma8()).map_err(|e| format!("not copied: page {n}: {e}"))?;
+            let words = ocr::read_page(t, &page.image.to_luma8()).map_err(|e| format!("page {n}: {e}"))?;
             let page = anonymise::redact_page(work, n, page, &words);
             changed.insert(id, (page, stored));
             read = true;
