@@ -277,3 +277,41 @@ fn anonymised_scans_keep_their_format_with_the_personal_data_boxed_out() {
         assert!(!file_text.contains("jane.roberts") && !file_text.contains("900123"), "{file}: {file_text}");
     }
 }
+
+#[test]
+fn a_scan_attached_to_an_email_is_read_and_boxed_in_the_copy() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let attachment = base64::engine::general_purpose::STANDARD.encode(png(&letter()));
+    let wrapped: Vec<&str> = attachment.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let eml = format!(
+        "From: office@example.org\r\nTo: team@example.org\r\nSubject: referral\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n\
+         Scan attached.\r\n--b1\r\nContent-Type: image/png; name=\"form.png\"\r\n\
+         Content-Disposition: attachment; filename=\"form.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b1--\r\n",
+        wrapped.join("\r\n")
+    );
+    std::fs::write(src.join("referral.eml"), eml).unwrap();
+    let (out, lines) = scan(&src, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let part = "referral.eml!attachments/form.png";
+    assert!(has(&lines, part, "page 1 (OCR)", "email", "jane.roberts@example.org"), "{lines:?}");
+
+    // Its copy: the attachment is anonymised like a scan on disk.
+    let out_dir = dir.path().join("out");
+    let out = bin()
+        .arg("anonymise")
+        .arg(&src)
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--key")
+        .arg(dir.path().join("k.key"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, lines) = scan(&out_dir, &[]);
+    assert!(found(&lines, part).iter().all(|(_, c, _)| c == "name"), "{lines:?}");
+    assert!(!lines.iter().any(|v| v["category"] == "email" || v["category"] == "phone"), "{lines:?}");
+}
