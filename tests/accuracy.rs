@@ -154,7 +154,7 @@ mod ocr {
                 vec![("name", name), ("phone", phone), ("nhs_number", nhs)],
             ),
         };
-        (lines, labels.into_iter().map(|(c, v)| (c, v)).collect())
+        (lines, labels)
     }
 
     fn norm(v: &str) -> String {
@@ -212,7 +212,7 @@ mod ocr {
             let d = |k: &str, ext: &str| root.path().join(k).join(format!("{doc}.{ext}"));
             std::fs::write(d("png", "png"), png(&hi)).unwrap();
             std::fs::write(d("jpeg", "jpg"), jpeg(&noise(&tilt(&lo, 1.5), i as u64 + 1, 24), 75)).unwrap();
-            std::fs::write(d("tiff", "tif"), g4_tiff(&[lo.clone()])).unwrap();
+            std::fs::write(d("tiff", "tif"), g4_tiff(std::slice::from_ref(&lo))).unwrap();
             std::fs::write(d("pdf", "pdf"), image_pdf(&[hi], PdfImage::Jpeg)).unwrap();
         }
         let digital_found = findings(&root.path().join("digital"));

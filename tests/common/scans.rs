@@ -1,6 +1,9 @@
 //! Scans made in the test: text rendered to a page image with the DejaVu
 //! Sans font in tests/data/fonts (its licence beside it), then tilted,
 //! speckled, and written as PNG, JPEG, G4 TIFF or an image-only PDF.
+//! Included by the tests that need it (each uses only some of it).
+
+#![allow(dead_code)]
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use image::{DynamicImage, GrayImage, ImageFormat, Luma};
