@@ -457,6 +457,19 @@ mod tests {
     use crate::keys::Key;
 
     #[test]
+    fn ocr_page_locations_have_text_parts_and_neighbours() {
+        let (mut pre, mut post) = (String::new(), String::new());
+        let location = Location::OcrPage(2);
+        assert_eq!(location.text(), "page 2 (OCR)");
+        // The map's parts give the text back, the number apart.
+        let num = location.parts(&mut pre, &mut post);
+        assert_eq!((pre.as_str(), num, post.as_str()), ("page ", Some(2), " (OCR)"));
+        // A scanned page is near what is found on the same page.
+        assert_eq!(location.near(), Location::Page(2).near());
+        assert_ne!(location.near(), Location::OcrPage(3).near());
+    }
+
+    #[test]
     fn slide_locations_have_text_parts_and_neighbours() {
         let (mut pre, mut post) = (String::new(), String::new());
         for (n, part, text) in [
