@@ -50,6 +50,8 @@ pub enum Location {
     Line { prefix: CompactString, n: u64 },
     /// A page, from 1: `page 3`.
     Page(u32),
+    /// A page read with OCR (a scan), from 1: `page 2 (OCR)`.
+    OcrPage(u32),
     /// A message header, by name: `header From`.
     Header(CompactString),
     /// A spreadsheet cell, row and column from 0: `Sheet1!C7`.
@@ -110,6 +112,11 @@ impl Location {
                 out.push_str("page ");
                 out.push_str(digits.format(*n));
             }
+            Location::OcrPage(n) => {
+                out.push_str("page ");
+                out.push_str(digits.format(*n));
+                out.push_str(" (OCR)");
+            }
             Location::Header(name) => {
                 out.reserve(7 + name.len());
                 out.push_str("header ");
@@ -161,6 +168,11 @@ impl Location {
                 pre.push_str("page ");
                 Some(i64::from(*n))
             }
+            Location::OcrPage(n) => {
+                pre.push_str("page ");
+                post.push_str(" (OCR)");
+                Some(i64::from(*n))
+            }
             Location::Cell { sheet, row, col } => {
                 pre.push_str(sheet);
                 pre.push('!');
@@ -205,7 +217,7 @@ impl Location {
                 scope.push(' ');
                 Some((scope, i64::try_from(*n).ok()?, *window))
             }
-            Location::Page(n) => Some(("page ".into(), i64::from(*n), 0)),
+            Location::Page(n) | Location::OcrPage(n) => Some(("page ".into(), i64::from(*n), 0)),
             Location::Row { row, .. } => Some(("row".into(), i64::try_from(*row).ok()?, 0)),
             Location::Cell { sheet, row, .. } => {
                 let mut scope = sheet.clone();
@@ -443,6 +455,19 @@ impl Counts {
 mod tests {
     use super::*;
     use crate::keys::Key;
+
+    #[test]
+    fn ocr_page_locations_have_text_parts_and_neighbours() {
+        let (mut pre, mut post) = (String::new(), String::new());
+        let location = Location::OcrPage(2);
+        assert_eq!(location.text(), "page 2 (OCR)");
+        // The map's parts give the text back, the number apart.
+        let num = location.parts(&mut pre, &mut post);
+        assert_eq!((pre.as_str(), num, post.as_str()), ("page ", Some(2), " (OCR)"));
+        // A scanned page is near what is found on the same page.
+        assert_eq!(location.near(), Location::Page(2).near());
+        assert_ne!(location.near(), Location::OcrPage(3).near());
+    }
 
     #[test]
     fn slide_locations_have_text_parts_and_neighbours() {

@@ -242,6 +242,10 @@ struct SweepArgs {
     /// Leave out findings less certain than this (0.0 to 1.0).
     #[arg(long, value_name = "X", default_value_t = 0.5, value_parser = parse_confidence, allow_negative_numbers = true)]
     min_confidence: f32,
+    /// The Tesseract OCR program that reads scans and photos (default: `tesseract` on PATH).
+    /// Without it, scans are listed as not read ("needs OCR").
+    #[arg(long, value_name = "PATH")]
+    tesseract: Option<PathBuf>,
 }
 
 impl SweepArgs {
@@ -256,6 +260,7 @@ impl SweepArgs {
             quiet: self.quiet,
             key: self.key,
             min_confidence: self.min_confidence,
+            tesseract: self.tesseract,
         }
     }
 }

@@ -228,7 +228,12 @@ impl SegmentHandler for Detector<'_> {
         let mut locator = crate::formats::Locator::new(seg.loc, seg.text);
         let mut shared_path = None;
         let min_confidence = self.min_confidence;
-        for h in hits.iter().filter(|h| h.confidence >= min_confidence) {
+        for h in hits.iter() {
+            // OCR text: as sure as the OCR was of the words.
+            let confidence = h.confidence * seg.loc.confidence(h.start, h.end);
+            if confidence < min_confidence {
+                continue;
+            }
             let value = &seg.text[h.start..h.end];
             let path = shared_path.get_or_insert_with(|| self.path(path)).clone();
             h.category.normalise_into(value, &mut self.normalised);
@@ -239,7 +244,7 @@ impl SegmentHandler for Detector<'_> {
                 value: CompactString::from(value),
                 masked_only: false,
                 hash: self.key.hash_bytes(&self.normalised),
-                confidence: h.confidence,
+                confidence,
                 rule: self.rule(h),
             };
             self.push(finding);

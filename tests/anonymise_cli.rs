@@ -191,7 +191,8 @@ fn unsupported_files_are_not_copied_and_listed() {
     assert_eq!(run.status.code(), Some(0));
     assert!(!out.join("photo.png").exists());
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("photo.png: not copied: image"), "{stderr}");
+    // A damaged scan cannot be read with OCR, so it cannot be copied.
+    assert!(stderr.contains("photo.png: not copied: corrupt or unreadable image"), "{stderr}");
 }
 
 #[test]

@@ -29,9 +29,16 @@ pub struct SweepConfig {
     pub quiet: bool,
     pub key: Option<PathBuf>,
     pub min_confidence: f32,
+    /// The Tesseract executable for scans (`None`: `tesseract` on PATH).
+    pub tesseract: Option<PathBuf>,
 }
 
 impl SweepConfig {
+    /// The reading limits of this sweep (with its Tesseract).
+    pub fn limits(&self) -> Limits {
+        Limits { max_file_size: self.max_file_size, tesseract: self.tesseract.clone(), ..Limits::default() }
+    }
+
     /// Refuse, before anything is written, outputs that overlap the paths
     /// swept: `outputs` and the key file if it is to be created.
     pub fn refuse_overlaps(&self, map: Option<&Path>, outputs: &[Output<'_>]) -> anyhow::Result<()> {
@@ -67,7 +74,7 @@ impl SweepConfig {
         }
         let engine = Engine::new(load_rules(self.rules.as_deref())?);
         let key = load_key(self.key.as_deref(), map, true)?;
-        let limits = Limits { max_file_size: self.max_file_size, ..Limits::default() };
+        let limits = self.limits();
         let opts = ScanOptions {
             roots: self.paths.clone(),
             walk: WalkOptions { follow_links: self.follow_links, exclude: self.exclude.clone() },
@@ -387,7 +394,7 @@ pub fn extract(cfg: &ExtractConfig) -> anyhow::Result<i32> {
             }
         }
     }
-    let limits = Limits { max_file_size: cfg.sweep.max_file_size, ..Limits::default() };
+    let limits = cfg.sweep.limits();
     let mut writer = Writer(std::io::BufWriter::new(out), None);
     let mut failed = !walked.passed.iter().all(|p| !p.failed);
     for entry in &walked.files {

@@ -15,7 +15,8 @@
 //! | `text` | plain text, HTML |
 //! | `csv` | CSV, TSV, semicolon-separated |
 //! | `sheet` | xlsx, xlsb, xls, ods (copies are written as xlsx) |
-//! | `pdf` | PDF with a text layer |
+//! | `pdf` | PDF with a text layer (image-only pages read with OCR) |
+//! | `image` | scans and photos (PNG, JPEG, TIFF, BMP, GIF, WebP) read with OCR (Tesseract) |
 //! | `docx`, `odt`, `rtf` | word-processor documents (`docx` holds the flow of paragraphs and tables the three share) |
 //! | `doc` | Word 97-2003 documents (copies are written as docx) |
 //! | `pptx`, `odp`, `ppt` | presentations (pptx reuses docx's package and XML helpers, odp the odt writer) |
@@ -31,6 +32,7 @@ pub mod csv;
 pub mod doc;
 pub mod docx;
 pub mod gz;
+pub mod image;
 pub mod input;
 pub mod mail;
 pub mod odp;
@@ -78,6 +80,9 @@ pub enum Loc<'a> {
     /// A cell of delimited text (row from 1, the header row being row 1;
     /// column from 0): `row 2, col Surname`, or `row 1, col 2` without a header.
     Row { row: u64, col: usize, header: Option<&'a str> },
+    /// A page read with OCR (from 1): `page 2 (OCR)`, with where each
+    /// word is in the text and the OCR's confidence in it.
+    Ocr { page: u32, words: &'a [image::OcrWord] },
 }
 
 impl Loc<'_> {
@@ -87,7 +92,9 @@ impl Loc<'_> {
         match *self {
             Loc::Cell { sheet, row, .. } => Some((sheet, u64::from(row) + 1)),
             Loc::Row { row, .. } => Some(("", row)),
-            Loc::Fixed(_) | Loc::Lines { .. } | Loc::Page(_) | Loc::Header(_) | Loc::Slide { .. } => None,
+            Loc::Fixed(_) | Loc::Lines { .. } | Loc::Page(_) | Loc::Header(_) | Loc::Slide { .. } | Loc::Ocr { .. } => {
+                None
+            }
         }
     }
 }
@@ -121,6 +128,21 @@ impl Loc<'_> {
     pub fn at(&self, text: &str, offset: usize) -> Location {
         Locator::new(*self, text).at(offset)
     }
+
+    /// How far to trust what is found in bytes `start..end` of the text, as
+    /// a factor of the rule's confidence: 1 for text read from the file, and
+    /// for OCR text from 0.5 (words the OCR could not read with any
+    /// confidence) to 1 (words it is sure of), by its least sure word there.
+    pub fn confidence(&self, start: usize, end: usize) -> f32 {
+        let Loc::Ocr { words, .. } = *self else { return 1.0 };
+        let least = words
+            .iter()
+            .filter(|w| (w.start as usize) < end.max(start + 1) && (w.end as usize) > start)
+            .map(|w| w.conf)
+            .min_by(f32::total_cmp)
+            .unwrap_or(100.0);
+        0.5 + 0.5 * (least / 100.0).clamp(0.0, 1.0)
+    }
 }
 
 /// Locations of increasing offsets in one segment, counting each line break
@@ -147,6 +169,7 @@ impl<'a> Locator<'a> {
             Loc::Fixed(s) => Location::Other(s.into()),
             Loc::Header(name) => Location::Header(name.into()),
             Loc::Page(n) => Location::Page(n),
+            Loc::Ocr { page, .. } => Location::OcrPage(page),
             Loc::Slide { n, part } => Location::Slide { n, part },
             Loc::Cell { sheet, row, col } => Location::Cell { sheet: sheet.into(), row, col },
             Loc::Row { row, col, header } => Location::Row { row, col, header: header.map(Into::into) },
@@ -238,8 +261,8 @@ pub enum ExtractError {
     /// Password-protected or encrypted.
     #[error("encrypted (password-protected): remove the password or export an unprotected copy to scan it")]
     Encrypted,
-    /// A PDF or image with no text to read.
-    #[error("no text layer: needs OCR")]
+    /// A PDF or image with no text to read, and no OCR to read it with.
+    #[error("no text layer: needs OCR: install tesseract-ocr (or give its path with --tesseract) to read scans")]
     NoText,
     /// Damaged or not what its name says.
     #[error("corrupt or unreadable {kind}: {detail}")]
@@ -280,6 +303,14 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Deepest nesting of containers (zip in mail in mbox ...).
     pub max_depth: u32,
+    /// The Tesseract executable that reads scans (OCR); `None`: `tesseract`
+    /// on `PATH`. Without one, scans are not read ("needs OCR").
+    pub tesseract: Option<std::path::PathBuf>,
+    /// Largest image (one page of a scan) decoded, in pixels: a larger one
+    /// is refused from its header, before its pixels are allocated.
+    pub max_image_pixels: u64,
+    /// Most pages of one scan (a multi-page TIFF, an image-only PDF) read with OCR.
+    pub max_pages: u32,
 }
 
 impl Default for Limits {
@@ -290,6 +321,10 @@ impl Default for Limits {
             max_archive_total: 1 << 30,
             max_ratio: 200,
             max_depth: 8,
+            tesseract: None,
+            // An A4 page at 600 dpi is 35 million pixels.
+            max_image_pixels: 64_000_000,
+            max_pages: 500,
         }
     }
 }
@@ -337,6 +372,7 @@ pub fn format(kind: Kind) -> Format {
             write: Err("PowerPoint 97-2003 cannot be rewritten; save as .pptx"),
             copy_extension: None,
         },
+        K::Image => f(|i, _, e, l| image::extract(i, e, l), |w, d, _| image::anonymise::write(w, d)),
         K::Rtf => f(|i, _, e, l| rtf::extract(i, e, l), |w, d, _| rtf::anonymise::write(w, d)),
         K::Xml => f(|i, _, e, l| xml::extract(i, e, l), |w, d, _| xml::anonymise::write(w, d)),
         K::Eml => f(|i, _, e, l| mail::extract_eml(i, e, l), |w, d, _| mail::anonymise::write_eml(w, d)),

@@ -38,6 +38,8 @@ pub enum Kind {
     Tar,
     /// A 7-Zip archive.
     SevenZ,
+    /// A scan or photo (PNG, JPEG, TIFF, BMP, GIF, WebP): read with OCR.
+    Image,
     /// A password-protected office file.
     Encrypted,
     /// Not scanned on purpose (no personal text to read), with the reason.
@@ -97,6 +99,7 @@ impl Kind {
             Kind::Gz => "gz",
             Kind::Tar => "tar",
             Kind::SevenZ => "7z",
+            Kind::Image => "image",
             Kind::Encrypted => "encrypted",
             Kind::Skip(_) => "other",
             Kind::Unsupported(_) => "unsupported",
@@ -143,6 +146,9 @@ pub fn sniff(name: &str, head: &[u8]) -> Kind {
     }
     if head.starts_with(b"{\\rtf") {
         return Kind::Rtf;
+    }
+    if super::image::is_image(head) {
+        return Kind::Image;
     }
     if let Some(reason) = known_unreadable(head) {
         return Kind::Unsupported(reason);
@@ -255,10 +261,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn known_binary(head: &[u8]) -> Option<&'static str> {
-    const IMAGES: &[&[u8]] = &[b"\x89PNG", b"\xFF\xD8\xFF", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM"];
-    if IMAGES.iter().any(|m| head.starts_with(m)) && !head.starts_with(b"BM ") {
-        return Some("image: no text to read (needs OCR)");
-    }
     const OTHER: &[(&[u8], &str)] = &[(b"\x7FELF", "executable"), (b"MZ", "executable")];
     OTHER.iter().find(|(m, _)| head.starts_with(m)).map(|(_, r)| *r)
 }
@@ -383,7 +385,8 @@ mod tests {
     #[test]
     fn content_beats_extension() {
         assert_eq!(sniff("report.txt", b"%PDF-1.4\n..."), Kind::Pdf);
-        assert_eq!(sniff("photo.txt", b"\x89PNG\r\n\x1a\n\0\0"), Kind::Skip("image: no text to read (needs OCR)"));
+        assert_eq!(sniff("photo.txt", b"\x89PNG\r\n\x1a\n\0\0"), Kind::Image);
+        assert_eq!(sniff("notes.txt", b"BMW service notes for the minibus, booked 3 May\n"), Kind::Text);
         assert_eq!(sniff("notes.txt", b"ab\0\0cd\0"), Kind::Skip("binary file of unknown type"));
         assert_eq!(sniff("list.xlsx", b"PK\x03\x04rest"), Kind::Xlsx);
         assert_eq!(sniff("list.bin", b"PK\x03\x04rest"), Kind::Zip);

@@ -684,7 +684,9 @@ fn redacted_copy<'a>(input: &Input<'_>, name: &str, kind: Kind, suffix: &str, jo
         Ok(d) => d,
         Err(e) => return Ok(Made::Review(format!("piisweep cannot redact it ({e})"))),
     };
+    // Scanned pages are redacted with OCR when Tesseract is there.
     if kind == Kind::Pdf
+        && formats::image::ocr::tesseract(&job.opts.limits).is_none()
         && let Some(why) = pdf_without_text(&data, &job.opts.limits)
     {
         return Ok(Made::Review(why));

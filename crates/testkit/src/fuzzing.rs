@@ -28,6 +28,10 @@ pub fn limits() -> Limits {
         max_archive_total: 64 << 20,
         max_ratio: 200,
         max_depth: 8,
+        // No OCR while fuzzing (a process per input): scans stop at "needs OCR".
+        tesseract: Some("/nonexistent/tesseract".into()),
+        max_image_pixels: 4_000_000,
+        max_pages: 8,
     }
 }
 

@@ -41,11 +41,27 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     // Pages that are pictures (a scan) may show personal data that no
     // text reader finds: such a copy could not be made clean.
     let mut source = PageTexts::default();
-    if let Err(formats::ExtractError::NoText) = formats::pdf::extract(&Input::Bytes(data), &mut source, work.limits()) {
-        return Err(NEEDS_OCR.into());
-    }
+    let read = formats::pdf::extract(&Input::Bytes(data), &mut source, work.limits());
     let pictured = pictured_pages(&doc, &source);
-    if !pictured.is_empty() {
+    let limits = work.limits().clone();
+    if !pictured.is_empty()
+        && let Some(t) = formats::image::ocr::tesseract(&limits)
+    {
+        // Scanned pages: boxes burnt into their pictures' pixels.
+        let unread = redact_scans(work, &mut doc, &pictured, &t)?;
+        if !unread.is_empty() {
+            let list: Vec<String> = unread.iter().map(u32::to_string).collect();
+            return Err(format!(
+                "needs OCR: page {} {} only images (a scan) too small or in a form piisweep cannot read with OCR, \
+                 so personal data on {} cannot be found or removed; no copy was made (make one by hand)",
+                list.join(", "),
+                if list.len() == 1 { "is" } else { "are" },
+                if list.len() == 1 { "it" } else { "them" }
+            ));
+        }
+    } else if let Err(formats::ExtractError::NoText) = read {
+        return Err(NEEDS_OCR.into());
+    } else if !pictured.is_empty() {
         let list: Vec<String> = pictured.iter().map(u32::to_string).collect();
         return Err(format!(
             "needs OCR: page {} {} only images (a scan), so personal data on {} cannot be found or removed; \
@@ -80,6 +96,54 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
         bytes = save(&mut doc)?;
     }
     Ok(bytes)
+}
+
+/// Read each scanned page's pictures with OCR and burn a box into their
+/// pixels over every word of each finding the policy removes; each picture
+/// is then written anew (a JPEG as JPEG, others as deflated pixels). The
+/// pages none of whose pictures could be read with OCR (too small to hold
+/// text, a signature, or JBIG2) are handed back: such a page is not copied.
+fn redact_scans(
+    work: &mut dyn Rewrite,
+    doc: &mut Document,
+    pictured: &[u32],
+    t: &formats::image::ocr::Tesseract,
+) -> Result<Vec<u32>, String> {
+    use formats::image::{Page, anonymise, ocr, pdf};
+    let mut unread = Vec::new();
+    let limits = work.limits().clone();
+    if pictured.len() > limits.max_pages as usize {
+        return Err(format!(
+            "more than {} scanned pages (the limit for one file), so not all could be read",
+            limits.max_pages
+        ));
+    }
+    let pages = doc.get_pages();
+    let mut changed: BTreeMap<ObjectId, (Page, pdf::Stored)> = BTreeMap::new();
+    for &n in pictured {
+        let Some(&page_id) = pages.get(&n) else { continue };
+        let mut read = false;
+        for id in pdf::page_images(doc, page_id) {
+            let (page, stored) = match changed.remove(&id) {
+                Some(done) => done,
+                None => match pdf::decode(doc, id, &limits).map_err(|e| format!("page {n}: {e}"))? {
+                    Ok((image, stored)) => (Page { image, bilevel: false }, stored),
+                    Err(_) => continue,
+                },
+            };
+            let words = ocr::read_page(t, &page.image.to_luma8()).map_err(|e| format!("page {n}: {e}"))?;
+            let page = anonymise::redact_page(work, n, page, &words);
+            changed.insert(id, (page, stored));
+            read = true;
+        }
+        if !read {
+            unread.push(n);
+        }
+    }
+    for (id, (page, stored)) in changed {
+        pdf::replace(doc, id, &page.image, stored)?;
+    }
+    Ok(unread)
 }
 
 /// Pages with no text that draw an image: scanned pages.

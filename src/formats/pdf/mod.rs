@@ -69,6 +69,9 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     let mut any_text = false;
     let mut images = 0usize;
     let mut embedded = Embedded::new(max_stream);
+    let mut ocr = None;
+    let mut ocr_pages = 0u32;
+    let mut over_pages = false;
     for (&n, &page_id) in &pages {
         let read = catch_unwind(AssertUnwindSafe(|| page_text(&doc, page_id, &mut fonts, max_stream)));
         let page = read.unwrap_or_else(|_| PageResult {
@@ -85,13 +88,37 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
         if !page.text.trim().is_empty() {
             any_text = true;
             emit.segment(Segment { loc: Loc::Page(n), text: &page.text, context: None });
+        } else if page.images > 0 {
+            // A scanned page: read with OCR when Tesseract is there.
+            let t = ocr.get_or_insert_with(|| super::image::ocr::tesseract(limits));
+            if let Some(t) = t {
+                ocr_pages += 1;
+                if ocr_pages > limits.max_pages {
+                    over_pages = true;
+                } else if super::image::read_pdf_page(&doc, n, page_id, t, limits, emit)? {
+                    any_text = true;
+                }
+            }
         }
         annotations(&doc, n, page_id, emit, &mut embedded);
     }
     form_fields(&doc, emit);
     embedded.name_tree(&doc, emit);
+    if over_pages {
+        return Err(ExtractError::Limit(format!(
+            "more than {} scanned pages: only the first {} were read with OCR",
+            limits.max_pages, limits.max_pages
+        )));
+    }
     if !any_text && images > 0 {
-        return Err(ExtractError::NoText);
+        return Err(match ocr {
+            Some(Some(_)) => ExtractError::Unsupported(
+                "only images, none of which could be read with OCR (too small to hold text, \
+                 or in a form piisweep cannot decode such as JBIG2 or JPEG 2000)"
+                    .into(),
+            ),
+            _ => ExtractError::NoText,
+        });
     }
     Ok(())
 }

@@ -226,7 +226,9 @@ fn image_only_page_needs_ocr() {
     ));
     let resources = dictionary! { "XObject" => dictionary! { "Im1" => image } };
     b.page(resources, b"q 500 0 0 700 40 60 cm /Im1 Do Q");
-    let (result, _) = run(&b.bytes());
+    // Without Tesseract: needs OCR.
+    let no_ocr = Limits { tesseract: Some("/nonexistent/tesseract".into()), ..Limits::default() };
+    let result = extract(&Input::Bytes(&b.bytes()), &mut Collect::default(), &no_ocr);
     assert!(matches!(result, Err(ExtractError::NoText)), "{result:?}");
 }
 

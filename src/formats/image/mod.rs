@@ -1,0 +1,193 @@
+//! Scans and photos: image files (PNG, JPEG, TIFF with every page, including
+//! bilevel CCITT G4 as scanners and fax software write it, BMP, GIF, WebP)
+//! decoded and read with OCR ([`ocr`]), each page's text handed on with the
+//! location `page N (OCR)` and the words' OCR confidences (which scale the
+//! confidence of what is found on them).
+//!
+//! Decoding uses the `image` crate, and the `tiff` crate (with its G4
+//! decoder) for TIFF pages; nothing is hand-decoded. A hostile file is
+//! stopped before it costs memory: each page's size is read from its header
+//! and a page over [`Limits::max_image_pixels`] is refused before its pixels
+//! are allocated, and a file with more than [`Limits::max_pages`] pages is
+//! read up to that page and reported as a limit hit.
+//!
+//! Without Tesseract a scan is not read: [`ExtractError::NoText`] ("needs
+//! OCR: install tesseract-ocr").
+
+pub mod anonymise;
+pub mod ocr;
+pub mod pdf;
+
+use std::io::Cursor;
+
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
+
+use crate::formats::{Emit, ExtractError, Input, Limits, Loc, Result, Segment};
+
+/// Is `head` the start of an image file piisweep reads with OCR?
+pub fn is_image(head: &[u8]) -> bool {
+    const MAGIC: &[&[u8]] = &[b"\x89PNG", b"\xFF\xD8\xFF", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*"];
+    MAGIC.iter().any(|m| head.starts_with(m))
+        || (head.starts_with(b"BM")
+            && head.len() >= 18
+            && [12, 40, 52, 56, 108, 124].contains(&u32::from_le_bytes([head[14], head[15], head[16], head[17]])))
+        || (head.len() >= 12 && head.starts_with(b"RIFF") && &head[8..12] == b"WEBP")
+}
+
+/// One decoded page, and whether it was bilevel (black and white only).
+pub struct Page {
+    pub image: DynamicImage,
+    pub bilevel: bool,
+}
+
+/// The image's format, from its bytes.
+pub fn format_of(data: &[u8]) -> Result<ImageFormat> {
+    image::guess_format(data).map_err(|e| ExtractError::corrupt("image", e))
+}
+
+fn too_big(w: u32, h: u32, limits: &Limits) -> Option<ExtractError> {
+    let pixels = u64::from(w) * u64::from(h);
+    (pixels > limits.max_image_pixels).then(|| {
+        ExtractError::Limit(format!(
+            "image of {w} x {h} pixels is over the limit of {} million pixels: not read",
+            limits.max_image_pixels / 1_000_000
+        ))
+    })
+}
+
+/// Decode every page of an image file in turn, handing each to `f` with
+/// its number (from 1). Pages past [`Limits::max_pages`] are not decoded:
+/// the result is then a limit error, after the pages before it were handed on.
+pub fn for_each_page(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Result<()>) -> Result<()> {
+    let format = format_of(data)?;
+    if format == ImageFormat::Tiff {
+        return tiff_pages(data, limits, f);
+    }
+    let reader = ImageReader::with_format(Cursor::new(data), format);
+    let mut decoder = reader.into_decoder().map_err(|e| ExtractError::corrupt("image", e))?;
+    let (w, h) = decoder.dimensions();
+    if let Some(e) = too_big(w, h, limits) {
+        return Err(e);
+    }
+    let mut image_limits = image::Limits::default();
+    image_limits.max_alloc = Some(limits.max_image_pixels.saturating_mul(8));
+    decoder.set_limits(image_limits).map_err(|e| ExtractError::corrupt("image", e))?;
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| ExtractError::corrupt("image", e))?;
+    f(1, Page { image, bilevel: false })
+}
+
+fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Result<()>) -> Result<()> {
+    use tiff::ColorType as C;
+    use tiff::decoder::{Decoder, DecodingResult};
+    let corrupt = |e: tiff::TiffError| ExtractError::corrupt("tiff", e);
+    let mut tiff_limits = tiff::decoder::Limits::default();
+    tiff_limits.decoding_buffer_size = usize::try_from(limits.max_image_pixels.saturating_mul(4)).unwrap_or(usize::MAX);
+    let mut dec = Decoder::new(Cursor::new(data)).map_err(corrupt)?.with_limits(tiff_limits);
+    let mut n = 0u32;
+    loop {
+        n += 1;
+        if n > limits.max_pages {
+            return Err(ExtractError::Limit(format!(
+                "more than {} pages: only the first {} were read",
+                limits.max_pages, limits.max_pages
+            )));
+        }
+        let (w, h) = dec.dimensions().map_err(corrupt)?;
+        if let Some(e) = too_big(w, h, limits) {
+            return Err(e);
+        }
+        let color = dec.colortype().map_err(corrupt)?;
+        // The decoder turns WhiteIsZero (as faxes are) into BlackIsZero: 0 is black.
+        let pixels = dec.read_image().map_err(corrupt)?;
+        let unsupported =
+            || ExtractError::Unsupported(format!("TIFF page {n}: colour type {color:?} is not supported"));
+        let page = match (color, pixels) {
+            (C::Gray(1), DecodingResult::U8(buf)) => {
+                let stride = (w as usize).div_ceil(8);
+                let mut img = GrayImage::new(w, h);
+                for (y, row) in buf.chunks(stride).take(h as usize).enumerate() {
+                    for x in 0..w as usize {
+                        let white = row[x / 8] >> (7 - x % 8) & 1 == 1;
+                        img.put_pixel(x as u32, y as u32, image::Luma([if white { 255 } else { 0 }]));
+                    }
+                }
+                Page { image: DynamicImage::ImageLuma8(img), bilevel: true }
+            }
+            (C::Gray(8), DecodingResult::U8(buf)) => {
+                let img = GrayImage::from_raw(w, h, buf).ok_or_else(|| ExtractError::corrupt("tiff", "short page"))?;
+                Page { image: DynamicImage::ImageLuma8(img), bilevel: false }
+            }
+            (C::RGB(8), DecodingResult::U8(buf)) => {
+                let img =
+                    image::RgbImage::from_raw(w, h, buf).ok_or_else(|| ExtractError::corrupt("tiff", "short page"))?;
+                Page { image: DynamicImage::ImageRgb8(img), bilevel: false }
+            }
+            (C::RGBA(8), DecodingResult::U8(buf)) => {
+                let img =
+                    image::RgbaImage::from_raw(w, h, buf).ok_or_else(|| ExtractError::corrupt("tiff", "short page"))?;
+                Page { image: DynamicImage::ImageRgba8(img), bilevel: false }
+            }
+            (C::Gray(16), DecodingResult::U16(buf)) => {
+                let img = image::ImageBuffer::<image::Luma<u16>, _>::from_raw(w, h, buf)
+                    .ok_or_else(|| ExtractError::corrupt("tiff", "short page"))?;
+                Page { image: DynamicImage::ImageLuma16(img), bilevel: false }
+            }
+            _ => return Err(unsupported()),
+        };
+        f(n, page)?;
+        if !dec.more_images() {
+            return Ok(());
+        }
+        dec.next_image().map_err(corrupt)?;
+    }
+}
+
+/// The OCR words of one page, as the segment's locations see them.
+pub type OcrWord = ocr::Placed;
+
+/// Read one page with OCR and hand its text on as `page N (OCR)`.
+pub fn emit_page(t: &ocr::Tesseract, n: u32, image: &DynamicImage, emit: &mut dyn Emit) -> Result<()> {
+    let words = ocr::read_page(t, &image.to_luma8())?;
+    emit_words(n, &words.words, emit);
+    Ok(())
+}
+
+/// Hand on the text of a page's OCR words.
+pub fn emit_words(n: u32, words: &[ocr::Word], emit: &mut dyn Emit) {
+    let page = ocr::lay_out(words);
+    if !page.text.trim().is_empty() {
+        emit.segment(Segment { loc: Loc::Ocr { page: n, words: &page.placed }, text: &page.text, context: None });
+    }
+}
+
+/// Read an image file: every page with OCR.
+pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
+    let data = input.bytes(limits.max_in_memory)?;
+    let Some(t) = ocr::tesseract(limits) else {
+        return Err(ocr::needs_ocr());
+    };
+    for_each_page(&data, limits, &mut |n, page| emit_page(&t, n, &page.image, emit))
+}
+
+/// Read a scanned PDF page (one with no text that draws images) with OCR:
+/// each of its pictures large enough to hold text. Whether any was read.
+pub fn read_pdf_page(
+    doc: &lopdf::Document,
+    n: u32,
+    page_id: lopdf::ObjectId,
+    t: &ocr::Tesseract,
+    limits: &Limits,
+    emit: &mut dyn Emit,
+) -> Result<bool> {
+    let mut any = false;
+    for id in pdf::page_images(doc, page_id) {
+        match pdf::decode(doc, id, limits)? {
+            Ok((image, _)) => {
+                emit_page(t, n, &image, emit)?;
+                any = true;
+            }
+            Err(why) => emit.warn(format!("page {n}: an image not read with OCR ({why})")),
+        }
+    }
+    Ok(any)
+}

@@ -1,0 +1,191 @@
+//! Scans made in the test: text rendered to a page image with the DejaVu
+//! Sans font in tests/data/fonts (its licence beside it), then tilted,
+//! speckled, and written as PNG, JPEG, G4 TIFF or an image-only PDF.
+//! Included by the tests that need it (each uses only some of it).
+
+#![allow(dead_code)]
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
+use image::{DynamicImage, GrayImage, ImageFormat, Luma};
+
+const FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans.ttf");
+
+/// A white page `w` x `h` with each `(x, y, text)` drawn at `size` pixels
+/// (y is the top of the line).
+pub fn page(w: u32, h: u32, size: f32, lines: &[(u32, u32, &str)]) -> GrayImage {
+    let font = FontRef::try_from_slice(FONT).expect("font");
+    let scaled = font.as_scaled(PxScale::from(size));
+    let mut img = GrayImage::from_pixel(w, h, Luma([255]));
+    for &(x, y, text) in lines {
+        let mut caret = x as f32;
+        let base = y as f32 + scaled.ascent();
+        let mut prev = None;
+        for c in text.chars() {
+            let id = font.glyph_id(c);
+            if let Some(p) = prev {
+                caret += scaled.kern(p, id);
+            }
+            let glyph = id.with_scale_and_position(PxScale::from(size), point(caret, base));
+            caret += scaled.h_advance(id);
+            prev = Some(id);
+            if let Some(outlined) = font.outline_glyph(glyph) {
+                let b = outlined.px_bounds();
+                outlined.draw(|gx, gy, cov| {
+                    let (px, py) = (b.min.x as i64 + i64::from(gx), b.min.y as i64 + i64::from(gy));
+                    if px >= 0 && py >= 0 && (px as u32) < w && (py as u32) < h {
+                        let p = img.get_pixel_mut(px as u32, py as u32);
+                        let ink = (cov.clamp(0.0, 1.0) * 255.0) as u8;
+                        p.0[0] = p.0[0].min(255 - ink);
+                    }
+                });
+            }
+        }
+    }
+    img
+}
+
+/// The page turned by `degrees` (small angles: a page fed in crooked or a
+/// phone held askew), white where nothing was.
+pub fn tilt(img: &GrayImage, degrees: f32) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let (s, c) = degrees.to_radians().sin_cos();
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    GrayImage::from_fn(w, h, |x, y| {
+        let (dx, dy) = (x as f32 - cx, y as f32 - cy);
+        let (sx, sy) = (c * dx + s * dy + cx, -s * dx + c * dy + cy);
+        if sx >= 0.0 && sy >= 0.0 && (sx as u32) < w && (sy as u32) < h {
+            *img.get_pixel(sx as u32, sy as u32)
+        } else {
+            Luma([255])
+        }
+    })
+}
+
+/// Grey speckle noise and a slightly grey paper (`seed` fixes the pattern).
+pub fn noise(img: &GrayImage, seed: u64, amount: u8) -> GrayImage {
+    let mut state = seed | 1;
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let n = (state % (2 * u64::from(amount) + 1)) as i32 - i32::from(amount);
+        p.0[0] = (i32::from(p.0[0]) - 12 + n).clamp(0, 255) as u8;
+    }
+    out
+}
+
+pub fn encode(img: &GrayImage, format: ImageFormat) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    DynamicImage::ImageLuma8(img.clone()).write_to(&mut out, format).expect("encode");
+    out.into_inner()
+}
+
+pub fn png(img: &GrayImage) -> Vec<u8> {
+    encode(img, ImageFormat::Png)
+}
+
+pub fn jpeg(img: &GrayImage, quality: u8) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    DynamicImage::ImageLuma8(img.clone())
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality))
+        .expect("jpeg");
+    out.into_inner()
+}
+
+/// A multi-page bilevel CCITT G4 TIFF, as a fax or a document scanner writes.
+pub fn g4_tiff(pages: &[GrayImage]) -> Vec<u8> {
+    piisweep::formats::image::anonymise::g4_tiff(pages).expect("g4 tiff")
+}
+
+/// How a page's picture is stored in an image-only PDF.
+pub enum PdfImage {
+    /// DCTDecode: the JPEG as it is.
+    Jpeg,
+    /// FlateDecode: 8-bit grey pixels, deflated.
+    Flate,
+    /// CCITTFaxDecode, K -1: G4, one bit a pixel.
+    G4,
+}
+
+/// An image-only PDF (a scan): each page one picture filling an A4 page.
+pub fn image_pdf(pages: &[GrayImage], how: PdfImage) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    use std::io::Write;
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let mut kids = Vec::new();
+    for img in pages {
+        let (w, h) = img.dimensions();
+        let (filter, data, bits, parms) = match how {
+            PdfImage::Jpeg => ("DCTDecode", jpeg(img, 85), 8, None),
+            PdfImage::Flate => {
+                let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+                z.write_all(img.as_raw()).unwrap();
+                ("FlateDecode", z.finish().unwrap(), 8, None)
+            }
+            PdfImage::G4 => {
+                // The strip of a one-page G4 TIFF is the G4 data itself.
+                let tiff = g4_tiff(std::slice::from_ref(img));
+                let strip = g4_strip(&tiff);
+                let parms = dictionary! { "K" => -1, "Columns" => w as i64, "Rows" => h as i64, "BlackIs1" => true };
+                ("CCITTFaxDecode", strip, 1, Some(parms))
+            }
+        };
+        let mut dict = dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => bits, "Filter" => filter,
+        };
+        if let Some(p) = parms {
+            dict.set("DecodeParms", p);
+        }
+        let image_id = doc.add_object(Stream::new(dict, data));
+        let content = doc.add_object(Stream::new(dictionary! {}, b"q 595 0 0 842 0 0 cm /Im1 Do Q".to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Contents" => content, "Resources" => dictionary! { "XObject" => dictionary! { "Im1" => image_id } },
+        });
+        kids.push(Object::Reference(page));
+    }
+    let count = kids.len() as i64;
+    doc.objects
+        .insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }));
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save pdf");
+    out
+}
+
+/// The one strip of a one-page TIFF written by [`g4_tiff`].
+fn g4_strip(tiff: &[u8]) -> Vec<u8> {
+    let u32_at = |i: usize| u32::from_le_bytes(tiff[i..i + 4].try_into().unwrap()) as usize;
+    let ifd = u32_at(4);
+    let n = u16::from_le_bytes([tiff[ifd], tiff[ifd + 1]]) as usize;
+    let (mut offset, mut len) = (0, 0);
+    for e in 0..n {
+        let at = ifd + 2 + 12 * e;
+        match u16::from_le_bytes([tiff[at], tiff[at + 1]]) {
+            273 => offset = u32_at(at + 8),
+            279 => len = u32_at(at + 8),
+            _ => {}
+        }
+    }
+    tiff[offset..offset + len].to_vec()
+}
+
+/// A letter with the kinds of personal data charities' letters hold.
+pub fn letter() -> GrayImage {
+    page(
+        1400,
+        700,
+        34.0,
+        &[
+            (80, 60, "Referral for support"),
+            (80, 140, "Email: jane.roberts@example.org"),
+            (80, 200, "Phone: 07700 900123"),
+            (80, 260, "Postcode: SW1A 1AA"),
+            (80, 340, "We met on Tuesday and agreed a plan."),
+        ],
+    )
+}
