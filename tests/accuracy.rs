@@ -93,6 +93,7 @@ fn special_categories_meet_their_targets_on_another_seed() {
         special: true,
         ..Default::default()
     }));
+}
 
 /// Scans (issue 21): the same documents as digital text and as scans.
 #[path = "common/scans.rs"]
