@@ -138,7 +138,11 @@ expect 2 "bad --exclude pattern is bad usage" win scan "$(winpath "$tree")" --ex
 mkdir -p "$work/broken"; printf 'PK\003\004 this is no zip' >"$work/broken/letter.docx"
 lb=0; "$linux" scan "$work/broken" --quiet --key "$key" >/dev/null 2>&1 || lb=$?
 [ "$lb" -eq 3 ] || fail "Linux gives exit $lb for a broken docx, expected 3"
+printf 'PK\003\004 this is no zip' >"$work/broken/Zoë Ó Briain – referral.docx"
 expect 3 "a broken docx is not read" win scan "$(winpath "$work/broken")" --quiet --key "$(winpath "$key")"
+# Non-ASCII names come out as UTF-8 when the output is a file or a pipe (a
+# console gets them through WriteConsoleW, as Rust's standard library writes).
+tr -d '\r' <"$work/err" | grep -q 'Zoë Ó Briain – referral.docx: corrupt' || { cat "$work/err" >&2; fail "a non-ASCII file name is garbled in the summary"; }
 
 # 4. A data map: sweep into it, report it, answer a subject access request.
 map="$(winpath "$work/map/piisweep.db")"
