@@ -248,6 +248,11 @@ impl SpecialDetector {
             if named.iter().any(|&(s, e)| s < end && start < e && !(start <= s && e <= end)) {
                 continue;
             }
+            // One word found as a person's name by its own evidence ("her
+            // partner Christian went into hospital") stays a name.
+            if !text[start..end].contains(char::is_whitespace) && named.iter().any(|&(s, e)| s == start && e == end) {
+                continue;
+            }
             if self.beside_not_personal(text, start, end) {
                 continue;
             }
@@ -405,6 +410,9 @@ mod tests {
             ("n/a", Some("Religion or belief"), &[]),
             ("She is Hindu and takes metformin.", None, &[(Religion, "Hindu"), (Health, "metformin")]),
             ("The Hindu temple car park is closed.", None, &[]),
+            // A first name that is also a listed word, named as a person.
+            ("Ms Omar told me she has been struggling since her partner Christian went into hospital.", None, &[]),
+            ("She told me she is a practising Christian.", None, &[(Religion, "Christian")]),
         ];
         for (text, header, want) in cases {
             let want: Vec<(Category, String)> = want.iter().map(|(c, v)| (*c, v.to_string())).collect();
