@@ -62,9 +62,13 @@ where
         return None;
     }
     Some(
+        // A DFA: these lists are a few thousand words, too many for the
+        // automatic choice, and a DFA searches them about twice as fast
+        // as the NFA it would pick (special detection runs on every segment).
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(patterns)
             .expect("word lists make valid automata"),
     )
