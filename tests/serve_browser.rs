@@ -85,8 +85,18 @@ struct Browser {
 }
 
 impl Browser {
+    /// The page's text. A page replaced while it is read (a form's answer
+    /// arriving just after the click) is read again, as it now is.
     async fn text(&self) -> String {
-        self.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+        let mut last = None;
+        for _ in 0..5 {
+            let main = self.client.find(Locator::Css("main")).await.unwrap();
+            match main.text().await {
+                Ok(text) => return text,
+                Err(e) => last = Some(e),
+            }
+        }
+        panic!("the page kept changing while it was read: {last:?}");
     }
 
     /// The page's text, or "" if the page was replaced while it was read (a
@@ -185,6 +195,7 @@ async fn three_jobs(mut b: Browser, base: String, link: String) {
         b.check("2-sar-form").await;
         b.field("Postcode").await.send_keys("SW1A").await.unwrap();
         b.button("Search").await.click().await.unwrap();
+        b.client.wait().for_element(Locator::XPath("//main[contains(., 'is not a UK postcode')]")).await.unwrap();
         let error = b.text().await;
         assert!(error.contains("Postcode \"SW1A\" is not a UK postcode: write it in full"), "{error}");
         b.check("3-sar-form-error").await;
