@@ -71,25 +71,41 @@ fn paragraph_xml(line: &Line, rng: &mut Rng) -> String {
     xml
 }
 
-/// The document, labelling `paragraph N` and `table T row R cell C`.
-fn document_xml(ctx: &mut Ctx, path: &str, blocks: &[Block]) -> String {
-    let mut body = String::new();
+/// Label the blocks' items where the reader locates them: `paragraph N`
+/// (tables take no paragraph numbers) and `table T row R cell C`.
+fn label_blocks(ctx: &mut Ctx, path: &str, blocks: &[Block]) {
     let (mut para_no, mut table_no) = (0, 0);
     for b in blocks {
         match b {
             Block::Para(line) => {
                 para_no += 1;
                 ctx.label_lines(path, std::slice::from_ref(line), |_| format!("paragraph {para_no}"));
-                body.push_str(&paragraph_xml(line, &mut ctx.rng));
             }
             Block::Table(rows) => {
                 table_no += 1;
-                body.push_str("<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/></w:tblPr>");
                 for (r, row) in rows.iter().enumerate() {
-                    body.push_str("<w:tr>");
                     for (c, cell) in row.iter().enumerate() {
                         let loc = format!("table {table_no} row {} cell {}", r + 1, c + 1);
                         ctx.label_lines(path, std::slice::from_ref(cell), |_| loc.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The document, labelled by [`label_blocks`].
+fn document_xml(ctx: &mut Ctx, path: &str, blocks: &[Block]) -> String {
+    label_blocks(ctx, path, blocks);
+    let mut body = String::new();
+    for b in blocks {
+        match b {
+            Block::Para(line) => body.push_str(&paragraph_xml(line, &mut ctx.rng)),
+            Block::Table(rows) => {
+                body.push_str("<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/></w:tblPr>");
+                for row in rows {
+                    body.push_str("<w:tr>");
+                    for cell in row {
                         body.push_str(&format!("<w:tc>{}</w:tc>", paragraph_xml(cell, &mut ctx.rng)));
                     }
                     body.push_str("</w:tr>");
@@ -129,22 +145,17 @@ pub fn build(ctx: &mut Ctx, path: &str, title: &str, creator: &str, blocks: &[Bl
 /// text is one stream), labelled as the docx is, the author in its
 /// SummaryInformation.
 pub fn build_doc(ctx: &mut Ctx, path: &str, creator: &str, blocks: &[Block]) -> Vec<u8> {
+    label_blocks(ctx, path, blocks);
     let mut body = String::new();
-    let (mut para_no, mut table_no) = (0, 0);
     for b in blocks {
         match b {
             Block::Para(line) => {
-                para_no += 1;
-                ctx.label_lines(path, std::slice::from_ref(line), |_| format!("paragraph {para_no}"));
                 body.push_str(&line.text);
                 body.push('\r');
             }
             Block::Table(rows) => {
-                table_no += 1;
-                for (r, row) in rows.iter().enumerate() {
-                    for (c, cell) in row.iter().enumerate() {
-                        let loc = format!("table {table_no} row {} cell {}", r + 1, c + 1);
-                        ctx.label_lines(path, std::slice::from_ref(cell), |_| loc.clone());
+                for row in rows {
+                    for cell in row {
                         body.push_str(&cell.text);
                         body.push('\u{7}');
                     }
