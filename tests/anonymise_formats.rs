@@ -600,3 +600,69 @@ fn csv_in_windows_1252_with_a_multi_line_field_is_written_cell_for_cell() {
     // Still Windows-1252, CRLF, quotes doubled as they were.
     assert!(copy.ends_with(b"Caf\xE9 owner,\"none, \"\"thanks\"\"\",Leeds\r\n"), "{}", String::from_utf8_lossy(&copy));
 }
+
+/// An ods as LibreOffice writes a list with a formatted empty range below it
+/// and a note far down and across the sheet: the rows repeated to the sheet's end and the
+/// far cell once made the spreadsheet library fail the workbook ("Cell limit
+/// exceeded"). The xlsx copy has every cell at its place, the people's data
+/// gone, numbers still numbers.
+#[test]
+fn ods_with_rows_repeated_to_the_sheet_end_is_copied_cell_for_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let cell =
+        |v: &str| format!(r#"<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>"#);
+    let row = |cells: &[&str]| {
+        format!("<table:table-row>{}</table:table-row>", cells.iter().map(|c| cell(c)).collect::<String>())
+    };
+    let number =
+        r#"<table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell>"#;
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Carers">{}{}<table:table-row>{}{}{number}</table:table-row><table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>{}</table:table></office:spreadsheet></office:body></office:document-content>"#,
+        row(&["Name", "Email", "Visits"]),
+        row(&["Zoe Roberts", "zoe.roberts@example.org"])
+            .replace("</table:table-row>", &format!("{number}</table:table-row>")),
+        cell("Priya Patel"),
+        cell("priya.patel@example.com"),
+        row(&["Moved to Maidstone, see Zoe Roberts"]).replace(
+            "<table:table-row>",
+            r#"<table:table-row><table:table-cell table:number-columns-repeated="999"/>"#
+        ),
+    );
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    std::io::Write::write_all(&mut zip, b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
+    zip.start_file("content.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut zip, content.as_bytes()).unwrap();
+    std::fs::write(src.join("carers.ods"), zip.finish().unwrap().into_inner()).unwrap();
+
+    let (_, findings) = scan_reveal(&[&src], &[], tmp.path());
+    let found: BTreeSet<String> = findings.iter().map(|f| f["value"].as_str().unwrap().to_string()).collect();
+    for value in ["Zoe Roberts", "zoe.roberts@example.org", "Priya Patel", "priya.patel@example.com"] {
+        assert!(found.contains(value), "{value} not found: {found:?}");
+    }
+    let far = findings.iter().find(|f| f["value"] == "Zoe Roberts" && f["location"] == "Carers!ALL1048004");
+    assert!(far.is_some(), "the note far down the sheet was not read at its place: {findings:?}");
+
+    let out = tmp.path().join("out");
+    let run = bin().arg("anonymise").arg(&src).arg("--out").arg(&out).arg("--key").arg(tmp.path().join("k")).output();
+    let run = run.unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let mut book = calamine::open_workbook_auto(out.join("carers.xlsx")).unwrap();
+    let mut cells = BTreeMap::new();
+    let calamine::Sheets::Xlsx(xlsx) = &mut book else { panic!("not an xlsx copy") };
+    let mut reader = xlsx.worksheet_cells_reader("Carers").unwrap();
+    while let Some(c) = reader.next_cell().unwrap() {
+        cells.insert(c.get_position(), Data::from(c.get_value().clone()));
+    }
+    assert_eq!(cells[&(0, 0)], Data::String("Name".into()));
+    assert_eq!(cells[&(1, 2)], Data::Float(3.0), "numbers stay numbers");
+    assert_eq!(cells.keys().copied().max(), Some((1048003, 999)), "the far note keeps its place");
+    for (at, value) in &cells {
+        let text = value.to_string();
+        assert!(found.iter().all(|v| !text.contains(v.as_str())), "{at:?} still holds {text:?}");
+    }
+    assert!(cells[&(1048003, 999)].to_string().starts_with("Moved to Maidstone, see "));
+}

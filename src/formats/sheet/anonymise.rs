@@ -3,13 +3,13 @@
 //! columns the policy drops are removed (the columns to their right move
 //! left). Which cells hold personal data is decided on the extractor's own
 //! segments (so the header-row context is the scanner's), the values are
-//! then read again with calamine to keep their types.
+//! then read again by the same cell reader ([`formats::sheet::read_cells`])
+//! to keep their types.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Cursor;
 
-use calamine::{Data, Reader};
-use rust_xlsxwriter::{Format, Workbook};
+use calamine::Data;
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use crate::formats::rewrite::ColumnFate;
 use crate::formats::rewrite::Rewrite;
@@ -100,60 +100,94 @@ fn as_number(new: &str, old: &Data) -> Option<f64> {
 /// A spreadsheet's copy, as xlsx.
 pub fn write(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Vec<u8>, String> {
     let plan = plan(work, data, kind)?;
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(data)).map_err(|e| e.to_string())?;
-    let mut out = Workbook::new();
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    let duration = Format::new().set_num_format("[h]:mm:ss");
-    let names: Vec<String> = book.sheet_names().to_vec();
-    for name in names {
-        let range = match book.worksheet_range(&name) {
-            Ok(r) => r,
-            // Chart sheets and the like hold no cells.
-            Err(_) => continue,
+    let limits = work.limits().clone();
+    let mut copy = Copy {
+        plan,
+        book: Workbook::new(),
+        sheet: None,
+        notes: Vec::new(),
+        failed: None,
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+        datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+        duration: Format::new().set_num_format("[h]:mm:ss"),
+    };
+    formats::sheet::read_cells(data, kind, &limits, &mut copy).map_err(|e| e.to_string())?;
+    if let Some(e) = copy.failed {
+        return Err(e);
+    }
+    for note in copy.notes {
+        work.note(note);
+    }
+    copy.book.save_to_buffer().map_err(|e| e.to_string())
+}
+
+/// The copy being written, cell by cell as the workbook is read again (for
+/// the cells' types: numbers stay numbers, dates dates).
+struct Copy {
+    plan: Plan,
+    book: Workbook,
+    /// The sheet being written: its name and the worksheet.
+    sheet: Option<(String, Worksheet)>,
+    /// Cells that could not be written, for the summary.
+    notes: Vec<String>,
+    /// A sheet name the copy cannot take.
+    failed: Option<String>,
+    date: Format,
+    datetime: Format,
+    duration: Format,
+}
+
+impl formats::sheet::Cells for Copy {
+    fn sheet(&mut self, name: &str) {
+        let mut sheet = Worksheet::new();
+        if let Err(e) = sheet.set_name(name) {
+            self.failed.get_or_insert_with(|| format!("sheet {name}: {e}"));
+        }
+        self.sheet = Some((name.to_string(), sheet));
+    }
+
+    fn cell(&mut self, row: u32, col: u32, value: &Data) {
+        let Some((name, sheet)) = self.sheet.as_mut() else { return };
+        let dropped = self.plan.dropped.get(name.as_str());
+        if dropped.is_some_and(|d| d.contains(&col)) {
+            return;
+        }
+        let out_col = col - dropped.map_or(0, |d| d.range(..col).count() as u32);
+        let Ok(out_col) = u16::try_from(out_col) else { return };
+        let result = match self.plan.cells.get(&(name.clone(), row, col)) {
+            Some(text) => match as_number(text, value) {
+                Some(n) => sheet.write_number(row, out_col, n).map(|_| ()),
+                None => sheet.write_string(row, out_col, text).map(|_| ()),
+            },
+            None => match value {
+                Data::Int(i) => sheet.write_number(row, out_col, *i as f64).map(|_| ()),
+                Data::Float(f) => sheet.write_number(row, out_col, *f).map(|_| ()),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+                    sheet.write_string(row, out_col, s).map(|_| ())
+                }
+                Data::Bool(b) => sheet.write_boolean(row, out_col, *b).map(|_| ()),
+                Data::DateTime(dt) => {
+                    let serial = dt.as_f64();
+                    let format = if dt.is_duration() {
+                        &self.duration
+                    } else if serial.fract() != 0.0 {
+                        &self.datetime
+                    } else {
+                        &self.date
+                    };
+                    sheet.write_number_with_format(row, out_col, serial, format).map(|_| ())
+                }
+                Data::Error(_) | Data::Empty => Ok(()),
+            },
         };
-        let sheet = out.add_worksheet();
-        sheet.set_name(&name).map_err(|e| format!("sheet {name}: {e}"))?;
-        let dropped = plan.dropped.get(&name);
-        let (row0, col0) = range.start().unwrap_or((0, 0));
-        for (r, c, value) in range.used_cells() {
-            let row = row0 + r as u32;
-            let col = col0 + c as u32;
-            if dropped.is_some_and(|d| d.contains(&col)) {
-                continue;
-            }
-            let out_col = col - dropped.map_or(0, |d| d.range(..col).count() as u32);
-            let Ok(out_col) = u16::try_from(out_col) else { continue };
-            let result = match plan.cells.get(&(name.clone(), row, col)) {
-                Some(text) => match as_number(text, value) {
-                    Some(n) => sheet.write_number(row, out_col, n).map(|_| ()),
-                    None => sheet.write_string(row, out_col, text).map(|_| ()),
-                },
-                None => match value {
-                    Data::Int(i) => sheet.write_number(row, out_col, *i as f64).map(|_| ()),
-                    Data::Float(f) => sheet.write_number(row, out_col, *f).map(|_| ()),
-                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
-                        sheet.write_string(row, out_col, s).map(|_| ())
-                    }
-                    Data::Bool(b) => sheet.write_boolean(row, out_col, *b).map(|_| ()),
-                    Data::DateTime(dt) => {
-                        let serial = dt.as_f64();
-                        let format = if dt.is_duration() {
-                            &duration
-                        } else if serial.fract() != 0.0 {
-                            &datetime
-                        } else {
-                            &date
-                        };
-                        sheet.write_number_with_format(row, out_col, serial, format).map(|_| ())
-                    }
-                    Data::Error(_) | Data::Empty => Ok(()),
-                },
-            };
-            if let Err(e) = result {
-                work.note(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
-            }
+        if let Err(e) = result {
+            self.notes.push(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
         }
     }
-    out.save_to_buffer().map_err(|e| e.to_string())
+
+    fn end_sheet(&mut self) {
+        if let Some((_, sheet)) = self.sheet.take() {
+            self.book.push_worksheet(sheet);
+        }
+    }
 }

@@ -11,32 +11,28 @@
 //! `TRUE`/`FALSE`. Formulas yield their cached values only. Error cells are
 //! skipped. Cell comments/notes are read for ODS only (`Sheet!B3 comment`).
 //!
-//! xlsx worksheets are streamed cell by cell, so a stray cell far from the
-//! rest cannot make a huge dense grid; xls and ods go through calamine's
-//! ranges (ods ranges are bounded by calamine's own cell limit).
+//! xlsx, xlsb and ods sheets are streamed cell by cell (ods by our own reader
+//! of `content.xml`, [`ods`]), so a stray cell far from the rest cannot make a
+//! huge dense grid; xls goes through calamine's ranges, bounded by the sheet
+//! size the file declares. The same typed cells ([`Cells`]) feed the
+//! extractor and the anonymised copy's writer.
 
 pub mod anonymise;
+mod ods;
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 use std::io::{Cursor, Read, Seek};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{Data, Ods, OdsError, Range, Reader, SheetType, Xls, XlsError, Xlsb, Xlsx, XlsxError};
+use calamine::{Data, OdsError, Reader, SheetType, Xls, XlsError, Xlsb, Xlsx, XlsxError};
 
 use super::{Emit, ExtractError, Input, Kind, Limits, Loc, Result, Segment, push_cell_ref};
 
 /// Emit every non-empty cell of a workbook of the given kind (xlsx, xls, ods).
 pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limits) -> Result<()> {
     let data = input.bytes(limits.max_in_memory)?;
-    let label = kind.name();
-    // calamine parses untrusted binary formats; a bug there must fail this
-    // file, not the whole sweep.
-    catch_unwind(AssertUnwindSafe(|| extract_book(&data, kind, emit)))
-        .unwrap_or_else(|_| Err(ExtractError::corrupt(label, "the spreadsheet reader failed on this file")))?;
-    if kind == Kind::Ods {
-        emit_ods_comments(&data, limits, emit);
-    }
+    read_cells(&data, kind, limits, &mut SheetOut::new(&mut *emit))?;
     if kind == Kind::Xlsx {
         // Who created and last saved the workbook.
         super::docx::emit_package_metadata(&data, "xlsx", limits, emit);
@@ -44,126 +40,44 @@ pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limi
     Ok(())
 }
 
-/// Cell comments of an ODS workbook (calamine skips them): each comment's
-/// text located `Sheet!B3 comment`, its author `Sheet!B3 comment author`
-/// (context `Author`). A damaged content.xml ends the walk quietly: the
-/// cells were already read, or reported.
-fn emit_ods_comments(data: &[u8], limits: &Limits, emit: &mut dyn Emit) {
-    use quick_xml::events::{BytesStart, Event};
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(data)) else { return };
-    let mut xml = String::new();
-    let Ok(file) = zip.by_name("content.xml") else { return };
-    if file.take(limits.max_in_memory).read_to_string(&mut xml).is_err() || !xml.contains("office:annotation") {
-        return;
-    }
-    let repeated = |e: &BytesStart<'_>, name: &str| -> u32 {
-        e.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| a.value.parse().ok()).unwrap_or(1).max(1)
-    };
-    let mut reader = quick_xml::Reader::from_str(&xml);
-    let (mut sheet, mut row, mut col) = (String::new(), 0u32, 0u32);
-    // How many rows the open row element stands for.
-    let mut row_repeat = 1u32;
-    // Inside a paragraph of the annotation (its text, not its date).
-    let mut in_p = false;
-    // Inside an annotation: its text, its author, and which we are reading.
-    let mut note: Option<(String, String)> = None;
-    let mut in_creator = false;
-    let mut location = String::new();
-    while let Ok(event) = reader.read_event() {
-        match event {
-            Event::Start(e) => match e.name().as_ref() {
-                "table:table" => {
-                    sheet = e
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == "table:name")
-                        .map(|a| a.value.into_owned())
-                        .unwrap_or_default();
-                    row = 0;
-                }
-                "table:table-row" => {
-                    col = 0;
-                    row_repeat = repeated(&e, "table:number-rows-repeated");
-                }
-                "office:annotation" => note = Some((String::new(), String::new())),
-                "dc:creator" => in_creator = true,
-                "text:p" if note.is_some() => {
-                    in_p = true;
-                    if let Some((text, _)) = note.as_mut().filter(|(t, _)| !t.is_empty()) {
-                        text.push('\n');
-                    }
-                }
-                _ => {}
-            },
-            Event::Empty(e) => match e.name().as_ref() {
-                "table:table-cell" | "table:covered-table-cell" => {
-                    col = col.saturating_add(repeated(&e, "table:number-columns-repeated"));
-                }
-                "table:table-row" => row = row.saturating_add(repeated(&e, "table:number-rows-repeated")),
-                _ => {}
-            },
-            Event::End(e) => match e.name().as_ref() {
-                "table:table-row" => row = row.saturating_add(row_repeat),
-                "text:p" => in_p = false,
-                "table:table-cell" | "table:covered-table-cell" => col = col.saturating_add(1),
-                "dc:creator" => in_creator = false,
-                "office:annotation" => {
-                    let Some((text, author)) = note.take() else { continue };
-                    location.clear();
-                    location.push_str(&sheet);
-                    location.push('!');
-                    push_cell_ref(&mut location, row, col);
-                    location.push_str(" comment");
-                    if !text.trim().is_empty() {
-                        emit.segment(Segment::fixed(&location, text.trim(), None));
-                    }
-                    if !author.trim().is_empty() {
-                        location.push_str(" author");
-                        emit.segment(Segment::fixed(&location, author.trim(), Some("Author")));
-                    }
-                }
-                _ => {}
-            },
-            Event::Text(t) => {
-                if let Some((text, author)) = note.as_mut() {
-                    let content = t.xml10_content();
-                    if in_creator {
-                        author.push_str(&content)
-                    } else if in_p {
-                        text.push_str(&content)
-                    }
-                }
-            }
-            Event::GeneralRef(r) => {
-                if let Some((text, author)) = note.as_mut() {
-                    let c = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => quick_xml::escape::resolve_predefined_entity(&r).unwrap_or("").to_string(),
-                    };
-                    if in_creator {
-                        author.push_str(&c)
-                    } else if in_p {
-                        text.push_str(&c)
-                    }
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
+/// The typed cells of a workbook as they are read, sheet by sheet and, within
+/// a sheet, in row order: what the extractor and the copy writer both take.
+pub(crate) trait Cells {
+    /// A sheet starts: a worksheet, macro or dialog sheet (hidden ones too;
+    /// chart sheets and VBA modules hold no cells and are not given).
+    fn sheet(&mut self, name: &str);
+    /// A non-empty cell of the sheet, at its 0-based row and column.
+    fn cell(&mut self, row: u32, col: u32, value: &Data);
+    /// A comment on a cell (read for ODS).
+    fn comment(&mut self, _row: u32, _col: u32, _text: &str, _author: &str) {}
+    /// The sheet has no more cells (also after a sheet that failed part-way).
+    fn end_sheet(&mut self);
+    /// Something the reader could not do that the user should hear of.
+    fn warn(&mut self, _message: String) {}
 }
 
-/// Open the workbook with the reader for its kind and emit every sheet.
-fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
+/// Read every sheet of a workbook of the given kind into `cells`. A sheet that
+/// fails stops only itself: the first failure is returned after the others
+/// are read.
+pub(crate) fn read_cells(data: &[u8], kind: Kind, limits: &Limits, cells: &mut dyn Cells) -> Result<()> {
+    let label = kind.name();
+    // calamine parses untrusted binary formats; a bug there must fail this
+    // file, not the whole sweep.
+    catch_unwind(AssertUnwindSafe(|| read_book(data, kind, limits, cells)))
+        .unwrap_or_else(|_| Err(ExtractError::corrupt(label, "the spreadsheet reader failed on this file")))
+}
+
+/// Open the workbook with the reader for its kind and read every sheet.
+fn read_book(data: &[u8], kind: Kind, limits: &Limits, cells: &mut dyn Cells) -> Result<()> {
     let cursor = Cursor::new(data);
     match kind {
         // Excel's binary workbook: zipped like xlsx, its parts binary records.
         Kind::Xlsx if is_xlsb(data) => {
             let mut book: Xlsb<_> = Xlsb::new(cursor).map_err(|e| read_error("xlsb", e))?;
-            extract_xlsb(&mut book, emit)
+            read_xlsb(&mut book, cells)
         }
         Kind::Xlsx => match Xlsx::new(cursor) {
-            Ok(mut book) => extract_xlsx(&mut book, emit),
+            Ok(mut book) => read_xlsx(&mut book, cells),
             // A sheet type calamine does not know: Excel 4 macro sheets,
             // whose cells are laid out as a worksheet's.
             Err(XlsxError::Unrecognized { typ: "sheet:type", .. }) => {
@@ -171,67 +85,19 @@ fn extract_book(data: &[u8], kind: Kind, emit: &mut dyn Emit) -> Result<()> {
                     return Err(ExtractError::corrupt("xlsx", "a sheet of a type that cannot be read"));
                 };
                 let mut book: Xlsx<_> = Xlsx::new(Cursor::new(&patched[..])).map_err(|e| read_error("xlsx", e))?;
-                emit.warn("Excel 4 macro sheet(s) read as worksheets".into());
-                extract_xlsx(&mut book, emit)
+                cells.warn("Excel 4 macro sheet(s) read as worksheets".into());
+                read_xlsx(&mut book, cells)
             }
             Err(e) => Err(read_error("xlsx", e)),
         },
         Kind::Xls => {
             check_compound_file(data)?;
             let mut book: Xls<_> = Xls::new(cursor).map_err(|e| read_error("xls", e))?;
-            extract_ranges(&mut book, "xls", emit)
+            read_ranges(&mut book, "xls", cells)
         }
-        Kind::Ods => match Ods::new(cursor) {
-            Ok(mut book) => extract_ranges(&mut book, "ods", emit),
-            // Indented XML, as some producers other than LibreOffice write
-            // it: read again without the indentation.
-            Err(e) => {
-                let Some(patched) = ods_without_indentation(data) else { return Err(read_error("ods", e)) };
-                let mut book: Ods<_> = Ods::new(Cursor::new(&patched[..])).map_err(|_| read_error("ods", e))?;
-                extract_ranges(&mut book, "ods", emit)
-            }
-        },
+        Kind::Ods => ods::read(data, limits, cells),
         other => Err(ExtractError::Skipped(format!("not a spreadsheet ({})", other.name()))),
     }
-}
-
-/// A copy of an ods whose `content.xml` has no indentation: white space
-/// holding a line break between two tags is taken out (the spreadsheet
-/// reader takes white space between a row's cells for content and fails).
-/// White space inside text is kept: ODF writes a line break in a cell as
-/// `<text:line-break/>` or a new `<text:p>`, never as a bare newline.
-/// `None` if there is no such white space or it cannot be copied.
-fn ods_without_indentation(data: &[u8]) -> Option<Vec<u8>> {
-    const CONTENT: &str = "content.xml";
-    let mut zip = zip::ZipArchive::new(Cursor::new(data)).ok()?;
-    let mut xml = String::new();
-    zip.by_name(CONTENT).ok()?.take(data.len() as u64 * 1024).read_to_string(&mut xml).ok()?;
-    let mut out = String::with_capacity(xml.len());
-    let mut rest = xml.as_str();
-    while let Some(gt) = rest.find('>') {
-        out.push_str(&rest[..=gt]);
-        rest = &rest[gt + 1..];
-        let gap = rest.len() - rest.trim_start().len();
-        if rest[..gap].contains('\n') && rest[gap..].starts_with('<') {
-            rest = &rest[gap..];
-        }
-    }
-    out.push_str(rest);
-    if out.len() == xml.len() {
-        return None;
-    }
-    let mut copy = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(data.len())));
-    for i in 0..zip.len() {
-        let file = zip.by_index_raw(i).ok()?;
-        if file.name().ok()?.as_ref() == CONTENT {
-            drop(file);
-            copy.start_file(CONTENT, zip::write::SimpleFileOptions::default()).ok()?;
-            std::io::Write::write_all(&mut copy, out.as_bytes()).ok()?;
-        } else {
-            copy.raw_copy_file(file).ok()?;
-        }
-    }
-    Some(copy.finish().ok()?.into_inner())
 }
 
 /// A copy of an xlsx whose workbook relationships name its Excel 4 macro
@@ -351,9 +217,9 @@ fn cell_sheets<RS: Read + Seek, R: Reader<RS>>(book: &R) -> Vec<String> {
 }
 
 /// xlsx: stream each sheet's cells in file order.
-fn extract_xlsx<RS: Read + Seek>(book: &mut Xlsx<RS>, emit: &mut dyn Emit) -> Result<()> {
+fn read_xlsx<RS: Read + Seek>(book: &mut Xlsx<RS>, cells: &mut dyn Cells) -> Result<()> {
     let names = cell_sheets(book);
-    stream_sheets("xlsx", names, emit, |name, out| -> std::result::Result<(), XlsxError> {
+    stream_sheets("xlsx", names, cells, |name, out| -> std::result::Result<(), XlsxError> {
         let mut cells = book.worksheet_cells_reader(name)?;
         while let Some(cell) = cells.next_cell()? {
             let (row, col) = cell.get_position();
@@ -369,9 +235,9 @@ fn is_xlsb(data: &[u8]) -> bool {
 }
 
 /// xlsb: stream each sheet's cells in file order, as for xlsx.
-fn extract_xlsb<RS: Read + Seek>(book: &mut Xlsb<RS>, emit: &mut dyn Emit) -> Result<()> {
+fn read_xlsb<RS: Read + Seek>(book: &mut Xlsb<RS>, cells: &mut dyn Cells) -> Result<()> {
     let names = cell_sheets(book);
-    stream_sheets("xlsb", names, emit, |name, out| -> std::result::Result<(), calamine::XlsbError> {
+    stream_sheets("xlsb", names, cells, |name, out| -> std::result::Result<(), calamine::XlsbError> {
         let mut cells = book.worksheet_cells_reader(name)?;
         while let Some(cell) = cells.next_cell()? {
             let (row, col) = cell.get_position();
@@ -382,13 +248,13 @@ fn extract_xlsb<RS: Read + Seek>(book: &mut Xlsb<RS>, emit: &mut dyn Emit) -> Re
 }
 
 /// Read each of `names` with `read_sheet`, which streams one sheet's cells
-/// into its [`SheetOut`]; a sheet that fails stops only itself, and the
-/// first failure is returned after the others are read.
+/// into `cells`; a sheet that fails stops only itself, and the first failure
+/// is returned after the others are read.
 fn stream_sheets<E>(
     kind: &'static str,
     names: Vec<String>,
-    emit: &mut dyn Emit,
-    mut read_sheet: impl FnMut(&str, &mut SheetOut<'_>) -> std::result::Result<(), E>,
+    cells: &mut dyn Cells,
+    mut read_sheet: impl FnMut(&str, &mut dyn Cells) -> std::result::Result<(), E>,
 ) -> Result<()>
 where
     E: Display,
@@ -396,9 +262,9 @@ where
 {
     let mut first_error = None;
     for name in names {
-        let mut out = SheetOut::new(&name, &mut *emit);
-        let result = read_sheet(&name, &mut out);
-        out.finish();
+        cells.sheet(&name);
+        let result = read_sheet(&name, &mut *cells);
+        cells.end_sheet();
         if let Err(e) = result {
             first_error.get_or_insert_with(|| sheet_error(kind, &name, e));
         }
@@ -406,24 +272,27 @@ where
     first_error.map_or(Ok(()), Err)
 }
 
-/// xls and ods: read each sheet as a calamine range.
-fn extract_ranges<RS, R>(book: &mut R, kind: &'static str, emit: &mut dyn Emit) -> Result<()>
+/// xls: read each sheet as a calamine range (bounded by the declared size
+/// checked in [`check_compound_file`]).
+fn read_ranges<RS, R>(book: &mut R, kind: &'static str, cells: &mut dyn Cells) -> Result<()>
 where
     RS: Read + Seek,
     R: Reader<RS>,
     R::Error: Display,
     calamine::Error: From<R::Error>,
 {
-    let mut first_error = None;
-    for name in cell_sheets(book) {
-        match book.worksheet_range(&name) {
-            Ok(range) => emit_range(&name, &range, emit),
-            Err(e) => {
-                first_error.get_or_insert_with(|| sheet_error(kind, &name, e));
-            }
+    let names = cell_sheets(book);
+    stream_sheets(kind, names, cells, |name, out| -> std::result::Result<(), R::Error> {
+        let range = book.worksheet_range(name)?;
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        for (r, c, value) in range.used_cells() {
+            // Offsets within a range always fit the sheet's u32 coordinates.
+            let row = row0.saturating_add(u32::try_from(r).unwrap_or(u32::MAX));
+            let col = col0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX));
+            out.cell(row, col, value);
         }
-    }
-    first_error.map_or(Ok(()), Err)
+        Ok(())
+    })
 }
 
 /// A sheet that failed part-way: the other sheets are still read, and the file
@@ -439,26 +308,14 @@ where
     }
 }
 
-/// Emit the non-empty cells of a range at their absolute positions.
-fn emit_range(sheet: &str, range: &Range<Data>, emit: &mut dyn Emit) {
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let mut out = SheetOut::new(sheet, emit);
-    for (r, c, value) in range.used_cells() {
-        // Offsets within a range always fit the sheet's u32 coordinates.
-        let row = row0.saturating_add(u32::try_from(r).unwrap_or(u32::MAX));
-        let col = col0.saturating_add(u32::try_from(c).unwrap_or(u32::MAX));
-        out.cell(row, col, value);
-    }
-    out.finish();
-}
-
 /// One sheet's cells on their way to the emitter, in row order. Holds back the
 /// first non-empty row (and the next one, when the first is a lone title cell)
 /// until complete, to find the header row, then passes each later cell its
 /// column's header as context.
 struct SheetOut<'a> {
-    sheet: &'a str,
     emit: &'a mut dyn Emit,
+    /// The sheet being read.
+    sheet: String,
     /// Rows held back while the header row is undecided: row index and cells.
     pending: Vec<(u32, Vec<HeldCell>)>,
     /// Whether the header row has been decided (and `pending` emptied).
@@ -478,8 +335,24 @@ struct HeldCell {
 }
 
 impl<'a> SheetOut<'a> {
-    fn new(sheet: &'a str, emit: &'a mut dyn Emit) -> Self {
-        SheetOut { sheet, emit, pending: Vec::new(), decided: false, header_row: None, headers: BTreeMap::new() }
+    fn new(emit: &'a mut dyn Emit) -> Self {
+        SheetOut {
+            emit,
+            sheet: String::new(),
+            pending: Vec::new(),
+            decided: false,
+            header_row: None,
+            headers: BTreeMap::new(),
+        }
+    }
+}
+
+impl Cells for SheetOut<'_> {
+    fn sheet(&mut self, name: &str) {
+        self.sheet = name.to_string();
+        self.pending.clear();
+        (self.decided, self.header_row) = (false, None);
+        self.headers.clear();
     }
 
     /// Take one cell (0-based row and column); empty and error cells are dropped.
@@ -504,6 +377,34 @@ impl<'a> SheetOut<'a> {
         self.cell_text(row, col, text);
     }
 
+    /// Emit anything still held back once the sheet has no more cells.
+    fn end_sheet(&mut self) {
+        if !self.decided {
+            self.decide_header();
+        }
+    }
+
+    /// A cell's comment located `Sheet!B3 comment`, its author `Sheet!B3
+    /// comment author` (context `Author`).
+    fn comment(&mut self, row: u32, col: u32, text: &str, author: &str) {
+        let mut location = format!("{}!", self.sheet);
+        push_cell_ref(&mut location, row, col);
+        location.push_str(" comment");
+        if !text.trim().is_empty() {
+            self.emit.segment(Segment::fixed(&location, text.trim(), None));
+        }
+        if !author.trim().is_empty() {
+            location.push_str(" author");
+            self.emit.segment(Segment::fixed(&location, author.trim(), Some("Author")));
+        }
+    }
+
+    fn warn(&mut self, message: String) {
+        self.emit.warn(message);
+    }
+}
+
+impl SheetOut<'_> {
     /// Emit a cell once the header row is known.
     fn cell_text(&mut self, row: u32, col: u32, text: String) {
         let context = match self.header_row {
@@ -511,13 +412,6 @@ impl<'a> SheetOut<'a> {
             _ => None,
         };
         self.write(row, col, &text, context.as_deref());
-    }
-
-    /// Emit anything still held back once the sheet has no more cells.
-    fn finish(mut self) {
-        if !self.decided {
-            self.decide_header();
-        }
     }
 
     /// Pick the header row among the held rows: the second when the first is
@@ -545,7 +439,7 @@ impl<'a> SheetOut<'a> {
     }
 
     fn write(&mut self, row: u32, col: u32, text: &str, context: Option<&str>) {
-        let loc = Loc::Cell { sheet: self.sheet, row, col };
+        let loc = Loc::Cell { sheet: &self.sheet, row, col };
         self.emit.segment(Segment { loc, text, context });
     }
 }
@@ -843,7 +737,11 @@ mod tests {
 </office:spreadsheet></office:body></office:document-content>"#;
         // Written without indentation, as office suites do: calamine rejects
         // whitespace between a row's cells.
-        let content: String = content.lines().map(str::trim).collect();
+        ods_with(&content.lines().map(str::trim).collect::<String>())
+    }
+
+    /// An ods holding this content.xml.
+    fn ods_with(content: &str) -> Vec<u8> {
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
         zip.start_file("mimetype", stored).unwrap();
@@ -879,9 +777,9 @@ mod tests {
     fn ods_from_other_producers_indented_gives_the_same_cells() {
         let plain = run(&ods_bytes(), Kind::Ods).unwrap();
         let bytes = indented_ods_bytes();
-        // The spreadsheet reader alone cannot read it: the copy without indentation is what reads it.
-        let alone: std::result::Result<Ods<_>, _> = Ods::new(Cursor::new(&bytes[..]));
-        assert!(alone.is_err());
+        // calamine cannot read it (it takes the white space between a row's cells for content).
+        let calamine: std::result::Result<calamine::Ods<_>, _> = calamine::Ods::new(Cursor::new(&bytes[..]));
+        assert!(calamine.is_err());
         let indented = run(&bytes, Kind::Ods).unwrap();
         assert_eq!(indented.segments, plain.segments);
         assert!(!plain.segments.is_empty());
@@ -899,6 +797,9 @@ mod tests {
             cell("Referrals!C4", "1990-07-04", Some("Date of birth")),
             cell("Referrals!D4", "09:05", Some("Seen at")),
             cell("Referrals!E4", "7700900123", Some("Mobile")),
+            // A cell's comment after its row: text and author.
+            cell("Referrals!B4 comment", "Called Jane on\n07700 900123 & left a message", None),
+            cell("Referrals!B4 comment author", "Priya Patel", Some("Author")),
             cell("Referrals!B5", "O'BRIEN", Some("Surname")),
             cell("Referrals!C5", "2024-01-05 14:30", Some("Date of birth")),
             cell("Referrals!D5", "FALSE", Some("Seen at")),
@@ -906,11 +807,96 @@ mod tests {
             cell("Referrals!D12", "Line one\nLine two", Some("Seen at")),
             cell("Archive!A1", "1", None),
             cell("Archive!B1", "SW1A 1AA", None),
-            // Cell comments, after the cells: text and author.
-            cell("Referrals!B4 comment", "Called Jane on\n07700 900123 & left a message", None),
-            cell("Referrals!B4 comment author", "Priya Patel", Some("Author")),
         ];
         assert_eq!(c.segments, expected);
+    }
+
+    /// A content.xml of one sheet "S" holding these rows.
+    fn one_sheet(rows: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="S">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        )
+    }
+
+    const NAME_ROW: &str = r#"<table:table-row><table:table-cell office:value-type="string"><text:p>Name</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>NI number</text:p></table:table-cell></table:table-row>"#;
+
+    #[test]
+    fn ods_rows_repeated_to_the_sheet_end_are_read() {
+        // As LibreOffice writes a formatted empty range: a row of 16,384
+        // empty cells repeated to the sheet's last row (calamine: "Cell limit exceeded").
+        let rows = format!(
+            r#"{NAME_ROW}<table:table-row><table:table-cell office:value-type="string"><text:p>Jane Roberts</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>QQ 12 34 56 C</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#
+        );
+        let c = run(&ods_with(&one_sheet(&rows)), Kind::Ods).unwrap();
+        assert_eq!(
+            c.segments,
+            vec![
+                cell("S!A1", "Name", None),
+                cell("S!B1", "NI number", None),
+                cell("S!A2", "Jane Roberts", Some("Name")),
+                cell("S!B2", "QQ 12 34 56 C", Some("NI number")),
+            ]
+        );
+    }
+
+    #[test]
+    fn ods_cells_far_apart_are_read_at_their_places() {
+        // A header at A1:B1 and a stray cell at XFD1048576 (the sheet's far corner).
+        let rows = format!(
+            r#"{NAME_ROW}<table:table-row table:number-rows-repeated="1048574"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="16383"/><table:table-cell office:value-type="float" office:value="7700900123"><text:p>07700 900123</text:p></table:table-cell></table:table-row>"#
+        );
+        let bytes = ods_with(&one_sheet(&rows));
+        // calamine lays the sheet out densely: "Cell limit exceeded".
+        assert!(calamine::Ods::new(Cursor::new(&bytes[..])).and_then(|mut b| b.worksheet_range("S")).is_err());
+        let c = run(&bytes, Kind::Ods).unwrap();
+        assert_eq!(c.segments.last(), Some(&cell("S!XFD1048576", "7700900123", None)));
+        assert_eq!(c.segments.len(), 3);
+    }
+
+    #[test]
+    fn ods_repeated_cells_and_rows_each_have_their_place() {
+        // A value repeated over two columns, in a row repeated twice; a
+        // self-closed cell with its value in an attribute; a cell stating
+        // no type (read as the text it shows).
+        let rows = format!(
+            r#"{NAME_ROW}<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="2" office:value-type="string"><text:p>Smith</text:p></table:table-cell><table:table-cell office:value-type="date" office:date-value="1985-03-12"/><table:table-cell><text:p>Kent<text:s text:c="2"/>ME14<text:tab/>1XQ</text:p></table:table-cell></table:table-row>"#
+        );
+        let c = run(&ods_with(&one_sheet(&rows)), Kind::Ods).unwrap();
+        let got: Vec<(String, String)> = c.segments.iter().skip(2).map(|(l, t, _)| (l.clone(), t.clone())).collect();
+        let want: Vec<(String, String)> = ["A2 Smith", "B2 Smith", "C2 1985-03-12", "D2 Kent  ME14\t1XQ"]
+            .iter()
+            .chain(["A3 Smith", "B3 Smith", "C3 1985-03-12", "D3 Kent  ME14\t1XQ"].iter())
+            .map(|s| {
+                let (at, text) = s.split_once(' ').unwrap();
+                (format!("S!{at}"), text.to_string())
+            })
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn ods_repetition_past_the_cap_is_cut_and_said() {
+        // 600 bytes standing for 2^32 cells holding a name.
+        let rows = r#"<table:table-row table:number-rows-repeated="65536"><table:table-cell table:number-columns-repeated="65536" office:value-type="string"><text:p>Jane Roberts</text:p></table:table-cell></table:table-row>"#;
+        let c = run(&ods_with(&one_sheet(rows)), Kind::Ods).unwrap();
+        assert!(c.segments.len() <= (1 << 20) + 65536, "{} cells", c.segments.len());
+        assert!(c.segments.len() >= 65536);
+        assert!(c.warnings.iter().any(|w| w.contains("repeated")), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn encrypted_ods_is_reported_as_encrypted() {
+        let manifest = MANIFEST.replace(
+            r#"manifest:media-type="text/xml"/>"#,
+            r#"manifest:media-type="text/xml"><manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x"/></manifest:file-entry>"#,
+        );
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file("META-INF/manifest.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(manifest.as_bytes()).unwrap();
+        zip.start_file("content.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(b"\x9c\x01garbage").unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        assert!(matches!(run(&bytes, Kind::Ods), Err(ExtractError::Encrypted)));
     }
 
     #[test]
@@ -986,12 +972,14 @@ mod tests {
 
     /// Feed cells (0-based row, column, value) through a sheet's header logic.
     fn sheet_cells(cells: &[(u32, u32, Data)]) -> Cells {
+        use super::Cells as _;
         let mut c = Collect::default();
-        let mut out = SheetOut::new("S", &mut c);
+        let mut out = SheetOut::new(&mut c);
+        out.sheet("S");
         for (row, col, value) in cells {
             out.cell(*row, *col, value);
         }
-        out.finish();
+        out.end_sheet();
         c.segments
     }
 
