@@ -191,3 +191,73 @@ pub fn read_pdf_page(
     }
     Ok(any)
 }
+
+/// Where office packages keep their pictures: docx, xlsx, pptx, and
+/// OpenDocument files.
+const PICTURE_FOLDERS: &[&str] = &["word/media/", "xl/media/", "ppt/media/", "Pictures/"];
+
+/// Smallest picture read with OCR: a side under this many pixels is a logo,
+/// an icon, a rule or a bullet, not a page of text.
+pub const MIN_PICTURE_SIDE: u32 = 64;
+
+/// Is a package member a picture (by its folder) that may hold text?
+pub fn is_package_picture(name: &str) -> bool {
+    !name.ends_with('/') && PICTURE_FOLDERS.iter().any(|f| name.starts_with(f))
+}
+
+/// A picture's size from its header (nothing decoded), if it is an image
+/// piisweep reads.
+pub fn picture_size(data: &[u8]) -> Option<(u32, u32)> {
+    if !is_image(data) {
+        return None;
+    }
+    let format = format_of(data).ok()?;
+    ImageReader::with_format(Cursor::new(data), format).into_dimensions().ok()
+}
+
+/// Is this picture large enough to hold text worth reading?
+pub fn holds_text(size: (u32, u32)) -> bool {
+    size.0 >= MIN_PICTURE_SIDE && size.1 >= MIN_PICTURE_SIDE
+}
+
+/// The pictures of an office package that may hold text (see
+/// [`is_package_picture`], [`holds_text`]) handed on as parts, read with OCR
+/// (`word/media/image1.png`, located `page 1 (OCR)`). Without Tesseract the
+/// document is still read, and one warning says how many pictures were not.
+pub fn emit_package_pictures(
+    pkg: &mut crate::formats::docx::package::Package<'_>,
+    emit: &mut dyn Emit,
+    limits: &Limits,
+) {
+    let names: Vec<String> = pkg.names().iter().filter(|n| is_package_picture(n)).cloned().collect();
+    if names.is_empty() {
+        return;
+    }
+    let tesseract = ocr::tesseract(limits).is_some();
+    let mut unread = 0usize;
+    for name in names {
+        let bytes = match pkg.read(&name) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                emit.warn(format!("picture {name} not read: {e}"));
+                continue;
+            }
+        };
+        // Pictures piisweep does not decode (EMF, WMF, SVG) and small ones are passed over.
+        if !picture_size(&bytes).is_some_and(holds_text) {
+            continue;
+        }
+        if tesseract {
+            emit.part(&name, &bytes);
+        } else {
+            unread += 1;
+        }
+    }
+    if unread > 0 {
+        let pictures =
+            if unread == 1 { "1 embedded picture was".to_string() } else { format!("{unread} embedded pictures were") };
+        emit.warn(format!(
+            "{pictures} not read (needs OCR): install tesseract-ocr, or give its path with --tesseract, to read text in pictures"
+        ));
+    }
+}
