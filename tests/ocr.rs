@@ -447,3 +447,56 @@ fn pictures_in_office_documents_are_read_and_boxed_in_the_copy() {
     assert_eq!(picture.dimensions(), letter().dimensions());
     assert!(picture.pixels().all(|p| p.0[0] == 255));
 }
+
+/// `pdf` with `text` drawn over each page in Helvetica (a text layer).
+fn with_text_layer(pdf: &[u8], text: &str) -> Vec<u8> {
+    use lopdf::{Stream, dictionary};
+    let mut doc = lopdf::Document::load_mem(pdf).unwrap();
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    for (_, page_id) in doc.get_pages() {
+        let mut content = doc.get_page_content(page_id);
+        content.extend_from_slice(format!("\nBT /F1 10 Tf 40 800 Td ({text}) Tj ET").as_bytes());
+        let id = doc.add_object(Stream::new(dictionary! {}, content));
+        let page = doc.get_object_mut(page_id).unwrap().as_dict_mut().unwrap();
+        page.set("Contents", id);
+        let resources = page.get_mut(b"Resources").unwrap().as_dict_mut().unwrap();
+        resources.set("Font", dictionary! { "F1" => font });
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_pdf_page_with_a_junk_text_layer_is_read_with_ocr() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    // A scan whose OCR layer is garbage: punctuation where the letters were.
+    let junk = "l~| ;'^ }{ -~ ,.. _|_ ~^ ;; :: ,,; |l| ~~ ^^ Tl; ~r' ,.i l1| ~; '^ ,|";
+    std::fs::write(src.join("scan.pdf"), with_text_layer(&image_pdf(&[letter()], PdfImage::Jpeg), junk)).unwrap();
+    // The text layer is there, and read as text.
+    let text = bin().arg("extract").arg(&src).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("_|_ ~^ ;;"), "{text}");
+    let (out, lines) = scan(&src, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(has(&lines, "scan.pdf", "page 1 (OCR)", "email", "jane.roberts@example.org"), "{lines:?}");
+    assert!(has(&lines, "scan.pdf", "page 1 (OCR)", "phone", "07700 900123"), "{lines:?}");
+
+    // Its copy has the picture boxed, like a scan's.
+    let out_dir = dir.path().join("out");
+    let out = bin()
+        .arg("anonymise")
+        .arg(&src)
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--key")
+        .arg(dir.path().join("k.key"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (_, lines) = scan(&out_dir, &[]);
+    assert!(lines.iter().all(|v| v["category"] == "name"), "{lines:?}");
+}
