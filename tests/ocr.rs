@@ -70,8 +70,23 @@ fn a_multi_page_g4_tiff_is_read_page_by_page() {
     let second = page(1200, 400, 34.0, &[(80, 80, "Reply to"), (80, 160, "Email: tom.hughes@example.net")]);
     // Bilevel: thresholded, as a fax is.
     std::fs::write(dir.path().join("fax.tif"), g4_tiff(&[first, second])).unwrap();
-    let (out, lines) = scan(dir.path(), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // Not quiet: the summary names the Tesseract that read the pages, and counts them.
+    let keys = tempfile::tempdir().unwrap();
+    let jsonl = keys.path().join("found.jsonl");
+    let out = bin()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--reveal", "--jsonl"])
+        .arg(&jsonl)
+        .arg("--key")
+        .arg(keys.path().join("k.key"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let ocr_line = stderr.lines().find(|l| l.starts_with("OCR: tesseract ")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(ocr_line.ends_with(", 2 pages read"), "{stderr}");
+    let lines = common::read_jsonl(&jsonl);
     assert!(
         has(&lines, "fax.tif", "page 2 (OCR)", "email", "tom.hughes@example.net"),
         "{:?}",

@@ -124,7 +124,17 @@ pub fn read_page(t: &Tesseract, page: &GrayImage) -> Result<PageWords> {
     Ok(words)
 }
 
+/// Pages read with OCR by this process (each page once, however many
+/// times Tesseract ran on it): the summary and the progress bar count them.
+static PAGES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many pages this process has read with OCR so far.
+pub fn pages_read() -> u64 {
+    PAGES_READ.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn read_page_uncached(t: &Tesseract, page: &GrayImage) -> Result<PageWords> {
+    PAGES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let scale =
         if page.width().max(page.height()) < 1400 && u64::from(page.width()) * u64::from(page.height()) < 4 << 20 {
             2
