@@ -95,6 +95,40 @@ fn a_multi_page_g4_tiff_is_read_page_by_page() {
 }
 
 #[test]
+fn g3_fax_tiffs_are_read_in_each_coding() {
+    // Modified Huffman, T.4 one-dimensional and two-dimensional: as fax
+    // software writes them, one page each in one file.
+    let page_of = |line: &str| page(1200, 300, 34.0, &[(80, 60, "Fax from the surgery"), (80, 160, line)]);
+    let pages = [
+        (page_of("Email: ann.lee@example.net"), G3Coding::ModifiedHuffman),
+        (page_of("Phone: 07700 900456"), G3Coding::OneD),
+        (page_of("Email: tom.hughes@example.net"), G3Coding::TwoD),
+    ];
+    let tiff = g3_tiff(&pages);
+    // Decoded pixel for pixel as they were drawn (thresholded, as a fax is).
+    let mut decoded = Vec::new();
+    piisweep::formats::image::for_each_page(&tiff, &piisweep::formats::Limits::default(), &mut |_, p| {
+        decoded.push((p.bilevel, p.image.to_luma8()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(decoded.len(), 3);
+    for ((bilevel, got), (drawn, _)) in decoded.iter().zip(&pages) {
+        assert!(bilevel);
+        let differ = got.pixels().zip(drawn.pixels()).filter(|(a, b)| (a.0[0] < 128) != (b.0[0] < 128)).count();
+        assert_eq!(differ, 0);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fax.tif"), &tiff).unwrap();
+    let (out, lines) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let all = found(&lines, "fax.tif");
+    assert!(has(&lines, "fax.tif", "page 1 (OCR)", "email", "ann.lee@example.net"), "{all:?}");
+    assert!(has(&lines, "fax.tif", "page 2 (OCR)", "phone", "07700 900456"), "{all:?}");
+    assert!(has(&lines, "fax.tif", "page 3 (OCR)", "email", "tom.hughes@example.net"), "{all:?}");
+}
+
+#[test]
 fn image_only_pdfs_are_read_with_ocr_in_each_image_encoding() {
     let dir = tempfile::tempdir().unwrap();
     let blank = page(1400, 700, 34.0, &[(80, 80, "Continued overleaf")]);

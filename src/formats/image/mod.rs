@@ -15,6 +15,7 @@
 //! OCR: install tesseract-ocr").
 
 pub mod anonymise;
+pub mod g3;
 pub mod ocr;
 pub mod pdf;
 
@@ -96,6 +97,16 @@ fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Resu
         if let Some(e) = too_big(w, h, limits) {
             return Err(e);
         }
+        if let Some(g) = g3_page(&mut dec, w, h) {
+            let image = g3::decode(&g3_strips(&mut dec, data)?, &g)
+                .map_err(|e| ExtractError::corrupt("tiff", format!("page {n}: {e}")))?;
+            f(n, Page { image: DynamicImage::ImageLuma8(image), bilevel: true })?;
+            if !dec.more_images() {
+                return Ok(());
+            }
+            dec.next_image().map_err(corrupt)?;
+            continue;
+        }
         let color = dec.colortype().map_err(corrupt)?;
         // The decoder turns WhiteIsZero (as faxes are) into BlackIsZero: 0 is black.
         let pixels = dec.read_image().map_err(corrupt)?;
@@ -140,6 +151,44 @@ fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Resu
         }
         dec.next_image().map_err(corrupt)?;
     }
+}
+
+/// How the current page is coded, if it is CCITT Group 3 (Compression 2
+/// or 3), which the `tiff` crate does not read.
+fn g3_page(dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>, w: u32, h: u32) -> Option<g3::G3> {
+    use tiff::tags::Tag;
+    let compression = dec.get_tag_u32(Tag::Compression).ok()?;
+    if compression != 2 && compression != 3 {
+        return None;
+    }
+    let tag = |dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>, t: Tag| dec.get_tag_u32(t).ok();
+    let options = tag(dec, Tag::Unknown(292)).unwrap_or(0);
+    Some(g3::G3 {
+        width: w,
+        height: h,
+        eols: compression == 3,
+        two_d: compression == 3 && options & 1 == 1,
+        lsb_first: tag(dec, Tag::FillOrder) == Some(2),
+        black_is_zero: tag(dec, Tag::PhotometricInterpretation) == Some(1),
+    })
+}
+
+/// The current page's strips, one after another.
+fn g3_strips(dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>, data: &[u8]) -> Result<Vec<u8>> {
+    use tiff::tags::Tag;
+    let corrupt = |e: tiff::TiffError| ExtractError::corrupt("tiff", e);
+    let offsets = dec.get_tag_u64_vec(Tag::StripOffsets).map_err(corrupt)?;
+    let counts = dec.get_tag_u64_vec(Tag::StripByteCounts).map_err(corrupt)?;
+    let mut out = Vec::new();
+    for (&at, &len) in offsets.iter().zip(&counts) {
+        let strip = usize::try_from(at)
+            .ok()
+            .zip(usize::try_from(len).ok())
+            .and_then(|(at, len)| data.get(at..at.checked_add(len)?))
+            .ok_or_else(|| ExtractError::corrupt("tiff", "a fax strip past the end of the file"))?;
+        out.extend_from_slice(strip);
+    }
+    Ok(out)
 }
 
 /// The OCR words of one page, as the segment's locations see them.
