@@ -212,7 +212,7 @@ struct BitOut {
 impl BitOut {
     fn push(&mut self, b: fax::Bits) {
         for i in (0..b.len).rev() {
-            if self.len % 8 == 0 {
+            if self.len.is_multiple_of(8) {
                 self.bytes.push(0);
             }
             if b.data >> i & 1 == 1 {
@@ -273,8 +273,7 @@ fn code_2d(above: &[bool], row: &[bool]) -> Vec<fax::Bits> {
     enc.encode_line(above.iter().map(colour), width).unwrap();
     let from = log.borrow().len();
     enc.encode_line(row.iter().map(colour), width).unwrap();
-    let codes = log.borrow()[from..].to_vec();
-    codes
+    log.borrow()[from..].to_vec()
 }
 
 fn g3_strip(page: &GrayImage, coding: G3Coding) -> Vec<u8> {
