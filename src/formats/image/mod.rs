@@ -310,3 +310,31 @@ pub fn emit_package_pictures(
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        DynamicImage::ImageLuma8(GrayImage::new(w, h)).write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn package_pictures_are_told_by_folder_and_size() {
+        for name in ["word/media/image1.png", "xl/media/image2.jpeg", "ppt/media/a.tif", "Pictures/10000.png"] {
+            assert!(is_package_picture(name), "{name}");
+        }
+        for name in ["word/media/", "word/document.xml", "docProps/thumbnail.jpeg", "ppt/embeddings/x.xlsx"] {
+            assert!(!is_package_picture(name), "{name}");
+        }
+        assert_eq!(picture_size(&png(640, 64)), Some((640, 64)));
+        assert!(holds_text((640, 64)));
+        // A logo or an icon: too small a side to hold a line of text worth reading.
+        assert!(!holds_text((640, 63)) && !holds_text((32, 32)));
+        // Pictures piisweep does not decode (EMF, SVG) have no size here.
+        assert_eq!(picture_size(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), None);
+        assert_eq!(picture_size(b"\x01\x00\x00\x00 EMF"), None);
+    }
+}
