@@ -135,9 +135,11 @@ fn image_only_pdfs_are_read_with_ocr_in_each_image_encoding() {
     std::fs::write(dir.path().join("jpeg.pdf"), image_pdf(&[blank.clone(), letter()], PdfImage::Jpeg)).unwrap();
     std::fs::write(dir.path().join("flate.pdf"), image_pdf(&[letter()], PdfImage::Flate)).unwrap();
     std::fs::write(dir.path().join("fax.pdf"), image_pdf(&[blank, letter()], PdfImage::G4)).unwrap();
+    std::fs::write(dir.path().join("g3.pdf"), image_pdf(&[letter()], PdfImage::G3TwoD)).unwrap();
+    std::fs::write(dir.path().join("g3-1d.pdf"), image_pdf(&[letter()], PdfImage::G3Aligned)).unwrap();
     let (out, lines) = scan(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    for (file, page) in [("jpeg.pdf", 2), ("flate.pdf", 1), ("fax.pdf", 2)] {
+    for (file, page) in [("jpeg.pdf", 2), ("flate.pdf", 1), ("fax.pdf", 2), ("g3.pdf", 1), ("g3-1d.pdf", 1)] {
         let at = format!("page {page} (OCR)");
         assert!(has(&lines, file, &at, "email", "jane.roberts@example.org"), "{file}: {:?}", found(&lines, file));
         assert!(has(&lines, file, &at, "postcode", "SW1A 1AA"), "{file}: {:?}", found(&lines, file));

@@ -106,6 +106,12 @@ pub enum PdfImage {
     Flate,
     /// CCITTFaxDecode, K -1: G4, one bit a pixel.
     G4,
+    /// CCITTFaxDecode, K 4, EndOfLine: G3 rows after end-of-line codes,
+    /// every fourth one-dimensional, the others two-dimensional.
+    G3TwoD,
+    /// CCITTFaxDecode, K 0, EncodedByteAlign: G3 one-dimensional rows, each
+    /// starting on a byte, no end-of-line codes.
+    G3Aligned,
 }
 
 /// An image-only PDF (a scan): each page one picture filling an A4 page.
@@ -130,6 +136,15 @@ pub fn image_pdf(pages: &[GrayImage], how: PdfImage) -> Vec<u8> {
                 let strip = g4_strip(&tiff);
                 let parms = dictionary! { "K" => -1, "Columns" => w as i64, "Rows" => h as i64, "BlackIs1" => true };
                 ("CCITTFaxDecode", strip, 1, Some(parms))
+            }
+            PdfImage::G3TwoD => {
+                let parms = dictionary! { "K" => 4, "Columns" => w as i64, "Rows" => h as i64, "EndOfLine" => true };
+                ("CCITTFaxDecode", g3_strip(img, G3Coding::TwoD), 1, Some(parms))
+            }
+            PdfImage::G3Aligned => {
+                let parms =
+                    dictionary! { "K" => 0, "Columns" => w as i64, "Rows" => h as i64, "EncodedByteAlign" => true };
+                ("CCITTFaxDecode", g3_strip(img, G3Coding::ModifiedHuffman), 1, Some(parms))
             }
         };
         let mut dict = dictionary! {

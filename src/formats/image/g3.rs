@@ -18,10 +18,15 @@ use image::{GrayImage, Luma};
 pub struct G3 {
     pub width: u32,
     pub height: u32,
-    /// Compression 3 (rows after end-of-line codes), not 2 (byte-aligned rows).
+    /// Rows come after end-of-line codes (TIFF Compression 3, PDF
+    /// EndOfLine), so a break in one row is picked up at the next code.
     pub eols: bool,
-    /// T4Options bit 0: rows may be coded two-dimensionally.
+    /// Each row starts with a tag bit, 1 for a one-dimensional row, else
+    /// two-dimensional (TIFF T4Options bit 0, PDF K > 0); after its
+    /// end-of-line code when there is one.
     pub two_d: bool,
+    /// Each row starts on a byte (TIFF Compression 2, PDF EncodedByteAlign).
+    pub byte_align: bool,
     /// FillOrder 2: the first pixel is in each byte's lowest bit.
     pub lsb_first: bool,
     /// PhotometricInterpretation 1: a "white" run is dark (rare; faxes are 0).
@@ -197,7 +202,21 @@ pub fn decode(data: &[u8], g: &G3) -> Result<GrayImage, String> {
     let mut current: Vec<u32> = Vec::new();
     let mut read = 0u32;
     for y in 0..g.height {
-        let one_d = if g.eols { r.skip_eols(g.two_d).unwrap_or(true) } else { true };
+        if g.byte_align && !g.eols {
+            r.pos = r.pos.div_ceil(8) * 8;
+        }
+        // End-of-line codes are skipped wherever they are (no row's code
+        // starts with eleven zeros); a row's tag bit follows its code, or
+        // starts the row when there is none.
+        let one_d = match r.skip_eols(g.two_d) {
+            Some(tag) => tag,
+            None if g.two_d && !r.at_end() => {
+                let tag = r.bit(r.pos) == 1;
+                r.pos += 1;
+                tag
+            }
+            None => true,
+        };
         if r.at_end() {
             break;
         }
@@ -222,9 +241,6 @@ pub fn decode(data: &[u8], g: &G3) -> Result<GrayImage, String> {
             // The next end-of-line code starts the next row afresh.
             r.seek_eol();
             current.clear();
-        }
-        if !g.eols {
-            r.pos = r.pos.div_ceil(8) * 8;
         }
         std::mem::swap(&mut reference, &mut current);
     }
@@ -253,13 +269,29 @@ mod tests {
                 })
                 .collect();
             for (eols, two_d) in [(false, false), (true, false), (true, true)] {
-                let g = G3 { width: 300, height: 50, eols, two_d, lsb_first: false, black_is_zero: false };
+                let g = G3 {
+                    width: 300,
+                    height: 50,
+                    eols,
+                    two_d,
+                    byte_align: !eols,
+                    lsb_first: false,
+                    black_is_zero: false,
+                };
                 if let Ok(img) = decode(&data, &g) {
                     assert_eq!(img.dimensions(), (300, 50));
                 }
             }
         }
-        let g = G3 { width: 300, height: 50, eols: true, two_d: false, lsb_first: false, black_is_zero: false };
+        let g = G3 {
+            width: 300,
+            height: 50,
+            eols: true,
+            two_d: false,
+            byte_align: false,
+            lsb_first: false,
+            black_is_zero: false,
+        };
         assert!(decode(&[], &g).is_err());
         assert!(decode(&[1, 2, 3], &G3 { width: 0, ..g }).is_err());
     }

@@ -168,6 +168,7 @@ fn g3_page(dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>, w: u32, h: u32) -> O
         height: h,
         eols: compression == 3,
         two_d: compression == 3 && options & 1 == 1,
+        byte_align: compression == 2,
         lsb_first: tag(dec, Tag::FillOrder) == Some(2),
         black_is_zero: tag(dec, Tag::PhotometricInterpretation) == Some(1),
     })
