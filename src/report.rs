@@ -86,6 +86,10 @@ pub fn summary_text_with(s: &Summary, unread: Option<&Path>) -> String {
         mb / secs,
         s.files_scanned as f64 / secs
     );
+    if let Some((version, pages)) = &s.ocr {
+        let pages = plural(*pages as usize, "page");
+        let _ = writeln!(out, "OCR: {version}, {pages} read");
+    }
     if s.hidden > 0 {
         let _ =
             writeln!(out, "Hidden or system files: {} (swept like any other: they can hold personal data)", s.hidden);
@@ -185,6 +189,14 @@ mod tests {
 
     fn part(file: &str, n: usize, why: &str) -> UnreadPart {
         UnreadPart { file: file.into(), path: format!("{file}!m{n}.txt"), failed: true, reason: why.into() }
+    }
+
+    #[test]
+    fn the_summary_names_the_ocr_and_its_pages() {
+        let mut s = Summary::default();
+        assert!(!summary_text(&s).contains("OCR"));
+        s.ocr = Some(("tesseract 5.3.0".into(), 12));
+        assert!(summary_text(&s).contains("\nOCR: tesseract 5.3.0, 12 pages read\n"), "{}", summary_text(&s));
     }
 
     /// 10 parts of one zip for one reason make one line; 30 containers

@@ -457,6 +457,9 @@ pub struct Summary {
     pub stopped: bool,
     /// Time each sink spent on the writer thread, in the order given to [`run`].
     pub sink_time: Vec<Duration>,
+    /// The Tesseract that read scans (`tesseract 5.3.0`) and how many pages
+    /// it read, when any were.
+    pub ocr: Option<(String, u64)>,
 }
 
 impl Summary {
@@ -585,6 +588,7 @@ pub fn run(
     reuse: Option<&FileFilter<'_>>,
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
+    let ocr_pages_before = formats::image::ocr::pages_read();
     let walked = walk::walk(&opts.roots, &opts.walk)?;
     let mut summary = Summary { files_total: walked.files.len() as u64, hidden: walked.hidden, ..Summary::default() };
     for p in &walked.passed {
@@ -677,6 +681,12 @@ pub fn run(
     }
     summary.sink_time = sink_time;
     summary.elapsed = started.elapsed();
+    let ocr_pages = formats::image::ocr::pages_read().saturating_sub(ocr_pages_before);
+    if ocr_pages > 0
+        && let Some(t) = formats::image::ocr::tesseract(&opts.limits)
+    {
+        summary.ocr = Some((t.version, ocr_pages));
+    }
     Ok(summary)
 }
 
@@ -704,6 +714,9 @@ struct Progress {
 impl Progress {
     fn new(show: bool, bytes: u64, files: usize) -> Progress {
         use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        // Scans take a second or so a page: the pages read with OCR are
+        // counted on the bar as they are read.
+        let pages_before = formats::image::ocr::pages_read();
         if !show {
             return Progress { bar: ProgressBar::hidden(), shown: false, files, unchanged: AtomicU64::new(0) };
         }
@@ -711,9 +724,12 @@ impl Progress {
         bar.set_style(
             ProgressStyle::with_template(
                 // Two lines, each within 80 columns but the file's path.
-                "{spinner} {bar:20} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)\n  {prefix}: {wide_msg}",
+                "{spinner} {bar:20} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)\n  {prefix}{pages}: {wide_msg}",
             )
-            .expect("valid template"),
+            .expect("valid template")
+            .with_key("pages", move |_: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&pages_note(formats::image::ocr::pages_read().saturating_sub(pages_before)));
+            }),
         );
         bar.set_prefix(format!("0/{files} files"));
         bar.enable_steady_tick(Duration::from_millis(200));
@@ -763,10 +779,26 @@ impl Progress {
     }
 }
 
+/// What the progress bar says of the pages read with OCR in this sweep.
+fn pages_note(pages: u64) -> String {
+    match pages {
+        0 => String::new(),
+        1 => ", 1 page read with OCR".into(),
+        n => format!(", {n} pages read with OCR"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_bar_counts_pages_read_with_ocr() {
+        assert_eq!(pages_note(0), "");
+        assert_eq!(pages_note(1), ", 1 page read with OCR");
+        assert_eq!(pages_note(12), ", 12 pages read with OCR");
+    }
 
     /// Bytes are counted as a file is read, not when it is finished: while
     /// a 3 MB CSV is read, its segments see the count grow, short of the

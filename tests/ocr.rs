@@ -70,13 +70,62 @@ fn a_multi_page_g4_tiff_is_read_page_by_page() {
     let second = page(1200, 400, 34.0, &[(80, 80, "Reply to"), (80, 160, "Email: tom.hughes@example.net")]);
     // Bilevel: thresholded, as a fax is.
     std::fs::write(dir.path().join("fax.tif"), g4_tiff(&[first, second])).unwrap();
-    let (out, lines) = scan(dir.path(), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // Not quiet: the summary names the Tesseract that read the pages, and counts them.
+    let keys = tempfile::tempdir().unwrap();
+    let jsonl = keys.path().join("found.jsonl");
+    let out = bin()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--reveal", "--jsonl"])
+        .arg(&jsonl)
+        .arg("--key")
+        .arg(keys.path().join("k.key"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let ocr_line = stderr.lines().find(|l| l.starts_with("OCR: tesseract ")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(ocr_line.ends_with(", 2 pages read"), "{stderr}");
+    let lines = common::read_jsonl(&jsonl);
     assert!(
         has(&lines, "fax.tif", "page 2 (OCR)", "email", "tom.hughes@example.net"),
         "{:?}",
         found(&lines, "fax.tif")
     );
+}
+
+#[test]
+fn g3_fax_tiffs_are_read_in_each_coding() {
+    // Modified Huffman, T.4 one-dimensional and two-dimensional: as fax
+    // software writes them, one page each in one file.
+    let page_of = |line: &str| page(1200, 300, 34.0, &[(80, 60, "Fax from the surgery"), (80, 160, line)]);
+    let pages = [
+        (page_of("Email: ann.lee@example.net"), G3Coding::ModifiedHuffman),
+        (page_of("Phone: 07700 900456"), G3Coding::OneD),
+        (page_of("Email: tom.hughes@example.net"), G3Coding::TwoD),
+    ];
+    let tiff = g3_tiff(&pages);
+    // Decoded pixel for pixel as they were drawn (thresholded, as a fax is).
+    let mut decoded = Vec::new();
+    piisweep::formats::image::for_each_page(&tiff, &piisweep::formats::Limits::default(), &mut |_, p| {
+        decoded.push((p.bilevel, p.image.to_luma8()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(decoded.len(), 3);
+    for ((bilevel, got), (drawn, _)) in decoded.iter().zip(&pages) {
+        assert!(bilevel);
+        let differ = got.pixels().zip(drawn.pixels()).filter(|(a, b)| (a.0[0] < 128) != (b.0[0] < 128)).count();
+        assert_eq!(differ, 0);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fax.tif"), &tiff).unwrap();
+    let (out, lines) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let all = found(&lines, "fax.tif");
+    assert!(has(&lines, "fax.tif", "page 1 (OCR)", "email", "ann.lee@example.net"), "{all:?}");
+    assert!(has(&lines, "fax.tif", "page 2 (OCR)", "phone", "07700 900456"), "{all:?}");
+    assert!(has(&lines, "fax.tif", "page 3 (OCR)", "email", "tom.hughes@example.net"), "{all:?}");
 }
 
 #[test]
@@ -86,9 +135,11 @@ fn image_only_pdfs_are_read_with_ocr_in_each_image_encoding() {
     std::fs::write(dir.path().join("jpeg.pdf"), image_pdf(&[blank.clone(), letter()], PdfImage::Jpeg)).unwrap();
     std::fs::write(dir.path().join("flate.pdf"), image_pdf(&[letter()], PdfImage::Flate)).unwrap();
     std::fs::write(dir.path().join("fax.pdf"), image_pdf(&[blank, letter()], PdfImage::G4)).unwrap();
+    std::fs::write(dir.path().join("g3.pdf"), image_pdf(&[letter()], PdfImage::G3TwoD)).unwrap();
+    std::fs::write(dir.path().join("g3-1d.pdf"), image_pdf(&[letter()], PdfImage::G3Aligned)).unwrap();
     let (out, lines) = scan(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    for (file, page) in [("jpeg.pdf", 2), ("flate.pdf", 1), ("fax.pdf", 2)] {
+    for (file, page) in [("jpeg.pdf", 2), ("flate.pdf", 1), ("fax.pdf", 2), ("g3.pdf", 1), ("g3-1d.pdf", 1)] {
         let at = format!("page {page} (OCR)");
         assert!(has(&lines, file, &at, "email", "jane.roberts@example.org"), "{file}: {:?}", found(&lines, file));
         assert!(has(&lines, file, &at, "postcode", "SW1A 1AA"), "{file}: {:?}", found(&lines, file));
@@ -314,4 +365,189 @@ fn a_scan_attached_to_an_email_is_read_and_boxed_in_the_copy() {
     let (_, lines) = scan(&out_dir, &[]);
     assert!(found(&lines, part).iter().all(|(_, c, _)| c == "name"), "{lines:?}");
     assert!(!lines.iter().any(|v| v["category"] == "email" || v["category"] == "phone"), "{lines:?}");
+}
+
+/// A zip package of `members` (name, bytes).
+fn package(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(data).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// A Word document saying `text`, with `pictures` in word/media/.
+fn docx_with(text: &str, pictures: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let doc = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"#
+    );
+    let types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    let mut members = vec![("[Content_Types].xml", types.as_bytes().to_vec()), ("word/document.xml", doc.into_bytes())];
+    members.extend(pictures.iter().map(|(n, d)| (*n, d.clone())));
+    package(&members)
+}
+
+fn member_of(path: &Path, name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(std::fs::read(path).unwrap())).unwrap();
+    let mut out = Vec::new();
+    z.by_name(name).unwrap().read_to_end(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn pictures_in_office_documents_are_read_and_boxed_in_the_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    // A scanned form pasted into a Word document, beside a small logo that
+    // holds a number of its own (too small to be a page of text: not read).
+    let logo = page(600, 48, 30.0, &[(10, 8, "Call 07700 900777")]);
+    let pictures = [("word/media/image1.png", png(&letter())), ("word/media/image2.png", png(&logo))];
+    std::fs::write(src.join("form.docx"), docx_with("Form attached.", &pictures)).unwrap();
+    // A slide with a photo of a letter, and a workbook with one on a sheet.
+    let pptx = package(&[
+        (
+            "ppt/presentation.xml",
+            br#"<p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>"#.to_vec(),
+        ),
+        ("ppt/media/image1.jpeg", jpeg(&letter(), 85)),
+    ]);
+    std::fs::write(src.join("slides.pptx"), pptx).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Scanned form below").unwrap();
+    sheet.insert_image(2, 0, &rust_xlsxwriter::Image::new_from_buffer(&png(&letter())).unwrap()).unwrap();
+    std::fs::write(src.join("book.xlsx"), book.save_to_buffer().unwrap()).unwrap();
+
+    let (out, lines) = scan(&src, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for part in
+        ["form.docx!word/media/image1.png", "slides.pptx!ppt/media/image1.jpeg", "book.xlsx!xl/media/image1.png"]
+    {
+        assert!(has(&lines, part, "page 1 (OCR)", "email", "jane.roberts@example.org"), "{part}: {lines:?}");
+        assert!(has(&lines, part, "page 1 (OCR)", "postcode", "SW1A 1AA"), "{part}: {lines:?}");
+    }
+    assert!(!lines.iter().any(|v| v["value"] == "07700 900777"), "the logo was read: {lines:?}");
+
+    // Without Tesseract the documents are still read, and the user is told
+    // how many pictures were not.
+    let jsonl = dir.path().join("found.jsonl");
+    let out = bin()
+        .arg("scan")
+        .arg(&src)
+        .args(["--tesseract", "/nonexistent/tesseract", "--reveal", "--jsonl"])
+        .arg(&jsonl)
+        .arg("--key")
+        .arg(dir.path().join("k.key"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for file in ["form.docx", "slides.pptx", "book.xlsx"] {
+        let said = format!("{file}: 1 embedded picture was not read (needs OCR): install tesseract-ocr");
+        assert!(stderr.contains(&said), "{stderr}");
+    }
+    let lines = common::read_jsonl(&jsonl);
+    assert!(lines.iter().all(|v| !v["path"].as_str().unwrap().contains('!')), "{lines:?}");
+
+    // The copy of the document: its picture boxed where the personal data
+    // was (re-read with OCR), still a PNG of the same size; the logo as it was.
+    let only_docx = dir.path().join("docx");
+    std::fs::create_dir(&only_docx).unwrap();
+    std::fs::copy(src.join("form.docx"), only_docx.join("form.docx")).unwrap();
+    let anonymise = |extra: &[&str], out_dir: &Path| {
+        bin()
+            .arg("anonymise")
+            .arg(&only_docx)
+            .arg("--out")
+            .arg(out_dir)
+            .arg("--key")
+            .arg(dir.path().join("k.key"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out_dir = dir.path().join("out");
+    let out = anonymise(&[], &out_dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Verified: 1 of 1 copy re-scanned"), "{stderr}");
+    let copy = out_dir.join("form.docx");
+    let picture = member_of(&copy, "word/media/image1.png");
+    assert_eq!(image::guess_format(&picture).unwrap(), image::ImageFormat::Png);
+    let picture = image::load_from_memory(&picture).unwrap().to_luma8();
+    assert_eq!(picture.dimensions(), letter().dimensions());
+    assert_eq!(member_of(&copy, "word/media/image2.png"), png(&logo));
+    let (_, lines) = scan(&out_dir, &[]);
+    assert!(lines.iter().all(|v| v["category"] == "name"), "{lines:?}");
+    let text = bin().arg("extract").arg(&out_dir).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Referral for support") && !text.contains("jane.roberts"), "{text}");
+
+    // Without Tesseract the picture cannot be checked: a blank one of the
+    // same size takes its place, and the user is told.
+    let blank_dir = dir.path().join("blank");
+    let out = anonymise(&["--tesseract", "/nonexistent/tesseract"], &blank_dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("word/media/image1.png: picture replaced by a blank one"), "{stderr}");
+    let picture = member_of(&blank_dir.join("form.docx"), "word/media/image1.png");
+    let picture = image::load_from_memory(&picture).unwrap().to_luma8();
+    assert_eq!(picture.dimensions(), letter().dimensions());
+    assert!(picture.pixels().all(|p| p.0[0] == 255));
+}
+
+/// `pdf` with `text` drawn over each page in Helvetica (a text layer).
+fn with_text_layer(pdf: &[u8], text: &str) -> Vec<u8> {
+    use lopdf::{Stream, dictionary};
+    let mut doc = lopdf::Document::load_mem(pdf).unwrap();
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    for (_, page_id) in doc.get_pages() {
+        let mut content = doc.get_page_content(page_id);
+        content.extend_from_slice(format!("\nBT /F1 10 Tf 40 800 Td ({text}) Tj ET").as_bytes());
+        let id = doc.add_object(Stream::new(dictionary! {}, content));
+        let page = doc.get_object_mut(page_id).unwrap().as_dict_mut().unwrap();
+        page.set("Contents", id);
+        let resources = page.get_mut(b"Resources").unwrap().as_dict_mut().unwrap();
+        resources.set("Font", dictionary! { "F1" => font });
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_pdf_page_with_a_junk_text_layer_is_read_with_ocr() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    // A scan whose OCR layer is garbage: punctuation where the letters were.
+    let junk = "l~| ;'^ }{ -~ ,.. _|_ ~^ ;; :: ,,; |l| ~~ ^^ Tl; ~r' ,.i l1| ~; '^ ,|";
+    std::fs::write(src.join("scan.pdf"), with_text_layer(&image_pdf(&[letter()], PdfImage::Jpeg), junk)).unwrap();
+    // The text layer is there, and read as text.
+    let text = bin().arg("extract").arg(&src).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("_|_ ~^ ;;"), "{text}");
+    let (out, lines) = scan(&src, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(has(&lines, "scan.pdf", "page 1 (OCR)", "email", "jane.roberts@example.org"), "{lines:?}");
+    assert!(has(&lines, "scan.pdf", "page 1 (OCR)", "phone", "07700 900123"), "{lines:?}");
+
+    // Its copy has the picture boxed, like a scan's.
+    let out_dir = dir.path().join("out");
+    let out = bin()
+        .arg("anonymise")
+        .arg(&src)
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--key")
+        .arg(dir.path().join("k.key"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (_, lines) = scan(&out_dir, &[]);
+    assert!(lines.iter().all(|v| v["category"] == "name"), "{lines:?}");
 }

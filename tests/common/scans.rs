@@ -106,6 +106,12 @@ pub enum PdfImage {
     Flate,
     /// CCITTFaxDecode, K -1: G4, one bit a pixel.
     G4,
+    /// CCITTFaxDecode, K 4, EndOfLine: G3 rows after end-of-line codes,
+    /// every fourth one-dimensional, the others two-dimensional.
+    G3TwoD,
+    /// CCITTFaxDecode, K 0, EncodedByteAlign: G3 one-dimensional rows, each
+    /// starting on a byte, no end-of-line codes.
+    G3Aligned,
 }
 
 /// An image-only PDF (a scan): each page one picture filling an A4 page.
@@ -130,6 +136,15 @@ pub fn image_pdf(pages: &[GrayImage], how: PdfImage) -> Vec<u8> {
                 let strip = g4_strip(&tiff);
                 let parms = dictionary! { "K" => -1, "Columns" => w as i64, "Rows" => h as i64, "BlackIs1" => true };
                 ("CCITTFaxDecode", strip, 1, Some(parms))
+            }
+            PdfImage::G3TwoD => {
+                let parms = dictionary! { "K" => 4, "Columns" => w as i64, "Rows" => h as i64, "EndOfLine" => true };
+                ("CCITTFaxDecode", g3_strip(img, G3Coding::TwoD), 1, Some(parms))
+            }
+            PdfImage::G3Aligned => {
+                let parms =
+                    dictionary! { "K" => 0, "Columns" => w as i64, "Rows" => h as i64, "EncodedByteAlign" => true };
+                ("CCITTFaxDecode", g3_strip(img, G3Coding::ModifiedHuffman), 1, Some(parms))
             }
         };
         let mut dict = dictionary! {
@@ -188,4 +203,176 @@ pub fn letter() -> GrayImage {
             (80, 340, "We met on Tuesday and agreed a plan."),
         ],
     )
+}
+
+/// How a G3 fax page is coded (TIFF Compression 2, or 3 with T4Options).
+#[derive(Clone, Copy, PartialEq)]
+pub enum G3Coding {
+    /// Compression 2: one-dimensional rows, each starting on a byte.
+    ModifiedHuffman,
+    /// Compression 3, one-dimensional, end-of-line codes padded to end on a byte.
+    OneD,
+    /// Compression 3, T4Options bit 0: every fourth row one-dimensional,
+    /// the others coded against the row above.
+    TwoD,
+}
+
+/// Bits written first bit first.
+#[derive(Default)]
+struct BitOut {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl BitOut {
+    fn push(&mut self, b: fax::Bits) {
+        for i in (0..b.len).rev() {
+            if self.len.is_multiple_of(8) {
+                self.bytes.push(0);
+            }
+            if b.data >> i & 1 == 1 {
+                *self.bytes.last_mut().unwrap() |= 0x80 >> (self.len % 8);
+            }
+            self.len += 1;
+        }
+    }
+    fn zeros(&mut self, n: usize) {
+        for _ in 0..n {
+            self.push(fax::Bits { data: 0, len: 1 });
+        }
+    }
+}
+
+const EOL: fax::Bits = fax::Bits { data: 1, len: 12 };
+
+/// A row's runs (white first), coded one-dimensionally with the fax crate's tables.
+fn code_1d(out: &mut BitOut, row: &[bool]) {
+    let mut runs = Vec::new();
+    let (mut colour, mut n) = (false, 0u16);
+    for &black in row {
+        if black != colour {
+            runs.push(n);
+            colour = black;
+            n = 0;
+        }
+        n += 1;
+    }
+    runs.push(n);
+    for (i, &run) in runs.iter().enumerate() {
+        let code = |n| if i % 2 == 0 { fax::maps::white::encode(n) } else { fax::maps::black::encode(n) }.unwrap();
+        let mut n = run;
+        if n >= 64 {
+            out.push(code(n & !63));
+            n &= 63;
+        }
+        out.push(code(n));
+    }
+}
+
+/// The fax crate's two-dimensional codes for `row` against `above`.
+fn code_2d(above: &[bool], row: &[bool]) -> Vec<fax::Bits> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    struct Log(Rc<RefCell<Vec<fax::Bits>>>);
+    impl fax::BitWriter for Log {
+        type Error = std::convert::Infallible;
+        fn write(&mut self, bits: fax::Bits) -> Result<(), Self::Error> {
+            self.0.borrow_mut().push(bits);
+            Ok(())
+        }
+    }
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let mut enc = fax::encoder::Encoder::new(Log(log.clone()));
+    let colour = |b: &bool| if *b { fax::Color::Black } else { fax::Color::White };
+    let width = row.len() as u16;
+    enc.encode_line(above.iter().map(colour), width).unwrap();
+    let from = log.borrow().len();
+    enc.encode_line(row.iter().map(colour), width).unwrap();
+    log.borrow()[from..].to_vec()
+}
+
+fn g3_strip(page: &GrayImage, coding: G3Coding) -> Vec<u8> {
+    let (w, h) = page.dimensions();
+    let rows: Vec<Vec<bool>> = (0..h).map(|y| (0..w).map(|x| page.get_pixel(x, y).0[0] < 128).collect()).collect();
+    let mut out = BitOut::default();
+    for (y, row) in rows.iter().enumerate() {
+        match coding {
+            G3Coding::ModifiedHuffman => {
+                code_1d(&mut out, row);
+                out.zeros((8 - out.len % 8) % 8);
+            }
+            G3Coding::OneD => {
+                out.zeros((8 - (out.len + 12) % 8) % 8);
+                out.push(EOL);
+                code_1d(&mut out, row);
+            }
+            G3Coding::TwoD => {
+                out.push(EOL);
+                let one_d = y % 4 == 0;
+                out.push(fax::Bits { data: u16::from(one_d), len: 1 });
+                if one_d {
+                    code_1d(&mut out, row);
+                } else {
+                    code_2d(&rows[y - 1], row).into_iter().for_each(|b| out.push(b));
+                }
+            }
+        }
+    }
+    if coding != G3Coding::ModifiedHuffman {
+        // Return to control: six end-of-line codes.
+        for _ in 0..6 {
+            out.push(EOL);
+            if coding == G3Coding::TwoD {
+                out.push(fax::Bits { data: 1, len: 1 });
+            }
+        }
+    }
+    out.bytes
+}
+
+/// A multi-page bilevel TIFF of CCITT Group 3 pages, each coded its own way.
+pub fn g3_tiff(pages: &[(GrayImage, G3Coding)]) -> Vec<u8> {
+    let mut out: Vec<u8> = b"II*\0\0\0\0\0".to_vec();
+    let mut next_pointer = 4usize;
+    for (page, coding) in pages {
+        let (w, h) = page.dimensions();
+        let strip = g3_strip(page, *coding);
+        let strip_at = out.len() as u32;
+        out.extend_from_slice(&strip);
+        if out.len() % 2 == 1 {
+            out.push(0);
+        }
+        let ifd_at = out.len() as u32;
+        out[next_pointer..next_pointer + 4].copy_from_slice(&ifd_at.to_le_bytes());
+        let (compression, options) = match coding {
+            G3Coding::ModifiedHuffman => (2, None),
+            G3Coding::OneD => (3, Some(4)),
+            G3Coding::TwoD => (3, Some(1)),
+        };
+        // (tag, type 3 SHORT or 4 LONG, value), in tag order.
+        let mut entries: Vec<(u16, u16, u32)> = vec![
+            (256, 4, w),
+            (257, 4, h),
+            (258, 3, 1),
+            (259, 3, compression),
+            (262, 3, 0),
+            (273, 4, strip_at),
+            (277, 3, 1),
+            (278, 4, h),
+            (279, 4, strip.len() as u32),
+        ];
+        if let Some(o) = options {
+            entries.push((292, 4, o));
+        }
+        out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+        for (tag, typ, value) in entries {
+            out.extend_from_slice(&tag.to_le_bytes());
+            out.extend_from_slice(&typ.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        next_pointer = out.len();
+        out.extend_from_slice(&0u32.to_le_bytes());
+    }
+    out
 }

@@ -38,6 +38,8 @@ enum PartKind {
     /// Relationships: external targets rewritten.
     Rels,
     Embedded,
+    /// A picture that may hold text: read with OCR and redacted.
+    Picture,
     Keep,
 }
 
@@ -53,6 +55,8 @@ fn classify(name: &str) -> PartKind {
         if wml.iter().any(|p| base.starts_with(p)) { PartKind::Wml } else { PartKind::OtherXml }
     } else if lower.ends_with(".xml") {
         PartKind::OtherXml
+    } else if crate::formats::image::is_package_picture(name) {
+        PartKind::Picture
     } else {
         PartKind::Keep
     }
@@ -66,6 +70,7 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
     let out = rewrite(data, &limits, keep, |name, bytes| {
         let result = match classify(name) {
             PartKind::Keep => return Member::Keep,
+            PartKind::Picture => return crate::formats::image::anonymise::package_picture(work, name, bytes),
             PartKind::Wml => rewrite_wml(work, bytes),
             PartKind::OtherXml => rewrite_other(work, bytes),
             PartKind::Rels => rewrite_rels(work, bytes),

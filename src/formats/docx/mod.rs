@@ -56,6 +56,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     emit_drawings(&mut pkg, &[("word/charts/chart", "chart"), ("word/diagrams/data", "diagram")], emit);
     emit_metadata(&mut pkg, emit);
     emit_embedded(&mut pkg, emit);
+    super::image::emit_package_pictures(&mut pkg, emit, limits);
     match doc.error {
         Some(e) => Err(ExtractError::corrupt(
             "docx",

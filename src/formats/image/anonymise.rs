@@ -15,6 +15,7 @@ use image::{DynamicImage, GrayImage, ImageFormat, Rgba};
 
 use super::{Page, for_each_page, format_of, ocr};
 use crate::formats::rewrite::Rewrite;
+use crate::formats::zip::anonymise::{Member, embedded};
 use crate::formats::{Loc, Segment};
 
 /// Why a scan is not copied without OCR.
@@ -189,6 +190,33 @@ pub fn g4_tiff(pages: &[GrayImage]) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out)
+}
+
+/// A picture of an office package (see [`super::is_package_picture`]) in
+/// the copy. One that may hold text is read with OCR and written with a box
+/// over each finding the policy removes (the copy is read again, like every
+/// copy); if it cannot be read (no Tesseract, a damaged picture) a blank
+/// picture of the same size and format takes its place, so the document
+/// still opens and nothing of it is carried over. Small pictures (logos,
+/// icons) and pictures piisweep does not decode are kept as they are.
+pub fn package_picture(work: &mut dyn Rewrite, name: &str, bytes: &[u8]) -> Member {
+    let Some(size) = super::picture_size(bytes).filter(|s| super::holds_text(*s)) else {
+        return Member::Keep;
+    };
+    if let Some(data) = embedded(work, name, bytes) {
+        return Member::Replace(name.to_string(), data);
+    }
+    let blank = format_of(bytes).map_err(|e| e.to_string()).and_then(|format| {
+        let white = GrayImage::from_pixel(size.0, size.1, image::Luma([255]));
+        encode(format, vec![Page { image: DynamicImage::ImageLuma8(white), bilevel: format == ImageFormat::Tiff }])
+    });
+    match blank {
+        Ok(data) => {
+            work.note(format!("{name}: picture replaced by a blank one of the same size, since it could not be read"));
+            Member::Replace(name.to_string(), data)
+        }
+        Err(_) => Member::Remove,
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 //! OCR: install tesseract-ocr").
 
 pub mod anonymise;
+pub mod g3;
 pub mod ocr;
 pub mod pdf;
 
@@ -96,6 +97,16 @@ fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Resu
         if let Some(e) = too_big(w, h, limits) {
             return Err(e);
         }
+        if let Some(g) = g3_page(&mut dec, w, h) {
+            let image = g3::decode(&g3_strips(&mut dec, data)?, &g)
+                .map_err(|e| ExtractError::corrupt("tiff", format!("page {n}: {e}")))?;
+            f(n, Page { image: DynamicImage::ImageLuma8(image), bilevel: true })?;
+            if !dec.more_images() {
+                return Ok(());
+            }
+            dec.next_image().map_err(corrupt)?;
+            continue;
+        }
         let color = dec.colortype().map_err(corrupt)?;
         // The decoder turns WhiteIsZero (as faxes are) into BlackIsZero: 0 is black.
         let pixels = dec.read_image().map_err(corrupt)?;
@@ -140,6 +151,45 @@ fn tiff_pages(data: &[u8], limits: &Limits, f: &mut dyn FnMut(u32, Page) -> Resu
         }
         dec.next_image().map_err(corrupt)?;
     }
+}
+
+/// How the current page is coded, if it is CCITT Group 3 (Compression 2
+/// or 3), which the `tiff` crate does not read.
+fn g3_page(dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>, w: u32, h: u32) -> Option<g3::G3> {
+    use tiff::tags::Tag;
+    let compression = dec.get_tag_u32(Tag::Compression).ok()?;
+    if compression != 2 && compression != 3 {
+        return None;
+    }
+    let tag = |dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>, t: Tag| dec.get_tag_u32(t).ok();
+    let options = tag(dec, Tag::Unknown(292)).unwrap_or(0);
+    Some(g3::G3 {
+        width: w,
+        height: h,
+        eols: compression == 3,
+        two_d: compression == 3 && options & 1 == 1,
+        byte_align: compression == 2,
+        lsb_first: tag(dec, Tag::FillOrder) == Some(2),
+        black_is_zero: tag(dec, Tag::PhotometricInterpretation) == Some(1),
+    })
+}
+
+/// The current page's strips, one after another.
+fn g3_strips(dec: &mut tiff::decoder::Decoder<Cursor<&[u8]>>, data: &[u8]) -> Result<Vec<u8>> {
+    use tiff::tags::Tag;
+    let corrupt = |e: tiff::TiffError| ExtractError::corrupt("tiff", e);
+    let offsets = dec.get_tag_u64_vec(Tag::StripOffsets).map_err(corrupt)?;
+    let counts = dec.get_tag_u64_vec(Tag::StripByteCounts).map_err(corrupt)?;
+    let mut out = Vec::new();
+    for (&at, &len) in offsets.iter().zip(&counts) {
+        let strip = usize::try_from(at)
+            .ok()
+            .zip(usize::try_from(len).ok())
+            .and_then(|(at, len)| data.get(at..at.checked_add(len)?))
+            .ok_or_else(|| ExtractError::corrupt("tiff", "a fax strip past the end of the file"))?;
+        out.extend_from_slice(strip);
+    }
+    Ok(out)
 }
 
 /// The OCR words of one page, as the segment's locations see them.
@@ -190,4 +240,102 @@ pub fn read_pdf_page(
         }
     }
     Ok(any)
+}
+
+/// Where office packages keep their pictures: docx, xlsx, pptx, and
+/// OpenDocument files.
+const PICTURE_FOLDERS: &[&str] = &["word/media/", "xl/media/", "ppt/media/", "Pictures/"];
+
+/// Smallest picture read with OCR: a side under this many pixels is a logo,
+/// an icon, a rule or a bullet, not a page of text.
+pub const MIN_PICTURE_SIDE: u32 = 64;
+
+/// Is a package member a picture (by its folder) that may hold text?
+pub fn is_package_picture(name: &str) -> bool {
+    !name.ends_with('/') && PICTURE_FOLDERS.iter().any(|f| name.starts_with(f))
+}
+
+/// A picture's size from its header (nothing decoded), if it is an image
+/// piisweep reads.
+pub fn picture_size(data: &[u8]) -> Option<(u32, u32)> {
+    if !is_image(data) {
+        return None;
+    }
+    let format = format_of(data).ok()?;
+    ImageReader::with_format(Cursor::new(data), format).into_dimensions().ok()
+}
+
+/// Is this picture large enough to hold text worth reading?
+pub fn holds_text(size: (u32, u32)) -> bool {
+    size.0 >= MIN_PICTURE_SIDE && size.1 >= MIN_PICTURE_SIDE
+}
+
+/// The pictures of an office package that may hold text (see
+/// [`is_package_picture`], [`holds_text`]) handed on as parts, read with OCR
+/// (`word/media/image1.png`, located `page 1 (OCR)`). Without Tesseract the
+/// document is still read, and one warning says how many pictures were not.
+pub fn emit_package_pictures(
+    pkg: &mut crate::formats::docx::package::Package<'_>,
+    emit: &mut dyn Emit,
+    limits: &Limits,
+) {
+    let names: Vec<String> = pkg.names().iter().filter(|n| is_package_picture(n)).cloned().collect();
+    if names.is_empty() {
+        return;
+    }
+    let tesseract = ocr::tesseract(limits).is_some();
+    let mut unread = 0usize;
+    for name in names {
+        let bytes = match pkg.read(&name) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                emit.warn(format!("picture {name} not read: {e}"));
+                continue;
+            }
+        };
+        // Pictures piisweep does not decode (EMF, WMF, SVG) and small ones are passed over.
+        if !picture_size(&bytes).is_some_and(holds_text) {
+            continue;
+        }
+        if tesseract {
+            emit.part(&name, &bytes);
+        } else {
+            unread += 1;
+        }
+    }
+    if unread > 0 {
+        let pictures =
+            if unread == 1 { "1 embedded picture was".to_string() } else { format!("{unread} embedded pictures were") };
+        emit.warn(format!(
+            "{pictures} not read (needs OCR): install tesseract-ocr, or give its path with --tesseract, to read text in pictures"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        DynamicImage::ImageLuma8(GrayImage::new(w, h)).write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn package_pictures_are_told_by_folder_and_size() {
+        for name in ["word/media/image1.png", "xl/media/image2.jpeg", "ppt/media/a.tif", "Pictures/10000.png"] {
+            assert!(is_package_picture(name), "{name}");
+        }
+        for name in ["word/media/", "word/document.xml", "docProps/thumbnail.jpeg", "ppt/embeddings/x.xlsx"] {
+            assert!(!is_package_picture(name), "{name}");
+        }
+        assert_eq!(picture_size(&png(640, 64)), Some((640, 64)));
+        assert!(holds_text((640, 64)));
+        // A logo or an icon: too small a side to hold a line of text worth reading.
+        assert!(!holds_text((640, 63)) && !holds_text((32, 32)));
+        // Pictures piisweep does not decode (EMF, SVG) have no size here.
+        assert_eq!(picture_size(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), None);
+        assert_eq!(picture_size(b"\x01\x00\x00\x00 EMF"), None);
+    }
 }

@@ -1,6 +1,7 @@
 //! Scanned PDF pages: the page's image XObjects taken with lopdf and
 //! decoded (DCTDecode with the `image` crate's JPEG decoder, FlateDecode
-//! raw pixels, CCITTFaxDecode G4 and G3 with the `fax` crate), for OCR; and
+//! raw pixels, CCITTFaxDecode G4 with the `fax` crate, G3 with its tables
+//! in [`super::g3`]), for OCR; and
 //! written back with boxes burnt into their pixels, for the copy.
 
 use lopdf::{Document, Object, ObjectId, Stream, dictionary};
@@ -72,6 +73,24 @@ pub fn decode(
             let k = parms.as_ref().and_then(|p| p.get(b"K").and_then(Object::as_i64).ok()).unwrap_or(0);
             let columns = parms.as_ref().and_then(|p| p.get(b"Columns").and_then(Object::as_i64).ok()).unwrap_or(1728);
             let width = u16::try_from(columns).map_err(|_| ExtractError::corrupt("pdf", "fax image too wide"))?;
+            if k >= 0 {
+                // Group 3, one-dimensional (K 0) or mixed (K > 0).
+                let flag = |key: &[u8]| {
+                    parms.as_ref().and_then(|p| p.get(key).and_then(Object::as_bool).ok()).unwrap_or(false)
+                };
+                let g = super::g3::G3 {
+                    width: u32::from(width),
+                    height: h,
+                    eols: flag(b"EndOfLine"),
+                    two_d: k > 0,
+                    byte_align: flag(b"EncodedByteAlign"),
+                    lsb_first: false,
+                    black_is_zero: false,
+                };
+                let img = super::g3::decode(&data, &g)
+                    .map_err(|e| ExtractError::corrupt("pdf", format!("scanned page image: {e}")))?;
+                return Ok(Ok((DynamicImage::ImageLuma8(img), Stored::Fax)));
+            }
             let mut img = GrayImage::from_pixel(u32::from(width), h, image::Luma([255]));
             let mut y = 0u32;
             let mut line = |transitions: &[u16]| {
@@ -84,11 +103,7 @@ pub fn decode(
                 }
                 y += 1;
             };
-            let ok = if k < 0 {
-                fax::decoder::decode_g4(data.iter().copied(), width, u16::try_from(h).ok(), &mut line)
-            } else {
-                fax::decoder::decode_g3(data.iter().copied(), &mut line)
-            };
+            let ok = fax::decoder::decode_g4(data.iter().copied(), width, u16::try_from(h).ok(), &mut line);
             if ok.is_none() && y == 0 {
                 return Err(ExtractError::corrupt("pdf", "scanned page image: damaged fax data"));
             }

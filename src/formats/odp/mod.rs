@@ -50,6 +50,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             Err(e) => emit.warn(format!("meta.xml not read: {e}")),
         }
     }
+    crate::formats::image::emit_package_pictures(&mut pkg, emit, limits);
     match slides.error {
         Some(e) => Err(ExtractError::corrupt(
             "odp",

@@ -72,6 +72,8 @@ enum PartKind {
     Preview,
     /// An embedded file that is not XML.
     Embedded,
+    /// A picture that may hold text: read with OCR and redacted.
+    Picture,
     Keep,
 }
 
@@ -94,6 +96,8 @@ fn classify(name: &str) -> PartKind {
         PartKind::OtherXml
     } else if lower.starts_with("object ") {
         PartKind::Embedded
+    } else if crate::formats::image::is_package_picture(name) {
+        PartKind::Picture
     } else {
         PartKind::Keep
     }
@@ -133,6 +137,7 @@ pub(crate) fn write_package(
         let result = match kind {
             PartKind::Mimetype | PartKind::Manifest => return Member::Remove,
             PartKind::Keep => return Member::Keep,
+            PartKind::Picture => return crate::formats::image::anonymise::package_picture(work, name, bytes),
             PartKind::Preview => {
                 work.not_copied(name, "preview image of the original text: left out");
                 left_out.push(name.to_string());

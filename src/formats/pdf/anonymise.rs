@@ -146,10 +146,15 @@ fn redact_scans(
     Ok(unread)
 }
 
-/// Pages with no text that draw an image: scanned pages.
+/// Pages with no text (or a junk text layer) that draw an image: scanned pages.
 fn pictured_pages(doc: &Document, source: &PageTexts) -> Vec<u32> {
-    let with_text: BTreeSet<u32> =
-        source.pages.iter().filter(|(_, text)| !text.trim().is_empty()).map(|(n, _)| *n).collect();
+    use formats::image::ocr;
+    let with_text: BTreeSet<u32> = source
+        .pages
+        .iter()
+        .filter(|(_, text)| !text.trim().is_empty() && !ocr::text_is_junk(text))
+        .map(|(n, _)| *n)
+        .collect();
     doc.get_pages()
         .into_iter()
         .filter(|(n, id)| !with_text.contains(n) && draws_image(doc, *id))

@@ -85,10 +85,21 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             emit.warn(format!("page {n}: text in a font with no Unicode mapping could not be read"));
         }
         images += page.images;
-        if !page.text.trim().is_empty() {
+        let has_text = !page.text.trim().is_empty();
+        if has_text {
             any_text = true;
             emit.segment(Segment { loc: Loc::Page(n), text: &page.text, context: None });
-        } else if page.images > 0 {
+        }
+        // A page of pictures whose text layer is junk (a garbage OCR layer,
+        // glyphs with no Unicode mapping) is read with OCR as well.
+        let junk = has_text && page.images > 0 && super::image::ocr::text_is_junk(&page.text);
+        if junk && ocr.get_or_insert_with(|| super::image::ocr::tesseract(limits)).is_none() {
+            emit.warn(format!(
+                "page {n}: its text layer looks like junk and its pictures were not read (needs OCR): \
+                 install tesseract-ocr, or give its path with --tesseract"
+            ));
+        }
+        if (!has_text || junk) && page.images > 0 {
             // A scanned page: read with OCR when Tesseract is there.
             let t = ocr.get_or_insert_with(|| super::image::ocr::tesseract(limits));
             if let Some(t) = t {

@@ -39,6 +39,8 @@ enum PartKind {
     /// A preview picture of the original first slide: left out.
     Thumbnail,
     Embedded,
+    /// A picture that may hold text: read with OCR and redacted.
+    Picture,
     Keep,
 }
 
@@ -67,6 +69,8 @@ fn classify(name: &str) -> PartKind {
         PartKind::Paragraphs
     } else if lower.ends_with(".xml") {
         PartKind::OtherXml
+    } else if crate::formats::image::is_package_picture(name) {
+        PartKind::Picture
     } else {
         PartKind::Keep
     }
@@ -82,6 +86,7 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
         has_main |= name == super::MAIN_PART;
         let result = match classify(name) {
             PartKind::Keep => return Member::Keep,
+            PartKind::Picture => return crate::formats::image::anonymise::package_picture(work, name, bytes),
             PartKind::Thumbnail => {
                 work.not_copied(name, "preview picture of the first slide as it was: left out");
                 return Member::Remove;

@@ -85,6 +85,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
     emit_drawings(&mut pkg, &[("ppt/charts/chart", "chart"), ("ppt/diagrams/data", "diagram")], emit);
     emit_metadata(&mut pkg, emit);
     emit_embedded(&mut pkg, emit);
+    crate::formats::image::emit_package_pictures(&mut pkg, emit, limits);
     match damaged {
         Some(why) => Err(ExtractError::corrupt("pptx", why)),
         None => Ok(()),
