@@ -38,7 +38,7 @@ pub fn extract(input: &Input<'_>, kind: Kind, emit: &mut dyn Emit, limits: &Limi
         super::docx::emit_package_metadata(&data, "xlsx", limits, emit);
     }
     if matches!(kind, Kind::Xlsx | Kind::Ods)
-        && let Ok(mut pkg) = super::docx::package::Package::open(&data, label, limits)
+        && let Ok(mut pkg) = super::docx::package::Package::open(&data, kind.name(), limits)
     {
         // Pictures placed on the sheets (a scanned form pasted in), read with OCR.
         super::image::emit_package_pictures(&mut pkg, emit, limits);
