@@ -6,6 +6,12 @@
 //! Story texts use Word's own marks: `\r` ends a paragraph, `\x07` ends a
 //! table cell (and, after a row's last cell, the row), `\x0B` is a line
 //! break, `\x13 code \x14 result \x15` a field.
+//!
+//! Two placeholders give a file paragraph properties, as Word writes them
+//! (which marks are in a table, which end a row): `\u{1}` is written as a
+//! row-end mark (`\x07`, sprmPFTtp) and `\u{2}` as a paragraph mark inside a
+//! cell (`\r`, sprmPFInTable); every `\x07` is then a cell mark. A text
+//! without them gets no paragraph properties (readers go by the marks alone).
 
 use std::io::{Cursor, Write};
 
@@ -34,7 +40,16 @@ pub fn word97(d: &Word97<'_>) -> Vec<u8> {
     // Story lengths in FibRgLw97 order: text, footnotes, headers, macros,
     // comments, endnotes, text boxes, header text boxes.
     let stories = [d.body, d.footnotes, d.headers, "", d.comments, "", d.text_boxes, ""];
-    let all: Vec<char> = stories.concat().chars().collect();
+    let marked: Vec<char> = stories.concat().chars().collect();
+    let with_properties = marked.iter().any(|&c| c == '\u{1}' || c == '\u{2}');
+    let all: Vec<char> = marked
+        .iter()
+        .map(|&c| match c {
+            '\u{1}' => '\u{7}',
+            '\u{2}' => '\r',
+            c => c,
+        })
+        .collect();
     let split = if d.two_pieces { all.len() / 2 } else { all.len() };
     let (first, second) = all.split_at(split);
 
@@ -102,6 +117,29 @@ pub fn word97(d: &Word97<'_>) -> Vec<u8> {
 
     let mut word = fib;
     word.extend(text);
+    if with_properties {
+        // Each mark's byte offset and properties, from where its piece lies.
+        let mut marks: Vec<(u32, u32, Option<&[u8]>)> = Vec::new();
+        for (cp, c) in marked.iter().enumerate() {
+            let properties: Option<&[u8]> = match c {
+                '\u{1}' => Some(&ROW_END),
+                '\u{2}' | '\u{7}' => Some(&IN_TABLE),
+                '\r' => None,
+                _ => continue,
+            };
+            let cp = cp as u32;
+            let &(start, _, at, compressed) = pieces.iter().rev().find(|p| p.0 <= cp).expect("piece");
+            let (fc, width) = if compressed { (at + cp - start, 1) } else { (at + 2 * (cp - start), 2) };
+            marks.push((fc, fc + width, properties));
+        }
+        marks.sort_by_key(|m| m.0);
+        let (pages, bins) = paragraph_pages(&marks, word.len());
+        word.extend(pages);
+        let papx_at = pairs_at + 2 + 13 * 8;
+        fib_set(&mut word, papx_at, table.len() as u32);
+        fib_set(&mut word, papx_at + 4, bins.len() as u32);
+        table.extend(bins);
+    }
     let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("compound file");
     cf.create_stream("/WordDocument").expect("stream").write_all(&word).expect("write");
     cf.create_stream("/1Table").expect("stream").write_all(&table).expect("write");
@@ -111,6 +149,69 @@ pub fn word97(d: &Word97<'_>) -> Vec<u8> {
     }
     cf.flush().expect("flush");
     cf.into_inner().into_inner()
+}
+
+/// A paragraph's properties in an FKP: istd 0 and sprmPFInTable (`cb` 3: 5 bytes).
+const IN_TABLE: [u8; 6] = [3, 0, 0, 0x16, 0x24, 1];
+/// A row end's: istd 0, sprmPFInTable, sprmPFTtp (`cb` 0, then 4 words: 8 bytes).
+const ROW_END: [u8; 10] = [0, 4, 0, 0, 0x16, 0x24, 1, 0x17, 0x24, 1];
+
+fn fib_set(word: &mut [u8], at: usize, value: u32) {
+    word[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+/// FKP pages of paragraph properties for marks `(fc, end, properties)` in
+/// byte order (the stretches between marks get none), laid out from byte
+/// `at` of the WordDocument stream (padded to a page); and the
+/// `PlcBtePapx` that lists them.
+fn paragraph_pages(marks: &[(u32, u32, Option<&[u8]>)], at: usize) -> (Vec<u8>, Vec<u8>) {
+    const PAGE: usize = 512;
+    const RUNS: usize = 20;
+    let mut runs: Vec<(u32, u32, Option<&[u8]>)> = Vec::new();
+    let mut last = 0u32;
+    for &(fc, end, props) in marks {
+        if fc > last {
+            runs.push((last, fc, None));
+        }
+        runs.push((fc, end, props));
+        last = end;
+    }
+    let first_page = at.div_ceil(PAGE);
+    let mut pages = vec![0u8; first_page * PAGE - at];
+    let (mut starts, mut numbers) = (Vec::new(), Vec::new());
+    for (i, chunk) in runs.chunks(RUNS).enumerate() {
+        let mut page = vec![0u8; PAGE];
+        for (k, run) in chunk.iter().enumerate() {
+            page[k * 4..k * 4 + 4].copy_from_slice(&run.0.to_le_bytes());
+        }
+        let end = chunk.last().expect("run").1;
+        page[chunk.len() * 4..chunk.len() * 4 + 4].copy_from_slice(&end.to_le_bytes());
+        // The two property sets at the page's end, at even offsets.
+        let (table_at, row_at) = (480usize, 496usize);
+        page[table_at..table_at + IN_TABLE.len()].copy_from_slice(&IN_TABLE);
+        page[row_at..row_at + ROW_END.len()].copy_from_slice(&ROW_END);
+        let bx = (chunk.len() + 1) * 4;
+        for (k, run) in chunk.iter().enumerate() {
+            page[bx + k * 13] = match run.2 {
+                Some(p) if p == ROW_END => (row_at / 2) as u8,
+                Some(_) => (table_at / 2) as u8,
+                None => 0,
+            };
+        }
+        page[PAGE - 1] = chunk.len() as u8;
+        starts.push(chunk[0].0);
+        numbers.push((first_page + i) as u32);
+        pages.extend(page);
+    }
+    let mut plc = Vec::new();
+    for s in &starts {
+        plc.extend(s.to_le_bytes());
+    }
+    plc.extend(runs.last().map_or(0, |r| r.1).to_le_bytes());
+    for n in numbers {
+        plc.extend(n.to_le_bytes());
+    }
+    (pages, plc)
 }
 
 /// A SummaryInformation property set stream (MS-OLEPS) with code page 1252

@@ -25,6 +25,7 @@
 //! author's name...) are read by [`crate::formats::properties`].
 
 pub mod anonymise;
+mod paragraphs;
 #[cfg(test)]
 mod tests;
 
@@ -32,6 +33,7 @@ use std::io::{Cursor, Read};
 
 use crate::formats::docx::flow::{Block, Cell, Para, Row, emit_body, emit_flat};
 use crate::formats::{Emit, ExtractError, Input, Limits, Result};
+use paragraphs::{Mark, Paragraphs};
 
 const WORD_IDENT: u16 = 0xA5EC;
 /// Lowest `nFib` of Word 97 and later.
@@ -43,6 +45,8 @@ const FLAG_OBFUSCATED: u16 = 0x8000;
 const FC_COMPRESSED: u32 = 0x4000_0000;
 /// Index of `fcClx`/`lcbClx` in the FIB's `FibRgFcLcb97`.
 const CLX_INDEX: usize = 33;
+/// Index of fcPlcfBtePapx/lcbPlcfBtePapx (the paragraph properties' pages).
+const PAPX_INDEX: usize = 13;
 /// Story lengths in the FIB's `FibRgLw97` (index, name), in CP order; the
 /// story at index 6 (macros, always empty since Word 97) is counted, not read.
 const STORIES: [(usize, &str); 8] = [
@@ -110,6 +114,8 @@ fn stream(file: &mut cfb::CompoundFile<Cursor<&[u8]>>, name: &str, limit: u64) -
 struct Fib {
     story_lengths: [u32; STORIES.len()],
     clx: (u32, u32),
+    /// Where the paragraph properties' page table is in the table stream.
+    papx: (u32, u32),
     table_stream: &'static str,
 }
 
@@ -147,8 +153,10 @@ fn read_fib(word: &[u8]) -> Result<Fib> {
     }
     let clx_at = fc_at + CLX_INDEX * 8;
     let clx = (u32_at(word, clx_at).ok_or_else(short)?, u32_at(word, clx_at + 4).ok_or_else(short)?);
+    let papx_at = fc_at + PAPX_INDEX * 8;
+    let papx = (u32_at(word, papx_at).unwrap_or(0), u32_at(word, papx_at + 4).unwrap_or(0));
     let table_stream = if flags & FLAG_TABLE_1 != 0 { "/1Table" } else { "/0Table" };
-    Ok(Fib { story_lengths, clx, table_stream })
+    Ok(Fib { story_lengths, clx, papx, table_stream })
 }
 
 /// One piece of the piece table: CPs `[start, end)` at byte `fc` of the
@@ -246,16 +254,22 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Document> {
     if damaged && chars.is_empty() {
         return Err(corrupt("the piece table points outside the document"));
     }
+    let paragraphs = if damaged { None } else { Paragraphs::new(&word, &table, fib.papx) };
     let mut doc = Document::default();
     let mut at = 0usize;
     for ((_, name), &len) in STORIES.iter().zip(&fib.story_lengths) {
         let end = at.saturating_add(len as usize).min(chars.len());
-        let story = &chars[at.min(end)..end];
+        let (start, story) = (at.min(end), &chars[at.min(end)..end]);
         at = end;
         if name.is_empty() || story.is_empty() {
             continue;
         }
-        let blocks = blocks(story);
+        let mark = |i: usize| -> Option<Mark> {
+            let paragraphs = paragraphs.as_ref()?;
+            let fc = paragraphs::fc_of(&pieces, u32::try_from(start + i).ok()?)?;
+            Some(paragraphs.mark(fc))
+        };
+        let blocks = blocks(story, &mark);
         if *name == "body" {
             doc.body = blocks;
         } else {
@@ -266,12 +280,15 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Document> {
     Ok(doc)
 }
 
-/// Paragraphs and tables from a story's characters.
-fn blocks(story: &[char]) -> Vec<Block> {
+/// Paragraphs and tables from a story's characters. `mark` gives the
+/// paragraph properties of the mark at an index, when the document has them
+/// (every file Word writes does): which marks are in a table, which end a
+/// row. Without them, cells are told from their marks' pattern.
+fn blocks(story: &[char], mark: &dyn Fn(usize) -> Option<Mark>) -> Vec<Block> {
     let mut b = Blocks::default();
     // Fields: for each open field, whether its code part is still running.
     let mut fields: Vec<bool> = Vec::new();
-    for &c in story {
+    for (i, &c) in story.iter().enumerate() {
         match c {
             '\u{13}' => fields.push(true),
             '\u{14}' => {
@@ -283,8 +300,16 @@ fn blocks(story: &[char]) -> Vec<Block> {
                 fields.pop();
             }
             _ if fields.iter().any(|&code| code) => {}
-            '\r' | '\u{0C}' | '\u{0E}' => b.end_para(),
-            '\u{07}' => b.end_cell(),
+            '\r' | '\u{0C}' | '\u{0E}' => match mark(i) {
+                Some(Mark { in_table: true, .. }) => b.cell_para(),
+                Some(_) => b.body_para(),
+                None => b.end_para(),
+            },
+            '\u{07}' => match mark(i) {
+                Some(Mark { row_end: true, .. }) => b.end_row(),
+                Some(_) => b.cell_end(),
+                None => b.end_cell(),
+            },
             '\u{0B}' => b.para.push('\n'),
             '\t' => b.para.push('\t'),
             '\u{1E}' => b.para.push('-'),
@@ -313,6 +338,40 @@ struct Blocks {
 }
 
 impl Blocks {
+    /// A paragraph of a cell that has more to come (its properties say so).
+    fn cell_para(&mut self) {
+        let text = std::mem::take(&mut self.para);
+        self.cell.push(Block::Para(Para { text, ..Para::default() }));
+    }
+
+    /// A paragraph outside any table (its properties say so).
+    fn body_para(&mut self) {
+        if !self.row.is_empty() || !self.cell.is_empty() {
+            // Cells left open by a damaged file: their row ends here.
+            self.end_row();
+        }
+        self.end_table();
+        let text = std::mem::take(&mut self.para);
+        self.out.push(Block::Para(Para { text, ..Para::default() }));
+    }
+
+    /// The end of a cell (its properties say so), empty or not.
+    fn cell_end(&mut self) {
+        let text = std::mem::take(&mut self.para);
+        let mut blocks = std::mem::take(&mut self.cell);
+        blocks.push(Block::Para(Para { text, ..Para::default() }));
+        self.row.push(Cell { blocks, span: 1 });
+    }
+
+    /// The end of a row (its properties say so).
+    fn end_row(&mut self) {
+        if !self.para.is_empty() || !self.cell.is_empty() {
+            self.cell_end();
+        }
+        let cells = std::mem::take(&mut self.row);
+        self.rows.push(Row { cells, header: false });
+    }
+
     fn end_para(&mut self) {
         let text = std::mem::take(&mut self.para);
         if !self.row.is_empty() {

@@ -117,3 +117,30 @@ fn the_docx_copy_holds_the_same_text() {
     assert!(body_text.contains("After & <table>") && body_text.contains("Comments\nCheck"), "{body_text}");
     assert_eq!(segment(&c, "table 1 row 2 cell 2"), "07700 900123");
 }
+
+/// Word's paragraph properties say which marks are cells and which end rows:
+/// a cell of several paragraphs at the start of a row, and rows ending in
+/// empty cells, are read as the table they are (by the marks alone, the first
+/// paragraph was taken for one outside the table and the cells shifted).
+#[test]
+fn table_cells_follow_the_paragraph_properties() {
+    let body = "Referrals\r\
+        Jane Roberts\u{2}Carer since 2019\x07QQ 12 34 56 C\x07\x07\u{1}\
+        Priya Patel\x07\x07\x07\u{1}\
+        Mark Smith\u{2}07700 900123\x07ME14 1XQ\x07notes\x07\u{1}\
+        After the table.\r";
+    let (result, c) = read(&word97(&Word97 { body, ..Word97::default() }));
+    assert_eq!(result.unwrap(), Kind::Doc);
+    // Body paragraphs reach detection together, as a docx's do.
+    assert_eq!(segment(&c, "paragraph 1"), "Referrals\nAfter the table.");
+    assert_eq!(segment(&c, "table 1 row 1 cell 1"), "Jane Roberts\nCarer since 2019");
+    assert_eq!(segment(&c, "table 1 row 1 cell 2"), "QQ 12 34 56 C");
+    assert_eq!(segment(&c, "table 1 row 2 cell 1"), "Priya Patel");
+    assert_eq!(segment(&c, "table 1 row 3 cell 1"), "Mark Smith\n07700 900123");
+    assert_eq!(segment(&c, "table 1 row 3 cell 3"), "notes");
+    assert_eq!(c.segments.len(), 7, "{:?}", c.segments);
+    assert!(!c.segments.iter().any(|(l, _, _)| l.starts_with("table 2")), "{:?}", c.segments);
+    // Split over two pieces, one of them UTF-16, the same.
+    let (_, split) = read(&word97(&Word97 { body, two_pieces: true, ..Word97::default() }));
+    assert_eq!(split.segments, c.segments);
+}
