@@ -202,3 +202,37 @@ fn commands_refuse_a_postgres_map_plainly_until_they_can_use_it() {
         assert!(!dir.path().join("postgresql:").exists(), "{args:?}");
     }
 }
+
+#[test]
+fn one_sweep_per_root_across_nodes_and_others_beside_it() {
+    let Some(cluster) = PgCluster::start() else { return };
+    let t = target(&cluster.create_db("locks"));
+    let mut node_a = PgMap::open(&t).unwrap();
+    let mut node_b = PgMap::open(&t).unwrap();
+    assert!(node_a.try_lock_root("/srv/finance").unwrap());
+    // Another node cannot sweep the same root, but can sweep another.
+    assert!(!node_b.try_lock_root("/srv/finance").unwrap());
+    assert!(node_b.try_lock_root(r"\\fs2\casework").unwrap());
+    assert!(!node_a.try_lock_root(r"\\fs2\casework").unwrap());
+    // Let go: the other node may take it.
+    assert!(node_a.unlock_root("/srv/finance").unwrap());
+    assert!(!node_a.unlock_root("/srv/finance").unwrap(), "held once, let go once");
+    assert!(node_b.try_lock_root("/srv/finance").unwrap());
+    // A node that dies (its connection ends) lets go of its roots.
+    drop(node_b);
+    let mut node_c = PgMap::open(&t).unwrap();
+    node_c.lock_root("/srv/finance").unwrap();
+    assert!(node_c.try_lock_root(r"\\fs2\casework").unwrap());
+    // A waiting node gets the root once the holder lets go.
+    let waiter = std::thread::spawn({
+        let t = t.clone();
+        move || {
+            let mut node_d = PgMap::open(&t).unwrap();
+            node_d.lock_root("/srv/finance").unwrap();
+            node_d.unlock_root("/srv/finance").unwrap()
+        }
+    });
+    // Whether the waiter has started waiting or not, it ends holding the root.
+    node_c.unlock_root("/srv/finance").unwrap();
+    assert!(waiter.join().unwrap(), "the waiting node held the root");
+}

@@ -9,7 +9,8 @@
 //! dialect, made and upgraded by numbered migrations recorded in a
 //! `schema_version` table ([`MIGRATIONS`], [`PgMap::open`]); and the key's
 //! fingerprint, which refuses a node holding another key
-//! ([`PgMap::check_key`]).
+//! ([`PgMap::check_key`]); and one sweep per root across all nodes, by an
+//! advisory lock per root rather than a lock file ([`PgMap::try_lock_root`]).
 //!
 //! The sweep's writer, `map` and `sar` do not read or write PostgreSQL yet:
 //! until they do, [`super::Map`] refuses a PostgreSQL `--map` with a plain
@@ -461,6 +462,34 @@ impl PgMap {
     /// sweep has recorded it.
     pub fn recorded_key_check(&mut self) -> anyhow::Result<Option<String>> {
         Ok(self.client.query_opt("SELECT value FROM meta WHERE key = 'key_check'", &[])?.map(|r| r.get(0)))
+    }
+}
+
+/// The advisory locks on roots use two numbers: this one (the letters
+/// "pis") for piisweep, and a hash of the root.
+const ROOT_LOCKS: i32 = 0x0070_6973;
+
+impl PgMap {
+    /// Take this connection's hold on `root` (as given on the command
+    /// line, whichever node gives it): one sweep of a root at a time across
+    /// every node, while sweeps of other roots go on beside it. Returns
+    /// `false` at once if another connection holds it. The hold lasts until
+    /// [`PgMap::unlock_root`] or the connection ends (however the sweep
+    /// ends: the server lets go of a dead node's locks with its session).
+    /// Two roots whose hashes collide take turns; nothing worse.
+    pub fn try_lock_root(&mut self, root: &str) -> anyhow::Result<bool> {
+        Ok(self.client.query_one("SELECT pg_try_advisory_lock($1, hashtext($2))", &[&ROOT_LOCKS, &root])?.get(0))
+    }
+
+    /// [`PgMap::try_lock_root`], waiting for the other sweep to finish.
+    pub fn lock_root(&mut self, root: &str) -> anyhow::Result<()> {
+        self.client.execute("SELECT pg_advisory_lock($1, hashtext($2))", &[&ROOT_LOCKS, &root])?;
+        Ok(())
+    }
+
+    /// Let go of `root`; `false` if this connection did not hold it.
+    pub fn unlock_root(&mut self, root: &str) -> anyhow::Result<bool> {
+        Ok(self.client.query_one("SELECT pg_advisory_unlock($1, hashtext($2))", &[&ROOT_LOCKS, &root])?.get(0))
     }
 }
 
