@@ -252,7 +252,22 @@ fn refuse_hard_link(flag: &str, path: &Path) -> Result<(), BadRequest> {
 }
 
 /// `--map` takes a file: say so when given a folder.
+///
+/// A PostgreSQL URL is refused plainly (the sweep, `map`, `sar` and `serve`
+/// cannot use one yet; [`crate::map::pg`] has the connection and schema),
+/// rather than made into a folder called `postgresql:`.
 pub fn check_map_path(path: &Path) -> Result<(), BadRequest> {
+    if let Some(s) = path.to_str()
+        && crate::map::pg::is_url(s)
+    {
+        let shown = crate::map::pg::Target::from_url(s)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| "(a PostgreSQL URL)".to_string());
+        return Err(BadRequest(format!(
+            "--map {shown}: this version of piisweep keeps its data map in a file only; PostgreSQL data maps are not supported yet. Give a file, such as --map {}",
+            crate::map::DEFAULT_MAP_FILE
+        )));
+    }
     if path.is_dir() {
         return Err(BadRequest(format!(
             "--map {} is a folder: --map takes a file, e.g. {}",

@@ -156,6 +156,7 @@ fn write_unread(summary: &Summary, path: Option<&Path>) -> anyhow::Result<()> {
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     let mut outputs = Vec::new();
     if let Some(m) = &cfg.map {
+        piisweep::outputs::check_map_path(m)?;
         outputs.push(Output::Map(m));
     }
     if let Some(j) = &cfg.jsonl {

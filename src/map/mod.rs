@@ -22,6 +22,7 @@
 
 mod legacy;
 pub mod lock;
+pub mod pg;
 pub mod report;
 mod sink;
 pub mod store;
@@ -55,6 +56,7 @@ pub struct Map {
 impl Map {
     /// Open the map at `path`, creating it (owner-only) if it does not exist.
     pub fn create_or_open(path: &Path) -> anyhow::Result<Map> {
+        crate::outputs::check_map_path(path)?;
         if !path.exists() {
             create_private(path)?;
         }
@@ -71,6 +73,7 @@ impl Map {
     /// next sweep makes them again. Only a map of an older schema (1 to 3) is written, to
     /// convert it (once).
     pub fn open_existing(path: &Path) -> anyhow::Result<Map> {
+        crate::outputs::check_map_path(path)?;
         if !path.is_file() {
             bail!(crate::error::BadRequest(format!(
                 "no data map at {}: run `piisweep scan FOLDER --map {}` first, or give --map FILE",

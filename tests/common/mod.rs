@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod corpus;
+pub mod pg;
 pub mod serve;
 
 use std::collections::BTreeSet;

@@ -1,0 +1,238 @@
+//! A data map on a real PostgreSQL server (#25): the connection, the
+//! versioned schema (the same tables as a SQLite map), and the key
+//! fingerprint that keeps a node with another key out. Each test starts a
+//! throwaway cluster (tests/common/pg.rs).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::pg::PgCluster;
+use piisweep::keys::Key;
+use piisweep::map::pg::{self, PgMap, Target};
+
+fn target(url: &str) -> Target {
+    Target::from_url(url).expect("a good URL")
+}
+
+/// Each table's columns as (name, type), in order, from a SQLite map made
+/// by this build (with the web page's audit table).
+fn sqlite_tables() -> BTreeMap<String, Vec<(String, String)>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let map = piisweep::map::Map::create_or_open(&path).unwrap();
+    map.conn.execute_batch(piisweep::map::store::AUDIT_SCHEMA).unwrap();
+    let mut stmt = map.conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+    let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let mut out = BTreeMap::new();
+    for name in names {
+        let mut stmt = map.conn.prepare(&format!("PRAGMA table_info({name})")).unwrap();
+        let cols: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        out.insert(name, cols);
+    }
+    out
+}
+
+fn postgres_tables(client: &mut postgres::Client) -> BTreeMap<String, Vec<(String, String)>> {
+    let rows = client
+        .query(
+            "SELECT c.table_name::text, c.column_name::text, c.data_type::text
+             FROM information_schema.columns c JOIN information_schema.tables t
+                  ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+             ORDER BY c.table_name, c.ordinal_position",
+            &[],
+        )
+        .unwrap();
+    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.get(0)).or_default().push((r.get(1), r.get(2)));
+    }
+    out
+}
+
+#[test]
+fn schema_is_made_once_versioned_and_matches_sqlite() {
+    let Some(cluster) = PgCluster::start() else { return };
+    let url = cluster.create_db("schema");
+    let t = target(&url);
+
+    // A reader finds no map before a sweep made one, and says what to do.
+    let e = PgMap::open_existing(&t).err().expect("no map yet");
+    assert!(e.to_string().contains("no data map in postgresql://postgres@127.0.0.1:"), "{e}");
+    assert!(e.to_string().contains("piisweep scan FOLDER --map"), "{e}");
+
+    // Two nodes starting at once: the advisory lock lets one make the
+    // schema; the other finds it made. Neither fails, and it is made once.
+    let opens: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn({
+                let t = t.clone();
+                move || PgMap::open(&t).map(|_| ())
+            })
+        })
+        .collect();
+    for o in opens {
+        o.join().unwrap().expect("open while others open");
+    }
+    let mut map = PgMap::open(&t).unwrap();
+    assert_eq!(map.version().unwrap(), pg::latest_version());
+    let versions: Vec<i64> =
+        map.client.query("SELECT version FROM schema_version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, pg::MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>());
+    let schema: String = map.client.query_one("SELECT value FROM meta WHERE key = 'schema'", &[]).unwrap().get(0);
+    assert_eq!(schema, piisweep::map::SCHEMA_VERSION.to_string());
+
+    // The same tables and columns, in the same order, as a SQLite map,
+    // with each SQLite type's PostgreSQL counterpart.
+    let mut lite = sqlite_tables();
+    let mut post = postgres_tables(&mut map.client);
+    assert_eq!(post.remove("schema_version").map(|c| c.len()), Some(3));
+    lite.remove("sqlite_stat1");
+    assert_eq!(lite.keys().collect::<Vec<_>>(), post.keys().collect::<Vec<_>>());
+    for (table, cols) in &lite {
+        let expected: Vec<(String, String)> = cols
+            .iter()
+            .map(|(name, ty)| {
+                let pg_type = match ty.as_str() {
+                    "INTEGER" => "bigint",
+                    "TEXT" => "text",
+                    "BLOB" => "bytea",
+                    other => panic!("{table}.{name}: SQLite type {other} has no counterpart here"),
+                };
+                (name.clone(), pg_type.to_string())
+            })
+            .collect();
+        assert_eq!(&expected, &post[table], "table {table}");
+    }
+    // The view a person reads the map through works and gives hex hashes.
+    map.client
+        .batch_execute(
+            "INSERT INTO paths(path) VALUES ('a.txt');
+             INSERT INTO places(pre, post) VALUES ('line ', '');
+             INSERT INTO categories(name) VALUES ('email');
+             INSERT INTO rules(name) VALUES ('email');
+             INSERT INTO findings(file_id, path, place, num, category, rule, confidence, hash, masked)
+                 VALUES (1, 1, 1, 7, 1, 1, 95, '\\x00ff'::bytea, 'a***@b.org');",
+        )
+        .unwrap();
+    let row = map.client.query_one("SELECT path, location, hash, confidence::float8 FROM findings_text", &[]).unwrap();
+    assert_eq!(row.get::<_, String>(0), "a.txt");
+    assert_eq!(row.get::<_, String>(1), "line 7");
+    assert_eq!(row.get::<_, String>(2), "00ff");
+    assert_eq!(row.get::<_, f64>(3), 0.95);
+
+    // A map written by a newer piisweep is refused, not changed.
+    map.client
+        .execute("INSERT INTO schema_version(version, applied, what) VALUES (99, 'later', 'a later step')", &[])
+        .unwrap();
+    for e in [PgMap::open(&t).err(), PgMap::open_existing(&t).err()] {
+        let e = format!("{:#}", e.expect("refused"));
+        assert!(e.contains("newer piisweep (format 99"), "{e}");
+    }
+}
+
+#[test]
+fn a_node_with_another_key_is_refused() {
+    let Some(cluster) = PgCluster::start() else { return };
+    let t = target(&cluster.create_db("keys"));
+    let first = Key::from_bytes([7; 32]);
+    let other = Key::from_bytes([8; 32]);
+
+    // A reader on a map no sweep has keyed records nothing.
+    let mut reader = PgMap::open(&t).unwrap();
+    reader.check_key(&other, false).unwrap();
+    assert_eq!(reader.recorded_key_check().unwrap(), None);
+
+    // The first node to sweep sets the key; the same key is welcome again
+    // from any node; another key is refused with what to do.
+    let mut node_a = PgMap::open(&t).unwrap();
+    node_a.check_key(&first, true).unwrap();
+    let mut node_b = PgMap::open(&t).unwrap();
+    node_b.check_key(&first, true).unwrap();
+    for record in [true, false] {
+        let e = node_b.check_key(&other, record).unwrap_err().to_string();
+        assert!(e.contains("this node's key does not match the data map postgresql://postgres@127.0.0.1:"), "{e}");
+        assert!(e.contains("Give every node the same key file"), "{e}");
+    }
+    // The map still holds the first key's fingerprint only.
+    assert_eq!(node_b.recorded_key_check().unwrap(), Some(piisweep::map::key_check(&first)));
+}
+
+#[test]
+fn tls_is_used_as_sslmode_says() {
+    let Some(cluster) = PgCluster::start() else { return };
+    let url = cluster.create_db("tls");
+    let base = url.split_once('?').unwrap().0;
+    // The throwaway server has no certificate: "prefer" (libpq's default)
+    // falls back to a plain connection; "require" refuses to send anything
+    // in the clear, and says which map it could not reach.
+    let prefer = target(&format!("{base}?sslmode=prefer"));
+    assert_eq!(prefer.ssl_mode(), pg::SslMode::Prefer);
+    PgMap::open(&prefer).expect("prefer falls back to plain");
+    let require = target(&format!("{base}?sslmode=require"));
+    let e = PgMap::open(&require).err().expect("no TLS, no connection").to_string();
+    assert!(e.contains("cannot connect to the PostgreSQL data map postgresql://postgres@127.0.0.1:"), "{e}");
+}
+
+#[test]
+fn commands_refuse_a_postgres_map_plainly_until_they_can_use_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    std::fs::write(files.join("a.txt"), "Email jo@example.org\n").unwrap();
+    let url = "postgresql://someone:s3cret@db.example:5432/charity";
+    let runs: [Vec<&str>; 3] = [
+        vec!["scan", files.to_str().unwrap(), "--quiet", "--map", url, "--key", "k.key"],
+        vec!["map", "--map", url],
+        vec!["sar", "--map", url, "--email", "jo@example.org", "--key", "k.key"],
+    ];
+    for args in runs {
+        let out = common::bin().args(&args).current_dir(dir.path()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("PostgreSQL data maps are not supported yet"), "{args:?}: {err}");
+        assert!(err.contains("postgresql://someone@db.example:5432/charity"), "{args:?}: {err}");
+        assert!(!err.contains("s3cret"), "{args:?}: {err}");
+        // Nothing made in the working folder: no `postgresql:` folder, no key.
+        assert!(!dir.path().join("postgresql:").exists(), "{args:?}");
+    }
+}
+
+#[test]
+fn one_sweep_per_root_across_nodes_and_others_beside_it() {
+    let Some(cluster) = PgCluster::start() else { return };
+    let t = target(&cluster.create_db("locks"));
+    let mut node_a = PgMap::open(&t).unwrap();
+    let mut node_b = PgMap::open(&t).unwrap();
+    assert!(node_a.try_lock_root("/srv/finance").unwrap());
+    // Another node cannot sweep the same root, but can sweep another.
+    assert!(!node_b.try_lock_root("/srv/finance").unwrap());
+    assert!(node_b.try_lock_root(r"\\fs2\casework").unwrap());
+    assert!(!node_a.try_lock_root(r"\\fs2\casework").unwrap());
+    // Let go: the other node may take it.
+    assert!(node_a.unlock_root("/srv/finance").unwrap());
+    assert!(!node_a.unlock_root("/srv/finance").unwrap(), "held once, let go once");
+    assert!(node_b.try_lock_root("/srv/finance").unwrap());
+    // A node that dies (its connection ends) lets go of its roots.
+    drop(node_b);
+    let mut node_c = PgMap::open(&t).unwrap();
+    node_c.lock_root("/srv/finance").unwrap();
+    assert!(node_c.try_lock_root(r"\\fs2\casework").unwrap());
+    // A waiting node gets the root once the holder lets go.
+    let waiter = std::thread::spawn({
+        let t = t.clone();
+        move || {
+            let mut node_d = PgMap::open(&t).unwrap();
+            node_d.lock_root("/srv/finance").unwrap();
+            node_d.unlock_root("/srv/finance").unwrap()
+        }
+    });
+    // Whether the waiter has started waiting or not, it ends holding the root.
+    node_c.unlock_root("/srv/finance").unwrap();
+    assert!(waiter.join().unwrap(), "the waiting node held the root");
+}
