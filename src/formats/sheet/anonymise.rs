@@ -60,7 +60,51 @@ fn plan(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Plan, String>
         }
     }
     work.set_row_person(None);
+    k_anonymise_sheets(work, &read.cells, &mut plan);
     Ok(plan)
+}
+
+/// Each sheet that is a table (a header row over its cells) made
+/// k-anonymous over its quasi-identifier columns, as the policy says, on the
+/// cells as the copy will hold them; the cells that change go into the plan
+/// (an empty cell of a suppressed row too).
+fn k_anonymise_sheets(work: &mut dyn Rewrite, cells: &[TableCell], plan: &mut Plan) {
+    // Sheets in the order read: each column's header, each row's cells.
+    type Table = (BTreeMap<u32, String>, BTreeMap<u32, BTreeMap<u32, String>>);
+    let mut sheets: Vec<(String, Table)> = Vec::new();
+    for TableCell { sheet, row, col, text, header } in cells {
+        let Some(header) = header else { continue };
+        if plan.dropped.get(sheet).is_some_and(|d| d.contains(col)) {
+            continue;
+        }
+        if sheets.last().is_none_or(|(name, _)| name != sheet) {
+            sheets.push((sheet.clone(), Table::default()));
+        }
+        let table = &mut sheets.last_mut().expect("pushed").1;
+        table.0.entry(*col).or_insert_with(|| header.clone());
+        let text = plan.cells.get(&(sheet.clone(), *row, *col)).unwrap_or(text);
+        table.1.entry(*row).or_default().insert(*col, text.clone());
+    }
+    for (sheet, (headers, table)) in sheets {
+        let cols: Vec<u32> = headers.keys().copied().collect();
+        let header: Vec<String> = headers.into_values().collect();
+        let row_numbers: Vec<u32> = table.keys().copied().collect();
+        let before: Vec<Vec<String>> = table
+            .into_values()
+            .map(|row| cols.iter().map(|c| row.get(c).cloned().unwrap_or_default()).collect())
+            .collect();
+        let mut rows = before.clone();
+        if !work.k_anonymise(Some(&sheet), &header, &mut rows) {
+            continue;
+        }
+        for ((row, new), old) in row_numbers.iter().zip(rows).zip(before) {
+            for ((col, new), old) in cols.iter().zip(new).zip(old) {
+                if new != old {
+                    plan.cells.insert((sheet.clone(), *row, *col), new);
+                }
+            }
+        }
+    }
 }
 
 /// The person of each row (by sheet and 0-based row) whose cells under a
@@ -116,14 +160,16 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Vec<u8>,
         sheet.set_name(&name).map_err(|e| format!("sheet {name}: {e}"))?;
         let dropped = plan.dropped.get(&name);
         let (row0, col0) = range.start().unwrap_or((0, 0));
+        let out_col = |col: u32| u16::try_from(col - dropped.map_or(0, |d| d.range(..col).count() as u32)).ok();
+        let mut written = BTreeSet::new();
         for (r, c, value) in range.used_cells() {
             let row = row0 + r as u32;
             let col = col0 + c as u32;
             if dropped.is_some_and(|d| d.contains(&col)) {
                 continue;
             }
-            let out_col = col - dropped.map_or(0, |d| d.range(..col).count() as u32);
-            let Ok(out_col) = u16::try_from(out_col) else { continue };
+            let Some(out_col) = out_col(col) else { continue };
+            written.insert((row, col));
             let result = match plan.cells.get(&(name.clone(), row, col)) {
                 Some(text) => match as_number(text, value) {
                     Some(n) => sheet.write_number(row, out_col, n).map(|_| ()),
@@ -151,6 +197,18 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Vec<u8>,
                 },
             };
             if let Err(e) = result {
+                work.note(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
+            }
+        }
+        // Cells that were empty and are written now (`*` in a suppressed row).
+        let sheet_cells = plan.cells.range((name.clone(), 0, 0)..=(name.clone(), u32::MAX, u32::MAX));
+        for ((_, row, col), text) in sheet_cells {
+            if written.contains(&(*row, *col)) || dropped.is_some_and(|d| d.contains(col)) {
+                continue;
+            }
+            if let Some(out_col) = out_col(*col)
+                && let Err(e) = sheet.write_string(*row, out_col, text)
+            {
                 work.note(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
             }
         }
