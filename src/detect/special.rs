@@ -243,6 +243,8 @@ impl SpecialDetector {
             .filter(|h| h.category == Category::Name && h.confidence >= PERSON_NAMED)
             .map(|h| (h.start, h.end))
             .collect::<Vec<_>>();
+        // The last term taken: (end, rule).
+        let mut last_taken: Option<(usize, usize)> = None;
         for (mut start, end, r) in joined {
             let (cat, index) = self.rules[r];
             let rule = &engine.rules[index];
@@ -257,11 +259,18 @@ impl SpecialDetector {
             if !text[start..end].contains(char::is_whitespace) && named.iter().any(|&(s, e)| s == start && e == end) {
                 continue;
             }
-            if self.beside_not_personal(text, start, end) {
+            if self.beside_not_personal(text, start, end) || !used_of_a_person(text, cat, start, end) {
                 continue;
             }
             let (sentence_start, sentence_end) = sentence(text, start, end);
-            let cue = cue_in_sentence(rule, scan, start, end, sentence_start, sentence_end);
+            // Joined to a term just taken ("on sertraline for PTSD",
+            // "has asthma and epilepsy"), it is about the same person.
+            let follows_taken = last_taken.is_some_and(|(e, lr)| {
+                lr == r
+                    && e <= start
+                    && matches!(text[e..start].trim().to_lowercase().as_str(), "for" | "and" | "or" | "with" | ",")
+            });
+            let cue = follows_taken || cue_in_sentence(rule, scan, start, end, sentence_start, sentence_end);
             // A name before the words in their sentence, or (but for a
             // criminal record, where the person named after is as often a
             // victim or witness) just after them.
@@ -283,6 +292,7 @@ impl SpecialDetector {
                 }
             }
             hits.push(Hit { category: cat, start, end, confidence: rule.spec.confidence, rule: index });
+            last_taken = Some((end, r));
         }
     }
 
@@ -334,7 +344,127 @@ fn cue_in_sentence(
     let to = super::context::ceil_char(text, to.min(end + window));
     scan.walk(from, to);
     let near = super::context::Near { text, occurrences: scan.occurrences };
-    near.within(&rule.context_ids, from, to).any(|o| o.start < start || o.end > end)
+    near.within(&rule.context_ids, from, to).any(|o| {
+        (o.start < start || o.end > end)
+            // A common word ("is", "has", "her") counts only just before
+            // the words ("has asthma", "is a practising Muslim").
+            && (!WEAK_CUES.contains(&text[o.start..o.end].to_lowercase().as_str())
+                || (o.end <= start && words_between(text, o.end, start) <= 1))
+    })
+}
+
+/// Cues too common to count from further away than the word before the
+/// term (at most one word between): "Sarah is organising the stroke of
+/// midnight countdown", "his car has a diabetic dog sticker".
+const WEAK_CUES: &[&str] = &[
+    "is", "was", "are", "were", "am", "i'm", "has", "had", "have", "having", "her", "his", "my", "their", "a", "an",
+    "of", "for", "he", "she", "they", "client", "she's", "he's", "they're", "as a",
+];
+
+/// Words that may follow an ethnic group, a religion or a sexual
+/// orientation said of a person: the end of the clause, a joining word, or
+/// a word for a person or their origins ("is Somali and needs an
+/// interpreter", "a White and Black African man", "came out as bisexual to
+/// his family"). Any other word makes it describe a thing ("the Chinese
+/// takeaway", "a Christian Aid volunteer", "a lesbian detective novel").
+const PERSON_FOLLOWERS: &[&str] = &[
+    "and",
+    "but",
+    "or",
+    "so",
+    "to",
+    "since",
+    "from",
+    "in",
+    "at",
+    "with",
+    "by",
+    "like",
+    "last",
+    "this",
+    "now",
+    "himself",
+    "herself",
+    "themselves",
+    "myself",
+    "too",
+    "as",
+    "man",
+    "woman",
+    "men",
+    "women",
+    "boy",
+    "girl",
+    "boys",
+    "girls",
+    "lad",
+    "person",
+    "people",
+    "family",
+    "families",
+    "parents",
+    "parent",
+    "mother",
+    "father",
+    "mum",
+    "dad",
+    "son",
+    "daughter",
+    "child",
+    "children",
+    "husband",
+    "wife",
+    "partner",
+    "brother",
+    "sister",
+    "grandmother",
+    "grandfather",
+    "background",
+    "heritage",
+    "origin",
+    "descent",
+    "client",
+    "clients",
+    "couple",
+    "household",
+    "gentleman",
+    "lady",
+    "teenager",
+    "convert",
+    "believer",
+    "who",
+    "and/or",
+];
+
+/// Does the way the term sits in its sentence fit a person's data? Not
+/// after "the" ("the Indian Ocean", "the caution light"); not before a
+/// capitalised word, which makes it part of a name ("Christian Aid",
+/// "Parkinson's UK", "Muslim Hands"); an ethnic group, religion or sexual
+/// orientation only before [`PERSON_FOLLOWERS`]; a conviction not before
+/// "that" or "about" ("a conviction that the club should open earlier").
+fn used_of_a_person(text: &str, cat: Category, start: usize, end: usize) -> bool {
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    let previous = before.rsplit(|c: char| !c.is_alphanumeric() && c != '\'').next().unwrap_or("");
+    if previous.eq_ignore_ascii_case("the") {
+        return false;
+    }
+    let after = text[end..].trim_start_matches([' ', '\t']);
+    let next: &str = after.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '/').next().unwrap_or("");
+    if next.is_empty() {
+        // Punctuation or the end of the line follows.
+        return true;
+    }
+    if next.chars().next().is_some_and(char::is_uppercase) && next != "I" {
+        return false;
+    }
+    let next = next.to_lowercase();
+    match cat {
+        Category::Ethnicity | Category::Religion | Category::SexualOrientation => {
+            PERSON_FOLLOWERS.contains(&next.as_str())
+        }
+        Category::CriminalRecord => !matches!(next.as_str(), "that" | "about"),
+        _ => true,
+    }
 }
 
 /// The end of the `n`th word after `i` on its line (or the line's end).
