@@ -402,3 +402,60 @@ fn anonymise_makes_each_sheet_of_people_k_anonymous() {
     assert!(k >= 5 && suppressed <= 3, "k = {k}, {suppressed} suppressed: {rows:?}");
     assert!(stderr.contains("sheet Monitoring: re-identification risk: k was 1"), "{stderr}");
 }
+
+/// A Word document holding one table: label cells beside their answers.
+fn form_docx(rows: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let cell = |t: &str| format!("<w:tc><w:p><w:r><w:t>{t}</w:t></w:r></w:p></w:tc>");
+    let table: String = rows.iter().map(|(l, v)| format!("<w:tr>{}{}</w:tr>", cell(l), cell(v))).collect();
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Equalities monitoring</w:t></w:r></w:p><w:tbl>{table}</w:tbl></w:body></w:document>"#
+    );
+    let types = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    let rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in
+        [("[Content_Types].xml", types.to_string()), ("_rels/.rels", rels.to_string()), ("word/document.xml", document)]
+    {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(data.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn labelled_answers_without_a_colon_are_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    // A form's cells pasted as text (tabs), a dash, a PDF-like gap of spaces.
+    std::fs::write(
+        src.join("intake.txt"),
+        "Intake form\nEthnicity\tWhite British\tReligion\tPrefer not to say\nReligion - Muslim\n\
+         Diagnosis   Type 2 diabetes\nHealth and safety briefing: Monday.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("monitoring.docx"),
+        form_docx(&[("Ethnicity", "Black Caribbean"), ("Sexual orientation", "Bisexual"), ("Disability", "None")]),
+    )
+    .unwrap();
+    let (out, lines) = scan_reveal(&[&src], &[], tmp.path());
+    assert!(out.status.success() || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let special = ["health", "ethnicity", "religion", "sexual_orientation", "criminal_record"];
+    let mut found: Vec<(String, String)> =
+        quads(&lines).into_iter().filter(|q| special.contains(&q.2.as_str())).map(|q| (q.2, q.3)).collect();
+    found.sort();
+    let mut want: Vec<(String, String)> = [
+        ("ethnicity", "Black Caribbean"),
+        ("ethnicity", "White British"),
+        ("health", "Type 2 diabetes"),
+        ("religion", "Muslim"),
+        ("sexual_orientation", "Bisexual"),
+    ]
+    .iter()
+    .map(|(c, v)| (c.to_string(), v.to_string()))
+    .collect();
+    want.sort();
+    assert_eq!(found, want);
+}

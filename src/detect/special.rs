@@ -167,10 +167,14 @@ impl SpecialDetector {
         Some((start, start + trimmed.len()))
     }
 
-    /// "Ethnicity: White British": a header phrase, a colon, the rest of the line.
+    /// "Ethnicity: White British": a header phrase at the start of a line
+    /// or field, then a colon, a dash between spaces ("Religion - Muslim"), a
+    /// tab (a form's cells pasted as text) or two spaces or more ("Diagnosis
+    /// Type 2 diabetes", the cells of a PDF form), then the answer, to the end
+    /// of the line or field.
     fn labelled(&self, engine: &Engine, text: &str, column: u64, hits: &mut Vec<Hit>) {
         let Some(labels) = &self.labels else { return };
-        if !text.contains(':') {
+        if !text.contains([':', '-', '\t', '–', '—']) && !text.contains("  ") {
             return;
         }
         for m in labels.find_iter(text) {
@@ -183,13 +187,24 @@ impl SpecialDetector {
             if !text[line_start..m.start()].trim().is_empty() {
                 continue;
             }
-            let rest = &text[m.end()..];
-            let after_space = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-            if !rest[after_space..].starts_with(':') {
-                continue;
-            }
-            let from = m.end() + after_space + 1;
+            let Some(from) = label_separator(&text[m.end()..]).map(|n| m.end() + n) else { continue };
+            let colon = text[m.end()..from].contains(':');
+            let from = from + (text[from..].len() - text[from..].trim_start_matches([' ', '\t']).len());
+            // To the end of the line or field; without a colon, a gap of two
+            // spaces ends it too (the next cell of a form).
             let mut to = text[from..].find(['\n', '|', ';', '\t']).map_or(text.len(), |i| from + i);
+            if !colon {
+                to = text[from..to].find("  ").map_or(to, |i| from + i);
+                // Without a colon, an answer starts as one does in a form
+                // (a capital or a digit), or with a listed word: not
+                // "Health  and safety briefing".
+                let value = &text[from..to];
+                let form_like = value.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+                let listed = self.terms.as_ref().is_some_and(|t| t.find(value).is_some_and(|m| m.start() == 0));
+                if !form_like && !listed {
+                    continue;
+                }
+            }
             if to - from > LONGEST_ANSWER {
                 to = super::context::floor_char(text, from + LONGEST_ANSWER);
                 to = text[from..to].rfind(' ').map_or(to, |i| from + i);
@@ -315,6 +330,23 @@ impl SpecialDetector {
         };
         hit_in(end, after, true) || hit_in(before, start, false)
     }
+}
+
+/// The length of the separator between a label and its answer at the start
+/// of `rest` (the text after the label), if there is one: spaces and a colon,
+/// a dash between spaces, a tab, or two spaces or more.
+fn label_separator(rest: &str) -> Option<usize> {
+    let blank = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let after = &rest[blank..];
+    if after.starts_with(':') {
+        return Some(blank + 1);
+    }
+    if let Some(dash) = ['-', '–', '—'].into_iter().find(|&d| after.starts_with(d)) {
+        let tail = &after[dash.len_utf8()..];
+        return (blank > 0 && tail.starts_with([' ', '\t'])).then_some(blank + dash.len_utf8());
+    }
+    let gap = &rest[..blank];
+    (gap.contains('\t') || gap.len() >= 2).then_some(blank)
 }
 
 /// The sentence (or line) around `start..end`: from after a line break or
@@ -552,6 +584,38 @@ mod tests {
             let want: Vec<(Category, String)> = want.iter().map(|(c, v)| (*c, v.to_string())).collect();
             assert_eq!(found(text, *header), want, "{text:?} under {header:?}");
         }
+    }
+
+    #[test]
+    fn labels_without_a_colon() {
+        use Category::*;
+        type Case<'a> = (&'a str, &'a [(Category, &'a str)]);
+        let cases: &[Case] = &[
+            ("Ethnicity\tWhite British\tReligion\tMuslim\n", &[(Ethnicity, "White British"), (Religion, "Muslim")]),
+            ("Religion - Muslim\n", &[(Religion, "Muslim")]),
+            ("Religion \u{2013} Roman Catholic", &[(Religion, "Roman Catholic")]),
+            ("Diagnosis  Type 2 diabetes\n", &[(Health, "Type 2 diabetes")]),
+            (
+                "Ethnicity     Black Caribbean     Sexual orientation     Gay\n",
+                &[(Ethnicity, "Black Caribbean"), (SexualOrientation, "Gay")],
+            ),
+            ("Medication\tsertraline 50mg\n", &[(Health, "sertraline 50mg")]),
+            ("Religion:   Sikh", &[(Religion, "Sikh")]),
+            // Not forms: a word, a lone space, a hyphenated word, a lower-case run.
+            ("Health and safety briefing on Monday.", &[]),
+            ("Health  and safety briefing on Monday.", &[]),
+            ("Faith-based groups meet on Sunday.", &[]),
+            ("Ethnicity\tPrefer not to say\n", &[]),
+            ("Disability - None\n", &[]),
+        ];
+        for (text, want) in cases {
+            let want: Vec<(Category, String)> = want.iter().map(|(c, v)| (*c, v.to_string())).collect();
+            assert_eq!(found(text, None), want, "{text:?}");
+        }
+        assert_eq!(label_separator(" - Muslim"), Some(2));
+        assert_eq!(label_separator("-based"), None);
+        assert_eq!(label_separator(" Muslim"), None);
+        assert_eq!(label_separator("\tMuslim"), Some(1));
     }
 
     #[test]
