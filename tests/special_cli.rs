@@ -459,3 +459,37 @@ fn labelled_answers_without_a_colon_are_found() {
     want.sort();
     assert_eq!(found, want);
 }
+
+#[test]
+fn sar_says_when_a_message_about_the_person_has_special_category_data_in_its_subject() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    std::fs::create_dir_all(root.join("Mail")).unwrap();
+    let mail = |from: &str, subject: &str| {
+        format!(
+            "From: {from}\r\nTo: referrals@hopetrust.org.uk\r\nSubject: {subject}\r\nDate: Mon, 6 May 2024 10:00:00 +0100\r\n\
+             Message-ID: <{}@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease see the attached form.\r\n",
+            subject.len()
+        )
+    };
+    std::fs::write(
+        root.join("Mail/referral.eml"),
+        mail("Jane Roberts <jane.roberts@example.org>", "Jane Roberts was diagnosed with epilepsy"),
+    )
+    .unwrap();
+    std::fs::write(root.join("Mail/rota.eml"), mail("Jane Roberts <jane.roberts@example.org>", "Rota for May"))
+        .unwrap();
+    let map = tmp.path().join("map.db");
+    let out = bin().arg("scan").arg(&root).arg(format!("--map={}", map.display())).arg("--quiet").output().unwrap();
+    assert!(out.status.code() == Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin().arg("sar").arg("--map").arg(&map).args(["--name", "Jane Roberts"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let block = |file: &str| -> String {
+        let start = text.find(file).unwrap_or_else(|| panic!("{file} not matched:\n{text}"));
+        text[start..].split("\n\n").next().unwrap().to_string()
+    };
+    let referral = block("referral.eml");
+    assert!(referral.contains("SPECIAL CATEGORY DATA where this person is matched: health"), "{referral}");
+    assert!(!block("rota.eml").contains("SPECIAL"), "{text}");
+}
