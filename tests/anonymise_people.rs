@@ -252,7 +252,21 @@ fn name_columns_of_a_row_get_the_persons_token_in_csv_and_xlsx() {
     assert!(!rows[2][5].contains("Ann Lee") && rows[2][5].starts_with("Seen with Person_"), "{:?}", rows[2]);
 
     // The workbook, read back with calamine: names replaced per person,
-    // dates of birth now a number (the year), other dates still dates.
+    // other dates still dates; the sheet's rows are as rare as the CSV's, so
+    // their dates of birth are suppressed too.
+    let mut book = calamine::open_workbook_auto(out.join("clients.xlsx")).unwrap();
+    let range = book.worksheet_range("Clients").unwrap();
+    assert!((1..4).all(|r| range.get_value((r, 2)) == Some(&Data::String("*".into()))), "{range:?}");
+    assert!(stderr.contains("sheet Clients: re-identification risk"), "{stderr}");
+    // Without k-anonymity (k = 1), dates of birth become a number (the year).
+    let policy = tmp.path().join("k1.toml");
+    let default = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/policies/default.toml"));
+    std::fs::write(&policy, default.unwrap().replace("\nk = 5\n", "\nk = 1\n")).unwrap();
+    let out = tmp.path().join("out-k1");
+    let mut run = bin();
+    let run = run.arg("anonymise").arg(&src).arg("--out").arg(&out).arg("--key").arg(&key);
+    let run = run.arg("--policy").arg(&policy).output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
     let mut book = calamine::open_workbook_auto(out.join("clients.xlsx")).unwrap();
     let range = book.worksheet_range("Clients").unwrap();
     let cell = |r: u32, c: u32| range.get_value((r, c)).cloned().unwrap_or(Data::Empty);

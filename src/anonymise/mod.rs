@@ -467,7 +467,7 @@ fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, S
         Err(_) => return Err(unsupported(kind).unwrap_or_else(|| format!("{}: not supported", kind.name()))),
     };
     match (kind, &work.anon.policy.k_anonymity) {
-        (Kind::Csv(delimiter), Some(settings)) => k_anonymous_csv(work, settings, delimiter, out),
+        (Kind::Csv(delimiter), Some(_)) => k_anonymous_csv(work, delimiter, out),
         _ => Ok(out),
     }
 }
@@ -475,13 +475,7 @@ fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, S
 /// The written CSV made k-anonymous over its quasi-identifier columns (see
 /// [`kanon`]), with a note for the summary; the bytes as they were when it
 /// already is, or has no such column.
-fn k_anonymous_csv(
-    work: &mut Work<'_>,
-    settings: &kanon::Settings,
-    delimiter: u8,
-    out: Vec<u8>,
-) -> Result<Vec<u8>, String> {
-    use chrono::Datelike;
+fn k_anonymous_csv(work: &mut Work<'_>, delimiter: u8, out: Vec<u8>) -> Result<Vec<u8>, String> {
     let (bom, body) = match out.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (&out[..3], rest),
         None => (&out[..0], &out[..]),
@@ -496,10 +490,7 @@ fn k_anonymous_csv(
         return Ok(out);
     }
     let header = records.remove(0);
-    let this_year = chrono::Local::now().year();
-    let Some(outcome) = kanon::apply(&header, &mut records, settings, this_year) else { return Ok(out) };
-    work.notes.push(outcome.describe(settings.k));
-    if !outcome.changed() {
+    if !Rewrite::k_anonymise(work, None, &header, &mut records) {
         return Ok(out);
     }
     let crlf = body.windows(2).any(|w| w == b"\r\n");
@@ -666,6 +657,18 @@ impl Rewrite for Work<'_> {
     }
     fn note(&mut self, message: String) {
         self.notes.push(message);
+    }
+    fn k_anonymise(&mut self, sheet: Option<&str>, header: &[String], rows: &mut [Vec<String>]) -> bool {
+        use chrono::Datelike;
+        let Some(settings) = &self.anon.policy.k_anonymity else { return false };
+        let this_year = chrono::Local::now().year();
+        let Some(outcome) = kanon::apply(header, rows, settings, this_year) else { return false };
+        let line = outcome.describe(settings.k);
+        self.notes.push(match sheet {
+            Some(sheet) => format!("sheet {sheet}: {line}"),
+            None => line,
+        });
+        outcome.changed()
     }
     fn count(&mut self, operator: &'static str, what: String) {
         *self.counts.entry((operator, what)).or_default() += 1;

@@ -167,10 +167,14 @@ impl SpecialDetector {
         Some((start, start + trimmed.len()))
     }
 
-    /// "Ethnicity: White British": a header phrase, a colon, the rest of the line.
+    /// "Ethnicity: White British": a header phrase at the start of a line
+    /// or field, then a colon, a dash between spaces ("Religion - Muslim"), a
+    /// tab (a form's cells pasted as text) or two spaces or more ("Diagnosis
+    /// Type 2 diabetes", the cells of a PDF form), then the answer, to the end
+    /// of the line or field.
     fn labelled(&self, engine: &Engine, text: &str, column: u64, hits: &mut Vec<Hit>) {
         let Some(labels) = &self.labels else { return };
-        if !text.contains(':') {
+        if !text.contains([':', '-', '\t', '–', '—']) && !text.contains("  ") {
             return;
         }
         for m in labels.find_iter(text) {
@@ -183,13 +187,24 @@ impl SpecialDetector {
             if !text[line_start..m.start()].trim().is_empty() {
                 continue;
             }
-            let rest = &text[m.end()..];
-            let after_space = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-            if !rest[after_space..].starts_with(':') {
-                continue;
-            }
-            let from = m.end() + after_space + 1;
+            let Some(from) = label_separator(&text[m.end()..]).map(|n| m.end() + n) else { continue };
+            let colon = text[m.end()..from].contains(':');
+            let from = from + (text[from..].len() - text[from..].trim_start_matches([' ', '\t']).len());
+            // To the end of the line or field; without a colon, a gap of two
+            // spaces ends it too (the next cell of a form).
             let mut to = text[from..].find(['\n', '|', ';', '\t']).map_or(text.len(), |i| from + i);
+            if !colon {
+                to = text[from..to].find("  ").map_or(to, |i| from + i);
+                // Without a colon, an answer starts as one does in a form
+                // (a capital or a digit), or with a listed word: not
+                // "Health  and safety briefing".
+                let value = &text[from..to];
+                let form_like = value.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+                let listed = self.terms.as_ref().is_some_and(|t| t.find(value).is_some_and(|m| m.start() == 0));
+                if !form_like && !listed {
+                    continue;
+                }
+            }
             if to - from > LONGEST_ANSWER {
                 to = super::context::floor_char(text, from + LONGEST_ANSWER);
                 to = text[from..to].rfind(' ').map_or(to, |i| from + i);
@@ -243,6 +258,8 @@ impl SpecialDetector {
             .filter(|h| h.category == Category::Name && h.confidence >= PERSON_NAMED)
             .map(|h| (h.start, h.end))
             .collect::<Vec<_>>();
+        // The last term taken: (end, rule).
+        let mut last_taken: Option<(usize, usize)> = None;
         for (mut start, end, r) in joined {
             let (cat, index) = self.rules[r];
             let rule = &engine.rules[index];
@@ -257,11 +274,18 @@ impl SpecialDetector {
             if !text[start..end].contains(char::is_whitespace) && named.iter().any(|&(s, e)| s == start && e == end) {
                 continue;
             }
-            if self.beside_not_personal(text, start, end) {
+            if self.beside_not_personal(text, start, end) || !used_of_a_person(text, cat, start, end) {
                 continue;
             }
             let (sentence_start, sentence_end) = sentence(text, start, end);
-            let cue = cue_in_sentence(rule, scan, start, end, sentence_start, sentence_end);
+            // Joined to a term just taken ("on sertraline for PTSD",
+            // "has asthma and epilepsy"), it is about the same person.
+            let follows_taken = last_taken.is_some_and(|(e, lr)| {
+                lr == r
+                    && e <= start
+                    && matches!(text[e..start].trim().to_lowercase().as_str(), "for" | "and" | "or" | "with" | ",")
+            });
+            let cue = follows_taken || cue_in_sentence(rule, scan, start, end, sentence_start, sentence_end);
             // A name before the words in their sentence, or (but for a
             // criminal record, where the person named after is as often a
             // victim or witness) just after them.
@@ -283,6 +307,7 @@ impl SpecialDetector {
                 }
             }
             hits.push(Hit { category: cat, start, end, confidence: rule.spec.confidence, rule: index });
+            last_taken = Some((end, r));
         }
     }
 
@@ -305,6 +330,23 @@ impl SpecialDetector {
         };
         hit_in(end, after, true) || hit_in(before, start, false)
     }
+}
+
+/// The length of the separator between a label and its answer at the start
+/// of `rest` (the text after the label), if there is one: spaces and a colon,
+/// a dash between spaces, a tab, or two spaces or more.
+fn label_separator(rest: &str) -> Option<usize> {
+    let blank = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let after = &rest[blank..];
+    if after.starts_with(':') {
+        return Some(blank + 1);
+    }
+    if let Some(dash) = ['-', '–', '—'].into_iter().find(|&d| after.starts_with(d)) {
+        let tail = &after[dash.len_utf8()..];
+        return (blank > 0 && tail.starts_with([' ', '\t'])).then_some(blank + dash.len_utf8());
+    }
+    let gap = &rest[..blank];
+    (gap.contains('\t') || gap.len() >= 2).then_some(blank)
 }
 
 /// The sentence (or line) around `start..end`: from after a line break or
@@ -334,7 +376,127 @@ fn cue_in_sentence(
     let to = super::context::ceil_char(text, to.min(end + window));
     scan.walk(from, to);
     let near = super::context::Near { text, occurrences: scan.occurrences };
-    near.within(&rule.context_ids, from, to).any(|o| o.start < start || o.end > end)
+    near.within(&rule.context_ids, from, to).any(|o| {
+        (o.start < start || o.end > end)
+            // A common word ("is", "has", "her") counts only just before
+            // the words ("has asthma", "is a practising Muslim").
+            && (!WEAK_CUES.contains(&text[o.start..o.end].to_lowercase().as_str())
+                || (o.end <= start && words_between(text, o.end, start) <= 1))
+    })
+}
+
+/// Cues too common to count from further away than the word before the
+/// term (at most one word between): "Sarah is organising the stroke of
+/// midnight countdown", "his car has a diabetic dog sticker".
+const WEAK_CUES: &[&str] = &[
+    "is", "was", "are", "were", "am", "i'm", "has", "had", "have", "having", "her", "his", "my", "their", "a", "an",
+    "of", "for", "he", "she", "they", "client", "she's", "he's", "they're", "as a",
+];
+
+/// Words that may follow an ethnic group, a religion or a sexual
+/// orientation said of a person: the end of the clause, a joining word, or
+/// a word for a person or their origins ("is Somali and needs an
+/// interpreter", "a White and Black African man", "came out as bisexual to
+/// his family"). Any other word makes it describe a thing ("the Chinese
+/// takeaway", "a Christian Aid volunteer", "a lesbian detective novel").
+const PERSON_FOLLOWERS: &[&str] = &[
+    "and",
+    "but",
+    "or",
+    "so",
+    "to",
+    "since",
+    "from",
+    "in",
+    "at",
+    "with",
+    "by",
+    "like",
+    "last",
+    "this",
+    "now",
+    "himself",
+    "herself",
+    "themselves",
+    "myself",
+    "too",
+    "as",
+    "man",
+    "woman",
+    "men",
+    "women",
+    "boy",
+    "girl",
+    "boys",
+    "girls",
+    "lad",
+    "person",
+    "people",
+    "family",
+    "families",
+    "parents",
+    "parent",
+    "mother",
+    "father",
+    "mum",
+    "dad",
+    "son",
+    "daughter",
+    "child",
+    "children",
+    "husband",
+    "wife",
+    "partner",
+    "brother",
+    "sister",
+    "grandmother",
+    "grandfather",
+    "background",
+    "heritage",
+    "origin",
+    "descent",
+    "client",
+    "clients",
+    "couple",
+    "household",
+    "gentleman",
+    "lady",
+    "teenager",
+    "convert",
+    "believer",
+    "who",
+    "and/or",
+];
+
+/// Does the way the term sits in its sentence fit a person's data? Not
+/// after "the" ("the Indian Ocean", "the caution light"); not before a
+/// capitalised word, which makes it part of a name ("Christian Aid",
+/// "Parkinson's UK", "Muslim Hands"); an ethnic group, religion or sexual
+/// orientation only before [`PERSON_FOLLOWERS`]; a conviction not before
+/// "that" or "about" ("a conviction that the club should open earlier").
+fn used_of_a_person(text: &str, cat: Category, start: usize, end: usize) -> bool {
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    let previous = before.rsplit(|c: char| !c.is_alphanumeric() && c != '\'').next().unwrap_or("");
+    if previous.eq_ignore_ascii_case("the") {
+        return false;
+    }
+    let after = text[end..].trim_start_matches([' ', '\t']);
+    let next: &str = after.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '/').next().unwrap_or("");
+    if next.is_empty() {
+        // Punctuation or the end of the line follows.
+        return true;
+    }
+    if next.chars().next().is_some_and(char::is_uppercase) && next != "I" {
+        return false;
+    }
+    let next = next.to_lowercase();
+    match cat {
+        Category::Ethnicity | Category::Religion | Category::SexualOrientation => {
+            PERSON_FOLLOWERS.contains(&next.as_str())
+        }
+        Category::CriminalRecord => !matches!(next.as_str(), "that" | "about"),
+        _ => true,
+    }
 }
 
 /// The end of the `n`th word after `i` on its line (or the line's end).
@@ -422,6 +584,38 @@ mod tests {
             let want: Vec<(Category, String)> = want.iter().map(|(c, v)| (*c, v.to_string())).collect();
             assert_eq!(found(text, *header), want, "{text:?} under {header:?}");
         }
+    }
+
+    #[test]
+    fn labels_without_a_colon() {
+        use Category::*;
+        type Case<'a> = (&'a str, &'a [(Category, &'a str)]);
+        let cases: &[Case] = &[
+            ("Ethnicity\tWhite British\tReligion\tMuslim\n", &[(Ethnicity, "White British"), (Religion, "Muslim")]),
+            ("Religion - Muslim\n", &[(Religion, "Muslim")]),
+            ("Religion \u{2013} Roman Catholic", &[(Religion, "Roman Catholic")]),
+            ("Diagnosis  Type 2 diabetes\n", &[(Health, "Type 2 diabetes")]),
+            (
+                "Ethnicity     Black Caribbean     Sexual orientation     Gay\n",
+                &[(Ethnicity, "Black Caribbean"), (SexualOrientation, "Gay")],
+            ),
+            ("Medication\tsertraline 50mg\n", &[(Health, "sertraline 50mg")]),
+            ("Religion:   Sikh", &[(Religion, "Sikh")]),
+            // Not forms: a word, a lone space, a hyphenated word, a lower-case run.
+            ("Health and safety briefing on Monday.", &[]),
+            ("Health  and safety briefing on Monday.", &[]),
+            ("Faith-based groups meet on Sunday.", &[]),
+            ("Ethnicity\tPrefer not to say\n", &[]),
+            ("Disability - None\n", &[]),
+        ];
+        for (text, want) in cases {
+            let want: Vec<(Category, String)> = want.iter().map(|(c, v)| (*c, v.to_string())).collect();
+            assert_eq!(found(text, None), want, "{text:?}");
+        }
+        assert_eq!(label_separator(" - Muslim"), Some(2));
+        assert_eq!(label_separator("-based"), None);
+        assert_eq!(label_separator(" Muslim"), None);
+        assert_eq!(label_separator("\tMuslim"), Some(1));
     }
 
     #[test]

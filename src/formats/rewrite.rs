@@ -93,6 +93,10 @@ pub trait Rewrite {
     fn not_copied(&mut self, name: &str, reason: &str);
     /// Something the user must hear about the copy.
     fn note(&mut self, message: String);
+    /// Make a table's rows (a sheet's, named by `sheet`; a CSV file's)
+    /// k-anonymous over its quasi-identifier columns, as the policy says,
+    /// and note what was done: `true` when a cell changed.
+    fn k_anonymise(&mut self, sheet: Option<&str>, header: &[String], rows: &mut [Vec<String>]) -> bool;
     /// Count one replacement made by the writer itself (`drop`, `metadata Author`).
     fn count(&mut self, operator: &'static str, what: String);
     /// Containers entered so far.

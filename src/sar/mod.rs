@@ -1258,19 +1258,25 @@ pub fn unsearched(conn: &Connection) -> rusqlite::Result<Vec<Unsearched>> {
 /// and what could not be searched are listed, so that "nothing" is not
 /// mistaken for "we hold nothing".
 /// The special categories of the findings at `m`'s matched places (same
-/// part, same numbered line or row), in name order.
+/// part, same numbered line or row), and in the subject line of a message
+/// (the same part: one mail) where the person is matched anywhere, in name
+/// order.
 fn special_at_places(conn: &Connection, m: &FileMatch) -> rusqlite::Result<Vec<String>> {
     let names: Vec<String> = crate::detect::Category::SPECIAL.iter().map(|c| format!("'{}'", c.as_str())).collect();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT p.path, l.scope, f.num, c.name FROM {ROW_JOINS} JOIN categories c ON c.id = f.category
+        "SELECT p.path, l.scope, f.num, c.name, l.pre FROM {ROW_JOINS} JOIN categories c ON c.id = f.category
          WHERE f.file_id = ?1 AND c.name IN ({})",
         names.join(", ")
     ))?;
     let mut found = BTreeSet::new();
     let mut rows = stmt.query([m.file_id])?;
     while let Some(r) = rows.next()? {
-        let (path, scope, num, cat): (String, Option<String>, Option<i64>, String) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let (path, scope, num, cat, pre): (String, Option<String>, Option<i64>, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        if num.is_none() && pre.eq_ignore_ascii_case("header Subject") && m.places.iter().any(|p| p.path == path) {
+            found.insert(cat);
+            continue;
+        }
         let (Some(scope), Some(num)) = (scope, num) else { continue };
         if num > 0
             && m.places.iter().any(|p| p.path == path && p.numbered.get(&scope).is_some_and(|r| r.contains(num as u64)))

@@ -60,7 +60,51 @@ fn plan(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Plan, String>
         }
     }
     work.set_row_person(None);
+    k_anonymise_sheets(work, &read.cells, &mut plan);
     Ok(plan)
+}
+
+/// Each sheet that is a table (a header row over its cells) made
+/// k-anonymous over its quasi-identifier columns, as the policy says, on the
+/// cells as the copy will hold them; the cells that change go into the plan
+/// (an empty cell of a suppressed row too).
+fn k_anonymise_sheets(work: &mut dyn Rewrite, cells: &[TableCell], plan: &mut Plan) {
+    // Sheets in the order read: each column's header, each row's cells.
+    type Table = (BTreeMap<u32, String>, BTreeMap<u32, BTreeMap<u32, String>>);
+    let mut sheets: Vec<(String, Table)> = Vec::new();
+    for TableCell { sheet, row, col, text, header } in cells {
+        let Some(header) = header else { continue };
+        if plan.dropped.get(sheet).is_some_and(|d| d.contains(col)) {
+            continue;
+        }
+        if sheets.last().is_none_or(|(name, _)| name != sheet) {
+            sheets.push((sheet.clone(), Table::default()));
+        }
+        let table = &mut sheets.last_mut().expect("pushed").1;
+        table.0.entry(*col).or_insert_with(|| header.clone());
+        let text = plan.cells.get(&(sheet.clone(), *row, *col)).unwrap_or(text);
+        table.1.entry(*row).or_default().insert(*col, text.clone());
+    }
+    for (sheet, (headers, table)) in sheets {
+        let cols: Vec<u32> = headers.keys().copied().collect();
+        let header: Vec<String> = headers.into_values().collect();
+        let row_numbers: Vec<u32> = table.keys().copied().collect();
+        let before: Vec<Vec<String>> = table
+            .into_values()
+            .map(|row| cols.iter().map(|c| row.get(c).cloned().unwrap_or_default()).collect())
+            .collect();
+        let mut rows = before.clone();
+        if !work.k_anonymise(Some(&sheet), &header, &mut rows) {
+            continue;
+        }
+        for ((row, new), old) in row_numbers.iter().zip(rows).zip(before) {
+            for ((col, new), old) in cols.iter().zip(new).zip(old) {
+                if new != old {
+                    plan.cells.insert((sheet.clone(), *row, *col), new);
+                }
+            }
+        }
+    }
 }
 
 /// The person of each row (by sheet and 0-based row) whose cells under a
@@ -107,6 +151,7 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Vec<u8>,
         sheet: None,
         notes: Vec::new(),
         failed: None,
+        written: BTreeSet::new(),
         date: Format::new().set_num_format("yyyy-mm-dd"),
         datetime: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
         duration: Format::new().set_num_format("[h]:mm:ss"),
@@ -121,6 +166,11 @@ pub fn write(work: &mut dyn Rewrite, data: &[u8], kind: Kind) -> Result<Vec<u8>,
     copy.book.save_to_buffer().map_err(|e| e.to_string())
 }
 
+/// Where a column lands in the copy, once the dropped columns to its left are gone.
+fn out_col(dropped: Option<&BTreeSet<u32>>, col: u32) -> Option<u16> {
+    u16::try_from(col - dropped.map_or(0, |d| d.range(..col).count() as u32)).ok()
+}
+
 /// The copy being written, cell by cell as the workbook is read again (for
 /// the cells' types: numbers stay numbers, dates dates).
 struct Copy {
@@ -132,6 +182,8 @@ struct Copy {
     notes: Vec<String>,
     /// A sheet name the copy cannot take.
     failed: Option<String>,
+    /// The cells of the sheet written so far (row, column).
+    written: BTreeSet<(u32, u32)>,
     date: Format,
     datetime: Format,
     duration: Format,
@@ -152,8 +204,8 @@ impl formats::sheet::Cells for Copy {
         if dropped.is_some_and(|d| d.contains(&col)) {
             return;
         }
-        let out_col = col - dropped.map_or(0, |d| d.range(..col).count() as u32);
-        let Ok(out_col) = u16::try_from(out_col) else { return };
+        let Some(out_col) = out_col(dropped, col) else { return };
+        self.written.insert((row, col));
         let result = match self.plan.cells.get(&(name.clone(), row, col)) {
             Some(text) => match as_number(text, value) {
                 Some(n) => sheet.write_number(row, out_col, n).map(|_| ()),
@@ -186,7 +238,21 @@ impl formats::sheet::Cells for Copy {
     }
 
     fn end_sheet(&mut self) {
-        if let Some((_, sheet)) = self.sheet.take() {
+        if let Some((name, mut sheet)) = self.sheet.take() {
+            // Cells that were empty and are written now (`*` in a suppressed row).
+            let dropped = self.plan.dropped.get(name.as_str());
+            let sheet_cells = self.plan.cells.range((name.clone(), 0, 0)..=(name.clone(), u32::MAX, u32::MAX));
+            for ((_, row, col), text) in sheet_cells {
+                if self.written.contains(&(*row, *col)) || dropped.is_some_and(|d| d.contains(col)) {
+                    continue;
+                }
+                if let Some(out_col) = out_col(dropped, *col)
+                    && let Err(e) = sheet.write_string(*row, out_col, text)
+                {
+                    self.notes.push(format!("{name} row {} column {}: cell left empty ({e})", row + 1, col + 1));
+                }
+            }
+            self.written.clear();
             self.book.push_worksheet(sheet);
         }
     }

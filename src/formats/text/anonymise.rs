@@ -234,6 +234,9 @@ mod tests {
         }
         fn not_copied(&mut self, _: &str, _: &str) {}
         fn note(&mut self, _: String) {}
+        fn k_anonymise(&mut self, _: Option<&str>, _: &[String], _: &mut [Vec<String>]) -> bool {
+            false
+        }
         fn count(&mut self, _: &'static str, _: String) {}
         fn depth(&self) -> u32 {
             0
