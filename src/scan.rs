@@ -717,6 +717,7 @@ impl Progress {
         // Scans take a second or so a page: the pages read with OCR are
         // counted on the bar as they are read.
         let pages_before = formats::image::ocr::pages_read();
+        let parts_before = formats::container::parts_read();
         if !show {
             return Progress { bar: ProgressBar::hidden(), shown: false, files, unchanged: AtomicU64::new(0) };
         }
@@ -728,6 +729,7 @@ impl Progress {
             )
             .expect("valid template")
             .with_key("pages", move |_: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&parts_note(formats::container::parts_read().saturating_sub(parts_before)));
                 let _ = w.write_str(&pages_note(formats::image::ocr::pages_read().saturating_sub(pages_before)));
             }),
         );
@@ -779,6 +781,16 @@ impl Progress {
     }
 }
 
+/// What the progress bar says of the files read inside files in this sweep
+/// (a mail store's messages, attachments, archive members).
+fn parts_note(parts: u64) -> String {
+    match parts {
+        0 => String::new(),
+        1 => ", 1 inside them".into(),
+        n => format!(", {n} inside them"),
+    }
+}
+
 /// What the progress bar says of the pages read with OCR in this sweep.
 fn pages_note(pages: u64) -> String {
     match pages {
@@ -792,6 +804,13 @@ fn pages_note(pages: u64) -> String {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_bar_counts_files_read_inside_files() {
+        assert_eq!(parts_note(0), "");
+        assert_eq!(parts_note(1), ", 1 inside them");
+        assert_eq!(parts_note(4512), ", 4512 inside them");
+    }
 
     #[test]
     fn the_bar_counts_pages_read_with_ocr() {
