@@ -214,12 +214,7 @@ fn text_to(paras: &mut [(Target, String)], creator: &mut Option<String>, s: &str
 /// `text:s` (`text:c` spaces), `text:tab` and `text:line-break`.
 fn separator(paras: &mut [(Target, String)], e: &BytesStart<'_>) {
     let Some((_, p)) = paras.last_mut() else { return };
-    match xml::local(e.name().as_ref()) {
-        "s" => {
-            let n = xml::attr(e, "c").and_then(|c| c.parse::<usize>().ok()).unwrap_or(1).clamp(1, 1000);
-            p.push_str(&" ".repeat(n));
-        }
-        "tab" => p.push('\t'),
-        _ => p.push('\n'),
+    if let Some(text) = crate::formats::odt::white_space(xml::local(e.name().as_ref()), e) {
+        p.push_str(&text);
     }
 }

@@ -252,21 +252,7 @@ impl Flow {
 
 /// The text a `text:s` (`text:c` spaces), `text:tab` or `text:line-break` stands for.
 fn separator_text(e: &BytesStart<'_>) -> Option<String> {
-    match local_name(e).as_str() {
-        "s" => {
-            let c = e
-                .attributes()
-                .with_checks(false)
-                .flatten()
-                .find(|a| a.key.local_name().as_ref() == "c")
-                .and_then(|a| attr_value(&a).trim().parse::<usize>().ok())
-                .unwrap_or(1);
-            Some(" ".repeat(c.clamp(1, 1000)))
-        }
-        "tab" => Some("\t".into()),
-        "line-break" => Some("\n".into()),
-        _ => None,
-    }
+    crate::formats::odt::white_space(&local_name(e), e)
 }
 
 /// Rewrite content.xml or styles.xml.

@@ -17,6 +17,21 @@ use crate::formats::docx::package::Package;
 use crate::formats::docx::xml;
 use crate::formats::{Emit, ExtractError, Input, Limits, Result, Segment};
 
+/// The text an OpenDocument white-space element stands for, by its local
+/// name: `text:s` (`text:c` spaces, 1 to 1,000), `text:tab`,
+/// `text:line-break`; `None` for any other element.
+pub(crate) fn white_space(local: &str, e: &BytesStart<'_>) -> Option<String> {
+    match local {
+        "s" => {
+            let n = xml::attr(e, "c").and_then(|c| c.trim().parse::<usize>().ok()).unwrap_or(1);
+            Some(" ".repeat(n.clamp(1, 1000)))
+        }
+        "tab" => Some("\t".into()),
+        "line-break" => Some("\n".into()),
+        _ => None,
+    }
+}
+
 const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
 const OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
@@ -180,12 +195,11 @@ impl OdfParser {
                     self.flow.end_para();
                 }
             }
-            Tag::Spaces => {
-                let n = xml::attr(e, "c").and_then(|c| c.parse::<usize>().ok()).unwrap_or(1).min(1000);
-                self.flow.text(&" ".repeat(n));
+            Tag::Spaces | Tag::Tab | Tag::LineBreak => {
+                if let Some(text) = white_space(xml::local(e.name().as_ref()), e) {
+                    self.flow.text(&text);
+                }
             }
-            Tag::Tab => self.flow.text("\t"),
-            Tag::LineBreak => self.flow.text("\n"),
             Tag::Table if !empty => self.flow.start_table(),
             Tag::HeaderRows if !empty => self.in_header_rows = true,
             Tag::Row if !empty => {

@@ -14,6 +14,8 @@ use quick_xml::events::{BytesStart, Event};
 use super::Cells;
 use crate::formats::docx::anonymise::attr_value;
 use crate::formats::docx::package::Package;
+use crate::formats::docx::xml::{attr, local};
+use crate::formats::odt::white_space;
 use crate::formats::{ExtractError, Limits, Result};
 
 /// Most cells a workbook may yield by repetition (a non-empty cell or row
@@ -21,9 +23,6 @@ use crate::formats::{ExtractError, Limits, Result};
 /// otherwise stand for billions of cells. Past it, repetitions are not read
 /// and the reader says so.
 const MAX_REPEATED_CELLS: u64 = 1 << 20;
-
-/// Most spaces one `<text:s text:c="N"/>` stands for.
-const MAX_SPACES: usize = 1024;
 
 /// Read every sheet of an ODS workbook into `cells`.
 pub(super) fn read(data: &[u8], limits: &Limits, cells: &mut dyn Cells) -> Result<()> {
@@ -80,12 +79,12 @@ impl Walk<'_> {
         loop {
             match reader.read_event()? {
                 Event::Start(e) if e.name().as_ref() == "table:table" && !in_sheet => {
-                    self.cells.sheet(&attr(&e, "table:name").unwrap_or_default());
+                    self.cells.sheet(&attr(&e, "name").unwrap_or_default());
                     (in_sheet, row) = (true, 0);
                 }
                 // A self-closed table: a sheet with no rows.
                 Event::Empty(e) if e.name().as_ref() == "table:table" && !in_sheet => {
-                    self.cells.sheet(&attr(&e, "table:name").unwrap_or_default());
+                    self.cells.sheet(&attr(&e, "name").unwrap_or_default());
                     self.cells.end_sheet();
                 }
                 Event::End(e) if e.name().as_ref() == "table:table" && in_sheet => {
@@ -93,12 +92,12 @@ impl Walk<'_> {
                     in_sheet = false;
                 }
                 Event::Start(e) if e.name().as_ref() == "table:table-row" && in_sheet => {
-                    (col, row_repeat) = (0, repeat(&e, "table:number-rows-repeated"));
+                    (col, row_repeat) = (0, repeat(&e, "number-rows-repeated"));
                     row_cells.clear();
                     notes.clear();
                 }
                 Event::Empty(e) if e.name().as_ref() == "table:table-row" && in_sheet => {
-                    row = row.saturating_add(repeat(&e, "table:number-rows-repeated"));
+                    row = row.saturating_add(repeat(&e, "number-rows-repeated"));
                 }
                 Event::End(e) if e.name().as_ref() == "table:table-row" && in_sheet => {
                     self.row(row, row_repeat, &row_cells, &notes);
@@ -106,7 +105,7 @@ impl Walk<'_> {
                 }
                 Event::Start(e) if is_cell(&e) && in_sheet => {
                     let (value, note) = cell(&mut reader, &e, true)?;
-                    let repeat = repeat(&e, "table:number-columns-repeated");
+                    let repeat = repeat(&e, "number-columns-repeated");
                     if let Some((text, author)) = note {
                         notes.push(Note { col, text, author });
                     }
@@ -117,7 +116,7 @@ impl Walk<'_> {
                 }
                 Event::Empty(e) if is_cell(&e) && in_sheet => {
                     let (value, _) = cell(&mut reader, &e, false)?;
-                    let repeat = repeat(&e, "table:number-columns-repeated");
+                    let repeat = repeat(&e, "number-columns-repeated");
                     if !is_empty(&value) {
                         row_cells.push(RowCell { col, value, repeat });
                     }
@@ -173,12 +172,7 @@ fn is_empty(value: &Data) -> bool {
     matches!(value, Data::Empty) || matches!(value, Data::String(s) if s.is_empty())
 }
 
-/// An attribute's value, unescaped.
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes().with_checks(false).flatten().find(|a| a.key.as_ref() == name).map(|a| attr_value(&a))
-}
-
-/// A repetition count attribute (at least 1).
+/// A repetition count attribute, by its local name (at least 1).
 fn repeat(e: &BytesStart<'_>, name: &str) -> u32 {
     attr(e, name).and_then(|v| v.trim().parse().ok()).unwrap_or(1).max(1)
 }
@@ -261,15 +255,19 @@ fn content(
                         }
                     }
                     name => {
-                        if let Some(out) = target(&mut note, &mut cell, in_note, in_creator, in_p) {
-                            white_space(name, &s, out);
+                        if let Some(out) = target(&mut note, &mut cell, in_note, in_creator, in_p)
+                            && let Some(text) = white_space(local(name), &s)
+                        {
+                            out.push_str(&text);
                         }
                     }
                 }
             }
             Event::Empty(s) => {
-                if let Some(out) = target(&mut note, &mut cell, in_note, in_creator, in_p) {
-                    white_space(s.name().as_ref(), &s, out);
+                if let Some(out) = target(&mut note, &mut cell, in_note, in_creator, in_p)
+                    && let Some(text) = white_space(local(s.name().as_ref()), &s)
+                {
+                    out.push_str(&text);
                 }
             }
             Event::End(s) => {
@@ -348,18 +346,5 @@ fn target<'s>(
         (Some((_, author)), true) if in_creator => Some(author),
         (Some((t, _)), true) => (in_p > 0).then_some(&mut t.text),
         _ => (in_p > 0).then_some(&mut cell.text),
-    }
-}
-
-/// The white space an ODF text element stands for.
-fn white_space(name: &str, e: &BytesStart<'_>, out: &mut String) {
-    match name {
-        "text:s" => {
-            let n: usize = attr(e, "text:c").and_then(|c| c.trim().parse().ok()).unwrap_or(1);
-            out.extend(std::iter::repeat_n(' ', n.clamp(1, MAX_SPACES)));
-        }
-        "text:tab" => out.push('\t'),
-        "text:line-break" => out.push('\n'),
-        _ => {}
     }
 }
