@@ -35,6 +35,11 @@ fn scan(dir: &Path, extra: &[&str]) -> (std::process::Output, Vec<Value>) {
     scan_reveal(&[dir], extra, keys.path())
 }
 
+/// `piisweep anonymise SRC --out OUT --key KEY EXTRA...`.
+fn anonymise(src: &Path, out: &Path, key: &Path, extra: &[&str]) -> std::process::Output {
+    bin().arg("anonymise").arg(src).arg("--out").arg(out).arg("--key").arg(key).args(extra).output().unwrap()
+}
+
 #[test]
 fn png_and_jpeg_scans_are_read_with_their_page_and_confidence() {
     let dir = tempfile::tempdir().unwrap();
@@ -257,15 +262,12 @@ fn without_tesseract_scans_are_not_read_and_not_copied() {
 
     let copies = tempfile::tempdir().unwrap();
     let keys = tempfile::tempdir().unwrap();
-    let out = bin()
-        .arg("anonymise")
-        .arg(dir.path())
-        .arg("--out")
-        .arg(copies.path().join("out"))
-        .args(["--tesseract", "/nonexistent/tesseract", "--key"])
-        .arg(keys.path().join("k.key"))
-        .output()
-        .unwrap();
+    let out = anonymise(
+        dir.path(),
+        &copies.path().join("out"),
+        &keys.path().join("k.key"),
+        &["--tesseract", "/nonexistent/tesseract"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     // As for any file that cannot be copied: said, and not written.
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -287,15 +289,7 @@ fn anonymised_scans_keep_their_format_with_the_personal_data_boxed_out() {
     // Fed in sideways: the boxes land on the words all the same.
     std::fs::write(src.join("sideways.png"), png(&image::imageops::rotate270(&letter()))).unwrap();
     let out_dir = dir.path().join("out");
-    let out = bin()
-        .arg("anonymise")
-        .arg(&src)
-        .arg("--out")
-        .arg(&out_dir)
-        .arg("--key")
-        .arg(dir.path().join("k.key"))
-        .output()
-        .unwrap();
+    let out = anonymise(&src, &out_dir, &dir.path().join("k.key"), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     // Exit 0: the copies were re-read with OCR and nothing was left.
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -352,15 +346,7 @@ fn a_scan_attached_to_an_email_is_read_and_boxed_in_the_copy() {
 
     // Its copy: the attachment is anonymised like a scan on disk.
     let out_dir = dir.path().join("out");
-    let out = bin()
-        .arg("anonymise")
-        .arg(&src)
-        .arg("--out")
-        .arg(&out_dir)
-        .arg("--key")
-        .arg(dir.path().join("k.key"))
-        .output()
-        .unwrap();
+    let out = anonymise(&src, &out_dir, &dir.path().join("k.key"), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let (_, lines) = scan(&out_dir, &[]);
     assert!(found(&lines, part).iter().all(|(_, c, _)| c == "name"), "{lines:?}");
@@ -458,18 +444,7 @@ fn pictures_in_office_documents_are_read_and_boxed_in_the_copy() {
     let only_docx = dir.path().join("docx");
     std::fs::create_dir(&only_docx).unwrap();
     std::fs::copy(src.join("form.docx"), only_docx.join("form.docx")).unwrap();
-    let anonymise = |extra: &[&str], out_dir: &Path| {
-        bin()
-            .arg("anonymise")
-            .arg(&only_docx)
-            .arg("--out")
-            .arg(out_dir)
-            .arg("--key")
-            .arg(dir.path().join("k.key"))
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let anonymise = |extra: &[&str], out_dir: &Path| anonymise(&only_docx, out_dir, &dir.path().join("k.key"), extra);
     let out_dir = dir.path().join("out");
     let out = anonymise(&[], &out_dir);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -537,15 +512,7 @@ fn a_pdf_page_with_a_junk_text_layer_is_read_with_ocr() {
 
     // Its copy has the picture boxed, like a scan's.
     let out_dir = dir.path().join("out");
-    let out = bin()
-        .arg("anonymise")
-        .arg(&src)
-        .arg("--out")
-        .arg(&out_dir)
-        .arg("--key")
-        .arg(dir.path().join("k.key"))
-        .output()
-        .unwrap();
+    let out = anonymise(&src, &out_dir, &dir.path().join("k.key"), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let (_, lines) = scan(&out_dir, &[]);
