@@ -9,7 +9,9 @@
 # machine:
 #   - piisweep scan over the whole corpus: MB/s, files/s, peak memory;
 #   - the text and CSV part alone with 1 and 2 threads (scaling), and ripgrep
-#     (installed if missing) with the same regular expressions as the ceiling.
+#     (installed if missing) with the same regular expressions as the ceiling;
+#   - the documents part (PDF, Office, mail copies), and its PDFs alone, with
+#     1 and 2 threads (scaling).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${1:-1024}
@@ -93,6 +95,30 @@ for T in 1 2; do
   printf "piisweep, text/CSV, %d thread(s): %.1f s, %.1f MB/s\n" "$T" "$S_T" "$(echo "$TEXT_MB / $S_T" | bc -l)"
 done
 printf "scaling 1 -> 2 threads: %.2fx\n" "$(echo "$S1 / $S2" | bc -l)"
+
+# The documents part (PDF, Word, Excel, PowerPoint, mail: copies of the
+# generator's files, thousands of small files) with 1 and 2 threads: each
+# file is parsed whole by one worker, so this shows whether anything in the
+# readers (a shared lock, a pool of their own) holds the workers back.
+DOCS_MB=$(mb "$OUT/mixed"); DOCS_FILES=$(files "$OUT/mixed")
+for T in 1 2; do
+  t0=$(date +%s.%N); "$BIN" scan "$OUT/mixed" --threads $T --quiet --jsonl /dev/null --key "$KEY" >/dev/null || true; t1=$(date +%s.%N)
+  D_T=$(echo "$t1 - $t0" | bc -l)
+  eval "D$T=$D_T"
+  printf "piisweep, documents (%s MB in %s files), %d thread(s): %.1f s, %.0f files/s\n" "$DOCS_MB" "$DOCS_FILES" "$T" "$D_T" "$(echo "$DOCS_FILES / $D_T" | bc -l)"
+done
+printf "scaling 1 -> 2 threads, documents: %.2fx\n" "$(echo "$D1 / $D2" | bc -l)"
+# PDFs alone (a real drive's scanned letters and forms are mostly PDF).
+PDFS=target/sweep-bench/pdfs
+rm -rf "$PDFS" && mkdir -p "$PDFS"
+find "$OUT/mixed" -name '*.pdf' | awk '{printf "cp %s '"$PDFS"'/%05d.pdf\n", $0, NR}' | sh
+for T in 1 2; do
+  t0=$(date +%s.%N); "$BIN" scan "$PDFS" --threads $T --quiet --jsonl /dev/null --key "$KEY" >/dev/null || true; t1=$(date +%s.%N)
+  P_T=$(echo "$t1 - $t0" | bc -l)
+  eval "P$T=$P_T"
+  printf "piisweep, PDFs only (%s files), %d thread(s): %.2f s\n" "$(files "$PDFS")" "$T" "$P_T"
+done
+printf "scaling 1 -> 2 threads, PDFs: %.2fx\n" "$(echo "$P1 / $P2" | bc -l)"
 
 # ripgrep with the same regular expressions (every `pattern` in rules/*.toml).
 # ripgrep joins them into one, where two rules' value groups (`(?P<v>...)`)

@@ -531,7 +531,7 @@ impl MapSink {
 
     /// Record a batch of findings of a file being read (nothing for a file
     /// whose findings come from the map).
-    fn record_findings(&mut self, entry: &FileEntry, batch: &[Finding], words: Option<&[u8]>) -> rusqlite::Result<()> {
+    fn record_findings(&mut self, entry: &FileEntry, batch: &[Finding], parts: Option<&[u8]>) -> rusqlite::Result<()> {
         let Some((root, abs)) = locate(&self.roots, &entry.abs, &entry.rel) else {
             return Ok(());
         };
@@ -548,13 +548,14 @@ impl MapSink {
         };
         self.churn(batch.len() as u64)?;
         let computed;
-        let mut words = match words {
-            Some(w) => w,
+        let parts = match parts {
+            Some(p) => p,
             None => {
-                computed = store::encode_words(&self.key, batch);
+                computed = store::encode_rows(&self.key, batch);
                 &computed[..]
             }
         };
+        let mut parts = store::decode_rows(parts);
         let mut rest = batch;
         while !rest.is_empty() {
             let room = self.batch_findings.saturating_sub(self.in_batch_findings).max(1);
@@ -566,19 +567,17 @@ impl MapSink {
                 // after any of them loses the same (uncommitted) work.
                 let mut one = self.conn.prepare_cached(store::INSERT_SQL)?;
                 let mut many = self.conn.prepare_cached(&store::insert_rows_sql(store::ROWS_PER_INSERT))?;
-                let mut group: Vec<(&Finding, Option<&[u8]>)> = Vec::with_capacity(store::ROWS_PER_INSERT);
+                let mut group: Vec<(&Finding, store::RowParts<'_>)> = Vec::with_capacity(store::ROWS_PER_INSERT);
                 for g in chunk.chunks(store::ROWS_PER_INSERT) {
                     group.clear();
                     for f in g {
-                        let n = usize::from(words[0]);
-                        group.push((f, (n > 0).then(|| &words[1..1 + n])));
-                        words = &words[1 + n..];
+                        group.push((f, parts.next().expect("one row's parts a finding")));
                     }
                     if group.len() == store::ROWS_PER_INSERT {
                         self.ids.insert_rows(&self.conn, &mut many, id, &group, self.reveal)?;
                     } else {
-                        for (f, w) in &group {
-                            self.ids.insert_with(&self.conn, &mut one, id, None, f, self.reveal, *w)?;
+                        for (f, row) in &group {
+                            self.ids.insert_with(&self.conn, &mut one, id, None, f, self.reveal, row)?;
                         }
                     }
                     for _ in 0..group.len() {
@@ -754,10 +753,11 @@ impl Sink for MapSink {
         self.record_findings(file, batch, None).map_err(io)
     }
 
-    /// Names' word hashes are made on the worker threads.
+    /// What the map stores of each finding besides interned numbers (names'
+    /// word hashes, masked forms, locations' parts) is made on the worker threads.
     fn prepare(&self) -> Option<crate::scan::Prepare> {
         let key = self.key.clone();
-        Some(Arc::new(move |batch: &[Finding]| store::encode_words(&key, batch)))
+        Some(Arc::new(move |batch: &[Finding]| store::encode_rows(&key, batch)))
     }
 
     fn prepared(&mut self, file: &FileEntry, batch: &[Finding], bytes: Vec<u8>) -> std::io::Result<()> {

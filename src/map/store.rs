@@ -27,6 +27,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::legacy;
@@ -213,15 +215,13 @@ pub fn parse_counts(text: &str) -> Option<crate::finding::Counts> {
 #[derive(Default)]
 pub struct Ids {
     categories: Vec<Option<i64>>,
-    rules: HashMap<String, i64>,
-    paths: HashMap<String, i64>,
+    rules: FxHashMap<String, i64>,
+    paths: FxHashMap<String, i64>,
     /// Place ids by `pre\0post`, and whether the place has its scope.
-    places: HashMap<String, (i64, bool)>,
+    places: FxHashMap<String, (i64, bool)>,
     /// The last path looked up, by pointer (a file's findings share one).
     last_path: Option<(std::sync::Arc<str>, i64)>,
     scratch: String,
-    pre: String,
-    post: String,
     /// Findings' locations are text from a schema 1 map ([`migrate_v1`]),
     /// split with [`legacy::split_location`].
     legacy_text: bool,
@@ -314,11 +314,31 @@ impl Ids {
         reveal: bool,
         words: Option<&[u8]>,
     ) -> rusqlite::Result<()> {
+        let (mut pre, mut post) = (String::new(), String::new());
+        let (num, near) = if self.legacy_text {
+            let text = f.location.text();
+            let (p, num, q) = legacy::split_location(&text);
+            (pre, post) = (p.to_string(), q.to_string());
+            (num, num.and(legacy::near(p, q)))
+        } else {
+            let num = f.location.parts(&mut pre, &mut post);
+            (num, num.and(f.location.near()).map(|(s, _, w)| (s.to_string(), w)))
+        };
+        let masked = f.masked();
+        let row = RowParts {
+            words,
+            masked: &masked,
+            pre: &pre,
+            post: &post,
+            num,
+            near: near.as_ref().map(|(s, w)| (s.as_str(), *w)),
+        };
         let mut stmt = conn.prepare_cached(INSERT_SQL)?;
-        self.insert_with(conn, &mut stmt, file_id, id, f, reveal, words)
+        self.insert_with(conn, &mut stmt, file_id, id, f, reveal, &row)
     }
 
-    /// [`Ids::insert`] with the statement of [`INSERT_SQL`] prepared once.
+    /// [`Ids::insert`] with the statement of [`INSERT_SQL`] prepared once
+    /// and the finding's parts made (see [`encode_rows`]).
     #[allow(clippy::too_many_arguments)]
     pub fn insert_with(
         &mut self,
@@ -328,9 +348,9 @@ impl Ids {
         id: Option<i64>,
         f: &Finding,
         reveal: bool,
-        words: Option<&[u8]>,
+        row: &RowParts<'_>,
     ) -> rusqlite::Result<()> {
-        let r = self.numbers(conn, f)?;
+        let r = self.numbers(conn, f, row)?;
         let value = (reveal && !f.masked_only).then_some(f.value.as_str());
         stmt.execute(params![
             id,
@@ -342,9 +362,9 @@ impl Ids {
             r.rule,
             r.confidence,
             &f.hash.0[..],
-            f.masked(),
+            row.masked,
             value,
-            words,
+            row.words,
             hkey(&f.hash)
         ])?;
         Ok(())
@@ -352,42 +372,30 @@ impl Ids {
 
     /// The numbers a finding is stored as: its path, place, category and
     /// rule interned, its location's number, its confidence in hundredths.
-    fn numbers(&mut self, conn: &Connection, f: &Finding) -> rusqlite::Result<Numbers> {
-        let (mut pre, mut post) = (std::mem::take(&mut self.pre), std::mem::take(&mut self.post));
-        let (num, place) = if self.legacy_text {
-            let text = f.location.text();
-            let (p, num, q) = legacy::split_location(&text);
-            let near = num.and(legacy::near(p, q));
-            (num, self.place(conn, p, q, near.as_ref().map(|(s, w)| (s.as_str(), *w))))
-        } else {
-            let num = f.location.parts(&mut pre, &mut post);
-            let near = num.and(f.location.near());
-            (num, self.place(conn, &pre, &post, near.as_ref().map(|(s, _, w)| (s.as_str(), *w))))
-        };
-        (self.pre, self.post) = (pre, post);
+    fn numbers(&mut self, conn: &Connection, f: &Finding, row: &RowParts<'_>) -> rusqlite::Result<Numbers> {
         Ok(Numbers {
             path: self.path(conn, &f.path)?,
-            place: place?,
-            num,
+            place: self.place(conn, row.pre, row.post, row.near)?,
+            num: row.num,
             category: self.category(conn, f.category)?,
             rule: self.rule(conn, &f.rule)?,
             confidence: (f.confidence * 100.0).round() as i64,
         })
     }
 
-    /// Insert findings of `file_id`, with their `words`, in one statement
+    /// Insert findings of `file_id`, with their parts, in one statement
     /// (`stmt` prepared from [`insert_rows_sql`] of `rows.len()`), in order.
     pub fn insert_rows(
         &mut self,
         conn: &Connection,
         stmt: &mut rusqlite::Statement<'_>,
         file_id: i64,
-        rows: &[(&Finding, Option<&[u8]>)],
+        rows: &[(&Finding, RowParts<'_>)],
         reveal: bool,
     ) -> rusqlite::Result<()> {
-        for (i, (f, words)) in rows.iter().enumerate() {
+        for (i, (f, row)) in rows.iter().enumerate() {
             let at = i * 12;
-            let r = self.numbers(conn, f)?;
+            let r = self.numbers(conn, f, row)?;
             let value = (reveal && !f.masked_only).then_some(f.value.as_str());
             stmt.raw_bind_parameter(at + 1, file_id)?;
             stmt.raw_bind_parameter(at + 2, r.path)?;
@@ -397,9 +405,9 @@ impl Ids {
             stmt.raw_bind_parameter(at + 6, r.rule)?;
             stmt.raw_bind_parameter(at + 7, r.confidence)?;
             stmt.raw_bind_parameter(at + 8, &f.hash.0[..])?;
-            stmt.raw_bind_parameter(at + 9, &*f.masked())?;
+            stmt.raw_bind_parameter(at + 9, row.masked)?;
             stmt.raw_bind_parameter(at + 10, value)?;
-            stmt.raw_bind_parameter(at + 11, *words)?;
+            stmt.raw_bind_parameter(at + 11, row.words)?;
             stmt.raw_bind_parameter(at + 12, hkey(&f.hash))?;
         }
         stmt.raw_execute()?;
@@ -443,11 +451,30 @@ pub const INSERT_SQL: &str =
     "INSERT INTO findings(id, file_id, path, place, num, category, rule, confidence, hash, masked, value, words, hkey)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
-/// The `words` of each finding of a batch, made on the sweep's worker
-/// threads (they cost two keyed hashes per name): for each finding, one
-/// length byte (0, 8 or 16) and that many bytes.
-pub fn encode_words(key: &Key, batch: &[Finding]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(batch.len() * 4);
+/// What the map stores of a finding besides the numbers the writer interns:
+/// its name words (as [`name_words_blob`]), masked form, and its location
+/// split into the place (`pre`, `post`, with the scope and window of nearby
+/// places) and number. [`encode_rows`] makes them on the worker threads.
+pub struct RowParts<'a> {
+    pub words: Option<&'a [u8]>,
+    pub masked: &'a str,
+    pub pre: &'a str,
+    pub post: &'a str,
+    pub num: Option<i64>,
+    pub near: Option<(&'a str, i64)>,
+}
+
+/// The [`RowParts`] of each finding of a batch, made on the sweep's worker
+/// threads, so that the one thread writing the map only interns and
+/// inserts (the masking, two keyed hashes per name and the location's text
+/// cost about a third of its work). Read back with [`decode_rows`].
+pub fn encode_rows(key: &Key, batch: &[Finding]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(batch.len() * 48);
+    let (mut pre, mut post) = (String::new(), String::new());
+    let put = |out: &mut Vec<u8>, s: &[u8]| {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s);
+    };
     for f in batch {
         match name_words_blob(key, f) {
             Some(w) => {
@@ -456,8 +483,57 @@ pub fn encode_words(key: &Key, batch: &[Finding]) -> Vec<u8> {
             }
             None => out.push(0),
         }
+        put(&mut out, f.masked().as_bytes());
+        let num = f.location.parts(&mut pre, &mut post);
+        put(&mut out, pre.as_bytes());
+        put(&mut out, post.as_bytes());
+        match num {
+            Some(n) => {
+                out.push(1);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            None => out.push(0),
+        }
+        match num.and(f.location.near()) {
+            Some((scope, _, win)) => {
+                out.push(1);
+                put(&mut out, scope.as_bytes());
+                out.extend_from_slice(&win.to_le_bytes());
+            }
+            None => out.push(0),
+        }
     }
     out
+}
+
+/// The [`RowParts`] [`encode_rows`] wrote, in order.
+pub fn decode_rows(mut bytes: &[u8]) -> impl Iterator<Item = RowParts<'_>> {
+    fn take<'a>(b: &mut &'a [u8], n: usize) -> &'a [u8] {
+        let (head, tail) = b.split_at(n);
+        *b = tail;
+        head
+    }
+    fn text<'a>(b: &mut &'a [u8]) -> &'a str {
+        let n = u32::from_le_bytes(take(b, 4).try_into().expect("4 bytes")) as usize;
+        std::str::from_utf8(take(b, n)).expect("encode_rows wrote text")
+    }
+    fn int(b: &mut &[u8]) -> i64 {
+        i64::from_le_bytes(take(b, 8).try_into().expect("8 bytes"))
+    }
+    std::iter::from_fn(move || {
+        if bytes.is_empty() {
+            return None;
+        }
+        let b = &mut bytes;
+        let n = usize::from(take(b, 1)[0]);
+        let words = (n > 0).then(|| take(b, n));
+        let masked = text(b);
+        let pre = text(b);
+        let post = text(b);
+        let num = (take(b, 1)[0] == 1).then(|| int(b));
+        let near = (take(b, 1)[0] == 1).then(|| (text(b), int(b)));
+        Some(RowParts { words, masked, pre, post, num, near })
+    })
 }
 
 /// The small tables, read whole, to rebuild findings.
