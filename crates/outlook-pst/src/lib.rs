@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 use std::{
+    any::Any,
     cell::RefMut,
     fmt::Debug,
     fs::{File, OpenOptions},
@@ -144,9 +145,44 @@ where
     }
 }
 
-pub trait PstReader: Read + Seek {}
+pub trait PstReader: Read + Seek + Any {}
 
-impl<T> PstReader for T where T: Read + Seek {}
+impl<T> PstReader for T where T: Read + Seek + Any {}
+
+/// The reader of a store in the 4 KB-page format (NDB version 36, the
+/// offline data files of Outlook 2013 and later): it reads like any other,
+/// and tells the page and block readers which layout to expect
+/// ([`is_4k_page_format`]). Read-only.
+struct Page4kReader(Box<dyn PstReader>);
+
+impl Read for Page4kReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Seek for Page4kReader {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.0.seek(pos)
+    }
+}
+
+/// True when `f` reads a store in the 4 KB-page format (NDB version 36):
+/// B-tree pages of 4096 bytes, blocks in 512-byte steps with a 24-byte
+/// trailer, zlib-compressed blocks, and heap ids with 14-bit indexes.
+pub(crate) fn is_4k_page_format<R: PstReader>(f: &R) -> bool {
+    let any: &dyn Any = f;
+    if any.is::<Page4kReader>() {
+        return true;
+    }
+    match any.downcast_ref::<Box<dyn PstReader>>() {
+        Some(inner) => {
+            let inner: &dyn Any = &**inner;
+            inner.is::<Page4kReader>()
+        }
+        None => false,
+    }
+}
 
 /// [PST File](https://learn.microsoft.com/en-us/openspecs/office_file_formats/ms-pst/6b57253b-0853-47bb-99bb-d4b8f78105f0)
 pub trait PstFile: Sized {
@@ -513,11 +549,22 @@ where
         IntermediateTreeEntryReadWrite,
 {
     fn read_from(mut reader: Box<dyn PstReader>) -> io::Result<Self> {
+        // wVer 36: the 4 KB-page format of Outlook 2013+ offline files.
+        let mut version = [0_u8; 2];
+        reader.seek(SeekFrom::Start(10))?;
+        reader.read_exact(&mut version)?;
+        reader.seek(SeekFrom::Start(0))?;
+        let page_4k = u16::from_le_bytes(version) == NdbVersion::Unicode4k as u16;
         let header = <<Pst as PstFile>::Header as HeaderReadWrite<Pst>>::read(&mut reader)?;
         let density_list =
             <<Pst as PstFile>::DensityListPage as DensityListPageReadWrite<Pst>>::read(&mut reader);
+        let reader: Box<dyn PstReader> = if page_4k {
+            Box::new(Page4kReader(reader))
+        } else {
+            reader
+        };
         Ok(Self {
-            reader: Mutex::new(Box::new(reader)),
+            reader: Mutex::new(reader),
             writer: Err(PstError::OpenedReadOnly),
             header,
             density_list,
@@ -534,10 +581,13 @@ where
             .map(BufWriter::new)
             .map(Mutex::new)
             .map_err(|_| PstError::NoWriteAccess(path.as_ref().display().to_string()));
-        Ok(Self {
-            writer,
-            ..Self::read_from(reader)?
-        })
+        let inner = Self::read_from(reader)?;
+        // The 4 KB-page format is read, never written.
+        let writer = match inner.reader.lock() {
+            Ok(reader) if is_4k_page_format(&*reader) => Err(PstError::OpenedReadOnly),
+            _ => writer,
+        };
+        Ok(Self { writer, ..inner })
     }
 
     /// Begin a transaction by rebuilding the allocation map if needed and initializing the density

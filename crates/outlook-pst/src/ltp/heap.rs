@@ -45,6 +45,21 @@ impl HeapId {
     pub fn block_index(&self) -> u16 {
         (self.0.index() >> 11) as u16
     }
+
+    /// The index in the 4 KB-page format (NDB version 36), whose heap ids
+    /// hold a 14-bit index and a 13-bit block index (libpff reads them so).
+    pub fn index_4k(&self) -> LtpResult<u16> {
+        let index = (self.0.index() & 0x3FFF) as u16;
+        if index < 1 {
+            return Err(LtpError::InvalidHeapIndex(index));
+        }
+        Ok(index - 1)
+    }
+
+    /// The block index in the 4 KB-page format (NDB version 36).
+    pub fn block_index_4k(&self) -> u16 {
+        (self.0.index() >> 14) as u16
+    }
 }
 
 impl HeapIdReadWrite for HeapId {
@@ -517,6 +532,8 @@ where
     Pst: PstFile,
 {
     data: Vec<<Pst as PstFile>::DataBlock>,
+    /// Heap ids are laid out as in the 4 KB-page format (NDB version 36).
+    page_4k: bool,
 }
 
 impl<Pst> HeapNodeInner<Pst>
@@ -562,7 +579,10 @@ where
             )?
             .collect();
 
-        Ok(Self { data })
+        Ok(Self {
+            data,
+            page_4k: crate::is_4k_page_format(f),
+        })
     }
 
     fn header(&self) -> io::Result<HeapNodeHeader> {
@@ -576,7 +596,11 @@ where
     where
         <Pst as PstFile>::DataBlock: 'a,
     {
-        let block_index = heap_id.block_index();
+        let block_index = if self.page_4k {
+            heap_id.block_index_4k()
+        } else {
+            heap_id.block_index()
+        };
         let block = self
             .data
             .get(block_index as usize)
@@ -604,7 +628,11 @@ where
         let page_map = HeapNodePageMap::read(&mut cursor)?;
         let allocations = page_map.allocations();
 
-        let index = heap_id.index()?;
+        let index = if self.page_4k {
+            heap_id.index_4k()?
+        } else {
+            heap_id.index()?
+        };
         if index as usize >= allocations.len() {
             return Err(LtpError::HeapAllocIndexNotFound(index).into());
         }

@@ -19,6 +19,115 @@ pub const fn block_size(size: u16) -> u16 {
     size.div_ceil(64) * 64
 }
 
+/// The padding between a block's data and its trailer, when the data and
+/// trailer together take `size` bytes: blocks are laid out in 64-byte steps.
+/// Unlike [`block_size`], any size is accepted (blocks of the 4 KB-page
+/// format are larger than 8 KB once inflated).
+pub(crate) fn block_padding(size: u16) -> u16 {
+    let size = u32::from(size);
+    (size.div_ceil(64) * 64 - size) as u16
+}
+
+/// The size of a block trailer in the 4 KB-page format (NDB version 36):
+/// cb, wSig, dwCRC, bid as in a Unicode trailer, then 2 unknown bytes, the
+/// size of the inflated data (2 bytes) and 4 unknown bytes.
+const BLOCK_TRAILER_4K_SIZE: u32 = 24;
+
+/// The bytes of the block `block` refers to, laid out as the block readers
+/// expect them (data, padding to a 64-byte step, trailer), and the size of
+/// its data.
+///
+/// A block of the 4 KB-page format (512-byte steps, 24-byte trailer, data
+/// zlib-compressed when its inflated size differs from its stored size) is
+/// checked against its CRC, inflated, and laid out as a Unicode block with
+/// a 16-byte trailer.
+fn read_block_image<Pst, R>(
+    f: &mut R,
+    block: &<Pst as PstFile>::BlockBTreeEntry,
+) -> io::Result<(Vec<u8>, u16)>
+where
+    Pst: PstFile,
+    <Pst as PstFile>::BlockTrailer: BlockTrailerReadWrite,
+    R: PstReader,
+{
+    let size = block.size();
+    f.seek(SeekFrom::Start(block.block().index().index().into()))?;
+
+    if !crate::is_4k_page_format(f) {
+        let trailer_size = <<Pst as PstFile>::BlockTrailer as BlockTrailerReadWrite>::SIZE;
+        if size == 0 || size > MAX_BLOCK_SIZE - trailer_size {
+            return Err(NdbError::InvalidBlockSize(size).into());
+        }
+        let mut data = vec![0; block_size(size + trailer_size) as usize];
+        f.read_exact(&mut data)?;
+        return Ok((data, size));
+    }
+
+    if size == 0 {
+        return Err(NdbError::InvalidBlockSize(size).into());
+    }
+    let stored = usize::from(size);
+    let total = (u32::from(size) + BLOCK_TRAILER_4K_SIZE).div_ceil(512) * 512;
+    let mut raw = vec![0; total as usize];
+    f.read_exact(&mut raw)?;
+    let mut trailer = [0_u8; BLOCK_TRAILER_4K_SIZE as usize];
+    trailer.copy_from_slice(&raw[raw.len() - BLOCK_TRAILER_4K_SIZE as usize..]);
+    let trailer_size = u16::from_le_bytes([trailer[0], trailer[1]]);
+    let signature = &trailer[2..4];
+    let crc = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
+    let block_id = &trailer[8..16];
+    let inflated_size = usize::from(u16::from_le_bytes([trailer[18], trailer[19]]));
+    if trailer_size != size {
+        return Err(NdbError::InvalidBlockSize(trailer_size).into());
+    }
+    let computed = crate::crc::compute_crc(0, &raw[..stored]);
+    if computed != crc {
+        return Err(NdbError::InvalidBlockCrc(computed).into());
+    }
+
+    let data = if inflated_size != 0 && inflated_size != stored {
+        let mut inflated = Vec::with_capacity(inflated_size);
+        flate2::read::ZlibDecoder::new(&raw[..stored])
+            .take(inflated_size as u64 + 1)
+            .read_to_end(&mut inflated)
+            .map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("a compressed block cannot be inflated: {e}"),
+                )
+            })?;
+        if inflated.len() != inflated_size {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a compressed block inflates to {} bytes, not the {inflated_size} its trailer gives",
+                    inflated.len()
+                ),
+            ));
+        }
+        inflated
+    } else {
+        raw.truncate(stored);
+        raw
+    };
+
+    // Lay the data out with a 16-byte Unicode trailer.
+    let unicode_trailer_size = UnicodeBlockTrailer::SIZE;
+    let data_size = u16::try_from(data.len())
+        .ok()
+        .filter(|n| *n <= u16::MAX - unicode_trailer_size)
+        .ok_or(NdbError::InvalidBlockSize(u16::MAX))?;
+    let mut image = data;
+    let crc = crate::crc::compute_crc(0, &image);
+    let padding = block_padding(data_size + unicode_trailer_size);
+    image.resize(image.len() + usize::from(padding), 0);
+    image.extend_from_slice(&data_size.to_le_bytes());
+    image.extend_from_slice(signature);
+    image.extend_from_slice(&crc.to_le_bytes());
+    image.extend_from_slice(block_id);
+    Ok((image, data_size))
+}
+
 /// [BLOCKTRAILER](https://learn.microsoft.com/en-us/openspecs/office_file_formats/ms-pst/a14943ef-70c2-403f-898c-5bc3747117e1)
 pub trait BlockTrailer {
     type BlockId: BlockId;
@@ -96,7 +205,10 @@ impl BlockTrailerReadWrite for UnicodeBlockTrailer {
 
     fn read(f: &mut dyn Read) -> io::Result<Self> {
         let size = f.read_u16::<LittleEndian>()?;
-        if !(1..=(MAX_BLOCK_SIZE - Self::SIZE)).contains(&size) {
+        // Up to 8176 in a PST; blocks of the 4 KB-page format (NDB version
+        // 36) hold up to 64 KB once inflated. The size is also checked
+        // against the block's entry in the block B-tree.
+        if size == 0 || size > u16::MAX - Self::SIZE {
             return Err(NdbError::InvalidBlockSize(size).into());
         }
 
@@ -609,13 +721,7 @@ where
     where
         R: PstReader,
     {
-        f.seek(SeekFrom::Start(block.block().index().index().into()))?;
-
-        let block_size = block_size(
-            block.size() + <<Pst as PstFile>::BlockTrailer as BlockTrailerReadWrite>::SIZE,
-        );
-        let mut data = vec![0; block_size as usize];
-        f.read_exact(&mut data)?;
+        let (data, size) = read_block_image::<Pst, R>(f, block)?;
         let mut cursor = Cursor::new(data);
 
         let block = if block.block().block().is_internal() {
@@ -624,13 +730,13 @@ where
             let block = <<Pst as PstFile>::DataTreeBlock as IntermediateTreeBlockReadWrite>::read(
                 &mut cursor,
                 header,
-                block.size(),
+                size,
             )?;
             Self::Intermediate(Box::new(block))
         } else {
             let block = <<Pst as PstFile>::DataBlock as BlockReadWrite>::read(
                 &mut cursor,
-                block.size(),
+                size,
                 encoding,
             )?;
             Self::Leaf(Box::new(block))
@@ -1355,13 +1461,7 @@ where
         f: &mut R,
         block: &<Pst as PstFile>::BlockBTreeEntry,
     ) -> io::Result<Self> {
-        f.seek(SeekFrom::Start(block.block().index().index().into()))?;
-
-        let block_size = block_size(
-            block.size() + <<Pst as PstFile>::BlockTrailer as BlockTrailerReadWrite>::SIZE,
-        );
-        let mut data = vec![0; block_size as usize];
-        f.read_exact(&mut data)?;
+        let (data, size) = read_block_image::<Pst, R>(f, block)?;
         let mut cursor = Cursor::new(data);
         let header =
             <<Pst as PstFile>::SubNodeTreeBlockHeader as IntermediateTreeHeaderReadWrite>::read(
@@ -1374,14 +1474,14 @@ where
                 <<Pst as PstFile>::SubNodeTreeBlock as IntermediateTreeBlockReadWrite>::read(
                     &mut cursor,
                     header,
-                    block.size(),
+                    size,
                 )?;
             Ok(Self::Intermediate(Box::new(block)))
         } else {
             let block = <<Pst as PstFile>::SubNodeBlock as IntermediateTreeBlockReadWrite>::read(
                 &mut cursor,
                 header,
-                block.size(),
+                size,
             )?;
             Ok(Self::Leaf(Box::new(block)))
         }

@@ -13,6 +13,8 @@ use crate::{crc::compute_crc, AnsiPstFile, PstFile, UnicodePstFile};
 const HEADER_MAGIC: u32 = u32::from_be_bytes(*b"NDB!");
 
 const HEADER_MAGIC_CLIENT: u16 = u16::from_be_bytes(*b"MS");
+/// `wMagicClient` of an offline data file (OST): "SO".
+const HEADER_MAGIC_CLIENT_OST: u16 = u16::from_be_bytes(*b"OS");
 
 /// `wVer`
 ///
@@ -24,6 +26,9 @@ pub enum NdbVersion {
     Ansi = 15,
     #[default]
     Unicode = 23,
+    /// The 4 KB-page variant of Unicode, written by Outlook 2013 and later
+    /// for offline data files (OST); read-only.
+    Unicode4k = 36,
 }
 
 impl TryFrom<u16> for NdbVersion {
@@ -33,6 +38,7 @@ impl TryFrom<u16> for NdbVersion {
         match value {
             14..=15 => Ok(NdbVersion::Ansi),
             23 => Ok(NdbVersion::Unicode),
+            36 => Ok(NdbVersion::Unicode4k),
             _ => Err(NdbError::InvalidNdbVersion(value)),
         }
     }
@@ -179,13 +185,13 @@ impl HeaderReadWrite<UnicodePstFile> for UnicodeHeader {
 
         // wMagicClient
         let magic = cursor.read_u16::<LittleEndian>()?;
-        if magic != HEADER_MAGIC_CLIENT {
+        if magic != HEADER_MAGIC_CLIENT && magic != HEADER_MAGIC_CLIENT_OST {
             return Err(NdbError::InvalidNdbHeaderMagicClientValue(magic).into());
         }
 
         // wVer
         let version = NdbVersion::try_from(cursor.read_u16::<LittleEndian>()?)?;
-        if version != NdbVersion::Unicode {
+        if version != NdbVersion::Unicode && version != NdbVersion::Unicode4k {
             return Err(NdbError::AnsiPstVersion(version as u16).into());
         }
 
@@ -201,11 +207,9 @@ impl HeaderReadWrite<UnicodePstFile> for UnicodeHeader {
         let mut cursor = Cursor::new(crc_data);
         cursor.seek(SeekFrom::Start(4))?;
 
-        // wVerClient
-        let version = cursor.read_u16::<LittleEndian>()?;
-        if version != NDB_CLIENT_VERSION {
-            return Err(NdbError::InvalidNdbHeaderClientVersion(version).into());
-        }
+        // wVerClient: 19 in a PST; offline files (OST) carry others (12 in
+        // Outlook.com OSTs), so it is not checked when reading.
+        let _client_version = cursor.read_u16::<LittleEndian>()?;
 
         // bPlatformCreate
         let platform_create = cursor.read_u8()?;

@@ -2078,6 +2078,10 @@ where
         <Self as UnicodeBTreePageReadWrite<UnicodeBTreePageEntry>>::read(f)
     }
 
+    fn read_4k(page: &[u8]) -> io::Result<Self> {
+        <Self as UnicodeBTreePageReadWrite<UnicodeBTreePageEntry>>::read_4k(page)
+    }
+
     fn write<W: Write + Seek>(&self, f: &mut W) -> io::Result<()> {
         <Self as UnicodeBTreePageReadWrite<UnicodeBTreePageEntry>>::write(self, f)
     }
@@ -2130,6 +2134,10 @@ impl RootBTreeLeafPageReadWrite<UnicodePstFile> for UnicodeBlockBTreePage {
         <Self as UnicodeBTreePageReadWrite<UnicodeBlockBTreeEntry>>::read(f)
     }
 
+    fn read_4k(page: &[u8]) -> io::Result<Self> {
+        <Self as UnicodeBTreePageReadWrite<UnicodeBlockBTreeEntry>>::read_4k(page)
+    }
+
     fn write<W: Write + Seek>(&self, f: &mut W) -> io::Result<()> {
         <Self as UnicodeBTreePageReadWrite<UnicodeBlockBTreeEntry>>::write(self, f)
     }
@@ -2160,6 +2168,10 @@ impl RootBTreeLeafPageReadWrite<UnicodePstFile> for UnicodeNodeBTreePage {
 
     fn read<R: PstReader>(f: &mut R) -> io::Result<Self> {
         <Self as UnicodeBTreePageReadWrite<UnicodeNodeBTreeEntry>>::read(f)
+    }
+
+    fn read_4k(page: &[u8]) -> io::Result<Self> {
+        <Self as UnicodeBTreePageReadWrite<UnicodeNodeBTreeEntry>>::read_4k(page)
     }
 
     fn write<W: Write + Seek>(&self, f: &mut W) -> io::Result<()> {
@@ -2234,6 +2246,17 @@ where
 {
     fn read<R: PstReader>(f: &mut R, block: <Pst as PstFile>::PageRef) -> io::Result<Self> {
         f.seek(SeekFrom::Start(block.index().index().into()))?;
+
+        if crate::is_4k_page_format(f) {
+            let mut page = vec![0_u8; PAGE_4K_SIZE];
+            f.read_exact(&mut page)?;
+            let level = page[PAGE_4K_BTREE_ENTRIES_SIZE + 5];
+            return Ok(if level == 0 {
+                Self::Leaf(Box::new(LeafPage::read_4k(&page)?))
+            } else {
+                Self::Intermediate(Box::new(IntermediatePage::read_4k(&page)?), PhantomData)
+            });
+        }
 
         let mut buffer = [0_u8; PAGE_SIZE];
         f.read_exact(&mut buffer)?;

@@ -312,11 +312,76 @@ pub trait BTreePageReadWrite: BTreePage + Sized {
 
 pub const UNICODE_BTREE_ENTRIES_SIZE: usize = 488;
 
+/// The size of a B-tree page in the 4 KB-page format (NDB version 36).
+pub const PAGE_4K_SIZE: usize = 4096;
+/// The entries of a 4 KB B-tree page: the bytes before cEnt.
+pub const PAGE_4K_BTREE_ENTRIES_SIZE: usize = 4056;
+/// The offset of a 4 KB page's trailer (16 bytes, then 8 unknown bytes).
+pub const PAGE_4K_TRAILER_OFFSET: usize = 4072;
+
 pub trait UnicodeBTreePageReadWrite<Entry>:
     BTreePageReadWrite<Entry = Entry, Trailer = UnicodePageTrailer> + Sized
 where
     Entry: BTreeEntryReadWrite,
 {
+    /// A B-tree page of the 4 KB-page format (NDB version 36): 4056 bytes of
+    /// entries; cEnt and cEntMax of 2 bytes each, cbEnt, cLevel; 10 bytes of
+    /// padding; then the page trailer, whose CRC covers the first 4072 bytes.
+    fn read_4k(page: &[u8]) -> io::Result<Self> {
+        if page.len() < PAGE_4K_SIZE {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let mut cursor = Cursor::new(&page[PAGE_4K_BTREE_ENTRIES_SIZE..]);
+
+        let entry_count = usize::from(cursor.read_u16::<LittleEndian>()?);
+        let max_entries = usize::from(cursor.read_u16::<LittleEndian>()?);
+        let entry_size = cursor.read_u8()?;
+        let level = cursor.read_u8()?;
+
+        if entry_count > max_entries {
+            return Err(NdbError::InvalidBTreeEntryCount(entry_count).into());
+        }
+        if usize::from(entry_size) < Entry::ENTRY_SIZE {
+            return Err(NdbError::InvalidBTreeEntrySize(entry_size).into());
+        }
+        if max_entries > PAGE_4K_BTREE_ENTRIES_SIZE / usize::from(entry_size) {
+            return Err(NdbError::InvalidBTreeEntryCount(max_entries).into());
+        }
+        // At most 4056 / 24 = 169 entries: the count fits the page's u8.
+        let max_entries =
+            u8::try_from(max_entries).map_err(|_| NdbError::InvalidBTreeEntryCount(max_entries))?;
+        if !(0..=8).contains(&level) {
+            return Err(NdbError::InvalidBTreePageLevel(level).into());
+        }
+
+        let mut trailer_data = &page[PAGE_4K_TRAILER_OFFSET..];
+        let trailer = UnicodePageTrailer::read(&mut trailer_data)?;
+        if trailer.page_type() != PageType::BlockBTree && trailer.page_type() != PageType::NodeBTree
+        {
+            return Err(NdbError::UnexpectedPageType(trailer.page_type()).into());
+        }
+
+        let crc = compute_crc(0, &page[..PAGE_4K_TRAILER_OFFSET]);
+        if crc != trailer.crc() {
+            return Err(NdbError::InvalidPageCrc(crc).into());
+        }
+
+        let mut entries = Vec::with_capacity(entry_count);
+        for i in 0..entry_count {
+            let offset = i * usize::from(entry_size);
+            let mut cursor = &page[offset..offset + usize::from(entry_size)];
+            entries.push(<Self::Entry as BTreeEntryReadWrite>::read(&mut cursor)?);
+        }
+
+        Ok(<Self as BTreePageReadWrite>::new(
+            level,
+            max_entries,
+            entry_size,
+            &entries,
+            trailer,
+        )?)
+    }
+
     fn read(f: &mut dyn Read) -> io::Result<Self> {
         let mut buffer = [0_u8; 496];
         f.read_exact(&mut buffer)?;
@@ -571,8 +636,7 @@ where
         let mut data = vec![0; size as usize];
         f.read_exact(&mut data)?;
 
-        let offset = size + Self::Trailer::SIZE;
-        let offset = i64::from(block_size(offset) - offset);
+        let offset = i64::from(block_padding(size + Self::Trailer::SIZE));
         if offset > 0 {
             f.seek(SeekFrom::Current(offset))?;
         }
@@ -683,8 +747,7 @@ where
             .collect::<io::Result<Vec<_>>>()?;
 
         let size = Self::Header::HEADER_SIZE + entry_count * Self::Entry::ENTRY_SIZE;
-        let offset = size + Self::Trailer::SIZE;
-        let offset = i64::from(block_size(offset) - offset);
+        let offset = i64::from(block_padding(size + Self::Trailer::SIZE));
         match offset.cmp(&0) {
             Ordering::Greater => {
                 f.seek(SeekFrom::Current(offset))?;
@@ -796,6 +859,12 @@ where
 {
     fn read<R: PstReader>(f: &mut R) -> io::Result<Self>;
     fn write<W: Write + Seek>(&self, f: &mut W) -> io::Result<()>;
+
+    /// A page of the 4 KB-page format (NDB version 36), which only Unicode
+    /// stores use.
+    fn read_4k(_page: &[u8]) -> io::Result<Self> {
+        Err(NdbError::InvalidNdbVersion(NdbVersion::Unicode4k as u16).into())
+    }
 }
 
 pub trait RootBTreeLeafPageReadWrite<Pst>: RootBTreeLeafPage<Pst> + BTreePageReadWrite
@@ -812,6 +881,12 @@ where
 
     fn read<R: PstReader>(f: &mut R) -> io::Result<Self>;
     fn write<W: Write + Seek>(&self, f: &mut W) -> io::Result<()>;
+
+    /// A page of the 4 KB-page format (NDB version 36), which only Unicode
+    /// stores use.
+    fn read_4k(_page: &[u8]) -> io::Result<Self> {
+        Err(NdbError::InvalidNdbVersion(NdbVersion::Unicode4k as u16).into())
+    }
 }
 
 pub trait BlockBTreeReadWrite<Pst, Entry>: BlockBTree<Pst, Entry> + RootBTreeReadWrite
