@@ -100,7 +100,9 @@ fn a_damaged_store_is_reported_with_its_reason_and_the_other_files_are_read() {
         );
     }
     assert!(
-        stderr.lines().any(|l| l.contains("cache.ost") && l.contains("version piisweep does not know (37)") && l.contains("export")),
+        stderr.lines().any(|l| l.contains("cache.ost")
+            && l.contains("version piisweep does not know (37)")
+            && l.contains("export")),
         "{stderr}"
     );
     assert!(quads(&lines).iter().any(|q| q.3 == "jane.roberts@example.org"), "{stderr}");

@@ -733,13 +733,18 @@ mod tests {
         for (free_count, offsets) in [(2, &[12, 20, 20, 36][..]), (1, &[12, 20, 28, 36][..])] {
             match page_map(3, free_count, offsets) {
                 Err(LtpError::InvalidHeapPageFreeCount(n)) => assert_eq!(n, free_count),
-                other => panic!("cFree {free_count} over {offsets:?}: expected a refusal, got {other:?}"),
+                other => {
+                    panic!("cFree {free_count} over {offsets:?}: expected a refusal, got {other:?}")
+                }
             }
         }
     }
 
     #[test]
     fn wrong_alloc_count_is_still_refused() {
-        assert!(matches!(page_map(2, 0, &[12, 20, 20, 36]), Err(LtpError::InvalidHeapPageAllocCount(2))));
+        assert!(matches!(
+            page_map(2, 0, &[12, 20, 20, 36]),
+            Err(LtpError::InvalidHeapPageAllocCount(2))
+        ));
     }
 }

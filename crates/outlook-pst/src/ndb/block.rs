@@ -734,11 +734,8 @@ where
             )?;
             Self::Intermediate(Box::new(block))
         } else {
-            let block = <<Pst as PstFile>::DataBlock as BlockReadWrite>::read(
-                &mut cursor,
-                size,
-                encoding,
-            )?;
+            let block =
+                <<Pst as PstFile>::DataBlock as BlockReadWrite>::read(&mut cursor, size, encoding)?;
             Self::Leaf(Box::new(block))
         };
 
