@@ -122,3 +122,6 @@ impl From<NdbError> for io::Error {
 }
 
 pub type NdbResult<T> = Result<T, NdbError>;
+
+#[cfg(test)]
+mod page_4k_tests;
