@@ -224,28 +224,46 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             return Err(ExtractError::Internal("an Outlook store cannot be read as a stream".into()));
         }
     };
-    // The file format version (wVer): 14-15 ANSI, 23 Unicode; 36-37 are the
-    // 4 KB-page offline caches of Outlook 2013 and later, which the crate
-    // does not read.
+    // The file format version (wVer): 14-15 ANSI, 23 Unicode, 36 the 4 KB-page
+    // offline files (OST) of Outlook 2013 and later. Any later one is not
+    // known to the reader.
     let head = input.head(12)?;
     if let Some(version) = head.get(10..12).map(|v| u16::from_le_bytes([v[0], v[1]]))
-        && version >= 36
+        && version > 36
     {
         return Err(ExtractError::Unsupported(format!(
-            "Outlook 2013+ offline data file (format version {version}): piisweep cannot read this kind yet; \
+            "Outlook data file of a format version piisweep does not know ({version}); \
              export the mailbox from Outlook as a .pst (File > Open & Export > Import/Export) to scan it"
         )));
     }
     let pst = Pst::open(&*source).map_err(|e| ExtractError::corrupt("Outlook data file", e))?;
     let store = pst.store();
-    let root = store
-        .properties()
-        .ipm_sub_tree_entry_id()
-        .and_then(|id| store.open_folder(&id))
+    let root = top_folder(&store)
         .map_err(|e| ExtractError::corrupt("Outlook data file", format!("its folders cannot be opened: {e}")))?;
     let mut reader = Reader { pst, limits, emit };
     reader.folder(&root, "");
     Ok(())
+}
+
+/// The folder Outlook shows as the mailbox's top: the store's IPM subtree.
+/// An offline file (OST) of Outlook.com or Microsoft 365 may not name it in
+/// the store's properties: it is then `Root - Mailbox/IPM_SUBTREE` under the
+/// root folder, found by name, else the root folder itself (whose other
+/// folders, such as search folders and views, hold no items of their own).
+fn top_folder(store: &Rc<dyn Store>) -> std::io::Result<Rc<dyn Folder>> {
+    if let Ok(id) = store.properties().ipm_sub_tree_entry_id() {
+        return store.open_folder(&id);
+    }
+    let root = store.open_folder(&store.properties().make_entry_id(outlook_pst::ndb::node_id::NID_ROOT_FOLDER)?)?;
+    let child = |folder: &Rc<dyn Folder>, name: &str| -> Option<Rc<dyn Folder>> {
+        let hierarchy = folder.hierarchy_table()?;
+        let rows: Vec<u32> = hierarchy.rows_matrix().map(|row| u32::from(row.id())).collect();
+        rows.into_iter().find_map(|id| {
+            let sub = store.properties().make_entry_id(NodeId::from(id)).and_then(|e| store.open_folder(&e)).ok()?;
+            (sub.properties().display_name().ok()? == name).then_some(sub)
+        })
+    };
+    Ok(child(&root, "Root - Mailbox").and_then(|mailbox| child(&mailbox, "IPM_SUBTREE")).unwrap_or(root))
 }
 
 /// Bytes shared by the readers a store is opened with.
