@@ -215,3 +215,65 @@ fn damaged_odt_and_rtf_are_listed_with_the_reason_and_not_copied() {
     assert!(!out.join("cut.odt").exists() && !out.join("odd.rtf").exists());
     assert!(out.join("notes.txt").exists(), "the other files are still copied");
 }
+
+/// Text and CSV copies are streamed from source to copy, so files over
+/// `--max-file-size` (which applies to formats read whole) are copied: in
+/// their own encoding, byte-order mark and line endings, every value
+/// replaced, and a CSV file made k-anonymous by a second pass over its copy.
+#[test]
+fn text_and_csv_over_the_size_limit_are_streamed_into_their_copies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    // Windows-1252 text with CRLF line endings, about 300 KB.
+    let n = 5000;
+    let mut text = Vec::new();
+    for i in 0..n {
+        text.extend_from_slice(format!("Visit {i}: Jane Roberts rang from 07700 900123, ").as_bytes());
+        text.extend_from_slice(b"caf\xE9 voucher given.\r\n");
+    }
+    std::fs::write(src.join("notes.txt"), &text).unwrap();
+    // UTF-8 CSV with a byte-order mark and no final line ending; one row's
+    // gender is the only one of its kind.
+    let mut csv = "\u{FEFF}Ref,First name,Surname,Phone,Gender,Town\n".to_string();
+    for i in 0..n {
+        let gender = if i == 77 { "Non-binary" } else { "Female" };
+        csv.push_str(&format!("R{i},Jane,Roberts,07700 900123,{gender},Maidstone\n"));
+    }
+    csv.pop();
+    std::fs::write(src.join("clients.csv"), &csv).unwrap();
+    assert!(text.len() > 200 << 10 && csv.len() > 200 << 10);
+    let out = tmp.path().join("out");
+    let run = anonymise(&src, &out, &tmp.path().join("k.key"), &["--max-file-size", "100KB"]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("larger than --max-file-size"), "{stderr}");
+
+    let copy = std::fs::read(out.join("notes.txt")).unwrap();
+    let lines: Vec<&[u8]> = copy.split_inclusive(|&b| b == b'\n').collect();
+    assert_eq!(lines.len(), n);
+    for (i, line) in lines.iter().enumerate() {
+        let line = String::from_utf8_lossy(line);
+        assert!(line.starts_with(&format!("Visit {i}: Person_")), "{line}");
+        assert!(line.ends_with(" rang from [PHONE], caf\u{FFFD} voucher given.\r\n"), "{line}");
+    }
+    assert_eq!(copy.iter().filter(|&&b| b == 0xE9).count(), n, "Windows-1252 bytes copied as they were");
+
+    let copy = std::fs::read_to_string(out.join("clients.csv")).unwrap();
+    assert!(copy.starts_with("\u{FEFF}Ref,First name,Surname,Phone,Gender,Town\n"), "{}", &copy[..100]);
+    assert!(!copy.ends_with('\n'));
+    let rows: Vec<Vec<&str>> = copy.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), n);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], format!("R{i}"));
+        assert!(row[1].starts_with("Person_") && row[2].starts_with("Person_") && row[3] == "[PHONE]", "{row:?}");
+        // The one row of its kind is suppressed; the others keep their gender.
+        assert_eq!(row[4], if i == 77 { "*" } else { "Female" }, "row {i}");
+        assert_eq!(row[5], "Maidstone");
+    }
+    assert!(stderr.contains(&format!("suppressed 1 of {n} rows")), "{stderr}");
+    // No working file is left beside the copies.
+    let names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
+}

@@ -269,138 +269,269 @@ impl Outcome {
 /// little as the settings allow. `None` when the table has no
 /// quasi-identifier column or k is not measured.
 pub fn apply(header: &[String], rows: &mut [Vec<String>], settings: &Settings, this_year: i32) -> Option<Outcome> {
-    if settings.k <= 1 {
-        return None;
+    let mut table = Table::new(header, settings)?;
+    for row in rows.iter() {
+        table.add(row);
     }
-    let qis: Vec<(usize, QiKind)> = header
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| QiKind::of_header(h, &settings.quasi_identifiers).map(|k| (i, k)))
-        .collect();
-    if qis.is_empty() {
-        return None;
+    let solution = table.solve(settings, this_year);
+    for row in rows.iter_mut() {
+        solution.apply(&table, row);
     }
-    let k = settings.k;
-    let cell = |row: &[String], i: usize| row.get(i).map_or("", String::as_str).to_string();
-    let n = rows.len();
-    let tops: Vec<usize> = qis.iter().map(|q| q.1.top()).collect();
-    // Each column's values at each level, computed once, as numbers (one
-    // per distinct value of the level), and each cell's loss at each level.
-    let mut values: Vec<Vec<Vec<String>>> = Vec::new();
-    let mut ids: Vec<Vec<Vec<u32>>> = Vec::new();
-    let mut cell_loss: Vec<Vec<Vec<f64>>> = Vec::new();
-    for &(i, kind) in &qis {
-        let raw: Vec<String> = rows.iter().map(|r| cell(r, i).trim().to_string()).collect();
-        let distinct = raw.iter().collect::<rustc_hash::FxHashSet<_>>().len();
-        let (mut col_values, mut col_ids, mut col_loss) = (Vec::new(), Vec::new(), Vec::new());
-        for level in 0..=kind.top() {
-            let generalised: Vec<String> = raw.iter().map(|v| kind.generalise(v, level, this_year)).collect();
-            let mut numbers: rustc_hash::FxHashMap<&str, u32> = Default::default();
-            let mut covered: rustc_hash::FxHashMap<&str, rustc_hash::FxHashSet<&str>> = Default::default();
-            for (g, v) in generalised.iter().zip(&raw) {
-                let next = numbers.len() as u32;
-                numbers.entry(g).or_insert(next);
-                covered.entry(g).or_default().insert(v);
-            }
-            let lm = |g: &str| {
-                if distinct <= 1 { 0.0 } else { (covered[g].len() - 1) as f64 / (distinct - 1) as f64 }
+    Some(solution.outcome)
+}
+
+/// A table's quasi-identifiers, gathered a row at a time: each column's
+/// distinct values, and each distinct combination of them with the number
+/// of rows that have it. What k-anonymity needs depends on these counts
+/// only, so memory grows with the distinct combinations, not the rows (a
+/// CSV file of millions of rows is read twice instead: once to gather its
+/// table, once to write the values [`Solution::apply`] chooses).
+pub struct Table {
+    /// The quasi-identifier columns: index in the row, header, kind.
+    qis: Vec<(usize, String, QiKind)>,
+    /// For each of them, its distinct values (trimmed) by number, and the
+    /// number of each.
+    values: Vec<Vec<String>>,
+    numbers: Vec<rustc_hash::FxHashMap<String, u32>>,
+    /// Each distinct combination of value numbers: how many rows have it.
+    combinations: rustc_hash::FxHashMap<Box<[u32]>, u64>,
+    rows: u64,
+}
+
+impl Table {
+    /// An empty table for the columns of `header` that [`QiKind::of_header`]
+    /// names; `None` when there is none or k is not measured.
+    pub fn new(header: &[String], settings: &Settings) -> Option<Table> {
+        if settings.k <= 1 {
+            return None;
+        }
+        let qis: Vec<(usize, String, QiKind)> = header
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| QiKind::of_header(h, &settings.quasi_identifiers).map(|k| (i, h.clone(), k)))
+            .collect();
+        if qis.is_empty() {
+            return None;
+        }
+        let n = qis.len();
+        Some(Table {
+            qis,
+            values: vec![Vec::new(); n],
+            numbers: vec![Default::default(); n],
+            combinations: Default::default(),
+            rows: 0,
+        })
+    }
+
+    /// Add one row (a missing cell counts as empty).
+    pub fn add(&mut self, row: &[String]) {
+        let mut key = Vec::with_capacity(self.qis.len());
+        for (c, &(i, _, _)) in self.qis.iter().enumerate() {
+            let v = row.get(i).map_or("", |s| s.trim());
+            let id = match self.numbers[c].get(v) {
+                Some(&id) => id,
+                None => {
+                    let id = self.values[c].len() as u32;
+                    self.values[c].push(v.to_string());
+                    self.numbers[c].insert(v.to_string(), id);
+                    id
+                }
             };
-            col_ids.push(generalised.iter().map(|g| numbers[g.as_str()]).collect());
-            let w = kind.weight();
-            col_loss.push(generalised.iter().map(|g| w * if level == kind.top() { 1.0 } else { lm(g) }).collect());
-            col_values.push(generalised);
+            key.push(id);
         }
-        values.push(col_values);
-        ids.push(col_ids);
-        cell_loss.push(col_loss);
+        *self.combinations.entry(key.into_boxed_slice()).or_default() += 1;
+        self.rows += 1;
     }
-    // The size of each row's class at a node.
-    let classes = |node: &[usize]| -> Vec<usize> {
-        let keys: Vec<Vec<u32>> =
-            (0..n).map(|r| node.iter().enumerate().map(|(c, &l)| ids[c][l][r]).collect()).collect();
-        let mut counts: rustc_hash::FxHashMap<&[u32], usize> = Default::default();
-        for key in &keys {
-            *counts.entry(key).or_default() += 1;
-        }
-        keys.iter().map(|key| counts[key.as_slice()]).collect()
-    };
-    let zero = vec![0; qis.len()];
-    let k_before = classes(&zero).into_iter().min().unwrap_or(0);
-    let allowed = (settings.max_suppressed.clamp(0.0, 1.0) * n as f64).floor() as usize;
-    // Every node of the lattice.
-    let mut nodes: Vec<Vec<usize>> = vec![Vec::new()];
-    for &top in &tops {
-        nodes = nodes.into_iter().flat_map(|n| (0..=top).map(move |l| [n.clone(), vec![l]].concat())).collect();
+
+    /// The value numbers of a row's quasi-identifiers, if the table has them all.
+    fn key(&self, row: &[String]) -> Option<Vec<u32>> {
+        self.qis
+            .iter()
+            .enumerate()
+            .map(|(c, &(i, _, _))| self.numbers[c].get(row.get(i).map_or("", |s| s.trim())).copied())
+            .collect()
     }
-    // Each row's weight: what a suppressed row loses.
-    let row_weight: f64 = qis.iter().map(|q| q.1.weight()).sum();
-    let cells = (n.max(1) as f64) * row_weight;
-    // A node's loss if no row were suppressed: no more than its loss (a
-    // suppressed cell loses 1, the most), so nodes are tried in its order
-    // and the search stops once it exceeds the best loss found.
-    let column_loss: Vec<Vec<f64>> =
-        cell_loss.iter().map(|col| col.iter().map(|level| level.iter().sum::<f64>()).collect()).collect();
-    let bound = |node: &[usize]| node.iter().enumerate().map(|(c, &l)| column_loss[c][l]).sum::<f64>() / cells;
-    let mut nodes: Vec<(f64, Vec<usize>)> = nodes.into_iter().map(|node| (bound(&node), node)).collect();
-    nodes.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    // Rounded so that sums in another order compare equal.
-    let rounded = |x: f64| (x * 1e9).round();
-    // The acceptable node losing least; on a tie, the one generalising
-    // least (a year-of-birth column "generalised" to its year is the same).
-    let mut best: Option<(f64, usize, Vec<usize>, Vec<usize>)> = None;
-    for (lower, node) in nodes {
-        if best.as_ref().is_some_and(|b| rounded(lower) > rounded(b.0)) {
-            break;
-        }
-        let sizes = classes(&node);
-        if sizes.iter().filter(|&&s| s < k).count() > allowed {
-            continue;
-        }
-        let lost: f64 =
-            sizes
-                .iter()
-                .enumerate()
-                .map(|(r, &size)| {
-                    if size < k { row_weight } else { node.iter().enumerate().map(|(c, &l)| cell_loss[c][l][r]).sum() }
-                })
-                .sum();
-        let loss = lost / cells;
-        let height: usize = node.iter().sum();
-        let better = match &best {
-            None => true,
-            Some((b_loss, b_height, b_node, _)) => {
-                let (l, bl) = (rounded(loss), rounded(*b_loss));
-                l < bl || (l == bl && (height, &node) < (*b_height, b_node))
+
+    /// Choose how to generalise and what to suppress (see the module's notes).
+    pub fn solve(&self, settings: &Settings, this_year: i32) -> Solution {
+        let k = settings.k as u64;
+        let combos: Vec<(&[u32], u64)> = self.combinations.iter().map(|(key, &n)| (&**key, n)).collect();
+        let n = self.rows;
+        let kinds: Vec<QiKind> = self.qis.iter().map(|q| q.2).collect();
+        let tops: Vec<usize> = kinds.iter().map(|k| k.top()).collect();
+        // Each value's number at each level (one per distinct generalised
+        // value), its generalised text, and its cell's loss at each level.
+        let mut gen_ids: Vec<Vec<Vec<u32>>> = Vec::new();
+        let mut gen_text: Vec<Vec<Vec<String>>> = Vec::new();
+        let mut cell_loss: Vec<Vec<Vec<f64>>> = Vec::new();
+        for (c, &kind) in kinds.iter().enumerate() {
+            let raw = &self.values[c];
+            let distinct = raw.len();
+            let (mut col_ids, mut col_text, mut col_loss) = (Vec::new(), Vec::new(), Vec::new());
+            for level in 0..=kind.top() {
+                let generalised: Vec<String> = raw.iter().map(|v| kind.generalise(v, level, this_year)).collect();
+                let mut numbers: rustc_hash::FxHashMap<&str, u32> = Default::default();
+                let mut covered: Vec<usize> = Vec::new();
+                let ids: Vec<u32> = generalised
+                    .iter()
+                    .map(|g| {
+                        let next = numbers.len() as u32;
+                        let id = *numbers.entry(g).or_insert(next);
+                        if id as usize == covered.len() {
+                            covered.push(0);
+                        }
+                        covered[id as usize] += 1;
+                        id
+                    })
+                    .collect();
+                let w = kind.weight();
+                let lm = |id: u32| {
+                    if distinct <= 1 { 0.0 } else { (covered[id as usize] - 1) as f64 / (distinct - 1) as f64 }
+                };
+                col_loss.push(ids.iter().map(|&id| w * if level == kind.top() { 1.0 } else { lm(id) }).collect());
+                col_ids.push(ids);
+                col_text.push(generalised);
             }
-        };
-        if better {
-            best = Some((loss, height, node, sizes));
+            gen_ids.push(col_ids);
+            gen_text.push(col_text);
+            cell_loss.push(col_loss);
         }
-    }
-    // None within the limit: everything generalised to the top, and what is
-    // still too rare (a table of fewer than k rows) suppressed.
-    let (node, sizes) = match best {
-        Some((_, _, node, sizes)) => (node, sizes),
-        None => (tops.clone(), classes(&tops)),
-    };
-    let mut lost = 0.0;
-    for (r, (row, size)) in rows.iter_mut().zip(&sizes).enumerate() {
-        for (c, &(i, _)) in qis.iter().enumerate() {
-            lost += if *size < k { qis[c].1.weight() } else { cell_loss[c][node[c]][r] };
-            if i >= row.len() {
+        // The size of each combination's class at a node: classes are
+        // numbered a column at a time, (class so far, value) pairs.
+        let classes = |node: &[usize]| -> Vec<u64> {
+            let mut class: Vec<u32> = combos.iter().map(|(key, _)| gen_ids[0][node[0]][key[0] as usize]).collect();
+            for c in 1..node.len() {
+                let mut pairs: rustc_hash::FxHashMap<(u32, u32), u32> = Default::default();
+                for (t, (key, _)) in combos.iter().enumerate() {
+                    let pair = (class[t], gen_ids[c][node[c]][key[c] as usize]);
+                    let next = pairs.len() as u32;
+                    class[t] = *pairs.entry(pair).or_insert(next);
+                }
+            }
+            let mut sizes = vec![0u64; class.iter().max().map_or(0, |&m| m as usize + 1)];
+            for (t, &(_, count)) in combos.iter().enumerate() {
+                sizes[class[t] as usize] += count;
+            }
+            class.iter().map(|&c| sizes[c as usize]).collect()
+        };
+        let zero = vec![0; kinds.len()];
+        let k_before = classes(&zero).into_iter().min().unwrap_or(0) as usize;
+        let allowed = (settings.max_suppressed.clamp(0.0, 1.0) * n as f64).floor() as u64;
+        // Every node of the lattice.
+        let mut nodes: Vec<Vec<usize>> = vec![Vec::new()];
+        for &top in &tops {
+            nodes = nodes.into_iter().flat_map(|n| (0..=top).map(move |l| [n.clone(), vec![l]].concat())).collect();
+        }
+        // Each row's weight: what a suppressed row loses.
+        let row_weight: f64 = kinds.iter().map(|q| q.weight()).sum();
+        let cells = (n.max(1) as f64) * row_weight;
+        // A node's loss if no row were suppressed: no more than its loss (a
+        // suppressed cell loses 1, the most), so nodes are tried in its order
+        // and the search stops once it exceeds the best loss found.
+        let mut column_loss: Vec<Vec<f64>> = cell_loss.iter().map(|col| vec![0.0; col.len()]).collect();
+        for &(key, count) in &combos {
+            for (c, col) in column_loss.iter_mut().enumerate() {
+                for (l, sum) in col.iter_mut().enumerate() {
+                    *sum += count as f64 * cell_loss[c][l][key[c] as usize];
+                }
+            }
+        }
+        let bound = |node: &[usize]| node.iter().enumerate().map(|(c, &l)| column_loss[c][l]).sum::<f64>() / cells;
+        let mut nodes: Vec<(f64, Vec<usize>)> = nodes.into_iter().map(|node| (bound(&node), node)).collect();
+        nodes.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        // Rounded so that sums in another order compare equal.
+        let rounded = |x: f64| (x * 1e9).round();
+        let lost_at = |node: &[usize], sizes: &[u64]| -> f64 {
+            combos
+                .iter()
+                .zip(sizes)
+                .map(|(&(key, count), &size)| {
+                    count as f64
+                        * if size < k {
+                            row_weight
+                        } else {
+                            node.iter().enumerate().map(|(c, &l)| cell_loss[c][l][key[c] as usize]).sum()
+                        }
+                })
+                .sum()
+        };
+        let suppressed_at =
+            |sizes: &[u64]| combos.iter().zip(sizes).filter(|(_, s)| **s < k).map(|((_, count), _)| count).sum::<u64>();
+        // The acceptable node losing least; on a tie, the one generalising
+        // least (a year-of-birth column "generalised" to its year is the same).
+        let mut best: Option<(f64, usize, Vec<usize>, Vec<u64>)> = None;
+        for (lower, node) in nodes {
+            if best.as_ref().is_some_and(|b| rounded(lower) > rounded(b.0)) {
+                break;
+            }
+            let sizes = classes(&node);
+            if suppressed_at(&sizes) > allowed {
                 continue;
             }
-            if *size < k {
-                row[i] = "*".to_string();
-            } else if node[c] > 0 {
-                row[i] = values[c][node[c]][r].clone();
+            let loss = lost_at(&node, &sizes) / cells;
+            let height: usize = node.iter().sum();
+            let better = match &best {
+                None => true,
+                Some((b_loss, b_height, b_node, _)) => {
+                    let (l, bl) = (rounded(loss), rounded(*b_loss));
+                    l < bl || (l == bl && (height, &node) < (*b_height, b_node))
+                }
+            };
+            if better {
+                best = Some((loss, height, node, sizes));
+            }
+        }
+        // None within the limit: everything generalised to the top, and what is
+        // still too rare (a table of fewer than k rows) suppressed.
+        let (node, sizes) = match best {
+            Some((_, _, node, sizes)) => (node, sizes),
+            None => (tops.clone(), classes(&tops)),
+        };
+        let loss = lost_at(&node, &sizes) / cells;
+        let suppressed = suppressed_at(&sizes) as usize;
+        let k_after = sizes.iter().filter(|&&s| s >= k).min().copied().unwrap_or(0) as usize;
+        let rare: rustc_hash::FxHashSet<Box<[u32]>> =
+            combos.iter().zip(&sizes).filter(|(_, s)| **s < k).map(|((key, _), _)| Box::from(*key)).collect();
+        let shown: Vec<Vec<String>> =
+            gen_text.into_iter().zip(&node).map(|(mut levels, &l)| std::mem::take(&mut levels[l])).collect();
+        let columns = self.qis.iter().zip(&node).map(|((_, h, kind), &level)| (h.clone(), *kind, level)).collect();
+        Solution {
+            outcome: Outcome { columns, rows_before: n as usize, k_before, k_after, suppressed, loss },
+            levels: node,
+            shown,
+            rare,
+        }
+    }
+}
+
+/// What [`Table::solve`] chose: the outcome, and what each row becomes.
+pub struct Solution {
+    pub outcome: Outcome,
+    /// The level of each quasi-identifier column.
+    levels: Vec<usize>,
+    /// Each column's values (by number) at its level.
+    shown: Vec<Vec<String>>,
+    /// The combinations whose rows are suppressed.
+    rare: rustc_hash::FxHashSet<Box<[u32]>>,
+}
+
+impl Solution {
+    /// Write the chosen values into a row of `table` (a row it was not
+    /// given is suppressed). Cells the row lacks stay lacking.
+    pub fn apply(&self, table: &Table, row: &mut [String]) {
+        let key = table.key(row);
+        let suppress = key.as_ref().is_none_or(|key| self.rare.contains(key.as_slice()));
+        for (c, &(i, _, _)) in table.qis.iter().enumerate() {
+            let Some(cell) = row.get_mut(i) else { continue };
+            if suppress {
+                *cell = "*".to_string();
+            } else if self.levels[c] > 0
+                && let Some(key) = &key
+            {
+                *cell = self.shown[c][key[c] as usize].clone();
             }
         }
     }
-    let suppressed = sizes.iter().filter(|&&s| s < k).count();
-    let k_after = sizes.iter().filter(|&&s| s >= k).min().copied().unwrap_or(0);
-    let columns = qis.iter().zip(&node).map(|(&(i, kind), &level)| (header[i].clone(), kind, level)).collect();
-    Some(Outcome { columns, rows_before: n, k_before, k_after, suppressed, loss: lost / cells })
 }
 
 #[cfg(test)]

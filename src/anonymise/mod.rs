@@ -466,43 +466,92 @@ fn write_kind(work: &mut Work<'_>, kind: Kind, data: &[u8]) -> Result<Vec<u8>, S
         Ok(write) => write(work, data, kind)?,
         Err(_) => return Err(unsupported(kind).unwrap_or_else(|| format!("{}: not supported", kind.name()))),
     };
-    match (kind, &work.anon.policy.k_anonymity) {
-        (Kind::Csv(delimiter), Some(_)) => k_anonymous_csv(work, delimiter, out),
-        _ => Ok(out),
+    let Kind::Csv(delimiter) = kind else { return Ok(out) };
+    let change = k_anonymity(work, delimiter, &Input::Bytes(&out))?;
+    match change {
+        None => Ok(out),
+        Some(k) => {
+            let mut again = Vec::with_capacity(out.len());
+            k.copy(&Input::Bytes(&out), delimiter, &mut again)?;
+            Ok(again)
+        }
     }
 }
 
-/// The written CSV made k-anonymous over its quasi-identifier columns (see
-/// [`kanon`]), with a note for the summary; the bytes as they were when it
-/// already is, or has no such column.
-fn k_anonymous_csv(work: &mut Work<'_>, delimiter: u8, out: Vec<u8>) -> Result<Vec<u8>, String> {
-    let (bom, body) = match out.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (&out[..3], rest),
-        None => (&out[..0], &out[..]),
+/// What k-anonymity changes in a table already written.
+struct KChange {
+    table: kanon::Table,
+    solution: kanon::Solution,
+}
+
+impl KChange {
+    /// Copy the written table `written` to `out` with its quasi-identifiers
+    /// generalised or suppressed, in the same format.
+    fn copy(&self, written: &Input<'_>, delimiter: u8, out: &mut dyn std::io::Write) -> Result<(), String> {
+        formats::csv::anonymise::copy_rows(written, delimiter, out, &mut |row, cells, utf8| {
+            let mut cells = cells.to_vec();
+            if row > 1 {
+                self.solution.apply(&self.table, &mut cells);
+            }
+            cells.into_iter().zip(utf8.iter().copied().chain(std::iter::repeat(true))).collect()
+        })?;
+        Ok(())
+    }
+}
+
+/// Measure the k-anonymity of a CSV copy already written (`written`), read
+/// back a row at a time (see [`kanon`]), with a note for the summary: what
+/// to change, or `None` when it already is k-anonymous, has no
+/// quasi-identifier column or the policy does not ask.
+fn k_anonymity(work: &mut Work<'_>, delimiter: u8, written: &Input<'_>) -> Result<Option<KChange>, String> {
+    use chrono::Datelike;
+    let Some(settings) = &work.anon.policy.k_anonymity else { return Ok(None) };
+    let stream = formats::text::text_stream(written).map_err(|e| e.to_string())?;
+    let mut rows = formats::csv::Rows::for_copy(stream, delimiter);
+    let read = |e: std::io::Error| format!("cannot read the copy back: {e}");
+    let Some((_, header)) = rows.next_row().map_err(read)? else { return Ok(None) };
+    let Some(mut table) = kanon::Table::new(header, settings) else { return Ok(None) };
+    while let Some((_, cells)) = rows.next_row().map_err(read)? {
+        table.add(cells);
+    }
+    let solution = table.solve(settings, chrono::Local::now().year());
+    work.notes.push(solution.outcome.describe(settings.k));
+    Ok(solution.outcome.changed().then_some(KChange { table, solution }))
+}
+
+/// Stream a CSV file into its copy; then, when the policy asks for
+/// k-anonymity and the copy is not, copy it again with its
+/// quasi-identifiers generalised (the first copy is a hidden file next to
+/// the copy, removed after).
+fn write_csv_file(
+    work: &mut Work<'_>,
+    input: &Input<'_>,
+    delimiter: u8,
+    out: &std::path::Path,
+    force: bool,
+) -> Result<bool, String> {
+    let write = |work: &mut Work<'_>, w: &mut std::io::BufWriter<std::fs::File>| {
+        formats::csv::anonymise::write_stream(work, input, delimiter, w).map_err(std::io::Error::other)
     };
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(body);
-    let mut records = Vec::new();
-    for r in reader.records() {
-        let Ok(r) = r else { return Ok(out) };
-        records.push(r.iter().map(str::to_string).collect::<Vec<String>>());
+    if work.anon.policy.k_anonymity.is_none() {
+        return write_new(out, force, |w| write(work, w));
     }
-    if records.is_empty() {
-        return Ok(out);
-    }
-    let header = records.remove(0);
-    if !Rewrite::k_anonymise(work, None, &header, &mut records) {
-        return Ok(out);
-    }
-    let crlf = body.windows(2).any(|w| w == b"\r\n");
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
-        .from_writer(bom.to_vec());
-    for record in std::iter::once(&header).chain(&records) {
-        writer.write_record(record).map_err(|e| format!("cannot write the k-anonymous table: {e}"))?;
-    }
-    writer.into_inner().map_err(|e| format!("cannot write the k-anonymous table: {e}"))
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let first = out.with_file_name(format!(".{name}.piisweep-partial"));
+    let done = (|| {
+        write_new(&first, true, |w| write(work, w))?;
+        let size = std::fs::metadata(&first).map_err(|e| format!("cannot read {}: {e}", first.display()))?.len();
+        let written = Input::File { path: &first, size };
+        match k_anonymity(work, delimiter, &written)? {
+            None => write_new(out, force, |w| {
+                std::io::copy(&mut std::fs::File::open(&first)?, w)?;
+                Ok(())
+            }),
+            Some(k) => write_new(out, force, |w| k.copy(&written, delimiter, w).map_err(std::io::Error::other)),
+        }
+    })();
+    let _ = std::fs::remove_file(&first);
+    done
 }
 
 impl Work<'_> {
@@ -796,10 +845,6 @@ pub fn run_with_progress(
 /// Anonymise one source file and write its copy.
 fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileEntry, source: &str) -> FileResult {
     let mut result = FileResult { source: source.to_string(), ..FileResult::default() };
-    if entry.size > anon.limits.max_file_size {
-        result.not_copied = Some(format!("larger than --max-file-size ({} MB)", entry.size >> 20));
-        return result;
-    }
     let input = Input::File { path: &entry.abs, size: entry.size };
     let kind = match input.head(formats::sniff::HEAD_LEN) {
         Ok(head) => formats::sniff::sniff(&entry.rel, &head),
@@ -808,6 +853,12 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
             return result;
         }
     };
+    // Streamed formats are copied whatever their size.
+    let streamed = matches!(kind, Kind::Mbox | Kind::Text | Kind::Csv(_));
+    if entry.size > anon.limits.max_file_size && !streamed {
+        result.not_copied = Some(format!("larger than --max-file-size ({} MB)", entry.size >> 20));
+        return result;
+    }
     if kind == Kind::Pst {
         return outlook_tree(anon, opts, entry, source, &input, result);
     }
@@ -823,8 +874,13 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
         return result;
     }
     let written = match kind {
-        // An mbox is streamed message by message from the source file.
+        // An mbox is streamed message by message from the source file, text
+        // a block of lines at a time, delimited text a row at a time.
         Kind::Mbox => write_mbox_file(&mut work, &input, &out_path, opts.force),
+        Kind::Text => {
+            write_new(&out_path, opts.force, |w| formats::text::anonymise::write_stream(&mut work, &input, w))
+        }
+        Kind::Csv(delimiter) => write_csv_file(&mut work, &input, delimiter, &out_path, opts.force),
         _ => match input.bytes(anon.limits.max_in_memory) {
             Err(e) => {
                 result.not_copied = Some(e.to_string());

@@ -91,23 +91,24 @@ fn rescan_one(anon: &Anonymiser<'_>, opts: &RunOptions, file: &mut FileResult) -
     } else {
         vec![FileEntry { abs, rel: out.clone(), size: md.len(), modified: md.modified().ok() }]
     };
+    // What the policy itself wrote ("date of birth 1985") is not left over,
+    // nor are the monitoring columns it keeps ("Ethnicity"). Left out as
+    // the findings come, batch by batch: a large table's copy has one such
+    // finding in every row.
+    let left_over =
+        |f: &Finding| (f.masked_only || !anon.in_policy_form(f.category, &f.value)) && !kept_special_column(anon, f);
     let mut all = Vec::new();
     let mut rescanned = true;
     for entry in &entries {
-        let (scanned, findings) = scan::scan_file(entry, how);
+        let scanned =
+            scan::scan_file_streaming(entry, how, &mut |batch| all.extend(batch.into_iter().filter(left_over)));
         if let Status::Failed(why) = &scanned.status {
             file.notes.push(format!("the copy {} could not be re-scanned: {why}", entry.rel));
             rescanned = false;
         }
-        all.extend(findings);
     }
     file.rescanned = rescanned;
-    // What the policy itself wrote ("date of birth 1985") is not left over,
-    // nor are the monitoring columns it keeps ("Ethnicity").
-    all.into_iter()
-        .filter(|f| f.masked_only || !anon.in_policy_form(f.category, &f.value))
-        .filter(|f| !kept_special_column(anon, f))
-        .collect()
+    all
 }
 
 /// Is `f` an answer in a special category column the policy keeps?

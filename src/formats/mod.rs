@@ -351,7 +351,7 @@ pub fn format(kind: Kind) -> Format {
     use Kind as K;
     let f = |read: ReadFn, write: WriteFn| Format { read, write: Ok(write), copy_extension: None };
     match kind {
-        K::Text => f(|i, _, e, l| text::extract(i, e, l), |w, d, _| Ok(text::anonymise::write(w, d))),
+        K::Text => f(|i, _, e, l| text::extract(i, e, l), |w, d, _| text::anonymise::write(w, d)),
         K::Html => f(|i, _, e, l| text::extract_html(i, e, l), |w, d, _| Ok(text::anonymise::write_html(w, d))),
         K::Csv(_) => {
             f(|i, k, e, l| csv::extract(i, k.delimiter(), e, l), |w, d, k| csv::anonymise::write(w, d, k.delimiter()))

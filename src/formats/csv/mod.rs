@@ -6,6 +6,8 @@ pub mod anonymise;
 
 use std::io::BufRead;
 
+use encoding_rs::WINDOWS_1252;
+
 use super::text::{decode_line, text_stream};
 use super::{Emit, Input, Limits, Loc, Result, Segment};
 
@@ -143,6 +145,9 @@ impl<R: BufRead> Fields<R> {
     }
 }
 
+/// A record's row, cells, and whether each cell was valid UTF-8.
+pub type RowUtf8<'a> = (u64, &'a [String], &'a [bool]);
+
 /// The records of delimited text, one at a time, each cell whole and
 /// decoded as the extractor decodes it (UTF-8 where valid, else
 /// Windows-1252 byte by byte): [`Fields`] gathered into rows.
@@ -151,30 +156,65 @@ pub struct Rows<R> {
     /// The pieces of a long field so far.
     long: Vec<u8>,
     cells: Vec<String>,
+    /// Whether each cell of the row was valid UTF-8.
+    utf8: Vec<bool>,
+    /// Cells that are not valid UTF-8 are decoded as Windows-1252 whole,
+    /// so that they encode back to the same bytes (for copies).
+    exact: bool,
 }
 
 impl<R: BufRead> Rows<R> {
     pub fn new(reader: R, delimiter: u8) -> Self {
-        Rows { fields: Fields::new(reader, delimiter), long: Vec::new(), cells: Vec::new() }
+        Rows {
+            fields: Fields::new(reader, delimiter),
+            long: Vec::new(),
+            cells: Vec::new(),
+            utf8: Vec::new(),
+            exact: false,
+        }
+    }
+
+    /// Rows for a copy: a cell that is not valid UTF-8 is decoded as
+    /// Windows-1252 byte by byte, and [`Rows::utf8`] says which cells were
+    /// valid UTF-8, so each can be encoded back to the bytes it came from.
+    pub fn for_copy(reader: R, delimiter: u8) -> Self {
+        Rows { exact: true, ..Rows::new(reader, delimiter) }
+    }
+
+    /// [`Rows::next_row`], with whether each cell was valid UTF-8.
+    pub fn next_row_utf8(&mut self) -> std::io::Result<Option<RowUtf8<'_>>> {
+        let row = self.next_row()?.map(|(n, _)| n);
+        Ok(row.map(|n| (n, &self.cells[..], &self.utf8[..])))
+    }
+
+    /// The stream read from.
+    pub fn get_ref(&self) -> &R {
+        self.fields.get_ref()
     }
 
     /// The next record: its row (from 1, the header row being row 1) and cells.
     pub fn next_row(&mut self) -> std::io::Result<Option<(u64, &[String])>> {
         self.cells.clear();
+        self.utf8.clear();
         while let Some(field) = self.fields.next_field()? {
             if !field.complete {
                 self.long.extend_from_slice(field.bytes);
                 continue;
             }
-            let cell = if self.long.is_empty() {
-                decode_line(field.bytes).into_owned()
+            let bytes = if self.long.is_empty() {
+                field.bytes
             } else {
                 self.long.extend_from_slice(field.bytes);
-                let cell = decode_line(&self.long).into_owned();
-                self.long.clear();
-                cell
+                &self.long
             };
+            let (cell, utf8) = match std::str::from_utf8(bytes) {
+                Ok(s) => (s.to_string(), true),
+                Err(_) if self.exact => (WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(), false),
+                Err(_) => (decode_line(bytes).into_owned(), false),
+            };
+            self.long.clear();
             self.cells.push(cell);
+            self.utf8.push(utf8);
             if field.record_end {
                 return Ok(Some((field.row, &self.cells)));
             }

@@ -5,9 +5,12 @@
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-use crate::formats::Segment;
+use std::borrow::Cow;
+use std::io::Write;
+
 use crate::formats::rewrite::{Rewrite, Span};
-use crate::formats::text::{Block, LineBlocker};
+use crate::formats::text::{BLOCK_BYTES, Block, LineBlocker, MAX_LINE, for_each_raw_line, text_stream};
+use crate::formats::{Input, Segment};
 
 /// How a text file was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,22 +77,21 @@ fn line_ranges(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// The spans of one block, as byte ranges of the caller's text.
+fn block_spans(work: &mut dyn Rewrite, prefix: &str, block: Block<'_>, spans: &mut Vec<Span>) {
+    let seg = Segment::lines(prefix, block.first, block.text);
+    for s in work.spans(&seg) {
+        spans.push(Span { start: block.source_offset(s.start), end: block.source_offset(s.end), category: s.category });
+    }
+}
+
 /// Personal data in `text`, read in blocks of lines as the text extractor
 /// reads them (`prefix` names the location, `line` or `body line`); spans
 /// are byte ranges of `text` itself.
 pub fn line_spans(work: &mut dyn Rewrite, prefix: &str, text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
     let mut blocker = LineBlocker::default();
-    let mut sink = |block: Block<'_>| {
-        let seg = Segment::lines(prefix, block.first, block.text);
-        for s in work.spans(&seg) {
-            spans.push(Span {
-                start: block.source_offset(s.start),
-                end: block.source_offset(s.end),
-                category: s.category,
-            });
-        }
-    };
+    let mut sink = |block: Block<'_>| block_spans(work, prefix, block, &mut spans);
     for (n, (s, e)) in line_ranges(text).into_iter().enumerate() {
         blocker.push(n as u64 + 1, &text[s..e], s, &mut sink);
     }
@@ -97,18 +99,127 @@ pub fn line_spans(work: &mut dyn Rewrite, prefix: &str, text: &str) -> Vec<Span>
     spans
 }
 
-/// A text file's copy.
-pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Vec<u8> {
-    let (text, enc) = decode(data);
-    let spans = line_spans(work, "line", &text);
-    let mut new = work.apply_spans(&text, &spans);
-    // Replacing a value changes its neighbours' context: a second pass
-    // catches what the new text reveals (as the re-scan would).
-    let again = line_spans(work, "line", &new);
-    if !again.is_empty() {
-        new = work.apply_spans(&new, &again);
+/// Text gathered for the copy since it was last written out: whole blocks
+/// of lines, each line with its own line ending.
+struct Pending {
+    text: String,
+    spans: Vec<Span>,
+    blocker: LineBlocker,
+    /// How the text is written out (never a byte-order mark: that is
+    /// written once, first).
+    enc: TextEncoding,
+}
+
+impl Pending {
+    /// Add one line (its bytes and ending as read).
+    fn line(
+        &mut self,
+        work: &mut dyn Rewrite,
+        out: &mut dyn Write,
+        n: u64,
+        bytes: &[u8],
+        ending: &[u8],
+    ) -> std::io::Result<()> {
+        let line: Cow<'_, str> = if self.enc.encoding == WINDOWS_1252 {
+            WINDOWS_1252.decode_without_bom_handling(bytes).0
+        } else {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => Cow::Borrowed(s),
+                // UTF-8 until a line is not: from there on the file is read
+                // (and written back) as Windows-1252, byte for byte.
+                Err(_) if self.enc.encoding == UTF_8 => {
+                    self.write_out(work, out)?;
+                    self.enc.encoding = WINDOWS_1252;
+                    WINDOWS_1252.decode_without_bom_handling(bytes).0
+                }
+                Err(_) => String::from_utf8_lossy(bytes),
+            }
+        };
+        let start = self.text.len();
+        self.text.push_str(&line);
+        let end = self.text.len();
+        self.text.push_str(std::str::from_utf8(ending).unwrap_or("\n"));
+        let Pending { text, spans, blocker, .. } = self;
+        blocker.push(n, &text[start..end], start, &mut |b| block_spans(work, "line", b, spans));
+        // Written out between blocks, so each block is read whole.
+        if self.blocker.is_empty() && self.text.len() >= BLOCK_BYTES {
+            self.write_out(work, out)?;
+        }
+        Ok(())
     }
-    encode(&new, enc)
+
+    /// Replace the values in the text gathered and write it out.
+    fn write_out(&mut self, work: &mut dyn Rewrite, out: &mut dyn Write) -> std::io::Result<()> {
+        let Pending { text, spans, blocker, enc } = self;
+        blocker.flush(&mut |b| block_spans(work, "line", b, spans));
+        if text.is_empty() {
+            return Ok(());
+        }
+        let mut new = if spans.is_empty() { std::mem::take(text) } else { work.apply_spans(text, spans) };
+        // Replacing a value changes its neighbours' context: a second pass
+        // catches what the new text reveals (as the re-scan would).
+        let again = line_spans(work, "line", &new);
+        if !again.is_empty() {
+            new = work.apply_spans(&new, &again);
+        }
+        out.write_all(&encode(&new, *enc))?;
+        text.clear();
+        spans.clear();
+        Ok(())
+    }
+}
+
+/// Write a text file's copy to `out` as it is read: in the blocks of lines
+/// the extractor reads (see [`crate::formats::text`]), each block's values
+/// replaced and written out before the next is read, so memory does not
+/// grow with the file. The copy keeps the file's encoding, byte-order mark
+/// and line endings. Like the extractor, it reads up to the first NUL byte:
+/// what follows is not copied, and a note says so.
+pub fn write_stream(work: &mut dyn Rewrite, input: &Input<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let io = |e: crate::formats::ExtractError| std::io::Error::other(e.to_string());
+    let head = input.head(4).map_err(io)?;
+    let enc = match Encoding::for_bom(&head) {
+        Some((encoding, _)) => TextEncoding { encoding, bom: true },
+        None => TextEncoding { encoding: UTF_8, bom: false },
+    };
+    // The byte-order mark alone.
+    out.write_all(&encode("", enc))?;
+    let mut reader = text_stream(input).map_err(io)?;
+    let mut pending = Pending {
+        text: String::new(),
+        spans: Vec::new(),
+        blocker: LineBlocker::default(),
+        enc: TextEncoding { bom: false, ..enc },
+    };
+    let long =
+        for_each_raw_line(&mut reader, |n, bytes, ending| pending.line(work, out, n, bytes, ending)).map_err(|e| {
+            match e {
+                crate::formats::ExtractError::Io(e) => e,
+                e => io(e),
+            }
+        })?;
+    pending.write_out(work, out)?;
+    if let (n, Some(first)) = long {
+        work.note(format!(
+            "{n} line(s) longer than {} MB (the first is line {first}) were read in pieces of {} MB: \
+             a value cut in two where pieces meet may be missed (the copy is still checked by scanning it again)",
+            MAX_LINE >> 20,
+            MAX_LINE >> 20
+        ));
+    }
+    if let Some(at) = reader.cut() {
+        work.note(format!(
+            "binary data (a NUL byte) from byte {at} on: the copy holds the text before it, the rest was not copied"
+        ));
+    }
+    Ok(())
+}
+
+/// A text file's copy, in memory (a part of another file).
+pub fn write(work: &mut dyn Rewrite, data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 8);
+    write_stream(work, &Input::Bytes(data), &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// `html` with every byte inside a tag, comment or script/style element
@@ -268,5 +379,74 @@ mod tests {
         // Each span found in a block lands on the same word in the source.
         assert_eq!(spans.len(), text.matches("Jane").count());
         assert!(spans.iter().all(|s| &text[s.start..s.end] == "Jane"));
+    }
+
+    /// Lines made as they are read (never held whole), counting the bytes handed out.
+    struct Lines {
+        n: usize,
+        line: Vec<u8>,
+        at: usize,
+        read: std::rc::Rc<std::cell::Cell<u64>>,
+    }
+
+    impl std::io::Read for Lines {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if self.at == self.line.len() {
+                if self.n == 0 {
+                    return Ok(0);
+                }
+                self.n -= 1;
+                self.line = format!("Visit {}: Jane Roberts rang from 07700 900123.\r\n", self.n).into_bytes();
+                self.at = 0;
+            }
+            let k = out.len().min(self.line.len() - self.at);
+            out[..k].copy_from_slice(&self.line[self.at..self.at + k]);
+            self.at += k;
+            self.read.set(self.read.get() + k as u64);
+            Ok(k)
+        }
+    }
+
+    /// Records, at each write, how far ahead of the copy the reading is.
+    struct Lag {
+        read: std::rc::Rc<std::cell::Cell<u64>>,
+        written: u64,
+        most: u64,
+        out: Vec<u8>,
+    }
+
+    impl Write for Lag {
+        fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+            self.most = self.most.max(self.read.get().saturating_sub(self.written));
+            self.written += data.len() as u64;
+            self.out.extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_copy_is_written_as_the_source_is_read() {
+        let read = std::rc::Rc::new(std::cell::Cell::new(0));
+        let lines = Lines { n: 60_000, line: Vec::new(), at: 0, read: read.clone() };
+        let input = Input::Stream { head: Vec::new(), rest: std::cell::RefCell::new(Some(Box::new(lines))), size: 0 };
+        let parts = crate::anonymise::TestParts::new();
+        let anon = parts.anonymiser();
+        let mut work = crate::anonymise::Work::plain(&anon);
+        let mut out = Lag { read: read.clone(), written: 0, most: 0, out: Vec::new() };
+        write_stream(&mut work, &input, &mut out).unwrap();
+        // About 3 MB read and written, never more than a few blocks apart.
+        assert!(read.get() > 3_000_000, "{}", read.get());
+        assert!(out.most < 1 << 20, "the copy was {} bytes behind the reading", out.most);
+        let copy = String::from_utf8(out.out).unwrap();
+        assert_eq!(copy.matches("\r\n").count(), 60_000);
+        assert!(
+            copy.starts_with("Visit 59999: Person_") && copy.ends_with("rang from [PHONE].\r\n"),
+            "{}",
+            &copy[..200]
+        );
+        assert!(!copy.contains("Roberts") && !copy.contains("07700"));
     }
 }

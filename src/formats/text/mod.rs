@@ -168,6 +168,20 @@ impl<R: BufRead> BufRead for TextPart<R> {
 /// lines longer than [`MAX_LINE`] split into pieces carrying the same number.
 /// Returns the lines so split and the first one's number.
 pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u64, &str)) -> Result<(u64, Option<u64>)> {
+    for_each_raw_line(reader, |n, line, _| {
+        f(n, &decode_line(line));
+        Ok(())
+    })
+}
+
+/// [`for_each_line`] with each line's bytes as they are (not decoded) and
+/// what ended it (`\r\n`, `\n`, a last `\r`, or nothing: the end of the
+/// stream, or a piece of a long line), so a writer can copy the lines as
+/// they were. Stops at the first error `f` returns.
+pub fn for_each_raw_line(
+    reader: &mut dyn BufRead,
+    mut f: impl FnMut(u64, &[u8], &'static [u8]) -> std::io::Result<()>,
+) -> Result<(u64, Option<u64>)> {
     let mut line_no = 0u64;
     let mut cut = (0u64, None);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
@@ -221,10 +235,17 @@ pub fn for_each_line(reader: &mut dyn BufRead, mut f: impl FnMut(u64, &str)) -> 
             cut.0 += 1;
             cut.1.get_or_insert(line_no);
         }
-        if buf.last() == Some(&b'\r') {
+        let cr = buf.last() == Some(&b'\r');
+        if cr {
             buf.pop();
         }
-        f(line_no, &decode_line(&buf));
+        let ending: &'static [u8] = match (cr, newline) {
+            (true, true) => b"\r\n",
+            (false, true) => b"\n",
+            (true, false) => b"\r",
+            (false, false) => b"",
+        };
+        f(line_no, &buf, ending)?;
         if ended {
             return Ok(cut);
         }
@@ -297,6 +318,11 @@ impl LineBlocker {
         if self.starts.len() >= BLOCK_LINES || self.block.len() >= BLOCK_BYTES {
             self.flush(sink);
         }
+    }
+
+    /// Are no lines waiting to be handed on?
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
     }
 
     /// Hand on the lines gathered, if any.
