@@ -20,6 +20,7 @@
 //! The storage is described in [`store`] (schema 4); a schema 1, 2 or 3 map is
 //! converted when opened.
 
+pub mod db;
 mod legacy;
 pub mod lock;
 pub mod pg;
