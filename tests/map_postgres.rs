@@ -254,7 +254,7 @@ fn copy_map(lite: &rusqlite::Connection, pg_client: &mut postgres::Client) {
 }
 
 #[test]
-fn map_report_is_the_same_from_sqlite_and_postgres() {
+fn map_report_and_unsearched_are_the_same_from_sqlite_and_postgres() {
     use piisweep::map::db::Db;
     use piisweep::map::report::{self, Age, By};
     let Some(cluster) = PgCluster::start() else { return };
@@ -278,6 +278,14 @@ fn map_report_is_the_same_from_sqlite_and_postgres() {
     .unwrap();
     std::fs::write(root.join("Équipe/liste.txt"), "Email lea@example.org\n").unwrap();
     std::fs::write(root.join("HR/broken.pdf"), "%PDF-1.4\nnot really a pdf at all\n").unwrap();
+    // An archive with a member that cannot be read: recorded as a part.
+    let mut z = zip::ZipWriter::new(std::fs::File::create(root.join("HR/old.zip")).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    z.start_file("inner.pdf", opts).unwrap();
+    std::io::Write::write_all(&mut z, b"%PDF-1.4\nnot a pdf either\n").unwrap();
+    z.start_file("ok.txt", opts).unwrap();
+    std::io::Write::write_all(&mut z, b"Email old@example.org\n").unwrap();
+    z.finish().unwrap();
     let old = std::fs::File::options().write(true).open(root.join("Clients/Zoe.txt")).unwrap();
     old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 366 * 86400)).unwrap();
     drop(old);
@@ -306,11 +314,18 @@ fn map_report_is_the_same_from_sqlite_and_postgres() {
             let (a, b) = (serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
             assert_eq!(a, b, "--by {by:?} --older-than {age:?}");
             // What is compared is a real report, not two empty ones.
-            assert_eq!(a["totals"]["files_with_personal_data"], 5, "{a:#}");
+            assert_eq!(a["totals"]["files_with_personal_data"], 6, "{a:#}");
             assert!(!a["groups"].as_array().unwrap().is_empty(), "{a:#}");
             assert!(!a["special"].as_array().unwrap().is_empty(), "{a:#}");
-            assert_eq!(a["unreadable"].as_array().unwrap().len(), 1, "{a:#}");
+            assert_eq!(a["unreadable"].as_array().unwrap().len(), 2, "a file and a part: {a:#}");
             assert!(!a["retention"].as_array().unwrap().is_empty(), "{a:#}");
         }
     }
+    // What `sar` lists as not searched: the same too.
+    let a = piisweep::sar::unsearched_db(&mut Db::Sqlite(&lite.conn)).unwrap();
+    let b = piisweep::sar::unsearched_db(&mut Db::Postgres(&mut pg_map.client)).unwrap();
+    let (a, b) = (serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
+    assert_eq!(a, b);
+    let paths: Vec<&str> = a.as_array().unwrap().iter().map(|u| u["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["HR/broken.pdf", "HR/old.zip!inner.pdf"], "{a:#}");
 }

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::common::POS_ONLY;
 use crate::detect::Category;
 use crate::keys::Key;
+use crate::map::db::Db;
 
 /// The person, as typed by staff. Every field may be given several times.
 #[derive(Debug, Default, Clone)]
@@ -1222,34 +1223,46 @@ pub struct Unsearched {
 /// Every file and part the sweeps recorded as not read (failed, or skipped:
 /// encrypted, needing OCR, unsupported, too large...): the person may be in
 /// them, unseen.
-pub fn unsearched(conn: &Connection) -> rusqlite::Result<Vec<Unsearched>> {
+pub fn unsearched(conn: &Connection) -> anyhow::Result<Vec<Unsearched>> {
+    unsearched_db(&mut Db::Sqlite(conn))
+}
+
+/// [`unsearched`] on a map of either kind.
+pub fn unsearched_db(db: &mut Db<'_>) -> anyhow::Result<Vec<Unsearched>> {
     let mut out = Vec::new();
-    let mut stmt = conn.prepare(
-        "SELECT path, status, COALESCE(reason, '') FROM files WHERE status IN ('failed', 'skipped', 'reading') ORDER BY path",
+    let order = db.text_order();
+    db.for_each(
+        &format!(
+            "SELECT path, status, COALESCE(reason, '') FROM files WHERE status IN ('failed', 'skipped', 'reading') ORDER BY path{order}"
+        ),
+        &[],
+        |r| {
+            let status: String = r.get(1)?;
+            let mut reason: String = r.get(2)?;
+            if status == "reading" {
+                reason = "the sweep stopped while reading it: scan again".into();
+            }
+            out.push(Unsearched {
+                path: r.get(0)?,
+                status: if status == "reading" { "failed".into() } else { status },
+                reason,
+            });
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let status: String = r.get(1)?;
-        let mut reason: String = r.get(2)?;
-        if status == "reading" {
-            reason = "the sweep stopped while reading it: scan again".into();
-        }
-        out.push(Unsearched {
-            path: r.get(0)?,
-            status: if status == "reading" { "failed".into() } else { status },
-            reason,
-        });
-    }
-    let mut stmt = conn.prepare(
-        "SELECT f.path, p.path, p.status, p.reason FROM parts p JOIN files f ON f.id = p.file_id \
-         WHERE f.status <> 'gone' ORDER BY f.path, p.path",
+    db.for_each(
+        &format!(
+            "SELECT f.path, p.path, p.status, p.reason FROM parts p JOIN files f ON f.id = p.file_id \
+             WHERE f.status <> 'gone' ORDER BY f.path{order}, p.path{order}"
+        ),
+        &[],
+        |r| {
+            let (file, part): (String, String) = (r.get(0)?, r.get(1)?);
+            let path = if part.contains('!') { part } else { format!("{file}!{part}") };
+            out.push(Unsearched { path, status: r.get(2)?, reason: r.get(3)? });
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (file, part): (String, String) = (r.get(0)?, r.get(1)?);
-        let path = if part.contains('!') { part } else { format!("{file}!{part}") };
-        out.push(Unsearched { path, status: r.get(2)?, reason: r.get(3)? });
-    }
     Ok(out)
 }
 
