@@ -13,13 +13,13 @@ pub mod bundle;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::common::POS_ONLY;
 use crate::detect::Category;
 use crate::keys::Key;
-use crate::map::db::Db;
+use crate::map::db::{Db, Row as DbRow, Value};
 
 /// The person, as typed by staff. Every field may be given several times.
 #[derive(Debug, Default, Clone)]
@@ -607,8 +607,9 @@ impl Near {
     }
 }
 
+/// `?1,?2,...,?n`: numbered, so [`Db`] can give them to PostgreSQL too.
 fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(",")
+    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(",")
 }
 
 /// The columns that make a [`Row`] (with `findings f`, `paths p`, `places l`).
@@ -616,7 +617,7 @@ const ROW_COLUMNS: &str = "f.id, f.file_id, p.path, l.pre, f.num, l.post, l.scop
 const ROW_JOINS: &str = "findings f JOIN paths p ON p.id = f.path JOIN places l ON l.id = f.place";
 
 /// A [`Row`] from the first eight columns of a query using [`ROW_COLUMNS`].
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+fn row(r: &DbRow) -> anyhow::Result<Row> {
     let pre: String = r.get(3)?;
     let num: Option<i64> = r.get(4)?;
     let post: String = r.get(5)?;
@@ -624,8 +625,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         Some(n) => format!("{pre}{n}{post}"),
         None => pre + &post,
     };
-    let near = match (num, r.get::<_, Option<String>>(6)?) {
-        (Some(n), Some(scope)) => Some((scope, n, r.get::<_, Option<i64>>(7)?.unwrap_or(0))),
+    let near = match (num, r.get::<Option<String>>(6)?) {
+        (Some(n), Some(scope)) => Some((scope, n, r.get::<Option<i64>>(7)?.unwrap_or(0))),
         _ => None,
     };
     Ok(Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location, near })
@@ -692,35 +693,41 @@ impl Gathered {
 }
 
 /// Search the map. Files are returned strongest first.
-pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> {
+pub fn search(conn: &Connection, q: &Query) -> anyhow::Result<Vec<FileMatch>> {
+    let mut db = Db::Sqlite(conn);
     let mut gathered = Gathered::default();
-    // Identifiers and full names, by their hashes (the index holds the
-    // first 8 bytes; the whole hash is checked here).
-    let hashes: Vec<&String> = q.idents.keys().chain(q.full_names.iter()).collect();
-    let prefixes: Vec<i64> = hashes.iter().filter_map(|h| crate::map::store::hkey_of_hex(h)).collect();
-    if !prefixes.is_empty() {
-        let mut stmt = conn.prepare(&hash_sql(prefixes.len()))?;
-        let mut rows = stmt.query(params_from_iter(prefixes.iter()))?;
-        while let Some(r) = rows.next()? {
-            let hash = hex::encode(r.get_ref(8)?.as_blob()?);
-            let ev = match q.idents.get(&hash) {
-                Some(c) => Evidence::Ident(*c),
-                None if q.full_names.contains(&hash) => Evidence::FullName,
-                None => continue,
-            };
-            gathered.add(&row(r)?, ev);
-        }
-    }
+    hash_evidence(&mut db, q, &mut gathered)?;
     if q.last.is_some() {
         name_evidence(conn, q, &mut gathered)?;
     }
-    let mut matches = group(conn, gathered)?;
+    let mut matches = group(&mut db, gathered)?;
     for m in &mut matches {
-        m.special = special_at_places(conn, m)?;
+        m.special = special_at_places(&mut db, m)?;
     }
     matches
         .sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then(a.path.cmp(&b.path)));
     Ok(matches)
+}
+
+/// Identifiers and full names, by their hashes (the index holds the first 8
+/// bytes; the whole hash is checked here).
+fn hash_evidence(db: &mut Db<'_>, q: &Query, gathered: &mut Gathered) -> anyhow::Result<()> {
+    let hashes: Vec<&String> = q.idents.keys().chain(q.full_names.iter()).collect();
+    let prefixes: Vec<Value> =
+        hashes.iter().filter_map(|h| crate::map::store::hkey_of_hex(h)).map(Value::Int).collect();
+    if prefixes.is_empty() {
+        return Ok(());
+    }
+    db.for_each(&hash_sql(prefixes.len()), &prefixes, |r| {
+        let hash = hex::encode(r.get::<Vec<u8>>(8)?);
+        let ev = match q.idents.get(&hash) {
+            Some(c) => Evidence::Ident(*c),
+            None if q.full_names.contains(&hash) => Evidence::FullName,
+            None => return Ok(()),
+        };
+        gathered.add(&row(r)?, ev);
+        Ok(())
+    })
 }
 
 /// What a name finding is before "nearby" is asked: known evidence, the
@@ -1177,14 +1184,16 @@ fn read_others(cursor: &mut OthersCursor<'_>, file: &mut FileNames, next: Option
 }
 
 /// Score each file and fetch its details.
-fn group(conn: &Connection, gathered: Gathered) -> rusqlite::Result<Vec<FileMatch>> {
+fn group(db: &mut Db<'_>, gathered: Gathered) -> anyhow::Result<Vec<FileMatch>> {
     let mut out = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT root, abs, path, kind, size, modified, content_hash FROM files WHERE id = ?1 AND status <> 'gone'",
-    )?;
     for (file_id, parts) in gathered.files {
-        let mut rows = stmt.query([file_id])?;
-        let Some(f) = rows.next()? else { continue };
+        let Some(f) = db.query_opt(
+            "SELECT root, abs, path, kind, size, modified, content_hash FROM files WHERE id = ?1 AND status <> 'gone'",
+            &[Value::Int(file_id)],
+        )?
+        else {
+            continue;
+        };
         let kinds: BTreeSet<Evidence> = parts.keys().map(|(_, e)| *e).collect();
         let score: f64 = kinds.iter().map(Evidence::weight).sum();
         let why = kinds.iter().map(Evidence::label).collect::<Vec<_>>().join(", ");
@@ -1274,29 +1283,29 @@ pub fn unsearched_db(db: &mut Db<'_>) -> anyhow::Result<Vec<Unsearched>> {
 /// part, same numbered line or row), and in the subject line of a message
 /// (the same part: one mail) where the person is matched anywhere, in name
 /// order.
-fn special_at_places(conn: &Connection, m: &FileMatch) -> rusqlite::Result<Vec<String>> {
+fn special_at_places(db: &mut Db<'_>, m: &FileMatch) -> anyhow::Result<Vec<String>> {
     let names: Vec<String> = crate::detect::Category::SPECIAL.iter().map(|c| format!("'{}'", c.as_str())).collect();
-    let mut stmt = conn.prepare_cached(&format!(
+    let sql = format!(
         "SELECT p.path, l.scope, f.num, c.name, l.pre FROM {ROW_JOINS} JOIN categories c ON c.id = f.category
          WHERE f.file_id = ?1 AND c.name IN ({})",
         names.join(", ")
-    ))?;
+    );
     let mut found = BTreeSet::new();
-    let mut rows = stmt.query([m.file_id])?;
-    while let Some(r) = rows.next()? {
+    db.for_each(&sql, &[Value::Int(m.file_id)], |r| {
         let (path, scope, num, cat, pre): (String, Option<String>, Option<i64>, String, String) =
             (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
         if num.is_none() && pre.eq_ignore_ascii_case("header Subject") && m.places.iter().any(|p| p.path == path) {
             found.insert(cat);
-            continue;
+            return Ok(());
         }
-        let (Some(scope), Some(num)) = (scope, num) else { continue };
+        let (Some(scope), Some(num)) = (scope, num) else { return Ok(()) };
         if num > 0
             && m.places.iter().any(|p| p.path == path && p.numbered.get(&scope).is_some_and(|r| r.contains(num as u64)))
         {
             found.insert(cat);
         }
-    }
+        Ok(())
+    })?;
     Ok(found.into_iter().collect())
 }
 
