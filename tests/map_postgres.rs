@@ -253,8 +253,25 @@ fn copy_map(lite: &rusqlite::Connection, pg_client: &mut postgres::Client) {
     }
 }
 
+/// The names and details searched for on both maps, as `sar` takes them.
+fn subjects() -> Vec<piisweep::sar::Subject> {
+    use piisweep::sar::Subject;
+    let named = |n: &str| Subject { name: Some(n.into()), ..Default::default() };
+    vec![
+        // Her full name, her surname beside her first name, the surname
+        // under another first name (someone else), health data on her line.
+        named("Jane Roberts"),
+        // His name in two files, one a table with his names in two columns.
+        Subject { email: vec!["amir@example.org".into()], ..named("Amir Khan") },
+        // Found by an identifier only.
+        Subject { email: vec!["zoe@example.org".into()], phone: vec!["07700 900123".into()], ..Default::default() },
+        // Nothing held.
+        named("Nobody Atall"),
+    ]
+}
+
 #[test]
-fn map_report_and_unsearched_are_the_same_from_sqlite_and_postgres() {
+fn map_report_sar_and_unsearched_are_the_same_from_sqlite_and_postgres() {
     use piisweep::map::db::Db;
     use piisweep::map::report::{self, Age, By};
     let Some(cluster) = PgCluster::start() else { return };
@@ -270,6 +287,25 @@ fn map_report_and_unsearched_are_the_same_from_sqlite_and_postgres() {
     )
     .unwrap();
     std::fs::write(root.join("Clients/Zoe.txt"), "Zoe Adams, zoe@example.org\n").unwrap();
+    std::fs::write(
+        root.join("Clients/family.txt"),
+        "Tom Roberts called about his sister.\nRoberts said Jane would phone back.\n",
+    )
+    .unwrap();
+    // Names in message headers: places with no number (NULL), which
+    // both maps must put first, as the search reads them in that order.
+    std::fs::write(
+        root.join("Clients/reply.eml"),
+        "From: Jane Roberts <jane.roberts@example.org>\r\nTo: Tom Roberts <tom@example.org>\r\nSubject: visit\r\n\r\nDear Tom,\r\nRoberts here again about Jane.\r\n",
+    )
+    .unwrap();
+    // A surname alone in a row beside another person's name: read only
+    // on the search's second pass, with every name of the file beside it.
+    std::fs::write(
+        root.join("HR/contacts.csv"),
+        "Surname,First name,Next of kin\nRoberts,Peter,Mary Jones\nRoberts,,Ann Lee\nKhan,Amir,\n",
+    )
+    .unwrap();
     std::fs::write(root.join("Clients/adam.txt"), "Adam Zane, adam@example.org\n").unwrap();
     std::fs::write(
         root.join("HR/applicants.csv"),
@@ -314,7 +350,7 @@ fn map_report_and_unsearched_are_the_same_from_sqlite_and_postgres() {
             let (a, b) = (serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
             assert_eq!(a, b, "--by {by:?} --older-than {age:?}");
             // What is compared is a real report, not two empty ones.
-            assert_eq!(a["totals"]["files_with_personal_data"], 6, "{a:#}");
+            assert_eq!(a["totals"]["files_with_personal_data"], 9, "{a:#}");
             assert!(!a["groups"].as_array().unwrap().is_empty(), "{a:#}");
             assert!(!a["special"].as_array().unwrap().is_empty(), "{a:#}");
             assert_eq!(a["unreadable"].as_array().unwrap().len(), 2, "a file and a part: {a:#}");
@@ -328,4 +364,65 @@ fn map_report_and_unsearched_are_the_same_from_sqlite_and_postgres() {
     assert_eq!(a, b);
     let paths: Vec<&str> = a.as_array().unwrap().iter().map(|u| u["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["HR/broken.pdf", "HR/old.zip!inner.pdf"], "{a:#}");
+
+    // Cursors read side by side on one connection, past several fetches
+    // (a whole number of them, and not), each row once, in order.
+    let batch = piisweep::map::db::CURSOR_BATCH as i64;
+    let (up, down) =
+        ("SELECT g FROM generate_series(1, ?1) g ORDER BY g", "SELECT g FROM generate_series(1, ?1) g ORDER BY g DESC");
+    let (n_up, n_down) = (piisweep::map::db::Value::Int(2 * batch), piisweep::map::db::Value::Int(2 * batch + 7));
+    let (ups, downs) = Db::Postgres(&mut pg_map.client)
+        .with_cursors(&[(up, &[n_up][..]), (down, &[n_down][..])], |mut c| {
+            let (mut d, mut u) = (c.pop().unwrap(), c.pop().unwrap());
+            let (mut ups, mut downs) = (Vec::new(), Vec::new());
+            while let Some(r) = u.next_row()? {
+                ups.push(r.get::<i64>(0)?);
+                downs.push(d.next_row()?.unwrap().get::<i64>(0)?);
+            }
+            while let Some(r) = d.next_row()? {
+                downs.push(r.get::<i64>(0)?);
+            }
+            Ok((ups, downs))
+        })
+        .unwrap();
+    assert_eq!(ups, (1..=2 * batch).collect::<Vec<_>>());
+    assert_eq!(downs, (1..=2 * batch + 7).rev().collect::<Vec<_>>());
+
+    // `sar` finds the same files, places, evidence and special categories in both.
+    let key = Key::load(&tmp.path().join("k.key")).unwrap();
+    let mut found = Vec::new();
+    for subject in subjects() {
+        let q = piisweep::sar::Query::new(&subject, &key);
+        let a = piisweep::sar::search_db(&mut Db::Sqlite(&lite.conn), &q).unwrap();
+        let b = piisweep::sar::search_db(&mut Db::Postgres(&mut pg_map.client), &q).unwrap();
+        let (a, b) = (serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
+        assert_eq!(a, b, "{subject:?}");
+        // A name or two held at a time (windows closing inside a file, the
+        // second cursor read in step with the first): the same answer.
+        for window in [1, 2] {
+            let c = piisweep::sar::search_windowed(&mut Db::Postgres(&mut pg_map.client), &q, window).unwrap();
+            assert_eq!(a, serde_json::to_value(&c).unwrap(), "{subject:?}, window {window}");
+        }
+        found.push(a);
+    }
+    // What is compared are real answers.
+    let files = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|m| m["path"].as_str().unwrap().to_string()).collect()
+    };
+    let evidence = |v: &serde_json::Value, path: &str| -> Vec<String> {
+        let m = v.as_array().unwrap().iter().find(|m| m["path"] == path).unwrap();
+        m["places"].as_array().unwrap().iter().map(|p| p["evidence"].as_str().unwrap().to_string()).collect()
+    };
+    let jane = &found[0];
+    let jane_files = ["Clients/reply.eml", "Clients/notes.txt", "Clients/family.txt", "HR/contacts.csv"];
+    assert_eq!(files(jane), jane_files, "{jane:#}");
+    let at: Vec<&str> = jane[0]["places"].as_array().unwrap().iter().map(|p| p["at"].as_str().unwrap()).collect();
+    assert!(at.contains(&"header From") && at.contains(&"header To"), "{jane:#}");
+    assert_eq!(jane[1]["special"], serde_json::json!(["health"]), "{jane:#}");
+    assert!(evidence(jane, "Clients/family.txt").contains(&"surname_other_first_name".into()), "{jane:#}");
+    assert!(evidence(jane, "Clients/family.txt").contains(&"surname_and_first_name_nearby".into()), "{jane:#}");
+    assert_eq!(evidence(jane, "HR/contacts.csv"), ["surname_other_first_name"], "{jane:#}");
+    assert_eq!(files(&found[1]), ["HR/applicants.csv", "HR/contacts.csv"], "{:#}", found[1]);
+    assert_eq!(files(&found[2]), ["Clients/Zoe.txt", "Clients/notes.txt"], "{:#}", found[2]);
+    assert_eq!(found[3], serde_json::json!([]));
 }

@@ -15,6 +15,9 @@
 //! every selected column not functionally dependent on a grouped primary
 //! key (PostgreSQL checks, SQLite does not).
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
 use anyhow::{Context, bail};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
@@ -155,6 +158,70 @@ impl Db<'_> {
         }
     }
 
+    /// What to put after an expression in `ORDER BY` so NULLs come first
+    /// in both (SQLite's order; PostgreSQL puts them last).
+    pub fn nulls_first(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "",
+            Db::Postgres(_) => " NULLS FIRST",
+        }
+    }
+
+    /// Run each of `queries` (SQL and its parameters) and give `f` a
+    /// [`Cursor`] over each, in order, to read side by side. On PostgreSQL
+    /// one connection reads them all: each is a portal in one read-only
+    /// transaction (one snapshot of the map, whatever sweeps write
+    /// meanwhile), fetched [`CURSOR_BATCH`] rows at a time.
+    pub fn with_cursors<R>(
+        &mut self,
+        queries: &[(&str, &[Value])],
+        f: impl for<'c> FnOnce(Vec<Cursor<'c>>) -> anyhow::Result<R>,
+    ) -> anyhow::Result<R> {
+        match self {
+            Db::Sqlite(conn) => {
+                let mut stmts = Vec::with_capacity(queries.len());
+                for (sql, _) in queries {
+                    stmts.push(conn.prepare(sql)?);
+                }
+                let mut cursors = Vec::with_capacity(queries.len());
+                for (stmt, (_, params)) in stmts.iter_mut().zip(queries) {
+                    let rows = stmt.query(rusqlite::params_from_iter(params.iter().map(sqlite_value)))?;
+                    cursors.push(Cursor(Inner::Sqlite(rows)));
+                }
+                f(cursors)
+            }
+            Db::Postgres(client) => {
+                let tx = client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()?;
+                let tx = RefCell::new(tx);
+                let mut cursors = Vec::with_capacity(queries.len());
+                for (sql, params) in queries {
+                    let sql = dollar_params(sql);
+                    let mut t = tx.borrow_mut();
+                    let stmt = t.prepare(&sql).with_context(|| format!("PostgreSQL refused the query {sql}"))?;
+                    let typed = pg_params(stmt.params(), params)?;
+                    let refs: Vec<&(dyn ToSql + Sync)> = typed.iter().map(|b| b.as_ref()).collect();
+                    let portal = t.bind(&stmt, &refs)?;
+                    drop(t);
+                    let tx: &RefCell<dyn Portals> = &tx;
+                    cursors.push(Cursor(Inner::Postgres {
+                        tx,
+                        portal,
+                        buf: VecDeque::new(),
+                        current: None,
+                        done: false,
+                    }));
+                }
+                let out = f(cursors)?;
+                tx.into_inner().commit()?;
+                Ok(out)
+            }
+        }
+    }
+
     /// Run `sql` and call `each` on every row as it comes (nothing held
     /// beyond the row).
     pub fn for_each(
@@ -171,13 +238,7 @@ impl Db<'_> {
                 while let Some(r) = rows.next()? {
                     let mut row = Vec::with_capacity(n);
                     for i in 0..n {
-                        row.push(match r.get_ref(i)? {
-                            ValueRef::Null => Value::Null,
-                            ValueRef::Integer(i) => Value::Int(i),
-                            ValueRef::Real(f) => Value::Real(f),
-                            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-                        });
+                        row.push(sqlite_column(r.get_ref(i)?));
                     }
                     each(&Row(row))?;
                 }
@@ -235,6 +296,89 @@ impl Db<'_> {
                 Ok(client.execute(&stmt, &refs)?)
             }
         }
+    }
+}
+
+/// How many rows a PostgreSQL [`Cursor`] fetches at a time.
+pub const CURSOR_BATCH: i32 = 1024;
+
+/// What a PostgreSQL cursor needs of its transaction (so a [`Cursor`]
+/// names one lifetime, not the transaction's and the connection's).
+trait Portals {
+    fn fetch(&mut self, portal: &postgres::Portal, max: i32) -> Result<Vec<postgres::Row>, postgres::Error>;
+}
+
+impl Portals for postgres::Transaction<'_> {
+    fn fetch(&mut self, portal: &postgres::Portal, max: i32) -> Result<Vec<postgres::Row>, postgres::Error> {
+        self.query_portal(portal, max)
+    }
+}
+
+/// The rows of one query, read one at a time beside other queries' (see
+/// [`Db::with_cursors`]).
+pub struct Cursor<'c>(Inner<'c>);
+
+enum Inner<'c> {
+    Sqlite(rusqlite::Rows<'c>),
+    Postgres {
+        tx: &'c RefCell<dyn Portals + 'c>,
+        portal: postgres::Portal,
+        buf: VecDeque<postgres::Row>,
+        current: Option<postgres::Row>,
+        done: bool,
+    },
+}
+
+impl Cursor<'_> {
+    /// The next row, if there is one.
+    pub fn next_row(&mut self) -> anyhow::Result<Option<RowRef<'_>>> {
+        match &mut self.0 {
+            Inner::Sqlite(rows) => Ok(rows.next()?.map(RowRef::Sqlite)),
+            Inner::Postgres { tx, portal, buf, current, done } => {
+                if buf.is_empty() && !*done {
+                    let rows = tx.borrow_mut().fetch(portal, CURSOR_BATCH)?;
+                    *done = rows.len() < CURSOR_BATCH as usize;
+                    buf.extend(rows);
+                }
+                *current = buf.pop_front();
+                Ok(current.as_ref().map(RowRef::Postgres))
+            }
+        }
+    }
+}
+
+/// A row as a [`Cursor`] reads it, its columns converted only when asked for.
+pub enum RowRef<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r postgres::Row),
+}
+
+impl RowRef<'_> {
+    /// Column `i` as a [`Value`].
+    pub fn value(&self, i: usize) -> anyhow::Result<Value> {
+        match self {
+            RowRef::Sqlite(r) => Ok(sqlite_column(r.get_ref(i)?)),
+            RowRef::Postgres(r) => {
+                let col = r.columns().get(i).with_context(|| format!("the query has no column {i}"))?;
+                pg_value(r, i, col.type_())
+            }
+        }
+    }
+
+    /// Column `i` as a `T`, as [`Row::get`] says.
+    pub fn get<T: FromValue>(&self, i: usize) -> anyhow::Result<T> {
+        let v = self.value(i)?;
+        T::from_value(&v).with_context(|| format!("column {i} holds {v:?}, not a {}", std::any::type_name::<T>()))
+    }
+}
+
+fn sqlite_column(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
     }
 }
 
@@ -357,5 +501,30 @@ mod tests {
         let e = rows[1].get::<String>(2).unwrap_err();
         assert!(e.to_string().contains("column 2 holds Null"), "{e}");
         assert!(db.query_opt("SELECT i FROM t WHERE i = ?1", &[Value::Int(99)]).unwrap().is_none());
+    }
+
+    #[test]
+    fn cursors_are_read_side_by_side() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t(i INTEGER, s TEXT); INSERT INTO t VALUES (1, 'a'), (2, NULL), (3, 'c');")
+            .unwrap();
+        let mut db = Db::Sqlite(&conn);
+        let (up, down) = ("SELECT i, s FROM t WHERE i >= ?1 ORDER BY i", "SELECT i FROM t ORDER BY i DESC");
+        let read = db
+            .with_cursors(&[(up, &[Value::Int(2)]), (down, &[])], |mut c| {
+                let mut b = c.pop().unwrap();
+                let mut a = c.pop().unwrap();
+                let mut out = Vec::new();
+                while let Some(r) = a.next_row()? {
+                    let s: Option<String> = r.get(1)?;
+                    let other: i64 = b.next_row()?.unwrap().get(0)?;
+                    out.push((r.get::<i64>(0)?, s, other));
+                }
+                assert!(b.next_row()?.is_some(), "one row left");
+                assert!(b.next_row()?.is_none());
+                Ok(out)
+            })
+            .unwrap();
+        assert_eq!(read, [(2, None, 3), (3, Some("c".to_string()), 2)]);
     }
 }
