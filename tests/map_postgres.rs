@@ -180,27 +180,25 @@ fn tls_is_used_as_sslmode_says() {
 }
 
 #[test]
-fn commands_refuse_a_postgres_map_plainly_until_they_can_use_it() {
+fn a_sweep_into_postgres_is_refused_plainly_until_it_can_write_one() {
     let dir = tempfile::tempdir().unwrap();
     let files = dir.path().join("files");
     std::fs::create_dir(&files).unwrap();
     std::fs::write(files.join("a.txt"), "Email jo@example.org\n").unwrap();
     let url = "postgresql://someone:s3cret@db.example:5432/charity";
-    let runs: [Vec<&str>; 3] = [
-        vec!["scan", files.to_str().unwrap(), "--quiet", "--map", url, "--key", "k.key"],
-        vec!["map", "--map", url],
-        vec!["sar", "--map", url, "--email", "jo@example.org", "--key", "k.key"],
-    ];
-    for args in runs {
-        let out = common::bin().args(&args).current_dir(dir.path()).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("PostgreSQL data maps are not supported yet"), "{args:?}: {err}");
-        assert!(err.contains("postgresql://someone@db.example:5432/charity"), "{args:?}: {err}");
-        assert!(!err.contains("s3cret"), "{args:?}: {err}");
-        // Nothing made in the working folder: no `postgresql:` folder, no key.
-        assert!(!dir.path().join("postgresql:").exists(), "{args:?}");
-    }
+    let out = common::bin()
+        .args(["scan", files.to_str().unwrap(), "--quiet", "--map", url, "--key", "k.key"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("scan into PostgreSQL is not supported yet"), "{err}");
+    assert!(err.contains("postgresql://someone@db.example:5432/charity"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    // Nothing made in the working folder: no `postgresql:` folder, no key.
+    assert!(!dir.path().join("postgresql:").exists());
+    assert!(!dir.path().join("k.key").exists());
 }
 
 #[test]
@@ -251,6 +249,75 @@ fn copy_map(lite: &rusqlite::Connection, pg_client: &mut postgres::Client) {
             pg_db.execute(&insert, &r.0).unwrap_or_else(|e| panic!("{table}: {e:#}"));
         }
     }
+}
+
+/// `piisweep ARGS`, run in `dir`: its exit status, stdout and stderr.
+fn run(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = common::bin().args(args).current_dir(dir).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `map` and `sar` through the binary give the same answers from the
+/// SQLite map `db` and the PostgreSQL map at `url` (filled with its rows).
+fn same_from_the_binary(dir: &std::path::Path, db: &std::path::Path, url: &str) {
+    let db = db.to_str().unwrap();
+    for by in ["folder", "category"] {
+        let [(a_code, a, a_err), (b_code, b, b_err)] =
+            [db, url].map(|m| run(dir, &["map", "--map", m, "--by", by, "--format", "json"]));
+        assert_eq!((a_code, b_code), (Some(0), Some(0)), "{a_err}\n{b_err}");
+        let mut a: serde_json::Value = serde_json::from_str(&a).unwrap();
+        let mut b: serde_json::Value = serde_json::from_str(&b).unwrap();
+        // Each names its own map; all else is the same.
+        assert_eq!(a["map"].take(), db);
+        assert_eq!(b["map"].take(), url);
+        assert_eq!(a, b, "--by {by}");
+        assert_eq!(b["totals"]["files_with_personal_data"], 9, "{b:#}");
+    }
+    let (code, table, _) = run(dir, &["map", "--map", url]);
+    assert_eq!(code, Some(0));
+    assert!(table.contains("Clients") && table.contains(url), "{table}");
+
+    let sar = |m: &str, key: &str| {
+        run(
+            dir,
+            &[
+                "sar",
+                "--map",
+                m,
+                "--key",
+                key,
+                "--name",
+                "Jane Roberts",
+                "--received",
+                "01/12/2026",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let (a_code, a, a_err) = sar(db, "k.key");
+    let (b_code, b, b_err) = sar(url, "k.key");
+    // Some files could not be searched: exit status 3 from both.
+    assert_eq!((a_code, b_code), (Some(3), Some(3)), "{a_err}\n{b_err}");
+    assert_eq!(a, b);
+    let b: serde_json::Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(b["matches"].as_array().unwrap().len(), 4, "{b:#}");
+    assert_eq!(b["unsearched"].as_array().unwrap().len(), 2, "{b:#}");
+
+    // Another key is refused, plainly; with no --key, piisweep.key in the
+    // working folder is the one looked for (a URL has no folder beside it).
+    std::fs::write(dir.join("other.key"), [9u8; 32].map(|b| format!("{b:02x}")).concat()).unwrap();
+    let (code, _, err) = sar(url, "other.key");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("this node's key does not match the data map postgresql://"), "{err}");
+    let (code, _, err) = run(dir, &["sar", "--map", url, "--name", "Jane Roberts", "--format", "json"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no key file at piisweep.key"), "{err}");
+    assert!(!dir.join("postgresql:").exists());
 }
 
 /// The names and details searched for on both maps, as `sar` takes them.
@@ -364,6 +431,36 @@ fn map_report_sar_and_unsearched_are_the_same_from_sqlite_and_postgres() {
     assert_eq!(a, b);
     let paths: Vec<&str> = a.as_array().unwrap().iter().map(|u| u["path"].as_str().unwrap()).collect();
     assert_eq!(paths, ["HR/broken.pdf", "HR/old.zip!inner.pdf"], "{a:#}");
+
+    // The commands read a PostgreSQL map as they read a file (a sweep
+    // records the key's fingerprint: the PostgreSQL map holds it too).
+    let check = Db::Sqlite(&lite.conn).query_one("SELECT value FROM meta WHERE key = 'key_check'", &[]).unwrap();
+    Db::Postgres(&mut pg_map.client)
+        .execute("INSERT INTO meta(key, value) VALUES ('key_check', ?1)", &check.0)
+        .unwrap();
+    let url = pg_map.target.to_string();
+    same_from_the_binary(tmp.path(), &db, &url);
+    // The web page keeps its audit trail in a PostgreSQL map too.
+    {
+        use piisweep::serve::audit::{self, Entry};
+        let map = std::path::Path::new(&url);
+        audit::prepare(map).unwrap();
+        let search = Entry {
+            action: "search".into(),
+            searched: r#"{"surname":["ab"]}"#.into(),
+            received: "2026-12-01".into(),
+            files: 4,
+            outcome: "4 files found".into(),
+            safe: Some(true),
+            ..Default::default()
+        };
+        audit::record(map, &search).unwrap();
+        audit::record(map, &Entry { action: "export".into(), outcome: "copied".into(), ..Default::default() }).unwrap();
+        let got = audit::list(map).unwrap();
+        let what: Vec<_> = got.iter().map(|e| (e.action.as_str(), e.files, e.safe, e.received.as_str())).collect();
+        assert_eq!(what, [("export", 0, None, ""), ("search", 4, Some(true), "2026-12-01")]);
+        assert_eq!(got[1].searched, search.searched);
+    }
 
     // Cursors read side by side on one connection, past several fetches
     // (a whole number of them, and not), each row once, in order.
