@@ -66,6 +66,11 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 /// A Rust type a [`Value`] can be read as.
 pub trait FromValue: Sized {
     fn from_value(v: &Value) -> Option<Self>;
+
+    /// [`FromValue::from_value`], taking the value (text and blobs are moved, not copied).
+    fn from_owned(v: Value) -> Result<Self, Value> {
+        Self::from_value(&v).ok_or(v)
+    }
 }
 
 impl FromValue for i64 {
@@ -94,6 +99,13 @@ impl FromValue for String {
             _ => None,
         }
     }
+
+    fn from_owned(v: Value) -> Result<String, Value> {
+        match v {
+            Value::Text(s) => Ok(s),
+            other => Err(other),
+        }
+    }
 }
 
 impl FromValue for Vec<u8> {
@@ -103,6 +115,13 @@ impl FromValue for Vec<u8> {
             _ => None,
         }
     }
+
+    fn from_owned(v: Value) -> Result<Vec<u8>, Value> {
+        match v {
+            Value::Blob(b) => Ok(b),
+            other => Err(other),
+        }
+    }
 }
 
 impl<T: FromValue> FromValue for Option<T> {
@@ -110,6 +129,13 @@ impl<T: FromValue> FromValue for Option<T> {
         match v {
             Value::Null => Some(None),
             other => T::from_value(other).map(Some),
+        }
+    }
+
+    fn from_owned(v: Value) -> Result<Option<T>, Value> {
+        match v {
+            Value::Null => Ok(None),
+            other => T::from_owned(other).map(Some),
         }
     }
 }
@@ -365,10 +391,18 @@ impl RowRef<'_> {
         }
     }
 
+    /// Column `i`, a blob, as bytes borrowed from the row (no copy).
+    pub fn bytes(&self, i: usize) -> anyhow::Result<&[u8]> {
+        match self {
+            RowRef::Sqlite(r) => Ok(r.get_ref(i)?.as_blob()?),
+            RowRef::Postgres(r) => Ok(r.try_get::<_, &[u8]>(i)?),
+        }
+    }
+
     /// Column `i` as a `T`, as [`Row::get`] says.
     pub fn get<T: FromValue>(&self, i: usize) -> anyhow::Result<T> {
-        let v = self.value(i)?;
-        T::from_value(&v).with_context(|| format!("column {i} holds {v:?}, not a {}", std::any::type_name::<T>()))
+        T::from_owned(self.value(i)?)
+            .map_err(|v| anyhow::anyhow!("column {i} holds {v:?}, not a {}", std::any::type_name::<T>()))
     }
 }
 
@@ -506,10 +540,12 @@ mod tests {
     #[test]
     fn cursors_are_read_side_by_side() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE t(i INTEGER, s TEXT); INSERT INTO t VALUES (1, 'a'), (2, NULL), (3, 'c');")
-            .unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t(i INTEGER, s TEXT, b BLOB); INSERT INTO t VALUES (1, 'a', x'01'), (2, NULL, x'0203'), (3, 'c', x'');",
+        )
+        .unwrap();
         let mut db = Db::Sqlite(&conn);
-        let (up, down) = ("SELECT i, s FROM t WHERE i >= ?1 ORDER BY i", "SELECT i FROM t ORDER BY i DESC");
+        let (up, down) = ("SELECT i, s, b FROM t WHERE i >= ?1 ORDER BY i", "SELECT i FROM t ORDER BY i DESC");
         let read = db
             .with_cursors(&[(up, &[Value::Int(2)]), (down, &[])], |mut c| {
                 let mut b = c.pop().unwrap();
@@ -518,13 +554,14 @@ mod tests {
                 while let Some(r) = a.next_row()? {
                     let s: Option<String> = r.get(1)?;
                     let other: i64 = b.next_row()?.unwrap().get(0)?;
-                    out.push((r.get::<i64>(0)?, s, other));
+                    out.push((r.get::<i64>(0)?, s, other, r.bytes(2)?.to_vec()));
+                    assert!(r.get::<String>(0).unwrap_err().to_string().contains("column 0 holds Int"));
                 }
                 assert!(b.next_row()?.is_some(), "one row left");
                 assert!(b.next_row()?.is_none());
                 Ok(out)
             })
             .unwrap();
-        assert_eq!(read, [(2, None, 3), (3, Some("c".to_string()), 2)]);
+        assert_eq!(read, [(2, None, 3, vec![2, 3]), (3, Some("c".to_string()), 2, vec![])]);
     }
 }

@@ -974,14 +974,14 @@ fn names_read(
         }
         names.last = Some(pos);
         let id: i64 = r.get(0)?;
-        let full = hex::encode(r.get::<Vec<u8>>(10)?);
+        let full = hex::encode(r.bytes(10)?);
         // The full name itself was matched by its hash already: only its id is kept.
         if q.full_names.contains(&full) {
             names.full_ids.push((pos, id));
             continue;
         }
         // Words by position (see [`FIRST`], [`LAST`], [`INITIAL`]).
-        let ws: Vec<(i64, u8)> = words_of(&r.get::<Vec<u8>>(11)?)
+        let ws: Vec<(i64, u8)> = words_of(r.bytes(11)?)
             .into_iter()
             .map(|(pos, w)| {
                 let mut bits = 0;
