@@ -1,12 +1,15 @@
-//! Subject access search over a data map holding one million findings.
+//! Subject access search, and the `map --by folder` report, over a data map
+//! holding one million findings.
 //!
-//! Setup writes a synthetic map (20,000 files, 1,000,000 findings, 40% of
-//! them names with their word hashes) through the map's own writer
-//! (`store::Ids::insert`) in one transaction. The person searched for
-//! is planted in three files among 500 other people sharing her surname.
+//! Setup writes a synthetic map (20,000 files in 100 folders, 1,000,000
+//! findings, 40% of them names with their word hashes) through the map's
+//! own writer (`store::Ids::insert`) in one transaction. The person searched
+//! for is planted in three files among 500 other people sharing her surname.
 //!
 //! Run: `cargo bench --bench map_search` (or build it with
 //! `cargo test --bench map_search --no-run` and run the binary with `--bench`).
+//! With `PIISWEEP_BENCH_MAP=FILE` the map is kept in FILE and used again by
+//! the next run (to compare two builds on the very same map).
 
 use std::time::Instant;
 
@@ -39,6 +42,11 @@ fn person(i: usize) -> (String, String, String, String, String, String) {
     )
 }
 
+/// File `f`'s path: 100 folders of 200 files.
+fn folder_path(f: usize) -> String {
+    format!("team{}/f{f}.txt", f % 100)
+}
+
 fn build(path: &std::path::Path, key: &Key) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut m = Map::create_or_open(path)?;
@@ -53,14 +61,14 @@ fn build(path: &std::path::Path, key: &Key) -> anyhow::Result<()> {
         for f in 0..FILES {
             file.execute(params![
                 f as i64 + 1,
-                format!("/drive/f{f}.txt"),
-                format!("f{f}.txt"),
+                format!("/drive/{}", folder_path(f)),
+                folder_path(f),
                 (FINDINGS / FILES) as i64
             ])?;
         }
         let mut ids = store::Ids::default();
         let rule: Arc<str> = Arc::from("bench");
-        let paths: Vec<Arc<str>> = (0..FILES).map(|f| Arc::from(format!("f{f}.txt"))).collect();
+        let paths: Vec<Arc<str>> = (0..FILES).map(|f| Arc::from(folder_path(f))).collect();
         // Word hash prefixes of names, computed once.
         let mut word_hash = std::collections::HashMap::new();
         let mut hash_word =
@@ -113,9 +121,13 @@ fn build(path: &std::path::Path, key: &Key) -> anyhow::Result<()> {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.db");
+    let path = std::env::var_os("PIISWEEP_BENCH_MAP").map_or_else(|| dir.path().join("bench.db"), Into::into);
     let key = Key::from_bytes([42; 32]);
-    build(&path, &key).expect("build the bench map");
+    if path.exists() {
+        eprintln!("using the map {} made by an earlier run", path.display());
+    } else {
+        build(&path, &key).expect("build the bench map");
+    }
     let m = Map::open_existing(&path).expect("open");
     // Person 0 is a Jane Roberts (first name index 0, surname roberts).
     let p = person(0);
@@ -143,6 +155,20 @@ fn bench(c: &mut Criterion) {
     group.bench_function("name + dob + nino + email", |b| b.iter(|| sar::search(&m.conn, &q_full).expect("search")));
     group.bench_function("name only (surname shared by 500 people)", |b| {
         b.iter(|| sar::search(&m.conn, &q_name).expect("search"))
+    });
+    group.finish();
+    let mut group = c.benchmark_group("map report, 1M findings");
+    group.sample_size(10);
+    group.bench_function("--by folder", |b| {
+        b.iter(|| {
+            piisweep::map::report::build(
+                &m.conn,
+                &path,
+                piisweep::map::report::By::Folder,
+                piisweep::map::report::Age::Years(7),
+            )
+            .expect("report")
+        })
     });
     group.finish();
 }

@@ -81,8 +81,9 @@ enum Command {
     /// category, the files with the most, and files past a retention limit.
     #[command(after_help = EXIT_STATUS)]
     Map {
-        /// The data map written by `scan --map`.
-        #[arg(long, value_name = "FILE", default_value = "piisweep.db")]
+        /// The data map written by `scan --map`: a file, or a PostgreSQL database
+        /// (postgresql://user@host:port/database).
+        #[arg(long, value_name = "FILE|URL", default_value = "piisweep.db")]
         map: PathBuf,
         /// Group the counts by folder, type (file type) or category.
         #[arg(long, value_name = "WHAT", default_value = "folder", value_parser = ["folder", "type", "category"])]
@@ -99,10 +100,12 @@ enum Command {
     /// mentions one person (by keyed hashes), strongest first, and say why.
     #[command(after_help = EXIT_STATUS)]
     Sar {
-        /// The data map written by `scan --map`.
-        #[arg(long, value_name = "FILE", default_value = "piisweep.db")]
+        /// The data map written by `scan --map`: a file, or a PostgreSQL database
+        /// (postgresql://user@host:port/database).
+        #[arg(long, value_name = "FILE|URL", default_value = "piisweep.db")]
         map: PathBuf,
-        /// Key the map was made with (default: piisweep.key beside the map).
+        /// Key the map was made with (default: piisweep.key beside the map file;
+        /// in the working folder for a PostgreSQL map).
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
         /// The person's name, e.g. "Jane Roberts" (finds Mrs Roberts, J. Roberts, "Roberts, Jane"...).
@@ -186,10 +189,12 @@ enum Command {
     /// (127.0.0.1); prints the link to open, with a fresh token each start.
     #[command(after_help = EXIT_STATUS)]
     Serve {
-        /// The data map written by `scan --map`.
-        #[arg(long, value_name = "FILE", default_value = "piisweep.db")]
+        /// The data map written by `scan --map`: a file, or a PostgreSQL database
+        /// (postgresql://user@host:port/database).
+        #[arg(long, value_name = "FILE|URL", default_value = "piisweep.db")]
         map: PathBuf,
-        /// Key the map was made with (default: piisweep.key beside the map).
+        /// Key the map was made with (default: piisweep.key beside the map file;
+        /// in the working folder for a PostgreSQL map).
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
         /// A folder staff may export anonymised copies of (repeatable).

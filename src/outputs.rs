@@ -174,7 +174,7 @@ impl Sources {
                 }
                 Output::Map(path) => {
                     self.check_one("--map", path, "choose a place outside it")?;
-                    check_map_path(path)?;
+                    check_map_file(path)?;
                     refuse_hard_link("--map", path)?;
                     for suffix in ["-wal", "-shm", "-journal"] {
                         let mut companion = path.as_os_str().to_os_string();
@@ -251,22 +251,19 @@ fn refuse_hard_link(flag: &str, path: &Path) -> Result<(), BadRequest> {
     Ok(())
 }
 
-/// `--map` takes a file: say so when given a folder.
-///
-/// A PostgreSQL URL is refused plainly (the sweep, `map`, `sar` and `serve`
-/// cannot use one yet; [`crate::map::pg`] has the connection and schema),
-/// rather than made into a folder called `postgresql:`.
+/// `--map` for a command that reads the map (`map`, `sar`, `serve`): a
+/// file, not a folder, or a PostgreSQL URL that can be understood.
 pub fn check_map_path(path: &Path) -> Result<(), BadRequest> {
     if let Some(s) = path.to_str()
         && crate::map::pg::is_url(s)
     {
-        let shown = crate::map::pg::Target::from_url(s)
-            .map(|t| t.to_string())
-            .unwrap_or_else(|_| "(a PostgreSQL URL)".to_string());
-        return Err(BadRequest(format!(
-            "--map {shown}: this version of piisweep keeps its data map in a file only; PostgreSQL data maps are not supported yet. Give a file, such as --map {}",
-            crate::map::DEFAULT_MAP_FILE
-        )));
+        return match crate::map::pg::Target::from_url(s) {
+            Ok(_) => Ok(()),
+            Err(e) => match e.downcast::<BadRequest>() {
+                Ok(bad) => Err(BadRequest(format!("--map: {}", bad.0))),
+                Err(e) => Err(BadRequest(format!("--map: {e:#}"))),
+            },
+        };
     }
     if path.is_dir() {
         return Err(BadRequest(format!(
@@ -276,6 +273,25 @@ pub fn check_map_path(path: &Path) -> Result<(), BadRequest> {
         )));
     }
     Ok(())
+}
+
+/// `--map` for a sweep, which writes the map: a file only for now. A
+/// PostgreSQL URL is refused plainly (the sweep cannot write one yet;
+/// [`crate::map::pg`] has the connection and schema) rather than made into
+/// a folder called `postgresql:`.
+pub fn check_map_file(path: &Path) -> Result<(), BadRequest> {
+    if let Some(s) = path.to_str()
+        && crate::map::pg::is_url(s)
+    {
+        let shown = crate::map::pg::Target::from_url(s)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| "(a PostgreSQL URL)".to_string());
+        return Err(BadRequest(format!(
+            "scan into PostgreSQL is not supported yet: --map {shown}: a sweep writes its data map to a file for now (`map`, `sar` and `serve` can read a PostgreSQL map). Give a file, such as --map {}",
+            crate::map::DEFAULT_MAP_FILE
+        )));
+    }
+    check_map_path(path)
 }
 
 /// Make `dir` ready for a command's output: create it (with the marker) if it

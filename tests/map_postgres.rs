@@ -180,27 +180,25 @@ fn tls_is_used_as_sslmode_says() {
 }
 
 #[test]
-fn commands_refuse_a_postgres_map_plainly_until_they_can_use_it() {
+fn a_sweep_into_postgres_is_refused_plainly_until_it_can_write_one() {
     let dir = tempfile::tempdir().unwrap();
     let files = dir.path().join("files");
     std::fs::create_dir(&files).unwrap();
     std::fs::write(files.join("a.txt"), "Email jo@example.org\n").unwrap();
     let url = "postgresql://someone:s3cret@db.example:5432/charity";
-    let runs: [Vec<&str>; 3] = [
-        vec!["scan", files.to_str().unwrap(), "--quiet", "--map", url, "--key", "k.key"],
-        vec!["map", "--map", url],
-        vec!["sar", "--map", url, "--email", "jo@example.org", "--key", "k.key"],
-    ];
-    for args in runs {
-        let out = common::bin().args(&args).current_dir(dir.path()).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("PostgreSQL data maps are not supported yet"), "{args:?}: {err}");
-        assert!(err.contains("postgresql://someone@db.example:5432/charity"), "{args:?}: {err}");
-        assert!(!err.contains("s3cret"), "{args:?}: {err}");
-        // Nothing made in the working folder: no `postgresql:` folder, no key.
-        assert!(!dir.path().join("postgresql:").exists(), "{args:?}");
-    }
+    let out = common::bin()
+        .args(["scan", files.to_str().unwrap(), "--quiet", "--map", url, "--key", "k.key"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("scan into PostgreSQL is not supported yet"), "{err}");
+    assert!(err.contains("postgresql://someone@db.example:5432/charity"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    // Nothing made in the working folder: no `postgresql:` folder, no key.
+    assert!(!dir.path().join("postgresql:").exists());
+    assert!(!dir.path().join("k.key").exists());
 }
 
 #[test]
@@ -235,4 +233,293 @@ fn one_sweep_per_root_across_nodes_and_others_beside_it() {
     // Whether the waiter has started waiting or not, it ends holding the root.
     node_c.unlock_root("/srv/finance").unwrap();
     assert!(waiter.join().unwrap(), "the waiting node held the root");
+}
+
+/// Copy every row of a SQLite map's tables into a PostgreSQL map through
+/// the seam (ids kept, so the rows point at each other as before).
+fn copy_map(lite: &rusqlite::Connection, pg_client: &mut postgres::Client) {
+    use piisweep::map::db::Db;
+    for table in ["runs", "files", "parts", "categories", "rules", "paths", "places", "findings"] {
+        let rows = Db::Sqlite(lite).query(&format!("SELECT * FROM {table}"), &[]).unwrap();
+        let Some(first) = rows.first() else { continue };
+        let marks: Vec<String> = (1..=first.0.len()).map(|i| format!("?{i}")).collect();
+        let insert = format!("INSERT INTO {table} VALUES ({})", marks.join(", "));
+        let mut pg_db = Db::Postgres(pg_client);
+        for r in &rows {
+            pg_db.execute(&insert, &r.0).unwrap_or_else(|e| panic!("{table}: {e:#}"));
+        }
+    }
+}
+
+/// `piisweep ARGS`, run in `dir`: its exit status, stdout and stderr.
+fn run(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = common::bin().args(args).current_dir(dir).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `map` and `sar` through the binary give the same answers from the
+/// SQLite map `db` and the PostgreSQL map at `url` (filled with its rows).
+fn same_from_the_binary(dir: &std::path::Path, db: &std::path::Path, url: &str) {
+    let db = db.to_str().unwrap();
+    for by in ["folder", "category"] {
+        let [(a_code, a, a_err), (b_code, b, b_err)] =
+            [db, url].map(|m| run(dir, &["map", "--map", m, "--by", by, "--format", "json"]));
+        assert_eq!((a_code, b_code), (Some(0), Some(0)), "{a_err}\n{b_err}");
+        let mut a: serde_json::Value = serde_json::from_str(&a).unwrap();
+        let mut b: serde_json::Value = serde_json::from_str(&b).unwrap();
+        // Each names its own map; all else is the same.
+        assert_eq!(a["map"].take(), db);
+        assert_eq!(b["map"].take(), url);
+        assert_eq!(a, b, "--by {by}");
+        assert_eq!(b["totals"]["files_with_personal_data"], 9, "{b:#}");
+    }
+    let (code, table, _) = run(dir, &["map", "--map", url]);
+    assert_eq!(code, Some(0));
+    assert!(table.contains("Clients") && table.contains(url), "{table}");
+
+    let sar = |m: &str, key: &str| {
+        run(
+            dir,
+            &[
+                "sar",
+                "--map",
+                m,
+                "--key",
+                key,
+                "--name",
+                "Jane Roberts",
+                "--received",
+                "01/12/2026",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let (a_code, a, a_err) = sar(db, "k.key");
+    let (b_code, b, b_err) = sar(url, "k.key");
+    // Some files could not be searched: exit status 3 from both.
+    assert_eq!((a_code, b_code), (Some(3), Some(3)), "{a_err}\n{b_err}");
+    assert_eq!(a, b);
+    let b: serde_json::Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(b["matches"].as_array().unwrap().len(), 4, "{b:#}");
+    assert_eq!(b["unsearched"].as_array().unwrap().len(), 2, "{b:#}");
+
+    // Another key is refused, plainly; with no --key, piisweep.key in the
+    // working folder is the one looked for (a URL has no folder beside it).
+    std::fs::write(dir.join("other.key"), [9u8; 32].map(|b| format!("{b:02x}")).concat()).unwrap();
+    let (code, _, err) = sar(url, "other.key");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("this node's key does not match the data map postgresql://"), "{err}");
+    let (code, _, err) = run(dir, &["sar", "--map", url, "--name", "Jane Roberts", "--format", "json"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no key file at piisweep.key"), "{err}");
+    assert!(!dir.join("postgresql:").exists());
+}
+
+/// The names and details searched for on both maps, as `sar` takes them.
+fn subjects() -> Vec<piisweep::sar::Subject> {
+    use piisweep::sar::Subject;
+    let named = |n: &str| Subject { name: Some(n.into()), ..Default::default() };
+    vec![
+        // Her full name, her surname beside her first name, the surname
+        // under another first name (someone else), health data on her line.
+        named("Jane Roberts"),
+        // His name in two files, one a table with his names in two columns.
+        Subject { email: vec!["amir@example.org".into()], ..named("Amir Khan") },
+        // Found by an identifier only.
+        Subject { email: vec!["zoe@example.org".into()], phone: vec!["07700 900123".into()], ..Default::default() },
+        // Nothing held.
+        named("Nobody Atall"),
+    ]
+}
+
+#[test]
+fn map_report_sar_and_unsearched_are_the_same_from_sqlite_and_postgres() {
+    use piisweep::map::db::Db;
+    use piisweep::map::report::{self, Age, By};
+    let Some(cluster) = PgCluster::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    for dir in ["Clients", "HR", "Équipe"] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+    }
+    std::fs::write(
+        root.join("Clients/notes.txt"),
+        "Jane Roberts (jane.roberts@example.org, 07700 900123) was diagnosed with type 2 diabetes in May.\n\
+         He disclosed a caution for shoplifting.\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("Clients/Zoe.txt"), "Zoe Adams, zoe@example.org\n").unwrap();
+    std::fs::write(
+        root.join("Clients/family.txt"),
+        "Tom Roberts called about his sister.\nRoberts said Jane would phone back.\n",
+    )
+    .unwrap();
+    // Names in message headers: places with no number (NULL), which
+    // both maps must put first, as the search reads them in that order.
+    std::fs::write(
+        root.join("Clients/reply.eml"),
+        "From: Jane Roberts <jane.roberts@example.org>\r\nTo: Tom Roberts <tom@example.org>\r\nSubject: visit\r\n\r\nDear Tom,\r\nRoberts here again about Jane.\r\n",
+    )
+    .unwrap();
+    // A surname alone in a row beside another person's name: read only
+    // on the search's second pass, with every name of the file beside it.
+    std::fs::write(
+        root.join("HR/contacts.csv"),
+        "Surname,First name,Next of kin\nRoberts,Peter,Mary Jones\nRoberts,,Ann Lee\nKhan,Amir,\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("Clients/adam.txt"), "Adam Zane, adam@example.org\n").unwrap();
+    std::fs::write(
+        root.join("HR/applicants.csv"),
+        "Name,Email\nAmir Khan,amir@example.org\nLucy Smith,lucy@example.org\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("Équipe/liste.txt"), "Email lea@example.org\n").unwrap();
+    std::fs::write(root.join("HR/broken.pdf"), "%PDF-1.4\nnot really a pdf at all\n").unwrap();
+    // An archive with a member that cannot be read: recorded as a part.
+    let mut z = zip::ZipWriter::new(std::fs::File::create(root.join("HR/old.zip")).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    z.start_file("inner.pdf", opts).unwrap();
+    std::io::Write::write_all(&mut z, b"%PDF-1.4\nnot a pdf either\n").unwrap();
+    z.start_file("ok.txt", opts).unwrap();
+    std::io::Write::write_all(&mut z, b"Email old@example.org\n").unwrap();
+    z.finish().unwrap();
+    let old = std::fs::File::options().write(true).open(root.join("Clients/Zoe.txt")).unwrap();
+    old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 366 * 86400)).unwrap();
+    drop(old);
+    let db = tmp.path().join("m.db");
+    let out = common::bin()
+        .arg("scan")
+        .arg(&root)
+        .args(["--quiet", "--key"])
+        .arg(tmp.path().join("k.key"))
+        .arg("--map")
+        .arg(&db)
+        .output()
+        .unwrap();
+    // Findings and a file that could not be read: the sweep says so, but ran.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code().is_some_and(|c| c != 2) && err.contains("HR/broken.pdf"), "{err}");
+
+    let lite = piisweep::map::Map::open_existing(&db).unwrap();
+    let mut pg_map = PgMap::open(&target(&cluster.create_db("report"))).unwrap();
+    copy_map(&lite.conn, &mut pg_map.client);
+
+    for by in [By::Folder, By::Type, By::Category] {
+        for age in [Age::Years(2), Age::Days(0)] {
+            let a = report::build_db(&mut Db::Sqlite(&lite.conn), "the map", by, age).unwrap();
+            let b = report::build_db(&mut Db::Postgres(&mut pg_map.client), "the map", by, age).unwrap();
+            let (a, b) = (serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
+            assert_eq!(a, b, "--by {by:?} --older-than {age:?}");
+            // What is compared is a real report, not two empty ones.
+            assert_eq!(a["totals"]["files_with_personal_data"], 9, "{a:#}");
+            assert!(!a["groups"].as_array().unwrap().is_empty(), "{a:#}");
+            assert!(!a["special"].as_array().unwrap().is_empty(), "{a:#}");
+            assert_eq!(a["unreadable"].as_array().unwrap().len(), 2, "a file and a part: {a:#}");
+            assert!(!a["retention"].as_array().unwrap().is_empty(), "{a:#}");
+        }
+    }
+    // What `sar` lists as not searched: the same too.
+    let a = piisweep::sar::unsearched_db(&mut Db::Sqlite(&lite.conn)).unwrap();
+    let b = piisweep::sar::unsearched_db(&mut Db::Postgres(&mut pg_map.client)).unwrap();
+    let (a, b) = (serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
+    assert_eq!(a, b);
+    let paths: Vec<&str> = a.as_array().unwrap().iter().map(|u| u["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["HR/broken.pdf", "HR/old.zip!inner.pdf"], "{a:#}");
+
+    // The commands read a PostgreSQL map as they read a file (a sweep
+    // records the key's fingerprint: the PostgreSQL map holds it too).
+    let check = Db::Sqlite(&lite.conn).query_one("SELECT value FROM meta WHERE key = 'key_check'", &[]).unwrap();
+    Db::Postgres(&mut pg_map.client)
+        .execute("INSERT INTO meta(key, value) VALUES ('key_check', ?1)", &check.0)
+        .unwrap();
+    let url = pg_map.target.to_string();
+    same_from_the_binary(tmp.path(), &db, &url);
+    // The web page keeps its audit trail in a PostgreSQL map too.
+    {
+        use piisweep::serve::audit::{self, Entry};
+        let map = std::path::Path::new(&url);
+        audit::prepare(map).unwrap();
+        let search = Entry {
+            action: "search".into(),
+            searched: r#"{"surname":["ab"]}"#.into(),
+            received: "2026-12-01".into(),
+            files: 4,
+            outcome: "4 files found".into(),
+            safe: Some(true),
+            ..Default::default()
+        };
+        audit::record(map, &search).unwrap();
+        audit::record(map, &Entry { action: "export".into(), outcome: "copied".into(), ..Default::default() }).unwrap();
+        let got = audit::list(map).unwrap();
+        let what: Vec<_> = got.iter().map(|e| (e.action.as_str(), e.files, e.safe, e.received.as_str())).collect();
+        assert_eq!(what, [("export", 0, None, ""), ("search", 4, Some(true), "2026-12-01")]);
+        assert_eq!(got[1].searched, search.searched);
+    }
+
+    // Cursors read side by side on one connection, past several fetches
+    // (a whole number of them, and not), each row once, in order.
+    let batch = piisweep::map::db::CURSOR_BATCH as i64;
+    let (up, down) =
+        ("SELECT g FROM generate_series(1, ?1) g ORDER BY g", "SELECT g FROM generate_series(1, ?1) g ORDER BY g DESC");
+    let (n_up, n_down) = (piisweep::map::db::Value::Int(2 * batch), piisweep::map::db::Value::Int(2 * batch + 7));
+    let (ups, downs) = Db::Postgres(&mut pg_map.client)
+        .with_cursors(&[(up, &[n_up][..]), (down, &[n_down][..])], |mut c| {
+            let (mut d, mut u) = (c.pop().unwrap(), c.pop().unwrap());
+            let (mut ups, mut downs) = (Vec::new(), Vec::new());
+            while let Some(r) = u.next_row()? {
+                ups.push(r.get::<i64>(0)?);
+                downs.push(d.next_row()?.unwrap().get::<i64>(0)?);
+            }
+            while let Some(r) = d.next_row()? {
+                downs.push(r.get::<i64>(0)?);
+            }
+            Ok((ups, downs))
+        })
+        .unwrap();
+    assert_eq!(ups, (1..=2 * batch).collect::<Vec<_>>());
+    assert_eq!(downs, (1..=2 * batch + 7).rev().collect::<Vec<_>>());
+
+    // `sar` finds the same files, places, evidence and special categories in both.
+    let key = Key::load(&tmp.path().join("k.key")).unwrap();
+    let mut found = Vec::new();
+    for subject in subjects() {
+        let q = piisweep::sar::Query::new(&subject, &key);
+        let a = piisweep::sar::search_db(&mut Db::Sqlite(&lite.conn), &q).unwrap();
+        let b = piisweep::sar::search_db(&mut Db::Postgres(&mut pg_map.client), &q).unwrap();
+        let (a, b) = (serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
+        assert_eq!(a, b, "{subject:?}");
+        // A name or two held at a time (windows closing inside a file, the
+        // second cursor read in step with the first): the same answer.
+        for window in [1, 2] {
+            let c = piisweep::sar::search_windowed(&mut Db::Postgres(&mut pg_map.client), &q, window).unwrap();
+            assert_eq!(a, serde_json::to_value(&c).unwrap(), "{subject:?}, window {window}");
+        }
+        found.push(a);
+    }
+    // What is compared are real answers.
+    let files = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|m| m["path"].as_str().unwrap().to_string()).collect()
+    };
+    let evidence = |v: &serde_json::Value, path: &str| -> Vec<String> {
+        let m = v.as_array().unwrap().iter().find(|m| m["path"] == path).unwrap();
+        m["places"].as_array().unwrap().iter().map(|p| p["evidence"].as_str().unwrap().to_string()).collect()
+    };
+    let jane = &found[0];
+    let jane_files = ["Clients/reply.eml", "Clients/notes.txt", "Clients/family.txt", "HR/contacts.csv"];
+    assert_eq!(files(jane), jane_files, "{jane:#}");
+    let at: Vec<&str> = jane[0]["places"].as_array().unwrap().iter().map(|p| p["at"].as_str().unwrap()).collect();
+    assert!(at.contains(&"header From") && at.contains(&"header To"), "{jane:#}");
+    assert_eq!(jane[1]["special"], serde_json::json!(["health"]), "{jane:#}");
+    assert!(evidence(jane, "Clients/family.txt").contains(&"surname_other_first_name".into()), "{jane:#}");
+    assert!(evidence(jane, "Clients/family.txt").contains(&"surname_and_first_name_nearby".into()), "{jane:#}");
+    assert_eq!(evidence(jane, "HR/contacts.csv"), ["surname_other_first_name"], "{jane:#}");
+    assert_eq!(files(&found[1]), ["HR/applicants.csv", "HR/contacts.csv"], "{:#}", found[1]);
+    assert_eq!(files(&found[2]), ["Clients/Zoe.txt", "Clients/notes.txt"], "{:#}", found[2]);
+    assert_eq!(found[3], serde_json::json!([]));
 }

@@ -156,7 +156,7 @@ fn write_unread(summary: &Summary, path: Option<&Path>) -> anyhow::Result<()> {
 pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     let mut outputs = Vec::new();
     if let Some(m) = &cfg.map {
-        piisweep::outputs::check_map_path(m)?;
+        piisweep::outputs::check_map_file(m)?;
         outputs.push(Output::Map(m));
     }
     if let Some(j) = &cfg.jsonl {
@@ -430,8 +430,9 @@ pub fn map(cfg: &MapConfig) -> anyhow::Result<i32> {
         .ok_or_else(|| BadRequest(format!("--by {}: use folder, type or category", cfg.by)))?;
     let age = report::Age::parse(&cfg.older_than).map_err(BadRequest)?;
     piisweep::outputs::check_map_path(&cfg.map)?;
-    let map = open_map_to_read(&cfg.map)?;
-    let r = report::build(&map.conn, &cfg.map, by, age)?;
+    let mut map = open_map_to_read(&cfg.map)?;
+    let name = map.name();
+    let r = report::build_db(&mut map.db(), &name, by, age)?;
     let out = match cfg.format.as_str() {
         "table" => report::table(&r),
         "csv" => report::csv(&r)?,
@@ -467,8 +468,8 @@ pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
         Some(r) => piisweep::sar::check_date(r, "--received").map_err(BadRequest)?,
         None => chrono::Local::now().date_naive(),
     };
-    let map = open_map_to_read(&cfg.map)?;
-    let key = load_key(cfg.key.as_deref(), Some(&cfg.map), false)?;
+    let mut map = open_map_to_read(&cfg.map)?;
+    let key = load_key(cfg.key.as_deref(), map_file(&cfg.map), false)?;
     map.check_key(&key)?;
     let query = piisweep::sar::Query::new(&cfg.subject, &key);
     if query.is_empty() {
@@ -491,8 +492,8 @@ pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
             piisweep::outputs::remove_earlier(dir, &["files", "index.csv", "index.html"])?;
         }
     }
-    let matches = piisweep::sar::search(&map.conn, &query)?;
-    let unsearched = piisweep::sar::unsearched(&map.conn)?;
+    let matches = piisweep::sar::search_db(&mut map.db(), &query)?;
+    let unsearched = piisweep::sar::unsearched_db(&mut map.db())?;
     let request = piisweep::sar::bundle::Request {
         whose: cfg.subject.whose(),
         searched: cfg.subject.described(),
@@ -623,14 +624,15 @@ pub struct ServeConfig {
 /// until stopped (Ctrl-C).
 pub fn serve(cfg: ServeConfig) -> anyhow::Result<i32> {
     piisweep::outputs::check_map_path(&cfg.map)?;
-    let map = open_map_to_read(&cfg.map)?;
-    let key = load_key(cfg.key.as_deref(), Some(&cfg.map), false)?;
+    let mut map = open_map_to_read(&cfg.map)?;
+    let key = load_key(cfg.key.as_deref(), map_file(&cfg.map), false)?;
     map.check_key(&key)?;
     let swept = map.roots()?;
     drop(map);
+    // Beside a map file; in the working folder for a PostgreSQL map.
     let out = cfg.out.clone().unwrap_or_else(|| {
-        let dir = cfg.map.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        dir.join("piisweep-web")
+        let dir = map_file(&cfg.map).and_then(Path::parent).filter(|d| !d.as_os_str().is_empty());
+        dir.unwrap_or(Path::new(".")).join("piisweep-web")
     });
     // Bundles and copies never go inside a folder staff may export or the map's sweeps read.
     Sources::new(&[cfg.roots.clone(), swept].concat()).check(&[Output::Folder("--out", &out)])?;
@@ -653,11 +655,18 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// Open a map for `map` or `sar`, telling the user what they must know about
-/// it as found (a sweep still writing it, search indexes missing).
-fn open_map_to_read(path: &std::path::Path) -> anyhow::Result<piisweep::map::Map> {
-    let map = piisweep::map::Map::open_existing(path)?;
-    for note in &map.notes {
+/// `--map` if it is a file (not a PostgreSQL URL): where the key is looked
+/// for by default (beside it), and the web page's outputs go.
+fn map_file(map: &Path) -> Option<&Path> {
+    (!piisweep::map::reader::is_url(map)).then_some(map)
+}
+
+/// Open a map for `map`, `sar` or `serve` (a file or a PostgreSQL URL),
+/// telling the user what they must know about it as found (a sweep still
+/// writing it, search indexes missing).
+fn open_map_to_read(path: &std::path::Path) -> anyhow::Result<piisweep::map::reader::Reader> {
+    let map = piisweep::map::reader::Reader::open(path)?;
+    for note in map.notes() {
         eprintln!("note: {note}");
     }
     Ok(map)

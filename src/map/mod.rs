@@ -20,9 +20,11 @@
 //! The storage is described in [`store`] (schema 4); a schema 1, 2 or 3 map is
 //! converted when opened.
 
+pub mod db;
 mod legacy;
 pub mod lock;
 pub mod pg;
+pub mod reader;
 pub mod report;
 mod sink;
 pub mod store;
@@ -56,7 +58,7 @@ pub struct Map {
 impl Map {
     /// Open the map at `path`, creating it (owner-only) if it does not exist.
     pub fn create_or_open(path: &Path) -> anyhow::Result<Map> {
-        crate::outputs::check_map_path(path)?;
+        crate::outputs::check_map_file(path)?;
         if !path.exists() {
             create_private(path)?;
         }
@@ -73,7 +75,7 @@ impl Map {
     /// next sweep makes them again. Only a map of an older schema (1 to 3) is written, to
     /// convert it (once).
     pub fn open_existing(path: &Path) -> anyhow::Result<Map> {
-        crate::outputs::check_map_path(path)?;
+        crate::outputs::check_map_file(path)?;
         if !path.is_file() {
             bail!(crate::error::BadRequest(format!(
                 "no data map at {}: run `piisweep scan FOLDER --map {}` first, or give --map FILE",
@@ -225,20 +227,7 @@ impl Map {
 
     /// The absolute roots of all runs recorded (for refusing outputs inside them).
     pub fn roots(&self) -> anyhow::Result<Vec<PathBuf>> {
-        let mut stmt = self.conn.prepare("SELECT DISTINCT root FROM files")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out: Vec<PathBuf> = Vec::new();
-        for r in rows {
-            out.push(PathBuf::from(r?));
-        }
-        let mut stmt = self.conn.prepare("SELECT roots FROM runs")?;
-        for r in stmt.query_map([], |r| r.get::<_, String>(0))? {
-            let list: Vec<String> = serde_json::from_str(&r?).unwrap_or_default();
-            out.extend(list.into_iter().map(PathBuf::from));
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
+        reader::roots_db(&mut db::Db::Sqlite(&self.conn))
     }
 }
 

@@ -4,13 +4,14 @@
 //! findings, files past a retention limit, and what could not be read; as a
 //! terminal table, CSV, JSON, or one self-contained HTML page with a chart.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
 use rusqlite::Connection;
 use serde::Serialize;
 
+use super::db::{Db, Row, Value};
 use crate::common::{date_text, esc};
 
 /// How to group the counts.
@@ -152,58 +153,73 @@ pub struct MapReport {
 /// How many files to list among the top files.
 pub const TOP: usize = 10;
 
-/// Build the report from the map.
-pub fn build(conn: &Connection, map_path: &Path, by: By, older_than: Age) -> rusqlite::Result<MapReport> {
-    let (last_sweep, status): (Option<String>, Option<String>) = conn
-        .query_row("SELECT started, status FROM runs ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap_or((None, None));
-    let totals = conn.query_row(
+/// How many files' categories one query reads (see [`file_rows`]).
+const FILES_A_QUERY: usize = 500;
+
+/// Build the report from a SQLite map.
+pub fn build(conn: &Connection, map_path: &Path, by: By, older_than: Age) -> anyhow::Result<MapReport> {
+    build_db(&mut Db::Sqlite(conn), &map_path.display().to_string(), by, older_than)
+}
+
+/// Build the report from a map of either kind; `map_name` names it in the
+/// report (a file name, or a PostgreSQL URL without its password).
+pub fn build_db(db: &mut Db<'_>, map_name: &str, by: By, older_than: Age) -> anyhow::Result<MapReport> {
+    let (last_sweep, status): (Option<String>, Option<String>) =
+        match db.query_opt("SELECT started, status FROM runs ORDER BY id DESC LIMIT 1", &[])? {
+            Some(r) => (r.get(0)?, r.get(1)?),
+            None => (None, None),
+        };
+    let r = db.query_one(
         "SELECT count(*) FILTER (WHERE status <> 'gone'), count(*) FILTER (WHERE findings > 0 AND status <> 'gone'),
-                coalesce(sum(findings), 0), count(*) FILTER (WHERE status = 'skipped'),
+                CAST(coalesce(sum(findings), 0) AS BIGINT), count(*) FILTER (WHERE status = 'skipped'),
                 count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'gone')
          FROM files",
-        [],
-        |r| {
-            Ok(Totals {
-                files: r.get(0)?,
-                files_with_personal_data: r.get(1)?,
-                findings: r.get(2)?,
-                skipped: r.get(3)?,
-                failed: r.get(4)?,
-                gone: r.get(5)?,
-            })
-        },
+        &[],
     )?;
-    let groups = groups(conn, by)?;
+    let totals = Totals {
+        files: r.get(0)?,
+        files_with_personal_data: r.get(1)?,
+        findings: r.get(2)?,
+        skipped: r.get(3)?,
+        failed: r.get(4)?,
+        gone: r.get(5)?,
+    };
+    let groups = groups(db, by)?;
+    let order = db.text_order();
     let top_files = file_rows(
-        conn,
+        db,
         &format!(
-            "SELECT id, path, abs, kind, findings, modified FROM files WHERE findings > 0 AND status <> 'gone' ORDER BY findings DESC, path LIMIT {TOP}"
+            "SELECT id, path, abs, kind, findings, modified FROM files WHERE findings > 0 AND status <> 'gone' ORDER BY findings DESC, path{order} LIMIT {TOP}"
         ),
-        [],
+        &[],
     )?;
     let now = chrono::Utc::now();
     let cutoff = older_than.cutoff(now);
     let cutoff_ns = cutoff.timestamp_nanos_opt().unwrap_or(i64::MIN);
     let mut retention = file_rows(
-        conn,
-        "SELECT id, path, abs, kind, findings, modified FROM files WHERE findings > 0 AND status <> 'gone' AND modified < ?1 ORDER BY modified, path",
-        [cutoff_ns],
+        db,
+        &format!(
+            "SELECT id, path, abs, kind, findings, modified FROM files WHERE findings > 0 AND status <> 'gone' AND modified < ?1 ORDER BY modified, path{order}"
+        ),
+        &[Value::Int(cutoff_ns)],
     )?;
     // Special category data needs the strongest care: listed first.
     retention.sort_by_key(|f| !f.special);
-    let special = special_groups(conn)?;
+    let special = special_groups(db)?;
     let mut unreadable: Vec<(String, String)> = Vec::new();
-    let mut stmt = conn.prepare(
+    db.for_each(
         "SELECT path, coalesce(reason, '') FROM files WHERE status = 'failed'
-         UNION ALL SELECT p.path, p.reason FROM parts p JOIN files f ON f.id = p.file_id WHERE p.status = 'failed' AND f.status <> 'gone'
-         ORDER BY 1",
+         UNION ALL SELECT p.path, p.reason FROM parts p JOIN files f ON f.id = p.file_id WHERE p.status = 'failed' AND f.status <> 'gone'",
+        &[],
+        |r| {
+            unreadable.push((r.get(0)?, r.get(1)?));
+            Ok(())
+        },
     )?;
-    for r in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
-        unreadable.push(r?);
-    }
+    // Sorted here, by bytes, the same whichever database holds the map.
+    unreadable.sort();
     Ok(MapReport {
-        map: map_path.display().to_string(),
+        map: map_name.to_string(),
         last_sweep,
         last_sweep_complete: status.as_deref() == Some("complete"),
         totals,
@@ -219,22 +235,25 @@ pub fn build(conn: &Connection, map_path: &Path, by: By, older_than: Age) -> rus
 }
 
 /// Special category data by folder and category, folders with the most first.
-fn special_groups(conn: &Connection) -> rusqlite::Result<Vec<SpecialGroup>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT f.abs, c.name, count(*) FROM findings x JOIN files f ON f.id = x.file_id
-         JOIN categories c ON c.id = x.category
-         WHERE f.status <> 'gone' AND c.name IN ({}) GROUP BY f.id, c.name",
-        special_sql_list()
-    ))?;
+fn special_groups(db: &mut Db<'_>) -> anyhow::Result<Vec<SpecialGroup>> {
     let mut groups: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let abs: String = r.get(0)?;
-        let folder = Path::new(&abs).parent().map(|p| p.display().to_string()).unwrap_or_default();
-        let e = groups.entry((folder, r.get(1)?)).or_default();
-        e.0 += 1;
-        e.1 += r.get::<_, i64>(2)?;
-    }
+    db.for_each(
+        &format!(
+            "SELECT f.abs, c.name, count(*) FROM findings x JOIN files f ON f.id = x.file_id
+             JOIN categories c ON c.id = x.category
+             WHERE f.status <> 'gone' AND c.name IN ({}) GROUP BY f.id, f.abs, c.name",
+            special_sql_list()
+        ),
+        &[],
+        |r| {
+            let abs: String = r.get(0)?;
+            let folder = Path::new(&abs).parent().map(|p| p.display().to_string()).unwrap_or_default();
+            let e = groups.entry((folder, r.get(1)?)).or_default();
+            e.0 += 1;
+            e.1 += r.get::<i64>(2)?;
+            Ok(())
+        },
+    )?;
     let mut out: Vec<SpecialGroup> = groups
         .into_iter()
         .map(|((folder, category), (files, findings))| SpecialGroup { folder, category, files, findings })
@@ -243,70 +262,85 @@ fn special_groups(conn: &Connection) -> rusqlite::Result<Vec<SpecialGroup>> {
     Ok(out)
 }
 
-fn groups(conn: &Connection, by: By) -> rusqlite::Result<Vec<Group>> {
-    let mut out: Vec<Group> = match by {
-        By::Type => {
-            let mut stmt = conn.prepare(
-                "SELECT kind, count(*), sum(findings) FROM files WHERE findings > 0 AND status <> 'gone' GROUP BY kind",
-            )?;
-            stmt.query_map([], |r| Ok(Group { name: r.get(0)?, files: r.get(1)?, findings: r.get(2)? }))?
-                .collect::<rusqlite::Result<_>>()?
-        }
-        By::Category => {
-            let mut stmt =
-                conn.prepare(
-                "SELECT c.name, count(DISTINCT f.file_id), count(*) FROM findings f JOIN categories c ON c.id = f.category
-                 GROUP BY f.category",
-            )?;
-            stmt.query_map([], |r| Ok(Group { name: r.get(0)?, files: r.get(1)?, findings: r.get(2)? }))?
-                .collect::<rusqlite::Result<_>>()?
-        }
+fn groups(db: &mut Db<'_>, by: By) -> anyhow::Result<Vec<Group>> {
+    let mut out: Vec<Group> = Vec::new();
+    let mut push = |r: &Row| -> anyhow::Result<()> {
+        out.push(Group { name: r.get(0)?, files: r.get(1)?, findings: r.get(2)? });
+        Ok(())
+    };
+    match by {
+        By::Type => db.for_each(
+            "SELECT kind, count(*), CAST(sum(findings) AS BIGINT) FROM files WHERE findings > 0 AND status <> 'gone' GROUP BY kind",
+            &[],
+            &mut push,
+        )?,
+        By::Category => db.for_each(
+            "SELECT c.name, count(DISTINCT f.file_id), count(*) FROM findings f JOIN categories c ON c.id = f.category
+             GROUP BY c.id, c.name",
+            &[],
+            &mut push,
+        )?,
         By::Folder => {
             let mut folders: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-            let mut stmt = conn.prepare("SELECT abs, findings FROM files WHERE findings > 0 AND status <> 'gone'")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
+            db.for_each("SELECT abs, findings FROM files WHERE findings > 0 AND status <> 'gone'", &[], |r| {
                 let abs: String = r.get(0)?;
                 let n: i64 = r.get(1)?;
                 let folder = Path::new(&abs).parent().map(|p| p.display().to_string()).unwrap_or_default();
                 let e = folders.entry(folder).or_default();
                 e.0 += 1;
                 e.1 += n;
-            }
-            folders.into_iter().map(|(name, (files, findings))| Group { name, files, findings }).collect()
+                Ok(())
+            })?;
+            out.extend(folders.into_iter().map(|(name, (files, findings))| Group { name, files, findings }));
         }
-    };
+    }
     out.sort_by(|a, b| b.findings.cmp(&a.findings).then(a.name.cmp(&b.name)));
     Ok(out)
 }
 
-fn file_rows<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> rusqlite::Result<Vec<FileRow>> {
-    let mut stmt = conn.prepare(sql)?;
-    let rows: Vec<(i64, FileRow)> = stmt
-        .query_map(params, |r| {
-            Ok((
-                r.get(0)?,
-                FileRow {
-                    path: r.get(1)?,
-                    abs: r.get(2)?,
-                    kind: r.get(3)?,
-                    findings: r.get(4)?,
-                    modified: date_text(r.get(5)?),
-                    categories: String::new(),
-                    special: false,
-                },
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut cats = conn.prepare_cached(
-        "SELECT c.name, count(*) FROM findings f JOIN categories c ON c.id = f.category
-         WHERE f.file_id = ?1 GROUP BY f.category ORDER BY count(*) DESC, c.name",
-    )?;
+fn file_rows(db: &mut Db<'_>, sql: &str, params: &[Value]) -> anyhow::Result<Vec<FileRow>> {
+    let mut rows: Vec<(i64, FileRow)> = Vec::new();
+    db.for_each(sql, params, |r| {
+        rows.push((
+            r.get(0)?,
+            FileRow {
+                path: r.get(1)?,
+                abs: r.get(2)?,
+                kind: r.get(3)?,
+                findings: r.get(4)?,
+                modified: date_text(r.get(5)?),
+                categories: String::new(),
+                special: false,
+            },
+        ));
+        Ok(())
+    })?;
+    // Each file's categories, for many files a query (not a query a file:
+    // 20,000 files past retention were 20,000 queries, a round trip each
+    // to a PostgreSQL server).
+    let mut cats: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+    for chunk in rows.chunks(FILES_A_QUERY) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let ids: Vec<Value> = chunk.iter().map(|(id, _)| Value::Int(*id)).collect();
+        db.for_each(
+            &format!(
+                "SELECT f.file_id, c.name, count(*) FROM findings f JOIN categories c ON c.id = f.category
+                 WHERE f.file_id IN ({}) GROUP BY f.file_id, c.id, c.name",
+                marks.join(",")
+            ),
+            &ids,
+            |r| {
+                cats.entry(r.get(0)?).or_default().push((r.get(1)?, r.get(2)?));
+                Ok(())
+            },
+        )?;
+    }
     let mut out = Vec::with_capacity(rows.len());
     for (id, mut row) in rows {
-        let parts: Vec<String> = cats
-            .query_map([id], |r| Ok(format!("{} {}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut list = cats.remove(&id).unwrap_or_default();
+        // Most findings first, then by name in byte order (as SQLite sorts).
+        list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let parts: Vec<String> = list.iter().map(|(name, n)| format!("{name} {n}")).collect();
         row.categories = parts.join(", ");
         row.special = crate::detect::Category::SPECIAL
             .iter()
@@ -548,6 +582,51 @@ mod tests {
         let now = chrono::DateTime::parse_from_rfc3339("2026-03-31T00:00:00Z").unwrap().to_utc();
         assert_eq!(Age::Months(1).cutoff(now).format("%Y-%m-%d").to_string(), "2026-02-28");
         assert_eq!(Age::Years(7).cutoff(now).format("%Y-%m-%d").to_string(), "2019-03-31");
+    }
+
+    #[test]
+    fn each_files_categories_most_first_across_many_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let map = crate::map::Map::create_or_open(&path).unwrap();
+        let n = FILES_A_QUERY as i64 + 1;
+        let tx = map.conn.unchecked_transaction().unwrap();
+        tx.execute_batch(
+            "INSERT INTO categories(id, name) VALUES (1, 'email'), (2, 'name'), (3, 'dob'), (4, 'phone');
+             INSERT INTO rules(id, name) VALUES (1, 'r'); INSERT INTO paths(id, path) VALUES (1, 'p');
+             INSERT INTO places(id, pre, post) VALUES (1, 'line ', '');",
+        )
+        .unwrap();
+        let finding = |file: i64, category: i64| {
+            tx.execute(
+                "INSERT INTO findings(file_id, path, place, num, category, rule, confidence, hash, masked)
+                 VALUES (?1, 1, 1, 1, ?2, 1, 90, x'00', '*')",
+                [file, category],
+            )
+            .unwrap();
+        };
+        for id in 1..=n {
+            let findings = if id == 1 { 5 } else { 1 };
+            tx.execute(
+                "INSERT INTO files(id, root, abs, path, size, modified, kind, status, findings, settings, seen_in_run, scanned_in_run)
+                 VALUES (?1, '/d', '/d/f' || ?1, 'f' || ?1, 1, 0, 'text', 'scanned', ?2, 's', 1, 1)",
+                [id, findings],
+            )
+            .unwrap();
+            finding(id, if id == n { 4 } else { 1 });
+        }
+        // A tie (2 each) in name order; the file in the second query's share.
+        for category in [2, 3, 2, 3] {
+            finding(1, category);
+        }
+        tx.commit().unwrap();
+        let r = build(&map.conn, &path, By::Folder, Age::Years(1)).unwrap();
+        assert_eq!(r.retention.len(), n as usize);
+        let cats = |abs: &str| r.retention.iter().find(|f| f.abs == abs).unwrap().categories.clone();
+        assert_eq!(cats("/d/f1"), "dob 2, name 2, email 1");
+        assert_eq!(cats("/d/f2"), "email 1");
+        assert_eq!(cats(&format!("/d/f{n}")), "phone 1");
+        assert_eq!(r.top_files[0].categories, "dob 2, name 2, email 1");
     }
 
     #[test]

@@ -13,12 +13,13 @@ pub mod bundle;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::common::POS_ONLY;
 use crate::detect::Category;
 use crate::keys::Key;
+use crate::map::db::{Cursor, Db, Row as DbRow, RowRef, Value};
 
 /// The person, as typed by staff. Every field may be given several times.
 #[derive(Debug, Default, Clone)]
@@ -606,8 +607,9 @@ impl Near {
     }
 }
 
+/// `?1,?2,...,?n`: numbered, so [`Db`] can give them to PostgreSQL too.
 fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(",")
+    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(",")
 }
 
 /// The columns that make a [`Row`] (with `findings f`, `paths p`, `places l`).
@@ -615,7 +617,7 @@ const ROW_COLUMNS: &str = "f.id, f.file_id, p.path, l.pre, f.num, l.post, l.scop
 const ROW_JOINS: &str = "findings f JOIN paths p ON p.id = f.path JOIN places l ON l.id = f.place";
 
 /// A [`Row`] from the first eight columns of a query using [`ROW_COLUMNS`].
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+fn row(r: &DbRow) -> anyhow::Result<Row> {
     let pre: String = r.get(3)?;
     let num: Option<i64> = r.get(4)?;
     let post: String = r.get(5)?;
@@ -623,8 +625,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         Some(n) => format!("{pre}{n}{post}"),
         None => pre + &post,
     };
-    let near = match (num, r.get::<_, Option<String>>(6)?) {
-        (Some(n), Some(scope)) => Some((scope, n, r.get::<_, Option<i64>>(7)?.unwrap_or(0))),
+    let near = match (num, r.get::<Option<String>>(6)?) {
+        (Some(n), Some(scope)) => Some((scope, n, r.get::<Option<i64>>(7)?.unwrap_or(0))),
         _ => None,
     };
     Ok(Row { id: r.get(0)?, file_id: r.get(1)?, path: r.get(2)?, location, near })
@@ -641,27 +643,27 @@ const NAME_COLUMNS: &str = "f.id, f.file_id, f.path, p.path, f.place, l.pre, f.n
 /// Names with the word `?1` (surname) anywhere, or `?2` (first name) alone,
 /// file by file and, within a file, by place ([`Pos`]: path, then the
 /// location's number), so that a bounded window of them is held at a time.
-fn names_sql() -> String {
+fn names_sql(nulls_first: &str) -> String {
     format!(
         "SELECT {NAME_COLUMNS}, f.hash, f.words FROM {ROW_JOINS}
          WHERE f.id IN (SELECT id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
                         UNION SELECT id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
                         UNION SELECT id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
-         ORDER BY f.file_id, f.path, f.num, f.id"
+         ORDER BY f.file_id, f.path, f.num{nulls_first}, f.id"
     )
 }
 
 /// Every name in the files that [`names_sql`] finds names in, in its
 /// order: read alongside it for "a name that is not the person's in the same
 /// row" (the same parameters).
-fn names_in_files_sql() -> String {
+fn names_in_files_sql(nulls_first: &str) -> String {
     format!(
         "SELECT {NAME_COLUMNS}, f.file_id FROM {ROW_JOINS}
          WHERE f.category = (SELECT id FROM categories WHERE name = 'name')
            AND f.file_id IN (SELECT file_id FROM findings WHERE substr(words, 1, 8) = ?1 AND words IS NOT NULL
                         UNION SELECT file_id FROM findings WHERE substr(words, 9, 8) = ?1 AND length(words) = 16
                         UNION SELECT file_id FROM findings WHERE substr(words, 1, 8) = ?2 AND words IS NOT NULL AND length(words) = 8)
-         ORDER BY f.file_id, f.path, f.num, f.id"
+         ORDER BY f.file_id, f.path, f.num{nulls_first}, f.id"
     )
 }
 
@@ -690,36 +692,53 @@ impl Gathered {
     }
 }
 
-/// Search the map. Files are returned strongest first.
-pub fn search(conn: &Connection, q: &Query) -> rusqlite::Result<Vec<FileMatch>> {
+/// Search a SQLite map. Files are returned strongest first.
+pub fn search(conn: &Connection, q: &Query) -> anyhow::Result<Vec<FileMatch>> {
+    search_db(&mut Db::Sqlite(conn), q)
+}
+
+/// Search a map of either kind (see [`search`]).
+pub fn search_db(db: &mut Db<'_>, q: &Query) -> anyhow::Result<Vec<FileMatch>> {
+    search_windowed(db, q, WINDOW)
+}
+
+/// [`search_db`] holding about `window` name findings at a time (tests
+/// give a tiny one, so that the order the map returns names in matters).
+#[doc(hidden)]
+pub fn search_windowed(db: &mut Db<'_>, q: &Query, window: usize) -> anyhow::Result<Vec<FileMatch>> {
     let mut gathered = Gathered::default();
-    // Identifiers and full names, by their hashes (the index holds the
-    // first 8 bytes; the whole hash is checked here).
-    let hashes: Vec<&String> = q.idents.keys().chain(q.full_names.iter()).collect();
-    let prefixes: Vec<i64> = hashes.iter().filter_map(|h| crate::map::store::hkey_of_hex(h)).collect();
-    if !prefixes.is_empty() {
-        let mut stmt = conn.prepare(&hash_sql(prefixes.len()))?;
-        let mut rows = stmt.query(params_from_iter(prefixes.iter()))?;
-        while let Some(r) = rows.next()? {
-            let hash = hex::encode(r.get_ref(8)?.as_blob()?);
-            let ev = match q.idents.get(&hash) {
-                Some(c) => Evidence::Ident(*c),
-                None if q.full_names.contains(&hash) => Evidence::FullName,
-                None => continue,
-            };
-            gathered.add(&row(r)?, ev);
-        }
-    }
+    hash_evidence(db, q, &mut gathered)?;
     if q.last.is_some() {
-        name_evidence(conn, q, &mut gathered)?;
+        name_evidence_in(db, q, &mut gathered, window)?;
     }
-    let mut matches = group(conn, gathered)?;
+    let mut matches = group(db, gathered)?;
     for m in &mut matches {
-        m.special = special_at_places(conn, m)?;
+        m.special = special_at_places(db, m)?;
     }
     matches
         .sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal).then(a.path.cmp(&b.path)));
     Ok(matches)
+}
+
+/// Identifiers and full names, by their hashes (the index holds the first 8
+/// bytes; the whole hash is checked here).
+fn hash_evidence(db: &mut Db<'_>, q: &Query, gathered: &mut Gathered) -> anyhow::Result<()> {
+    let hashes: Vec<&String> = q.idents.keys().chain(q.full_names.iter()).collect();
+    let prefixes: Vec<Value> =
+        hashes.iter().filter_map(|h| crate::map::store::hkey_of_hex(h)).map(Value::Int).collect();
+    if prefixes.is_empty() {
+        return Ok(());
+    }
+    db.for_each(&hash_sql(prefixes.len()), &prefixes, |r| {
+        let hash = hex::encode(r.get::<Vec<u8>>(8)?);
+        let ev = match q.idents.get(&hash) {
+            Some(c) => Evidence::Ident(*c),
+            None if q.full_names.contains(&hash) => Evidence::FullName,
+            None => return Ok(()),
+        };
+        gathered.add(&row(r)?, ev);
+        Ok(())
+    })
 }
 
 /// What a name finding is before "nearby" is asked: known evidence, the
@@ -796,13 +815,13 @@ struct FileNames {
 
 impl FileNames {
     /// The spot of a row read with [`NAME_COLUMNS`], keeping its path and place text once.
-    fn read(&mut self, r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Option<i64>, Spot)> {
+    fn read(&mut self, r: &RowRef<'_>) -> anyhow::Result<(i64, Option<i64>, Spot)> {
         let (path, place_id, num): (i64, i64, Option<i64>) = (r.get(2)?, r.get(4)?, r.get(6)?);
         if let std::collections::hash_map::Entry::Vacant(e) = self.paths.entry(path) {
             e.insert(r.get(3)?);
         }
         if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(place_id) {
-            let near = r.get::<_, Option<String>>(8)?.map(|scope| r.get(9).map(|w| (scope, w))).transpose()?;
+            let near = r.get::<Option<String>>(8)?.map(|scope| r.get(9).map(|w| (scope, w))).transpose()?;
             e.insert((r.get(5)?, r.get(7)?, near));
         }
         Ok((place_id, num, self.spot(path, place_id, num)))
@@ -877,25 +896,20 @@ fn needed(pos: Pos, next: Pos) -> bool {
 
 /// Name findings with the surname or first name among their words,
 /// classified file by file (nearby checks never cross files), a window at a
-/// time (see [`FileNames`]).
-fn name_evidence(conn: &Connection, q: &Query, out: &mut Gathered) -> rusqlite::Result<()> {
-    name_evidence_in(conn, q, out, WINDOW).map(|_| ())
-}
-
-/// [`name_evidence`] with windows of `window` findings; returns the most
+/// time (see [`FileNames`]), of about `window` findings; returns the most
 /// findings held at once (in tests; 0 otherwise). Most searches need no
 /// names other than the person's; one that does (a lone surname in a table
 /// row) is run again with every name of the files read alongside.
-fn name_evidence_in(conn: &Connection, q: &Query, out: &mut Gathered, window: usize) -> rusqlite::Result<usize> {
+fn name_evidence_in(db: &mut Db<'_>, q: &Query, out: &mut Gathered, window: usize) -> anyhow::Result<usize> {
     let mut first = out.clone();
-    match names_pass(conn, q, &mut first, window, false)? {
+    match names_pass(db, q, &mut first, window, false)? {
         Some(peak) => {
             *out = first;
             Ok(peak)
         }
         None => {
             drop(first);
-            Ok(names_pass(conn, q, out, window, true)?.unwrap_or(0))
+            Ok(names_pass(db, q, out, window, true)?.unwrap_or(0))
         }
     }
 }
@@ -904,53 +918,70 @@ fn name_evidence_in(conn: &Connection, q: &Query, out: &mut Gathered, window: us
 /// name of their files is read alongside. `None` when a window needed the
 /// others and they were not read.
 fn names_pass(
-    conn: &Connection,
+    db: &mut Db<'_>,
     q: &Query,
     out: &mut Gathered,
     window: usize,
     others: bool,
-) -> rusqlite::Result<Option<usize>> {
-    use crate::map::store::{prefix_of_hex, words_of};
+) -> anyhow::Result<Option<usize>> {
+    use crate::map::store::prefix_of_hex;
     let word = |h: &Option<String>| h.as_deref().and_then(prefix_of_hex);
     let (last, first, first_initial) = (word(&q.last), word(&q.first), word(&q.first_initial));
+    let params = [Value::from(last.map(|w| w.to_vec())), Value::from(first.map(|w| w.to_vec()))];
+    // Every name with the surname among its words, and lone first names;
+    // with `others`, every name of their files beside them.
+    let (names, all_names) = (names_sql(db.nulls_first()), names_in_files_sql(db.nulls_first()));
+    let mut queries = vec![(names.as_str(), &params[..])];
+    if others {
+        queries.push((all_names.as_str(), &params[..]));
+    }
+    db.with_cursors(&queries, |mut cursors| {
+        let cursor = (cursors.len() > 1).then(|| cursors.pop()).flatten();
+        let mut cursor = cursor.map(|rows| OthersCursor { rows, ahead: None });
+        let rows = cursors.pop().ok_or_else(|| anyhow::anyhow!("no cursor over the names"))?;
+        names_read(rows, cursor.as_mut(), q, out, window, [last, first, first_initial])
+    })
+}
+
+/// The loop of [`names_pass`] over its cursors (the person's `words`: last, first, first initial).
+fn names_read(
+    mut rows: Cursor<'_>,
+    mut cursor: Option<&mut OthersCursor<'_>>,
+    q: &Query,
+    out: &mut Gathered,
+    window: usize,
+    [last, first, first_initial]: [Option<[u8; 8]>; 3],
+) -> anyhow::Result<Option<usize>> {
+    use crate::map::store::words_of;
     let is = |w: &u8, flag: u8| w & flag != 0;
-    let params = rusqlite::params![last.map(|w| w.to_vec()), first.map(|w| w.to_vec())];
     let mut peak = 0;
-    let mut others_stmt = conn.prepare(&names_in_files_sql())?;
-    let mut cursor = match others {
-        true => Some(OthersCursor { rows: others_stmt.query(params)?, ahead: None }),
-        false => None,
-    };
-    // Every name with the surname among its words, and lone first names.
-    let mut stmt = conn.prepare(&names_sql())?;
-    let mut rows = stmt.query(params)?;
     let mut file: Option<FileNames> = None;
-    while let Some(r) = rows.next()? {
+    while let Some(r) = rows.next_row()? {
         let file_id: i64 = r.get(1)?;
         let pos: Pos = (r.get(2)?, r.get(6)?);
         if file.as_ref().is_some_and(|f| f.file_id != file_id) {
             let f = file.take().unwrap_or_default();
-            let Some(p) = finish_file(cursor.as_mut(), f, out)? else { return Ok(None) };
+            let Some(p) = finish_file(cursor.as_deref_mut(), f, out)? else { return Ok(None) };
             peak = peak.max(p);
         }
         let names = file.get_or_insert_with(|| FileNames { file_id, ..Default::default() });
         // A full window: classify what is settled before this place, and let it go.
         if names.held() >= window
             && names.last.is_some_and(|l| l != pos)
-            && !classify_window(cursor.as_mut(), names, out, Some(pos))?
+            && !classify_window(cursor.as_deref_mut(), names, out, Some(pos))?
         {
             return Ok(None);
         }
         names.last = Some(pos);
         let id: i64 = r.get(0)?;
-        let full = hex::encode(r.get_ref(10)?.as_blob()?);
+        let full = hex::encode(r.bytes(10)?);
         // The full name itself was matched by its hash already: only its id is kept.
         if q.full_names.contains(&full) {
             names.full_ids.push((pos, id));
             continue;
         }
         // Words by position (see [`FIRST`], [`LAST`], [`INITIAL`]).
-        let ws: Vec<(i64, u8)> = words_of(r.get_ref(11)?.as_blob()?)
+        let ws: Vec<(i64, u8)> = words_of(r.bytes(11)?)
             .into_iter()
             .map(|(pos, w)| {
                 let mut bits = 0;
@@ -982,12 +1013,12 @@ fn names_pass(
             Kind::Other
         };
         let first_alone = ws.len() == 1 && ws[0].0 == POS_ONLY && is(&ws[0].1, FIRST);
-        let (place, num, spot) = names.read(r)?;
+        let (place, num, spot) = names.read(&r)?;
         names.cands.push(Cand { id, place, num, spot, base: kind, kind, first_alone, done: false });
         peak = peak.max(names.held());
     }
     if let Some(f) = file {
-        let Some(p) = finish_file(cursor.as_mut(), f, out)? else { return Ok(None) };
+        let Some(p) = finish_file(cursor, f, out)? else { return Ok(None) };
         peak = peak.max(p);
     }
     Ok(Some(peak))
@@ -1000,7 +1031,7 @@ fn finish_file(
     cursor: Option<&mut OthersCursor<'_>>,
     mut file: FileNames,
     out: &mut Gathered,
-) -> rusqlite::Result<Option<usize>> {
+) -> anyhow::Result<Option<usize>> {
     if !classify_window(cursor, &mut file, out, None)? {
         return Ok(None);
     }
@@ -1031,7 +1062,7 @@ fn classify_window(
     file: &mut FileNames,
     out: &mut Gathered,
     next: Option<Pos>,
-) -> rusqlite::Result<bool> {
+) -> anyhow::Result<bool> {
     for c in file.cands.iter_mut() {
         c.kind = c.base;
     }
@@ -1115,17 +1146,17 @@ struct OtherName {
 
 /// The names of the person's files, read alongside [`names_sql`], with the
 /// first one not yet used.
-struct OthersCursor<'s> {
-    rows: rusqlite::Rows<'s>,
+struct OthersCursor<'c> {
+    rows: Cursor<'c>,
     ahead: Option<OtherName>,
 }
 
 impl OthersCursor<'_> {
-    fn next(&mut self) -> rusqlite::Result<Option<OtherName>> {
+    fn next(&mut self) -> anyhow::Result<Option<OtherName>> {
         if let Some(o) = self.ahead.take() {
             return Ok(Some(o));
         }
-        let Some(r) = self.rows.next()? else { return Ok(None) };
+        let Some(r) = self.rows.next_row()? else { return Ok(None) };
         Ok(Some(OtherName {
             file_id: r.get(10)?,
             pos: (r.get(2)?, r.get(6)?),
@@ -1134,7 +1165,7 @@ impl OthersCursor<'_> {
             place: r.get(4)?,
             pre: r.get(5)?,
             post: r.get(7)?,
-            near: r.get::<_, Option<String>>(8)?.map(|scope| r.get(9).map(|w| (scope, w))).transpose()?,
+            near: r.get::<Option<String>>(8)?.map(|scope| r.get(9).map(|w| (scope, w))).transpose()?,
         }))
     }
 }
@@ -1142,7 +1173,7 @@ impl OthersCursor<'_> {
 /// Read the names of the file that are not about the person, up to (not
 /// including) `next`, into the window: only those near one of the
 /// person's names (the only ones a lone surname can be beside).
-fn read_others(cursor: &mut OthersCursor<'_>, file: &mut FileNames, next: Option<Pos>) -> rusqlite::Result<()> {
+fn read_others(cursor: &mut OthersCursor<'_>, file: &mut FileNames, next: Option<Pos>) -> anyhow::Result<()> {
     let ids: std::collections::HashSet<i64> =
         file.cands.iter().map(|c| c.id).chain(file.full_ids.iter().map(|(_, id)| *id)).collect();
     while let Some(o) = cursor.next()? {
@@ -1176,14 +1207,16 @@ fn read_others(cursor: &mut OthersCursor<'_>, file: &mut FileNames, next: Option
 }
 
 /// Score each file and fetch its details.
-fn group(conn: &Connection, gathered: Gathered) -> rusqlite::Result<Vec<FileMatch>> {
+fn group(db: &mut Db<'_>, gathered: Gathered) -> anyhow::Result<Vec<FileMatch>> {
     let mut out = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT root, abs, path, kind, size, modified, content_hash FROM files WHERE id = ?1 AND status <> 'gone'",
-    )?;
     for (file_id, parts) in gathered.files {
-        let mut rows = stmt.query([file_id])?;
-        let Some(f) = rows.next()? else { continue };
+        let Some(f) = db.query_opt(
+            "SELECT root, abs, path, kind, size, modified, content_hash FROM files WHERE id = ?1 AND status <> 'gone'",
+            &[Value::Int(file_id)],
+        )?
+        else {
+            continue;
+        };
         let kinds: BTreeSet<Evidence> = parts.keys().map(|(_, e)| *e).collect();
         let score: f64 = kinds.iter().map(Evidence::weight).sum();
         let why = kinds.iter().map(Evidence::label).collect::<Vec<_>>().join(", ");
@@ -1222,34 +1255,46 @@ pub struct Unsearched {
 /// Every file and part the sweeps recorded as not read (failed, or skipped:
 /// encrypted, needing OCR, unsupported, too large...): the person may be in
 /// them, unseen.
-pub fn unsearched(conn: &Connection) -> rusqlite::Result<Vec<Unsearched>> {
+pub fn unsearched(conn: &Connection) -> anyhow::Result<Vec<Unsearched>> {
+    unsearched_db(&mut Db::Sqlite(conn))
+}
+
+/// [`unsearched`] on a map of either kind.
+pub fn unsearched_db(db: &mut Db<'_>) -> anyhow::Result<Vec<Unsearched>> {
     let mut out = Vec::new();
-    let mut stmt = conn.prepare(
-        "SELECT path, status, COALESCE(reason, '') FROM files WHERE status IN ('failed', 'skipped', 'reading') ORDER BY path",
+    let order = db.text_order();
+    db.for_each(
+        &format!(
+            "SELECT path, status, COALESCE(reason, '') FROM files WHERE status IN ('failed', 'skipped', 'reading') ORDER BY path{order}"
+        ),
+        &[],
+        |r| {
+            let status: String = r.get(1)?;
+            let mut reason: String = r.get(2)?;
+            if status == "reading" {
+                reason = "the sweep stopped while reading it: scan again".into();
+            }
+            out.push(Unsearched {
+                path: r.get(0)?,
+                status: if status == "reading" { "failed".into() } else { status },
+                reason,
+            });
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let status: String = r.get(1)?;
-        let mut reason: String = r.get(2)?;
-        if status == "reading" {
-            reason = "the sweep stopped while reading it: scan again".into();
-        }
-        out.push(Unsearched {
-            path: r.get(0)?,
-            status: if status == "reading" { "failed".into() } else { status },
-            reason,
-        });
-    }
-    let mut stmt = conn.prepare(
-        "SELECT f.path, p.path, p.status, p.reason FROM parts p JOIN files f ON f.id = p.file_id \
-         WHERE f.status <> 'gone' ORDER BY f.path, p.path",
+    db.for_each(
+        &format!(
+            "SELECT f.path, p.path, p.status, p.reason FROM parts p JOIN files f ON f.id = p.file_id \
+             WHERE f.status <> 'gone' ORDER BY f.path{order}, p.path{order}"
+        ),
+        &[],
+        |r| {
+            let (file, part): (String, String) = (r.get(0)?, r.get(1)?);
+            let path = if part.contains('!') { part } else { format!("{file}!{part}") };
+            out.push(Unsearched { path, status: r.get(2)?, reason: r.get(3)? });
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (file, part): (String, String) = (r.get(0)?, r.get(1)?);
-        let path = if part.contains('!') { part } else { format!("{file}!{part}") };
-        out.push(Unsearched { path, status: r.get(2)?, reason: r.get(3)? });
-    }
     Ok(out)
 }
 
@@ -1261,29 +1306,29 @@ pub fn unsearched(conn: &Connection) -> rusqlite::Result<Vec<Unsearched>> {
 /// part, same numbered line or row), and in the subject line of a message
 /// (the same part: one mail) where the person is matched anywhere, in name
 /// order.
-fn special_at_places(conn: &Connection, m: &FileMatch) -> rusqlite::Result<Vec<String>> {
+fn special_at_places(db: &mut Db<'_>, m: &FileMatch) -> anyhow::Result<Vec<String>> {
     let names: Vec<String> = crate::detect::Category::SPECIAL.iter().map(|c| format!("'{}'", c.as_str())).collect();
-    let mut stmt = conn.prepare_cached(&format!(
+    let sql = format!(
         "SELECT p.path, l.scope, f.num, c.name, l.pre FROM {ROW_JOINS} JOIN categories c ON c.id = f.category
          WHERE f.file_id = ?1 AND c.name IN ({})",
         names.join(", ")
-    ))?;
+    );
     let mut found = BTreeSet::new();
-    let mut rows = stmt.query([m.file_id])?;
-    while let Some(r) = rows.next()? {
+    db.for_each(&sql, &[Value::Int(m.file_id)], |r| {
         let (path, scope, num, cat, pre): (String, Option<String>, Option<i64>, String, String) =
             (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
         if num.is_none() && pre.eq_ignore_ascii_case("header Subject") && m.places.iter().any(|p| p.path == path) {
             found.insert(cat);
-            continue;
+            return Ok(());
         }
-        let (Some(scope), Some(num)) = (scope, num) else { continue };
+        let (Some(scope), Some(num)) = (scope, num) else { return Ok(()) };
         if num > 0
             && m.places.iter().any(|p| p.path == path && p.numbered.get(&scope).is_some_and(|r| r.contains(num as u64)))
         {
             found.insert(cat);
         }
-    }
+        Ok(())
+    })?;
     Ok(found.into_iter().collect())
 }
 
@@ -1349,12 +1394,12 @@ mod tests {
         };
         let hash = plan(&hash_sql(3));
         assert!(hash.contains("USING INDEX findings_hkey"), "{hash}");
-        let names = plan(&names_sql());
+        let names = plan(&names_sql(""));
         assert!(
             names.contains("USING INDEX findings_word1") && names.contains("USING INDEX findings_word2"),
             "{names}"
         );
-        let in_file = plan(&names_in_files_sql());
+        let in_file = plan(&names_in_files_sql(""));
         assert!(in_file.contains("USING INDEX findings_file"), "{in_file}");
         for p in [&hash, &names, &in_file] {
             assert!(!p.lines().any(|l| l.starts_with("SCAN f") || l.starts_with("SCAN findings")), "{p}");
@@ -1570,7 +1615,7 @@ mod tests {
     /// What name evidence a search gathers, readably, and the most findings it held.
     fn gathered(map: &crate::map::Map, q: &Query, window: usize) -> (Vec<String>, usize) {
         let mut out = Gathered::default();
-        let peak = name_evidence_in(&map.conn, q, &mut out, window).unwrap();
+        let peak = name_evidence_in(&mut Db::Sqlite(&map.conn), q, &mut out, window).unwrap();
         let mut lines = Vec::new();
         for (file, parts) in out.files {
             for ((path, ev), mut p) in parts {

@@ -1,11 +1,16 @@
 //! The audit trail: every search, bundle and export made on the web page,
 //! in the data map's `audit` table (see [`crate::map::store::AUDIT_SCHEMA`]).
 //! What was searched is kept as keyed hashes only, as the map keeps findings.
+//! The map is a file or a PostgreSQL database (#25): the trail is kept in
+//! either, through [`Db`].
 
 use std::path::Path;
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Serialize;
+
+use crate::map::db::{Db, Value};
+use crate::map::pg::{self, PgMap, Target};
 
 use crate::sar::Query;
 
@@ -28,10 +33,21 @@ fn open(map: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// Make the table if the map has none yet.
+/// Run `f` on the map, opened to write the trail.
+fn with_db<R>(map: &Path, f: impl FnOnce(&mut Db<'_>) -> anyhow::Result<R>) -> anyhow::Result<R> {
+    if let Some(url) = map.to_str().filter(|s| pg::is_url(s)) {
+        let mut m = PgMap::open_existing(&Target::from_url(url)?)?;
+        return f(&mut Db::Postgres(&mut m.client));
+    }
+    f(&mut Db::Sqlite(&open(map)?))
+}
+
+/// Make the table if the map has none yet (a PostgreSQL map's schema has it).
 pub fn prepare(map: &Path) -> anyhow::Result<()> {
-    open(map)?.execute_batch(crate::map::store::AUDIT_SCHEMA)?;
-    Ok(())
+    with_db(map, |db| match db {
+        Db::Sqlite(conn) => Ok(conn.execute_batch(crate::map::store::AUDIT_SCHEMA)?),
+        Db::Postgres(_) => Ok(()),
+    })
 }
 
 /// The details of a search as keyed hashes, by kind (JSON): never the values.
@@ -56,33 +72,48 @@ pub fn searched(q: &Query) -> String {
 pub fn record(map: &Path, e: &Entry) -> anyhow::Result<()> {
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    open(map)?.execute(
-        "INSERT INTO audit(at, action, searched, received, deadline, files, outcome, safe) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-        params![at, e.action, opt(&e.searched), opt(&e.received), opt(&e.deadline), e.files, e.outcome, e.safe],
-    )?;
+    let values = [
+        Value::from(at),
+        Value::from(e.action.as_str()),
+        Value::from(opt(&e.searched)),
+        Value::from(opt(&e.received)),
+        Value::from(opt(&e.deadline)),
+        Value::Int(e.files),
+        Value::from(e.outcome.as_str()),
+        Value::from(e.safe.map(i64::from)),
+    ];
+    with_db(map, |db| {
+        db.execute(
+            "INSERT INTO audit(at, action, searched, received, deadline, files, outcome, safe) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            &values,
+        )
+    })?;
     Ok(())
 }
 
 /// Every entry, newest first.
 pub fn list(map: &Path) -> anyhow::Result<Vec<Entry>> {
-    let conn = open(map)?;
-    let mut stmt = conn.prepare(
-        "SELECT at, action, coalesce(searched, ''), coalesce(received, ''), coalesce(deadline, ''), files, outcome, safe
-         FROM audit ORDER BY id DESC",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Entry {
-            at: r.get(0)?,
-            action: r.get(1)?,
-            searched: r.get(2)?,
-            received: r.get(3)?,
-            deadline: r.get(4)?,
-            files: r.get(5)?,
-            outcome: r.get(6)?,
-            safe: r.get(7)?,
-        })
+    let rows = with_db(map, |db| {
+        db.query(
+            "SELECT at, action, coalesce(searched, ''), coalesce(received, ''), coalesce(deadline, ''), files, outcome, safe
+             FROM audit ORDER BY id DESC",
+            &[],
+        )
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.iter()
+        .map(|r| {
+            Ok(Entry {
+                at: r.get(0)?,
+                action: r.get(1)?,
+                searched: r.get(2)?,
+                received: r.get(3)?,
+                deadline: r.get(4)?,
+                files: r.get(5)?,
+                outcome: r.get(6)?,
+                safe: r.get::<Option<i64>>(7)?.map(|v| v != 0),
+            })
+        })
+        .collect()
 }
 
 /// The trail as CSV, newest first.

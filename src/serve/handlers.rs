@@ -78,7 +78,7 @@ async fn not_found() -> Response {
 async fn home(State(app): State<Arc<App>>) -> Response {
     let body = html! {
         h1 { "piisweep" }
-        p { "Data map: " code { (app.map.display()) } }
+        p { "Data map: " code { (crate::map::reader::shown(&app.map)) } }
         div class="cards" {
             div class="card" { h2 { a href="/sar" { "Subject access" } } p { "Find everything about one person and build the bundle to send them." } }
             div class="card" { h2 { a href="/export" { "Anonymised export" } } p { "Make copies of a folder with personal data removed, checked before you send them." } }
@@ -191,11 +191,11 @@ struct Found {
 }
 
 fn search(app: &App, subject: &Subject) -> anyhow::Result<Found> {
-    let map = crate::map::Map::open_existing(&app.map)?;
+    let mut map = crate::map::reader::Reader::open(&app.map)?;
     map.check_key(&app.key)?;
     let query = sar::Query::new(subject, &app.key);
-    let matches = sar::search(&map.conn, &query)?;
-    let unsearched = sar::unsearched(&map.conn)?;
+    let matches = sar::search_db(&mut map.db(), &query)?;
+    let unsearched = sar::unsearched_db(&mut map.db())?;
     Ok(Found { matches, unsearched, query })
 }
 
@@ -655,10 +655,11 @@ async fn data_map(State(app): State<Arc<App>>, Query(q): Query<MapParams>) -> Re
     };
     let a = app.clone();
     let built = blocking(move || {
-        let map = crate::map::Map::open_existing(&a.map)?;
+        let mut map = crate::map::reader::Reader::open(&a.map)?;
+        let name = map.name();
         let mut out = Vec::new();
         for by in [By::Folder, By::Category, By::Type] {
-            out.push(report::build(&map.conn, &a.map, by, age)?);
+            out.push(report::build_db(&mut map.db(), &name, by, age)?);
         }
         Ok(out)
     })
