@@ -225,10 +225,6 @@ impl<'a> Work<'a> {
             }
             spans.sort_by_key(|s| (s.start, s.end));
         }
-        // A "name" that is the start of an organisation's name ("Kent
-        // County" before "Council") is not a person's.
-        let lists = &self.anon.engine.lists;
-        spans.retain(|s| s.category != Category::Name || !is_organisation_span(seg.text, s, lists));
         merge_middle_initials(seg.text, &mut spans);
         // A monitoring column the policy keeps ("Ethnicity") keeps its
         // answers, for equalities figures.
@@ -360,40 +356,6 @@ fn merge_middle_initials(text: &str, spans: &mut Vec<Span>) {
             i += 1;
         }
     }
-}
-
-/// Is a name span the start of an organisation's name: does it, or it with
-/// some of the capitalised words that follow it, end in an organisation
-/// word ("Kent County" + " Council", "Hope Trust")?
-fn is_organisation_span(text: &str, span: &Span, lists: &crate::detect::Lists) -> bool {
-    let mut value = text[span.start..span.end].to_string();
-    if people::is_organisation(&value, lists) {
-        return true;
-    }
-    // A first name and surname stay a person even before an organisation
-    // word ("Jane Roberts Council Tax arrears").
-    if people::looks_like_full_name(&value, lists) {
-        return false;
-    }
-    let mut rest = &text[span.end..];
-    for _ in 0..6 {
-        let trimmed = rest.trim_start_matches(' ');
-        if trimmed.len() == rest.len() {
-            break;
-        }
-        let end = trimmed.find(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-').unwrap_or(trimmed.len());
-        let word = &trimmed[..end];
-        if !word.chars().next().is_some_and(char::is_uppercase) {
-            break;
-        }
-        value.push(' ');
-        value.push_str(word);
-        if people::is_organisation(&value, lists) {
-            return true;
-        }
-        rest = &trimmed[end..];
-    }
-    false
 }
 
 /// Is `text[s..e]` a whole word (not part of a longer word or number)?

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::detect::category::normalise_words;
-use crate::detect::rules::{Lists, NameFlags};
 
 /// Titles written before a name (`rules/names/titles.txt`), lower case.
 fn titles() -> &'static Vec<String> {
@@ -31,58 +30,7 @@ fn titles() -> &'static Vec<String> {
     })
 }
 
-/// The generic organisation words ("Council", "Police", "NHS", "Trust"...)
-/// of `rules/names/curated/stop_words/organisations.txt`, lower case.
-fn organisation_words() -> &'static Vec<String> {
-    static WORDS: OnceLock<Vec<String>> = OnceLock::new();
-    WORDS.get_or_init(|| {
-        let text = include_str!("../../rules/names/curated/stop_words/organisations.txt");
-        let mut out = Vec::new();
-        let mut generic = false;
-        for line in text.lines().map(str::trim) {
-            if line.starts_with("# ---") {
-                generic = line.contains("generic organisation words");
-                continue;
-            }
-            // Single words, and the last word of phrases ("County Council"
-            // gives "council", not "county"; "Family Hub", "hub", not "family").
-            if generic && !line.is_empty() && !line.starts_with('#') {
-                out.extend(line.split_whitespace().next_back().map(str::to_lowercase));
-            }
-        }
-        out.extend(["nhs", "police", "council"].map(String::from));
-        out.sort();
-        out.dedup();
-        out
-    })
-}
-
-/// Is this value shaped like a person's full name: two words or more, the
-/// first a known first name and the last a known surname?
-pub fn looks_like_full_name(value: &str, lists: &Lists) -> bool {
-    let words: Vec<String> = value
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    words.len() >= 2
-        && lists.flags(&words[0]) & NameFlags::FIRST != 0
-        && lists.flags(&words[words.len() - 1]) & NameFlags::SUR != 0
-}
-
-/// Is this value (a name found, with the capitalised words that follow it)
-/// an organisation's name: several words, the last an organisation word
-/// ("Kent County Council", "Hope Trust", "Kent Police") that is not also a
-/// first name or surname ("Jane Church" stays a person)?
-pub fn is_organisation(value: &str, lists: &Lists) -> bool {
-    let mut words = value.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty());
-    let Some(last) = words.next_back() else { return false };
-    if words.next().is_none() {
-        return false;
-    }
-    let last = last.to_lowercase();
-    organisation_words().binary_search(&last).is_ok() && lists.flags(&last) & (NameFlags::FIRST | NameFlags::SUR) == 0
-}
+pub use crate::detect::organisations::{is_organisation, looks_like_full_name};
 
 /// The words of a name, lower case, without titles; `Roberts, Jane` turned
 /// round to `jane roberts`.
@@ -262,17 +210,6 @@ mod tests {
 
     #[test]
     fn organisations_and_columns() {
-        let lists = Lists::builtin();
-        assert!(is_organisation("Kent County Council", &lists));
-        assert!(is_organisation("Maidstone and Tunbridge Wells NHS Trust", &lists));
-        assert!(is_organisation("Kent Police", &lists));
-        assert!(is_organisation("Hope Trust", &lists));
-        assert!(!is_organisation("Jane Roberts", &lists));
-        assert!(!is_organisation("Jane Church", &lists));
-        assert!(!is_organisation("Council", &lists));
-        assert!(!is_organisation("Jane Roberts Family", &lists));
-        assert!(looks_like_full_name("Jane Roberts", &lists));
-        assert!(!looks_like_full_name("Kent County", &lists));
         assert_eq!(name_column("First name"), Some(NameColumn::First));
         assert_eq!(name_column("Client_Forename"), Some(NameColumn::First));
         assert_eq!(name_column("Last Name"), Some(NameColumn::Surname));

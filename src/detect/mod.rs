@@ -25,6 +25,7 @@ pub mod dates;
 pub mod lists;
 pub mod name_table;
 pub mod names;
+pub mod organisations;
 pub mod pattern;
 pub mod rules;
 pub mod special;
@@ -486,7 +487,17 @@ impl Engine {
             for c in candidates.drain(..) {
                 self.accept(c, &mut scan, hits, pending);
             }
+            let before_names = hits.len();
             self.names.detect(self, &mut scan, names, hits);
+            // A name that is, or starts, an organisation's name ("Kent
+            // County" before "Council") is not a person's.
+            let mut at = 0;
+            hits.retain(|h| {
+                at += 1;
+                at <= before_names
+                    || h.category != Category::Name
+                    || !organisations::starts_organisation(seg.text, h.start, h.end, &self.lists)
+            });
             // A detail on an organisation's contact line after a person's
             // name is the person's: its confidence is given back.
             for p in pending.drain(..) {
