@@ -23,6 +23,7 @@ pub struct NameRules {
     single: Option<usize>,
     column: Option<usize>,
     mail: Option<usize>,
+    inverted: Option<usize>,
 }
 
 impl NameRules {
@@ -37,6 +38,7 @@ impl NameRules {
             single: find("name_single"),
             column: find("name_column"),
             mail: find("name_mail_header"),
+            inverted: find("name_inverted"),
         }
     }
 
@@ -99,6 +101,10 @@ impl Finder<'_, '_> {
         }
         if upper_text {
             return;
+        }
+        if let Some(i) = rules.inverted {
+            let greetings = [rules.cue, rules.signoff].map(|r| r.map(|r| &engine.rules[r].context_ids));
+            self.inverted(i, greetings, used);
         }
         if let Some(i) = rules.cue {
             self.cued(i, &engine.rules[i].context_ids, false, used);
@@ -537,6 +543,68 @@ impl Finder<'_, '_> {
         }
     }
 
+    /// A name written surname first, as address books, case systems and
+    /// quoted mail headers write it: `Bodnar, Michelle; Giambrone, Laura`,
+    /// `SMITH, Jane (DOB ...)`. A capitalised word, a comma, a known first
+    /// name (and middle names or initials), standing as one item: at the
+    /// start of a line or after `:`, `;`, `(` or a tab, and ending the line
+    /// or before `;`, `(`, `<` or a tab. A surname the lists do not know
+    /// counts only in a list or after a label (`To: Bodnar, Michelle;`),
+    /// never on a line of its own ("Okay, Jane" is a greeting).
+    /// `greetings` are the cue and sign-off words ("Thanks, Jane").
+    fn inverted(&mut self, rule: usize, greetings: [Option<&TermSet>; 2], used: &mut [bool]) {
+        let text = self.text;
+        let n = self.tokens.len();
+        let mut i = 0;
+        while i + 1 < n {
+            let (s, f) = (&self.tokens[i], &self.tokens[i + 1]);
+            let comma = text[s.end..f.start].trim_matches(' ') == ",";
+            let surname_ok = (s.cap || s.upper)
+                && !(s.technical || s.initial || s.title || s.street)
+                && (s.sur || !(s.stop || s.first || s.ambiguous));
+            let first_ok = f.cap && f.first && !(f.technical || f.title) && (!f.stop || s.sur);
+            if !comma
+                || used[i]
+                || used[i + 1]
+                || !surname_ok
+                || !first_ok
+                || greetings.iter().flatten().any(|g| self.term_ends_at(g, s.start, s.end))
+            {
+                i += 1;
+                continue;
+            }
+            // Middle names and initials: `Smith, Jane A.`, `Smith, Mary Ann`.
+            let mut e = i + 2;
+            while e < n
+                && e < i + 4
+                && !used[e]
+                && self.joined(e - 1, e)
+                && (self.tokens[e].initial || self.tokens[e].first)
+            {
+                e += 1;
+            }
+            let mut end = self.tokens[e - 1].end;
+            if self.tokens[e - 1].initial && text[end..].starts_with('.') {
+                end += 1;
+            }
+            let before = text[..s.start].trim_end_matches(' ');
+            let after = text[end..].trim_start_matches(' ');
+            let (line_start, item_start) =
+                (before.is_empty() || before.ends_with(['\n', '\r']), before.ends_with([':', ';', '(', '\t', '|']));
+            let (line_end, item_end) =
+                (after.is_empty() || after.starts_with(['\n', '\r']), after.starts_with([';', '(', '<', '\t', '|']));
+            let strong = s.sur && !s.ambiguous;
+            let alone = (line_start || item_start) && (line_end || item_end);
+            if !alone || (!strong && (f.ambiguous || !(item_start || item_end))) {
+                i += 1;
+                continue;
+            }
+            self.push(rule, s.start, end, if strong { 1.0 } else { 0.9 });
+            Self::mark(used, i, e);
+            i = e;
+        }
+    }
+
     /// A name followed by the person's role or relation: `Akanmu Morawo,
     /// Chief Executive`, `Adam (neighbour)`, `Awj Butcher (wife, next of kin)`.
     fn before_role(&mut self, rule: usize, roles: &TermSet, used: &mut [bool]) {
@@ -770,10 +838,31 @@ impl Finder<'_, '_> {
             }
         }
         spans.push((start, text.len()));
-        for (s, e) in spans {
+        let one_word = |t: &str| {
+            let t = t.trim().trim_matches(|c| c == '"' || c == '\'');
+            !t.is_empty() && !t.contains(|c: char| c.is_whitespace() || c == '@')
+        };
+        let mut k = 0;
+        while k < spans.len() {
+            let (s, e) = spans[k];
+            k += 1;
             let item = &text[s..e];
-            let Some(lt) = item.find('<') else { continue };
-            let display = &item[..lt];
+            let display = match item.find('<') {
+                Some(lt) => &item[..lt],
+                // An unquoted `Surname, First <address>` (as Exchange
+                // writes it) splits at its comma: the two parts are one name.
+                None if one_word(item) && k < spans.len() => {
+                    let next = &text[spans[k].0..spans[k].1];
+                    match next.find('<') {
+                        Some(lt) if one_word(&next[..lt]) => {
+                            k += 1;
+                            &text[s..spans[k - 1].0 + lt]
+                        }
+                        _ => continue,
+                    }
+                }
+                None => continue,
+            };
             let trimmed = display.trim().trim_matches(|c| c == '"' || c == '\'').trim();
             if trimmed.is_empty() || trimmed.contains('@') {
                 continue;
@@ -865,6 +954,24 @@ mod tests {
             .filter(|h| h.category == super::super::Category::Name)
             .map(|h| text[h.start..h.end].to_string())
             .collect()
+    }
+
+    #[test]
+    fn names_written_surname_first_are_one_name() {
+        assert_eq!(
+            names("To:\tBodnar, Michelle; Giambrone, Laura ; Person_1, TK; Miller, Kent"),
+            ["Bodnar, Michelle", "Giambrone, Laura", "Miller, Kent"]
+        );
+        assert_eq!(names("SMITH, Jane A.\n12 High Street"), ["SMITH, Jane A."]);
+        // Not a list item: a word before a comma mid-sentence, or a greeting.
+        assert_eq!(names("In Maidstone, Jane said"), ["Jane"]);
+        assert_eq!(names("Okay, Jane\nsee you"), ["Jane"]);
+        // A mail header's unquoted `Surname, First <address>`.
+        let engine = Engine::builtin();
+        let text = "Harris, Stephen </O=ENRON/OU=NA/CN=RECIPIENTS/CN=Sharris1>, Jo Bloggs <jo@x.org>";
+        let seg = crate::formats::Segment::fixed("test", text, Some("To"));
+        let found: Vec<&str> = engine.detect(&seg).iter().map(|h| &text[h.start..h.end]).collect();
+        assert!(found.contains(&"Harris, Stephen") && found.contains(&"Jo Bloggs"), "{found:?}");
     }
 
     #[test]

@@ -132,6 +132,7 @@ pub const DETECTORS: &[&str] = &[
     "name_single",
     "name_column",
     "name_mail_header",
+    "name_inverted",
     "address",
     "special",
 ];
