@@ -209,3 +209,63 @@ fn anonymise_writes_the_store_as_a_folder_tree_of_eml_files() {
     assert!(text.contains("Contacts/test dist list: only the folder's summary"), "{text}");
     assert!(text.contains("Verified: 1 of 1 copy re-scanned"), "{text}");
 }
+
+/// An item of a store's copy that the re-scan still finds data in which the
+/// policy must remove is deleted on its own and listed; the store's other
+/// items stay (one doubtful message does not cost the whole mailbox).
+#[test]
+fn an_item_that_could_not_be_made_clean_is_left_out_of_the_store_copy_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    std::fs::create_dir_all(&root).unwrap();
+    copy_store(&root, "jsmith.pst");
+    // Masking that keeps every character leaves the contact's address.
+    let policy = tmp.path().join("leaky.toml");
+    std::fs::write(&policy, "must_remove = [\"email\"]\n[categories]\nemail = { operator = \"mask\", keep = 80 }\n")
+        .unwrap();
+    let out_dir = tmp.path().join("anon");
+    let out = bin()
+        .arg("anonymise")
+        .arg(&root)
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--key")
+        .arg(tmp.path().join("k.key"))
+        .arg("--policy")
+        .arg(&policy)
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    let tree = out_dir.join("jsmith-outlook");
+    assert!(!tree.join("Contacts/2014-05-25 contact name 1.eml").exists(), "{text}");
+    assert!(
+        text.contains(
+            "left out: jsmith-outlook/Contacts/2014-05-25 contact name 1.eml: the re-scan of its copy still found email"
+        ),
+        "{text}"
+    );
+    assert!(tree.join("Calendar/2016-08-02 Test appointment.eml").is_file(), "{text}");
+    assert!(tree.join("Contacts/test dist list.eml").is_file(), "{text}");
+    assert!(!text.contains("jsmith.pst: not copied"), "{text}");
+    // What is left holds none of it.
+    let left: Vec<PathBuf> = walk_files(&tree);
+    assert!(!left.is_empty());
+    for file in left {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("contact1@rjohnson.id.au"), "{}", file.display());
+    }
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

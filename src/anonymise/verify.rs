@@ -4,7 +4,9 @@
 //! one of those is deleted: `--out` only keeps copies that were made clean.
 //! Plus the summary.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 use super::{Anonymiser, FileResult, RunOptions, RunReport};
 use crate::finding::Finding;
@@ -20,21 +22,32 @@ pub fn rescan(anon: &Anonymiser<'_>, opts: &RunOptions, report: &mut RunReport) 
     let residual: Vec<Vec<Finding>> =
         report.files.par_iter_mut().with_max_len(1).map(|file| rescan_one(anon, opts, file)).collect();
     // A copy still holding data the policy must remove could not be made
-    // clean: it does not stay in the output folder.
+    // clean: it does not stay in the output folder. A copy that is a
+    // folder of items (an Outlook store's .eml files) loses only the items
+    // holding it, each listed.
     for (file, found) in report.files.iter_mut().zip(&residual) {
-        let mut left: Vec<&str> = found
-            .iter()
-            .filter(|f| anon.policy.must_remove.contains(&f.category))
-            .map(|f| f.category.as_str())
-            .collect();
-        left.sort_unstable();
-        left.dedup();
+        let must_remove = |f: &&Finding| anon.policy.must_remove.contains(&f.category);
+        let left = categories(found.iter().filter(must_remove));
         if left.is_empty() {
             continue;
         }
         let Some(out) = file.output.take() else { continue };
-        let left = left.join(", ");
         let copy = opts.out.join(&out);
+        if copy.is_dir() {
+            let mut items: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+            for f in found.iter().filter(must_remove) {
+                items.entry(f.path.split('!').next().unwrap_or(&f.path)).or_default().push(f);
+            }
+            let all = walkdir::WalkDir::new(&copy)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .count();
+            if items.len() < all && remove_items(&opts.out, &items, file).is_ok() {
+                file.output = Some(out);
+                continue;
+            }
+        }
         let removed = if copy.is_dir() { std::fs::remove_dir_all(&copy) } else { std::fs::remove_file(&copy) };
         match removed {
             Ok(()) => {
@@ -53,6 +66,29 @@ pub fn rescan(anon: &Anonymiser<'_>, opts: &RunOptions, report: &mut RunReport) 
     }
     report.residual.extend(residual.into_iter().flatten());
     report.must_remove_left = report.residual.iter().filter(|f| anon.policy.must_remove.contains(&f.category)).count();
+}
+
+/// The distinct categories of `found`, sorted, joined for a message.
+fn categories<'f>(found: impl Iterator<Item = &'f Finding>) -> String {
+    let mut cats: Vec<&str> = found.map(|f| f.category.as_str()).collect();
+    cats.sort_unstable();
+    cats.dedup();
+    cats.join(", ")
+}
+
+/// Delete the items (files relative to `out`) of a folder copy that still
+/// hold data the policy must remove, each noted on `file`. Stops at the
+/// first that cannot be deleted (the caller then deletes the whole copy).
+fn remove_items(out: &Path, items: &BTreeMap<&str, Vec<&Finding>>, file: &mut FileResult) -> std::io::Result<()> {
+    for (item, found) in items {
+        std::fs::remove_file(out.join(item))?;
+        file.notes.push(format!(
+            "left out: {item}: the re-scan of its copy still found {}, which the policy must remove (see the \
+             findings below; check the policy)",
+            categories(found.iter().copied())
+        ));
+    }
+    Ok(())
 }
 
 /// Re-scan the copy of `file`, if one was written: what the policy should
@@ -159,8 +195,11 @@ pub fn summary_text(report: &RunReport) -> String {
     }
     let rescanned = report.files.iter().filter(|f| f.output.is_some() && f.rescanned).count();
     if !report.residual.is_empty() {
-        let deleted =
-            if report.must_remove_left > 0 { " (the copies holding those were deleted: see Not copied)" } else { "" };
+        let deleted = if report.must_remove_left > 0 {
+            " (the copies or items holding those were deleted: see Not copied and the notes above)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             s,
             "Re-scan of the copies found {} item(s), {} of them in categories that must be removed{deleted}:",
