@@ -198,10 +198,20 @@ impl Item {
         }
     }
 
-    fn attachment(&self, node: NodeId) -> std::io::Result<Rc<dyn Attachment>> {
+    /// An attachment, and the attached message when it is one (as an item,
+    /// so that its own attachments can be opened in turn).
+    fn attachment(&self, node: NodeId) -> std::io::Result<(Rc<dyn Attachment>, Option<Item>)> {
         Ok(match self {
-            Item::Unicode(m) => UnicodeAttachment::read(m.clone(), node, None)?,
-            Item::Ansi(m) => AnsiAttachment::read(m.clone(), node, None)?,
+            Item::Unicode(m) => {
+                let a = UnicodeAttachment::read(m.clone(), node, None)?;
+                let inner = a.embedded_message().map(Item::Unicode);
+                (a, inner)
+            }
+            Item::Ansi(m) => {
+                let a = AnsiAttachment::read(m.clone(), node, None)?;
+                let inner = a.embedded_message().map(Item::Ansi);
+                (a, inner)
+            }
         })
     }
 }
@@ -592,8 +602,9 @@ fn base64_lines(out: &mut String, data: &[u8]) {
 }
 
 /// The item as an RFC 5322 message with its attachments. `item` opens the
-/// attachments (an attached message's own attachments cannot be opened
-/// through the crate: they are left out, with a warning).
+/// attachments (an attached message is opened as an item too, so its own
+/// attachments are included; without `item` they are left out, with a
+/// warning).
 fn to_eml(message: &Rc<dyn Message>, item: Option<&Item>, limits: &Limits, warnings: &mut Vec<String>) -> Vec<u8> {
     let props = message.properties();
     let get = |id| props.get(id).and_then(string);
@@ -735,7 +746,7 @@ fn attachments(
     let Some(table) = message.attachment_table() else { return };
     let rows: Vec<u32> = table.rows_matrix().map(|row| u32::from(row.id())).collect();
     for (n, id) in rows.into_iter().enumerate() {
-        let attachment = match item.attachment(NodeId::from(id)) {
+        let (attachment, inner_item) = match item.attachment(NodeId::from(id)) {
             Ok(a) => a,
             Err(e) => {
                 warnings.push(format!("attachment {} could not be read ({e})", n + 1));
@@ -767,13 +778,19 @@ fn attachments(
                 base64_lines(out, data);
             }
             Some(AttachmentData::Message(embedded)) => {
-                let inner = to_eml(embedded, None, limits, warnings);
+                let inner = to_eml(embedded, inner_item.as_ref(), limits, warnings);
                 let name = name.or_else(|| embedded.properties().get(prop::SUBJECT).and_then(string));
                 let name = format!("{}.eml", name.unwrap_or_else(|| format!("attachment-{}", n + 1)));
                 out.push_str(&format!("--{boundary}\r\nContent-Type: message/rfc822\r\n"));
                 out.push_str(&format!("Content-Disposition: attachment; filename*=UTF-8''{}\r\n\r\n", percent(&name)));
-                // The attached message's own parts use another boundary.
-                out.push_str(&String::from_utf8_lossy(&inner).replace(boundary, "=_piisweep_pst_inner_="));
+                // The attached message's own parts use another boundary, one
+                // that its attached messages (already renamed) do not use.
+                let inner = String::from_utf8_lossy(&inner);
+                let other = (1..)
+                    .map(|k| format!("=_piisweep_pst_inner_{k}_="))
+                    .find(|b| !inner.contains(b.as_str()))
+                    .unwrap_or_default();
+                out.push_str(&inner.replace(boundary, &other));
                 out.push_str("\r\n");
             }
             None => {
