@@ -384,7 +384,7 @@ pub fn write(
         // Places that are probably someone else's stay out of the bundle.
         let mut by_part: BTreeMap<&str, Vec<&Places>> = BTreeMap::new();
         for p in m.places.iter().filter(|p| p.evidence != Evidence::SurnameOtherFirstName) {
-            by_part.entry(p.path.as_str()).or_default().push(p);
+            by_part.entry(outlook_item(&p.path)).or_default().push(p);
         }
         for (part, places) in by_part {
             n += 1;
@@ -594,6 +594,26 @@ impl Visit for Finder<'_> {
             self.failure = Some((path.to_string(), error));
         }
     }
+}
+
+/// The part a bundle copies for a finding at `path`: the path itself, but
+/// for a finding inside an Outlook item (in one of its attachments, or an
+/// attached message) the item, which is copied as an `.eml` with its
+/// attachments: `club.pst!Inbox/2023-10-04 Referral!attachments/notes.csv`
+/// is copied as `club.pst!Inbox/2023-10-04 Referral`.
+fn outlook_item(path: &str) -> &str {
+    let mut end = 0;
+    let mut parts = path.split('!').peekable();
+    while let Some(part) = parts.next() {
+        end += part.len();
+        let lower = part.to_ascii_lowercase();
+        if (lower.ends_with(".pst") || lower.ends_with(".ost")) && parts.peek().is_some() {
+            let item = parts.next().unwrap_or_default();
+            return &path[..end + 1 + item.len()];
+        }
+        end += 1;
+    }
+    path
 }
 
 /// Copy (or take rows from) one file or part.
@@ -1200,5 +1220,22 @@ mod tests {
         assert_eq!(left, [(Category::Name, "line 3"), (Category::Phone, "line 3")], "{:?}", report.residual);
         assert_eq!(report.residual_total, 2);
         assert!(report.residual.iter().all(|r| !r.masked.contains("Okafor") && !r.masked.contains("900222")));
+    }
+}
+
+#[cfg(test)]
+mod outlook_item_tests {
+    use super::outlook_item;
+
+    #[test]
+    fn a_part_inside_an_outlook_item_is_copied_as_the_item() {
+        assert_eq!(outlook_item("Mail/a.pst!Inbox/x!attachments/n.csv"), "Mail/a.pst!Inbox/x");
+        assert_eq!(
+            outlook_item("a.zip!old/b.OST!Inbox/x!attachments/m.eml!attachments/n.csv"),
+            "a.zip!old/b.OST!Inbox/x"
+        );
+        assert_eq!(outlook_item("Mail/a.pst!Inbox/x"), "Mail/a.pst!Inbox/x");
+        assert_eq!(outlook_item("a.zip!n.csv"), "a.zip!n.csv");
+        assert_eq!(outlook_item("a.pst"), "a.pst");
     }
 }

@@ -453,7 +453,8 @@ impl Writer {
         top.folders.push(empty("Deleted Items"));
         self.write_folder(NID_ROOT_FOLDER, NID_ROOT_FOLDER, &empty(""), &[(ipm, top), (finder, empty("Search Root"))]);
         // The last folder written under the IPM subtree: Deleted Items.
-        let waste = self.nodes.iter().rev().find(|n| n.parent == ipm && n.nid & 0x1F == TYPE_FOLDER).map_or(ipm, |n| n.nid);
+        let waste =
+            self.nodes.iter().rev().find(|n| n.parent == ipm && n.nid & 0x1F == TYPE_FOLDER).map_or(ipm, |n| n.nid);
 
         let mut subs = Vec::new();
         let props = [
@@ -503,8 +504,11 @@ impl Writer {
             })
             .collect();
         let mut subs = Vec::new();
-        let heap =
-            self.tc(&[(0x3001, PT_UNICODE), (0x3602, PT_INT32), (0x3603, PT_INT32), (0x360A, PT_BOOL)], &rows, &mut subs);
+        let heap = self.tc(
+            &[(0x3001, PT_UNICODE), (0x3602, PT_INT32), (0x3603, PT_INT32), (0x360A, PT_BOOL)],
+            &rows,
+            &mut subs,
+        );
         self.node(base | TYPE_HIERARCHY, 0, heap, subs);
 
         let mut rows = Vec::new();
