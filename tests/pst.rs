@@ -442,3 +442,28 @@ fn a_damaged_attached_message_is_reported_with_its_reason_and_the_rest_of_the_st
     assert!(found.iter().any(|q| q.3 == "tom.ashby@example.org"), "{found:?}");
     assert!(!found.iter().any(|q| q.3 == INNER_BODY_EMAIL), "{found:?}");
 }
+
+#[test]
+fn attached_messages_two_deep_and_an_attachment_kept_in_a_sub_node_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("sample.pst");
+    std::fs::write(&path, store_gen::write(&store_gen::sample_store())).unwrap();
+    let out = bin().arg("extract").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let has = |path: &str, expected: &str| {
+        lines.iter().any(|v| v["path"] == path && v["text"].as_str().unwrap().contains(expected))
+    };
+    let outer = "sample.pst!Inbox/2023-10-04 Outer";
+    // 5000 bytes: more than a heap allocation holds, so kept in a sub-node.
+    assert!(has(&format!("{outer}!attachments/big.csv"), "0123456789"), "{text}");
+    let inner = format!("{outer}!attachments/Inner.eml");
+    assert!(has(&inner, "Body of Inner"), "{text}");
+    assert!(has(&format!("{inner}!attachments/in.csv"), "x"), "{text}");
+    let innermost = format!("{inner}!attachments/Innermost.eml");
+    assert!(has(&innermost, "Body of Innermost"), "{text}");
+    assert!(has(&innermost, "Di Bcc <di@example.org>"), "{text}");
+    assert!(has(&format!("{innermost}!attachments/deep.csv"), "1"), "{text}");
+    assert!(has("sample.pst!Archive/2023/2023-10-04 Old", "Body of Old"), "{text}");
+}

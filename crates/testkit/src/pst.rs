@@ -89,6 +89,55 @@ pub fn write_with_map(store: &Store) -> Written {
     w.finish()
 }
 
+/// The store with a few bytes of its blocks and B-tree pages changed
+/// before their CRCs and signatures are computed (chosen by `seed`): a
+/// store whose checksums hold but whose heaps, tables, sub-node trees or
+/// B-trees are damaged. For fuzzing the readers past their CRC checks.
+pub fn write_damaged(store: &Store, seed: u64) -> Vec<u8> {
+    let mut w = Writer { damage: Some(crate::rng::Rng::new(seed)), ..Writer::default() };
+    w.write_store(store);
+    w.finish().bytes
+}
+
+/// A store with a bit of everything: folders two deep, recipients of each
+/// kind, file attachments (one larger than a heap allocation, so in a
+/// sub-node), and an attached message holding an attached message.
+pub fn sample_store() -> Store {
+    let file = |name: &str, data: Vec<u8>| Attachment::File { name: name.into(), mime: "text/csv".into(), data };
+    let message = |subject: &str, attachments: Vec<Attachment>| Message {
+        subject: subject.into(),
+        from_name: "Ann Example".into(),
+        from_address: "ann@example.org".into(),
+        recipients: vec![
+            Recipient { name: "Bo To".into(), address: "bo@example.org".into(), kind: 1 },
+            Recipient { name: "Cy Cc".into(), address: "cy@example.org".into(), kind: 2 },
+            Recipient { name: "Di Bcc".into(), address: "di@example.org".into(), kind: 3 },
+        ],
+        sent: 1_696_400_000,
+        body: format!("Body of {subject}: call 07700 900123."),
+        attachments,
+    };
+    let innermost = message("Innermost", vec![file("deep.csv", b"a,b\n1,2\n".to_vec())]);
+    let inner = message("Inner", vec![Attachment::Message(Box::new(innermost)), file("in.csv", b"x\n".to_vec())]);
+    let big: Vec<u8> = (0..5000).map(|i| b"0123456789,\n"[i % 12]).collect();
+    let outer = message("Outer", vec![file("big.csv", big), Attachment::Message(Box::new(inner))]);
+    Store {
+        name: "Sample".into(),
+        folders: vec![
+            Folder { name: "Inbox".into(), messages: vec![outer, message("Plain", Vec::new())], folders: Vec::new() },
+            Folder {
+                name: "Archive".into(),
+                messages: Vec::new(),
+                folders: vec![Folder {
+                    name: "2023".into(),
+                    messages: vec![message("Old", Vec::new())],
+                    folders: Vec::new(),
+                }],
+            },
+        ],
+    }
+}
+
 // ---- property values -------------------------------------------------------
 
 const PT_INT32: u16 = 0x0003;
@@ -244,6 +293,7 @@ struct Writer {
     next_folder: u32,
     next_message: u32,
     embedded: Vec<u64>,
+    damage: Option<crate::rng::Rng>,
 }
 
 impl Default for Writer {
@@ -255,6 +305,7 @@ impl Default for Writer {
             next_folder: 0x400,
             next_message: 0x10000,
             embedded: Vec::new(),
+            damage: None,
         }
     }
 }
@@ -690,6 +741,29 @@ impl Writer {
         (heap, subs)
     }
 
+    /// With `damage`, change a byte or a little-endian u16 of `data` now and then.
+    fn maybe_damage(damage: &mut Option<crate::rng::Rng>, data: &mut [u8], percent: u32) {
+        let Some(rng) = damage.as_mut() else { return };
+        if data.is_empty() || !rng.chance(percent) {
+            return;
+        }
+        for _ in 0..rng.range(1, 4) {
+            let at = rng.below(data.len());
+            match rng.below(4) {
+                0 => data[at] = rng.next_u64() as u8,
+                1 => data[at] ^= 1 << rng.below(8),
+                2 => data[at] = *rng.pick(&[0x00, 0xFF, 0x7F, 0x80]),
+                _ => {
+                    if at + 1 < data.len() {
+                        let v = u16::from_le_bytes([data[at], data[at + 1]]);
+                        let v = v.wrapping_add(rng.range(1, 16) as u16).wrapping_sub(8);
+                        data[at..at + 2].copy_from_slice(&v.to_le_bytes());
+                    }
+                }
+            }
+        }
+    }
+
     // ---- the NDB layer: blocks, B-trees, allocation map, header ------------
 
     fn finish(mut self) -> Written {
@@ -698,7 +772,8 @@ impl Writer {
         let mut out = vec![0u8; FIRST];
         let mut bbt: Vec<(u64, u64, u16)> = Vec::new();
         let mut at = std::collections::HashMap::new();
-        for (bid, data) in std::mem::take(&mut self.blocks) {
+        for (bid, mut data) in std::mem::take(&mut self.blocks) {
+            Self::maybe_damage(&mut self.damage, &mut data, 8);
             let ib = out.len() as u64;
             let total = (data.len() + 16).div_ceil(64) * 64;
             let mut block = data.clone();
@@ -714,6 +789,7 @@ impl Writer {
         let embedded_message_blocks = self.embedded.iter().map(|b| at[b]).collect();
 
         let mut next_page = 1u64;
+        let mut damage = self.damage.take();
         let mut page = |out: &mut Vec<u8>, ptype: u8, entries: &[Vec<u8>], entry_size: u8, level: u8| -> (u64, u64) {
             // Pages are aligned on 512 bytes.
             out.resize(out.len().div_ceil(512) * 512, 0);
@@ -728,6 +804,7 @@ impl Writer {
             p[489] = (488 / entry_size as usize) as u8;
             p[490] = entry_size;
             p[491] = level;
+            Self::maybe_damage(&mut damage, &mut p[..492], 5);
             p[496] = ptype;
             p[497] = ptype;
             p[498..500].copy_from_slice(&signature(ib, bid).to_le_bytes());
@@ -848,9 +925,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn crc_is_the_ms_pst_one() {
-        // MS-PST's CRC is CRC-32 without the initial and final inversion.
-        assert_eq!(crc(b""), 0);
-        assert_ne!(crc(b"a"), crc(b"b"));
+    fn crc_is_the_one_outlook_writes() {
+        // The header CRCs of a store Outlook wrote (tests/data/pst).
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/pst/dist-list.pst");
+        let data = std::fs::read(path).unwrap();
+        assert_eq!(crc(&data[8..8 + 471]).to_le_bytes(), data[4..8]);
+        assert_eq!(crc(&data[8..524]).to_le_bytes(), data[524..528]);
+    }
+
+    #[test]
+    fn a_damaged_store_differs_from_the_clean_one_inside_its_blocks_and_pages() {
+        let store = sample_store();
+        let clean = write(&store);
+        let mut differing = 0;
+        for seed in 0..20 {
+            let damaged = write_damaged(&store, seed);
+            assert_eq!(damaged.len(), clean.len());
+            differing += usize::from(damaged != clean);
+            // Damaged inside: the header and the maps are the clean store's.
+            assert_eq!(damaged[..0x4400], clean[..0x4400]);
+        }
+        assert!(differing >= 10, "only {differing} of 20 damaged");
     }
 }
