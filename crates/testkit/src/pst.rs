@@ -23,11 +23,18 @@
 //! block, so no XBLOCK data trees are written; the whole file fits the one
 //! allocation map page (about 248 KB).
 //!
-//! Checked with independent readers: `pffinfo`/`pffexport` (libpff,
-//! Debian `pff-tools`) and `readpst` (libpst, Debian `pst-utils`) read a
-//! generated store and show the same folders, messages, bodies, file
-//! attachments and the attached message with its own attachment (see
-//! `tests/pst.rs`, which also reads it through piisweep).
+//! Checked with independent readers (by hand; no test needs them):
+//! `pffexport` 20180714 (libpff, Debian `pff-tools`) and `readpst` 0.6.76
+//! (libpst, Debian `pst-utils`) read [`sample_store`] and a store shaped like
+//! the one of `tests/pst.rs` with the same folders, messages, recipients, bodies and
+//! file attachments as described, the 5000-byte attachment whole from its
+//! sub-node, and each attached message (two deep) with its own attachment:
+//! pffexport as `Attachments/Attachment00002/Message00001/...`, readpst as
+//! `message/rfc822` parts. The first versions taught what these readers
+//! need beyond what the outlook-pst crate checks: B-tree pages aligned on
+//! 512 bytes, and a name-to-id map whose GUID and entry streams are not
+//! empty. [`write_damaged`] writes stores for fuzzing
+//! (`src/bin/piisweep-pst-fuzz.rs`).
 
 /// A store: its display name and its top folders (under the IPM subtree).
 #[derive(Clone, Debug, Default)]

@@ -61,7 +61,7 @@ fn main() {
     let sample = pst::sample_store();
     let clean = pst::write(&sample);
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut rng = Rng::new(0x5EED_0F_0057);
+    let mut rng = Rng::new(0x005E_ED0F_0057);
     let (mut runs, mut saved) = (0u64, 0u64);
     let mut by_mode = [0u64; 3];
     while Instant::now() < deadline {
