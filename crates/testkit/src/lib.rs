@@ -6,5 +6,6 @@
 pub mod corpus;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod pst;
 pub mod rng;
 pub mod word97;

@@ -198,10 +198,20 @@ impl Item {
         }
     }
 
-    fn attachment(&self, node: NodeId) -> std::io::Result<Rc<dyn Attachment>> {
+    /// An attachment, and the attached message when it is one (as an item,
+    /// so that its own attachments can be opened in turn).
+    fn attachment(&self, node: NodeId) -> std::io::Result<(Rc<dyn Attachment>, Option<Item>)> {
         Ok(match self {
-            Item::Unicode(m) => UnicodeAttachment::read(m.clone(), node, None)?,
-            Item::Ansi(m) => AnsiAttachment::read(m.clone(), node, None)?,
+            Item::Unicode(m) => {
+                let a = UnicodeAttachment::read(m.clone(), node, None)?;
+                let inner = a.embedded_message().map(Item::Unicode);
+                (a, inner)
+            }
+            Item::Ansi(m) => {
+                let a = AnsiAttachment::read(m.clone(), node, None)?;
+                let inner = a.embedded_message().map(Item::Ansi);
+                (a, inner)
+            }
         })
     }
 }
@@ -346,12 +356,17 @@ impl Reader<'_> {
         };
         let message = item.message();
         let name = join(path, &names.unique(item_name(&message)));
-        let mut warnings = Vec::new();
-        let eml = to_eml(&message, Some(&item), self.limits, &mut warnings);
-        for w in warnings {
+        let mut notes = Notes::default();
+        let eml = to_eml(&message, Some(&item), self.limits, &mut notes);
+        for w in notes.warnings {
             self.emit.warn(format!("{name}: {w}"));
         }
         self.emit.part(&name, &eml);
+        // An attachment that could not be read counts as a part not read.
+        for (part, reason) in notes.failed {
+            self.emit
+                .part_error(&format!("{name}!attachments/{part}"), ExtractError::corrupt("Outlook attachment", reason));
+        }
     }
 }
 
@@ -592,9 +607,18 @@ fn base64_lines(out: &mut String, data: &[u8]) {
 }
 
 /// The item as an RFC 5322 message with its attachments. `item` opens the
-/// attachments (an attached message's own attachments cannot be opened
-/// through the crate: they are left out, with a warning).
-fn to_eml(message: &Rc<dyn Message>, item: Option<&Item>, limits: &Limits, warnings: &mut Vec<String>) -> Vec<u8> {
+/// attachments (an attached message is opened as an item too, so its own
+/// attachments are included; without `item` they are left out, with a
+/// warning).
+/// What building an item's message noted: warnings, and the attachments
+/// (`NAME` as under `!attachments/`) that could not be read, with why.
+#[derive(Default)]
+struct Notes {
+    warnings: Vec<String>,
+    failed: Vec<(String, String)>,
+}
+
+fn to_eml(message: &Rc<dyn Message>, item: Option<&Item>, limits: &Limits, notes: &mut Notes) -> Vec<u8> {
     let props = message.properties();
     let get = |id| props.get(id).and_then(string);
     let mut out = String::new();
@@ -628,15 +652,15 @@ fn to_eml(message: &Rc<dyn Message>, item: Option<&Item>, limits: &Limits, warni
     let boundary = "=_piisweep_pst_part_=";
     out.push_str(&format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"));
 
-    let body = body_text(message, warnings);
+    let body = body_text(message, &mut notes.warnings);
     out.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"));
     out.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
     base64_lines(&mut out, body.as_bytes());
 
     if let Some(item) = item {
-        attachments(&mut out, boundary, message, item, limits, warnings);
+        attachments(&mut out, boundary, message, item, limits, notes);
     } else if message.attachment_table().is_some_and(|t| t.rows_matrix().next().is_some()) {
-        warnings.push("the attachments of this attached message could not be opened".into());
+        notes.warnings.push("the attachments of this attached message could not be opened".into());
     }
     out.push_str(&format!("--{boundary}--\r\n"));
     out.into_bytes()
@@ -730,15 +754,15 @@ fn attachments(
     message: &Rc<dyn Message>,
     item: &Item,
     limits: &Limits,
-    warnings: &mut Vec<String>,
+    notes: &mut Notes,
 ) {
     let Some(table) = message.attachment_table() else { return };
     let rows: Vec<u32> = table.rows_matrix().map(|row| u32::from(row.id())).collect();
     for (n, id) in rows.into_iter().enumerate() {
-        let attachment = match item.attachment(NodeId::from(id)) {
+        let (attachment, inner_item) = match item.attachment(NodeId::from(id)) {
             Ok(a) => a,
             Err(e) => {
-                warnings.push(format!("attachment {} could not be read ({e})", n + 1));
+                notes.failed.push((format!("attachment {}", n + 1), e.to_string()));
                 continue;
             }
         };
@@ -750,7 +774,7 @@ fn attachments(
             Some(AttachmentData::Binary(data)) => {
                 let data = data.buffer();
                 if data.len() as u64 > limits.max_in_memory {
-                    warnings.push(format!(
+                    notes.warnings.push(format!(
                         "attachment {} not read: larger than the in-memory limit ({} MB)",
                         name.as_deref().unwrap_or("(no name)"),
                         limits.max_in_memory >> 20
@@ -767,13 +791,24 @@ fn attachments(
                 base64_lines(out, data);
             }
             Some(AttachmentData::Message(embedded)) => {
-                let inner = to_eml(embedded, None, limits, warnings);
+                let failed_before = notes.failed.len();
+                let inner = to_eml(embedded, inner_item.as_ref(), limits, notes);
                 let name = name.or_else(|| embedded.properties().get(prop::SUBJECT).and_then(string));
                 let name = format!("{}.eml", name.unwrap_or_else(|| format!("attachment-{}", n + 1)));
+                // The attached message's own attachments that failed are under it.
+                for (part, _) in &mut notes.failed[failed_before..] {
+                    *part = format!("{name}!attachments/{part}");
+                }
                 out.push_str(&format!("--{boundary}\r\nContent-Type: message/rfc822\r\n"));
                 out.push_str(&format!("Content-Disposition: attachment; filename*=UTF-8''{}\r\n\r\n", percent(&name)));
-                // The attached message's own parts use another boundary.
-                out.push_str(&String::from_utf8_lossy(&inner).replace(boundary, "=_piisweep_pst_inner_="));
+                // The attached message's own parts use another boundary, one
+                // that its attached messages (already renamed) do not use.
+                let inner = String::from_utf8_lossy(&inner);
+                let other = (1..)
+                    .map(|k| format!("=_piisweep_pst_inner_{k}_="))
+                    .find(|b| !inner.contains(b.as_str()))
+                    .unwrap_or_default();
+                out.push_str(&inner.replace(boundary, &other));
                 out.push_str("\r\n");
             }
             None => {

@@ -102,6 +102,7 @@ impl TryFrom<u16> for PropertyType {
             0x0007 => Ok(Self::FloatingTime),
             0x000A => Ok(Self::ErrorCode),
             0x000B => Ok(Self::Boolean),
+            0x000D => Ok(Self::Object),
             0x0014 => Ok(Self::Integer64),
             0x001E => Ok(Self::String8),
             0x001F => Ok(Self::Unicode),
@@ -130,5 +131,20 @@ impl TryFrom<u16> for PropertyType {
 impl From<PropertyType> for u16 {
     fn from(value: PropertyType) -> Self {
         value as u16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_is_a_known_type() {
+        // PidTagAttachDataObject of every attached message.
+        assert_eq!(
+            PropertyType::try_from(0x000D).unwrap(),
+            PropertyType::Object
+        );
+        assert!(PropertyType::try_from(0x000C).is_err());
     }
 }

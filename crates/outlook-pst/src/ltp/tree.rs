@@ -253,11 +253,17 @@ where
             level -= 1;
         }
 
+        // Each record is read from its own bytes, so that a record the
+        // reader does not understand (a property type it does not know) is
+        // skipped instead of ending the list: the records after it are read.
         let mut results = Vec::new();
+        let record = usize::from(K::SIZE) + usize::from(V::SIZE);
         for heap_id in mem::take(&mut next_level).into_iter() {
-            let mut cursor = Cursor::new(self.heap.find_entry(heap_id)?);
-            while let Ok(row) = HeapTreeLeafEntry::<K, V>::read(&mut cursor) {
-                results.push(row);
+            let data = self.heap.find_entry(heap_id)?;
+            for chunk in data.chunks_exact(record) {
+                if let Ok(row) = HeapTreeLeafEntry::<K, V>::read(&mut Cursor::new(chunk)) {
+                    results.push(row);
+                }
             }
         }
 

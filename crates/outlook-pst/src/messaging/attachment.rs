@@ -11,7 +11,7 @@ use crate::{
         read_write::*,
     },
     ndb::{
-        block::{DataTree, IntermediateTreeBlock},
+        block::{DataTree, IntermediateTreeBlock, SubNodeTree},
         block_id::BlockId,
         header::Header,
         node_id::{NodeId, NodeIdType},
@@ -144,6 +144,8 @@ where
     message: Rc<Pst::Message>,
     properties: AttachmentProperties,
     data: Option<AttachmentData>,
+    /// The attached message, typed, so that its own attachments can be opened.
+    embedded: Option<Rc<Pst::Message>>,
 }
 
 impl<Pst> AttachmentInner<Pst>
@@ -177,6 +179,13 @@ where
     <<Pst as PstFile>::DataTreeBlock as IntermediateTreeBlock>::Entry:
         IntermediateTreeEntryReadWrite,
     <Pst as PstFile>::DataBlock: BlockReadWrite + Clone,
+    <Pst as PstFile>::SubNodeTreeBlockHeader: IntermediateTreeHeaderReadWrite,
+    <Pst as PstFile>::SubNodeTreeBlock: IntermediateTreeBlockReadWrite,
+    <<Pst as PstFile>::SubNodeTreeBlock as IntermediateTreeBlock>::Entry:
+        IntermediateTreeEntryReadWrite,
+    <Pst as PstFile>::SubNodeBlock: IntermediateTreeBlockReadWrite,
+    <<Pst as PstFile>::SubNodeBlock as IntermediateTreeBlock>::Entry:
+        IntermediateTreeEntryReadWrite,
     <Pst as PstFile>::HeapNode: HeapNodeReadWrite<Pst>,
     <Pst as PstFile>::PropertyTree: HeapTreeReadWrite<Pst>,
     <Pst as PstFile>::PropertyContext: PropertyContextReadWrite<Pst>,
@@ -201,7 +210,8 @@ where
         let header = pst.header();
         let root = header.root();
 
-        let (properties, data) = {
+        let mut embedded_node = None;
+        let (properties, mut data) = {
             let mut file = pst
                 .reader()
                 .lock()
@@ -227,6 +237,7 @@ where
 
             let mut page_cache = pst.block_cache();
             let data = node.data();
+            let attachment_sub_nodes = node.sub_node();
             let heap = <<Pst as PstFile>::HeapNode as HeapNodeReadWrite<Pst>>::read(
                 file,
                 &block_btree,
@@ -282,10 +293,23 @@ where
                         }
                     };
 
+                    // The attached message is a sub-node of the attachment
+                    // object's own sub-node tree (MS-PST; what Outlook
+                    // writes and libpff and libpst read); some writers put
+                    // it among the message's sub-nodes instead.
                     let sub_node = object_data.node();
-                    let node = message
-                        .sub_nodes()
-                        .get(&sub_node)
+                    let own = match attachment_sub_nodes {
+                        Some(tree) => {
+                            let block =
+                                block_btree.find_entry(file, tree.search_key(), &mut page_cache)?;
+                            SubNodeTree::<Pst>::read(file, &block)?
+                                .entries(file, &block_btree, &mut page_cache)?
+                                .find(|entry| entry.node() == sub_node)
+                        }
+                        None => None,
+                    };
+                    let node = own
+                        .or_else(|| message.sub_nodes().get(&sub_node).cloned())
                         .ok_or(MessagingError::AttachmentSubNodeNotFound(sub_node))?;
                     let node = <<Pst as PstFile>::NodeBTreeEntry as NodeBTreeEntryReadWrite>::new(
                         node.node(),
@@ -293,13 +317,11 @@ where
                         node.sub_node(),
                         None,
                     );
-                    let message =
-                        <<Pst as PstFile>::Message as MessageReadWrite<Pst>>::read_embedded(
-                            store.clone(),
-                            node,
-                            prop_ids,
-                        )?;
-                    Some(AttachmentData::Message(message))
+                    // Read once the file is unlocked: reading the message
+                    // locks it again (which waited for ever while it was
+                    // held here).
+                    embedded_node = Some(node);
+                    None
                 }
                 AttachmentMethod::Storage => {
                     let object_data = match properties
@@ -340,10 +362,22 @@ where
             (properties, data)
         };
 
+        let mut embedded = None;
+        if let Some(node) = embedded_node {
+            let message = <<Pst as PstFile>::Message as MessageReadWrite<Pst>>::read_embedded(
+                store.clone(),
+                node,
+                prop_ids,
+            )?;
+            embedded = Some(message.clone());
+            data = Some(AttachmentData::Message(message));
+        }
+
         Ok(Self {
             message,
             properties,
             data,
+            embedded,
         })
     }
 }
@@ -359,6 +393,12 @@ impl UnicodeAttachment {
         prop_ids: Option<&[u16]>,
     ) -> io::Result<Rc<Self>> {
         <Self as AttachmentReadWrite<UnicodePstFile>>::read(message, sub_node, prop_ids)
+    }
+
+    /// The attached message (an embedded message attachment), through which
+    /// its own attachments are opened.
+    pub fn embedded_message(&self) -> Option<Rc<UnicodeMessage>> {
+        self.inner.embedded.clone()
     }
 }
 
@@ -398,6 +438,12 @@ impl AnsiAttachment {
         prop_ids: Option<&[u16]>,
     ) -> io::Result<Rc<Self>> {
         <Self as AttachmentReadWrite<AnsiPstFile>>::read(message, sub_node, prop_ids)
+    }
+
+    /// The attached message (an embedded message attachment), through which
+    /// its own attachments are opened.
+    pub fn embedded_message(&self) -> Option<Rc<AnsiMessage>> {
+        self.inner.embedded.clone()
     }
 }
 

@@ -734,13 +734,15 @@ where
     fn read<R: PstReader>(f: &mut R, header: Self::Header, size: u16) -> io::Result<Self> {
         let mut data = vec![0; size as usize];
         f.read_exact(&mut data)?;
-        let mut cursor = Cursor::new(&data[Self::Header::HEADER_SIZE as usize..]);
-
         let entry_count = header.entry_count();
-
-        if entry_count * Self::Entry::ENTRY_SIZE > size - Self::Header::HEADER_SIZE {
+        // In u32: a damaged count times the entry size overflows a u16.
+        let room = u32::from(size).checked_sub(u32::from(Self::Header::HEADER_SIZE));
+        if room
+            .is_none_or(|room| u32::from(entry_count) * u32::from(Self::Entry::ENTRY_SIZE) > room)
+        {
             return Err(NdbError::InvalidInternalBlockEntryCount(entry_count).into());
         }
+        let mut cursor = Cursor::new(&data[Self::Header::HEADER_SIZE as usize..]);
 
         let entries = (0..entry_count)
             .map(move |_| <Self::Entry as IntermediateTreeEntryReadWrite>::read(&mut cursor))
