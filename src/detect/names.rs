@@ -558,7 +558,8 @@ impl Finder<'_, '_> {
         let mut i = 0;
         while i + 1 < n {
             let (s, f) = (&self.tokens[i], &self.tokens[i + 1]);
-            let comma = text[s.end..f.start].trim_matches(' ') == ",";
+            let gap = &text.as_bytes()[s.end..f.start];
+            let comma = gap.len() <= 3 && gap.iter().filter(|&&b| b != b' ').eq([b','].iter());
             let surname_ok = (s.cap || s.upper)
                 && !(s.technical || s.initial || s.title || s.street)
                 && (s.sur || !(s.stop || s.first || s.ambiguous));

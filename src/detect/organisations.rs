@@ -34,30 +34,56 @@ fn organisation_words() -> &'static Vec<String> {
     })
 }
 
+/// The words of a value: letters and digits, with apostrophes.
+fn words(value: &str) -> impl DoubleEndedIterator<Item = &str> {
+    value.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty())
+}
+
+/// `word` in lower case, into `buf` when it is short ASCII (names and
+/// organisation words are), else allocated.
+fn lower<'b>(word: &str, buf: &'b mut [u8; 32], owned: &'b mut String) -> &'b str {
+    if word.is_ascii() && word.len() <= buf.len() {
+        let out = &mut buf[..word.len()];
+        out.copy_from_slice(word.as_bytes());
+        out.make_ascii_lowercase();
+        // ASCII in, ASCII out.
+        std::str::from_utf8(out).unwrap_or_default()
+    } else {
+        *owned = word.to_lowercase();
+        owned
+    }
+}
+
+/// The lists' name flags of `word`, whatever its case.
+fn flags(word: &str, lists: &Lists) -> u8 {
+    let (mut buf, mut owned) = ([0u8; 32], String::new());
+    lists.flags(lower(word, &mut buf, &mut owned))
+}
+
+/// Is `word` an organisation word ("Council", "Trust") that is not also a
+/// first name or surname ("Church")?
+fn is_organisation_word(word: &str, lists: &Lists) -> bool {
+    let (mut buf, mut owned) = ([0u8; 32], String::new());
+    let word = lower(word, &mut buf, &mut owned);
+    organisation_words().binary_search_by(|w| w.as_str().cmp(word)).is_ok()
+        && lists.flags(word) & (NameFlags::FIRST | NameFlags::SUR) == 0
+}
+
 /// Does this value look like a person's full name: a known first name
 /// first and a known surname last?
 pub fn looks_like_full_name(value: &str, lists: &Lists) -> bool {
-    let words: Vec<String> = value
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    words.len() >= 2
-        && lists.flags(&words[0]) & NameFlags::FIRST != 0
-        && lists.flags(&words[words.len() - 1]) & NameFlags::SUR != 0
+    let mut all = words(value);
+    let (Some(first), Some(last)) = (all.next(), all.next_back()) else { return false };
+    flags(first, lists) & NameFlags::FIRST != 0 && flags(last, lists) & NameFlags::SUR != 0
 }
 
 /// Is this value an organisation's name: several words, the last an
 /// organisation word ("Kent County Council", "Hope Trust", "Kent Police")
 /// that is not also a first name or surname ("Jane Church" stays a person)?
 pub fn is_organisation(value: &str, lists: &Lists) -> bool {
-    let mut words = value.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| !w.is_empty());
-    let Some(last) = words.next_back() else { return false };
-    if words.next().is_none() {
-        return false;
-    }
-    let last = last.to_lowercase();
-    organisation_words().binary_search(&last).is_ok() && lists.flags(&last) & (NameFlags::FIRST | NameFlags::SUR) == 0
+    let mut all = words(value);
+    let Some(last) = all.next_back() else { return false };
+    all.next().is_some() && is_organisation_word(last, lists)
 }
 
 /// Is the name found at `text[start..end]` an organisation's, or the start
@@ -66,11 +92,11 @@ pub fn is_organisation(value: &str, lists: &Lists) -> bool {
 /// " Council")? A first name and surname stay a person even before an
 /// organisation word ("Jane Roberts Council Tax arrears").
 pub fn starts_organisation(text: &str, start: usize, end: usize, lists: &Lists) -> bool {
-    let mut value = text[start..end].to_string();
-    if is_organisation(&value, lists) {
+    let value = &text[start..end];
+    if is_organisation(value, lists) {
         return true;
     }
-    if looks_like_full_name(&value, lists) {
+    if looks_like_full_name(value, lists) {
         return false;
     }
     let mut rest = &text[end..];
@@ -84,9 +110,8 @@ pub fn starts_organisation(text: &str, start: usize, end: usize, lists: &Lists) 
         if !word.chars().next().is_some_and(char::is_uppercase) {
             break;
         }
-        value.push(' ');
-        value.push_str(word);
-        if is_organisation(&value, lists) {
+        // The name and this word: several words, ending in this one.
+        if words(word).next_back().is_some_and(|last| is_organisation_word(last, lists)) {
             return true;
         }
         rest = &trimmed[word_end..];
