@@ -179,6 +179,58 @@ fn tls_is_used_as_sslmode_says() {
     assert!(e.contains("cannot connect to the PostgreSQL data map postgresql://postgres@127.0.0.1:"), "{e}");
 }
 
+/// On a server with TLS (a certificate for `pg.test` from a test
+/// authority), each sslmode checks what libpq's does, through rustls.
+#[test]
+fn tls_checks_the_certificate_as_sslmode_says() {
+    let Some(cluster) = PgCluster::start() else { return };
+    let url = cluster.create_db("tls");
+    let ca = cluster.enable_tls("pg.test");
+    let base = url.split_once('?').unwrap().0;
+    let ca = ca.to_str().unwrap();
+    let encrypted = |t: &Target| -> bool {
+        let mut m = PgMap::open(t).unwrap_or_else(|e| panic!("{t}: {e:#}"));
+        m.client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0)
+    };
+    // Encrypted, the certificate unchecked (no authority given).
+    assert!(encrypted(&target(&format!("{base}?sslmode=prefer"))));
+    assert!(encrypted(&target(&format!("{base}?sslmode=require"))));
+    // Signed by the authority given; any name (127.0.0.1 is not pg.test).
+    assert!(encrypted(&target(&format!("{base}?sslmode=verify-ca&sslrootcert={ca}"))));
+    // ...as is require once an authority is given (libpq's rule).
+    assert!(encrypted(&target(&format!("{base}?sslmode=require&sslrootcert={ca}"))));
+    // verify-full checks the name too: refused at 127.0.0.1, accepted as pg.test.
+    let e = PgMap::open(&target(&format!("{base}?sslmode=verify-full&sslrootcert={ca}"))).err().unwrap();
+    assert!(format!("{e:#}").contains("cannot connect to the PostgreSQL data map"), "{e:#}");
+    let by_name = format!(
+        "postgresql://postgres@pg.test:{}/tls?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={ca}",
+        cluster.port
+    );
+    assert!(encrypted(&target(&by_name)));
+    // An authority that did not sign it: refused, for verify-ca too.
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = other.path().join("other.pem");
+    let out = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other"])
+        .arg("-keyout")
+        .arg(other.path().join("other.key"))
+        .arg("-out")
+        .arg(&other_ca)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let e = PgMap::open(&target(&format!("{base}?sslmode=verify-ca&sslrootcert={}", other_ca.display()))).err();
+    assert!(e.is_some(), "a certificate from another authority is refused");
+    // A file that is not a certificate: said plainly.
+    let e = PgMap::open(&target(&format!(
+        "{base}?sslmode=verify-ca&sslrootcert={}",
+        other.path().join("other.key").display()
+    )))
+    .err()
+    .unwrap();
+    assert!(format!("{e:#}").contains("no PEM certificate"), "{e:#}");
+}
+
 #[test]
 fn a_sweep_into_postgres_is_refused_plainly_until_it_can_write_one() {
     let dir = tempfile::tempdir().unwrap();
