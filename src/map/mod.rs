@@ -24,6 +24,7 @@ pub mod db;
 mod legacy;
 pub mod lock;
 pub mod pg;
+pub mod pgsink;
 pub mod reader;
 pub mod report;
 mod sink;
@@ -40,7 +41,8 @@ use crate::detect::Engine;
 use crate::keys::Key;
 
 pub use crate::common::{POS_FIRST, POS_LAST, POS_ONLY, date_text, name_words, now_text, time_ns};
-pub use sink::{MapSink, Reuse};
+pub use pgsink::{PgReuse, PgSink};
+pub use sink::{MapSink, Reuse, RunCounts};
 pub use store::SCHEMA_VERSION;
 
 /// Where `--map` writes when given no file name.
@@ -59,6 +61,12 @@ impl Map {
     /// Open the map at `path`, creating it (owner-only) if it does not exist.
     pub fn create_or_open(path: &Path) -> anyhow::Result<Map> {
         crate::outputs::check_map_file(path)?;
+        if reader::is_url(path) {
+            bail!(crate::error::BadRequest(format!(
+                "{} is a PostgreSQL map: a sweep writes it through PgSink, not as a file",
+                reader::shown(path)
+            )));
+        }
         if !path.exists() {
             create_private(path)?;
         }

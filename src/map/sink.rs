@@ -17,7 +17,7 @@ use crate::walk::FileEntry;
 use compact_str::CompactString;
 
 /// The names `Kind::name` gives, to rebuild a report's `&'static str` kind.
-const KIND_NAMES: &[&str] = &[
+pub(super) const KIND_NAMES: &[&str] = &[
     "text",
     "html",
     "csv",
@@ -58,20 +58,20 @@ const SORT_CACHE_KIB: i64 = -2048;
 
 /// A scanned root: as given on the command line, and absolute.
 #[derive(Debug, Clone)]
-struct Root {
-    given: PathBuf,
-    abs: PathBuf,
-    is_file: bool,
+pub(super) struct Root {
+    pub(super) given: PathBuf,
+    pub(super) abs: PathBuf,
+    pub(super) is_file: bool,
 }
 
 /// Which root a file belongs to and its absolute path, as map keys.
-fn locate(roots: &[Root], abs: &Path, rel: &str) -> Option<(String, String)> {
+pub(super) fn locate(roots: &[Root], abs: &Path, rel: &str) -> Option<(String, String)> {
     let root = roots.iter().filter(|r| abs.starts_with(&r.given)).max_by_key(|r| r.given.as_os_str().len())?;
     let file = if root.is_file { root.abs.clone() } else { root.abs.join(rel) };
     Some((root.abs.to_string_lossy().into_owned(), file.to_string_lossy().into_owned()))
 }
 
-fn roots_of(given: &[PathBuf]) -> Vec<Root> {
+pub(super) fn roots_of(given: &[PathBuf]) -> Vec<Root> {
     given.iter().map(|g| Root { given: g.clone(), abs: crate::outputs::resolve(g), is_file: g.is_file() }).collect()
 }
 
@@ -710,7 +710,7 @@ impl MapSink {
 /// (SIGKILL, as `kill -9` would) at its Nth step of writing the map: a step
 /// is each finding recorded, each file recorded, each commit (before and
 /// after).
-fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
+pub(super) fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
     if !cfg!(feature = "test-hooks") {
         return;
     }
@@ -725,7 +725,7 @@ fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
 }
 
 /// Test hook: stop the process (as a kill would) once `done` reaches `after`.
-fn test_abort(after: Option<u64>, done: u64, name: &str) {
+pub(super) fn test_abort(after: Option<u64>, done: u64, name: &str) {
     if !cfg!(feature = "test-hooks") {
         return;
     }

@@ -130,10 +130,10 @@ impl PgCluster {
         let mut cmd = match &self.run_as {
             Some(user) => {
                 let mut c = Command::new("runuser");
-                c.args(["-u", user, "--"]).arg(&path);
+                c.args(["-u", user, "--"]).arg(path);
                 c
             }
-            None => Command::new(&path),
+            None => Command::new(path),
         };
         cmd.args(args).current_dir(self.dir.path());
         cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()))
