@@ -846,3 +846,86 @@ fn sweeps_of_other_roots_run_at_once_and_one_root_is_swept_once_at_a_time() {
     let dup: i64 = db.query_one("SELECT count(*) - count(DISTINCT path) FROM paths", &[]).unwrap().get(0).unwrap();
     assert_eq!(dup, 0);
 }
+
+#[test]
+fn several_nodes_are_named_by_host_and_an_older_map_is_migrated() {
+    use piisweep::map::db::Db;
+    let Some(cluster) = PgCluster::start() else { return };
+    let raw_url = cluster.create_db("hosts");
+    // A map of schema 4 (before hosts), with a file recorded.
+    let mut old = postgres::Client::connect(&raw_url, postgres::NoTls).unwrap();
+    old.batch_execute(
+        "CREATE TABLE schema_version(version BIGINT PRIMARY KEY, applied TEXT NOT NULL, what TEXT NOT NULL)",
+    )
+    .unwrap();
+    old.batch_execute(pg::MIGRATIONS[0].postgres).unwrap();
+    old.batch_execute(
+        "INSERT INTO schema_version VALUES (4, 'earlier', 'schema 4');
+         INSERT INTO runs(started, status, roots, settings, reveal) VALUES ('2026-01-01', 'complete', '[\"/old\"]', 's', 0);
+         INSERT INTO files(root, abs, path, size, kind, status, settings, seen_in_run, scanned_in_run)
+             VALUES ('/old', '/old/a.txt', 'a.txt', 1, 'text', 'scanned', 's', 1, 1);",
+    )
+    .unwrap();
+    drop(old);
+    let url = target(&raw_url).to_string();
+    let mut m = PgMap::open(&target(&url)).unwrap();
+    assert_eq!(m.version().unwrap(), 5);
+    let host: String = m.client.query_one("SELECT host FROM files WHERE abs = '/old/a.txt'", &[]).unwrap().get(0);
+    assert_eq!(host, "");
+
+    // The same folder on two servers (here one folder, swept as two hosts):
+    // each host's files are its own, and neither sweep waits for the other's root.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("share");
+    make_clean_drive(&root);
+    for node in ["fs1", "fs2"] {
+        let (code, err) = sweep(tmp.path(), &root, &url, &["--no-wait"], &[("PIISWEEP_TEST_HOST", node)]);
+        assert_eq!(code, Some(0), "{node}: {err}");
+    }
+    let per_host = Db::Postgres(&mut m.client)
+        .query("SELECT host, count(*) FROM files GROUP BY host ORDER BY host", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<String>(0).unwrap(), r.get::<i64>(1).unwrap()))
+        .collect::<Vec<_>>();
+    assert_eq!(per_host, [("".to_string(), 1), ("fs1".to_string(), 12), ("fs2".to_string(), 12)]);
+    let hosts: Vec<String> =
+        m.client.query("SELECT host FROM runs ORDER BY id", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(hosts, ["", "fs1", "fs2"]);
+    // Sweeping again as fs1 reuses fs1's work only.
+    let out = common::bin()
+        .arg("scan")
+        .arg(&root)
+        .args(["--map", &url, "--key", "k.key"])
+        .env("PIISWEEP_TEST_HOST", "fs1")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(read_unchanged_gone(&String::from_utf8_lossy(&out.stderr)), (0, 12, 0));
+
+    // `map` and `sar` name each file by its host.
+    let (code, out, err) = run(tmp.path(), &["map", "--map", &url, "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = report["top_files"].as_array().unwrap().iter().map(|f| f["abs"].as_str().unwrap()).collect();
+    let share = root.to_str().unwrap();
+    assert!(names.iter().any(|n| n.starts_with(&format!("fs1:{share}/"))), "{names:?}");
+    assert!(names.iter().any(|n| n.starts_with(&format!("fs2:{share}/"))), "{names:?}");
+    let folders: Vec<&str> = report["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(folders, [format!("fs1:{share}"), format!("fs2:{share}")], "{report:#}");
+    assert_eq!(report["totals"]["files"], 25, "{report:#}");
+    let (code, out, err) = run(
+        tmp.path(),
+        &["sar", "--map", &url, "--key", "k.key", "--email", "client3@example.org", "--format", "json"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let sar: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(&str, &str)> = sar["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["host"].as_str().unwrap(), m["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found.len(), 2, "{sar:#}");
+    assert!(found.contains(&("fs1", "client03.txt")) && found.contains(&("fs2", "client03.txt")), "{sar:#}");
+}

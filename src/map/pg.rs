@@ -12,9 +12,8 @@
 //! ([`PgMap::check_key`]); and one sweep per root across all nodes, by an
 //! advisory lock per root rather than a lock file ([`PgMap::try_lock_root`]).
 //!
-//! The sweep's writer, `map` and `sar` do not read or write PostgreSQL yet:
-//! until they do, [`super::Map`] refuses a PostgreSQL `--map` with a plain
-//! message rather than making a folder called `postgresql:`.
+//! The sweep writes it through [`super::pgsink`]; `map`, `sar` and `serve`
+//! read it through [`super::db`].
 
 use std::fmt;
 use std::time::Duration;
@@ -476,12 +475,30 @@ pub struct Migration {
 /// The schema's steps, oldest first. A PostgreSQL map starts at schema 4
 /// (the first that could be written there); SQLite's steps from 1 to 3 are
 /// the conversions in [`super::store`].
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 4,
-    what: "schema 4: runs, files, parts, findings (keyed hashes) and the audit trail",
-    sqlite: super::store::SCHEMA,
-    postgres: SCHEMA_4_POSTGRES,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 4,
+        what: "schema 4: runs, files, parts, findings (keyed hashes) and the audit trail",
+        sqlite: super::store::SCHEMA,
+        postgres: SCHEMA_4_POSTGRES,
+    },
+    Migration {
+        version: 5,
+        what: "schema 5: the host of each run and file; files unique per (host, abs)",
+        sqlite: super::store::SCHEMA_5,
+        postgres: SCHEMA_5_POSTGRES,
+    },
+];
+
+/// [`super::store::SCHEMA_5`] in PostgreSQL's dialect: here `abs` alone is
+/// no longer unique (two nodes may each have a `/srv/share`).
+const SCHEMA_5_POSTGRES: &str = "
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS host TEXT NOT NULL DEFAULT '';
+ALTER TABLE files ADD COLUMN IF NOT EXISTS host TEXT NOT NULL DEFAULT '';
+ALTER TABLE files DROP CONSTRAINT IF EXISTS files_abs_key;
+CREATE UNIQUE INDEX IF NOT EXISTS files_host_abs ON files(host, abs);
+UPDATE meta SET value = '5' WHERE key = 'schema';
+";
 
 /// The latest schema version this build knows.
 pub fn latest_version() -> i64 {

@@ -34,7 +34,7 @@ use postgres::types::{ToSql, Type};
 use postgres::{Client, Statement};
 
 use super::pg::{PgMap, Target};
-use super::sink::{KIND_NAMES, Root, RunCounts, kill_hook, locate, roots_of, test_abort};
+use super::sink::{KIND_NAMES, Root, RunCounts, file_host, kill_hook, locate, roots_of, test_abort};
 use super::store::{self, RowParts};
 use super::{now_text, time_ns};
 use crate::detect::Category;
@@ -128,6 +128,7 @@ impl PgReuse {
 
 /// A file's row, as it will be written.
 struct FileRow {
+    host: String,
     root: String,
     abs: String,
     path: String,
@@ -278,6 +279,8 @@ pub struct PgSink {
     reveal: bool,
     settings: String,
     roots: Vec<Root>,
+    /// The host each root's files are recorded with ([`file_host`]), by root.
+    hosts: HashMap<String, String>,
     shared: Arc<Shared>,
     /// Files of the open batch (reported, or still being read).
     files: Vec<FileRow>,
@@ -315,8 +318,13 @@ impl PgSink {
         map.check_key(key, true)?;
         let roots = roots_of(roots);
         let root_list: Vec<String> = roots.iter().map(|r| r.abs.to_string_lossy().into_owned()).collect();
+        let node = super::lock::host_name();
+        let hosts: HashMap<String, String> =
+            roots.iter().map(|r| (r.abs.to_string_lossy().into_owned(), file_host(&r.abs, &node))).collect();
         for root in &root_list {
-            if map.try_lock_root(root)? {
+            // One sweep at a time of a root of one host (of a UNC share: of any).
+            let held = format!("{}\u{1f}{root}", hosts[root]);
+            if map.try_lock_root(&held)? {
                 continue;
             }
             if !wait {
@@ -327,13 +335,13 @@ impl PgSink {
             eprintln!(
                 "another sweep (on this or another node) is sweeping {root} into the data map {target}: waiting for it to finish (Ctrl-C to stop; --no-wait to give up at once instead)"
             );
-            map.lock_root(root)?;
+            map.lock_root(&held)?;
         }
         let run: i64 = map
             .client
             .query_one(
-                "INSERT INTO runs(started, status, roots, settings, reveal) VALUES ($1, 'running', $2, $3, $4) RETURNING id",
-                &[&now_text(), &serde_json::to_string(&root_list)?, &settings, &i64::from(reveal)],
+                "INSERT INTO runs(started, status, roots, settings, reveal, host) VALUES ($1, 'running', $2, $3, $4, $5) RETURNING id",
+                &[&now_text(), &serde_json::to_string(&root_list)?, &settings, &i64::from(reveal), &node],
             )?
             .get(0);
         // What the map holds under these roots (read once the roots are held:
@@ -342,8 +350,8 @@ impl PgSink {
         let mut by_id = HashMap::new();
         for root in &root_list {
             for r in map.client.query(
-                "SELECT id, abs, size, modified, settings, status, kind, counts FROM files WHERE starts_with(abs, $1)",
-                &[root],
+                "SELECT id, abs, size, modified, settings, status, kind, counts FROM files WHERE host = $2 AND starts_with(abs, $1)",
+                &[root, &hosts[root]],
             )? {
                 let abs: String = r.get(1);
                 by_id.insert(r.get::<_, i64>(0), abs.clone());
@@ -363,8 +371,8 @@ impl PgSink {
             }
             for r in map.client.query(
                 "SELECT p.file_id, p.path, p.status, p.reason FROM parts p JOIN files f ON f.id = p.file_id
-                 WHERE starts_with(f.abs, $1) ORDER BY p.file_id, p.path",
-                &[root],
+                 WHERE f.host = $2 AND starts_with(f.abs, $1) ORDER BY p.file_id, p.path",
+                &[root, &hosts[root]],
             )? {
                 let Some(k) = by_id.get(&r.get::<_, i64>(0)).and_then(|abs| known.get_mut(abs)) else { continue };
                 let (status, reason): (String, String) = (r.get(2), r.get(3));
@@ -391,6 +399,7 @@ impl PgSink {
             reveal,
             settings: settings.to_string(),
             roots,
+            hosts,
             shared,
             files: Vec::new(),
             file_index: HashMap::new(),
@@ -420,7 +429,9 @@ impl PgSink {
         if let Some(&i) = self.file_index.get(abs) {
             return i;
         }
+        let host = self.hosts.get(root).cloned().unwrap_or_default();
         self.files.push(FileRow {
+            host,
             root: root.to_string(),
             abs: abs.to_string(),
             path: path.to_string(),
@@ -537,6 +548,7 @@ impl PgSink {
         if !self.files.is_empty() {
             let f = &self.files;
             let col = |g: &dyn Fn(&FileRow) -> Option<String>| f.iter().map(g).collect::<Vec<Option<String>>>();
+            let hosts = col(&|r| Some(r.host.clone()));
             let roots = col(&|r| Some(r.root.clone()));
             let abss = col(&|r| Some(r.abs.clone()));
             let paths = col(&|r| Some(r.path.clone()));
@@ -549,17 +561,17 @@ impl PgSink {
             let found: Vec<i64> = f.iter().map(|r| r.findings).collect();
             let counts = col(&|r| r.counts.clone());
             let rows = client.query(
-                "INSERT INTO files(root, abs, path, size, modified, kind, content_hash, status, reason, findings, settings, seen_in_run, scanned_in_run, counts)
-                 SELECT u.root, u.abs, u.path, u.size, u.modified, u.kind, u.content_hash, u.status, u.reason, u.findings, $1, $2, $2, u.counts
-                 FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], $13::text[])
-                      AS u(root, abs, path, size, modified, kind, content_hash, status, reason, findings, counts)
-                 ON CONFLICT (abs) DO UPDATE SET root = excluded.root, path = excluded.path, size = excluded.size,
+                "INSERT INTO files(root, abs, path, size, modified, kind, content_hash, status, reason, findings, settings, seen_in_run, scanned_in_run, counts, host)
+                 SELECT u.root, u.abs, u.path, u.size, u.modified, u.kind, u.content_hash, u.status, u.reason, u.findings, $1, $2, $2, u.counts, u.host
+                 FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::int8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[], $13::text[], $14::text[])
+                      AS u(root, abs, path, size, modified, kind, content_hash, status, reason, findings, counts, host)
+                 ON CONFLICT (host, abs) DO UPDATE SET root = excluded.root, path = excluded.path, size = excluded.size,
                    modified = excluded.modified, kind = excluded.kind, content_hash = excluded.content_hash,
                    status = excluded.status, reason = excluded.reason, findings = excluded.findings,
                    settings = excluded.settings, seen_in_run = excluded.seen_in_run,
                    scanned_in_run = excluded.scanned_in_run, counts = excluded.counts
                  RETURNING id, abs",
-                &[&self.settings, &self.run, &roots, &abss, &paths, &sizes, &modified, &kinds, &hashes, &statuses, &reasons, &found, &counts],
+                &[&self.settings, &self.run, &roots, &abss, &paths, &sizes, &modified, &kinds, &hashes, &statuses, &reasons, &found, &counts, &hosts],
             )?;
             let mut fresh = Vec::new();
             for r in rows {
@@ -675,13 +687,14 @@ impl PgSink {
     fn mark_gone(&mut self) -> anyhow::Result<()> {
         let roots: Vec<String> = self.roots.iter().map(|r| r.abs.to_string_lossy().into_owned()).collect();
         for root in roots {
+            let host = self.hosts.get(&root).cloned().unwrap_or_default();
             let gone: Vec<i64> = self
                 .map
                 .client
                 .query(
                     "UPDATE files SET status = 'gone', reason = 'not found in the last sweep (deleted, moved or excluded)', findings = 0
-                     WHERE root = $1 AND seen_in_run <> $2 AND status <> 'gone' RETURNING id",
-                    &[&root, &self.run],
+                     WHERE host = $3 AND root = $1 AND seen_in_run <> $2 AND status <> 'gone' RETURNING id",
+                    &[&root, &self.run, &host],
                 )?
                 .iter()
                 .map(|r| r.get(0))
