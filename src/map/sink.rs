@@ -957,6 +957,22 @@ mod tests {
         }
     }
 
+    /// Files of a UNC share are recorded with no host (every node reaches
+    /// them alike); local paths, and Windows' long forms of local paths, with
+    /// the node's name.
+    #[test]
+    fn files_of_a_unc_share_have_no_host() {
+        for (root, host) in [
+            (r"\\fs1\casework", ""),
+            (r"\\?\UNC\fs1\casework", ""),
+            (r"\\?\C:\Data", "node1"),
+            (r"C:\Data", "node1"),
+            ("/srv/share", "node1"),
+        ] {
+            assert_eq!(file_host(Path::new(root), "node1"), host, "{root}");
+        }
+    }
+
     #[test]
     fn an_unchanged_file_is_handed_back_from_the_map_a_page_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
