@@ -250,13 +250,43 @@ pub fn named_abs(db: &mut Db<'_>, prefix: &str) -> anyhow::Result<String> {
 }
 
 /// Special category data by folder and category, folders with the most first.
+///
+/// Read from each file's counts by category (`files.counts`, what its
+/// findings are), only for files whose counts name a special category: not
+/// from the findings, which would be a scan of every finding of the map (5.8
+/// of the 9.6 s of `map --by folder` over 10 million findings in
+/// PostgreSQL). Files recorded without counts (maps converted from schema 1)
+/// are counted from their findings.
 fn special_groups(db: &mut Db<'_>, abs: &str) -> anyhow::Result<Vec<SpecialGroup>> {
     let mut groups: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    let named: Vec<String> =
+        crate::detect::Category::SPECIAL.iter().map(|c| format!("f.counts LIKE '%{} %'", c.as_str())).collect();
+    db.for_each(
+        &format!(
+            "SELECT {abs}, f.counts FROM files f WHERE f.status <> 'gone' AND f.counts IS NOT NULL AND ({})",
+            named.join(" OR ")
+        ),
+        &[],
+        |r| {
+            let abs: String = r.get(0)?;
+            let counts: String = r.get(1)?;
+            let Some(counts) = super::store::parse_counts(&counts) else { return Ok(()) };
+            let folder = Path::new(&abs).parent().map(|p| p.display().to_string()).unwrap_or_default();
+            for (c, n) in counts.iter() {
+                if n > 0 && crate::detect::Category::SPECIAL.contains(&c) {
+                    let e = groups.entry((folder.clone(), c.as_str().to_string())).or_default();
+                    e.0 += 1;
+                    e.1 += n as i64;
+                }
+            }
+            Ok(())
+        },
+    )?;
     db.for_each(
         &format!(
             "SELECT {abs}, c.name, count(*) FROM findings x JOIN files f ON f.id = x.file_id
              JOIN categories c ON c.id = x.category
-             WHERE f.status <> 'gone' AND c.name IN ({}) GROUP BY f.id, f.host, f.abs, c.name",
+             WHERE f.status <> 'gone' AND f.counts IS NULL AND c.name IN ({}) GROUP BY f.id, f.host, f.abs, c.name",
             special_sql_list()
         ),
         &[],
