@@ -275,22 +275,10 @@ pub fn check_map_path(path: &Path) -> Result<(), BadRequest> {
     Ok(())
 }
 
-/// `--map` for a sweep, which writes the map: a file only for now. A
-/// PostgreSQL URL is refused plainly (the sweep cannot write one yet;
-/// [`crate::map::pg`] has the connection and schema) rather than made into
-/// a folder called `postgresql:`.
+/// `--map` for a sweep, which writes the map: a file (not a folder), or a
+/// PostgreSQL URL that can be understood (never made into a folder called
+/// `postgresql:`).
 pub fn check_map_file(path: &Path) -> Result<(), BadRequest> {
-    if let Some(s) = path.to_str()
-        && crate::map::pg::is_url(s)
-    {
-        let shown = crate::map::pg::Target::from_url(s)
-            .map(|t| t.to_string())
-            .unwrap_or_else(|_| "(a PostgreSQL URL)".to_string());
-        return Err(BadRequest(format!(
-            "scan into PostgreSQL is not supported yet: --map {shown}: a sweep writes its data map to a file for now (`map`, `sar` and `serve` can read a PostgreSQL map). Give a file, such as --map {}",
-            crate::map::DEFAULT_MAP_FILE
-        )));
-    }
     check_map_path(path)
 }
 

@@ -1,6 +1,8 @@
 //! A data map on a real PostgreSQL server (#25): the connection, the
 //! versioned schema (the same tables as a SQLite map), and the key
-//! fingerprint that keeps a node with another key out. Each test starts a
+//! fingerprint that keeps a node with another key out; sweeps written into
+//! it (the same map as a sweep into SQLite, resumed after a kill, rescans
+//! that read nothing unchanged, several sweeps at once). Each test starts a
 //! throwaway cluster (tests/common/pg.rs).
 
 mod common;
@@ -179,26 +181,56 @@ fn tls_is_used_as_sslmode_says() {
     assert!(e.contains("cannot connect to the PostgreSQL data map postgresql://postgres@127.0.0.1:"), "{e}");
 }
 
+/// On a server with TLS (a certificate for `pg.test` from a test
+/// authority), each sslmode checks what libpq's does, through rustls.
 #[test]
-fn a_sweep_into_postgres_is_refused_plainly_until_it_can_write_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let files = dir.path().join("files");
-    std::fs::create_dir(&files).unwrap();
-    std::fs::write(files.join("a.txt"), "Email jo@example.org\n").unwrap();
-    let url = "postgresql://someone:s3cret@db.example:5432/charity";
-    let out = common::bin()
-        .args(["scan", files.to_str().unwrap(), "--quiet", "--map", url, "--key", "k.key"])
-        .current_dir(dir.path())
+fn tls_checks_the_certificate_as_sslmode_says() {
+    let Some(cluster) = PgCluster::start() else { return };
+    let url = cluster.create_db("tls");
+    let ca = cluster.enable_tls("pg.test");
+    let base = url.split_once('?').unwrap().0;
+    let ca = ca.to_str().unwrap();
+    let encrypted = |t: &Target| -> bool {
+        let mut m = PgMap::open(t).unwrap_or_else(|e| panic!("{t}: {e:#}"));
+        m.client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0)
+    };
+    // Encrypted, the certificate unchecked (no authority given).
+    assert!(encrypted(&target(&format!("{base}?sslmode=prefer"))));
+    assert!(encrypted(&target(&format!("{base}?sslmode=require"))));
+    // Signed by the authority given; any name (127.0.0.1 is not pg.test).
+    assert!(encrypted(&target(&format!("{base}?sslmode=verify-ca&sslrootcert={ca}"))));
+    // ...as is require once an authority is given (libpq's rule).
+    assert!(encrypted(&target(&format!("{base}?sslmode=require&sslrootcert={ca}"))));
+    // verify-full checks the name too: refused at 127.0.0.1, accepted as pg.test.
+    let e = PgMap::open(&target(&format!("{base}?sslmode=verify-full&sslrootcert={ca}"))).err().unwrap();
+    assert!(format!("{e:#}").contains("cannot connect to the PostgreSQL data map"), "{e:#}");
+    let by_name = format!(
+        "postgresql://postgres@pg.test:{}/tls?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={ca}",
+        cluster.port
+    );
+    assert!(encrypted(&target(&by_name)));
+    // An authority that did not sign it: refused, for verify-ca too.
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = other.path().join("other.pem");
+    let out = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other"])
+        .arg("-keyout")
+        .arg(other.path().join("other.key"))
+        .arg("-out")
+        .arg(&other_ca)
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("scan into PostgreSQL is not supported yet"), "{err}");
-    assert!(err.contains("postgresql://someone@db.example:5432/charity"), "{err}");
-    assert!(!err.contains("s3cret"), "{err}");
-    // Nothing made in the working folder: no `postgresql:` folder, no key.
-    assert!(!dir.path().join("postgresql:").exists());
-    assert!(!dir.path().join("k.key").exists());
+    assert!(out.status.success());
+    let e = PgMap::open(&target(&format!("{base}?sslmode=verify-ca&sslrootcert={}", other_ca.display()))).err();
+    assert!(e.is_some(), "a certificate from another authority is refused");
+    // A file that is not a certificate: said plainly.
+    let e = PgMap::open(&target(&format!(
+        "{base}?sslmode=verify-ca&sslrootcert={}",
+        other.path().join("other.key").display()
+    )))
+    .err()
+    .unwrap();
+    assert!(format!("{e:#}").contains("no PEM certificate"), "{e:#}");
 }
 
 #[test]
@@ -274,6 +306,8 @@ fn same_from_the_binary(dir: &std::path::Path, db: &std::path::Path, url: &str) 
         // Each names its own map; all else is the same.
         assert_eq!(a["map"].take(), db);
         assert_eq!(b["map"].take(), url);
+        // When each map's last sweep ran (the same sweep, copied, or the same drive swept into each).
+        assert!(a["last_sweep"].take().is_string() && b["last_sweep"].take().is_string());
         assert_eq!(a, b, "--by {by}");
         assert_eq!(b["totals"]["files_with_personal_data"], 9, "{b:#}");
     }
@@ -337,13 +371,10 @@ fn subjects() -> Vec<piisweep::sar::Subject> {
     ]
 }
 
-#[test]
-fn map_report_sar_and_unsearched_are_the_same_from_sqlite_and_postgres() {
-    use piisweep::map::db::Db;
-    use piisweep::map::report::{self, Age, By};
-    let Some(cluster) = PgCluster::start() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("drive");
+/// A drive of a charity's files: names, identifiers and special
+/// categories in text, mail, tables and an archive, a file that cannot be
+/// read and a part that cannot be read, a file not changed for three years.
+fn make_drive(root: &std::path::Path) {
     for dir in ["Clients", "HR", "Équipe"] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
     }
@@ -392,6 +423,16 @@ fn map_report_sar_and_unsearched_are_the_same_from_sqlite_and_postgres() {
     let old = std::fs::File::options().write(true).open(root.join("Clients/Zoe.txt")).unwrap();
     old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 366 * 86400)).unwrap();
     drop(old);
+}
+
+#[test]
+fn map_report_sar_and_unsearched_are_the_same_from_sqlite_and_postgres() {
+    use piisweep::map::db::Db;
+    use piisweep::map::report::{self, Age, By};
+    let Some(cluster) = PgCluster::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    make_drive(&root);
     let db = tmp.path().join("m.db");
     let out = common::bin()
         .arg("scan")
@@ -522,4 +563,369 @@ fn map_report_sar_and_unsearched_are_the_same_from_sqlite_and_postgres() {
     assert_eq!(files(&found[1]), ["HR/applicants.csv", "HR/contacts.csv"], "{:#}", found[1]);
     assert_eq!(files(&found[2]), ["Clients/Zoe.txt", "Clients/notes.txt"], "{:#}", found[2]);
     assert_eq!(found[3], serde_json::json!([]));
+}
+
+/// `piisweep scan ROOT --map MAP --key DIR/k.key --quiet ARGS` in `dir`,
+/// with the environment `env`: exit status and stderr.
+fn sweep(
+    dir: &std::path::Path,
+    root: &std::path::Path,
+    map: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Option<i32>, String) {
+    let mut cmd = common::bin();
+    cmd.arg("scan").arg(root).args(["--quiet", "--map", map, "--key", "k.key"]).args(args).current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The findings of a map (through the seam), each as its file's path,
+/// location, category, hash, masked form, value, rule and confidence, sorted.
+fn findings_of(db: &mut piisweep::map::db::Db<'_>) -> Vec<String> {
+    let mut out: Vec<String> = db
+        .query(
+            "SELECT t.path, t.location, t.category, t.hash, t.masked, t.value, t.rule, f.confidence, f.words, f.hkey
+             FROM findings_text t JOIN findings f ON f.id = t.id",
+            &[],
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{:?}", r.0))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Each file of a map: path, status, reason, kind, findings, counts,
+/// content hash, and its parts not read, sorted.
+fn files_of(db: &mut piisweep::map::db::Db<'_>) -> Vec<String> {
+    let mut out: Vec<String> = db
+        .query(
+            "SELECT f.path, f.status, f.reason, f.kind, f.findings, f.counts, f.content_hash,
+                    (SELECT count(*) FROM findings WHERE file_id = f.id),
+                    (SELECT string_agg(p.path || ' ' || p.status || ' ' || p.reason, '; ') FROM parts p WHERE p.file_id = f.id)
+             FROM files f",
+            &[],
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{:?}", r.0))
+        .collect();
+    out.sort();
+    out
+}
+
+/// "N files read, M unchanged (not read again), G gone" from a sweep's stderr.
+fn read_unchanged_gone(err: &str) -> (u64, u64, u64) {
+    let at = err.find(" files read, ").unwrap_or_else(|| panic!("no map line: {err}"));
+    let head = &err[..at];
+    let read: u64 = head.rsplit(' ').next().unwrap().parse().unwrap();
+    let rest = &err[at + " files read, ".len()..];
+    let unchanged: u64 = rest.split(' ').next().unwrap().parse().unwrap();
+    let gone_at = rest.find(" gone since").unwrap();
+    let gone: u64 = rest[..gone_at].rsplit(' ').next().unwrap().parse().unwrap();
+    (read, unchanged, gone)
+}
+
+#[test]
+fn a_sweep_into_postgres_records_what_a_sweep_into_sqlite_does() {
+    use piisweep::map::db::Db;
+    let Some(cluster) = PgCluster::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    make_drive(&root);
+    let db = tmp.path().join("m.db");
+    let url = target(&cluster.create_db("sweep")).to_string();
+    let (code, lite_err) = sweep(tmp.path(), &root, db.to_str().unwrap(), &[], &[]);
+    assert!(code.is_some_and(|c| c != 2), "{lite_err}");
+    // Without the quiet flag the map's line is printed: both maps read every file.
+    let (code, err) = sweep(tmp.path(), &root, &url, &[], &[]);
+    assert!(code.is_some_and(|c| c != 2) && err.contains("HR/broken.pdf"), "{err}");
+    assert!(!tmp.path().join("postgresql:").exists());
+
+    let lite = piisweep::map::Map::open_existing(&db).unwrap();
+    let mut pg_map = PgMap::open_existing(&target(&url)).unwrap();
+    let lite_findings = findings_of(&mut Db::Sqlite(&lite.conn));
+    assert!(lite_findings.len() > 20, "{lite_findings:#?}");
+    assert_eq!(findings_of(&mut Db::Postgres(&mut pg_map.client)), lite_findings);
+    let lite_files = files_of(&mut Db::Sqlite(&lite.conn));
+    assert_eq!(files_of(&mut Db::Postgres(&mut pg_map.client)), lite_files);
+    assert!(lite_files.iter().any(|f| f.contains("inner.pdf")), "a part not read: {lite_files:#?}");
+    // The run is recorded, complete, with its root and counts.
+    let run = Db::Postgres(&mut pg_map.client)
+        .query_one("SELECT status, roots, files_read, files_reused, findings FROM runs", &[])
+        .unwrap();
+    assert_eq!(run.get::<String>(0).unwrap(), "complete");
+    assert!(run.get::<String>(1).unwrap().contains("drive"));
+    assert_eq!((run.get::<i64>(2).unwrap(), run.get::<i64>(3).unwrap()), (10, 0));
+    assert_eq!(run.get::<i64>(4).unwrap() as usize, lite_findings.len());
+    // `map` and `sar` answer the same from both.
+    same_from_the_binary(tmp.path(), &db, &url);
+
+    // A rescan: the same files reused in both (the file that could not be
+    // read is read again), nothing else read.
+    let counts = |m: &str| {
+        let mut cmd = common::bin();
+        let out =
+            cmd.arg("scan").arg(&root).args(["--map", m, "--key", "k.key"]).current_dir(tmp.path()).output().unwrap();
+        read_unchanged_gone(&String::from_utf8_lossy(&out.stderr))
+    };
+    assert_eq!(counts(&url), (1, 9, 0));
+    assert_eq!(counts(db.to_str().unwrap()), (1, 9, 0));
+    // A file deleted and one changed: one gone, the changed one read again.
+    std::fs::remove_file(root.join("Clients/adam.txt")).unwrap();
+    std::fs::write(root.join("Équipe/liste.txt"), "Email lea@example.org\nPhone 07700 900999\n").unwrap();
+    assert_eq!(counts(&url), (2, 7, 1));
+    assert_eq!(counts(db.to_str().unwrap()), (2, 7, 1));
+    assert_eq!(findings_of(&mut Db::Postgres(&mut pg_map.client)), findings_of(&mut Db::Sqlite(&lite.conn)));
+    assert_eq!(files_of(&mut Db::Postgres(&mut pg_map.client)), files_of(&mut Db::Sqlite(&lite.conn)));
+}
+
+/// Twelve small files, each with a name, an email address and a phone number.
+fn make_clean_drive(root: &std::path::Path) {
+    std::fs::create_dir_all(root).unwrap();
+    for i in 0..12 {
+        std::fs::write(
+            root.join(format!("client{i:02}.txt")),
+            format!("Client: Jane Roberts{i}\nEmail: client{i}@example.org\nPhone: 07700 900{i:03}\nNotes: Amir Khan called.\n"),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_killed_sweep_into_postgres_is_completed_by_the_next() {
+    use piisweep::map::db::Db;
+    let Some(cluster) = PgCluster::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    make_clean_drive(&root);
+    let db = tmp.path().join("m.db");
+    let (code, err) = sweep(tmp.path(), &root, db.to_str().unwrap(), &[], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let lite = piisweep::map::Map::open_existing(&db).unwrap();
+    let want = findings_of(&mut Db::Sqlite(&lite.conn));
+    assert!(want.len() >= 36, "{want:#?}");
+
+    let url = target(&cluster.create_db("killed")).to_string();
+    let mut pg_map = PgMap::open(&target(&url)).unwrap();
+    // Stopped after five files, each committed; then half-way through the
+    // findings of a file, with files committed a few at a time.
+    let (code, err) = sweep(
+        tmp.path(),
+        &root,
+        &url,
+        &["--threads", "1"],
+        &[("PIISWEEP_TEST_MAP_BATCH", "1"), ("PIISWEEP_TEST_ABORT_AFTER", "5")],
+    );
+    assert_eq!(code, Some(86), "{err}");
+    let done = |m: &mut PgMap| -> i64 {
+        Db::Postgres(&mut m.client)
+            .query_one("SELECT count(*) FROM files WHERE status = 'scanned'", &[])
+            .unwrap()
+            .get(0)
+            .unwrap()
+    };
+    assert_eq!(done(&mut pg_map), 5);
+    let (code, err) = sweep(
+        tmp.path(),
+        &root,
+        &url,
+        &["--threads", "1"],
+        &[("PIISWEEP_TEST_MAP_BATCH", "3"), ("PIISWEEP_TEST_ABORT_AFTER_FINDINGS", "14")],
+    );
+    assert_eq!(code, Some(86), "{err}");
+    // No file is recorded done with only part of its findings.
+    let partial: i64 = Db::Postgres(&mut pg_map.client)
+        .query_one(
+            "SELECT count(*) FROM files f WHERE status = 'scanned' AND findings <> (SELECT count(*) FROM findings WHERE file_id = f.id)",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(partial, 0);
+    let before = done(&mut pg_map);
+    assert!(before >= 5, "{before}");
+
+    // The next sweep reads only what was not done, and ends with exactly
+    // the findings of the uninterrupted sweep.
+    let mut cmd = common::bin();
+    let out =
+        cmd.arg("scan").arg(&root).args(["--map", &url, "--key", "k.key"]).current_dir(tmp.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let (read, unchanged, gone) = read_unchanged_gone(&err);
+    assert_eq!((read + unchanged, unchanged, gone), (12, before as u64, 0), "{err}");
+    assert_eq!(findings_of(&mut Db::Postgres(&mut pg_map.client)), want);
+    assert_eq!(files_of(&mut Db::Postgres(&mut pg_map.client)), files_of(&mut Db::Sqlite(&lite.conn)));
+
+    // A rescan of the unchanged drive reads no file.
+    let out = common::bin()
+        .arg("scan")
+        .arg(&root)
+        .args(["--map", &url, "--key", "k.key"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(read_unchanged_gone(&String::from_utf8_lossy(&out.stderr)), (0, 12, 0));
+    assert_eq!(findings_of(&mut Db::Postgres(&mut pg_map.client)), want);
+}
+
+#[test]
+fn sweeps_of_other_roots_run_at_once_and_one_root_is_swept_once_at_a_time() {
+    use piisweep::map::db::Db;
+    use std::process::Stdio;
+    let Some(cluster) = PgCluster::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // Two servers' shares with the same folder layout (the same relative
+    // paths, so the same rows of the shared tables).
+    let (a, b) = (tmp.path().join("server-a"), tmp.path().join("server-b"));
+    make_clean_drive(&a);
+    make_clean_drive(&b);
+    std::fs::write(a.join("zz-slow.txt"), "Email slow@example.org\n").unwrap();
+    let url = target(&cluster.create_db("nodes")).to_string();
+    // The first node's sweep of A stops on its last file, holding A, with
+    // its other files written (in an open transaction) and its paths numbered.
+    let pause = tmp.path().join("pause");
+    std::fs::create_dir(&pause).unwrap();
+    let mut node_a = common::bin();
+    node_a
+        .arg("scan")
+        .arg(&a)
+        .args(["--quiet", "--threads", "1", "--map", &url, "--key", "k.key"])
+        .current_dir(tmp.path())
+        .env("PIISWEEP_TEST_PAUSE_ON", "zz-slow")
+        .env("PIISWEEP_TEST_PAUSE_DIR", &pause)
+        .stderr(Stdio::piped());
+    // The key is made by the first sweep: make it now, so both use it.
+    let (code, err) = sweep(tmp.path(), &b, "other.db", &[], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let node_a = node_a.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !pause.join("paused").exists() {
+        assert!(started.elapsed().as_secs() < 60, "the sweep of A never reached its last file");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Meanwhile another node sweeps B to its end, not held up by A's.
+    let (code, err) = sweep(tmp.path(), &b, &url, &[], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    // A second sweep of A will not run beside the first: with --no-wait it
+    // says so at once.
+    let (code, err) = sweep(tmp.path(), &a, &url, &["--no-wait"], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("another sweep (on this or another node) is sweeping") && err.contains("server-a"), "{err}");
+    std::fs::write(pause.join("resume"), b"").unwrap();
+    let out = node_a.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let mut m = PgMap::open_existing(&target(&url)).unwrap();
+    let mut db = Db::Postgres(&mut m.client);
+    let runs = db.query("SELECT roots, status, files_read FROM runs ORDER BY id", &[]).unwrap();
+    let runs: Vec<(String, String, i64)> =
+        runs.iter().map(|r| (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap())).collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs.iter().any(|r| r.0.contains("server-a") && r.1 == "complete" && r.2 == 13), "{runs:?}");
+    assert!(runs.iter().any(|r| r.0.contains("server-b") && r.1 == "complete" && r.2 == 12), "{runs:?}");
+    let per_root = db
+        .query("SELECT root, count(*), CAST(sum(findings) AS BIGINT) FROM files WHERE status = 'scanned' GROUP BY root ORDER BY root", &[])
+        .unwrap();
+    let per_root: Vec<(String, i64, i64)> =
+        per_root.iter().map(|r| (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap())).collect();
+    assert_eq!(per_root.len(), 2, "{per_root:?}");
+    assert!(per_root[0].0.ends_with("server-a") && per_root[1].0.ends_with("server-b"), "{per_root:?}");
+    assert_eq!((per_root[0].1, per_root[1].1), (13, 12));
+    assert_eq!(per_root[0].2, per_root[1].2 + 1, "A has B's findings and one more: {per_root:?}");
+    let total: i64 = db.query_one("SELECT count(*) FROM findings", &[]).unwrap().get(0).unwrap();
+    assert_eq!(total, per_root[0].2 + per_root[1].2);
+    // The shared tables hold each path once, though both sweeps wrote them.
+    let dup: i64 = db.query_one("SELECT count(*) - count(DISTINCT path) FROM paths", &[]).unwrap().get(0).unwrap();
+    assert_eq!(dup, 0);
+}
+
+#[test]
+fn several_nodes_are_named_by_host_and_an_older_map_is_migrated() {
+    use piisweep::map::db::Db;
+    let Some(cluster) = PgCluster::start() else { return };
+    let raw_url = cluster.create_db("hosts");
+    // A map of schema 4 (before hosts), with a file recorded.
+    let mut old = postgres::Client::connect(&raw_url, postgres::NoTls).unwrap();
+    old.batch_execute(
+        "CREATE TABLE schema_version(version BIGINT PRIMARY KEY, applied TEXT NOT NULL, what TEXT NOT NULL)",
+    )
+    .unwrap();
+    old.batch_execute(pg::MIGRATIONS[0].postgres).unwrap();
+    old.batch_execute(
+        "INSERT INTO schema_version VALUES (4, 'earlier', 'schema 4');
+         INSERT INTO runs(started, status, roots, settings, reveal) VALUES ('2026-01-01', 'complete', '[\"/old\"]', 's', 0);
+         INSERT INTO files(root, abs, path, size, kind, status, settings, seen_in_run, scanned_in_run)
+             VALUES ('/old', '/old/a.txt', 'a.txt', 1, 'text', 'scanned', 's', 1, 1);",
+    )
+    .unwrap();
+    drop(old);
+    let url = target(&raw_url).to_string();
+    let mut m = PgMap::open(&target(&url)).unwrap();
+    assert_eq!(m.version().unwrap(), 5);
+    let host: String = m.client.query_one("SELECT host FROM files WHERE abs = '/old/a.txt'", &[]).unwrap().get(0);
+    assert_eq!(host, "");
+
+    // The same folder on two servers (here one folder, swept as two hosts):
+    // each host's files are its own, and neither sweep waits for the other's root.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("share");
+    make_clean_drive(&root);
+    for node in ["fs1", "fs2"] {
+        let (code, err) = sweep(tmp.path(), &root, &url, &["--no-wait"], &[("PIISWEEP_TEST_HOST", node)]);
+        assert_eq!(code, Some(0), "{node}: {err}");
+    }
+    let per_host = Db::Postgres(&mut m.client)
+        .query("SELECT host, count(*) FROM files GROUP BY host ORDER BY host", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<String>(0).unwrap(), r.get::<i64>(1).unwrap()))
+        .collect::<Vec<_>>();
+    assert_eq!(per_host, [("".to_string(), 1), ("fs1".to_string(), 12), ("fs2".to_string(), 12)]);
+    let hosts: Vec<String> =
+        m.client.query("SELECT host FROM runs ORDER BY id", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(hosts, ["", "fs1", "fs2"]);
+    // Sweeping again as fs1 reuses fs1's work only.
+    let out = common::bin()
+        .arg("scan")
+        .arg(&root)
+        .args(["--map", &url, "--key", "k.key"])
+        .env("PIISWEEP_TEST_HOST", "fs1")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(read_unchanged_gone(&String::from_utf8_lossy(&out.stderr)), (0, 12, 0));
+
+    // `map` and `sar` name each file by its host.
+    let (code, out, err) = run(tmp.path(), &["map", "--map", &url, "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = report["top_files"].as_array().unwrap().iter().map(|f| f["abs"].as_str().unwrap()).collect();
+    let share = root.to_str().unwrap();
+    assert!(names.iter().any(|n| n.starts_with(&format!("fs1:{share}/"))), "{names:?}");
+    assert!(names.iter().any(|n| n.starts_with(&format!("fs2:{share}/"))), "{names:?}");
+    let folders: Vec<&str> = report["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(folders, [format!("fs1:{share}"), format!("fs2:{share}")], "{report:#}");
+    assert_eq!(report["totals"]["files"], 25, "{report:#}");
+    let (code, out, err) = run(
+        tmp.path(),
+        &["sar", "--map", &url, "--key", "k.key", "--email", "client3@example.org", "--format", "json"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let sar: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(&str, &str)> = sar["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["host"].as_str().unwrap(), m["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found.len(), 2, "{sar:#}");
+    assert!(found.contains(&("fs1", "client03.txt")) && found.contains(&("fs2", "client03.txt")), "{sar:#}");
 }

@@ -157,7 +157,10 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     let mut outputs = Vec::new();
     if let Some(m) = &cfg.map {
         piisweep::outputs::check_map_file(m)?;
-        outputs.push(Output::Map(m));
+        // A PostgreSQL map is not a file: nothing to keep out of the sources.
+        if map_file(m).is_some() {
+            outputs.push(Output::Map(m));
+        }
     }
     if let Some(j) = &cfg.jsonl {
         outputs.push(Output::File("--jsonl", j));
@@ -166,8 +169,13 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
     if let Some(u) = &unread {
         outputs.push(Output::File("--unread", u));
     }
-    cfg.sweep.refuse_overlaps(cfg.map.as_deref(), &outputs)?;
-    let (engine, key, opts) = cfg.sweep.prepare(cfg.map.as_deref())?;
+    let map_as_file = cfg.map.as_deref().and_then(map_file);
+    cfg.sweep.refuse_overlaps(map_as_file, &outputs)?;
+    let pg_target = match cfg.map.as_deref().filter(|m| map_file(m).is_none()).and_then(|m| m.to_str()) {
+        Some(url) => Some(pg_map_for_sweep(url, cfg.sweep.key.as_deref())?),
+        None => None,
+    };
+    let (engine, key, opts) = cfg.sweep.prepare(map_as_file)?;
     let mut jsonl = match &cfg.jsonl {
         Some(p) => Some(JsonlSink::new(open_output(p)?, cfg.reveal)),
         None => None,
@@ -183,32 +191,41 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
         return finish_with(&summary, cfg.sweep.quiet, cfg.jsonl.is_none(), unread.as_deref());
     };
     let map_started = std::time::Instant::now();
-    let wait = if cfg.no_wait { piisweep::map::lock::Wait::No } else { piisweep::map::lock::Wait::Yes };
-    let _lock = piisweep::map::lock::lock(map_path, wait, &mut |m| eprintln!("{m}"))?;
-    let map = piisweep::map::Map::create_or_open(map_path)?;
+    let shown = piisweep::map::reader::shown(map_path);
     let settings = piisweep::map::settings_fingerprint(&engine, opts.min_confidence, opts.limits.max_file_size);
     // Findings rebuilt from the map have no plain values unless it was written with --reveal.
     let reuse_ok = !(cfg.jsonl.is_some() && cfg.reveal);
-    let (mut map_sink, mut reuse) = piisweep::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
-    // Without --jsonl, nothing needs an unchanged file's findings: they stay in the map.
-    reuse.hand_on_findings(cfg.jsonl.is_some());
-    let map_opening = map_started.elapsed();
-    let check = |e: &piisweep::walk::FileEntry, out: scan::Batches<'_>| reuse.check(e, out);
-    sinks.push(&mut map_sink);
-    let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
-    drop(sinks);
+    let (summary, c, map_opening) = if let Some(target) = &pg_target {
+        let (mut map_sink, mut reuse) =
+            piisweep::map::PgSink::start(target, &key, &opts.roots, &settings, cfg.reveal, !cfg.no_wait)?;
+        reuse.hand_on_findings(cfg.jsonl.is_some());
+        let map_opening = map_started.elapsed();
+        let check = |e: &piisweep::walk::FileEntry, out: scan::Batches<'_>| reuse.check(e, out);
+        sinks.push(&mut map_sink);
+        let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
+        drop(sinks);
+        (summary, map_sink.counts, map_opening)
+    } else {
+        let wait = if cfg.no_wait { piisweep::map::lock::Wait::No } else { piisweep::map::lock::Wait::Yes };
+        let _lock = piisweep::map::lock::lock(map_path, wait, &mut |m| eprintln!("{m}"))?;
+        let map = piisweep::map::Map::create_or_open(map_path)?;
+        let (mut map_sink, mut reuse) = piisweep::map::MapSink::start(&map, &key, &opts.roots, &settings, cfg.reveal)?;
+        // Without --jsonl, nothing needs an unchanged file's findings: they stay in the map.
+        reuse.hand_on_findings(cfg.jsonl.is_some());
+        let map_opening = map_started.elapsed();
+        let check = |e: &piisweep::walk::FileEntry, out: scan::Batches<'_>| reuse.check(e, out);
+        sinks.push(&mut map_sink);
+        let summary = scan::run(&opts, &engine, &key, &mut sinks, reuse_ok.then_some(&check as &scan::FileFilter<'_>))?;
+        drop(sinks);
+        (summary, map_sink.counts, map_opening)
+    };
     write_unread(&summary, unread.as_deref())?;
     let map_time = map_opening + summary.sink_time.last().copied().unwrap_or_default();
-    let c = map_sink.counts;
     if summary.stopped {
         eprintln!(
             "Stopped: {} of {} files done and recorded in the data map {} ({} read, {} unchanged); \
              files being read when stopped are not recorded as done.",
-            summary.files_done,
-            summary.files_total,
-            map_path.display(),
-            c.read,
-            c.reused
+            summary.files_done, summary.files_total, shown, c.read, c.reused
         );
         eprintln!("To resume, run the same command again: files already done are not read again.");
         if cfg.jsonl.is_some() {
@@ -222,7 +239,7 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
         eprintln!(
             "data map {}: {} files read, {} unchanged (not read again), {} gone since the last sweep; \
              {:.1} s of the sweep's {:.1} s went on the map",
-            map_path.display(),
+            shown,
             c.read,
             c.reused,
             c.gone,
@@ -231,6 +248,21 @@ pub fn scan(cfg: &ScanConfig) -> anyhow::Result<i32> {
         );
     }
     finish_with(&summary, cfg.sweep.quiet, false, unread.as_deref())
+}
+
+/// The PostgreSQL map a sweep writes, checked before any key is made: a
+/// node without a key file, writing a map that records one, is refused
+/// (piisweep will not make a second key the map would refuse anyway).
+fn pg_map_for_sweep(url: &str, explicit_key: Option<&Path>) -> anyhow::Result<piisweep::map::pg::Target> {
+    let target = piisweep::map::pg::Target::from_url(url)?;
+    let key = keys::key_path(explicit_key, None);
+    if !key.is_file() && piisweep::map::pgsink::recorded_key_check(&target)?.is_some() {
+        bail!(BadRequest(format!(
+            "there is no key file at {}, and the data map {target} was made with a key: give every node the same key file with --key (see \"Several scanner nodes\" in the README)",
+            key.display()
+        )));
+    }
+    Ok(target)
 }
 
 /// Print the summary and choose the exit status.

@@ -24,6 +24,7 @@ pub mod db;
 mod legacy;
 pub mod lock;
 pub mod pg;
+pub mod pgsink;
 pub mod reader;
 pub mod report;
 mod sink;
@@ -40,7 +41,8 @@ use crate::detect::Engine;
 use crate::keys::Key;
 
 pub use crate::common::{POS_FIRST, POS_LAST, POS_ONLY, date_text, name_words, now_text, time_ns};
-pub use sink::{MapSink, Reuse};
+pub use pgsink::{PgReuse, PgSink};
+pub use sink::{MapSink, Reuse, RunCounts};
 pub use store::SCHEMA_VERSION;
 
 /// Where `--map` writes when given no file name.
@@ -59,6 +61,12 @@ impl Map {
     /// Open the map at `path`, creating it (owner-only) if it does not exist.
     pub fn create_or_open(path: &Path) -> anyhow::Result<Map> {
         crate::outputs::check_map_file(path)?;
+        if reader::is_url(path) {
+            bail!(crate::error::BadRequest(format!(
+                "{} is a PostgreSQL map: a sweep writes it through PgSink, not as a file",
+                reader::shown(path)
+            )));
+        }
         if !path.exists() {
             create_private(path)?;
         }
@@ -103,7 +111,7 @@ impl Map {
                     path.display()
                 ))),
             },
-            1..=3 => {
+            1..=4 => {
                 drop(conn);
                 return Self::open_inner(path);
             }
@@ -158,10 +166,8 @@ impl Map {
         match store::version(&conn).with_context(not_a_map)? {
             0 => {
                 conn.execute_batch(store::SCHEMA).with_context(not_a_map)?;
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?1)",
-                    [store::SCHEMA_VERSION.to_string()],
-                )?;
+                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '4')", [])?;
+                store::migrate_v4(&mut conn).with_context(not_a_map)?;
             }
             1 => {
                 store::migrate_v1(&mut conn).with_context(|| {
@@ -186,6 +192,7 @@ impl Map {
                     )
                 })?;
             }
+            4 => {}
             v if v == store::SCHEMA_VERSION => {
                 conn.execute_batch(store::SCHEMA).with_context(not_a_map)?;
             }
@@ -194,6 +201,15 @@ impl Map {
                 path.display(),
                 store::SCHEMA_VERSION
             ))),
+        }
+        // Schema 4 (as found, or converted to it above): on to 5.
+        if store::version(&conn).with_context(not_a_map)? == 4 {
+            store::migrate_v4(&mut conn).with_context(|| {
+                format!(
+                    "could not convert the data map {} to this version's format: sweep again into a new map (--map NEW.db)",
+                    path.display()
+                )
+            })?;
         }
         restrict(path);
         Ok(Map { conn, path: path.to_path_buf(), notes: Vec::new() })
@@ -380,5 +396,34 @@ mod tests {
         map.check_key(&Key::from_bytes([1; 32])).unwrap();
         map.check_key(&Key::from_bytes([1; 32])).unwrap();
         assert!(map.check_key(&Key::from_bytes([2; 32])).is_err());
+    }
+
+    /// A schema 4 map (before hosts) is brought to schema 5 when opened,
+    /// by a reader too: its files keep their rows, with no host.
+    #[test]
+    fn a_schema_4_map_gets_hosts_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v4.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(store::SCHEMA).unwrap();
+            conn.execute_batch(
+                "INSERT INTO meta(key, value) VALUES ('schema', '4');
+                 INSERT INTO runs(started, status, roots, settings, reveal) VALUES ('2026-01-01', 'complete', '[]', 's', 0);
+                 INSERT INTO files(root, abs, path, size, kind, status, settings, seen_in_run, scanned_in_run)
+                     VALUES ('/r', '/r/a.txt', 'a.txt', 1, 'text', 'scanned', 's', 1, 1);",
+            )
+            .unwrap();
+        }
+        let map = Map::open_existing(&path).unwrap();
+        assert_eq!(store::version(&map.conn).unwrap(), 5);
+        let host: String = map.conn.query_row("SELECT host FROM files", [], |r| r.get(0)).unwrap();
+        assert_eq!(host, "");
+        let run_host: String = map.conn.query_row("SELECT host FROM runs", [], |r| r.get(0)).unwrap();
+        assert_eq!(run_host, "");
+        // Opened again: nothing more to do.
+        drop(map);
+        let map = Map::create_or_open(&path).unwrap();
+        assert_eq!(store::version(&map.conn).unwrap(), 5);
     }
 }

@@ -12,9 +12,8 @@
 //! ([`PgMap::check_key`]); and one sweep per root across all nodes, by an
 //! advisory lock per root rather than a lock file ([`PgMap::try_lock_root`]).
 //!
-//! The sweep's writer, `map` and `sar` do not read or write PostgreSQL yet:
-//! until they do, [`super::Map`] refuses a PostgreSQL `--map` with a plain
-//! message rather than making a folder called `postgresql:`.
+//! The sweep writes it through [`super::pgsink`]; `map`, `sar` and `serve`
+//! read it through [`super::db`].
 
 use std::fmt;
 use std::time::Duration;
@@ -215,35 +214,207 @@ impl Target {
         let client = if self.ssl == SslMode::Disable {
             self.config.connect(NoTls)
         } else {
-            let mut tls = native_tls::TlsConnector::builder();
-            match self.ssl {
-                SslMode::Prefer | SslMode::Require if self.root_cert.is_none() => {
-                    tls.danger_accept_invalid_certs(true).danger_accept_invalid_hostnames(true);
-                }
-                SslMode::VerifyCa => {
-                    tls.danger_accept_invalid_hostnames(true);
-                }
-                _ => {}
-            }
-            if let Some(path) = &self.root_cert {
-                let pem = std::fs::read(path)
-                    .with_context(|| format!("cannot read the certificate authority file {}", path.display()))?;
-                let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
-                    BadRequest(format!(
-                        "{} is not a PEM certificate ({e}): give the server's CA certificate",
-                        path.display()
-                    ))
-                })?;
-                tls.add_root_certificate(cert);
-            }
-            let tls = tls.build().context("cannot set up TLS for PostgreSQL")?;
-            self.config.connect(postgres_native_tls::MakeTlsConnector::new(tls))
+            let tls = tls::client_config(self.ssl, self.root_cert.as_deref())?;
+            self.config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
         };
         client.map_err(|e| {
             anyhow::Error::new(BadRequest(format!(
                 "cannot connect to the PostgreSQL data map {self}: {e}. check the server is running and accepts this node, and the user, password (in the URL or PGPASSWORD) and sslmode"
             )))
         })
+    }
+}
+
+/// TLS with rustls (no OpenSSL), checking the server's certificate as
+/// libpq's sslmode says.
+mod tls {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use anyhow::Context;
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+    use super::SslMode;
+    use crate::error::BadRequest;
+
+    /// The client's TLS settings for `mode`, trusting the authorities in
+    /// `root_cert` (PEM), else the system's.
+    ///
+    /// - prefer, require (no root certificate): encrypted, the certificate
+    ///   not checked (libpq's meaning: protection from eavesdropping only);
+    /// - require with a root certificate, verify-ca: signed by a trusted
+    ///   authority, for any name (libpq treats require with a root
+    ///   certificate file as verify-ca);
+    /// - verify-full: signed by a trusted authority and for the host named.
+    pub fn client_config(mode: SslMode, root_cert: Option<&Path>) -> anyhow::Result<ClientConfig> {
+        // ring, not aws-lc-rs: no C/CMake build of AWS-LC, and it builds for
+        // the Windows target too. rustls 0.23.48 marks it deprecated only
+        // because it lacks post-quantum key exchange.
+        #[allow(deprecated)]
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .context("cannot set up TLS for PostgreSQL")?;
+        let check = match mode {
+            SslMode::Disable | SslMode::Prefer => Check::Nothing,
+            SslMode::Require if root_cert.is_none() => Check::Nothing,
+            SslMode::Require | SslMode::VerifyCa => Check::Authority,
+            SslMode::VerifyFull => Check::AuthorityAndName,
+        };
+        let verifier: Arc<dyn ServerCertVerifier> = match check {
+            Check::Nothing => Arc::new(AnyCertificate(provider)),
+            Check::Authority | Check::AuthorityAndName => {
+                let roots = Arc::new(roots(root_cert)?);
+                let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
+                    .build()
+                    .context("cannot set up TLS for PostgreSQL")?;
+                Arc::new(Authority { webpki, check_name: check == Check::AuthorityAndName })
+            }
+        };
+        Ok(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth())
+    }
+
+    #[derive(PartialEq, Eq)]
+    enum Check {
+        Nothing,
+        Authority,
+        AuthorityAndName,
+    }
+
+    /// The authorities to trust: the PEM file given, else the system's.
+    fn roots(root_cert: Option<&Path>) -> anyhow::Result<RootCertStore> {
+        let mut store = RootCertStore::empty();
+        match root_cert {
+            Some(path) => {
+                let text = std::fs::read(path)
+                    .with_context(|| format!("cannot read the certificate authority file {}", path.display()))?;
+                let mut n = 0;
+                for cert in CertificateDer::pem_slice_iter(&text) {
+                    let cert = cert.map_err(|e| {
+                        BadRequest(format!(
+                            "{} is not a PEM certificate ({e}): give the server's CA certificate",
+                            path.display()
+                        ))
+                    })?;
+                    store.add(cert).map_err(|e| {
+                        BadRequest(format!(
+                            "{} holds a certificate that cannot be trusted as an authority ({e}): give the server's CA certificate",
+                            path.display()
+                        ))
+                    })?;
+                    n += 1;
+                }
+                if n == 0 {
+                    anyhow::bail!(BadRequest(format!(
+                        "{} holds no PEM certificate: give the server's CA certificate (sslrootcert or PGSSLROOTCERT)",
+                        path.display()
+                    )));
+                }
+            }
+            None => {
+                let found = rustls_native_certs::load_native_certs();
+                let (added, _) = store.add_parsable_certificates(found.certs);
+                if added == 0 {
+                    anyhow::bail!(BadRequest(
+                        "this system has no trusted certificate authorities to check the PostgreSQL server's certificate with: give the server's CA certificate with sslrootcert=FILE in the URL or PGSSLROOTCERT".to_string()
+                    ));
+                }
+            }
+        }
+        Ok(store)
+    }
+
+    /// Checks the chain to a trusted authority; the name only if asked.
+    #[derive(Debug)]
+    struct Authority {
+        webpki: Arc<WebPkiServerVerifier>,
+        check_name: bool,
+    }
+
+    impl ServerCertVerifier for Authority {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            server_name: &ServerName<'_>,
+            ocsp_response: &[u8],
+            now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            match self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+                // The chain is checked before the name: a wrong name means a trusted chain.
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+                )) if !self.check_name => Ok(ServerCertVerified::assertion()),
+                other => other,
+            }
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.webpki.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.webpki.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.webpki.supported_verify_schemes()
+        }
+    }
+
+    /// Accepts any certificate (sslmode prefer or require), still checking
+    /// the handshake is signed by the certificate's key.
+    #[derive(Debug)]
+    struct AnyCertificate(Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AnyCertificate {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
     }
 }
 
@@ -304,12 +475,30 @@ pub struct Migration {
 /// The schema's steps, oldest first. A PostgreSQL map starts at schema 4
 /// (the first that could be written there); SQLite's steps from 1 to 3 are
 /// the conversions in [`super::store`].
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 4,
-    what: "schema 4: runs, files, parts, findings (keyed hashes) and the audit trail",
-    sqlite: super::store::SCHEMA,
-    postgres: SCHEMA_4_POSTGRES,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 4,
+        what: "schema 4: runs, files, parts, findings (keyed hashes) and the audit trail",
+        sqlite: super::store::SCHEMA,
+        postgres: SCHEMA_4_POSTGRES,
+    },
+    Migration {
+        version: 5,
+        what: "schema 5: the host of each run and file; files unique per (host, abs)",
+        sqlite: super::store::SCHEMA_5,
+        postgres: SCHEMA_5_POSTGRES,
+    },
+];
+
+/// [`super::store::SCHEMA_5`] in PostgreSQL's dialect: here `abs` alone is
+/// no longer unique (two nodes may each have a `/srv/share`).
+const SCHEMA_5_POSTGRES: &str = "
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS host TEXT NOT NULL DEFAULT '';
+ALTER TABLE files ADD COLUMN IF NOT EXISTS host TEXT NOT NULL DEFAULT '';
+ALTER TABLE files DROP CONSTRAINT IF EXISTS files_abs_key;
+CREATE UNIQUE INDEX IF NOT EXISTS files_host_abs ON files(host, abs);
+UPDATE meta SET value = '5' WHERE key = 'schema';
+";
 
 /// The latest schema version this build knows.
 pub fn latest_version() -> i64 {

@@ -17,7 +17,7 @@ use crate::walk::FileEntry;
 use compact_str::CompactString;
 
 /// The names `Kind::name` gives, to rebuild a report's `&'static str` kind.
-const KIND_NAMES: &[&str] = &[
+pub(super) const KIND_NAMES: &[&str] = &[
     "text",
     "html",
     "csv",
@@ -58,20 +58,30 @@ const SORT_CACHE_KIB: i64 = -2048;
 
 /// A scanned root: as given on the command line, and absolute.
 #[derive(Debug, Clone)]
-struct Root {
-    given: PathBuf,
-    abs: PathBuf,
-    is_file: bool,
+pub(super) struct Root {
+    pub(super) given: PathBuf,
+    pub(super) abs: PathBuf,
+    pub(super) is_file: bool,
 }
 
 /// Which root a file belongs to and its absolute path, as map keys.
-fn locate(roots: &[Root], abs: &Path, rel: &str) -> Option<(String, String)> {
+pub(super) fn locate(roots: &[Root], abs: &Path, rel: &str) -> Option<(String, String)> {
     let root = roots.iter().filter(|r| abs.starts_with(&r.given)).max_by_key(|r| r.given.as_os_str().len())?;
     let file = if root.is_file { root.abs.clone() } else { root.abs.join(rel) };
     Some((root.abs.to_string_lossy().into_owned(), file.to_string_lossy().into_owned()))
 }
 
-fn roots_of(given: &[PathBuf]) -> Vec<Root> {
+/// The host a file under `root` (absolute) is recorded with: this node's
+/// name, or none (`''`) for a share named by a UNC path (`\\server\share`),
+/// which every node reaches alike, so that a second node sweeping it resumes
+/// the first one's work rather than recording every file again.
+pub fn file_host(root: &Path, node: &str) -> String {
+    let s = root.to_string_lossy();
+    let unc = s.starts_with(r"\\") && !s.starts_with(r"\\?\") || s.starts_with(r"\\?\UNC\");
+    if unc { String::new() } else { node.to_string() }
+}
+
+pub(super) fn roots_of(given: &[PathBuf]) -> Vec<Root> {
     given.iter().map(|g| Root { given: g.clone(), abs: crate::outputs::resolve(g), is_file: g.is_file() }).collect()
 }
 
@@ -337,6 +347,8 @@ pub struct MapSink {
     batch_files: usize,
     batch_findings: usize,
     pub counts: RunCounts,
+    /// This node's host name (see [`file_host`]).
+    host: String,
     /// Findings recorded in this run (for the test hook).
     recorded: u64,
     /// Test hook: abort the process after this many files (simulates a kill).
@@ -374,8 +386,8 @@ impl MapSink {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "cache_size", WRITE_CACHE_KIB)?;
         conn.execute(
-            "INSERT INTO runs(started, status, roots, settings, reveal) VALUES (?1, 'running', ?2, ?3, ?4)",
-            params![now_text(), serde_json::to_string(&root_list)?, settings, reveal],
+            "INSERT INTO runs(started, status, roots, settings, reveal, host) VALUES (?1, 'running', ?2, ?3, ?4, ?5)",
+            params![now_text(), serde_json::to_string(&root_list)?, settings, reveal, super::lock::host_name()],
         )?;
         let run = conn.last_insert_rowid();
         let mut known = HashMap::new();
@@ -431,6 +443,7 @@ impl MapSink {
             batch_files: env_num("PIISWEEP_TEST_MAP_BATCH").map_or(BATCH_FILES, |n| n.max(1) as usize),
             batch_findings: env_num("PIISWEEP_TEST_MAP_BATCH_FINDINGS").map_or(BATCH_FINDINGS, |n| n.max(1) as usize),
             counts: RunCounts::default(),
+            host: super::lock::host_name(),
             recorded: 0,
             abort_after: env_num("PIISWEEP_TEST_ABORT_AFTER"),
             abort_after_findings: env_num("PIISWEEP_TEST_ABORT_AFTER_FINDINGS"),
@@ -514,15 +527,15 @@ impl MapSink {
         let id: i64 = self
             .conn
             .prepare_cached(
-                "INSERT INTO files(root, abs, path, size, modified, kind, content_hash, status, reason, findings, settings, seen_in_run, scanned_in_run)
-                 VALUES (?1, ?2, ?3, ?4, ?5, '', NULL, 'reading', NULL, 0, ?6, ?7, ?7)
-                 ON CONFLICT(abs) DO UPDATE SET root = excluded.root, path = excluded.path, size = excluded.size,
+                "INSERT INTO files(root, abs, path, size, modified, kind, content_hash, status, reason, findings, settings, seen_in_run, scanned_in_run, host)
+                 VALUES (?1, ?2, ?3, ?4, ?5, '', NULL, 'reading', NULL, 0, ?6, ?7, ?7, ?8)
+                 ON CONFLICT(abs) DO UPDATE SET host = excluded.host, root = excluded.root, path = excluded.path, size = excluded.size,
                    modified = excluded.modified, kind = excluded.kind, content_hash = excluded.content_hash,
                    status = excluded.status, reason = excluded.reason, findings = excluded.findings,
                    settings = excluded.settings, seen_in_run = excluded.seen_in_run, scanned_in_run = excluded.scanned_in_run
                  RETURNING id",
             )?
-            .query_row(params![root, abs, path, size as i64, time_ns(modified), self.settings, self.run], |row| {
+            .query_row(params![root, abs, path, size as i64, time_ns(modified), self.settings, self.run, file_host(Path::new(root), &self.host)], |row| {
                 row.get(0)
             })?;
         self.clear(id)?;
@@ -710,7 +723,7 @@ impl MapSink {
 /// (SIGKILL, as `kill -9` would) at its Nth step of writing the map: a step
 /// is each finding recorded, each file recorded, each commit (before and
 /// after).
-fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
+pub(super) fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
     if !cfg!(feature = "test-hooks") {
         return;
     }
@@ -725,7 +738,7 @@ fn kill_hook(steps: &mut u64, kill_at: Option<u64>) {
 }
 
 /// Test hook: stop the process (as a kill would) once `done` reaches `after`.
-fn test_abort(after: Option<u64>, done: u64, name: &str) {
+pub(super) fn test_abort(after: Option<u64>, done: u64, name: &str) {
     if !cfg!(feature = "test-hooks") {
         return;
     }
@@ -941,6 +954,22 @@ mod tests {
             assert!(!plan.iter().any(|l| l == "SCAN findings"), "{sql}: {plan:?}");
             // In the order found, straight from the index (a group-by's sort is of one file's rows).
             assert!(sql != STREAM_SQL || !plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:?}");
+        }
+    }
+
+    /// Files of a UNC share are recorded with no host (every node reaches
+    /// them alike); local paths, and Windows' long forms of local paths, with
+    /// the node's name.
+    #[test]
+    fn files_of_a_unc_share_have_no_host() {
+        for (root, host) in [
+            (r"\\fs1\casework", ""),
+            (r"\\?\UNC\fs1\casework", ""),
+            (r"\\?\C:\Data", "node1"),
+            (r"C:\Data", "node1"),
+            ("/srv/share", "node1"),
+        ] {
+            assert_eq!(file_host(Path::new(root), "node1"), host, "{root}");
         }
     }
 

@@ -37,7 +37,7 @@ use crate::finding::Finding;
 use crate::keys::{Hash, Key};
 
 /// The schema version this build writes (`meta.schema`).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Schema 4; every statement is idempotent so opening an existing map is safe.
 pub const SCHEMA: &str = "
@@ -108,6 +108,42 @@ CREATE VIEW IF NOT EXISTS findings_text AS
     FROM findings f JOIN paths p ON p.id = f.path JOIN places l ON l.id = f.place
          JOIN categories c ON c.id = f.category JOIN rules r ON r.id = f.rule;
 ";
+
+/// Schema 5 (#25, several scanner nodes): each run and file records the
+/// host of the node that swept it (`''` for files of a map made before, and
+/// for files on a share named by a UNC path, `\\server\share`, which
+/// every node reaches alike); a file is one per (host, abs). SQLite keeps
+/// `abs` unique as well (one machine writes a SQLite map). Applied by
+/// [`migrate_v4`] to a schema 4 map, and after [`SCHEMA`] to a new one.
+pub const SCHEMA_5: &str = "
+ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
+ALTER TABLE files ADD COLUMN host TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX IF NOT EXISTS files_host_abs ON files(host, abs);
+UPDATE meta SET value = '5' WHERE key = 'schema';
+";
+
+/// Convert a schema 4 map to schema 5 ([`SCHEMA_5`]), in one transaction
+/// (a column already there, as in a map converted from an older schema with
+/// this build's tables, is not added again).
+pub fn migrate_v4(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for statement in SCHEMA_5.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(rest) = statement.strip_prefix("ALTER TABLE ")
+            && let Some((table, _)) = rest.split_once(' ')
+        {
+            let has: i64 = tx.query_row(
+                &format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = 'host'"),
+                [],
+                |r| r.get(0),
+            )?;
+            if has > 0 {
+                continue;
+            }
+        }
+        tx.execute_batch(statement)?;
+    }
+    tx.commit()
+}
 
 /// The audit trail of `piisweep serve` (searches, bundles, exports): made
 /// when the web page first starts on a map, beside the sweep's tables, which

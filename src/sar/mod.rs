@@ -479,6 +479,10 @@ fn scope_text(scope: &str, r: &Ranges) -> String {
 pub struct FileMatch {
     #[serde(skip)]
     pub file_id: i64,
+    /// The node that swept the file, when the map holds sweeps from more
+    /// than one (#25); otherwise left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     pub root: String,
     pub abs: String,
     pub path: String,
@@ -1209,9 +1213,11 @@ fn read_others(cursor: &mut OthersCursor<'_>, file: &mut FileNames, next: Option
 /// Score each file and fetch its details.
 fn group(db: &mut Db<'_>, gathered: Gathered) -> anyhow::Result<Vec<FileMatch>> {
     let mut out = Vec::new();
+    let several_hosts = !gathered.files.is_empty()
+        && db.query_one("SELECT count(DISTINCT host) FROM runs WHERE host <> ''", &[])?.get::<i64>(0)? > 1;
     for (file_id, parts) in gathered.files {
         let Some(f) = db.query_opt(
-            "SELECT root, abs, path, kind, size, modified, content_hash FROM files WHERE id = ?1 AND status <> 'gone'",
+            "SELECT root, abs, path, kind, size, modified, content_hash, host FROM files WHERE id = ?1 AND status <> 'gone'",
             &[Value::Int(file_id)],
         )?
         else {
@@ -1223,8 +1229,10 @@ fn group(db: &mut Db<'_>, gathered: Gathered) -> anyhow::Result<Vec<FileMatch>> 
         let mut places: Vec<Places> = parts.into_values().collect();
         places.iter_mut().for_each(Places::finish);
         let modified_ns: Option<i64> = f.get(5)?;
+        let host: String = f.get(7)?;
         out.push(FileMatch {
             file_id,
+            host: (several_hosts && !host.is_empty()).then_some(host),
             root: f.get(0)?,
             abs: f.get(1)?,
             path: f.get(2)?,
@@ -1344,7 +1352,14 @@ pub fn table(matches: &[FileMatch], subject: &Subject, unsearched: &[Unsearched]
     for (i, m) in matches.iter().enumerate() {
         let _ =
             writeln!(s, "\n{:>3}. {}  [score {:.1}: {}; {} places]", i + 1, m.path, m.score, m.why, thousands(m.count));
-        let _ = writeln!(s, "     {} ({}, modified {})", m.abs, m.kind, m.modified);
+        match &m.host {
+            Some(host) => {
+                let _ = writeln!(s, "     {host}:{} ({}, modified {})", m.abs, m.kind, m.modified);
+            }
+            None => {
+                let _ = writeln!(s, "     {} ({}, modified {})", m.abs, m.kind, m.modified);
+            }
+        }
         if !m.special.is_empty() {
             let _ = writeln!(
                 s,

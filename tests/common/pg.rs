@@ -122,17 +122,102 @@ impl PgCluster {
     }
 
     fn run(&self, program: &str, args: &[&str]) -> Output {
-        let path = self.bin.join(program);
+        self.run_program(&self.bin.join(program), args)
+    }
+
+    /// Run `path` as the server's user, in the cluster's folder.
+    fn run_program(&self, path: &Path, args: &[&str]) -> Output {
         let mut cmd = match &self.run_as {
             Some(user) => {
                 let mut c = Command::new("runuser");
-                c.args(["-u", user, "--"]).arg(&path);
+                c.args(["-u", user, "--"]).arg(path);
                 c
             }
-            None => Command::new(&path),
+            None => Command::new(path),
         };
         cmd.args(args).current_dir(self.dir.path());
         cmd.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()))
+    }
+
+    /// Turn TLS on, with a server certificate for the name `name` signed by
+    /// a new authority; returns the authority's certificate (PEM file). The
+    /// certificates are made with the `openssl` command (Debian's `openssl`
+    /// package; .ci/run installs it).
+    pub fn enable_tls(&self, name: &str) -> PathBuf {
+        let d = self.dir.path();
+        let openssl = Path::new("openssl");
+        let run = |args: &[&str]| {
+            let out = self.run_program(openssl, args);
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let ext = d.join("san.ext");
+        std::fs::write(&ext, format!("subjectAltName=DNS:{name}\n")).unwrap();
+        if let Some(user) = &self.run_as {
+            Command::new("chown").arg(user).arg(&ext).status().unwrap();
+        }
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=piisweep test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            &format!("/CN={name}"),
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.pem",
+        ]);
+        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).expect("connect to postgres");
+        // ALTER SYSTEM runs alone, outside any transaction.
+        for sql in [
+            format!("ALTER SYSTEM SET ssl_cert_file = '{}'", d.join("server.pem").display()),
+            format!("ALTER SYSTEM SET ssl_key_file = '{}'", d.join("server.key").display()),
+            "ALTER SYSTEM SET ssl = on".to_string(),
+            "SELECT pg_reload_conf()".to_string(),
+        ] {
+            admin.batch_execute(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        // The reload is asynchronous: wait until new connections see it.
+        for _ in 0..100 {
+            let mut c = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).unwrap();
+            if c.query_one("SHOW ssl", &[]).unwrap().get::<_, String>(0) == "on" {
+                return d.join("ca.pem");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("PostgreSQL did not turn TLS on: {}", std::fs::read_to_string(d.join("server.log")).unwrap_or_default());
     }
 
     /// A `--map` URL for database `db` as the superuser `postgres`.
