@@ -443,3 +443,51 @@ fn renamed(work: &mut dyn Rewrite, path: &str) -> String {
     let dir = &path[..path.len() - base.len()];
     format!("{dir}{}", work.rename(&base))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A zip of one stored member `name` holding `data`.
+    fn stored(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+        w.start_file(name, SimpleFileOptions::default().compression_method(CompressionMethod::Stored)).unwrap();
+        w.write_all(data).unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    fn read_all(source: &MemberStream<'_>) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        source.open().read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_member_stream_opens_again_and_a_damaged_member_is_an_error() {
+        let text: Vec<u8> = (0..20_000).flat_map(|i| format!("line {i} of the notes\n").into_bytes()).collect();
+        let data = stored("notes.txt", &text);
+        let limits = Limits { max_in_memory: 1000, ..Limits::default() };
+        let mut archive = ZipArchive::new(Cursor::new(&data[..])).unwrap();
+        let source = MemberStream::new(&mut archive, &data, 0, &limits, limits.max_archive_total).unwrap();
+        assert!(text.starts_with(&source.head) && !source.head.is_empty());
+        assert_eq!(read_all(&source).unwrap(), text);
+        assert_eq!(read_all(&source).unwrap(), text, "read a second time");
+        assert_eq!(source.outcome(), (text.len() as u64, None));
+        // Smaller than the in-memory limit: read whole instead.
+        let whole = Limits { max_in_memory: 1 << 20, ..Limits::default() };
+        assert!(MemberStream::new(&mut archive, &data, 0, &whole, whole.max_archive_total).is_none());
+        // One byte changed inside the stored member: its checksum fails.
+        let mut damaged = data.clone();
+        let at = damaged.windows(10).position(|w| w == b"line 15000").unwrap();
+        damaged[at] = b'L';
+        let mut archive = ZipArchive::new(Cursor::new(&damaged[..])).unwrap();
+        let source = MemberStream::new(&mut archive, &damaged, 0, &limits, limits.max_archive_total).unwrap();
+        let err = read_all(&source).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "{err}");
+        // Past the budget: the stream ends there and says why.
+        let mut archive = ZipArchive::new(Cursor::new(&data[..])).unwrap();
+        let source = MemberStream::new(&mut archive, &data, 0, &limits, 100_000).unwrap();
+        assert!(read_all(&source).unwrap().len() <= 100_000);
+        assert!(matches!(source.stopped("notes.txt", &limits), Some((Stop::Cap, _))));
+    }
+}
