@@ -133,6 +133,10 @@ pub struct Work<'a> {
     /// The people named in full in the file: partial mentions of them get
     /// their token (see [`people`]).
     pub(crate) people: people::People,
+    /// A hidden file next to the copy for the first copy of a streamed CSV
+    /// part, when k-anonymity must read it back (deleted after); `None`:
+    /// such a part is copied in memory.
+    pub partial: Option<std::path::PathBuf>,
 }
 
 impl<'a> Work<'a> {
@@ -169,6 +173,7 @@ impl<'a> Work<'a> {
             archive_used: formats::zip::anonymise::ArchiveUse::default(),
             hits: Vec::new(),
             people,
+            partial: None,
         }
     }
 
@@ -185,6 +190,7 @@ impl<'a> Work<'a> {
             archive_used: formats::zip::anonymise::ArchiveUse::default(),
             hits: Vec::new(),
             people: people::People::default(),
+            partial: None,
         }
     }
 
@@ -312,6 +318,27 @@ impl<'a> Work<'a> {
         out
     }
 
+    /// Anonymise a nested file of a streamed kind (text, CSV) read from
+    /// `input` as it is decompressed, writing its copy to `out` as it is
+    /// made: the same writers as for the file on disk, so the copy is the
+    /// same. A CSV part that k-anonymity must read back is first written
+    /// to the hidden [`Work::partial`] file (in memory without one).
+    pub fn nested_stream(&mut self, kind: Kind, input: &Input<'_>, out: &mut dyn std::io::Write) -> Result<(), String> {
+        let nesting = container::Nesting { depth: self.depth, archive_used: self.archive_used.get() };
+        nesting.check_enter(self.anon.limits).map_err(|e| e.to_string())?;
+        self.depth += 1;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match kind {
+            Kind::Text => formats::text::anonymise::write_stream(self, input, out).map_err(|e| e.to_string()),
+            Kind::Csv(delimiter) => csv_stream(self, input, delimiter, out),
+            _ => Err(format!("a {} is not copied as a stream", kind.name())),
+        }));
+        self.depth -= 1;
+        match result {
+            Ok(r) => r,
+            Err(_) => Err(format!("internal error while anonymising this {} (please report it)", kind.name())),
+        }
+    }
+
     /// Note a nested part that was not copied.
     pub fn not_copied(&mut self, name: &str, reason: &str) {
         self.notes.push(format!("not copied: {name}: {reason}"));
@@ -383,6 +410,11 @@ struct KnownCollect<'a> {
 }
 
 impl Visit for KnownCollect<'_> {
+    /// The values are all that is kept: a large text or CSV part (a zip
+    /// member) is read as it is decompressed.
+    fn streams_parts(&self) -> bool {
+        true
+    }
     fn segment(&mut self, _path: &str, seg: Segment<'_>) {
         for h in self.anon.engine.detect(&seg) {
             if h.confidence < self.anon.min_confidence {
@@ -510,6 +542,42 @@ fn write_csv_file(
                 Ok(())
             }),
             Some(k) => write_new(out, force, |w| k.copy(&written, delimiter, w).map_err(std::io::Error::other)),
+        }
+    })();
+    let _ = std::fs::remove_file(&first);
+    done
+}
+
+/// A CSV part's copy, written to `out` as it is read (see
+/// [`Work::nested_stream`]): as [`write_csv_file`] does for a file on disk,
+/// with the first copy in the hidden [`Work::partial`] file when
+/// k-anonymity must read it back, or in memory when there is none.
+fn csv_stream(
+    work: &mut Work<'_>,
+    input: &Input<'_>,
+    delimiter: u8,
+    out: &mut dyn std::io::Write,
+) -> Result<(), String> {
+    if work.anon.policy.k_anonymity.is_none() {
+        return formats::csv::anonymise::write_stream(work, input, delimiter, out);
+    }
+    let Some(first) = work.partial.clone() else {
+        let data = input.bytes(work.anon.limits.max_in_memory).map_err(|e| e.to_string())?;
+        let copy = write_kind(work, Kind::Csv(delimiter), &data)?;
+        return out.write_all(&copy).map_err(|e| e.to_string());
+    };
+    let done = (|| {
+        write_new(&first, true, |w| {
+            formats::csv::anonymise::write_stream(work, input, delimiter, w).map_err(std::io::Error::other)
+        })?;
+        let size = std::fs::metadata(&first).map_err(|e| format!("cannot read {}: {e}", first.display()))?.len();
+        let written = Input::File { path: &first, size };
+        let read_back = |e: std::io::Error| format!("cannot read {} back: {e}", first.display());
+        match k_anonymity(work, delimiter, &written)? {
+            None => std::io::copy(&mut std::fs::File::open(&first).map_err(read_back)?, out)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Some(k) => k.copy(&written, delimiter, out),
         }
     })();
     let _ = std::fs::remove_file(&first);
@@ -659,6 +727,15 @@ impl Rewrite for Work<'_> {
     }
     fn nested(&mut self, name: &str, data: &[u8]) -> Outcome {
         Work::nested(self, name, data)
+    }
+    fn nested_stream(
+        &mut self,
+        _name: &str,
+        kind: Kind,
+        input: &Input<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), String> {
+        Work::nested_stream(self, kind, input, out)
     }
     fn rename(&mut self, file_name: &str) -> String {
         Work::rename(self, file_name)
@@ -843,6 +920,19 @@ fn one_file(anon: &Anonymiser<'_>, opts: &RunOptions, entry: &crate::walk::FileE
             write_new(&out_path, opts.force, |w| formats::text::anonymise::write_stream(&mut work, &input, w))
         }
         Kind::Csv(delimiter) => write_csv_file(&mut work, &input, delimiter, &out_path, opts.force),
+        // A zip archive's copy is written to its file as it is made, its
+        // large text and CSV members a block or a row at a time.
+        Kind::Zip => match input.bytes(anon.limits.max_in_memory) {
+            Err(e) => {
+                result.not_copied = Some(e.to_string());
+                Ok(false)
+            }
+            Ok(data) => {
+                let name = out_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                work.partial = Some(out_path.with_file_name(format!(".{name}.member.piisweep-partial")));
+                write_zip_file(&mut work, &data, &out_path, opts.force, &mut result)
+            }
+        },
         _ => match input.bytes(anon.limits.max_in_memory) {
             Err(e) => {
                 result.not_copied = Some(e.to_string());
@@ -951,6 +1041,39 @@ fn write_new(
         return Err(format!("cannot write {}: {e}", path.display()));
     }
     Ok(true)
+}
+
+/// Write a zip archive's copy to `out` as it is made. When the archive
+/// cannot be copied (an encrypted member, its budget of uncompressed bytes
+/// spent), nothing is left at `out` and the reason goes to
+/// `result.not_copied`, as for any file held in memory.
+fn write_zip_file(
+    work: &mut Work<'_>,
+    data: &[u8],
+    out: &std::path::Path,
+    force: bool,
+    result: &mut FileResult,
+) -> Result<bool, String> {
+    let mut failure = None;
+    let written = write_new(out, force, |w| {
+        let copied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            formats::zip::anonymise::write_to(work, data, &mut *w)
+        }));
+        let reason = match copied {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(reason)) => reason,
+            Err(_) => "internal error while anonymising this zip (please report it)".to_string(),
+        };
+        failure = Some(reason);
+        Err(std::io::Error::other("not copied"))
+    });
+    match failure {
+        Some(reason) => {
+            result.not_copied = Some(reason);
+            Ok(false)
+        }
+        None => written,
+    }
 }
 
 /// Stream an mbox file into its copy.

@@ -37,6 +37,7 @@ impl SweepConfig {
     /// The reading limits of this sweep (with its Tesseract).
     pub fn limits(&self) -> Limits {
         Limits { max_file_size: self.max_file_size, tesseract: self.tesseract.clone(), ..Limits::default() }
+            .with_test_hooks()
     }
 
     /// Refuse, before anything is written, outputs that overlap the paths
@@ -558,7 +559,7 @@ pub fn sar(cfg: &SarConfig) -> anyhow::Result<i32> {
         let opts = piisweep::sar::bundle::BundleOptions {
             dir,
             redact_others: cfg.redact_others,
-            limits: Limits::default(),
+            limits: Limits::default().with_test_hooks(),
             min_confidence: 0.5,
             request: &request,
         };

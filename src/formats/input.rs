@@ -55,6 +55,16 @@ pub enum Input<'a> {
         rest: std::cell::RefCell<Option<Box<dyn Read + 'a>>>,
         size: u64,
     },
+    /// A part that can be read more than once as it is decompressed (a large
+    /// zip member of a streamed format that `anonymise` copies, whose writer
+    /// reads it twice): `open` gives a new stream over all of it each time,
+    /// so that it is never in memory whole. `head` is its first bytes (for
+    /// sniffing); `size` is the size declared for it (not trusted).
+    Reopen {
+        head: Vec<u8>,
+        open: &'a dyn Fn() -> io::Result<Box<dyn Read + 'a>>,
+        size: u64,
+    },
 }
 
 /// Open a file read-only without updating its access time where the OS allows.
@@ -78,7 +88,7 @@ impl<'a> Input<'a> {
         match self {
             Input::File { size, .. } => *size,
             Input::Bytes(b) => b.len() as u64,
-            Input::Stream { size, .. } => *size,
+            Input::Stream { size, .. } | Input::Reopen { size, .. } => *size,
         }
     }
 
@@ -87,10 +97,12 @@ impl<'a> Input<'a> {
         match self {
             Input::Bytes(b) => Ok(b[..n.min(b.len())].to_vec()),
             // A head shorter than what sniffing reads is the whole stream.
-            Input::Stream { head, .. } if n <= head.len() || head.len() < super::sniff::HEAD_LEN => {
+            Input::Stream { head, .. } | Input::Reopen { head, .. }
+                if n <= head.len() || head.len() < super::sniff::HEAD_LEN =>
+            {
                 Ok(head[..n.min(head.len())].to_vec())
             }
-            Input::Stream { .. } => {
+            Input::Stream { .. } | Input::Reopen { .. } => {
                 Err(ExtractError::Internal("a stream's head asked for past what was sniffed".into()))
             }
             Input::File { path, .. } => {
@@ -112,6 +124,7 @@ impl<'a> Input<'a> {
                     .ok_or_else(|| ExtractError::Internal("a streamed part was read twice".into()))?;
                 Ok(Box::new(BufReader::with_capacity(256 << 10, io::Cursor::new(head.clone()).chain(rest))))
             }
+            Input::Reopen { open, .. } => Ok(Box::new(BufReader::with_capacity(256 << 10, open()?))),
             Input::File { path, .. } => {
                 Ok(Box::new(BufReader::with_capacity(256 << 10, Counting(open_readonly(path)?))))
             }
@@ -130,7 +143,7 @@ impl<'a> Input<'a> {
         }
         match self {
             Input::Bytes(b) => Ok(Cow::Borrowed(b)),
-            Input::Stream { .. } => {
+            Input::Stream { .. } | Input::Reopen { .. } => {
                 let mut buf = Vec::new();
                 self.reader()?.take(limit + 1).read_to_end(&mut buf)?;
                 if buf.len() as u64 > limit {

@@ -329,6 +329,18 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// These limits, with the in-memory limit the test suite may set
+    /// (`PIISWEEP_TEST_MAX_IN_MEMORY`, in bytes; never without `test-hooks`):
+    /// small inputs then show what happens past it.
+    pub fn with_test_hooks(mut self) -> Self {
+        if let Some(n) = crate::test_hooks::num("PIISWEEP_TEST_MAX_IN_MEMORY") {
+            self.max_in_memory = n;
+        }
+        self
+    }
+}
+
 /// Reads one input of a kind: its segments and parts to `emit`.
 pub type ReadFn = fn(&Input<'_>, Kind, &mut dyn Emit, &Limits) -> Result<()>;
 /// Writes the anonymised copy of one input of a kind, or says why it cannot.

@@ -6,7 +6,7 @@
 
 use crate::detect::Category;
 use crate::formats::zip::anonymise::ArchiveUse;
-use crate::formats::{Limits, Segment};
+use crate::formats::{Input, Kind, Limits, Segment};
 
 /// A piece of personal data in a text: byte range and category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,27 @@ pub trait Rewrite {
     /// Anonymise a nested file (an attachment, an archive member) with the
     /// writer for its format.
     fn nested(&mut self, name: &str, data: &[u8]) -> Outcome;
+    /// Anonymise a nested file of a streamed kind (text, CSV: a large zip
+    /// member), read from `input` as it is decompressed, its copy written to
+    /// `out` as it is made, under the file's own name. `Err` says why it
+    /// cannot be copied (what was written to `out` is then thrown away).
+    /// By default it is read whole and given to [`Rewrite::nested`].
+    fn nested_stream(
+        &mut self,
+        name: &str,
+        _kind: Kind,
+        input: &Input<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), String> {
+        let data = input.bytes(self.limits().max_in_memory).map_err(|e| e.to_string())?;
+        match self.nested(name, &data) {
+            Outcome::Written { name: new_name, data } if new_name == name => {
+                out.write_all(&data).map_err(|e| e.to_string())
+            }
+            Outcome::Written { .. } => Err("in a format the copy cannot keep under its name".into()),
+            Outcome::NotCopied(reason) => Err(reason),
+        }
+    }
     /// A file name with the people's names in it replaced.
     fn rename(&mut self, file_name: &str) -> String;
     /// Note a nested part that was not copied, and why.

@@ -619,6 +619,13 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
         }
         std::io::Read::read_to_end(&mut formats::input::open_readonly(Path::new(&m.abs))?, &mut bytes)?;
     }
+    // A large text or CSV member of a zip is copied as it is decompressed.
+    if top == Kind::Zip
+        && let [member] = inner[..]
+        && let Some(made) = streamed_member(&bytes, member, job)
+    {
+        return made;
+    }
     let input = if top == Kind::Pst { on_disk() } else { Input::Bytes(&bytes) };
     let finder = Finder { want: job.part, found: None, reached: (m.path.clone(), top), failure: None };
     let (finder, read) = container::walk(&m.path, &input, finder, &job.opts.limits);
@@ -647,6 +654,37 @@ fn copy_part<'a>(m: &FileMatch, job: &'a Job<'a>) -> anyhow::Result<Made> {
     write_copy(&Input::Bytes(&bytes), &name, job)
 }
 
+/// The copy of member `want` (its path as the sweep names it) of the zip
+/// `data`, read as it is decompressed, if it is a large text or CSV file
+/// ([`MemberStream`](formats::zip::anonymise::MemberStream)): under the
+/// limits a sweep reads it with (the compression ratio, the archive's
+/// budget), a copy cut short by them is deleted. `None`: read it whole.
+fn streamed_member(data: &[u8], want: &str, job: &Job<'_>) -> Option<anyhow::Result<Made>> {
+    use formats::zip::anonymise::MemberStream;
+    let limits = &job.opts.limits;
+    if limits.max_depth == 0 {
+        return None;
+    }
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(data)).ok()?;
+    let index = (0..archive.len()).find(|&i| {
+        archive
+            .by_index_raw(i)
+            .is_ok_and(|f| !f.is_dir() && f.name().is_ok_and(|name| formats::zip::safe_path(&name, i) == want))
+    })?;
+    let source = MemberStream::new(&mut archive, data, index, limits, limits.max_archive_total)?;
+    if !matches!(formats::sniff::sniff(want, &source.head), Kind::Text | Kind::Csv(_)) {
+        return None;
+    }
+    let made = source.with_input(|input| write_copy(input, want, job));
+    let Some((_, stop)) = source.stopped(want, limits) else { return Some(made) };
+    if let Ok(Made::Copies(copies, _)) = &made {
+        for c in copies {
+            let _ = std::fs::remove_file(job.out.join(&c.name));
+        }
+    }
+    Some(Err(anyhow::anyhow!("cannot open {want}: {stop}")))
+}
+
 fn sniff_bytes(name: &str, bytes: &[u8]) -> Kind {
     formats::sniff::sniff(name, &bytes[..bytes.len().min(formats::sniff::HEAD_LEN)])
 }
@@ -664,7 +702,7 @@ fn write_copy<'a>(input: &Input<'_>, name: &str, job: &'a Job<'a>) -> anyhow::Re
             let mut file = create_private(&job.out.join(&copy))?;
             match input {
                 Input::Bytes(b) => std::io::Write::write_all(&mut file, b)?,
-                Input::File { .. } | Input::Stream { .. } => {
+                Input::File { .. } | Input::Stream { .. } | Input::Reopen { .. } => {
                     std::io::copy(&mut input.reader()?, &mut file)?;
                 }
             }
@@ -679,6 +717,9 @@ fn write_copy<'a>(input: &Input<'_>, name: &str, job: &'a Job<'a>) -> anyhow::Re
 fn redacted_copy<'a>(input: &Input<'_>, name: &str, kind: Kind, suffix: &str, job: &Job<'a>) -> anyhow::Result<Made> {
     if let Some(reason) = anonymise::unsupported(kind) {
         return Ok(Made::Review(format!("piisweep cannot redact it ({reason})")));
+    }
+    if kind == Kind::Text {
+        return redacted_text(input, name, suffix, job);
     }
     let data = match input.bytes(job.opts.limits.max_in_memory) {
         Ok(d) => d,
@@ -724,6 +765,49 @@ fn redacted_copy<'a>(input: &Input<'_>, name: &str, kind: Kind, suffix: &str, jo
             Ok(Made::Copies(vec![Copy { name: copy, keep: Some(keep) }], note))
         }
     }
+}
+
+/// A text file's redacted copy, written as it is read, a block of lines at
+/// a time (see [`redacted_copy`]): a text file or member of any size is
+/// never whole in memory. A copy that cannot be finished is deleted.
+fn redacted_text(input: &Input<'_>, name: &str, suffix: &str, job: &Job<'_>) -> anyhow::Result<Made> {
+    let (mut records, _) = container::walk(name, input, Records::new(job.own), &job.opts.limits);
+    records.flush();
+    let keep = KeepSet { values: records.kept };
+    let copy = copy_name(job.n, job.part, suffix);
+    let path = job.out.join(&copy);
+    let (written, masked, notes) = {
+        let keep_fn = |c: Category, v: &str| keep.keeps(job.own, c, v);
+        let anon = Anonymiser {
+            engine: job.own.engine,
+            key: job.own.key,
+            policy: job.policy,
+            min_confidence: job.opts.min_confidence,
+            limits: &job.opts.limits,
+            keep: Some(&keep_fn),
+        };
+        let mut work = Work::new(&anon, name, input);
+        let mut file = std::io::BufWriter::new(create_private(&path)?);
+        let written = container::catching(|| {
+            formats::text::anonymise::write_stream(&mut work, input, &mut file)
+                .and_then(|()| std::io::Write::flush(&mut file))
+        });
+        let written = match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("internal error while anonymising this text (please report it)".to_string()),
+        };
+        (written, work.counts.values().sum::<u64>(), work.notes)
+    };
+    if let Err(reason) = written {
+        let _ = std::fs::remove_file(&path);
+        return Ok(Made::Review(format!("piisweep cannot redact it ({reason})")));
+    }
+    let mut note = format!("{masked} items of other people's personal data redacted");
+    for n in &notes {
+        let _ = write!(note, "; {n}");
+    }
+    Ok(Made::Copies(vec![Copy { name: copy, keep: Some(keep) }], note))
 }
 
 /// Why a PDF cannot be redacted: pages with no text layer (scans) show

@@ -230,7 +230,7 @@ pub fn extract(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> Resul
             Box::new(move || Ok(Box::new(Cursor::new(RcBytes(bytes.clone()))) as Box<dyn PstReader>))
         }
         // Only text and CSV are streamed as parts.
-        Input::Stream { .. } => {
+        Input::Stream { .. } | Input::Reopen { .. } => {
             return Err(ExtractError::Internal("an Outlook store cannot be read as a stream".into()));
         }
     };

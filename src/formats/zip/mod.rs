@@ -28,6 +28,13 @@ const CHUNK: usize = 64 << 10;
 /// they can be: smaller ones are cheaper read whole.
 const STREAM_FROM: u64 = 8 << 20;
 
+/// The declared size from which a member is streamed where it can be:
+/// [`STREAM_FROM`], or the in-memory limit when that is lower (a member
+/// past it cannot be read whole).
+pub(crate) fn stream_from(limits: &Limits) -> u64 {
+    STREAM_FROM.min(limits.max_in_memory)
+}
+
 /// A zip read from memory.
 pub type Zip<'b> = ZipArchive<Cursor<&'b [u8]>>;
 
@@ -140,7 +147,7 @@ impl Reading<'_, '_> {
     /// archive's budget; no in-memory limit, as nothing is kept.
     fn stream_member(&mut self, zip: &mut Zip<'_>, index: usize, name: &str, compressed: u64) -> Option<Result<()>> {
         let file = zip.by_index(index).ok()?;
-        if file.encrypted() || file.size() < STREAM_FROM {
+        if file.encrypted() || file.size() < stream_from(self.limits) {
             return None;
         }
         let size = file.size();
@@ -268,12 +275,12 @@ pub fn take_member(
 /// (as if at its end) once past the compression ratio (after
 /// [`RATIO_FLOOR`] bytes) or past `cap` bytes, and says so in `state`
 /// (bytes read, why it stopped).
-struct Watched<R> {
-    inner: R,
-    compressed: u64,
-    cap: u64,
-    max_ratio: u64,
-    state: std::rc::Rc<std::cell::Cell<(u64, Option<Stop>)>>,
+pub(crate) struct Watched<R> {
+    pub(crate) inner: R,
+    pub(crate) compressed: u64,
+    pub(crate) cap: u64,
+    pub(crate) max_ratio: u64,
+    pub(crate) state: std::rc::Rc<std::cell::Cell<(u64, Option<Stop>)>>,
 }
 
 impl<R: Read> Read for Watched<R> {
