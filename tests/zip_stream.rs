@@ -233,3 +233,52 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// An archive on disk larger than the in-memory limit is read from the file,
+/// member by member (a share's backup zips are often hundreds of MB): its
+/// large member is streamed, its small one read whole, and nothing is
+/// refused. Before, the whole zip had to fit in memory or was not read.
+#[test]
+fn a_zip_on_disk_larger_than_the_in_memory_limit_is_read_member_by_member() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("drive");
+    std::fs::create_dir_all(&root).unwrap();
+    // Letters that hardly compress, so the zip itself is past the limit.
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut log = String::new();
+    while log.len() < 4 * CAP {
+        let word: String = (0..1 + rng.next(9)).map(|_| (b'a' + rng.next(26) as u8) as char).collect();
+        log.push_str(&word);
+        log.push(if rng.next(12) == 0 { '\n' } else { ' ' });
+    }
+    log.push_str("\nCalled back on 07700 900318 as asked.\n");
+    let small = b"Name,Email\nAlice Hartley,alice.hartley@example.org\n";
+    let opts = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let mut w = ZipWriter::new(std::fs::File::create(root.join("backup.zip")).unwrap());
+    w.start_file("2019/log.txt", opts).unwrap();
+    w.write_all(log.as_bytes()).unwrap();
+    w.start_file("2019/clients.csv", opts).unwrap();
+    w.write_all(small).unwrap();
+    w.finish().unwrap();
+    assert!(std::fs::metadata(root.join("backup.zip")).unwrap().len() > 2 * CAP as u64);
+    let out = bin()
+        .env("PIISWEEP_TEST_MAX_IN_MEMORY", CAP.to_string())
+        .arg("scan")
+        .arg(&root)
+        .arg("--reveal")
+        .arg("--key")
+        .arg(tmp.path().join("k.key"))
+        .args(["--jsonl", "-"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let found = |path: &str, value: &str| {
+        stdout
+            .lines()
+            .any(|l| l.contains(&format!("\"path\":\"{path}\"")) && l.contains(&format!("\"value\":\"{value}\"")))
+    };
+    assert!(found("backup.zip!2019/log.txt", "07700 900318"), "{stdout}\n{stderr}");
+    assert!(found("backup.zip!2019/clients.csv", "alice.hartley@example.org"), "{stdout}\n{stderr}");
+}

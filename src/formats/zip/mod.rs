@@ -11,7 +11,7 @@
 
 pub mod anonymise;
 
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor, Read, Seek};
 
 use zip::ZipArchive;
 use zip::result::ZipError;
@@ -42,8 +42,27 @@ pub fn extract_zip(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> R
     if emit.depth() >= limits.max_depth {
         return Err(ExtractError::Limit(format!("archives nested more than {} deep", limits.max_depth)));
     }
+    // A large archive on disk is read from the file, member by member: only
+    // the members read whole are ever in memory, whatever its size.
+    if let Input::File { path, size } = input
+        && *size >= stream_from(limits)
+    {
+        let file = super::input::open_readonly(path).map_err(ExtractError::Io)?;
+        let zip = ZipArchive::new(BufReader::new(file)).map_err(|e| ExtractError::corrupt("zip", e))?;
+        return read_archive(zip, input, emit, limits);
+    }
     let bytes = input.bytes(limits.max_in_memory)?;
-    let mut zip = ZipArchive::new(Cursor::new(bytes.as_ref())).map_err(|e| ExtractError::corrupt("zip", e))?;
+    let zip = ZipArchive::new(Cursor::new(bytes.as_ref())).map_err(|e| ExtractError::corrupt("zip", e))?;
+    read_archive(zip, input, emit, limits)
+}
+
+/// Read an opened archive: as the office document it is, or member by member.
+fn read_archive<R: Read + Seek>(
+    mut zip: ZipArchive<R>,
+    input: &Input<'_>,
+    emit: &mut dyn Emit,
+    limits: &Limits,
+) -> Result<()> {
     if let Some(kind) = office_kind(&mut zip) {
         return match kind {
             Kind::Docx => super::docx::extract(input, emit, limits),
@@ -62,7 +81,7 @@ pub fn extract_zip(input: &Input<'_>, emit: &mut dyn Emit, limits: &Limits) -> R
 }
 
 /// The office format of a zip that is really a document, by its members.
-fn office_kind(zip: &mut Zip<'_>) -> Option<Kind> {
+fn office_kind<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Option<Kind> {
     if zip.index_for_name("word/document.xml").is_some() {
         return Some(Kind::Docx);
     }
@@ -102,7 +121,7 @@ struct Reading<'e, 'l> {
 
 impl Reading<'_, '_> {
     /// Read member `index` and hand it on; `Err` stops the whole archive.
-    fn member(&mut self, zip: &mut Zip<'_>, index: usize) -> Result<()> {
+    fn member<R: Read + Seek>(&mut self, zip: &mut ZipArchive<R>, index: usize) -> Result<()> {
         let (name, is_dir, compressed) = match zip.by_index_raw(index) {
             Ok(f) => (safe_path(&f.name().unwrap_or_default(), index), f.is_dir(), f.compressed_size()),
             Err(e) => {
@@ -145,7 +164,13 @@ impl Reading<'_, '_> {
     /// streamed kind (text, CSV): `None` if it is not, to be read whole.
     /// Same limits as [`take_member`]: the compression ratio and the
     /// archive's budget; no in-memory limit, as nothing is kept.
-    fn stream_member(&mut self, zip: &mut Zip<'_>, index: usize, name: &str, compressed: u64) -> Option<Result<()>> {
+    fn stream_member<R: Read + Seek>(
+        &mut self,
+        zip: &mut ZipArchive<R>,
+        index: usize,
+        name: &str,
+        compressed: u64,
+    ) -> Option<Result<()>> {
         let file = zip.by_index(index).ok()?;
         if file.encrypted() || file.size() < stream_from(self.limits) {
             return None;
@@ -218,8 +243,8 @@ pub enum Taken {
 /// became of it and the bytes decompressed (to count against the file's
 /// shared budget, read or not).
 #[allow(clippy::too_many_arguments)]
-pub fn take_member(
-    zip: &mut Zip<'_>,
+pub fn take_member<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
     index: usize,
     name: &str,
     compressed: u64,
