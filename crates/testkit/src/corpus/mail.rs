@@ -401,3 +401,113 @@ pub fn write_all(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) -> io::Resul
     files.push(("Mail/export.mbox".into(), bytes));
     Ok(())
 }
+
+/// An Outlook data file (`Mail/casework.pst`, written by [`crate::pst`]):
+/// referrals in the Inbox as the .eml files have them, and in Sent Items a
+/// message forwarding a client's own message as an attachment, with a
+/// contact list attached to that. Labels use the reader's item paths
+/// (`casework.pst!Inbox/2024-03-05 SUBJECT`, `…!attachments/SUBJECT.eml`).
+pub fn write_pst(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) {
+    use crate::pst;
+    let store_path = "Mail/casework.pst";
+    let domain = ctx.pool.charity.domain;
+    // Noon on 5 March 2024 (UTC), a day apart for each message.
+    let day = |n: i64| 1_709_640_000 + n * 86_400;
+    let date = |n: i64| chrono::DateTime::from_timestamp(day(n), 0).unwrap_or_default().format("%Y-%m-%d").to_string();
+    let label_person = |ctx: &mut Ctx, path: &str, p: &Person, header: &str| {
+        ctx.label(path, Cat::Name, &p.full(), header);
+        ctx.label(path, Cat::Email, &p.email, header);
+    };
+    let mut inbox = Vec::new();
+    // A few: the test kit's writer keeps a store small (about 248 KB).
+    for i in 0..(2 * ctx.scale).min(6) {
+        let c = ctx.pool.clients[(i * 3 + 1) % ctx.pool.clients.len()].clone();
+        let r = ctx.pool.referrers[(i + 2) % ctx.pool.referrers.len()].clone();
+        let subject = format!("Referral {}", i + 1);
+        let path = format!("{store_path}!Inbox/{} {subject}", date(i as i64));
+        let body = referral_body(&c, &r, false, &mut ctx.rng);
+        ctx.label_lines(&path, &body, |n| format!("body line {}", n + 1));
+        label_person(ctx, &path, &r, "header From");
+        inbox.push(pst::Message {
+            subject,
+            from_name: r.full(),
+            from_address: r.email.clone(),
+            recipients: vec![pst::Recipient {
+                name: "Referrals Team".into(),
+                address: format!("referrals@{domain}"),
+                kind: 1,
+            }],
+            sent: day(i as i64),
+            body: body.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\r\n"),
+            attachments: Vec::new(),
+        });
+    }
+    // A client's own message, forwarded by a member of staff.
+    let c = ctx.pool.clients[7 % ctx.pool.clients.len()].clone();
+    let kin = ctx.pool.clients[11 % ctx.pool.clients.len()].clone();
+    let s = ctx.pool.staff[3 % ctx.pool.staff.len()].clone();
+    let s2 = ctx.pool.staff[4 % ctx.pool.staff.len()].clone();
+    let rng = &mut ctx.rng;
+    let item = format!("{store_path}!Sent Items/{} FW Change of details", date(20));
+    let attached = format!("{item}!attachments/Change of details.eml");
+    let inner_body = vec![
+        Line::new().t("Hello,"),
+        Line::new(),
+        Line::new().t("My new mobile number is ").v(Cat::Phone, values::fmt_phone(&c.mobile, rng)).t("."),
+        Line::new().t("We have moved to ").v(Cat::Address, c.street_line()).t(format!(", {}", c.town)),
+        Line::new().v(Cat::Postcode, values::fmt_postcode(&c.postcode, rng)).t("."),
+        Line::new().t("My NHS number is ").v(Cat::NhsNumber, values::fmt_nhs(&c.nhs, rng)).t("."),
+        Line::new(),
+        Line::new().t("Thanks,"),
+        Line::new().v(Cat::Name, c.full()),
+    ];
+    let kin_phone = values::fmt_phone(&kin.mobile, rng);
+    let contacts = format!("Name,Phone\n{},{kin_phone}\n", kin.full());
+    let outer_body = vec![
+        Line::new().t("Hi ").v(Cat::Name, &s2.first).t(","),
+        Line::new(),
+        Line::new().t("Please update the record: the message is attached."),
+        Line::new(),
+        Line::new().v(Cat::Name, s.full()),
+    ];
+    ctx.label_lines(&attached, &inner_body, |n| format!("body line {}", n + 1));
+    label_person(ctx, &attached, &c, "header From");
+    label_person(ctx, &attached, &s, "header To");
+    let csv_path = format!("{attached}!attachments/contacts.csv");
+    ctx.label(&csv_path, Cat::Name, &kin.full(), "row 2");
+    ctx.label(&csv_path, Cat::Phone, &kin_phone, "row 2");
+    ctx.label_lines(&item, &outer_body, |n| format!("body line {}", n + 1));
+    label_person(ctx, &item, &s, "header From");
+    label_person(ctx, &item, &s2, "header To");
+    let join = |lines: &[Line]| lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\r\n");
+    let inner = pst::Message {
+        subject: "Change of details".into(),
+        from_name: c.full(),
+        from_address: c.email.clone(),
+        recipients: vec![pst::Recipient { name: s.full(), address: s.email.clone(), kind: 1 }],
+        sent: day(19),
+        body: join(&inner_body),
+        attachments: vec![pst::Attachment::File {
+            name: "contacts.csv".into(),
+            mime: "text/csv".into(),
+            data: contacts.into_bytes(),
+        }],
+    };
+    let forward = pst::Message {
+        subject: "FW Change of details".into(),
+        from_name: s.full(),
+        from_address: s.email.clone(),
+        recipients: vec![pst::Recipient { name: s2.full(), address: s2.email.clone(), kind: 1 }],
+        sent: day(20),
+        body: join(&outer_body),
+        attachments: vec![pst::Attachment::Message(Box::new(inner))],
+    };
+    let store = pst::Store {
+        name: "Casework".into(),
+        folders: vec![
+            pst::Folder { name: "Inbox".into(), messages: inbox, folders: Vec::new() },
+            pst::Folder { name: "Sent Items".into(), messages: vec![forward], folders: Vec::new() },
+        ],
+    };
+    files.push((store_path.into(), pst::write(&store)));
+}
