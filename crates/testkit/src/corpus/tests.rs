@@ -80,6 +80,24 @@ fn resolve(all: &BTreeMap<String, Vec<u8>>, path: &str) -> Vec<u8> {
             let mut out = Vec::new();
             std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
             out
+        } else if kind.ends_with(".tgz") {
+            let mut tar = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut tar).unwrap();
+            let mut archive = tar::Archive::new(&tar[..]);
+            let mut member = archive
+                .entries()
+                .unwrap()
+                .map(Result::unwrap)
+                .find(|e| e.path().unwrap().to_string_lossy() == inner)
+                .unwrap_or_else(|| panic!("no member {inner}"));
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut member, &mut out).unwrap();
+            out
+        } else if kind.ends_with(".7z") {
+            let mut reader =
+                sevenz_rust2::ArchiveReader::new(std::io::Cursor::new(&bytes[..]), sevenz_rust2::Password::empty())
+                    .unwrap();
+            reader.read_file(inner).unwrap()
         } else if kind.ends_with(".mbox") {
             let n: usize = inner.parse().unwrap();
             mbox_messages(&bytes)[n - 1].clone()

@@ -70,3 +70,34 @@ pub fn write_gz(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) -> io::Result
     files.push((outer.into(), gz.finish()?));
     Ok(())
 }
+
+/// Old backups in the other archive formats a shared drive holds: a
+/// gzipped tar (`Archive/backup-2017.tgz`, a helpline log) and a 7-Zip
+/// archive (`Archive/hr-2016.7z`, volunteers' bank details), whose labels
+/// use `archive!member` paths.
+pub fn write_tar_7z(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) -> io::Result<()> {
+    let tgz = "Archive/backup-2017.tgz";
+    let txt_name = "Notes/helpline-log-2017.txt";
+    let lines = super::txt::phone_log(ctx, 2017);
+    ctx.label_lines(&format!("{tgz}!{txt_name}"), &lines, |i| format!("line {}", i + 1));
+    let txt = super::txt::to_bytes(&lines, false);
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(txt.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(1_488_326_400); // 1 March 2017
+    header.set_cksum();
+    builder.append_data(&mut header, txt_name, &txt[..])?;
+    let tar = builder.into_inner()?;
+    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar)?;
+    files.push((tgz.into(), gz.finish()?));
+
+    let seven = "Archive/hr-2016.7z";
+    let csv_name = "HR/volunteers-2016.csv";
+    let csv = old_volunteers(ctx, &format!("{seven}!{csv_name}"));
+    let mut w = sevenz_rust2::ArchiveWriter::new(Cursor::new(Vec::new())).map_err(io::Error::other)?;
+    w.push_archive_entry(sevenz_rust2::ArchiveEntry::new_file(csv_name), Some(&csv[..])).map_err(io::Error::other)?;
+    files.push((seven.into(), w.finish().map_err(io::Error::other)?.into_inner()));
+    Ok(())
+}
