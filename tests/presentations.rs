@@ -9,6 +9,7 @@ use std::path::Path;
 
 use common::{bin, quads, scan_reveal};
 use piisweep_testkit::corpus::pptx::{RUN_BREAK, Slide, package};
+use piisweep_testkit::ppt97::{chars, compound_file, persist_atom, rec};
 use piisweep_testkit::rng::Rng;
 
 /// A deck whose second slide (by presentation order) is the part
@@ -246,19 +247,6 @@ fn odp_slides_notes_tables_and_comments_are_read_and_anonymised() {
     assert!(content.contains("<presentation:notes>"), "{content}");
 }
 
-/// One PowerPoint record: version and instance, type, body.
-fn rec(ver: u16, instance: u16, kind: u16, body: &[u8]) -> Vec<u8> {
-    let mut r = ((instance << 4) | ver).to_le_bytes().to_vec();
-    r.extend(kind.to_le_bytes());
-    r.extend((body.len() as u32).to_le_bytes());
-    r.extend(body);
-    r
-}
-
-fn chars(text: &str) -> Vec<u8> {
-    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
-}
-
 /// A PowerPoint 97-2003 file: a compound file with a `PowerPoint Document`
 /// stream as PowerPoint writes it: the document's slide list with the
 /// placeholder text, then slide containers (slide 2's first) holding a text
@@ -267,21 +255,8 @@ fn ppt(encrypted: bool) -> Vec<u8> {
     compound_file(&ppt_stream(encrypted))
 }
 
-/// A compound file holding `stream` as its PowerPoint Document.
-fn compound_file(stream: &[u8]) -> Vec<u8> {
-    let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-    cf.create_stream("/PowerPoint Document").unwrap().write_all(stream).unwrap();
-    cf.create_stream("/Current User").unwrap().write_all(&[0; 20]).unwrap();
-    cf.flush().unwrap();
-    cf.into_inner().into_inner()
-}
-
 /// The PowerPoint Document stream of [`ppt`].
 fn ppt_stream(encrypted: bool) -> Vec<u8> {
-    let persist_atom = |persist: u32, slide_id: u32| {
-        let body: Vec<u8> = [persist, 0, 1, slide_id, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
-        rec(0, 0, 0x03F3, &body)
-    };
     let list = [
         persist_atom(1, 256),
         rec(0, 0, 0x0F9F, &0u32.to_le_bytes()),

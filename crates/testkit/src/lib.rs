@@ -6,6 +6,7 @@
 pub mod corpus;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod ppt97;
 pub mod pst;
 pub mod rng;
 pub mod word97;

@@ -1,7 +1,7 @@
 //! A deterministic generator of a realistic, labelled charity shared drive.
 //!
 //! [`generate`] writes `out/drive/...` (csv, txt, xlsx, docx, pdf, eml, mbox,
-//! zip, pptx, doc, gz, tgz, 7z, pst) about a pool of invented people, and `out/labels.jsonl`: one [`Label`]
+//! zip, pptx, ppt, doc, gz, tgz, 7z, pst) about a pool of invented people, and `out/labels.jsonl`: one [`Label`]
 //! per planted item of personal data, for measuring the detector's precision
 //! and recall and as fixtures for per-format tests. The same seed gives the
 //! same bytes on every machine.
@@ -143,6 +143,7 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Vec<Label>> {
     docx::write_doc(&mut ctx, &mut files);
     mail::write_pst(&mut ctx, &mut files);
     zip::write_tar_7z(&mut ctx, &mut files)?;
+    pptx::write_ppt(&mut ctx, &mut files);
     if opts.special {
         special::write_all(&mut ctx, &mut files);
     }

@@ -302,3 +302,27 @@ pub fn write_all(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) -> io::Resul
     }
     Ok(())
 }
+
+/// An old PowerPoint 97-2003 deck (`Training/safeguarding-2015.ppt`): a
+/// title slide naming its presenter, then a case study slide with a client's
+/// details; located `slide N`.
+pub fn write_ppt(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) {
+    let path = "Training/safeguarding-2015.ppt";
+    let lead = ctx.pool.staff[5 % ctx.pool.staff.len()].clone();
+    let client = ctx.pool.clients[13 % ctx.pool.clients.len()].clone();
+    let rng = &mut ctx.rng;
+    let slides = [
+        vec![Line::new().t("Safeguarding refresher"), Line::new().t("Presented by ").v(Cat::Name, lead.full())],
+        vec![
+            Line::new().t("Case study"),
+            Line::new().t("Client: ").v(Cat::Name, client.full()),
+            Line::new().t("Mobile: ").v(Cat::Phone, fmt_phone(&client.mobile, rng)),
+            Line::new().t("Postcode: ").v(Cat::Postcode, fmt_postcode(&client.postcode, rng)),
+        ],
+    ];
+    for (i, lines) in slides.iter().enumerate() {
+        ctx.label_lines(path, lines, |_| format!("slide {}", i + 1));
+    }
+    let text: Vec<Vec<String>> = slides.iter().map(|s| s.iter().map(|l| l.text.clone()).collect()).collect();
+    files.push((path.into(), crate::ppt97::deck(&text)));
+}
