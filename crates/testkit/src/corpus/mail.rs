@@ -474,8 +474,8 @@ pub fn write_pst(ctx: &mut Ctx, files: &mut Vec<(String, Vec<u8>)>) {
     label_person(ctx, &attached, &c, "header From");
     label_person(ctx, &attached, &s, "header To");
     let csv_path = format!("{attached}!attachments/contacts.csv");
-    ctx.label(&csv_path, Cat::Name, &kin.full(), "row 2");
-    ctx.label(&csv_path, Cat::Phone, &kin_phone, "row 2");
+    ctx.label(&csv_path, Cat::Name, &kin.full(), "row 2, col Name");
+    ctx.label(&csv_path, Cat::Phone, &kin_phone, "row 2, col Phone");
     ctx.label_lines(&item, &outer_body, |n| format!("body line {}", n + 1));
     label_person(ctx, &item, &s, "header From");
     label_person(ctx, &item, &s2, "header To");
