@@ -249,25 +249,13 @@ fn an_item_that_could_not_be_made_clean_is_left_out_of_the_store_copy_alone() {
     assert!(tree.join("Contacts/test dist list.eml").is_file(), "{text}");
     assert!(!text.contains("jsmith.pst: not copied"), "{text}");
     // What is left holds none of it.
-    let left: Vec<PathBuf> = walk_files(&tree);
+    let left: Vec<PathBuf> =
+        walkdir::WalkDir::new(&tree).into_iter().map(|e| e.unwrap().into_path()).filter(|p| p.is_file()).collect();
     assert!(!left.is_empty());
     for file in left {
         let bytes = std::fs::read(&file).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains("contact1@rjohnson.id.au"), "{}", file.display());
     }
-}
-
-fn walk_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk_files(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 // ---- a store generated in the test: a message attached to a message ----
